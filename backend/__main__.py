@@ -1,0 +1,178 @@
+"""Command line: ``python -m backend <command>``.
+
+run            migrate, load demo data, start the API and the arq worker together
+migrate        apply migrations
+demo           load demo data
+create-client  create a department or merchant API client (prints its key once)
+create-admin   create a credit-office admin
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rich.console import Console
+
+from backend.platform.bootstrap import resolve_services, start_runtime, stop_runtime
+from backend.platform.config import Settings, get_settings
+from backend.platform.embedded import EmbeddedServers
+from backend.platform.migrate import migrate_forwards
+from backend.platform.requestid import configure_logging
+
+console = Console()
+
+
+async def _with_runtime(
+    settings: Settings, database_url: str, redis_url: str, work: Callable[[], Awaitable[Any]]
+) -> Any:
+    rt = await start_runtime(settings, database_url, redis_url)
+    try:
+        return await work()
+    finally:
+        await stop_runtime(rt)
+
+
+def _services(settings: Settings) -> tuple[str, str, EmbeddedServers]:
+    return resolve_services(settings)
+
+
+def cmd_migrate(settings: Settings) -> None:
+    db, rd, embedded = _services(settings)
+    try:
+        asyncio.run(_with_runtime(settings, db, rd, migrate_forwards))
+        console.print("[green]migrations applied[/green]")
+    finally:
+        embedded.stop()
+
+
+def _print_welcome(credentials: dict[str, Any], port: int) -> None:
+    base = f"http://127.0.0.1:{port}"
+    console.rule("[bold]Citizen Credit Card backend is running")
+    console.print(f"API docs:     {base}/schema   (OpenAPI JSON: {base}/schema/openapi.json)")
+    console.print(f"Health:       {base}/readyz")
+    console.print(
+        f"Demo citizen: phone {credentials.get('citizenPhone')} — request a code with\n"
+        f"  curl -s -X POST {base}/v1/auth/codes -H 'content-type: application/json'"
+        f" -d '{{\"phone\":\"{credentials.get('citizenPhone')}\"}}'\n"
+        "  the code appears in this log (\"SMS to ...\"), then POST /v1/auth/sign-in."
+    )
+    console.print("Officer and API keys: var/demo-credentials.json")
+    console.rule()
+
+
+def cmd_run(settings: Settings, port: int) -> None:
+    from backend.demo import load_demo
+
+    db, rd, embedded = _services(settings)
+    children: list[subprocess.Popen[bytes]] = []
+    try:
+
+        async def prepare() -> Any:
+            await migrate_forwards()
+            return await load_demo()
+
+        credentials = asyncio.run(_with_runtime(settings, db, rd, prepare))
+        env = {**os.environ, "DATABASE_URL": db, "REDIS_URL": rd}
+        children.append(subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "backend.app:create_app", "--factory",
+             "--host", "127.0.0.1", "--port", str(port), "--no-access-log"], env=env,
+        ))  # fmt: skip
+        children.append(
+            subprocess.Popen([sys.executable, "-m", "arq", "backend.worker.WorkerSettings"], env=env)
+        )
+        time.sleep(2)
+        _print_welcome(credentials, port)
+        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        console.print("stopping…")
+    finally:
+        for child in children:
+            child.terminate()
+        for child in children:
+            child.wait(timeout=20)
+        embedded.stop()
+
+
+def cmd_demo(settings: Settings) -> None:
+    from backend.demo import load_demo
+
+    db, rd, embedded = _services(settings)
+    try:
+        credentials = asyncio.run(_with_runtime(settings, db, rd, load_demo))
+        console.print_json(data=credentials)
+    finally:
+        embedded.stop()
+
+
+def cmd_create_client(settings: Settings, args: argparse.Namespace) -> None:
+    from backend.identity.service import create_api_client
+
+    db, rd, embedded = _services(settings)
+    try:
+        _, key = asyncio.run(_with_runtime(
+            settings, db, rd,
+            lambda: create_api_client(args.kind, args.code, args.name, args.scope or []),
+        ))  # fmt: skip
+        console.print(f"API key for {args.code} (shown once, store it now):\n{key}")
+    finally:
+        embedded.stop()
+
+
+def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> None:
+    from backend.identity.service import create_officer
+
+    password = os.environ.get("ADMIN_PASSWORD") or getpass.getpass("Password (12+ characters): ")
+    db, rd, embedded = _services(settings)
+    try:
+        asyncio.run(_with_runtime(
+            settings, db, rd,
+            lambda: create_officer(args.username, password, args.display_name, ["officer", "admin"]),
+        ))  # fmt: skip
+        console.print(f"[green]admin {args.username} created[/green]")
+    finally:
+        embedded.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m backend", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="migrate, load demo data, start API and worker")
+    run.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    sub.add_parser("migrate", help="apply migrations")
+    sub.add_parser("demo", help="load demo data")
+    client = sub.add_parser("create-client", help="create a department or merchant API client")
+    client.add_argument("kind", choices=["department", "merchant"])
+    client.add_argument("code")
+    client.add_argument("name")
+    client.add_argument("--scope", action="append", help="e.g. domain:tax_payment, registry:write")
+    admin = sub.add_parser("create-admin", help="create a credit-office admin")
+    admin.add_argument("username")
+    admin.add_argument("--display-name", default="管理员")
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    if args.command == "run":
+        cmd_run(settings, args.port)
+    elif args.command == "migrate":
+        cmd_migrate(settings)
+    elif args.command == "demo":
+        cmd_demo(settings)
+    elif args.command == "create-client":
+        cmd_create_client(settings, args)
+    elif args.command == "create-admin":
+        cmd_create_admin(settings, args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Identity: citizens, accounts, one-time codes, tokens, API clients and officers."""

@@ -1,0 +1,57 @@
+"""Resident identity numbers (公民身份号码, GB 11643-1999): validation and masking."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK = "10X98765432"
+_PROVINCES = {
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37,
+    41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82,
+}  # fmt: skip
+
+
+class InvalidIdNumber(ValueError):
+    """The reason names what is wrong, for the problem document."""
+
+
+def check_digit(first17: str) -> str:
+    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True)) % 11]
+
+
+def normalize_id_number(value: str, today: dt.date | None = None) -> str:
+    """Return the canonical form (upper-case X) or raise InvalidIdNumber with the reason."""
+    candidate = value.strip().upper()
+    if len(candidate) != 18:
+        raise InvalidIdNumber("must be 18 characters")
+    body, last = candidate[:17], candidate[17]
+    if not body.isdigit() or not (last.isdigit() or last == "X"):
+        raise InvalidIdNumber("must be 17 digits followed by a digit or X")
+    if int(body[:2]) not in _PROVINCES:
+        raise InvalidIdNumber("the first two digits are not a province code")
+    try:
+        born = dt.date(int(body[6:10]), int(body[10:12]), int(body[12:14]))
+    except ValueError as exc:
+        raise InvalidIdNumber("the birth date (digits 7-14) is not a real date") from exc
+    if born > (today or dt.date.today()) or born.year < 1890:
+        raise InvalidIdNumber("the birth date (digits 7-14) is out of range")
+    if check_digit(body) != last:
+        raise InvalidIdNumber("the check digit does not match (GB 11643)")
+    return candidate
+
+
+def mask_id_number(id_number: str) -> str:
+    """``330106199001011234`` → ``3301**********1234``."""
+    return id_number[:4] + "*" * 10 + id_number[-4:]
+
+
+def mask_name(name: str) -> str:
+    """``张三`` → ``张*``; ``欧阳小明`` → ``欧***``."""
+    return name[:1] + "*" * max(len(name) - 1, 1)
+
+
+def make_id_number(region: str, born: dt.date, sequence: int) -> str:
+    """Build a valid number (for demo data and tests): 6-digit region, birth date, 3-digit sequence."""
+    body = f"{region}{born:%Y%m%d}{sequence % 1000:03d}"
+    return body + check_digit(body)

@@ -1,0 +1,468 @@
+"""Identity rules: one-time codes, sign-up with real-name check, sessions, API keys, officers."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from enum import Enum
+
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError
+
+from backend.identity.id_number import InvalidIdNumber, mask_id_number, normalize_id_number
+from backend.identity.principals import ClientPrincipal
+from backend.identity.schemas import (
+    CodeSent,
+    Profile,
+    RegistryBatch,
+    RegistryBatchResult,
+    RegistryItemResult,
+    TokenPair,
+)
+from backend.identity.security import revoked_session_key
+from backend.identity.sms import mask_phone
+from backend.platform.engine import DB
+from backend.platform import runtime
+from backend.platform.audit import Actor, write_audit
+from backend.platform.crypto import blind_index, constant_time_equal, decrypt, encrypt, sha256_hex
+from backend.platform.database import connection
+from backend.platform.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
+from backend.platform.errors import Unauthorized
+from backend.platform.redis import namespaced
+
+log = logging.getLogger("backend.identity")
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("not-a-password")
+
+
+# --- ID numbers -------------------------------------------------------------------------------
+
+
+def id_number_index(id_number: str) -> str:
+    return blind_index(runtime.current().settings.key_bytes("id_index_key"), id_number)
+
+
+def encrypt_id_number(id_number: str) -> bytes:
+    return encrypt(runtime.current().settings.key_bytes("id_encryption_key"), id_number)
+
+
+def decrypt_id_number(blob: bytes) -> str:
+    return decrypt(runtime.current().settings.key_bytes("id_encryption_key"), blob)
+
+
+def parse_id_number(value: str, field: str = "idNumber") -> str:
+    try:
+        return normalize_id_number(value)
+    except InvalidIdNumber as exc:
+        raise InvalidInput(f"invalid ID number: {exc}", field=field, code="invalid-id-number") from exc
+
+
+# --- one-time codes ---------------------------------------------------------------------------
+
+
+def _code_hash(phone: str, code: str) -> str:
+    return blind_index(runtime.current().settings.key_bytes("otp_hash_key"), f"{phone}:{code}")
+
+
+async def request_code(phone: str) -> CodeSent:
+    rt = runtime.current()
+    s = rt.settings
+    resend_key = namespaced(s.redis_namespace, "otp", "resend", phone)
+    if not await rt.redis.set(resend_key, b"1", nx=True, ex=s.otp_resend_seconds):
+        wait = max(int(await rt.redis.ttl(resend_key)), 1)
+        raise TooManyRequests(
+            f"a code was just sent; ask again in {wait} s",
+            code="code-resend-too-soon",
+            headers={"Retry-After": str(wait)},
+            extra={"retryAfter": wait},
+        )
+    hourly_key = namespaced(s.redis_namespace, "otp", "hourly", phone)
+    sent = int(await rt.redis.incr(hourly_key))
+    if sent == 1:
+        await rt.redis.expire(hourly_key, 3600)
+    if sent > s.otp_max_per_phone_per_hour:
+        raise TooManyRequests(
+            "too many codes for this phone in the last hour",
+            code="code-hourly-limit",
+            headers={"Retry-After": str(max(int(await rt.redis.ttl(hourly_key)), 1))},
+        )
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    async with connection() as conn:
+        await conn.execute(
+            "INSERT INTO one_time_code (phone, code_hash, created_at, expires_at, attempts)"
+            " VALUES ($1, $2, now(), now() + make_interval(secs => $3), 0)",
+            phone,
+            _code_hash(phone, code),
+            s.otp_ttl_seconds,
+        )
+    await rt.sms.send_code(phone, code)
+    log.info("one-time code sent to %s", mask_phone(phone))
+    return CodeSent(
+        phone=mask_phone(phone), expires_in=s.otp_ttl_seconds, resend_after=s.otp_resend_seconds
+    )
+
+
+class _CodeCheck(Enum):
+    OK = "ok"
+    MISSING = "missing"
+    LOCKED = "locked"
+    WRONG = "wrong"
+
+
+async def _check_code(phone: str, code: str) -> tuple[_CodeCheck, int]:
+    max_attempts = runtime.current().settings.otp_max_attempts
+    async with DB.transaction(), connection() as conn:
+        row = await conn.fetchrow(
+            "SELECT id, code_hash, attempts FROM one_time_code WHERE phone = $1"
+            " AND consumed_at IS NULL AND expires_at > now()"
+            " ORDER BY created_at DESC LIMIT 1 FOR UPDATE",
+            phone,
+        )
+        if row is None:
+            return _CodeCheck.MISSING, 0
+        if row["attempts"] >= max_attempts:
+            return _CodeCheck.LOCKED, 0
+        if constant_time_equal(row["code_hash"], _code_hash(phone, code)):
+            await conn.execute("UPDATE one_time_code SET consumed_at = now() WHERE id = $1", row["id"])
+            return _CodeCheck.OK, 0
+        await conn.execute(
+            "UPDATE one_time_code SET attempts = attempts + 1 WHERE id = $1", row["id"]
+        )
+        return _CodeCheck.WRONG, max_attempts - row["attempts"] - 1
+
+
+async def consume_code(phone: str, code: str) -> None:
+    """Accept the code once; wrong tries are counted (committed) before the refusal."""
+    outcome, left = await _check_code(phone, code)
+    if outcome is _CodeCheck.MISSING:
+        raise Unauthorized(
+            "no valid code for this phone: it expired or was used; request a new one",
+            code="code-expired",
+            field="code",
+        )
+    if outcome is _CodeCheck.LOCKED:
+        raise TooManyRequests(
+            "too many wrong tries for this code; request a new one", code="code-locked", field="code"
+        )
+    if outcome is _CodeCheck.WRONG:
+        raise Unauthorized(
+            f"wrong code; {left} tries left" if left else "wrong code; request a new one",
+            code="code-wrong",
+            field="code",
+            extra={"attemptsLeft": left},
+        )
+
+
+# --- sessions ---------------------------------------------------------------------------------
+
+
+async def _new_refresh_token(family: str, kind: str, subject_id: int) -> str:
+    raw = secrets.token_urlsafe(32)
+    days = runtime.current().settings.refresh_token_days
+    async with connection() as conn:
+        await conn.execute(
+            "INSERT INTO refresh_token (token_hash, family_id, subject_kind, subject_id,"
+            " created_at, expires_at) VALUES ($1, $2, $3, $4, now(), now() + make_interval(days => $5))",
+            sha256_hex(raw),
+            family,
+            kind,
+            subject_id,
+            days,
+        )
+    return raw
+
+
+def _access_token(kind: str, subject_id: int, family: str, extras: dict[str, object]) -> str:
+    jwt_auth = runtime.current().jwt_auth
+    token: str = jwt_auth.create_token(
+        identifier=str(subject_id),
+        token_unique_jwt_id=secrets.token_hex(8),
+        token_extras={**extras, "kind": kind, "sid": family},
+    )
+    return token
+
+
+async def _token_pair(
+    kind: str, subject_id: int, family: str, extras: dict[str, object]
+) -> TokenPair:
+    s = runtime.current().settings
+    refresh = await _new_refresh_token(family, kind, subject_id)
+    return TokenPair(
+        access_token=_access_token(kind, subject_id, family, extras),
+        expires_in=s.access_token_minutes * 60,
+        refresh_token=refresh,
+        refresh_expires_in=s.refresh_token_days * 86400,
+    )
+
+
+async def _citizen_extras(account_id: int) -> dict[str, object]:
+    async with connection() as conn:
+        citizen_id = await conn.fetchval(
+            "SELECT citizen FROM citizen_account WHERE id = $1", account_id
+        )
+    if citizen_id is None:
+        raise Unauthorized("the account no longer exists", code="account-missing")
+    return {"cid": citizen_id}
+
+
+async def _officer_extras(officer_id: int) -> dict[str, object]:
+    async with connection() as conn:
+        row = await conn.fetchrow(
+            "SELECT username, roles, active FROM officer WHERE id = $1", officer_id
+        )
+    if row is None or not row["active"]:
+        raise Unauthorized("the officer account is disabled", code="officer-disabled")
+    return {"usr": row["username"], "roles": list(row["roles"])}
+
+
+async def revoke_family(family: str) -> None:
+    rt = runtime.current()
+    async with connection() as conn:
+        await conn.execute(
+            "UPDATE refresh_token SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL",
+            family,
+        )
+    await rt.redis.set(
+        revoked_session_key(rt.settings, family),
+        b"1",
+        ex=rt.settings.access_token_minutes * 60 + 60,
+    )
+
+
+async def refresh_session(raw_token: str) -> TokenPair:
+    async with DB.transaction(), connection() as conn:
+        row = await conn.fetchrow(
+            "SELECT id, family_id, subject_kind, subject_id, expires_at < now() AS expired,"
+            " used_at, revoked_at FROM refresh_token WHERE token_hash = $1 FOR UPDATE",
+            sha256_hex(raw_token),
+        )
+        if row is not None and row["used_at"] is None and row["revoked_at"] is None:
+            if not row["expired"]:
+                await conn.execute(
+                    "UPDATE refresh_token SET used_at = now() WHERE id = $1", row["id"]
+                )
+    if row is None:
+        raise Unauthorized("unknown refresh token", code="refresh-token-invalid")
+    if row["revoked_at"] is not None:
+        raise Unauthorized("this session was signed out", code="refresh-token-revoked")
+    if row["used_at"] is not None:
+        # A rotated token came back: someone holds a copy. End the whole session.
+        await revoke_family(row["family_id"])
+        log.warning("refresh token reuse detected; session %s revoked", row["family_id"])
+        raise Unauthorized(
+            "this refresh token was already used; the session is closed for safety",
+            code="refresh-token-reused",
+        )
+    if row["expired"]:
+        raise Unauthorized("the refresh token expired; sign in again", code="refresh-token-expired")
+    kind, subject_id = row["subject_kind"], row["subject_id"]
+    extras = await (_citizen_extras(subject_id) if kind == "citizen" else _officer_extras(subject_id))
+    return await _token_pair(kind, subject_id, row["family_id"], extras)
+
+
+async def _start_citizen_session(account_id: int, citizen_id: int) -> TokenPair:
+    async with connection() as conn:
+        await conn.execute(
+            "UPDATE citizen_account SET last_sign_in_at = now() WHERE id = $1", account_id
+        )
+    return await _token_pair("citizen", account_id, secrets.token_hex(16), {"cid": citizen_id})
+
+
+# --- citizens ---------------------------------------------------------------------------------
+
+
+async def find_or_create_citizen(id_number: str, name: str) -> int:
+    index = id_number_index(id_number)
+    async with connection() as conn:
+        citizen_id = await conn.fetchval(
+            "INSERT INTO citizen (id_number_index, id_number_encrypted, name, created_at,"
+            " change_counter) VALUES ($1, $2, $3, now(), 0)"
+            " ON CONFLICT (id_number_index) DO UPDATE SET id_number_index = EXCLUDED.id_number_index"
+            " RETURNING id",
+            index,
+            encrypt_id_number(id_number),
+            name,
+        )
+    return int(citizen_id)
+
+
+async def sign_up(phone: str, code: str, name: str, id_number_text: str) -> TokenPair:
+    id_number = parse_id_number(id_number_text)
+    await consume_code(phone, code)
+    index = id_number_index(id_number)
+    result = await runtime.current().verifier.verify(name, index, phone)
+    if not result.ok:
+        raise Forbidden(
+            f"real-name check failed: {result.reason}", code="real-name-check-failed"
+        )
+    async with DB.transaction(), connection() as conn:
+        citizen_id = await find_or_create_citizen(id_number, name)
+        existing = await conn.fetchrow(
+            "SELECT id, phone FROM citizen_account WHERE citizen = $1 OR phone = $2", citizen_id, phone
+        )
+        if existing is not None:
+            raise Conflict(
+                "an account already exists for this person or phone; sign in instead",
+                code="account-exists",
+            )
+        account_id = await conn.fetchval(
+            "INSERT INTO citizen_account (citizen, phone, language, created_at)"
+            " VALUES ($1, $2, 'zh-CN', now()) RETURNING id",
+            citizen_id,
+            phone,
+        )
+        await write_audit(Actor("citizen", str(citizen_id)), "account.sign-up", "citizen_account", account_id)
+    return await _start_citizen_session(account_id, citizen_id)
+
+
+async def sign_in(phone: str, code: str) -> TokenPair:
+    await consume_code(phone, code)
+    async with connection() as conn:
+        row = await conn.fetchrow(
+            "SELECT id, citizen FROM citizen_account WHERE phone = $1", phone
+        )
+    if row is None:
+        raise NotFound("no account uses this phone; sign up first", code="account-not-found")
+    return await _start_citizen_session(row["id"], row["citizen"])
+
+
+async def profile(account_id: int) -> Profile:
+    async with connection() as conn:
+        row = await conn.fetchrow(
+            "SELECT a.phone, a.language, a.created_at, c.name, c.id_number_encrypted"
+            " FROM citizen_account a JOIN citizen c ON c.id = a.citizen WHERE a.id = $1",
+            account_id,
+        )
+    if row is None:
+        raise NotFound("account not found")
+    return Profile(
+        name=row["name"],
+        id_number_masked=mask_id_number(decrypt_id_number(row["id_number_encrypted"])),
+        phone_masked=mask_phone(row["phone"]),
+        language=row["language"],
+        member_since=row["created_at"],
+    )
+
+
+# --- officers ---------------------------------------------------------------------------------
+
+
+async def officer_sign_in(username: str, password: str) -> TokenPair:
+    async with connection() as conn:
+        row = await conn.fetchrow(
+            "SELECT id, password_hash, active, roles FROM officer WHERE username = $1", username
+        )
+    try:
+        _hasher.verify(row["password_hash"] if row else _DUMMY_HASH, password)
+    except VerificationError:
+        row = None
+    if row is None or not row["active"]:
+        raise Unauthorized("wrong username or password", code="bad-credentials")
+    extras: dict[str, object] = {"usr": username, "roles": list(row["roles"])}
+    await write_audit(Actor("officer", str(row["id"])), "officer.sign-in", "officer", row["id"])
+    return await _token_pair("officer", row["id"], secrets.token_hex(16), extras)
+
+
+async def create_officer(username: str, password: str, display_name: str, roles: list[str]) -> int:
+    if len(password) < 12:
+        raise InvalidInput("the password must have at least 12 characters", field="password")
+    async with DB.transaction(), connection() as conn:
+        officer_id = await conn.fetchval(
+            "INSERT INTO officer (username, password_hash, display_name, roles, active, created_at)"
+            " VALUES ($1, $2, $3, $4, true, now()) ON CONFLICT (username) DO NOTHING RETURNING id",
+            username,
+            _hasher.hash(password),
+            display_name,
+            roles,
+        )
+        if officer_id is None:
+            raise Conflict(f"officer {username!r} already exists", field="username")
+        await write_audit(Actor("system", "cli"), "officer.create", "officer", officer_id, after={"roles": roles})
+    return int(officer_id)
+
+
+# --- API clients ------------------------------------------------------------------------------
+
+_KEY_PREFIX = {"department": "ccd", "merchant": "ccm"}
+
+
+async def create_api_client(kind: str, code: str, name: str, scopes: list[str]) -> tuple[int, str]:
+    """Create a department or merchant client; the key is returned once and stored hashed."""
+    if kind not in _KEY_PREFIX:
+        raise InvalidInput("kind must be department or merchant", field="kind")
+    prefix = secrets.token_hex(4)
+    key = f"{_KEY_PREFIX[kind]}_{prefix}_{secrets.token_urlsafe(32)}"
+    async with DB.transaction(), connection() as conn:
+        client_id = await conn.fetchval(
+            "INSERT INTO api_client (kind, code, name, key_prefix, key_hash, scopes, active,"
+            " created_at) VALUES ($1, $2, $3, $4, $5, $6, true, now())"
+            " ON CONFLICT (code) DO NOTHING RETURNING id",
+            kind,
+            code,
+            name,
+            prefix,
+            sha256_hex(key),
+            scopes,
+        )
+        if client_id is None:
+            raise Conflict(f"a client with code {code!r} already exists", field="code")
+        await write_audit(
+            Actor("system", "cli"), "api-client.create", "api_client", client_id,
+            after={"kind": kind, "code": code, "scopes": scopes},
+        )
+    return int(client_id), key
+
+
+async def authenticate_api_key(key: str, kind: str) -> ClientPrincipal:
+    parts = key.split("_", 2)
+    if len(parts) != 3 or parts[0] != _KEY_PREFIX.get(kind):
+        raise Unauthorized(f"this is not a {kind} API key", code="api-key-invalid")
+    async with connection() as conn:
+        row = await conn.fetchrow(
+            "SELECT id, kind, code, name, key_hash, scopes, active FROM api_client"
+            " WHERE key_prefix = $1",
+            parts[1],
+        )
+    if row is None or not constant_time_equal(row["key_hash"], sha256_hex(key)):
+        raise Unauthorized("unknown API key", code="api-key-invalid")
+    if not row["active"] or row["kind"] != kind:
+        raise Unauthorized("this API key is disabled", code="api-key-disabled")
+    return ClientPrincipal(
+        client_id=row["id"],
+        kind=row["kind"],
+        code=row["code"],
+        name=row["name"],
+        scopes=frozenset(row["scopes"]),
+    )
+
+
+# --- population registry ----------------------------------------------------------------------
+
+
+async def upsert_registry(batch: RegistryBatch, client: ClientPrincipal) -> RegistryBatchResult:
+    items: list[RegistryItemResult] = []
+    rows: list[tuple[str, bytes, str, str]] = []
+    for i, entry in enumerate(batch.entries):
+        try:
+            id_number = normalize_id_number(entry.id_number)
+        except InvalidIdNumber as exc:
+            items.append(RegistryItemResult(index=i, status="rejected", field="idNumber", reason=str(exc)))
+            continue
+        rows.append((id_number_index(id_number), encrypt_id_number(id_number), entry.name, entry.phone))
+        items.append(RegistryItemResult(index=i, status="upserted"))
+    async with DB.transaction(), connection() as conn:
+        await conn.executemany(
+            "INSERT INTO population_registry (id_number_index, id_number_encrypted, name, phone,"
+            " updated_at, updated_by) VALUES ($1, $2, $3, $4, now(), $5)"
+            " ON CONFLICT (id_number_index) DO UPDATE SET name = EXCLUDED.name,"
+            " phone = EXCLUDED.phone, updated_at = now(), updated_by = EXCLUDED.updated_by,"
+            " id_number_encrypted = EXCLUDED.id_number_encrypted",
+            [(*row, client.client_id) for row in rows],
+        )
+        await write_audit(
+            client.actor, "registry.upsert", "population_registry", "batch",
+            after={"upserted": len(rows)},
+        )
+    return RegistryBatchResult(
+        upserted=len(rows), rejected=len(items) - len(rows), items=items
+    )

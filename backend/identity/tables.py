@@ -1,0 +1,102 @@
+"""Identity tables. ID numbers are stored encrypted with a keyed hash (blind index) for lookup."""
+
+from piccolo.columns import (
+    Array,
+    BigInt,
+    BigSerial,
+    Boolean,
+    Bytea,
+    ForeignKey,
+    Integer,
+    Serial,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.base import OnDelete
+from piccolo.table import Table
+
+from backend.platform.engine import DB
+
+
+class Citizen(Table, tablename="citizen", db=DB):
+    """A person known by their resident identity number; exists once any record names them."""
+
+    id = BigSerial(primary_key=True)
+    id_number_index = Varchar(length=64, unique=True)
+    id_number_encrypted = Bytea()
+    name = Varchar(length=60)
+    created_at = Timestamptz()
+    change_counter = BigInt(default=0)
+
+
+class PopulationRegistryEntry(Table, tablename="population_registry", db=DB):
+    """户籍/人口库 entry: the source of real-name (三要素) checks."""
+
+    id = BigSerial(primary_key=True)
+    id_number_index = Varchar(length=64, unique=True)
+    id_number_encrypted = Bytea()
+    name = Varchar(length=60)
+    phone = Varchar(length=20)
+    updated_at = Timestamptz()
+    updated_by = Integer(null=True, default=None)
+
+
+class CitizenAccount(Table, tablename="citizen_account", db=DB):
+    """An app account, linked to one citizen after real-name verification."""
+
+    id = BigSerial(primary_key=True)
+    citizen = ForeignKey(references=Citizen, null=False, unique=True, on_delete=OnDelete.restrict)
+    phone = Varchar(length=20, unique=True)
+    language = Varchar(length=10, default="zh-CN")
+    created_at = Timestamptz()
+    last_sign_in_at = Timestamptz(null=True, default=None)
+
+
+class OneTimeCode(Table, tablename="one_time_code", db=DB):
+    id = BigSerial(primary_key=True)
+    phone = Varchar(length=20, index=True)
+    code_hash = Varchar(length=64)
+    created_at = Timestamptz()
+    expires_at = Timestamptz()
+    attempts = Integer(default=0)
+    consumed_at = Timestamptz(null=True, default=None)
+
+
+class RefreshToken(Table, tablename="refresh_token", db=DB):
+    """Rotating refresh tokens, hashed; one family per sign-in."""
+
+    id = BigSerial(primary_key=True)
+    token_hash = Varchar(length=64, unique=True)
+    family_id = Varchar(length=32, index=True)
+    subject_kind = Varchar(length=10)
+    subject_id = BigInt()
+    created_at = Timestamptz()
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class ApiClient(Table, tablename="api_client", db=DB):
+    """A department (数据报送单位) or partner merchant calling with an API key."""
+
+    id = Serial(primary_key=True)
+    kind = Varchar(length=12)
+    code = Varchar(length=60, unique=True)
+    name = Varchar(length=120)
+    key_prefix = Varchar(length=16, unique=True)
+    key_hash = Varchar(length=64)
+    scopes = Array(base_column=Varchar(length=80))
+    active = Boolean(default=True)
+    created_at = Timestamptz()
+
+
+class Officer(Table, tablename="officer", db=DB):
+    """A credit-office (信用办) user."""
+
+    id = Serial(primary_key=True)
+    username = Varchar(length=50, unique=True)
+    password_hash = Varchar(length=200)
+    display_name = Varchar(length=60)
+    roles = Array(base_column=Varchar(length=20))
+    active = Boolean(default=True)
+    created_at = Timestamptz()

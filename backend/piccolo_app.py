@@ -1,0 +1,33 @@
+"""The one Piccolo app: every table of every domain, migrations under ``migrations/``."""
+
+from piccolo.conf.apps import AppConfig
+
+from backend.identity.tables import (
+    ApiClient,
+    Citizen,
+    CitizenAccount,
+    OneTimeCode,
+    Officer,
+    PopulationRegistryEntry,
+    RefreshToken,
+)
+from backend.platform.audit import AuditLog
+from backend.platform.config import REPO_ROOT
+from backend.records.tables import Record, RecordHistory
+
+APP_CONFIG = AppConfig(
+    app_name="credit",
+    migrations_folder_path=str(REPO_ROOT / "migrations"),
+    table_classes=[
+        AuditLog,
+        Citizen,
+        PopulationRegistryEntry,
+        CitizenAccount,
+        OneTimeCode,
+        RefreshToken,
+        ApiClient,
+        Officer,
+        Record,
+        RecordHistory,
+    ],
+)

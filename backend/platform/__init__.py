@@ -1,0 +1,1 @@
+"""Cross-cutting platform: settings, database, redis, errors, pagination, audit, calendar."""

@@ -1,0 +1,109 @@
+"""Settings read once from the environment into a msgspec Struct.
+
+Secrets have no production defaults. Outside production, missing secrets are generated once
+and kept in ``<VAR_DIR>/secrets.json`` so the embedded demo survives restarts.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import msgspec
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TIMEZONE = "Asia/Shanghai"
+
+SECRET_NAMES = ("JWT_SECRET", "ID_ENCRYPTION_KEY", "ID_INDEX_KEY", "OTP_HASH_KEY")
+
+
+class SettingsError(RuntimeError):
+    """Raised when the environment cannot produce valid settings."""
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    env: Literal["development", "production", "test"] = "development"
+    database_url: str | None = None
+    redis_url: str | None = None
+    var_dir: str = str(REPO_ROOT / "var")
+    content_dir: str = str(REPO_ROOT / "content")
+    redis_namespace: str = "cc"
+    log_level: str = "INFO"
+
+    jwt_secret: str
+    id_encryption_key: str  # base64 of 32 bytes, AES-256-GCM
+    id_index_key: str  # base64 of 32 bytes, HMAC-SHA256 blind index
+    otp_hash_key: str  # base64 of 32 bytes, HMAC of one-time codes
+
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+    otp_ttl_seconds: int = 300
+    otp_max_attempts: int = 5
+    otp_resend_seconds: int = 60
+    otp_max_per_phone_per_hour: int = 5
+    auth_rate_per_minute: int = 30
+    citizen_rate_per_minute: int = 300
+    client_rate_per_minute: int = 1200
+    batch_max_records: int = 1000
+    db_pool_min: int = 2
+    db_pool_max: int = 10
+
+    @property
+    def var_path(self) -> Path:
+        return Path(self.var_dir)
+
+    def key_bytes(self, name: Literal["id_encryption_key", "id_index_key", "otp_hash_key"]) -> bytes:
+        raw = base64.b64decode(getattr(self, name))
+        if len(raw) != 32:
+            raise SettingsError(f"{name.upper()} must be base64 of exactly 32 bytes")
+        return raw
+
+
+def _generated_secrets(var_dir: Path) -> dict[str, str]:
+    path = var_dir / "secrets.json"
+    if path.exists():
+        stored: dict[str, str] = json.loads(path.read_text())
+        return stored
+    var_dir.mkdir(parents=True, exist_ok=True)
+    fresh = {
+        "JWT_SECRET": secrets.token_urlsafe(48),
+        "ID_ENCRYPTION_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "ID_INDEX_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "OTP_HASH_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+    }
+    path.write_text(json.dumps(fresh, indent=2))
+    path.chmod(0o600)
+    return fresh
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from environment variables named after the fields in upper case."""
+    env = dict(os.environ if environ is None else environ)
+    values: dict[str, object] = {}
+    for field in msgspec.structs.fields(Settings):
+        raw = env.get(field.name.upper())
+        if raw not in (None, ""):
+            values[field.name] = raw
+    missing = [name for name in SECRET_NAMES if not env.get(name)]
+    if missing:
+        if values.get("env", "development") == "production":
+            raise SettingsError(f"missing required secret(s) in production: {', '.join(missing)}")
+        var_dir = Path(str(values.get("var_dir", REPO_ROOT / "var")))
+        generated = _generated_secrets(var_dir)
+        for name in missing:
+            values[name.lower()] = generated[name]
+    try:
+        return msgspec.convert(values, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        raise SettingsError(f"invalid settings: {exc}") from exc
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

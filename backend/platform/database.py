@@ -1,0 +1,49 @@
+"""The Piccolo engine's connection pool, and raw asyncpg access for bulk statements."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+
+from backend.platform.engine import DB
+
+
+def configure_engine(dsn: str) -> None:
+    """Point the one Piccolo engine at ``dsn`` (before the pool opens)."""
+    DB.config = {"dsn": dsn}
+
+
+async def open_pool(min_size: int, max_size: int) -> None:
+    await DB.start_connection_pool(min_size=min_size, max_size=max_size)
+
+
+async def close_pool() -> None:
+    if DB.pool is not None:
+        await DB.close_connection_pool()
+        DB.pool = None
+
+
+@asynccontextmanager
+async def connection() -> AsyncIterator[asyncpg.Connection[Any]]:
+    """The current Piccolo transaction's connection, or one from the pool."""
+    current = DB.current_transaction.get()
+    if current is not None:
+        yield current.connection
+        return
+    if DB.pool is None:
+        conn = await asyncpg.connect(dsn=DB.config["dsn"])
+        try:
+            yield conn
+        finally:
+            await conn.close()
+        return
+    async with DB.pool.acquire() as conn:
+        yield conn
+
+
+async def ping() -> bool:
+    async with connection() as conn:
+        return bool(await conn.fetchval("SELECT 1"))

@@ -1,0 +1,202 @@
+"""RFC 9457 problem details with a stable ``type`` per error and no stack traces to clients."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+from backend.platform.requestid import current_request_id
+
+log = logging.getLogger("backend.errors")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+TYPE_PREFIX = "urn:citizen-credit:problem:"
+
+
+class FieldError(msgspec.Struct, frozen=True):
+    field: str
+    reason: str
+
+
+class Problem(msgspec.Struct, omit_defaults=True, rename="camel"):
+    """RFC 9457 problem document (extension members in camelCase)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    request_id: str | None = None
+    field: str | None = None
+    errors: list[FieldError] | None = None
+    extra: dict[str, Any] | None = None
+
+
+class ProblemError(Exception):
+    """A client-visible error. Subclasses fix the status and the stable type code."""
+
+    status = 400
+    code = "bad-request"
+    title = "Bad request"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        field: str | None = None,
+        errors: list[FieldError] | None = None,
+        extra: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(detail)
+        if code is not None:
+            self.code = code
+        self.detail = detail
+        self.field = field
+        self.errors = errors if errors is not None else ([FieldError(field, detail)] if field else None)
+        self.extra = dict(extra) if extra else None
+        self.headers = dict(headers) if headers else None
+
+
+class InvalidInput(ProblemError):
+    status, code, title = 422, "validation-failed", "The request is not valid"
+
+
+class Unauthorized(ProblemError):
+    status, code, title = 401, "unauthorized", "Authentication is required"
+
+
+class Forbidden(ProblemError):
+    status, code, title = 403, "forbidden", "Not allowed"
+
+
+class NotFound(ProblemError):
+    status, code, title = 404, "not-found", "Not found"
+
+
+class Conflict(ProblemError):
+    status, code, title = 409, "conflict", "Conflict with the current state"
+
+
+class PayloadTooLarge(ProblemError):
+    status, code, title = 413, "payload-too-large", "The request is too large"
+
+
+class TooManyRequests(ProblemError):
+    status, code, title = 429, "too-many-requests", "Too many requests"
+
+
+class ServiceUnavailable(ProblemError):
+    status, code, title = 503, "service-unavailable", "A required service is unavailable"
+
+
+_HTTP_CODES = {
+    400: ("bad-request", "Bad request"),
+    401: ("unauthorized", "Authentication is required"),
+    403: ("forbidden", "Not allowed"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    413: ("payload-too-large", "The request is too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    429: ("too-many-requests", "Too many requests"),
+    503: ("service-unavailable", "A required service is unavailable"),
+}
+
+_AT_PATH = re.compile(r" - at `\$(?:\.(?P<path>[^`]*))?`")
+
+
+def _problem_response(problem: Problem, headers: Mapping[str, str] | None = None) -> Response[bytes]:
+    problem.request_id = current_request_id()
+    return Response(
+        content=msgspec.json.encode(problem),
+        status_code=problem.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=dict(headers or {}),
+    )
+
+
+def _validation_errors(exc: ValidationException) -> list[FieldError]:
+    errors: list[FieldError] = []
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    for item in extra:
+        if not isinstance(item, dict):
+            continue
+        message = str(item.get("message", "invalid value"))
+        match = _AT_PATH.search(message)
+        key = item.get("key")
+        field = match.group("path") if match and match.group("path") else key
+        reason = _AT_PATH.sub("", message)
+        source = item.get("source")
+        if not field:
+            field = "body" if source in (None, "body") else str(source)
+        errors.append(FieldError(str(field), reason))
+    return errors
+
+
+def handle_problem(request: Request[Any, Any, Any], exc: ProblemError) -> Response[bytes]:
+    problem = Problem(
+        type=TYPE_PREFIX + exc.code,
+        title=exc.title,
+        status=exc.status,
+        detail=exc.detail,
+        instance=request.url.path,
+        field=exc.field,
+        errors=exc.errors,
+        extra=exc.extra,
+    )
+    return _problem_response(problem, exc.headers)
+
+
+def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+    if isinstance(exc, ValidationException):
+        errors = _validation_errors(exc)
+        first = errors[0] if errors else None
+        detail = f"{first.field}: {first.reason}" if first else exc.detail
+        problem = Problem(
+            type=TYPE_PREFIX + "validation-failed",
+            title="The request is not valid",
+            status=422 if errors else 400,
+            detail=detail,
+            instance=request.url.path,
+            field=first.field if first else None,
+            errors=errors or None,
+        )
+        return _problem_response(problem)
+    status = exc.status_code
+    code, title = _HTTP_CODES.get(status, ("http-error", "Request failed"))
+    if status >= 500:
+        log.error("HTTP %s: %s", status, exc.detail)
+    problem = Problem(
+        type=TYPE_PREFIX + code,
+        title=title,
+        status=status,
+        detail=exc.detail if status < 500 else None,
+        instance=request.url.path,
+    )
+    return _problem_response(problem, exc.headers)
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    problem = Problem(
+        type=TYPE_PREFIX + "internal-error",
+        title="Internal error",
+        status=500,
+        detail="The server failed to handle this request; quote the request id when reporting it.",
+        instance=request.url.path,
+    )
+    return _problem_response(problem)
+
+
+EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+    ProblemError: handle_problem,
+    HTTPException: handle_http_exception,
+    Exception: handle_unexpected,
+}

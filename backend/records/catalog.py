@@ -1,0 +1,553 @@
+"""The credit-behaviour catalog (信用行为清单): versioned TOML data under ``content/catalog/``.
+
+Each ``*.toml`` file there is one catalog version: a ``[catalog]`` header, the ``[[domain]]``
+list and the ``[[record_type]]`` list (format in ``content/catalog/README.md``). This module
+parses a file with :mod:`tomllib`, converts it with :func:`msgspec.convert` into strict Structs,
+then checks the semantic rules, above all the national display-period bounds (Guobanfa [2025]
+No. 22 and NDRC Order No. 36): minor 0-3 months, general 3-12 months, serious 12-36 months.
+Every problem is raised as :class:`CatalogError` naming the file, the entry and the field.
+
+No database and no I/O other than reading the catalog files.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import pathlib
+import re
+import tomllib
+from collections.abc import Iterator, Mapping
+from typing import Any, Final, Literal, TypeAlias
+
+import msgspec
+
+__all__ = [
+    "BAD_SEVERITIES",
+    "DISPLAY_BOUNDS",
+    "GOOD_DISPLAY_BOUNDS",
+    "REPAIR_PATHS",
+    "UNITS",
+    "Catalog",
+    "CatalogError",
+    "CatalogSet",
+    "Domain",
+    "RecordType",
+    "add_months",
+    "default_catalog_dir",
+    "display_until",
+    "load_catalog_file",
+    "load_catalogs",
+    "repairable_from",
+]
+
+Polarity: TypeAlias = Literal["good", "bad"]
+Severity: TypeAlias = Literal["minor", "general", "serious"]
+Unit: TypeAlias = Literal["case", "hour", "time", "month"]
+RepairPath: TypeAlias = Literal[
+    "obligation_fulfilled", "training_report", "volunteer_service", "charitable_donation"
+]
+
+BAD_SEVERITIES: Final[tuple[Severity, ...]] = ("minor", "general", "serious")
+UNITS: Final[tuple[Unit, ...]] = ("case", "hour", "time", "month")
+REPAIR_PATHS: Final[tuple[RepairPath, ...]] = (
+    "obligation_fulfilled",
+    "training_report",
+    "volunteer_service",
+    "charitable_donation",
+)
+
+# National bounds in months: (min display, max display) per severity; the minimum display period
+# before repair (min_display_months) must lie between the lower bound and display_months.
+DISPLAY_BOUNDS: Final[Mapping[Severity, tuple[int, int]]] = {
+    "minor": (0, 3),
+    "general": (3, 12),
+    "serious": (12, 36),
+}
+GOOD_DISPLAY_BOUNDS: Final[tuple[int, int]] = (1, 60)
+
+_ALLOWED_VALUES: Final[Mapping[str, tuple[str, ...]]] = {
+    "polarity": ("good", "bad"),
+    "severity": BAD_SEVERITIES,
+    "unit": UNITS,
+    "repair_paths": REPAIR_PATHS,
+}
+
+_SEVERITY_ZH: Final[Mapping[Severity, str]] = {
+    "minor": "轻微",
+    "general": "一般",
+    "serious": "严重",
+}
+
+_DOMAIN_CODE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
+_RECORD_CODE = re.compile(r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*")
+_CATEGORY_CODE = _DOMAIN_CODE
+_MSGSPEC_ERROR = re.compile(r"^(?P<msg>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
+_MSGSPEC_FIELD_IN_MSG = re.compile(r"(?:unknown|required) field `(?P<field>[^`]+)`")
+_MSGSPEC_LOCATION = re.compile(
+    r"^\.(?P<section>\w+)(?:\[(?P<index>\d+)\])?(?:\.(?P<field>\w+))?(?P<rest>.*)$"
+)
+
+_REPO_ROOT: Final = pathlib.Path(__file__).resolve().parents[2]
+
+
+class CatalogError(Exception):
+    """A catalog file or set is invalid; the message names the file, the entry and the field."""
+
+
+# --- public model -------------------------------------------------------------------------------
+
+
+class Domain(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A record domain (领域), e.g. ``food_drugs`` 食品药品."""
+
+    code: str
+    name_zh: str
+    name_en: str
+
+
+class RecordType(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One entry of the catalog: what a department may report and what it is worth."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    domain: str
+    polarity: Polarity
+    severity: Severity | None
+    points: int
+    unit: Unit
+    bonus_category: str | None
+    display_months: int
+    min_display_months: int
+    repair_paths: tuple[RepairPath, ...]
+    legal_basis: str
+    source_note: str
+
+    @property
+    def is_good(self) -> bool:
+        return self.polarity == "good"
+
+    @property
+    def repairable(self) -> bool:
+        return self.polarity == "bad" and bool(self.repair_paths)
+
+
+class Catalog(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One catalog version; ``domains`` and ``record_types`` keep the file's order."""
+
+    version: str
+    effective_from: datetime.date
+    source: str
+    domains: dict[str, Domain]
+    record_types: dict[str, RecordType]
+
+    def get(self, code: str) -> RecordType | None:
+        return self.record_types.get(code)
+
+
+class CatalogSet:
+    """All catalog versions, ordered by ``effective_from``."""
+
+    def __init__(self, catalogs: list[Catalog]) -> None:
+        if not catalogs:
+            raise CatalogError("catalog set: no catalog versions given")
+        by_version: dict[str, Catalog] = {}
+        by_date: dict[datetime.date, Catalog] = {}
+        for catalog in catalogs:
+            if catalog.version in by_version:
+                raise CatalogError(
+                    f"catalog set: field 'version': version {catalog.version!r} is defined twice"
+                )
+            clash = by_date.get(catalog.effective_from)
+            if clash is not None:
+                raise CatalogError(
+                    f"catalog set: field 'effective_from': versions {clash.version!r} and "
+                    f"{catalog.version!r} both take effect on {catalog.effective_from.isoformat()}"
+                )
+            by_version[catalog.version] = catalog
+            by_date[catalog.effective_from] = catalog
+        self._catalogs: tuple[Catalog, ...] = tuple(
+            sorted(catalogs, key=lambda c: c.effective_from)
+        )
+        self._by_version = by_version
+
+    def __iter__(self) -> Iterator[Catalog]:
+        return iter(self._catalogs)
+
+    def __len__(self) -> int:
+        return len(self._catalogs)
+
+    @property
+    def catalogs(self) -> tuple[Catalog, ...]:
+        """Every version, oldest ``effective_from`` first."""
+        return self._catalogs
+
+    @property
+    def latest(self) -> Catalog:
+        """The version with the latest ``effective_from`` (possibly not yet in force)."""
+        return self._catalogs[-1]
+
+    def by_version(self, version: str) -> Catalog | None:
+        return self._by_version.get(version)
+
+    def in_force(self, on: datetime.date) -> Catalog:
+        """The latest version with ``effective_from <= on``."""
+        found: Catalog | None = None
+        for catalog in self._catalogs:
+            if catalog.effective_from <= on:
+                found = catalog
+            else:
+                break
+        if found is None:
+            first = self._catalogs[0]
+            raise CatalogError(
+                f"catalog set: no catalog version is in force on {on.isoformat()}; the earliest, "
+                f"{first.version!r}, takes effect on {first.effective_from.isoformat()}"
+            )
+        return found
+
+
+# --- dates --------------------------------------------------------------------------------------
+
+
+def add_months(start: datetime.date, months: int) -> datetime.date:
+    """``start`` plus ``months`` calendar months, the day clamped to the end of the month."""
+    index = start.year * 12 + (start.month - 1) + months
+    year, month0 = divmod(index, 12)
+    last_day = calendar.monthrange(year, month0 + 1)[1]
+    return datetime.date(year, month0 + 1, min(start.day, last_day))
+
+
+def display_until(record_type: RecordType, decided_on: datetime.date) -> datetime.date:
+    """The date the record leaves display (公示期满): ``decided_on + display_months``.
+
+    The record is shown and counts on days ``decided_on <= day < display_until``.
+    """
+    return add_months(decided_on, record_type.display_months)
+
+
+def repairable_from(record_type: RecordType, decided_on: datetime.date) -> datetime.date | None:
+    """The first day repair may be applied for, or None (good record, or no repair path)."""
+    if record_type.polarity != "bad" or not record_type.repair_paths:
+        return None
+    return add_months(decided_on, record_type.min_display_months)
+
+
+# --- raw file structure (exactly what the TOML may contain) -------------------------------------
+
+
+class _RawHeader(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    version: str
+    effective_from: datetime.date
+    source: str
+
+
+class _RawRecordType(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    code: str
+    name_zh: str
+    name_en: str
+    domain: str
+    polarity: Polarity
+    points: int
+    unit: Unit
+    display_months: int
+    legal_basis: str
+    source_note: str
+    severity: Severity | None = None
+    bonus_category: str | None = None
+    min_display_months: int | None = None
+    repair_paths: list[RepairPath] | None = None
+
+
+class _RawFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    catalog: _RawHeader
+    domain: list[Domain] = []
+    record_type: list[_RawRecordType] = []
+
+
+# --- loading ------------------------------------------------------------------------------------
+
+
+def default_catalog_dir() -> pathlib.Path:
+    """``<repo root>/content/catalog``."""
+    return _REPO_ROOT / "content" / "catalog"
+
+
+def _display_path(path: pathlib.Path) -> str:
+    try:
+        return path.resolve().relative_to(_REPO_ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _entry_label(section: str, index: int, raw: Mapping[str, Any]) -> str:
+    items = raw.get(section)
+    code: object = None
+    if isinstance(items, list) and index < len(items) and isinstance(items[index], dict):
+        code = items[index].get("code")
+    label = f"{section}[{index}]"
+    if isinstance(code, str) and code:
+        label += f" {code!r}"
+    return label
+
+
+def _describe_validation_error(
+    error: msgspec.ValidationError, raw: Mapping[str, Any]
+) -> tuple[str, str | None, str]:
+    """Split a msgspec error into (entry label, field, message)."""
+    match = _MSGSPEC_ERROR.match(str(error))
+    message, path = (match.group("msg"), match.group("path") or "") if match else (str(error), "")
+    entry, field, rest = "file", None, ""
+    located = _MSGSPEC_LOCATION.match(path)
+    if located:
+        section, index, field, rest = located.group("section", "index", "field", "rest")
+        entry = section if index is None else _entry_label(section, int(index), raw)
+    if field is None:
+        named = _MSGSPEC_FIELD_IN_MSG.search(message)
+        if named:
+            field = named.group("field")
+    message = message[:1].lower() + message[1:]
+    allowed = _ALLOWED_VALUES.get(field or "")
+    if allowed and message.startswith("invalid enum value"):
+        message += f"; allowed: {', '.join(allowed)}"
+    if rest:
+        message += f" (at {field}{rest})"
+    return entry, field, message
+
+
+class _Checker:
+    """Builds the errors for one file; checks stop at the first problem, in file order."""
+
+    def __init__(self, file_label: str) -> None:
+        self.file_label = file_label
+
+    def fail(self, entry: str, field: str | None, message: str) -> CatalogError:
+        where = f"{self.file_label}: {entry}"
+        if field is not None:
+            where += f": field {field!r}"
+        return CatalogError(f"{where}: {message}")
+
+    def text(self, entry: str, field: str, value: str) -> None:
+        if not value.strip():
+            raise self.fail(entry, field, "must not be empty")
+        if value != value.strip():
+            raise self.fail(entry, field, f"{value!r} has leading or trailing whitespace")
+
+
+def _check_header(check: _Checker, header: _RawHeader) -> None:
+    check.text("catalog", "version", header.version)
+    if any(c.isspace() for c in header.version):
+        raise check.fail("catalog", "version", f"{header.version!r} must not contain spaces")
+    check.text("catalog", "source", header.source)
+
+
+def _check_domains(check: _Checker, domains: list[Domain]) -> dict[str, Domain]:
+    if not domains:
+        raise check.fail("domain", None, "the catalog declares no [[domain]] entries")
+    result: dict[str, Domain] = {}
+    for index, domain in enumerate(domains):
+        entry = f"domain[{index}] {domain.code!r}"
+        if not _DOMAIN_CODE.fullmatch(domain.code):
+            raise check.fail(entry, "code", f"{domain.code!r} is not snake_case")
+        if domain.code in result:
+            raise check.fail(entry, "code", f"duplicate domain code {domain.code!r}")
+        check.text(entry, "name_zh", domain.name_zh)
+        check.text(entry, "name_en", domain.name_en)
+        result[domain.code] = domain
+    return result
+
+
+def _check_record_type(
+    check: _Checker, entry: str, raw: _RawRecordType, domains: Mapping[str, Domain]
+) -> RecordType:
+    if not _RECORD_CODE.fullmatch(raw.code):
+        raise check.fail(entry, "code", f"{raw.code!r} is not UPPER-KEBAB-CASE")
+    for name in ("name_zh", "name_en", "legal_basis", "source_note"):
+        check.text(entry, name, getattr(raw, name))
+    if raw.domain not in domains:
+        raise check.fail(entry, "domain", f"{raw.domain!r} is not a declared [[domain]] code")
+    if raw.points == 0:
+        raise check.fail(entry, "points", "must not be 0")
+    if raw.polarity == "good":
+        return _check_good(check, entry, raw)
+    return _check_bad(check, entry, raw)
+
+
+def _check_good(check: _Checker, entry: str, raw: _RawRecordType) -> RecordType:
+    if raw.points < 0:
+        raise check.fail(entry, "points", f"{raw.points} must be positive for a good record")
+    if raw.severity is not None:
+        raise check.fail(entry, "severity", "good records have no severity; omit the field")
+    if raw.min_display_months is not None:
+        raise check.fail(
+            entry,
+            "min_display_months",
+            "only bad records have a minimum display period before repair; omit the field",
+        )
+    if raw.repair_paths is not None:
+        raise check.fail(entry, "repair_paths", "good records are not repaired; omit the field")
+    if raw.bonus_category is None:
+        raise check.fail(
+            entry, "bonus_category", "a good record must name the bonus category that caps it"
+        )
+    if not _CATEGORY_CODE.fullmatch(raw.bonus_category):
+        raise check.fail(entry, "bonus_category", f"{raw.bonus_category!r} is not snake_case")
+    low, high = GOOD_DISPLAY_BOUNDS
+    if not low <= raw.display_months <= high:
+        raise check.fail(
+            entry,
+            "display_months",
+            f"{raw.display_months} is outside {low}-{high} months for good records",
+        )
+    return RecordType(
+        code=raw.code,
+        name_zh=raw.name_zh,
+        name_en=raw.name_en,
+        domain=raw.domain,
+        polarity="good",
+        severity=None,
+        points=raw.points,
+        unit=raw.unit,
+        bonus_category=raw.bonus_category,
+        display_months=raw.display_months,
+        min_display_months=0,
+        repair_paths=(),
+        legal_basis=raw.legal_basis,
+        source_note=raw.source_note,
+    )
+
+
+def _check_bad(check: _Checker, entry: str, raw: _RawRecordType) -> RecordType:
+    if raw.points > 0:
+        raise check.fail(entry, "points", f"{raw.points} must be negative for a bad record")
+    if raw.bonus_category is not None:
+        raise check.fail(
+            entry, "bonus_category", "only good records have a bonus category; omit the field"
+        )
+    severity = raw.severity
+    if severity is None:
+        raise check.fail(entry, "severity", "a bad record needs 'minor', 'general' or 'serious'")
+    low, high = DISPLAY_BOUNDS[severity]
+    label = f"{severity} ({_SEVERITY_ZH[severity]}) records"
+    if raw.display_months > high:
+        raise check.fail(
+            entry,
+            "display_months",
+            f"{raw.display_months} is above the national maximum of {high} months for {label}",
+        )
+    if raw.display_months < low:
+        raise check.fail(
+            entry,
+            "display_months",
+            f"{raw.display_months} is below the national minimum of {low} months for {label}",
+        )
+    if raw.min_display_months is None:
+        raise check.fail(
+            entry, "min_display_months", "a bad record needs its minimum display period"
+        )
+    if raw.min_display_months < low:
+        raise check.fail(
+            entry,
+            "min_display_months",
+            f"{raw.min_display_months} is below the national minimum of {low} months for {label}",
+        )
+    if raw.min_display_months > raw.display_months:
+        raise check.fail(
+            entry,
+            "min_display_months",
+            f"{raw.min_display_months} is above display_months ({raw.display_months})",
+        )
+    if raw.repair_paths is None:
+        raise check.fail(
+            entry, "repair_paths", "a bad record must list its repair paths ([] if none)"
+        )
+    seen: set[str] = set()
+    for path in raw.repair_paths:
+        if path in seen:
+            raise check.fail(entry, "repair_paths", f"{path!r} is listed twice")
+        seen.add(path)
+    return RecordType(
+        code=raw.code,
+        name_zh=raw.name_zh,
+        name_en=raw.name_en,
+        domain=raw.domain,
+        polarity="bad",
+        severity=severity,
+        points=raw.points,
+        unit=raw.unit,
+        bonus_category=None,
+        display_months=raw.display_months,
+        min_display_months=raw.min_display_months,
+        repair_paths=tuple(raw.repair_paths),
+        legal_basis=raw.legal_basis,
+        source_note=raw.source_note,
+    )
+
+
+def _build_catalog(check: _Checker, parsed: _RawFile) -> Catalog:
+    _check_header(check, parsed.catalog)
+    domains = _check_domains(check, parsed.domain)
+    if not parsed.record_type:
+        raise check.fail("record_type", None, "the catalog declares no [[record_type]] entries")
+    record_types: dict[str, RecordType] = {}
+    for index, raw in enumerate(parsed.record_type):
+        entry = f"record_type[{index}] {raw.code!r}"
+        record_type = _check_record_type(check, entry, raw, domains)
+        if record_type.code in record_types:
+            raise check.fail(entry, "code", f"duplicate record type code {raw.code!r}")
+        record_types[record_type.code] = record_type
+    return Catalog(
+        version=parsed.catalog.version,
+        effective_from=parsed.catalog.effective_from,
+        source=parsed.catalog.source,
+        domains=domains,
+        record_types=record_types,
+    )
+
+
+def load_catalog_file(path: pathlib.Path) -> Catalog:
+    """Read, convert and validate one catalog file."""
+    label = _display_path(path)
+    try:
+        with path.open("rb") as handle:
+            raw = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError(f"{label}: invalid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise CatalogError(f"{label}: not valid UTF-8: {exc}") from exc
+    except OSError as exc:
+        raise CatalogError(f"{label}: cannot be read: {exc.strerror or exc}") from exc
+    check = _Checker(label)
+    try:
+        parsed = msgspec.convert(raw, _RawFile)
+    except msgspec.ValidationError as exc:
+        entry, field, message = _describe_validation_error(exc, raw)
+        raise check.fail(entry, field, message) from exc
+    return _build_catalog(check, parsed)
+
+
+def load_catalogs(directory: pathlib.Path | None = None) -> CatalogSet:
+    """Load every ``*.toml`` in ``directory`` (default: :func:`default_catalog_dir`)."""
+    directory = default_catalog_dir() if directory is None else directory
+    label = _display_path(directory)
+    if not directory.is_dir():
+        raise CatalogError(f"{label}: catalog directory does not exist")
+    files = sorted(p for p in directory.glob("*.toml") if p.is_file())
+    if not files:
+        raise CatalogError(f"{label}: no catalog files (*.toml) found")
+    catalogs: list[Catalog] = []
+    seen: dict[str, pathlib.Path] = {}
+    for file in files:
+        catalog = load_catalog_file(file)
+        if catalog.version in seen:
+            raise CatalogError(
+                f"{_display_path(file)}: catalog: field 'version': version {catalog.version!r} "
+                f"is already defined in {_display_path(seen[catalog.version])}"
+            )
+        seen[catalog.version] = file
+        catalogs.append(catalog)
+    try:
+        return CatalogSet(catalogs)
+    except CatalogError as exc:
+        raise CatalogError(f"{label}: {exc}") from exc

@@ -1,0 +1,453 @@
+"""Record rules: batch ingest (idempotent per department and source reference), corrections and
+revocations of a department's own records, and the citizen's own record list."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import msgspec
+
+from backend.identity.id_number import InvalidIdNumber, mask_id_number, normalize_id_number
+from backend.identity.principals import ClientPrincipal
+from backend.identity.service import decrypt_id_number, encrypt_id_number, id_number_index
+from backend.platform.engine import DB
+from backend.platform import runtime
+from backend.platform.audit import write_audit
+from backend.platform.calendar import today_in_shanghai
+from backend.platform.database import connection
+from backend.platform.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
+from backend.platform.pagination import Page, check_limit, decode_cursor, page_of
+from backend.records.catalog import RecordType, display_until, repairable_from
+from backend.records.schemas import (
+    BatchItemResult,
+    BatchResult,
+    DepartmentRecordOut,
+    DepartmentRef,
+    HistoryEntry,
+    RecordCorrection,
+    RecordIn,
+    RecordOut,
+)
+
+RecordStatus = Literal["active", "expired", "revoked", "all"]
+_AT_PATH = re.compile(r" - at `\$\.?(?P<path>[^`]*)`")
+
+
+class ItemRejected(Exception):
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
+
+
+@dataclass
+class _Accepted:
+    index: int
+    item: RecordIn
+    id_number: str
+    record_type: RecordType
+    decided_on: dt.date
+
+
+def _check_dates(occurred_on: dt.date, decided_on: dt.date, today: dt.date) -> None:
+    if occurred_on > today:
+        raise ItemRejected("occurredOn", "is in the future")
+    if decided_on > today:
+        raise ItemRejected("decidedOn", "is in the future")
+    if decided_on < occurred_on:
+        raise ItemRejected("decidedOn", "is before occurredOn")
+
+
+def _resolve_type(code: str, client: ClientPrincipal, field: str = "recordType") -> RecordType:
+    catalog = runtime.current().catalogs.in_force(today_in_shanghai())
+    record_type = catalog.get(code)
+    if record_type is None:
+        raise ItemRejected(field, f"unknown record type {code!r} in catalog {catalog.version}")
+    if not client.may_report(record_type.code, record_type.domain):
+        raise ItemRejected(field, f"record type {code!r} is outside this department's scopes")
+    return record_type
+
+
+def _parse_item(index: int, raw: Any, client: ClientPrincipal, today: dt.date) -> _Accepted:
+    try:
+        item = msgspec.convert(raw, RecordIn)
+    except msgspec.ValidationError as exc:
+        match = _AT_PATH.search(str(exc))
+        raise ItemRejected(
+            match.group("path") if match else "record", _AT_PATH.sub("", str(exc))
+        ) from exc
+    try:
+        id_number = normalize_id_number(item.citizen_id_number, today)
+    except InvalidIdNumber as exc:
+        raise ItemRejected("citizenIdNumber", f"invalid ID number: {exc}") from exc
+    record_type = _resolve_type(item.record_type, client)
+    decided_on = item.decided_on or item.occurred_on
+    _check_dates(item.occurred_on, decided_on, today)
+    return _Accepted(index, item, id_number, record_type, decided_on)
+
+
+def _source_reference(raw: Any) -> str | None:
+    value = raw.get("sourceReference") if isinstance(raw, dict) else None
+    return value if isinstance(value, str) else None
+
+
+async def _upsert_citizens(conn: Any, accepted: Sequence[_Accepted]) -> dict[str, int]:
+    by_index: dict[str, _Accepted] = {}
+    for a in accepted:
+        by_index.setdefault(id_number_index(a.id_number), a)
+    indexes = list(by_index)
+    await conn.execute(
+        "INSERT INTO citizen (id_number_index, id_number_encrypted, name, created_at, change_counter)"
+        " SELECT i, e, n, now(), 0 FROM unnest($1::text[], $2::bytea[], $3::text[]) AS t(i, e, n)"
+        " ON CONFLICT (id_number_index) DO NOTHING",
+        indexes,
+        [encrypt_id_number(by_index[i].id_number) for i in indexes],
+        [by_index[i].item.citizen_name for i in indexes],
+    )
+    rows = await conn.fetch(
+        "SELECT id, id_number_index FROM citizen WHERE id_number_index = ANY($1::text[])", indexes
+    )
+    return {row["id_number_index"]: row["id"] for row in rows}
+
+
+async def _insert_records(
+    conn: Any, client: ClientPrincipal, accepted: Sequence[_Accepted], citizens: dict[str, int]
+) -> dict[str, int]:
+    catalog_version = runtime.current().catalogs.in_force(today_in_shanghai()).version
+    columns: dict[str, list[Any]] = {k: [] for k in _INSERT_COLUMNS}
+    for a in accepted:
+        t = a.record_type
+        values = (
+            citizens[id_number_index(a.id_number)], t.code, t.domain, t.polarity, t.severity,
+            a.item.quantity, a.item.occurred_on, a.decided_on, a.item.decision_document_no,
+            a.item.source_reference, a.item.evidence_summary, a.item.occupational_group,
+            display_until(t, a.decided_on), repairable_from(t, a.decided_on),
+        )  # fmt: skip
+        for key, value in zip(_INSERT_COLUMNS, values, strict=True):
+            columns[key].append(value)
+    rows = await conn.fetch(_INSERT_SQL, client.client_id, catalog_version, *columns.values())
+    return {row["source_reference"]: row["id"] for row in rows}
+
+
+_INSERT_COLUMNS = (
+    "citizen", "record_type", "domain", "polarity", "severity", "quantity", "occurred_on",
+    "decided_on", "decision_document_no", "source_reference", "evidence_summary",
+    "occupational_group", "display_until", "repairable_from",
+)  # fmt: skip
+_INSERT_SQL = (
+    "INSERT INTO record (department, catalog_version, citizen, record_type, domain, polarity,"
+    " severity, quantity, occurred_on, decided_on, decision_document_no, source_reference,"
+    " evidence_summary, occupational_group, display_until, repairable_from, status, created_at,"
+    " updated_at, version)"
+    " SELECT $1, $2, t.*, 'active', now(), now(), 1 FROM unnest($3::bigint[], $4::text[],"
+    " $5::text[], $6::text[], $7::text[], $8::int[], $9::date[], $10::date[], $11::text[],"
+    " $12::text[], $13::text[], $14::text[], $15::date[], $16::date[]) AS t"
+    " ON CONFLICT (department, source_reference) DO NOTHING RETURNING id, source_reference"
+)
+
+
+async def _existing_ids(conn: Any, client_id: int, references: list[str]) -> dict[str, int]:
+    rows = await conn.fetch(
+        "SELECT id, source_reference FROM record WHERE department = $1"
+        " AND source_reference = ANY($2::text[])",
+        client_id,
+        references,
+    )
+    return {row["source_reference"]: row["id"] for row in rows}
+
+
+def _check_batch_size(count: int) -> None:
+    limit = runtime.current().settings.batch_max_records
+    if count > limit:
+        raise PayloadTooLarge(
+            f"a batch holds at most {limit} records; this one has {count}: split it",
+            field="records",
+            code="batch-too-large",
+        )
+
+
+async def ingest_batch(raw_items: list[Any], client: ClientPrincipal) -> BatchResult:
+    """Accept the good items, reject the bad ones with a reason, report resubmissions as
+    duplicates; all in one transaction."""
+    _check_batch_size(len(raw_items))
+    today = today_in_shanghai()
+    results: dict[int, BatchItemResult] = {}
+    fresh: list[_Accepted] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(raw_items):
+        try:
+            accepted = _parse_item(index, raw, client, today)
+        except ItemRejected as exc:
+            results[index] = BatchItemResult(
+                index=index, source_reference=_source_reference(raw), status="rejected",
+                field=exc.field, reason=exc.reason,
+            )  # fmt: skip
+            continue
+        if accepted.item.source_reference not in seen:
+            seen.add(accepted.item.source_reference)
+            fresh.append(accepted)
+        else:
+            results[index] = BatchItemResult(
+                index=index, source_reference=accepted.item.source_reference, status="duplicate"
+            )
+    inserted: dict[str, int] = {}
+    async with DB.transaction(), connection() as conn:
+        if fresh:
+            citizens = await _upsert_citizens(conn, fresh)
+            inserted = await _insert_records(conn, client, fresh, citizens)
+            await _bump_change_counters(
+                conn, {citizens[id_number_index(a.id_number)] for a in fresh
+                       if a.item.source_reference in inserted},
+            )  # fmt: skip
+        existing = await _existing_ids(conn, client.client_id, sorted(seen - set(inserted)))
+        if inserted:
+            await write_audit(
+                client.actor, "record.ingest", "record_batch", min(inserted.values()),
+                after={"accepted": sorted(inserted.values())},
+            )  # fmt: skip
+    for a in fresh:
+        ref = a.item.source_reference
+        status: Literal["accepted", "duplicate"] = "accepted" if ref in inserted else "duplicate"
+        results[a.index] = BatchItemResult(
+            index=a.index, source_reference=ref, status=status,
+            record_id=inserted.get(ref) or existing.get(ref),
+        )  # fmt: skip
+    for index, result in results.items():
+        if result.status == "duplicate" and result.record_id is None:
+            ref = result.source_reference or ""
+            result.record_id = inserted.get(ref) or existing.get(ref)
+    items = [results[i] for i in sorted(results)]
+    return BatchResult(
+        accepted=sum(1 for r in items if r.status == "accepted"),
+        duplicate=sum(1 for r in items if r.status == "duplicate"),
+        rejected=sum(1 for r in items if r.status == "rejected"),
+        items=items,
+    )
+
+
+async def _bump_change_counters(conn: Any, citizen_ids: set[int]) -> None:
+    """Each change to a citizen's records moves their counter; re-scoring compares against it."""
+    if citizen_ids:
+        await conn.execute(
+            "UPDATE citizen SET change_counter = change_counter + 1 WHERE id = ANY($1::bigint[])",
+            sorted(citizen_ids),
+        )
+
+
+# --- corrections and revocations --------------------------------------------------------------
+
+_EDITABLE = (
+    "record_type", "occurred_on", "decided_on", "decision_document_no", "evidence_summary",
+    "quantity",
+)  # fmt: skip
+
+
+def _snapshot(row: Any) -> dict[str, Any]:
+    return {key: msgspec.to_builtins(row[key]) for key in (*_EDITABLE, "status")}
+
+
+async def _own_record_for_update(conn: Any, record_id: int, client: ClientPrincipal) -> Any:
+    row = await conn.fetchrow("SELECT * FROM record WHERE id = $1 FOR UPDATE", record_id)
+    if row is None or row["department"] != client.client_id:
+        # Another department's record is reported exactly like a missing one.
+        raise NotFound(f"record {record_id} is not one of this department's records")
+    return row
+
+
+def _corrected_values(row: Any, change: RecordCorrection, client: ClientPrincipal) -> dict[str, Any]:
+    new = {key: row[key] for key in _EDITABLE}
+    for key in _EDITABLE:
+        value = getattr(change, key)
+        if value is not None:
+            new[key] = value
+    try:
+        record_type = _resolve_type(new["record_type"], client)
+        _check_dates(new["occurred_on"], new["decided_on"], today_in_shanghai())
+    except ItemRejected as exc:
+        raise InvalidInput(exc.reason, field=exc.field) from exc
+    if record_type.polarity != row["polarity"]:
+        raise InvalidInput(
+            "a correction cannot turn a good record into a bad one or back; revoke and report anew",
+            field="recordType",
+        )
+    new["domain"], new["severity"] = record_type.domain, record_type.severity
+    new["display_until"] = display_until(record_type, new["decided_on"])
+    new["repairable_from"] = repairable_from(record_type, new["decided_on"])
+    return new
+
+
+async def correct_record(
+    record_id: int, change: RecordCorrection, client: ClientPrincipal
+) -> DepartmentRecordOut:
+    async with DB.transaction(), connection() as conn:
+        row = await _own_record_for_update(conn, record_id, client)
+        if row["status"] == "revoked":
+            raise Conflict("a revoked record cannot be corrected", code="record-revoked")
+        new = _corrected_values(row, change, client)
+        if all(new[key] == row[key] for key in _EDITABLE):
+            return await department_record(record_id, client)  # a retried correction
+        sets = ", ".join(f"{key} = ${n}" for n, key in enumerate(new, start=2))
+        await conn.execute(
+            f"UPDATE record SET {sets}, version = version + 1, updated_at = now() WHERE id = $1",  # noqa: S608
+            record_id,
+            *new.values(),
+        )
+        after = {**_snapshot(row), **{k: msgspec.to_builtins(new[k]) for k in _EDITABLE}}
+        await _write_history(conn, row, "corrected", change.reason, client, after)
+        await _bump_change_counters(conn, {row["citizen"]})
+        return await department_record(record_id, client)
+
+
+async def revoke_record(record_id: int, reason: str, client: ClientPrincipal) -> DepartmentRecordOut:
+    async with DB.transaction(), connection() as conn:
+        row = await _own_record_for_update(conn, record_id, client)
+        if row["status"] != "revoked":
+            await conn.execute(
+                "UPDATE record SET status = 'revoked', version = version + 1, updated_at = now()"
+                " WHERE id = $1",
+                record_id,
+            )
+            after = {**_snapshot(row), "status": "revoked"}
+            await _write_history(conn, row, "revoked", reason, client, after)
+            await _bump_change_counters(conn, {row["citizen"]})
+        return await department_record(record_id, client)
+
+
+async def _write_history(
+    conn: Any, row: Any, action: str, reason: str, client: ClientPrincipal, after: dict[str, Any]
+) -> None:
+    before = _snapshot(row)
+    await conn.execute(
+        "INSERT INTO record_history (record, action, before, after, reason, actor_id, at)"
+        " VALUES ($1, $2, $3::jsonb, $4::jsonb, $5, $6, now())",
+        row["id"],
+        action,
+        msgspec.json.encode(before).decode(),
+        msgspec.json.encode(after).decode(),
+        reason,
+        str(client.client_id),
+    )
+    await write_audit(
+        client.actor, f"record.{action}", "record", row["id"], before=before, after=after
+    )
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+_SELECT = (
+    "SELECT r.*, d.code AS department_code, d.name AS department_name FROM record r"
+    " JOIN api_client d ON d.id = r.department"
+)
+
+
+def _status(row: Any, today: dt.date) -> Literal["active", "expired", "revoked"]:
+    if row["status"] == "revoked":
+        return "revoked"
+    # display_until is the first day the record no longer shows (exclusive end).
+    return "expired" if row["display_until"] <= today else "active"
+
+
+def record_out(row: Any, today: dt.date) -> RecordOut:
+    catalogs = runtime.current().catalogs
+    catalog = catalogs.by_version(row["catalog_version"]) or catalogs.latest
+    record_type = catalog.get(row["record_type"])
+    domain = catalog.domains.get(row["domain"])
+    return RecordOut(
+        id=row["id"],
+        record_type=row["record_type"],
+        title_zh=record_type.name_zh if record_type else row["record_type"],
+        title_en=record_type.name_en if record_type else row["record_type"],
+        domain=row["domain"],
+        domain_name_zh=domain.name_zh if domain else row["domain"],
+        polarity=row["polarity"],
+        severity=row["severity"],
+        quantity=row["quantity"],
+        occurred_on=row["occurred_on"],
+        decided_on=row["decided_on"],
+        decision_document_no=row["decision_document_no"],
+        evidence_summary=row["evidence_summary"],
+        legal_basis=record_type.legal_basis if record_type else "",
+        department=DepartmentRef(code=row["department_code"], name=row["department_name"]),
+        status=_status(row, today),
+        display_until=row["display_until"],
+        repairable_from=row["repairable_from"],
+        catalog_version=row["catalog_version"],
+        reported_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+async def department_record(record_id: int, client: ClientPrincipal) -> DepartmentRecordOut:
+    async with connection() as conn:
+        row = await conn.fetchrow(
+            f"{_SELECT} WHERE r.id = $1 AND r.department = $2", record_id, client.client_id
+        )
+        if row is None:
+            raise NotFound(f"record {record_id} is not one of this department's records")
+        history = await conn.fetch(
+            "SELECT action, reason, before, after, at FROM record_history WHERE record = $1"
+            " ORDER BY at, id",
+            record_id,
+        )
+        encrypted = await conn.fetchval(
+            "SELECT id_number_encrypted FROM citizen WHERE id = $1", row["citizen"]
+        )
+    return DepartmentRecordOut(
+        record=record_out(row, today_in_shanghai()),
+        citizen_id_number_masked=mask_id_number(decrypt_id_number(encrypted)),
+        source_reference=row["source_reference"],
+        version=row["version"],
+        history=[
+            HistoryEntry(
+                action=h["action"],
+                reason=h["reason"],
+                before=msgspec.json.decode(h["before"]),
+                after=msgspec.json.decode(h["after"]),
+                at=h["at"],
+            )
+            for h in history
+        ],
+    )
+
+
+_STATUS_FILTER = {
+    "active": "r.status = 'active' AND r.display_until > $2",
+    "expired": "r.status = 'active' AND r.display_until <= $2",
+    "revoked": "r.status = 'revoked' AND $2::date IS NOT NULL",
+    "all": "$2::date IS NOT NULL",
+}
+
+
+async def citizen_records(
+    citizen_id: int,
+    *,
+    status: RecordStatus,
+    polarity: str | None,
+    domain: str | None,
+    cursor: str | None,
+    limit: int,
+) -> Page[RecordOut]:
+    check_limit(limit)
+    after = decode_cursor(cursor, tuple[dt.date, int])
+    today = today_in_shanghai()
+    sql = f"{_SELECT} WHERE r.citizen = $1 AND {_STATUS_FILTER[status]}"
+    args: list[Any] = [citizen_id, today]
+    if polarity is not None:
+        args.append(polarity)
+        sql += f" AND r.polarity = ${len(args)}"
+    if domain is not None:
+        args.append(domain)
+        sql += f" AND r.domain = ${len(args)}"
+    if after is not None:
+        args.extend(after)
+        sql += f" AND (r.occurred_on, r.id) < (${len(args) - 1}, ${len(args)})"
+    args.append(limit + 1)
+    sql += f" ORDER BY r.occurred_on DESC, r.id DESC LIMIT ${len(args)}"
+    async with connection() as conn:
+        rows = await conn.fetch(sql, *args)
+    items = [record_out(row, today) for row in rows]
+    return page_of(items, limit, lambda r: (r.occurred_on.isoformat(), r.id))

@@ -1,0 +1,57 @@
+"""Credit records and their correction history."""
+
+from piccolo.columns import (
+    JSONB,
+    BigSerial,
+    Date,
+    ForeignKey,
+    Integer,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.base import OnDelete
+from piccolo.table import Table
+
+from backend.platform.engine import DB
+
+from backend.identity.tables import ApiClient, Citizen
+
+
+class Record(Table, tablename="record", db=DB):
+    """One fact reported by a department. Unique per (department, source_reference)."""
+
+    id = BigSerial(primary_key=True)
+    citizen = ForeignKey(references=Citizen, null=False, on_delete=OnDelete.restrict)
+    department = ForeignKey(references=ApiClient, null=False, on_delete=OnDelete.restrict)
+    record_type = Varchar(length=60)
+    catalog_version = Varchar(length=20)
+    domain = Varchar(length=40)
+    polarity = Varchar(length=4)
+    severity = Varchar(length=8, null=True, default=None)
+    quantity = Integer(default=1)
+    occurred_on = Date()
+    decided_on = Date()
+    decision_document_no = Varchar(length=100)
+    source_reference = Varchar(length=100)
+    evidence_summary = Text()
+    occupational_group = Varchar(length=60, null=True, default=None)
+    status = Varchar(length=12, default="active")
+    display_until = Date()
+    repairable_from = Date(null=True, default=None)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+    version = Integer(default=1)
+
+
+class RecordHistory(Table, tablename="record_history", db=DB):
+    """Old values kept when a department corrects or revokes a record."""
+
+    id = BigSerial(primary_key=True)
+    record = ForeignKey(references=Record, null=False, on_delete=OnDelete.restrict)
+    action = Varchar(length=20)
+    before = JSONB()
+    after = JSONB()
+    reason = Text()
+    actor_id = Varchar(length=64)
+    at = Timestamptz()

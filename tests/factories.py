@@ -1,0 +1,77 @@
+"""Builders for test data through the real services and API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Any
+
+import httpx
+
+from backend.identity import service as identity
+from backend.identity.id_number import make_id_number
+from backend.identity.sms import MemorySmsSender
+
+_sequence = itertools.count(1)
+
+
+def id_number(seq: int | None = None, born: dt.date = dt.date(1988, 6, 1)) -> str:
+    return make_id_number("330106", born, seq if seq is not None else next(_sequence))
+
+
+async def department(code: str = "dept-a", scopes: list[str] | None = None) -> str:
+    _, key = await identity.create_api_client(
+        "department", code, f"Department {code}", scopes or ["domain:traffic_safety"]
+    )
+    return key
+
+
+async def registrar() -> str:
+    return await department("registrar", ["registry:write"])
+
+
+async def register_person(http: httpx.AsyncClient, key: str, number: str, name: str, phone: str) -> None:
+    response = await http.post(
+        "/v1/department/registry/entries:batch",
+        json={"entries": [{"idNumber": number, "name": name, "phone": phone}]},
+        headers={"X-Api-Key": key},
+    )
+    assert response.status_code == 200, response.text
+
+
+async def citizen_tokens(
+    http: httpx.AsyncClient,
+    sms: MemorySmsSender,
+    *,
+    phone: str,
+    name: str,
+    number: str,
+    registrar_key: str,
+) -> dict[str, Any]:
+    await register_person(http, registrar_key, number, name, phone)
+    assert (await http.post("/v1/auth/codes", json={"phone": phone})).status_code == 200
+    response = await http.post(
+        "/v1/auth/sign-up",
+        json={"phone": phone, "code": sms.last(phone), "name": name, "idNumber": number},
+    )
+    assert response.status_code == 201, response.text
+    tokens: dict[str, Any] = response.json()
+    return tokens
+
+
+def bearer(tokens: dict[str, Any]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens['accessToken']}"}
+
+
+def record(number: str, ref: str, record_type: str = "TRAFFIC-DRINK-DRIVING", **extra: Any) -> dict[str, Any]:
+    item = {
+        "citizenIdNumber": number,
+        "citizenName": "张三",
+        "recordType": record_type,
+        "occurredOn": "2026-09-01",
+        "decisionDocumentNo": f"公交决字〔2026〕{ref}号",
+        "sourceReference": ref,
+        "evidenceSummary": "测试记录",
+    }
+    item.update(extra)
+    return item
