@@ -34,6 +34,7 @@ from backend.platform.bootstrap import stop_runtime
 from backend.platform.config import Settings, get_settings
 from backend.platform.errors import EXCEPTION_HANDLERS
 from backend.platform.health import healthz, readyz
+from backend.platform.openapi import document_problems
 from backend.platform.redis import create_redis, namespaced
 from backend.platform.requestid import RequestIdMiddleware, configure_logging
 from backend.records.routes import DepartmentRecordsController, MeRecordsController
@@ -61,6 +62,17 @@ def _rate_limit(per_minute: int, identify: Any) -> DefineMiddleware:
         rate_limit=("minute", per_minute), store="rate_limit", identifier_for_request=identify
     )
     return config.middleware
+
+
+API_CONTROLLERS = (
+    AuthController,
+    MeProfileController,
+    MeRecordsController,
+    DepartmentRecordsController,
+    DepartmentRegistryController,
+    OfficerAuditController,
+)
+document_problems(*API_CONTROLLERS)
 
 
 def _routers(settings: Settings) -> list[Router]:

@@ -82,12 +82,15 @@ def _generated_secrets(var_dir: Path) -> dict[str, str]:
     return fresh
 
 
+_ENV_NAMES = {"env": "APP_ENV"}
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Build settings from environment variables named after the fields in upper case."""
     env = dict(os.environ if environ is None else environ)
     values: dict[str, object] = {}
     for field in msgspec.structs.fields(Settings):
-        raw = env.get(field.name.upper())
+        raw = env.get(_ENV_NAMES.get(field.name, field.name.upper()))
         if raw not in (None, ""):
             values[field.name] = raw
     missing = [name for name in SECRET_NAMES if not env.get(name)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -110,15 +111,17 @@ _HTTP_CODES = {
 }
 
 _AT_PATH = re.compile(r" - at `\$(?:\.(?P<path>[^`]*))?`")
+_UNKNOWN_FIELD = re.compile(r"unknown field `(?P<name>[^`]+)`")
 
 
 def _problem_response(problem: Problem, headers: Mapping[str, str] | None = None) -> Response[bytes]:
-    problem.request_id = current_request_id()
+    # Unmatched routes never reach the request-id middleware: make one here.
+    problem.request_id = current_request_id() or uuid.uuid4().hex
     return Response(
         content=msgspec.json.encode(problem),
         status_code=problem.status,
         media_type=PROBLEM_MEDIA_TYPE,
-        headers=dict(headers or {}),
+        headers={**(headers or {}), "x-request-id": problem.request_id},
     )
 
 
@@ -132,6 +135,10 @@ def _validation_errors(exc: ValidationException) -> list[FieldError]:
         match = _AT_PATH.search(message)
         key = item.get("key")
         field = match.group("path") if match and match.group("path") else key
+        unknown = _UNKNOWN_FIELD.search(message)
+        if unknown:
+            parent = match.group("path") if match and match.group("path") else ""
+            field = f"{parent}.{unknown.group('name')}" if parent else unknown.group("name")
         reason = _AT_PATH.sub("", message)
         source = item.get("source")
         if not field:

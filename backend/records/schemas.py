@@ -7,11 +7,15 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from backend.platform.schemas import IdNumberText, Input, Output, PersonName
+from backend.platform.schemas import IdNumberText, Input, Output
 
-ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-Reason = Annotated[str, msgspec.Meta(min_length=2, max_length=1000)]
-Summary = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+# PostgreSQL text cannot hold NUL; refuse it here rather than fail in the database.
+_NO_NUL = r"^[^\x00]*$"
+ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=_NO_NUL)]
+Reason = Annotated[str, msgspec.Meta(min_length=2, max_length=1000, pattern=_NO_NUL)]
+Summary = Annotated[str, msgspec.Meta(min_length=1, max_length=2000, pattern=_NO_NUL)]
+TypeCode = Annotated[str, msgspec.Meta(min_length=1, max_length=60, pattern=_NO_NUL)]
+CitizenName = Annotated[str, msgspec.Meta(min_length=1, max_length=30, pattern=_NO_NUL)]
 Quantity = Annotated[int, msgspec.Meta(ge=1, le=10_000)]
 
 
@@ -19,15 +23,15 @@ class RecordIn(Input):
     """One record in a batch (信用记录)."""
 
     citizen_id_number: IdNumberText
-    citizen_name: PersonName
-    record_type: Annotated[str, msgspec.Meta(min_length=1, max_length=60)]
+    citizen_name: CitizenName
+    record_type: TypeCode
     occurred_on: dt.date
     decision_document_no: ShortText
     source_reference: ShortText
     evidence_summary: Summary
     decided_on: dt.date | None = None
     quantity: Quantity = 1
-    occupational_group: Annotated[str, msgspec.Meta(max_length=60)] | None = None
+    occupational_group: Annotated[str, msgspec.Meta(max_length=60, pattern=_NO_NUL)] | None = None
 
 
 class RecordBatch(Input):
@@ -60,7 +64,7 @@ class RecordCorrection(Input):
     """New values for an existing record; the old ones are kept in its history."""
 
     reason: Reason
-    record_type: Annotated[str, msgspec.Meta(min_length=1, max_length=60)] | None = None
+    record_type: TypeCode | None = None
     occurred_on: dt.date | None = None
     decided_on: dt.date | None = None
     decision_document_no: ShortText | None = None

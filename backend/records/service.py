@@ -34,6 +34,7 @@ from backend.records.schemas import (
 )
 
 RecordStatus = Literal["active", "expired", "revoked", "all"]
+_MAX_ID = 2**63 - 1  # record ids are PostgreSQL bigint
 _AT_PATH = re.compile(r" - at `\$\.?(?P<path>[^`]*)`")
 
 
@@ -250,11 +251,17 @@ def _snapshot(row: Any) -> dict[str, Any]:
     return {key: msgspec.to_builtins(row[key]) for key in (*_EDITABLE, "status")}
 
 
+def _not_found(record_id: int) -> NotFound:
+    return NotFound(f"record {record_id} is not one of this department's records")
+
+
 async def _own_record_for_update(conn: Any, record_id: int, client: ClientPrincipal) -> Any:
+    if not 1 <= record_id <= _MAX_ID:
+        raise _not_found(record_id)
     row = await conn.fetchrow("SELECT * FROM record WHERE id = $1 FOR UPDATE", record_id)
     if row is None or row["department"] != client.client_id:
         # Another department's record is reported exactly like a missing one.
-        raise NotFound(f"record {record_id} is not one of this department's records")
+        raise _not_found(record_id)
     return row
 
 
@@ -382,12 +389,14 @@ def record_out(row: Any, today: dt.date) -> RecordOut:
 
 
 async def department_record(record_id: int, client: ClientPrincipal) -> DepartmentRecordOut:
+    if not 1 <= record_id <= _MAX_ID:
+        raise _not_found(record_id)
     async with connection() as conn:
         row = await conn.fetchrow(
             f"{_SELECT} WHERE r.id = $1 AND r.department = $2", record_id, client.client_id
         )
         if row is None:
-            raise NotFound(f"record {record_id} is not one of this department's records")
+            raise _not_found(record_id)
         history = await conn.fetch(
             "SELECT action, reason, before, after, at FROM record_history WHERE record = $1"
             " ORDER BY at, id",
@@ -433,6 +442,8 @@ async def citizen_records(
 ) -> Page[RecordOut]:
     check_limit(limit)
     after = decode_cursor(cursor, tuple[dt.date, int])
+    if after is not None and not -_MAX_ID <= after[1] <= _MAX_ID:
+        raise InvalidInput("the cursor is not one this API issued", field="cursor")
     today = today_in_shanghai()
     sql = f"{_SELECT} WHERE r.citizen = $1 AND {_STATUS_FILTER[status]}"
     args: list[Any] = [citizen_id, today]

@@ -1,0 +1,53 @@
+# Citizen Credit Card backend. `make help` lists the targets.
+# Needs only Python 3.11+ and make: uv is installed into .tools/ on first use.
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+RUN := $(UV) run --locked
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := .venv
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint types pytest bench migrate demo clean
+
+help: ## Show this list
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+.venv/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked
+	@touch $@
+
+install: .venv/.installed ## Install the locked dependencies into .venv
+
+run: install ## Migrate, load demo data, start the API and the worker (embedded servers if no URLs)
+	$(RUN) python -m backend run
+
+test: install lint types pytest ## Lint, type-check and run the whole test suite
+
+lint: install ## ruff check and ruff format --check
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+types: install ## mypy (strict)
+	$(RUN) mypy
+
+pytest: install ## The pytest suite (real PostgreSQL and Redis; TEST_DATABASE_URL / TEST_REDIS_URL)
+	$(RUN) pytest -q
+
+bench: install ## Benchmarks (print throughput and same-run baselines)
+	$(RUN) python benchmarks/bench_ingest.py
+
+migrate: install ## Apply migrations only
+	$(RUN) python -m backend migrate
+
+demo: install ## Load demo data only
+	$(RUN) python -m backend demo
+
+clean: ## Remove the virtualenv, tools and local data under var/
+	rm -rf .venv $(TOOLS) var

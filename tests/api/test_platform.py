@@ -1,0 +1,83 @@
+"""Operations endpoints, problem documents, request ids and the OpenAPI document."""
+
+from __future__ import annotations
+
+import httpx
+
+PROBLEM = "application/problem+json"
+
+
+async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {
+        "status": "ready", "postgres": "ok", "redis": "ok", "migrations": "current"
+    }  # fmt: skip
+
+
+async def test_unknown_route_is_a_problem_document(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/public/nothing-here")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body = response.json()
+    assert body["type"] == "urn:citizen-credit:problem:not-found"
+    assert body["status"] == 404 and body["requestId"] == response.headers["x-request-id"]
+
+
+async def test_wrong_method(client: httpx.AsyncClient) -> None:
+    response = await client.delete("/healthz")
+    assert response.status_code == 405
+    assert response.json()["type"].endswith(":method-not-allowed")
+
+
+async def test_validation_error_names_field_and_reason(client: httpx.AsyncClient) -> None:
+    response = await client.post("/v1/auth/codes", json={"phone": "12345"})
+    assert response.status_code == 422
+    body = response.json()
+    assert body["type"] == "urn:citizen-credit:problem:validation-failed"
+    assert body["field"] == "phone"
+    assert "matching regex" in body["errors"][0]["reason"]
+
+
+async def test_malformed_json_is_a_client_error(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/v1/auth/codes", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert 400 <= response.status_code < 500
+    assert response.headers["content-type"].startswith(PROBLEM)
+    assert "Traceback" not in response.text
+
+
+async def test_unknown_field_is_refused(client: httpx.AsyncClient) -> None:
+    response = await client.post("/v1/auth/codes", json={"phone": "13900000000", "admin": True})
+    assert response.status_code == 422
+    assert response.json()["field"] == "admin"
+
+
+async def test_request_id_is_echoed_or_made(client: httpx.AsyncClient) -> None:
+    given = await client.get("/healthz", headers={"x-request-id": "trace-12345678"})
+    assert given.headers["x-request-id"] == "trace-12345678"
+    made = await client.get("/healthz", headers={"x-request-id": "bad id with spaces"})
+    assert len(made.headers["x-request-id"]) == 32
+
+
+async def test_openapi_documents_every_route(client: httpx.AsyncClient, app: object) -> None:
+    schema = (await client.get("/schema/openapi.json")).json()
+    assert schema["openapi"].startswith("3.1")
+    paths = set(schema["paths"])
+    for path in (
+        "/v1/auth/codes", "/v1/auth/sign-up", "/v1/auth/sign-in", "/v1/auth/refresh",
+        "/v1/auth/sign-out", "/v1/auth/officer/sign-in", "/v1/me", "/v1/me/records",
+        "/v1/department/records:batch", "/v1/department/records/{record_id}",
+        "/v1/department/records/{record_id}/correction",
+        "/v1/department/records/{record_id}/revocation",
+        "/v1/department/registry/entries:batch", "/v1/officer/audit-log", "/healthz", "/readyz",
+    ):  # fmt: skip
+        assert path in paths, path
+    schemes = schema["components"]["securitySchemes"]
+    assert {"ApiKey", "BearerToken"} <= set(schemes)
+    batch = schema["paths"]["/v1/department/records:batch"]["post"]
+    assert batch["security"] == [{"ApiKey": []}]
+    assert "Problem" in schema["components"]["schemas"]
+    assert "422" in batch["responses"] and "401" in batch["responses"]

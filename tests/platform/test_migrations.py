@@ -1,0 +1,59 @@
+"""Every migration runs forwards and backwards cleanly, and the append-only audit log holds."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import subprocess
+import sys
+
+import asyncpg
+import pytest
+
+from backend.platform.config import REPO_ROOT
+from tests.conftest import _with_database
+
+EXPECTED = {
+    "api_client", "audit_log", "citizen", "citizen_account", "officer", "one_time_code",
+    "population_registry", "record", "record_history", "refresh_token",
+}  # fmt: skip
+
+
+async def test_migrations_run_forwards_backwards_and_forwards_again(
+    servers: tuple[str, str],
+) -> None:
+    admin_url = servers[0]
+    name = f"cc_migrations_{secrets.token_hex(4)}"
+    conn = await asyncpg.connect(admin_url)
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "tests.platform.migration_roundtrip",
+             _with_database(admin_url, name)],
+            cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        steps = json.loads(result.stdout.strip().splitlines()[-1])
+        assert EXPECTED <= set(steps["forwards"])
+        assert set(steps["backwards"]) <= {"migration"}
+        assert steps["again"] == steps["forwards"]
+    finally:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
+
+
+async def test_audit_log_refuses_update_and_delete(database_url: str) -> None:
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute(
+            "INSERT INTO audit_log (at, actor_kind, actor_id, action, object_type, object_id)"
+            " VALUES (now(), 'system', 'test', 'test.action', 'thing', '1')"
+        )
+        with pytest.raises(asyncpg.RaiseError, match="append-only"):
+            await conn.execute("UPDATE audit_log SET action = 'changed'")
+        with pytest.raises(asyncpg.RaiseError, match="append-only"):
+            await conn.execute("DELETE FROM audit_log")
+        with pytest.raises(asyncpg.RaiseError, match="append-only"):
+            await conn.execute("TRUNCATE audit_log")
+    finally:
+        await conn.close()
