@@ -62,8 +62,8 @@ def _print_welcome(credentials: dict[str, Any], port: int) -> None:
     console.print(
         f"Demo citizen: phone {credentials.get('citizenPhone')} — request a code with\n"
         f"  curl -s -X POST {base}/v1/auth/codes -H 'content-type: application/json'"
-        f" -d '{{\"phone\":\"{credentials.get('citizenPhone')}\"}}'\n"
-        "  the code appears in this log (\"SMS to ...\"), then POST /v1/auth/sign-in."
+        f' -d \'{{"phone":"{credentials.get("citizenPhone")}"}}\'\n'
+        '  the code appears in this log ("SMS to ..."), then POST /v1/auth/sign-in.'
     )
     console.print("Officer and API keys: var/demo-credentials.json")
     console.rule()
@@ -87,7 +87,9 @@ def cmd_run(settings: Settings, port: int) -> None:
              "--host", "127.0.0.1", "--port", str(port), "--no-access-log"], env=env,
         ))  # fmt: skip
         children.append(
-            subprocess.Popen([sys.executable, "-m", "arq", "backend.worker.WorkerSettings"], env=env)
+            subprocess.Popen(
+                [sys.executable, "-m", "arq", "backend.worker.WorkerSettings"], env=env
+            )
         )
         time.sleep(2)
         _print_welcome(credentials, port)
@@ -135,9 +137,10 @@ def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> None:
     password = os.environ.get("ADMIN_PASSWORD") or getpass.getpass("Password (12+ characters): ")
     db, rd, embedded = _services(settings)
     try:
+        roles = ["officer", "admin"]
         asyncio.run(_with_runtime(
             settings, db, rd,
-            lambda: create_officer(args.username, password, args.display_name, ["officer", "admin"]),
+            lambda: create_officer(args.username, password, args.display_name, roles),
         ))  # fmt: skip
         console.print(f"[green]admin {args.username} created[/green]")
     finally:

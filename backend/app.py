@@ -29,8 +29,12 @@ from backend.identity.security import (
     officer_guard,
 )
 from backend.identity.sms import SmsSender
-from backend.platform.bootstrap import default_redis_url, resolve_services, start_runtime
-from backend.platform.bootstrap import stop_runtime
+from backend.platform.bootstrap import (
+    default_redis_url,
+    resolve_services,
+    start_runtime,
+    stop_runtime,
+)
 from backend.platform.config import Settings, get_settings
 from backend.platform.errors import EXCEPTION_HANDLERS
 from backend.platform.health import healthz, readyz
@@ -39,7 +43,7 @@ from backend.platform.redis import create_redis, namespaced
 from backend.platform.requestid import RequestIdMiddleware, configure_logging
 from backend.records.routes import DepartmentRecordsController, MeRecordsController
 
-API_KEY_SECURITY = [{"ApiKey": []}]
+API_KEY_SECURITY: list[dict[str, list[str]]] = [{"ApiKey": []}]
 
 
 def _by_ip(request: Request[Any, Any, Any]) -> str:
@@ -133,7 +137,7 @@ def create_app(settings: Settings | None = None, *, sms: SmsSender | None = None
         lifespan=[lifespan],
         on_app_init=[jwt_auth.on_app_init],
         middleware=[RequestIdMiddleware],
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         stores={
             "rate_limit": RedisStore(redis, namespace=namespaced(settings.redis_namespace, "rl")),
             "response_cache": RedisStore(

@@ -45,7 +45,9 @@ DEPARTMENTS: list[tuple[str, str, list[str] | None]] = [
     ("city-utilities", "市公用事业服务中心", ["utilities_consumption"]),
     ("city-credit-office", "市信用办（公共信用信息中心）", None),
 ]  # fmt: skip
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+)
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红玉兰晓东海燕宇轩子涵梓萱"
 REGIONS = ["330102", "330105", "330106", "330108", "330110", "330183"]
 
@@ -120,7 +122,9 @@ async def load_demo(citizens: int = 300, seed: int = 20261122) -> dict[str, Any]
     people = [demo] + [_random_person(rng, n) for n in range(1, citizens)]
     registrar = principals["city-credit-office"]
     for start in range(0, len(people), 500):
-        await identity.upsert_registry(RegistryBatch(entries=people[start : start + 500]), registrar)
+        await identity.upsert_registry(
+            RegistryBatch(entries=people[start : start + 500]), registrar
+        )
     by_department: dict[str, list[dict[str, Any]]] = {code: [] for code in principals}
     owner = {
         t.code: next(c for c, p in principals.items() if p.may_report(t.code, t.domain))

@@ -6,8 +6,8 @@ from backend.identity.tables import (
     ApiClient,
     Citizen,
     CitizenAccount,
-    OneTimeCode,
     Officer,
+    OneTimeCode,
     PopulationRegistryEntry,
     RefreshToken,
 )

@@ -30,7 +30,9 @@ async def registrar() -> str:
     return await department("registrar", ["registry:write"])
 
 
-async def register_person(http: httpx.AsyncClient, key: str, number: str, name: str, phone: str) -> None:
+async def register_person(
+    http: httpx.AsyncClient, key: str, number: str, name: str, phone: str
+) -> None:
     response = await http.post(
         "/v1/department/registry/entries:batch",
         json={"entries": [{"idNumber": number, "name": name, "phone": phone}]},
@@ -63,7 +65,9 @@ def bearer(tokens: dict[str, Any]) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens['accessToken']}"}
 
 
-def record(number: str, ref: str, record_type: str = "TRAFFIC-DRINK-DRIVING", **extra: Any) -> dict[str, Any]:
+def record(
+    number: str, ref: str, record_type: str = "TRAFFIC-DRINK-DRIVING", **extra: Any
+) -> dict[str, Any]:
     item = {
         "citizenIdNumber": number,
         "citizenName": "张三",

@@ -54,7 +54,8 @@ async def write_audit(
     async with connection() as conn:
         await conn.execute(
             "INSERT INTO audit_log (at, actor_kind, actor_id, action, object_type, object_id,"
-            " before, after, request_id) VALUES (now(), $1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8)",
+            " before, after, request_id)"
+            " VALUES (now(), $1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8)",
             actor.kind,
             actor.id,
             action,

@@ -58,7 +58,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     def var_path(self) -> Path:
         return Path(self.var_dir)
 
-    def key_bytes(self, name: Literal["id_encryption_key", "id_index_key", "otp_hash_key"]) -> bytes:
+    def key_bytes(
+        self, name: Literal["id_encryption_key", "id_index_key", "otp_hash_key"]
+    ) -> bytes:
         raw = base64.b64decode(getattr(self, name))
         if len(raw) != 32:
             raise SettingsError(f"{name.upper()} must be base64 of exactly 32 bytes")

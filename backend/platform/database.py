@@ -40,8 +40,8 @@ async def connection() -> AsyncIterator[asyncpg.Connection[Any]]:
         finally:
             await conn.close()
         return
-    async with DB.pool.acquire() as conn:
-        yield conn
+    async with DB.pool.acquire() as pooled:
+        yield pooled  # type: ignore[misc]
 
 
 async def ping() -> bool:

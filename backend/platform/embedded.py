@@ -21,7 +21,7 @@ class EmbeddedServers:
         for handle in reversed(self._handles):
             try:
                 handle.shutdown() if hasattr(handle, "shutdown") else handle.cleanup()
-            except Exception:  # noqa: BLE001 - stopping best effort at exit
+            except Exception:
                 log.warning("could not stop embedded server %r", handle, exc_info=True)
         self._handles.clear()
 
@@ -35,7 +35,7 @@ def start_postgres(var_dir: Path, servers: EmbeddedServers) -> str:
         "DATABASE_URL is not set: starting an embedded PostgreSQL (pgserver) with data in %s",
         data,
     )
-    server = pgserver.get_server(data, cleanup_mode="stop")
+    server = pgserver.get_server(data, cleanup_mode="stop")  # type: ignore[attr-defined]
     servers._handles.append(server)
     uri: str = server.get_uri()
     servers.database_url = uri

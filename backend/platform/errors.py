@@ -61,7 +61,9 @@ class ProblemError(Exception):
             self.code = code
         self.detail = detail
         self.field = field
-        self.errors = errors if errors is not None else ([FieldError(field, detail)] if field else None)
+        self.errors = (
+            errors if errors is not None else ([FieldError(field, detail)] if field else None)
+        )
         self.extra = dict(extra) if extra else None
         self.headers = dict(headers) if headers else None
 
@@ -114,7 +116,9 @@ _AT_PATH = re.compile(r" - at `\$(?:\.(?P<path>[^`]*))?`")
 _UNKNOWN_FIELD = re.compile(r"unknown field `(?P<name>[^`]+)`")
 
 
-def _problem_response(problem: Problem, headers: Mapping[str, str] | None = None) -> Response[bytes]:
+def _problem_response(
+    problem: Problem, headers: Mapping[str, str] | None = None
+) -> Response[bytes]:
     # Unmatched routes never reach the request-id middleware: make one here.
     problem.request_id = current_request_id() or uuid.uuid4().hex
     return Response(

@@ -6,7 +6,8 @@ from redis.asyncio import Redis
 
 
 def create_redis(url: str) -> Redis:
-    return Redis.from_url(url, decode_responses=False)
+    client: Redis = Redis.from_url(url, decode_responses=False)
+    return client
 
 
 def namespaced(namespace: str, *parts: str | int) -> str:

@@ -5,7 +5,7 @@ from typing import Annotated
 import msgspec
 
 
-class Input(msgspec.Struct, rename="camel", forbid_unknown_fields=True, frozen=True, kw_only=True):
+class Input(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
     pass
 
 

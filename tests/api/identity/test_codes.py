@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 import httpx
+import pytest
 from litestar import Litestar
 from redis.asyncio import Redis
 
@@ -98,7 +99,17 @@ async def test_invalid_phone_format_is_refused_naming_the_field(client: httpx.As
 async def test_missing_phone_is_refused(client: httpx.AsyncClient) -> None:
     response = await client.post("/v1/auth/codes", json={})
     body = assert_problem(response, 422, "validation-failed")
-    assert "phone" in body["detail"]
+    assert "`phone`" in body["detail"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="platform/errors.py names the handler parameter ('data') instead of the missing"
+    " field: msgspec's 'Object missing required field `phone`' has no '- at `$.x`' path",
+)
+async def test_missing_phone_is_refused_naming_the_field(client: httpx.AsyncClient) -> None:
+    response = await client.post("/v1/auth/codes", json={})
+    assert_problem(response, 422, "validation-failed", field="phone")
 
 
 async def test_unknown_json_field_is_refused(client: httpx.AsyncClient) -> None:
@@ -159,12 +170,8 @@ async def test_a_new_code_replaces_the_previous_one(
 ) -> None:
     phone = "13900001010"
     await _signed_up(client, sms, phone)
-    await redis.delete(_resend_key(settings, phone))
-    await client.post("/v1/auth/codes", json={"phone": phone})
-    first = sms.last(phone)
-    await redis.delete(_resend_key(settings, phone))
-    await client.post("/v1/auth/codes", json={"phone": phone})
-    second = sms.last(phone)
+    first = await _fresh_code(client, sms, settings, redis, phone)
+    second = await _fresh_code(client, sms, settings, redis, phone)
     if first != second:
         stale = await client.post("/v1/auth/sign-in", json={"phone": phone, "code": first})
         assert_problem(stale, 401, "code-wrong", field="code")
@@ -173,12 +180,11 @@ async def test_a_new_code_replaces_the_previous_one(
 
 
 async def test_wrong_code_is_refused_and_attempts_count_down(
-    client: httpx.AsyncClient, sms: MemorySmsSender, settings: Settings
+    client: httpx.AsyncClient, sms: MemorySmsSender, settings: Settings, redis: Redis
 ) -> None:
     phone = "13900001011"
     await _signed_up(client, sms, phone)
-    await client.post("/v1/auth/codes", json={"phone": phone})
-    wrong = _other_code(sms.last(phone))
+    wrong = _other_code(await _fresh_code(client, sms, settings, redis, phone))
     lefts = []
     for _ in range(settings.otp_max_attempts):
         response = await client.post("/v1/auth/sign-in", json={"phone": phone, "code": wrong})
@@ -188,12 +194,11 @@ async def test_wrong_code_is_refused_and_attempts_count_down(
 
 
 async def test_after_five_wrong_tries_even_the_right_code_is_refused(
-    client: httpx.AsyncClient, sms: MemorySmsSender, settings: Settings
+    client: httpx.AsyncClient, sms: MemorySmsSender, settings: Settings, redis: Redis
 ) -> None:
     phone = "13900001012"
     await _signed_up(client, sms, phone)
-    await client.post("/v1/auth/codes", json={"phone": phone})
-    right = sms.last(phone)
+    right = await _fresh_code(client, sms, settings, redis, phone)
     for _ in range(settings.otp_max_attempts):
         response = await client.post(
             "/v1/auth/sign-in", json={"phone": phone, "code": _other_code(right)}
@@ -201,6 +206,10 @@ async def test_after_five_wrong_tries_even_the_right_code_is_refused(
         assert response.status_code == 401
     response = await client.post("/v1/auth/sign-in", json={"phone": phone, "code": right})
     assert_problem(response, 429, "code-locked", field="code")
+    # A new code starts a fresh count.
+    fresh = await _fresh_code(client, sms, settings, redis, phone)
+    response = await client.post("/v1/auth/sign-in", json={"phone": phone, "code": fresh})
+    assert response.status_code == 200, response.text
 
 
 async def test_wrong_tries_count_on_sign_up_too(
@@ -219,12 +228,11 @@ async def test_wrong_tries_count_on_sign_up_too(
 
 
 async def test_expired_code_is_refused(
-    client: httpx.AsyncClient, sms: MemorySmsSender, settings: Settings
+    client: httpx.AsyncClient, sms: MemorySmsSender, settings: Settings, redis: Redis
 ) -> None:
     phone = "13900001014"
     await _signed_up(client, sms, phone)
-    await client.post("/v1/auth/codes", json={"phone": phone})
-    code = sms.last(phone)
+    code = await _fresh_code(client, sms, settings, redis, phone)
     await _expire_codes(settings, phone)
     response = await client.post("/v1/auth/sign-in", json={"phone": phone, "code": code})
     assert_problem(response, 401, "code-expired", field="code")
@@ -248,9 +256,7 @@ async def test_a_sign_in_code_cannot_be_replayed(
 ) -> None:
     phone = "13900001017"
     await _signed_up(client, sms, phone)
-    await redis.delete(_resend_key(settings, phone))
-    await client.post("/v1/auth/codes", json={"phone": phone})
-    payload = {"phone": phone, "code": sms.last(phone)}
+    payload = {"phone": phone, "code": await _fresh_code(client, sms, settings, redis, phone)}
     assert (await client.post("/v1/auth/sign-in", json=payload)).status_code == 200
     again = await client.post("/v1/auth/sign-in", json=payload)
     assert_problem(again, 401, "code-expired", field="code")
@@ -259,13 +265,10 @@ async def test_a_sign_in_code_cannot_be_replayed(
 async def test_a_code_is_bound_to_its_phone(
     client: httpx.AsyncClient, sms: MemorySmsSender, settings: Settings, redis: Redis
 ) -> None:
-    await _signed_up(client, sms, "13900001018")
-    await _signed_up(client, sms, "13900001019")
-    await redis.delete(_resend_key(settings, "13900001018"))
-    await redis.delete(_resend_key(settings, "13900001019"))
-    await client.post("/v1/auth/codes", json={"phone": "13900001018"})
-    await client.post("/v1/auth/codes", json={"phone": "13900001019"})
-    code_a, code_b = sms.last("13900001018"), sms.last("13900001019")
+    registrar = await _signed_up(client, sms, "13900001018")
+    await _signed_up(client, sms, "13900001019", registrar)
+    code_a = await _fresh_code(client, sms, settings, redis, "13900001018")
+    code_b = await _fresh_code(client, sms, settings, redis, "13900001019")
     if code_a != code_b:
         response = await client.post(
             "/v1/auth/sign-in", json={"phone": "13900001019", "code": code_a}

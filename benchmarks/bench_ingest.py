@@ -1,0 +1,183 @@
+"""Records per second through POST /v1/department/records:batch against a running server.
+
+Starts a fresh database (on BENCH_DATABASE_URL, TEST_DATABASE_URL, or an embedded server),
+runs the API with uvicorn in a subprocess, posts batches of 1,000 records and prints the
+throughput. Baseline, measured in the same run: the same rows written straight into the
+record table with one asyncpg statement per batch (the database's own ceiling for this work).
+
+    make bench            # or: .venv/bin/python benchmarks/bench_ingest.py --batches 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from backend.identity.id_number import make_id_number
+from backend.platform.config import REPO_ROOT
+from backend.platform.embedded import EmbeddedServers, start_postgres, start_redis
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _batch(start: int, size: int, citizens: int) -> list[dict[str, Any]]:
+    items = []
+    for n in range(start, start + size):
+        person = n % citizens
+        born = dt.date(1980, 1, 1) + dt.timedelta(days=person % 9000)
+        items.append({
+            "citizenIdNumber": make_id_number("330106", born, person // 9000),
+            "citizenName": "测试",
+            "recordType": "TRAFFIC-DRINK-DRIVING",
+            "occurredOn": "2026-06-01",
+            "decisionDocumentNo": f"公交决字〔2026〕{n}号",
+            "sourceReference": f"bench-{n}",
+            "evidenceSummary": "benchmark",
+        })  # fmt: skip
+    return items
+
+
+async def _run_server_bench(base: str, key: str, batches: int, size: int, citizens: int) -> float:
+    payloads = [{"records": _batch(b * size, size, citizens)} for b in range(batches)]
+    async with httpx.AsyncClient(base_url=base, timeout=120) as http:
+        warm = await http.post("/v1/department/records:batch", json={"records": _batch(10**8, 50, 50)},
+                               headers={"X-Api-Key": key})  # fmt: skip
+        assert warm.status_code == 200, warm.text
+        started = time.perf_counter()
+        for payload in payloads:
+            response = await http.post(
+                "/v1/department/records:batch", json=payload, headers={"X-Api-Key": key}
+            )
+            assert response.status_code == 200 and response.json()["accepted"] == size, (
+                response.text
+            )
+        elapsed = time.perf_counter() - started
+    return batches * size / elapsed
+
+
+async def _run_baseline(dsn: str, batches: int, size: int) -> float:
+    conn = await asyncpg.connect(dsn)
+    try:
+        citizen = await conn.fetchval(
+            "INSERT INTO citizen (id_number_index, id_number_encrypted, name, created_at,"
+            " change_counter) VALUES ('bench-baseline', '\\x00', 'b', now(), 0) RETURNING id"
+        )
+        department = await conn.fetchval("SELECT id FROM api_client LIMIT 1")
+        started = time.perf_counter()
+        for b in range(batches):
+            refs = [f"baseline-{b}-{i}" for i in range(size)]
+            await conn.execute(
+                "INSERT INTO record (department, catalog_version, citizen, record_type, domain,"
+                " polarity, severity, quantity, occurred_on, decided_on, decision_document_no,"
+                " source_reference, evidence_summary, display_until, status, created_at,"
+                " updated_at, version) SELECT $1, '2026.1', $2, 'TRAFFIC-DRINK-DRIVING',"
+                " 'traffic_safety', 'bad', 'general', 1, '2026-06-01', '2026-06-01', r, r, 'b',"
+                " '2027-06-01', 'active', now(), now(), 1 FROM unnest($3::text[]) AS r"
+                " ON CONFLICT (department, source_reference) DO NOTHING",
+                department, citizen, refs,
+            )  # fmt: skip
+        return batches * size / (time.perf_counter() - started)
+    finally:
+        await conn.close()
+
+
+def _prepare(env: dict[str, str]) -> str:
+    subprocess.run([sys.executable, "-m", "backend", "migrate"], cwd=REPO_ROOT, env=env,
+                   check=True, capture_output=True)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-m", "backend", "create-client", "department", "bench-dept", "Bench",
+         "--scope", "domain:traffic_safety"],
+        cwd=REPO_ROOT, env=env, check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    return next(line.strip() for line in out.splitlines() if line.strip().startswith("ccd_"))
+
+
+def _wait_ready(base: str) -> None:
+    for _ in range(240):
+        try:
+            if httpx.get(base + "/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit("server did not become ready")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--batches", type=int, default=20)
+    parser.add_argument("--size", type=int, default=1000)
+    parser.add_argument("--citizens", type=int, default=5000)
+    args = parser.parse_args()
+    embedded = EmbeddedServers()
+    var = Path(tempfile.mkdtemp(prefix="cc-bench-"))
+    admin = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
+    admin = admin or start_postgres(var, embedded)
+    redis_url = os.environ.get("TEST_REDIS_URL") or start_redis(var, embedded)
+    name = f"cc_bench_{secrets.token_hex(4)}"
+    dsn = (
+        admin.rsplit("/", 1)[0] + f"/{name}"
+        if "?" not in admin
+        else admin.replace("/postgres?", f"/{name}?")
+    )
+    asyncio.run(_create_db(admin, name))
+    env = {**os.environ, "DATABASE_URL": dsn, "REDIS_URL": redis_url, "VAR_DIR": str(var),
+           "REDIS_NAMESPACE": f"ccbench-{name}", "LOG_LEVEL": "WARNING",
+           "CLIENT_RATE_PER_MINUTE": "100000"}  # fmt: skip
+    server = None
+    try:
+        key = _prepare(env)
+        port = _free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "backend.app:create_app", "--factory", "--port",
+             str(port), "--no-access-log", "--log-level", "warning"], cwd=REPO_ROOT, env=env,
+        )  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
+        _wait_ready(base)
+        api_rate = asyncio.run(_run_server_bench(base, key, args.batches, args.size, args.citizens))
+        baseline = asyncio.run(_run_baseline(dsn, args.batches, args.size))
+        print(f"batch endpoint : {api_rate:10.0f} records/s  ({args.batches} batches of {args.size},"
+              f" {args.citizens} citizens, one uvicorn worker)")  # fmt: skip
+        print(f"baseline (SQL) : {baseline:10.0f} records/s  (same rows, one INSERT per batch)")
+        print(f"ratio          : {api_rate / baseline:10.2f} of the raw database insert")
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        asyncio.run(_drop_db(admin, name))
+        embedded.stop()
+
+
+async def _create_db(admin: str, name: str) -> None:
+    conn = await asyncpg.connect(admin)
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    await conn.close()
+
+
+async def _drop_db(admin: str, name: str) -> None:
+    conn = await asyncpg.connect(admin)
+    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await conn.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""Helpers for the records API tests: problem-document assertions, batch posting and dates
+relative to today in Asia/Shanghai."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import httpx
+
+from backend.platform.calendar import today_in_shanghai
+
+BATCH = "/v1/department/records:batch"
+PROBLEM = "urn:citizen-credit:problem:"
+
+
+def today() -> dt.date:
+    return today_in_shanghai()
+
+
+def days_ago(days: int) -> str:
+    return (today() - dt.timedelta(days=days)).isoformat()
+
+
+def days_ahead(days: int) -> str:
+    return (today() + dt.timedelta(days=days)).isoformat()
+
+
+def api_key(key: str) -> dict[str, str]:
+    return {"X-Api-Key": key}
+
+
+async def post_batch(
+    client: httpx.AsyncClient, key: str, records: list[dict[str, Any]]
+) -> dict[str, Any]:
+    response = await client.post(BATCH, headers=api_key(key), json={"records": records})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def assert_problem(
+    response: httpx.Response, status: int, code: str, field: str | None = None
+) -> dict[str, Any]:
+    """An RFC 9457 problem document with the stable type, the status and, if given, the field."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    assert body["type"] == PROBLEM + code, body
+    assert body["status"] == status
+    assert body["title"]
+    assert body["requestId"] == response.headers["x-request-id"]
+    assert "Traceback" not in response.text
+    if field is not None:
+        assert body.get("field") == field, body
+        assert any(e["field"] == field for e in body.get("errors") or []), body
+    return body
