@@ -59,8 +59,18 @@ class Profile(Output):
     member_since: dt.datetime
 
 
+RegistryIdNumber = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=40,
+        description="Resident identity number (GB 11643); an invalid one rejects only its entry",
+    ),
+]
+
+
 class RegistryEntryIn(Input):
-    id_number: IdNumberText
+    id_number: RegistryIdNumber
     name: PersonName
     phone: Phone
 

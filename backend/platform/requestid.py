@@ -63,3 +63,5 @@ def configure_logging(level: str) -> None:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level)
+    # pgserver narrates every start-up step at INFO; our own line says what matters.
+    logging.getLogger("pgserver").setLevel(logging.WARNING)

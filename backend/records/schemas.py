@@ -10,9 +10,12 @@ import msgspec
 from backend.platform.schemas import IdNumberText, Input, Output
 
 # PostgreSQL text cannot hold NUL; refuse it here rather than fail in the database.
-_NO_NUL = r"^[^\x00]*$"
+_NO_NUL = r"^[^\x00]*\Z"
 ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=_NO_NUL)]
-Reason = Annotated[str, msgspec.Meta(min_length=2, max_length=1000, pattern=_NO_NUL)]
+# A reason must say something: not only whitespace.
+Reason = Annotated[
+    str, msgspec.Meta(min_length=2, max_length=1000, pattern=r"^(?=[^\x00]*\Z)\s*\S")
+]
 Summary = Annotated[str, msgspec.Meta(min_length=1, max_length=2000, pattern=_NO_NUL)]
 TypeCode = Annotated[str, msgspec.Meta(min_length=1, max_length=60, pattern=_NO_NUL)]
 CitizenName = Annotated[str, msgspec.Meta(min_length=1, max_length=30, pattern=_NO_NUL)]

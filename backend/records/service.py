@@ -388,6 +388,15 @@ def record_out(row: Any, today: dt.date) -> RecordOut:
     )
 
 
+def _camel_keys(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """History snapshots are stored with column names; the wire is camelCase."""
+    return {
+        head + "".join(part.title() for part in rest): value
+        for key, value in snapshot.items()
+        for head, *rest in [key.split("_")]
+    }
+
+
 async def department_record(record_id: int, client: ClientPrincipal) -> DepartmentRecordOut:
     if not 1 <= record_id <= _MAX_ID:
         raise _not_found(record_id)
@@ -414,8 +423,8 @@ async def department_record(record_id: int, client: ClientPrincipal) -> Departme
             HistoryEntry(
                 action=h["action"],
                 reason=h["reason"],
-                before=msgspec.json.decode(h["before"]),
-                after=msgspec.json.decode(h["after"]),
+                before=_camel_keys(msgspec.json.decode(h["before"])),
+                after=_camel_keys(msgspec.json.decode(h["after"])),
                 at=h["at"],
             )
             for h in history

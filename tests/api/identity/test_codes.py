@@ -239,7 +239,9 @@ async def test_expired_code_is_refused(
 
 
 async def test_sign_in_without_any_code_requested_is_refused(client: httpx.AsyncClient) -> None:
-    response = await client.post("/v1/auth/sign-in", json={"phone": "13900001015", "code": "123456"})
+    response = await client.post(
+        "/v1/auth/sign-in", json={"phone": "13900001015", "code": "123456"}
+    )
     assert_problem(response, 401, "code-expired", field="code")
 
 
@@ -278,7 +280,9 @@ async def test_a_code_is_bound_to_its_phone(
 
 async def test_code_must_be_six_digits(client: httpx.AsyncClient) -> None:
     for code in ("12345", "1234567", "12a456"):
-        response = await client.post("/v1/auth/sign-in", json={"phone": "13900001020", "code": code})
+        response = await client.post(
+            "/v1/auth/sign-in", json={"phone": "13900001020", "code": code}
+        )
         assert_problem(response, 422, "validation-failed", field="code")
 
 
@@ -290,6 +294,9 @@ async def test_auth_endpoints_are_rate_limited_per_ip(
         assert response.status_code == 200, (i, response.text)
     refused = await client.post("/v1/auth/codes", json={"phone": "13900001199"})
     assert_problem(refused, 429, "too-many-requests")
+    assert refused.headers["ratelimit-limit"] == str(settings.auth_rate_per_minute)
+    assert refused.headers["ratelimit-remaining"] == "0"
+    assert int(refused.headers["ratelimit-reset"]) > 0
     # Every /v1/auth route shares the per-IP budget.
     refused = await client.post("/v1/auth/sign-in", json={"phone": "13900001198", "code": "123456"})
     assert_problem(refused, 429, "too-many-requests")

@@ -140,7 +140,9 @@ async def test_impossible_birth_date_is_refused(
     assert "birth date" in detail
 
 
-async def test_future_birth_date_is_refused(client: httpx.AsyncClient, sms: MemorySmsSender) -> None:
+async def test_future_birth_date_is_refused(
+    client: httpx.AsyncClient, sms: MemorySmsSender
+) -> None:
     number = f.id_number(born=dt.date.today() + dt.timedelta(days=30))
     response = await _sign_up(client, sms, "13900002007", "陈晨", number)
     detail = assert_problem(response, 422, "invalid-id-number", field="idNumber")["detail"]
@@ -243,7 +245,12 @@ async def test_sign_in_returns_a_new_session_for_an_existing_account(
 ) -> None:
     phone = "13900002019"
     first = await f.citizen_tokens(
-        client, sms, phone=phone, name="陈晨", number=f.id_number(), registrar_key=await f.registrar()
+        client,
+        sms,
+        phone=phone,
+        name="陈晨",
+        number=f.id_number(),
+        registrar_key=await f.registrar(),
     )
     await _skip_resend(settings, redis, phone)
     code = await _code(client, sms, phone)
@@ -281,7 +288,9 @@ async def test_id_number_is_stored_encrypted_with_a_keyed_index(
         assert index != number and number not in index
         assert len(index) == 64
     citizen_index = (await _fetch(settings, "SELECT id_number_index FROM citizen"))[0][0]
-    registry_index = (await _fetch(settings, "SELECT id_number_index FROM population_registry"))[0][0]
+    registry_index = (await _fetch(settings, "SELECT id_number_index FROM population_registry"))[0][
+        0
+    ]
     assert citizen_index == registry_index
     dump = await _fetch(
         settings,
@@ -297,7 +306,12 @@ async def test_profile_shows_the_id_number_masked(
 ) -> None:
     number = f.id_number()
     tokens = await f.citizen_tokens(
-        client, sms, phone="13900002022", name="陈晨", number=number, registrar_key=await f.registrar()
+        client,
+        sms,
+        phone="13900002022",
+        name="陈晨",
+        number=number,
+        registrar_key=await f.registrar(),
     )
     response = await client.get("/v1/me", headers=f.bearer(tokens))
     assert response.status_code == 200, response.text
@@ -311,7 +325,9 @@ async def test_profile_shows_the_id_number_masked(
 
 
 async def test_sign_up_with_missing_fields_is_refused(client: httpx.AsyncClient) -> None:
-    response = await client.post("/v1/auth/sign-up", json={"phone": "13900002023", "code": "123456"})
+    response = await client.post(
+        "/v1/auth/sign-up", json={"phone": "13900002023", "code": "123456"}
+    )
     body = assert_problem(response, 422, "validation-failed")
     assert "`name`" in body["detail"]
 

@@ -137,7 +137,11 @@ async def test_a_body_that_is_not_an_object_is_refused(
     client: httpx.AsyncClient, db: asyncpg.Connection[Any], payload: Any
 ) -> None:
     key = await f.department()
-    response = await client.post(BATCH, headers=api_key(key), json=payload)
+    response = await client.post(
+        BATCH,
+        headers={**api_key(key), "Content-Type": "application/json"},
+        content=json.dumps(payload).encode(),
+    )
     body = assert_problem(response, 422, "validation-failed")
     assert "object" in body["detail"]
     assert await _counts(db) == (0, 0)
@@ -153,26 +157,30 @@ async def test_an_unknown_top_level_field_refuses_the_whole_batch(
         headers=api_key(key),
         json={"records": [f.record(number, "u-1", occurredOn=days_ago(3))], "dryRun": True},
     )
-    body = assert_problem(response, 422, "validation-failed")
+    body = assert_problem(response, 422, "validation-failed", field="dryRun")
     assert "dryRun" in body["detail"]
     assert await _counts(db) == (0, 0)
 
 
 @pytest.mark.xfail(
-    reason="platform/errors.py: body-level msgspec errors at `$` (unknown or missing field) are "
-    "reported with field 'data' (the handler's parameter name) instead of the field itself",
+    reason="platform/errors.py: a body-level 'missing required field' error (msgspec path `$`) "
+    "is reported with field 'data' (the handler's parameter name) instead of the missing field",
 )
-@pytest.mark.parametrize(
-    ("payload", "field"),
-    [({"records": [{}], "dryRun": True}, "dryRun"), ({}, "records")],
-    ids=["unknown", "missing"],
-)
-async def test_top_level_field_errors_name_the_field(
-    client: httpx.AsyncClient, payload: dict[str, Any], field: str
-) -> None:
+async def test_a_missing_top_level_field_is_named(client: httpx.AsyncClient) -> None:
     key = await f.department()
-    response = await client.post(BATCH, headers=api_key(key), json=payload)
-    assert_problem(response, 422, "validation-failed", field=field)
+    response = await client.post(BATCH, headers=api_key(key), json={})
+    assert_problem(response, 422, "validation-failed", field="records")
+
+
+@pytest.mark.xfail(
+    reason="platform/errors.py: a request with no body gives detail \"data: 'data'\" (the repr "
+    "of a KeyError) instead of a reason a client can act on",
+)
+async def test_an_absent_body_gets_a_readable_reason(client: httpx.AsyncClient) -> None:
+    key = await f.department()
+    response = await client.post(BATCH, headers=api_key(key))
+    body = assert_problem(response, 422, "validation-failed")
+    assert "'data'" not in body["detail"]
 
 
 async def test_an_item_that_is_not_an_object_refuses_the_batch_as_malformed(
@@ -325,7 +333,7 @@ async def test_text_with_nul_characters_is_rejected_per_item_not_a_server_error(
         key,
         [
             f.record(number, "z-1", occurredOn=days_ago(2), evidenceSummary="a\u0000b"),
-            f.record(number, "z-\u00002", occurredOn=days_ago(2)),
+            f.record(number, "z-\u00002", occurredOn=days_ago(2), decisionDocumentNo="公字2号"),
             f.record(f.id_number(), "z-3", occurredOn=days_ago(2), citizenName="\u0000"),
             f.record(number, "z-4", occurredOn=days_ago(2), decisionDocumentNo="\u0000"),
             f.record(number, "z-5", occurredOn=days_ago(2), occupationalGroup="\u0000"),
@@ -417,7 +425,7 @@ async def test_citizens_are_created_once_per_id_number_encrypted_with_a_blind_in
             f.record(bob, "c-3", occurredOn=days_ago(7)),
         ],
     )
-    await post_batch(client, key, [f.record(f" {alice.lower()}", "c-4", occurredOn=days_ago(6))])
+    await post_batch(client, key, [f.record(alice.lower(), "c-4", occurredOn=days_ago(6))])
     citizens = await db.fetch("SELECT * FROM citizen ORDER BY id")
     assert len(citizens) == 2
     by_index = {row["id_number_index"]: row for row in citizens}
@@ -443,7 +451,7 @@ async def test_change_counter_moves_once_per_batch_that_changes_a_citizens_recor
     async def counters() -> dict[str, int]:
         rows = await db.fetch("SELECT id_number_index, change_counter FROM citizen")
         values = {row["id_number_index"]: row["change_counter"] for row in rows}
-        return {n: values.get(id_number_index(n), -1) for n in ("alice", "bob") for n in [n]} | {
+        return {
             "alice": values.get(id_number_index(alice), -1),
             "bob": values.get(id_number_index(bob), -1),
         }
