@@ -305,6 +305,10 @@ async def sign_up(phone: str, code: str, name: str, id_number_text: str) -> Toke
                 "an account already exists for this person or phone; sign in instead",
                 code="account-exists",
             )
+        # The name just verified against the registry wins over one a department reported.
+        await conn.execute(
+            "UPDATE citizen SET name = $2 WHERE id = $1 AND name <> $2", citizen_id, name
+        )
         account_id = await conn.fetchval(
             "INSERT INTO citizen_account (citizen, phone, language, created_at)"
             " VALUES ($1, $2, 'zh-CN', now()) RETURNING id",

@@ -113,7 +113,17 @@ _HTTP_CODES = {
 }
 
 _AT_PATH = re.compile(r" - at `\$(?:\.(?P<path>[^`]*))?`")
-_UNKNOWN_FIELD = re.compile(r"unknown field `(?P<name>[^`]+)`")
+_NAMED_FIELD = re.compile(r"(?:unknown|missing required) field `(?P<name>[^`]+)`")
+
+
+def field_and_reason(message: str, default: str) -> tuple[str, str]:
+    """Turn a msgspec validation message into (camelCase field path, reason)."""
+    match = _AT_PATH.search(message)
+    path = match.group("path") if match and match.group("path") else ""
+    named = _NAMED_FIELD.search(message)
+    if named:
+        path = f"{path}.{named.group('name')}" if path else named.group("name")
+    return path or default, _AT_PATH.sub("", message)
 
 
 def _problem_response(
@@ -136,18 +146,16 @@ def _validation_errors(exc: ValidationException) -> list[FieldError]:
         if not isinstance(item, dict):
             continue
         message = str(item.get("message", "invalid value"))
-        match = _AT_PATH.search(message)
         key = item.get("key")
-        field = match.group("path") if match and match.group("path") else key
-        unknown = _UNKNOWN_FIELD.search(message)
-        if unknown:
-            parent = match.group("path") if match and match.group("path") else ""
-            field = f"{parent}.{unknown.group('name')}" if parent else unknown.group("name")
-        reason = _AT_PATH.sub("", message)
         source = item.get("source")
-        if not field:
-            field = "body" if source in (None, "body") else str(source)
-        errors.append(FieldError(str(field), reason))
+        if key == "data" and "`" not in message:
+            # Litestar's own message when the body is missing or not decodable at all.
+            errors.append(FieldError("body", "a JSON object body is required"))
+            continue
+        default = "body" if key in (None, "data") else str(key)
+        if source not in (None, "body") and key:
+            default = str(key)
+        errors.append(FieldError(*field_and_reason(message, default)))
     return errors
 
 

@@ -37,7 +37,9 @@ class DepartmentRecordsController(Controller):
         return await service.ingest_batch(data.records, request.user)
 
     @get("/records/{record_id:int}", summary="One of this department's records, with its history")
-    async def show(self, record_id: FromPath[int], request: DepartmentRequest) -> DepartmentRecordOut:
+    async def show(
+        self, record_id: FromPath[int], request: DepartmentRequest
+    ) -> DepartmentRecordOut:
         return await service.department_record(record_id, request.user)
 
     @post(

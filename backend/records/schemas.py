@@ -42,7 +42,7 @@ class RecordBatch(Input):
     bad item is rejected with its reason while the good ones are accepted."""
 
     records: Annotated[
-        list[dict[str, Any]],
+        list[Any],
         msgspec.Meta(min_length=1, description="items shaped like RecordIn"),
     ]
 

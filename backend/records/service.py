@@ -4,7 +4,6 @@ revocations of a department's own records, and the citizen's own record list."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -14,12 +13,13 @@ import msgspec
 from backend.identity.id_number import InvalidIdNumber, mask_id_number, normalize_id_number
 from backend.identity.principals import ClientPrincipal
 from backend.identity.service import decrypt_id_number, encrypt_id_number, id_number_index
-from backend.platform.engine import DB
 from backend.platform import runtime
 from backend.platform.audit import write_audit
 from backend.platform.calendar import today_in_shanghai
 from backend.platform.database import connection
+from backend.platform.engine import DB
 from backend.platform.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
+from backend.platform.errors import field_and_reason
 from backend.platform.pagination import Page, check_limit, decode_cursor, page_of
 from backend.records.catalog import RecordType, display_until, repairable_from
 from backend.records.schemas import (
@@ -35,7 +35,6 @@ from backend.records.schemas import (
 
 RecordStatus = Literal["active", "expired", "revoked", "all"]
 _MAX_ID = 2**63 - 1  # record ids are PostgreSQL bigint
-_AT_PATH = re.compile(r" - at `\$\.?(?P<path>[^`]*)`")
 
 
 class ItemRejected(Exception):
@@ -77,10 +76,7 @@ def _parse_item(index: int, raw: Any, client: ClientPrincipal, today: dt.date) -
     try:
         item = msgspec.convert(raw, RecordIn)
     except msgspec.ValidationError as exc:
-        match = _AT_PATH.search(str(exc))
-        raise ItemRejected(
-            match.group("path") if match else "record", _AT_PATH.sub("", str(exc))
-        ) from exc
+        raise ItemRejected(*field_and_reason(str(exc), "record")) from exc
     try:
         id_number = normalize_id_number(item.citizen_id_number, today)
     except InvalidIdNumber as exc:
@@ -100,9 +96,11 @@ async def _upsert_citizens(conn: Any, accepted: Sequence[_Accepted]) -> dict[str
     by_index: dict[str, _Accepted] = {}
     for a in accepted:
         by_index.setdefault(id_number_index(a.id_number), a)
-    indexes = list(by_index)
+    # One global order: concurrent batches naming the same new citizens cannot deadlock.
+    indexes = sorted(by_index)
     await conn.execute(
-        "INSERT INTO citizen (id_number_index, id_number_encrypted, name, created_at, change_counter)"
+        "INSERT INTO citizen (id_number_index, id_number_encrypted, name, created_at,"
+        " change_counter)"
         " SELECT i, e, n, now(), 0 FROM unnest($1::text[], $2::bytea[], $3::text[]) AS t(i, e, n)"
         " ON CONFLICT (id_number_index) DO NOTHING",
         indexes,
@@ -120,7 +118,8 @@ async def _insert_records(
 ) -> dict[str, int]:
     catalog_version = runtime.current().catalogs.in_force(today_in_shanghai()).version
     columns: dict[str, list[Any]] = {k: [] for k in _INSERT_COLUMNS}
-    for a in accepted:
+    # Inserted in source-reference order, so overlapping concurrent batches cannot deadlock.
+    for a in sorted(accepted, key=lambda a: a.item.source_reference):
         t = a.record_type
         values = (
             citizens[id_number_index(a.id_number)], t.code, t.domain, t.polarity, t.severity,
@@ -217,7 +216,7 @@ async def ingest_batch(raw_items: list[Any], client: ClientPrincipal) -> BatchRe
             index=a.index, source_reference=ref, status=status,
             record_id=inserted.get(ref) or existing.get(ref),
         )  # fmt: skip
-    for index, result in results.items():
+    for result in results.values():
         if result.status == "duplicate" and result.record_id is None:
             ref = result.source_reference or ""
             result.record_id = inserted.get(ref) or existing.get(ref)
@@ -265,7 +264,9 @@ async def _own_record_for_update(conn: Any, record_id: int, client: ClientPrinci
     return row
 
 
-def _corrected_values(row: Any, change: RecordCorrection, client: ClientPrincipal) -> dict[str, Any]:
+def _corrected_values(
+    row: Any, change: RecordCorrection, client: ClientPrincipal
+) -> dict[str, Any]:
     new = {key: row[key] for key in _EDITABLE}
     for key in _EDITABLE:
         value = getattr(change, key)
@@ -295,21 +296,23 @@ async def correct_record(
         if row["status"] == "revoked":
             raise Conflict("a revoked record cannot be corrected", code="record-revoked")
         new = _corrected_values(row, change, client)
-        if all(new[key] == row[key] for key in _EDITABLE):
-            return await department_record(record_id, client)  # a retried correction
-        sets = ", ".join(f"{key} = ${n}" for n, key in enumerate(new, start=2))
-        await conn.execute(
-            f"UPDATE record SET {sets}, version = version + 1, updated_at = now() WHERE id = $1",  # noqa: S608
-            record_id,
-            *new.values(),
-        )
-        after = {**_snapshot(row), **{k: msgspec.to_builtins(new[k]) for k in _EDITABLE}}
-        await _write_history(conn, row, "corrected", change.reason, client, after)
-        await _bump_change_counters(conn, {row["citizen"]})
-        return await department_record(record_id, client)
+        if any(new[key] != row[key] for key in _EDITABLE):  # else a retried correction
+            sets = ", ".join(f"{key} = ${n}" for n, key in enumerate(new, start=2))
+            await conn.execute(
+                f"UPDATE record SET {sets}, version = version + 1, updated_at = now()"
+                " WHERE id = $1",
+                record_id,
+                *new.values(),
+            )
+            after = {**_snapshot(row), **{k: msgspec.to_builtins(new[k]) for k in _EDITABLE}}
+            await _write_history(conn, row, "corrected", change.reason, client, after)
+            await _bump_change_counters(conn, {row["citizen"]})
+    return await department_record(record_id, client)
 
 
-async def revoke_record(record_id: int, reason: str, client: ClientPrincipal) -> DepartmentRecordOut:
+async def revoke_record(
+    record_id: int, reason: str, client: ClientPrincipal
+) -> DepartmentRecordOut:
     async with DB.transaction(), connection() as conn:
         row = await _own_record_for_update(conn, record_id, client)
         if row["status"] != "revoked":
@@ -321,7 +324,7 @@ async def revoke_record(record_id: int, reason: str, client: ClientPrincipal) ->
             after = {**_snapshot(row), "status": "revoked"}
             await _write_history(conn, row, "revoked", reason, client, after)
             await _bump_change_counters(conn, {row["citizen"]})
-        return await department_record(record_id, client)
+    return await department_record(record_id, client)
 
 
 async def _write_history(

@@ -105,6 +105,23 @@ async def test_sign_up_links_a_citizen_already_known_from_records(
     assert len(records["items"]) == 1
 
 
+async def test_sign_up_shows_the_verified_name_not_the_one_a_department_reported(
+    client: httpx.AsyncClient, sms: MemorySmsSender, settings: Settings
+) -> None:
+    phone, number = "13900002025", f.id_number()
+    dept = await f.department()
+    record = f.record(number, "k-2", citizenName="张叁丰")  # a department's typo
+    batch = await client.post(
+        "/v1/department/records:batch", json={"records": [record]}, headers={"X-Api-Key": dept}
+    )
+    assert batch.json()["accepted"] == 1
+    await f.register_person(client, await f.registrar(), number, "张三丰", phone)
+    response = await _sign_up(client, sms, phone, "张三丰", number)
+    assert response.status_code == 201, response.text
+    me = (await client.get("/v1/me", headers=f.bearer(response.json()))).json()
+    assert me["name"] == "张三丰"
+
+
 async def test_invalid_id_checksum_is_refused_naming_the_field(
     client: httpx.AsyncClient, sms: MemorySmsSender
 ) -> None:
@@ -280,7 +297,7 @@ async def test_id_number_is_stored_encrypted_with_a_keyed_index(
     await f.register_person(client, await f.registrar(), number, "陈晨", phone)
     assert (await _sign_up(client, sms, phone, "陈晨", number)).status_code == 201
     for table in ("citizen", "population_registry"):
-        rows = await _fetch(settings, f"SELECT id_number_encrypted, id_number_index FROM {table}")  # noqa: S608
+        rows = await _fetch(settings, f"SELECT id_number_encrypted, id_number_index FROM {table}")
         assert len(rows) == 1
         blob, index = bytes(rows[0]["id_number_encrypted"]), rows[0]["id_number_index"]
         assert number.encode() not in blob
