@@ -59,8 +59,11 @@ def _batch(start: int, size: int, citizens: int) -> list[dict[str, Any]]:
 async def _run_server_bench(base: str, key: str, batches: int, size: int, citizens: int) -> float:
     payloads = [{"records": _batch(b * size, size, citizens)} for b in range(batches)]
     async with httpx.AsyncClient(base_url=base, timeout=120) as http:
-        warm = await http.post("/v1/department/records:batch", json={"records": _batch(10**8, 50, 50)},
-                               headers={"X-Api-Key": key})  # fmt: skip
+        warm = await http.post(
+            "/v1/department/records:batch",
+            json={"records": _batch(10**8, 50, 50)},
+            headers={"X-Api-Key": key},
+        )
         assert warm.status_code == 200, warm.text
         started = time.perf_counter()
         for payload in payloads:
@@ -155,8 +158,8 @@ def main() -> None:
         _wait_ready(base)
         api_rate = asyncio.run(_run_server_bench(base, key, args.batches, args.size, args.citizens))
         baseline = asyncio.run(_run_baseline(dsn, args.batches, args.size))
-        print(f"batch endpoint : {api_rate:10.0f} records/s  ({args.batches} batches of {args.size},"
-              f" {args.citizens} citizens, one uvicorn worker)")  # fmt: skip
+        shape = f"{args.batches} batches of {args.size}, {args.citizens} citizens, one worker"
+        print(f"batch endpoint : {api_rate:10.0f} records/s  ({shape})")
         print(f"baseline (SQL) : {baseline:10.0f} records/s  (same rows, one INSERT per batch)")
         print(f"ratio          : {api_rate / baseline:10.2f} of the raw database insert")
     finally:

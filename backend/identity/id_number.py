@@ -52,6 +52,6 @@ def mask_name(name: str) -> str:
 
 
 def make_id_number(region: str, born: dt.date, sequence: int) -> str:
-    """Build a valid number (for demo data and tests): 6-digit region, birth date, 3-digit sequence."""
+    """Build a valid number (demo data, tests): 6-digit region, birth date, 3-digit sequence."""
     body = f"{region}{born:%Y%m%d}{sequence % 1000:03d}"
     return body + check_digit(body)

@@ -48,7 +48,7 @@ class TokenPair(Output):
     expires_in: int
     refresh_token: str
     refresh_expires_in: int
-    token_type: Literal["Bearer"] = "Bearer"
+    token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - the scheme name, not a secret
 
 
 class Profile(Output):

@@ -21,13 +21,19 @@ from backend.identity.schemas import (
 )
 from backend.identity.security import revoked_session_key
 from backend.identity.sms import mask_phone
-from backend.platform.engine import DB
 from backend.platform import runtime
 from backend.platform.audit import Actor, write_audit
 from backend.platform.crypto import blind_index, constant_time_equal, decrypt, encrypt, sha256_hex
 from backend.platform.database import connection
-from backend.platform.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
-from backend.platform.errors import Unauthorized
+from backend.platform.engine import DB
+from backend.platform.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+)
 from backend.platform.redis import namespaced
 
 log = logging.getLogger("backend.identity")
@@ -54,7 +60,9 @@ def parse_id_number(value: str, field: str = "idNumber") -> str:
     try:
         return normalize_id_number(value)
     except InvalidIdNumber as exc:
-        raise InvalidInput(f"invalid ID number: {exc}", field=field, code="invalid-id-number") from exc
+        raise InvalidInput(
+            f"invalid ID number: {exc}", field=field, code="invalid-id-number"
+        ) from exc
 
 
 # --- one-time codes ---------------------------------------------------------------------------
@@ -111,6 +119,7 @@ class _CodeCheck(Enum):
 
 async def _check_code(phone: str, code: str) -> tuple[_CodeCheck, int]:
     max_attempts = runtime.current().settings.otp_max_attempts
+    outcome, left = _CodeCheck.MISSING, 0
     async with DB.transaction(), connection() as conn:
         row = await conn.fetchrow(
             "SELECT id, code_hash, attempts FROM one_time_code WHERE phone = $1"
@@ -118,17 +127,19 @@ async def _check_code(phone: str, code: str) -> tuple[_CodeCheck, int]:
             " ORDER BY created_at DESC LIMIT 1 FOR UPDATE",
             phone,
         )
-        if row is None:
-            return _CodeCheck.MISSING, 0
-        if row["attempts"] >= max_attempts:
-            return _CodeCheck.LOCKED, 0
-        if constant_time_equal(row["code_hash"], _code_hash(phone, code)):
-            await conn.execute("UPDATE one_time_code SET consumed_at = now() WHERE id = $1", row["id"])
-            return _CodeCheck.OK, 0
-        await conn.execute(
-            "UPDATE one_time_code SET attempts = attempts + 1 WHERE id = $1", row["id"]
-        )
-        return _CodeCheck.WRONG, max_attempts - row["attempts"] - 1
+        if row is not None and row["attempts"] >= max_attempts:
+            outcome = _CodeCheck.LOCKED
+        elif row is not None and constant_time_equal(row["code_hash"], _code_hash(phone, code)):
+            await conn.execute(
+                "UPDATE one_time_code SET consumed_at = now() WHERE id = $1", row["id"]
+            )
+            outcome = _CodeCheck.OK
+        elif row is not None:
+            await conn.execute(
+                "UPDATE one_time_code SET attempts = attempts + 1 WHERE id = $1", row["id"]
+            )
+            outcome, left = _CodeCheck.WRONG, max_attempts - row["attempts"] - 1
+    return outcome, left
 
 
 async def consume_code(phone: str, code: str) -> None:
@@ -142,7 +153,9 @@ async def consume_code(phone: str, code: str) -> None:
         )
     if outcome is _CodeCheck.LOCKED:
         raise TooManyRequests(
-            "too many wrong tries for this code; request a new one", code="code-locked", field="code"
+            "too many wrong tries for this code; request a new one",
+            code="code-locked",
+            field="code",
         )
     if outcome is _CodeCheck.WRONG:
         raise Unauthorized(
@@ -162,7 +175,8 @@ async def _new_refresh_token(family: str, kind: str, subject_id: int) -> str:
     async with connection() as conn:
         await conn.execute(
             "INSERT INTO refresh_token (token_hash, family_id, subject_kind, subject_id,"
-            " created_at, expires_at) VALUES ($1, $2, $3, $4, now(), now() + make_interval(days => $5))",
+            " created_at, expires_at)"
+            " VALUES ($1, $2, $3, $4, now(), now() + make_interval(days => $5))",
             sha256_hex(raw),
             family,
             kind,
@@ -219,7 +233,8 @@ async def revoke_family(family: str) -> None:
     rt = runtime.current()
     async with connection() as conn:
         await conn.execute(
-            "UPDATE refresh_token SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL",
+            "UPDATE refresh_token SET revoked_at = now()"
+            " WHERE family_id = $1 AND revoked_at IS NULL",
             family,
         )
     await rt.redis.set(
@@ -236,11 +251,9 @@ async def refresh_session(raw_token: str) -> TokenPair:
             " used_at, revoked_at FROM refresh_token WHERE token_hash = $1 FOR UPDATE",
             sha256_hex(raw_token),
         )
-        if row is not None and row["used_at"] is None and row["revoked_at"] is None:
-            if not row["expired"]:
-                await conn.execute(
-                    "UPDATE refresh_token SET used_at = now() WHERE id = $1", row["id"]
-                )
+        fresh = row is not None and row["used_at"] is None and row["revoked_at"] is None
+        if row is not None and fresh and not row["expired"]:
+            await conn.execute("UPDATE refresh_token SET used_at = now() WHERE id = $1", row["id"])
     if row is None:
         raise Unauthorized("unknown refresh token", code="refresh-token-invalid")
     if row["revoked_at"] is not None:
@@ -256,7 +269,9 @@ async def refresh_session(raw_token: str) -> TokenPair:
     if row["expired"]:
         raise Unauthorized("the refresh token expired; sign in again", code="refresh-token-expired")
     kind, subject_id = row["subject_kind"], row["subject_id"]
-    extras = await (_citizen_extras(subject_id) if kind == "citizen" else _officer_extras(subject_id))
+    extras = await (
+        _citizen_extras(subject_id) if kind == "citizen" else _officer_extras(subject_id)
+    )
     return await _token_pair(kind, subject_id, row["family_id"], extras)
 
 
@@ -277,7 +292,8 @@ async def find_or_create_citizen(id_number: str, name: str) -> int:
         citizen_id = await conn.fetchval(
             "INSERT INTO citizen (id_number_index, id_number_encrypted, name, created_at,"
             " change_counter) VALUES ($1, $2, $3, now(), 0)"
-            " ON CONFLICT (id_number_index) DO UPDATE SET id_number_index = EXCLUDED.id_number_index"
+            " ON CONFLICT (id_number_index)"
+            " DO UPDATE SET id_number_index = EXCLUDED.id_number_index"
             " RETURNING id",
             index,
             encrypt_id_number(id_number),
@@ -292,13 +308,13 @@ async def sign_up(phone: str, code: str, name: str, id_number_text: str) -> Toke
     index = id_number_index(id_number)
     result = await runtime.current().verifier.verify(name, index, phone)
     if not result.ok:
-        raise Forbidden(
-            f"real-name check failed: {result.reason}", code="real-name-check-failed"
-        )
+        raise Forbidden(f"real-name check failed: {result.reason}", code="real-name-check-failed")
     async with DB.transaction(), connection() as conn:
         citizen_id = await find_or_create_citizen(id_number, name)
         existing = await conn.fetchrow(
-            "SELECT id, phone FROM citizen_account WHERE citizen = $1 OR phone = $2", citizen_id, phone
+            "SELECT id, phone FROM citizen_account WHERE citizen = $1 OR phone = $2",
+            citizen_id,
+            phone,
         )
         if existing is not None:
             raise Conflict(
@@ -315,16 +331,16 @@ async def sign_up(phone: str, code: str, name: str, id_number_text: str) -> Toke
             citizen_id,
             phone,
         )
-        await write_audit(Actor("citizen", str(citizen_id)), "account.sign-up", "citizen_account", account_id)
+        await write_audit(
+            Actor("citizen", str(citizen_id)), "account.sign-up", "citizen_account", account_id
+        )
     return await _start_citizen_session(account_id, citizen_id)
 
 
 async def sign_in(phone: str, code: str) -> TokenPair:
     await consume_code(phone, code)
     async with connection() as conn:
-        row = await conn.fetchrow(
-            "SELECT id, citizen FROM citizen_account WHERE phone = $1", phone
-        )
+        row = await conn.fetchrow("SELECT id, citizen FROM citizen_account WHERE phone = $1", phone)
     if row is None:
         raise NotFound("no account uses this phone; sign up first", code="account-not-found")
     return await _start_citizen_session(row["id"], row["citizen"])
@@ -381,7 +397,9 @@ async def create_officer(username: str, password: str, display_name: str, roles:
         )
         if officer_id is None:
             raise Conflict(f"officer {username!r} already exists", field="username")
-        await write_audit(Actor("system", "cli"), "officer.create", "officer", officer_id, after={"roles": roles})
+        await write_audit(
+            Actor("system", "cli"), "officer.create", "officer", officer_id, after={"roles": roles}
+        )
     return int(officer_id)
 
 
@@ -411,7 +429,10 @@ async def create_api_client(kind: str, code: str, name: str, scopes: list[str]) 
         if client_id is None:
             raise Conflict(f"a client with code {code!r} already exists", field="code")
         await write_audit(
-            Actor("system", "cli"), "api-client.create", "api_client", client_id,
+            Actor("system", "cli"),
+            "api-client.create",
+            "api_client",
+            client_id,
             after={"kind": kind, "code": code, "scopes": scopes},
         )
     return int(client_id), key
@@ -450,9 +471,13 @@ async def upsert_registry(batch: RegistryBatch, client: ClientPrincipal) -> Regi
         try:
             id_number = normalize_id_number(entry.id_number)
         except InvalidIdNumber as exc:
-            items.append(RegistryItemResult(index=i, status="rejected", field="idNumber", reason=str(exc)))
+            items.append(
+                RegistryItemResult(index=i, status="rejected", field="idNumber", reason=str(exc))
+            )
             continue
-        rows.append((id_number_index(id_number), encrypt_id_number(id_number), entry.name, entry.phone))
+        rows.append(
+            (id_number_index(id_number), encrypt_id_number(id_number), entry.name, entry.phone)
+        )
         items.append(RegistryItemResult(index=i, status="upserted"))
     async with DB.transaction(), connection() as conn:
         await conn.executemany(
@@ -464,9 +489,10 @@ async def upsert_registry(batch: RegistryBatch, client: ClientPrincipal) -> Regi
             [(*row, client.client_id) for row in rows],
         )
         await write_audit(
-            client.actor, "registry.upsert", "population_registry", "batch",
+            client.actor,
+            "registry.upsert",
+            "population_registry",
+            "batch",
             after={"upserted": len(rows)},
         )
-    return RegistryBatchResult(
-        upserted=len(rows), rejected=len(items) - len(rows), items=items
-    )
+    return RegistryBatchResult(upserted=len(rows), rejected=len(items) - len(rows), items=items)

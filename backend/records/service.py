@@ -18,8 +18,13 @@ from backend.platform.audit import write_audit
 from backend.platform.calendar import today_in_shanghai
 from backend.platform.database import connection
 from backend.platform.engine import DB
-from backend.platform.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
-from backend.platform.errors import field_and_reason
+from backend.platform.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    field_and_reason,
+)
 from backend.platform.pagination import Page, check_limit, decode_cursor, page_of
 from backend.records.catalog import RecordType, display_until, repairable_from
 from backend.records.schemas import (

@@ -13,9 +13,8 @@ from piccolo.columns import (
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
-from backend.platform.engine import DB
-
 from backend.identity.tables import ApiClient, Citizen
+from backend.platform.engine import DB
 
 
 class Record(Table, tablename="record", db=DB):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncpg
 import httpx
-import pytest
 from litestar import Litestar
 from redis.asyncio import Redis
 
@@ -102,11 +101,6 @@ async def test_missing_phone_is_refused(client: httpx.AsyncClient) -> None:
     assert "`phone`" in body["detail"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="platform/errors.py names the handler parameter ('data') instead of the missing"
-    " field: msgspec's 'Object missing required field `phone`' has no '- at `$.x`' path",
-)
 async def test_missing_phone_is_refused_naming_the_field(client: httpx.AsyncClient) -> None:
     response = await client.post("/v1/auth/codes", json={})
     assert_problem(response, 422, "validation-failed", field="phone")

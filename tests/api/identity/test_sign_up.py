@@ -345,7 +345,7 @@ async def test_sign_up_with_missing_fields_is_refused(client: httpx.AsyncClient)
     response = await client.post(
         "/v1/auth/sign-up", json={"phone": "13900002023", "code": "123456"}
     )
-    body = assert_problem(response, 422, "validation-failed")
+    body = assert_problem(response, 422, "validation-failed", field="name")
     assert "`name`" in body["detail"]
 
 

@@ -20,7 +20,9 @@ async def test_each_citizen_sees_only_their_own_data(
     bob = await f.citizen_tokens(
         client, sms, phone="13900000002", name="王波", number=bob_id, registrar_key=registrar
     )
-    batch = {"records": [f.record(alice_id, "a-1"), f.record(bob_id, "b-1"), f.record(bob_id, "b-2")]}
+    batch = {
+        "records": [f.record(alice_id, "a-1"), f.record(bob_id, "b-1"), f.record(bob_id, "b-2")]
+    }
     response = await client.post(
         "/v1/department/records:batch", json=batch, headers={"X-Api-Key": dept}
     )
