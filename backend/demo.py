@@ -25,6 +25,7 @@ from backend.platform import runtime
 from backend.platform.calendar import today_in_shanghai
 from backend.platform.database import connection
 from backend.records import service as records
+from backend.records.catalog import Catalog
 
 log = logging.getLogger("backend.demo")
 
@@ -83,6 +84,35 @@ async def _create_departments() -> tuple[dict[str, ClientPrincipal], dict[str, s
     return principals, keys
 
 
+# The demo citizen's own story: volunteering and a blood donation, a drink-driving record that
+# can be repaired now and leaves display in about four months, a recent late utility payment,
+# and an old minor record already past its display period. (type, days ago, quantity)
+DEMO_CITIZEN_RECORDS = [
+    ("VOLUNTEER-SERVICE-HOURS", 60, 24),
+    ("VOLUNTEER-SERVICE-HOURS", 200, 30),
+    ("BLOOD-DONATION-UNPAID", 100, 1),
+    ("TRAFFIC-DRINK-DRIVING", 240, 1),
+    ("UTILITY-LATE-PAYMENT", 20, 1),
+    ("TAX-LATE-FILING", 400, 1),
+]
+# Most people have no record or good ones; serious records are rare.
+RECORD_COUNTS = (0, 0, 0, 1, 1, 2, 3)
+SEVERITY_WEIGHTS = {"minor": 5, "general": 4, "serious": 1}
+
+
+def _random_types(rng: random.Random, catalog: Catalog) -> list[str]:
+    good = sorted(c for c, t in catalog.record_types.items() if t.polarity == "good")
+    bad = sorted(c for c, t in catalog.record_types.items() if t.polarity == "bad")
+    chosen: list[str] = []
+    for _ in range(rng.choice(RECORD_COUNTS)):
+        if rng.random() < 0.6:
+            chosen.append(rng.choice(good))
+            continue
+        severity = rng.choices(list(SEVERITY_WEIGHTS), weights=list(SEVERITY_WEIGHTS.values()))[0]
+        chosen.append(rng.choice([c for c in bad if catalog.record_types[c].severity == severity]))
+    return chosen
+
+
 def _random_person(rng: random.Random, n: int) -> RegistryEntryIn:
     born = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(365 * 55))
     name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
@@ -107,7 +137,7 @@ def _random_record(
         "decisionDocumentNo": f"DEMO〔{occurred.year}〕{n:05d}号",
         "sourceReference": f"demo-{n:06d}",
         "evidenceSummary": "示例数据 demo record",
-        "quantity": rng.choice((2, 4, 8, 16)) if type_code.startswith("VOLUNTEER") else 1,
+        "quantity": rng.choice((2, 4, 8, 16)) if type_code == "VOLUNTEER-SERVICE-HOURS" else 1,
     }
 
 
@@ -130,13 +160,17 @@ async def load_demo(citizens: int = 300, seed: int = 20261122) -> dict[str, Any]
         t.code: next(c for c, p in principals.items() if p.may_report(t.code, t.domain))
         for t in catalog.record_types.values()
     }
-    types = sorted(catalog.record_types)
     n = 0
-    for person in track(people, description="demo records"):
-        count = 6 if person is demo else rng.choice((0, 1, 2, 3, 5))
-        for type_code in rng.sample(types, count):
+    for person in track(people[1:], description="demo records"):
+        for type_code in _random_types(rng, catalog):
             n += 1
             by_department[owner[type_code]].append(_random_record(rng, person, type_code, n, today))
+    for type_code, days_ago, quantity in DEMO_CITIZEN_RECORDS:
+        n += 1
+        item = _random_record(rng, demo, type_code, n, today)
+        day = (today - dt.timedelta(days=days_ago)).isoformat()
+        item.update(occurredOn=day, decidedOn=day, quantity=quantity)
+        by_department[owner[type_code]].append(item)
     for code, items in by_department.items():
         for start in range(0, len(items), 1000):
             await records.ingest_batch(items[start : start + 1000], principals[code])
