@@ -42,6 +42,7 @@ from backend.platform.openapi import document_problems
 from backend.platform.redis import create_redis, namespaced
 from backend.platform.requestid import RequestIdMiddleware, configure_logging
 from backend.records.routes import DepartmentRecordsController, MeRecordsController
+from backend.scoring.routes import MeCardController
 
 API_KEY_SECURITY: list[dict[str, list[str]]] = [{"ApiKey": []}]
 
@@ -75,6 +76,7 @@ API_CONTROLLERS = (
     DepartmentRecordsController,
     DepartmentRegistryController,
     OfficerAuditController,
+    MeCardController,
 )
 document_problems(*API_CONTROLLERS)
 
@@ -89,7 +91,7 @@ def _routers(settings: Settings) -> list[Router]:
         ),
         Router(
             path="/v1",
-            route_handlers=[MeProfileController, MeRecordsController],
+            route_handlers=[MeProfileController, MeRecordsController, MeCardController],
             guards=[citizen_guard],
             middleware=[principal_limit],
         ),

@@ -14,6 +14,7 @@ from backend.identity.tables import (
 from backend.platform.audit import AuditLog
 from backend.platform.config import REPO_ROOT
 from backend.records.tables import Record, RecordHistory
+from backend.scoring.tables import CreditCard, ScoreHistory
 
 APP_CONFIG = AppConfig(
     app_name="credit",
@@ -29,5 +30,7 @@ APP_CONFIG = AppConfig(
         Officer,
         Record,
         RecordHistory,
+        CreditCard,
+        ScoreHistory,
     ],
 )

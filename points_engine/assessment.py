@@ -27,7 +27,6 @@ from collections.abc import Sequence
 from operator import attrgetter
 
 from points_engine.badges import settle_badges
-from points_engine.dates import years_after
 from points_engine.model import (
     Assessment,
     Countdown,
@@ -47,14 +46,8 @@ TOP_CONTRIBUTIONS = 3
 """How many of the biggest positive and negative lines ``top_positive``/``top_negative`` hold."""
 
 _ORDER = attrgetter("occurred_on", "id")
-
-
-def _by_points_desc(line: ExplanationLine) -> tuple[int, int]:
-    return -line.points, line.record_id
-
-
-def _by_points_asc(line: ExplanationLine) -> tuple[int, int]:
-    return line.points, line.record_id
+_POINTS = attrgetter("points")
+_NEVER = datetime.date.max
 
 
 def assess(records: Sequence[RecordFact], rules: Rules, as_of: datetime.date) -> Assessment:
@@ -73,24 +66,29 @@ def assess(records: Sequence[RecordFact], rules: Rules, as_of: datetime.date) ->
     compiled = rules.compiled
     caps = compiled.caps
     version = rules.version
-    matching = compiled.matching
     matcher_cache = compiled.matcher_cache
-    match_rules = compiled.match_rules
+    match_types = compiled.match_types
+    match_categories = compiled.match_categories
+    by_quantity = compiled.counter_by_quantity
+    first_need = compiled.counter_first_need
 
     total = rules.base_points
     lines: list[ExplanationLine] = []
+    positive: list[ExplanationLine] = []
+    negative: list[ExplanationLine] = []
     not_counting: list[NotCounting] = []
     suspended: list[Suspended] = []
     countdowns: list[Countdown] = []
-    cap_used: dict[tuple[str, int], int] = {}
+    cap_used: dict[tuple[str | None, int], int] = {}
     domains: dict[str, list[int]] = {}
-    good_count = 0
-    nxt: datetime.date | None = None  # next_change_on candidate
-    first_seen: datetime.date | None = None
+    good = 0
+    nxt = _NEVER  # the earliest date after as_of on which something changes
+    first_seen = _NEVER  # the earliest decision date: the citizen is known from then
     bad_dates: list[datetime.date] = []
     repaired: list[tuple[datetime.date, int]] = []
-    acc: list[int] | None = None
-    hits: list[RecordFact | None] | None = None
+    acc: list[int] = []  # per badge counter: the running total
+    need: list[int] = []  # per badge counter: the next threshold to reach
+    hits: list[tuple[int, RecordFact]] = []  # (matching badge slot, record that completed it)
 
     for r in ordered:
         status = r.status
@@ -100,50 +98,52 @@ def assess(records: Sequence[RecordFact], rules: Rules, as_of: datetime.date) ->
             )
             continue
         decided = r.decided_on
-        if decided > as_of:
+        if decided > as_of:  # on that day it counts, or at least enters the history (badges)
+            if decided < nxt:
+                nxt = decided
             if status == "active":
-                reason = NotCounting(
-                    r.id, r.record_type, r.domain, r.polarity, "not_yet_decided", None, decided
+                not_counting.append(
+                    NotCounting(
+                        r.id, r.record_type, r.domain, r.polarity, "not_yet_decided", None, decided
+                    )
                 )
-                if nxt is None or decided < nxt:
-                    nxt = decided
             else:
-                reason = NotCounting(
-                    r.id, r.record_type, r.domain, r.polarity, "repaired", r.repaired_on, None
+                not_counting.append(
+                    NotCounting(
+                        r.id, r.record_type, r.domain, r.polarity, "repaired", r.repaired_on, None
+                    )
                 )
-            not_counting.append(reason)
             continue
 
         # Decided by as_of and not revoked: part of the citizen's history (badges).
-        if first_seen is None or decided < first_seen:
+        if decided < first_seen:
             first_seen = decided
-        slots = matcher_cache.get((r.record_type, r.bonus_category))
-        if slots is None:
-            slots = matching(r.record_type, r.bonus_category)
-        if slots:
-            if acc is None or hits is None:
-                acc = [0] * len(match_rules)
-                hits = [None] * len(match_rules)
-            for slot in slots:
-                if hits[slot] is None:
-                    by_quantity, threshold = match_rules[slot]
-                    acc[slot] += r.quantity if by_quantity else 1
-                    if acc[slot] >= threshold:
-                        hits[slot] = r
+        category = r.bonus_category
+        if r.record_type in match_types or category in match_categories:
+            slots = matcher_cache.get((r.record_type, category))
+            if slots is None:
+                slots = compiled.matching(r.record_type, category)
+            if not acc:
+                acc = [0] * len(by_quantity)
+                need = list(first_need)
+            for counter in slots:
+                running = acc[counter] = acc[counter] + (r.quantity if by_quantity[counter] else 1)
+                if running >= need[counter]:
+                    need[counter] = compiled.reach(counter, need[counter], running, r, hits)
 
-        is_bad = r.polarity == "bad"
-        if status == "repaired":
-            if r.repaired_on is not None:
-                repaired.append((r.repaired_on, r.id))
+        if status != "active":  # repaired
+            repaired_on = r.repaired_on
+            if repaired_on is not None:
+                repaired.append((repaired_on, r.id))
             not_counting.append(
                 NotCounting(
-                    r.id, r.record_type, r.domain, r.polarity, "repaired", r.repaired_on, None
+                    r.id, r.record_type, r.domain, r.polarity, "repaired", repaired_on, None
                 )
             )
             continue
+        is_bad = r.polarity == "bad"
         if is_bad:
             bad_dates.append(decided)
-
         until = r.display_until
         if as_of >= until:
             not_counting.append(
@@ -152,37 +152,37 @@ def assess(records: Sequence[RecordFact], rules: Rules, as_of: datetime.date) ->
                 )
             )
             continue
-        if nxt is None or until < nxt:
+        if until < nxt:
             nxt = until
 
         raw = r.points_per_unit * r.quantity
+        capped = False
         if is_bad:
             repair_from = r.repairable_from
+            days_left = (until - as_of).days
             if repair_from is None:
-                countdowns.append(
-                    Countdown(r.id, r.record_type, None, False, until, None, (until - as_of).days)
+                countdown = Countdown(
+                    r.id, r.record_type, None, False, until, None, days_left, r.repair_paths
                 )
             elif repair_from <= as_of:
-                countdowns.append(
-                    Countdown(
-                        r.id, r.record_type, repair_from, True, until, 0, (until - as_of).days
-                    )
+                countdown = Countdown(
+                    r.id, r.record_type, repair_from, True, until, 0, days_left, r.repair_paths
                 )
             else:
                 if repair_from < nxt:
                     nxt = repair_from
-                countdowns.append(
-                    Countdown(
-                        r.id,
-                        r.record_type,
-                        repair_from,
-                        False,
-                        until,
-                        (repair_from - as_of).days,
-                        (until - as_of).days,
-                    )
+                countdown = Countdown(
+                    r.id,
+                    r.record_type,
+                    repair_from,
+                    False,
+                    until,
+                    (repair_from - as_of).days,
+                    days_left,
+                    r.repair_paths,
                 )
-            points = raw if raw < 0 else 0
+            countdowns.append(countdown)
+            points = uncapped = raw if raw < 0 else 0
             if r.under_objection:
                 text_zh, text_en = suspended_texts(r, points)
                 suspended.append(
@@ -198,53 +198,47 @@ def assess(records: Sequence[RecordFact], rules: Rules, as_of: datetime.date) ->
                     )
                 )
                 continue
-            uncapped = points
-            capped = False
             text_zh, text_en = plain_texts(r, points)
         else:
-            uncapped = raw if raw > 0 else 0
-            points = uncapped
-            capped = False
-            category = r.bonus_category
-            cap = caps.get(category) if category is not None else None
-            if cap is not None and uncapped > 0:
-                assert category is not None
+            points = uncapped = raw if raw > 0 else 0
+            cap = caps.get(category)
+            if cap is not None and uncapped:
                 key = (category, r.occurred_on.year)
                 used = cap_used.get(key, 0)
-                room = cap - used
-                if uncapped > room:
-                    points = room
+                if uncapped > cap - used:
+                    points = cap - used
                     capped = True
+                    label_zh, label_en = compiled.cap_labels[category]
+                    text_zh, text_en = capped_texts(r, points, uncapped, cap, label_zh, label_en)
                 cap_used[key] = used + points
-            if capped:
-                assert category is not None and cap is not None
-                label_zh, label_en = compiled.cap_labels[category]
-                text_zh, text_en = capped_texts(r, points, uncapped, cap, label_zh, label_en)
-            else:
+            if not capped:
                 text_zh, text_en = plain_texts(r, points)
-            good_count += 1
+            good += 1
 
-        total += points
-        lines.append(
-            ExplanationLine(
-                r.id,
-                r.record_type,
-                r.domain,
-                r.polarity,
-                r.department,
-                r.catalog_version,
-                version,
-                r.occurred_on,
-                until,
-                r.quantity,
-                points,
-                uncapped,
-                capped,
-                r.bonus_category,
-                text_zh,
-                text_en,
-            )
+        line = ExplanationLine(
+            r.id,
+            r.record_type,
+            r.domain,
+            r.polarity,
+            r.department,
+            r.catalog_version,
+            version,
+            r.occurred_on,
+            until,
+            r.quantity,
+            points,
+            uncapped,
+            capped,
+            category,
+            text_zh,
+            text_en,
         )
+        lines.append(line)
+        if points > 0:
+            positive.append(line)
+        elif points < 0:
+            negative.append(line)
+        total += points
         bucket = domains.get(r.domain)
         if bucket is None:
             domains[r.domain] = [points, 1]
@@ -252,38 +246,49 @@ def assess(records: Sequence[RecordFact], rules: Rules, as_of: datetime.date) ->
             bucket[0] += points
             bucket[1] += 1
 
-    # Grade and the next one up.
-    grade, above, above_min = compiled.band(total)
-    to_next = None if above_min is None else above_min - total
+    band = compiled.band_cache.get(total)
+    grade, above, above_min = compiled.band(total) if band is None else band
 
-    # Clean periods (连续 N 年无不良记录) and their completion dates.
+    # Clean periods (连续 N 年无不良记录) and when they complete. The current period started on the
+    # latest bad decision, or when the citizen became known (first_seen) for the badges.
     clean_years = rules.clean_years
+    clean_since: datetime.date | None = None
+    clean_from: datetime.date | None = None
+    clean_flag = one_year = True
+    anniversaries: tuple[datetime.date, ...] = ()
     if bad_dates:
-        clean_since: datetime.date | None = max(bad_dates)
-        assert clean_since is not None
-        clean_from: datetime.date | None = years_after(clean_since, clean_years)
-        assert clean_from is not None
-        one_year_from = years_after(clean_since, 1)
-        clean_flag = clean_from <= as_of
-        one_year = one_year_from <= as_of
-        if not clean_flag and (nxt is None or clean_from < nxt):
-            nxt = clean_from
-        if not one_year and (nxt is None or one_year_from < nxt):
-            nxt = one_year_from
-    else:
-        clean_since = clean_from = None
-        clean_flag = one_year = True
+        if len(bad_dates) > 1:
+            bad_dates.sort()
+        latest = clean_since = bad_dates[-1]
+        anniversaries = compiled.anniversary_cache.get(latest) or compiled.anniversaries(latest)
+        clean_from = anniversaries[0]
+        if clean_from > as_of:
+            clean_flag = False
+            if clean_from < nxt:
+                nxt = clean_from
+        one_year_from = anniversaries[1]
+        if one_year_from > as_of:
+            one_year = False
+            if one_year_from < nxt:
+                nxt = one_year_from
+    elif first_seen is not _NEVER:
+        anniversaries = compiled.anniversary_cache.get(first_seen) or compiled.anniversaries(
+            first_seen
+        )
 
-    badges, pending = settle_badges(compiled, hits, first_seen, bad_dates, repaired, as_of)
-    if pending is not None and (nxt is None or pending < nxt):
+    badges, pending = settle_badges(
+        compiled, hits, first_seen, bad_dates, anniversaries, repaired, as_of
+    )
+    if pending is not None and pending < nxt:
         nxt = pending
 
-    positive = [line for line in lines if line.points > 0]
-    negative = [line for line in lines if line.points < 0]
+    # Biggest first; the sort is stable, so equal points keep the (occurred_on, id) order.
     if len(positive) > 1:
-        positive.sort(key=_by_points_desc)
+        positive.sort(key=_POINTS, reverse=True)
+        del positive[TOP_CONTRIBUTIONS:]
     if len(negative) > 1:
-        negative.sort(key=_by_points_asc)
+        negative.sort(key=_POINTS)
+        del negative[TOP_CONTRIBUTIONS:]
 
     return Assessment(
         as_of,
@@ -292,7 +297,7 @@ def assess(records: Sequence[RecordFact], rules: Rules, as_of: datetime.date) ->
         total,
         grade,
         above,
-        to_next,
+        None if above_min is None else above_min - total,
         clean_years,
         clean_flag,
         clean_since,
@@ -301,18 +306,20 @@ def assess(records: Sequence[RecordFact], rules: Rules, as_of: datetime.date) ->
         RecordCounts(
             len(ordered),
             len(lines),
-            good_count,
-            len(lines) - good_count,
+            good,
+            len(lines) - good,
             len(not_counting),
             len(suspended),
         ),
-        tuple(DomainBreakdown(d, v[0], v[1]) for d, v in sorted(domains.items())),
+        tuple([DomainBreakdown(d, v[0], v[1]) for d, v in sorted(domains.items())])
+        if len(domains) > 1
+        else tuple([DomainBreakdown(d, v[0], v[1]) for d, v in domains.items()]),
         tuple(lines),
-        tuple(positive[:TOP_CONTRIBUTIONS]),
-        tuple(negative[:TOP_CONTRIBUTIONS]),
+        tuple(positive),
+        tuple(negative),
         tuple(not_counting),
         tuple(suspended),
         tuple(countdowns),
         badges,
-        nxt,
+        None if nxt is _NEVER else nxt,
     )

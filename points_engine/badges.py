@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
+from operator import itemgetter
 
+from points_engine.compiled import Compiled
 from points_engine.dates import years_after
 from points_engine.model import BadgeEarned, RecordFact
-from points_engine.rules import Compiled
 
 __all__ = ["first_clean_completion", "settle_badges"]
+
+_first = itemgetter(0)
 
 
 def first_clean_completion(
@@ -48,35 +51,49 @@ def first_clean_completion(
 
 def settle_badges(
     compiled: Compiled,
-    hits: list[RecordFact | None] | None,
-    first_seen: datetime.date | None,
+    hits: list[tuple[int, RecordFact]],
+    first_seen: datetime.date,
     bad_dates: list[datetime.date],
+    anniversaries: tuple[datetime.date, ...],
     repaired: list[tuple[datetime.date, int]],
     as_of: datetime.date,
 ) -> tuple[tuple[BadgeEarned, ...], datetime.date | None]:
     """Badges earned by ``as_of`` in definition order, and the earliest later badge date.
 
-    ``hits[i]`` is the record that completed matching badge ``i`` (see
-    :meth:`Compiled.matching`), ``repaired`` the (repaired_on, id) of repaired records.
+    ``hits`` holds (slot in ``compiled.match_badges``, the record that completed that badge);
+    ``first_seen`` is the earliest decision date (``date.max`` when nothing was decided yet),
+    ``bad_dates`` the decision dates of the bad records that break a clean period,
+    ``anniversaries`` :meth:`Compiled.anniversaries` of the start of the current clean period
+    (the latest bad date, else ``first_seen``), and ``repaired`` the (repaired_on, id) of
+    repaired records. ``bad_dates`` must be sorted; sorts ``hits`` and ``repaired`` in place.
     """
     earned: list[BadgeEarned] = []
     pending: datetime.date | None = None
-    if hits is not None:
-        for badge, record in zip(compiled.match_badges, hits, strict=True):
-            if record is None:
-                continue
+    if hits:
+        if len(hits) > 1:
+            hits.sort(key=_first)
+        match_badges = compiled.match_badges
+        for slot, record in hits:
+            badge = match_badges[slot]
             day = record.occurred_on
             if day <= as_of:
-                earned.append(
-                    BadgeEarned(badge.code, badge.name_zh, badge.name_en, day, record.id)
-                )
+                earned.append(BadgeEarned(badge.code, badge.name_zh, badge.name_en, day, record.id))
             elif pending is None or day < pending:
                 pending = day
-    if first_seen is not None and compiled.clean_badges:
-        if len(bad_dates) > 1:
-            bad_dates.sort()
-        for badge in compiled.clean_badges:
-            day = first_clean_completion(first_seen, bad_dates, badge.years)
+    if anniversaries:
+        # An earlier period can only have completed if the records span more than a year.
+        earlier = bool(bad_dates) and (bad_dates[-1] - first_seen).days > 365
+        for badge, position, least_days in compiled.clean_plan:
+            day = anniversaries[position]
+            if earlier:  # first_clean_completion, with the anniversaries memoised
+                start = first_seen
+                for bad in bad_dates:
+                    if (bad - start).days > least_days:
+                        done = compiled.anniversaries(start)[position]
+                        if done < bad:
+                            day = done
+                            break
+                    start = bad
             if day <= as_of:
                 earned.append(BadgeEarned(badge.code, badge.name_zh, badge.name_en, day, None))
             elif pending is None or day < pending:
@@ -88,9 +105,7 @@ def settle_badges(
                 continue
             day, record_id = repaired[badge.threshold - 1]
             if day <= as_of:
-                earned.append(
-                    BadgeEarned(badge.code, badge.name_zh, badge.name_en, day, record_id)
-                )
+                earned.append(BadgeEarned(badge.code, badge.name_zh, badge.name_en, day, record_id))
             elif pending is None or day < pending:
                 pending = day
     if not compiled.grouped and len(earned) > 1:

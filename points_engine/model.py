@@ -166,7 +166,8 @@ class Suspended(msgspec.Struct, frozen=True, gc=False, rename="camel"):
 
 
 class Countdown(msgspec.Struct, frozen=True, gc=False, rename="camel"):
-    """The two dates on a bad record on display: repair possible from, leaves display on.
+    """The two dates on a bad record on display: repair possible from, leaves display on, and the
+    repair paths (修复途径) its record type allows.
 
     ``days_to_repair`` is 0 when repair is possible now and None when the record cannot be
     repaired; ``days_to_display_end`` counts the days left before ``display_until``. Both day
@@ -181,6 +182,7 @@ class Countdown(msgspec.Struct, frozen=True, gc=False, rename="camel"):
     display_until: datetime.date
     days_to_repair: int | None
     days_to_display_end: int
+    repair_paths: tuple[str, ...]
 
 
 class BadgeEarned(msgspec.Struct, frozen=True, gc=False, rename="camel"):
@@ -220,8 +222,16 @@ class RecordCounts(msgspec.Struct, frozen=True, gc=False, rename="camel"):
 class Assessment(msgspec.Struct, frozen=True, gc=False, rename="camel"):
     """The card: the pure result of ``assess(records, rules, as_of)``.
 
-    ``next_change_on`` is the earliest day after ``as_of`` on which assessing the same records
-    would give a different result (ignoring the day counters in :class:`Countdown`), or None.
+    - ``points_to_next_grade``: points still missing for ``next_grade`` (None at the top).
+    - ``clean_years_flag``: 连续 N 年无不良记录 with N = ``clean_years``; ``one_year_clean`` the
+      same for one year. ``clean_since`` is the decision date of the latest bad record that
+      breaks a clean period (None: there is none) and ``clean_years_from`` the day the flag is
+      (or becomes) true, N years later.
+    - ``lines``: one per counting record, in ``(occurred_on, id)`` order; ``top_positive`` and
+      ``top_negative`` the three biggest each way, biggest first.
+    - ``next_change_on``: the earliest day after ``as_of`` on which assessing the same records
+      would give a different result (ignoring the day counters in :class:`Countdown`), or None.
+      The backend re-scores a citizen when this day arrives.
     """
 
     as_of: datetime.date

@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Final, Literal, TypeAlias
 
 import msgspec
 
+from points_engine.compiled import Compiled
 from points_engine.model import Grade
 
 __all__ = [
@@ -27,7 +28,6 @@ __all__ = [
     "BadgeDef",
     "BadgeKind",
     "BonusCap",
-    "Compiled",
     "RuleSet",
     "Rules",
     "RulesError",
@@ -99,77 +99,6 @@ class BadgeDef(msgspec.Struct, frozen=True, gc=False, rename="camel"):
     years: int
     record_types: tuple[str, ...]
     bonus_categories: tuple[str, ...]
-
-
-class Compiled:
-    """Lookup tables precomputed once per :class:`Rules` for :func:`points_engine.assess`."""
-
-    __slots__ = (
-        "badge_index",
-        "bands",
-        "cap_labels",
-        "caps",
-        "clean_badges",
-        "grouped",
-        "match_badges",
-        "match_rules",
-        "matcher_cache",
-        "repair_badges",
-    )
-
-    def __init__(self, rules: Rules) -> None:
-        grades = rules.grades
-        # (lower bound, grade, next grade up, points needed for it); bottom bound is None.
-        self.bands: tuple[tuple[int | None, Grade, Grade | None, int | None], ...] = tuple(
-            (g.min_points, g, grades[i - 1] if i else None, grades[i - 1].min_points if i else None)
-            for i, g in enumerate(grades)
-        )
-        self.caps: dict[str, int] = {c.category: c.yearly_cap for c in rules.bonus_caps}
-        self.cap_labels: dict[str, tuple[str, str]] = {
-            c.category: (c.name_zh, c.name_en) for c in rules.bonus_caps
-        }
-        self.match_badges: tuple[BadgeDef, ...] = tuple(
-            b for b in rules.badges if b.kind in _MATCHING_KINDS
-        )
-        # Per matching badge: (counts quantity rather than records, threshold).
-        self.match_rules: tuple[tuple[bool, int], ...] = tuple(
-            (b.kind == "cumulative_quantity", b.threshold) for b in self.match_badges
-        )
-        self.clean_badges: tuple[BadgeDef, ...] = tuple(
-            b for b in rules.badges if b.kind == "clean_years"
-        )
-        self.repair_badges: tuple[BadgeDef, ...] = tuple(
-            b for b in rules.badges if b.kind == "repair_completed"
-        )
-        # Output order is definition order; when the file lists the matching badges first, then
-        # the clean-period ones, then the repair ones, the groups can simply be concatenated.
-        self.badge_index: dict[str, int] = {b.code: i for i, b in enumerate(rules.badges)}
-        self.grouped: bool = (
-            list(rules.badges) == [*self.match_badges, *self.clean_badges, *self.repair_badges]
-        )
-        # (record_type, bonus_category) -> indexes into match_badges; filled lazily.
-        self.matcher_cache: dict[tuple[str, str | None], tuple[int, ...]] = {}
-
-    def band(self, points: int) -> tuple[Grade, Grade | None, int | None]:
-        """(grade, next grade up or None, that grade's min_points or None) for ``points``."""
-        for low, grade, above, above_min in self.bands:
-            if low is None or points >= low:
-                return grade, above, above_min
-        raise AssertionError("the bottom band has no lower bound")  # pragma: no cover
-
-    def matching(self, record_type: str, category: str | None) -> tuple[int, ...]:
-        """Indexes of the matching badges a record of this type and category feeds."""
-        key = (record_type, category)
-        found = self.matcher_cache.get(key)
-        if found is None:
-            found = tuple(
-                i
-                for i, b in enumerate(self.match_badges)
-                if record_type in b.record_types
-                or (category is not None and category in b.bonus_categories)
-            )
-            self.matcher_cache[key] = found
-        return found
 
 
 class Rules(msgspec.Struct, frozen=True, dict=True, rename="camel"):

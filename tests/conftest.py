@@ -138,8 +138,8 @@ async def _delete_namespace(client: Redis) -> None:
 
 
 TABLES = (
-    "record_history, record, refresh_token, one_time_code, citizen_account, population_registry,"
-    " citizen, officer, api_client, audit_log"
+    "score_history, credit_card, record_history, record, refresh_token, one_time_code,"
+    " citizen_account, population_registry, citizen, officer, api_client, audit_log"
 )
 
 

@@ -17,6 +17,7 @@ from backend.platform.database import close_pool, configure_engine, open_pool
 from backend.platform.embedded import EmbeddedServers, ensure_servers
 from backend.platform.redis import create_redis, namespaced
 from backend.records.catalog import load_catalogs
+from backend.scoring.rules import load_rule_set
 
 log = logging.getLogger("backend.bootstrap")
 
@@ -48,6 +49,7 @@ async def start_runtime(
     redis: Redis | None = None,
 ) -> runtime.Runtime:
     catalogs = load_catalogs(Path(settings.content_dir) / "catalog")
+    rules = load_rule_set(Path(settings.content_dir) / "rules")
     configure_engine(database_url)
     await open_pool(settings.db_pool_min, settings.db_pool_max)
     redis = redis if redis is not None else create_redis(redis_url)
@@ -60,6 +62,7 @@ async def start_runtime(
         catalogs=catalogs,
         sms=sms or LogSmsSender(),
         verifier=RegistryIdentityVerifier(),
+        rules=rules,
         jwt_auth=jwt_auth,
         arq=arq_pool,
     )

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from backend.identity.verifier import IdentityVerifier
     from backend.platform.config import Settings
     from backend.records.catalog import CatalogSet
+    from points_engine import RuleSet
 
 
 @dataclass
@@ -24,6 +25,7 @@ class Runtime:
     catalogs: CatalogSet
     sms: SmsSender
     verifier: IdentityVerifier
+    rules: RuleSet
     jwt_auth: Any = None
     arq: Any = None
 

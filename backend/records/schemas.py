@@ -102,10 +102,11 @@ class RecordOut(Output):
     department: DepartmentRef
     status: Literal["active", "expired", "revoked"]
     display_until: dt.date
-    repairable_from: dt.date | None
+    repair_possible_from: dt.date | None
     catalog_version: str
     reported_at: dt.datetime
     updated_at: dt.datetime
+    points_effect: int | None = None
 
 
 class HistoryEntry(Output):

@@ -37,6 +37,8 @@ from backend.records.schemas import (
     RecordIn,
     RecordOut,
 )
+from backend.scoring.queue import enqueue_rescore
+from backend.scoring.views import points_effects
 
 RecordStatus = Literal["active", "expired", "revoked", "all"]
 _MAX_ID = 2**63 - 1  # record ids are PostgreSQL bigint
@@ -200,14 +202,17 @@ async def ingest_batch(raw_items: list[Any], client: ClientPrincipal) -> BatchRe
                 index=index, source_reference=accepted.item.source_reference, status="duplicate"
             )
     inserted: dict[str, int] = {}
+    changed: set[int] = set()
     async with DB.transaction(), connection() as conn:
         if fresh:
             citizens = await _upsert_citizens(conn, fresh)
             inserted = await _insert_records(conn, client, fresh, citizens)
-            await _bump_change_counters(
-                conn, {citizens[id_number_index(a.id_number)] for a in fresh
-                       if a.item.source_reference in inserted},
-            )  # fmt: skip
+            changed = {
+                citizens[id_number_index(a.id_number)]
+                for a in fresh
+                if a.item.source_reference in inserted
+            }
+            await _bump_change_counters(conn, changed)
         existing = await _existing_ids(conn, client.client_id, sorted(seen - set(inserted)))
         if inserted:
             await write_audit(
@@ -225,6 +230,7 @@ async def ingest_batch(raw_items: list[Any], client: ClientPrincipal) -> BatchRe
         if result.status == "duplicate" and result.record_id is None:
             ref = result.source_reference or ""
             result.record_id = inserted.get(ref) or existing.get(ref)
+    await enqueue_rescore(changed)
     items = [results[i] for i in sorted(results)]
     return BatchResult(
         accepted=sum(1 for r in items if r.status == "accepted"),
@@ -312,6 +318,7 @@ async def correct_record(
             after = {**_snapshot(row), **{k: msgspec.to_builtins(new[k]) for k in _EDITABLE}}
             await _write_history(conn, row, "corrected", change.reason, client, after)
             await _bump_change_counters(conn, {row["citizen"]})
+    await enqueue_rescore([row["citizen"]])
     return await department_record(record_id, client)
 
 
@@ -329,6 +336,7 @@ async def revoke_record(
             after = {**_snapshot(row), "status": "revoked"}
             await _write_history(conn, row, "revoked", reason, client, after)
             await _bump_change_counters(conn, {row["citizen"]})
+    await enqueue_rescore([row["citizen"]])
     return await department_record(record_id, client)
 
 
@@ -366,7 +374,7 @@ def _status(row: Any, today: dt.date) -> Literal["active", "expired", "revoked"]
     return "expired" if row["display_until"] <= today else "active"
 
 
-def record_out(row: Any, today: dt.date) -> RecordOut:
+def record_out(row: Any, today: dt.date, points_effect: int | None = None) -> RecordOut:
     catalogs = runtime.current().catalogs
     catalog = catalogs.by_version(row["catalog_version"]) or catalogs.latest
     record_type = catalog.get(row["record_type"])
@@ -389,10 +397,11 @@ def record_out(row: Any, today: dt.date) -> RecordOut:
         department=DepartmentRef(code=row["department_code"], name=row["department_name"]),
         status=_status(row, today),
         display_until=row["display_until"],
-        repairable_from=row["repairable_from"],
+        repair_possible_from=row["repairable_from"],
         catalog_version=row["catalog_version"],
         reported_at=row["created_at"],
         updated_at=row["updated_at"],
+        points_effect=points_effect,
     )
 
 
@@ -477,5 +486,6 @@ async def citizen_records(
     sql += f" ORDER BY r.occurred_on DESC, r.id DESC LIMIT ${len(args)}"
     async with connection() as conn:
         rows = await conn.fetch(sql, *args)
-    items = [record_out(row, today) for row in rows]
+    effects = await points_effects(citizen_id)
+    items = [record_out(row, today, effects.get(row["id"], 0)) for row in rows]
     return page_of(items, limit, lambda r: (r.occurred_on.isoformat(), r.id))

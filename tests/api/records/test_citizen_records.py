@@ -93,7 +93,7 @@ async def test_records_are_listed_newest_first_with_department_dates_and_legal_b
         assert item["domainNameZh"] == catalog.domains[record_type.domain].name_zh
         assert item["displayUntil"] == display_until(record_type, decided).isoformat()
         repair = repairable_from(record_type, decided)
-        assert item["repairableFrom"] == (repair.isoformat() if repair else None)
+        assert item["repairPossibleFrom"] == (repair.isoformat() if repair else None)
         assert item["status"] == "active"
         assert item["catalogVersion"] == catalog.version
         assert set(item) >= {"reportedAt", "updatedAt", "evidenceSummary", "decisionDocumentNo"}

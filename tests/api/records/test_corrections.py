@@ -92,7 +92,7 @@ async def test_a_correction_changes_the_record_and_keeps_the_old_values_in_histo
     assert record["evidenceSummary"] == change["evidenceSummary"]
     assert record["quantity"] == 2
     assert record["displayUntil"] == display_until(drink, decided).isoformat()
-    assert record["repairableFrom"] == str(repairable_from(drink, decided))
+    assert record["repairPossibleFrom"] == str(repairable_from(drink, decided))
     assert record["updatedAt"] >= original["record"]["updatedAt"]
     assert record["reportedAt"] == original["record"]["reportedAt"]
 
@@ -159,7 +159,7 @@ async def test_a_correction_to_another_type_recomputes_severity_and_periods(
     assert (record["recordType"], record["severity"]) == ("TRAFFIC-DRUNK-DRIVING", "serious")
     assert record["titleZh"] == drunk.name_zh and record["legalBasis"] == drunk.legal_basis
     assert record["displayUntil"] == display_until(drunk, decided).isoformat()
-    assert record["repairableFrom"] == str(repairable_from(drunk, decided))
+    assert record["repairPossibleFrom"] == str(repairable_from(drunk, decided))
     row = await db.fetchrow("SELECT severity, domain FROM record WHERE id = $1", record_id)
     assert row is not None
     assert (row["severity"], row["domain"]) == ("serious", "traffic_safety")
@@ -255,7 +255,7 @@ async def test_a_good_record_cannot_be_corrected_into_a_bad_one(
         json={"reason": "应为优秀志愿者", "recordType": "VOLUNTEER-OUTSTANDING", "quantity": 1},
     )
     assert same_polarity.status_code == 200, same_polarity.text
-    assert same_polarity.json()["record"]["repairableFrom"] is None
+    assert same_polarity.json()["record"]["repairPossibleFrom"] is None
 
 
 async def test_retrying_the_same_correction_adds_no_second_history_row(

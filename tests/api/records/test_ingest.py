@@ -522,7 +522,7 @@ async def test_display_until_and_repairable_from_come_from_the_catalog(
         assert shown.status_code == 200, shown.text
         out = shown.json()["record"]
         assert out["displayUntil"] == expected_until.isoformat()
-        assert out["repairableFrom"] == (expected_repair and expected_repair.isoformat())
+        assert out["repairPossibleFrom"] == (expected_repair and expected_repair.isoformat())
         assert out["status"] == ("active" if expected_until > today() else "expired")
         assert out["legalBasis"] == record_type.legal_basis
     by_code = {c: i for i, (c, _) in enumerate(_PERIOD_CASES)}

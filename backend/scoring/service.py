@@ -1,0 +1,273 @@
+"""Re-scoring: read a citizen's records, assess them with the pure engine, then compare and
+write the card snapshot (and a history row when points or grade move) in one transaction.
+
+Running it twice changes nothing. Concurrent runs for one citizen serialise on the citizen row;
+a run that read older data than the stored card (a lower change counter or an earlier business
+date) never overwrites it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import logging
+from typing import Any
+
+import msgspec
+
+from backend.platform import runtime
+from backend.platform.calendar import today_in_shanghai
+from backend.platform.database import connection
+from backend.platform.engine import DB
+from backend.platform.redis import namespaced
+from backend.scoring.schemas import CardView
+from points_engine import Assessment, RecordFact, assess
+
+log = logging.getLogger("backend.scoring")
+CARD_CACHE_SECONDS = 6 * 3600
+
+RECORDS_SQL = (
+    "SELECT r.id, r.record_type, r.catalog_version, r.domain, r.polarity, r.severity,"
+    " r.quantity, r.occurred_on, r.decided_on, r.display_until, r.repairable_from, r.status,"
+    " d.code AS department FROM record r JOIN api_client d ON d.id = r.department"
+    " WHERE r.citizen = $1"
+)
+
+
+class Outcome(enum.StrEnum):
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    STALE = "stale"
+    MISSING = "missing"
+
+
+def fact_from_row(row: Any) -> RecordFact:
+    catalogs = runtime.current().catalogs
+    catalog = catalogs.by_version(row["catalog_version"]) or catalogs.latest
+    record_type = catalog.get(row["record_type"])
+    return RecordFact(
+        id=row["id"],
+        record_type=row["record_type"],
+        domain=row["domain"],
+        polarity=row["polarity"],
+        severity=row["severity"],
+        points_per_unit=record_type.points if record_type else 0,
+        quantity=row["quantity"],
+        bonus_category=record_type.bonus_category if record_type else None,
+        occurred_on=row["occurred_on"],
+        decided_on=row["decided_on"],
+        display_until=row["display_until"],
+        repairable_from=row["repairable_from"],
+        repair_paths=tuple(record_type.repair_paths) if record_type else (),
+        status=row["status"],
+        department=row["department"],
+        catalog_version=row["catalog_version"],
+        unit=record_type.unit if record_type else "case",
+        name_zh=record_type.name_zh if record_type else row["record_type"],
+        name_en=record_type.name_en if record_type else row["record_type"],
+    )
+
+
+def _progress(assessment: Assessment) -> float:
+    nxt = assessment.next_grade
+    if nxt is None or nxt.min_points is None:
+        return 1.0
+    floor = assessment.grade.min_points if assessment.grade.min_points is not None else 0
+    span = nxt.min_points - floor
+    return round(min(max((assessment.points - floor) / span, 0.0), 1.0), 3) if span > 0 else 0.0
+
+
+def card_view(assessment: Assessment, assessed_at: dt.datetime) -> CardView:
+    return CardView(
+        points=assessment.points,
+        grade=assessment.grade,
+        next_grade=assessment.next_grade,
+        points_to_next_grade=assessment.points_to_next_grade,
+        progress=_progress(assessment),
+        clean_three_years=assessment.clean_years_flag,
+        clean_since=assessment.clean_since,
+        badges=assessment.badges,
+        top_up=assessment.top_positive,
+        top_down=assessment.top_negative,
+        record_counts=assessment.counts,
+        suspended_points=sum(s.withheld_points for s in assessment.suspended),
+        benefits_teaser=(),
+        rules_version=assessment.rules_version,
+        next_change_on=assessment.next_change_on,
+        assessed_at=assessed_at,
+    )
+
+
+_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+def fingerprint(assessment: Assessment) -> str:
+    """What the citizen can see, minus the day counts that change every day by themselves."""
+    countdowns = [
+        (c.record_id, c.repairable_from, c.repair_possible_now, c.display_until)
+        for c in assessment.countdowns
+    ]
+    visible = (
+        card_view(assessment, _EPOCH),
+        assessment.lines,
+        assessment.not_counting,
+        assessment.suspended,
+        countdowns,
+    )
+    return hashlib.sha256(msgspec.json.encode(visible)).hexdigest()
+
+
+def card_cache_key(citizen_id: int) -> str:
+    return namespaced(runtime.current().settings.redis_namespace, "card", citizen_id)
+
+
+async def _read_state(citizen_id: int) -> tuple[int, list[RecordFact]] | None:
+    async with connection() as conn:
+        counter = await conn.fetchval(
+            "SELECT change_counter FROM citizen WHERE id = $1", citizen_id
+        )
+        if counter is None:
+            return None
+        rows = await conn.fetch(RECORDS_SQL, citizen_id)
+    return int(counter), [fact_from_row(row) for row in rows]
+
+
+async def rescore(
+    citizen_id: int, *, as_of: dt.date | None = None, reason: str = "records-changed"
+) -> Outcome:
+    """Compute → compare → write. Returns what happened to the stored card."""
+    as_of = as_of or today_in_shanghai()
+    state = await _read_state(citizen_id)
+    if state is None:
+        return Outcome.MISSING
+    counter, facts = state
+    assessment = assess(facts, runtime.current().rules.in_force(as_of), as_of)
+    outcome, card_json = await _write(citizen_id, counter, as_of, assessment, reason)
+    if card_json is not None:
+        await _cache_card(citizen_id, card_json, replace=True)
+    return outcome
+
+
+async def _write(
+    citizen_id: int, counter: int, as_of: dt.date, assessment: Assessment, reason: str
+) -> tuple[Outcome, bytes | None]:
+    fp = fingerprint(assessment)
+    async with DB.transaction(), connection() as conn:
+        await conn.execute("SELECT 1 FROM citizen WHERE id = $1 FOR UPDATE", citizen_id)
+        existing = await conn.fetchrow(
+            "SELECT points, grade, fingerprint, scored_counter, as_of FROM credit_card"
+            " WHERE citizen = $1",
+            citizen_id,
+        )
+        if existing is not None and (existing["scored_counter"], existing["as_of"]) > (
+            counter,
+            as_of,
+        ):
+            return Outcome.STALE, None
+        if existing is not None and existing["fingerprint"] == fp:
+            if (existing["scored_counter"], existing["as_of"]) != (counter, as_of):
+                await conn.execute(
+                    "UPDATE credit_card SET scored_counter = $2, as_of = $3 WHERE citizen = $1",
+                    citizen_id,
+                    counter,
+                    as_of,
+                )
+            return Outcome.UNCHANGED, None
+        card_json = await _store(conn, citizen_id, counter, as_of, assessment, fp)
+        moved = existing is None or (existing["points"], existing["grade"]) != (
+            assessment.points,
+            assessment.grade.code,
+        )
+        if moved:
+            await conn.execute(
+                "INSERT INTO score_history (citizen, points, grade, previous_points,"
+                " previous_grade, rules_version, reason, as_of, at)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())",
+                citizen_id,
+                assessment.points,
+                assessment.grade.code,
+                existing["points"] if existing else None,
+                existing["grade"] if existing else None,
+                assessment.rules_version,
+                reason if existing else "first-assessment",
+                as_of,
+            )
+    return Outcome.CHANGED, card_json
+
+
+async def _store(
+    conn: Any, citizen_id: int, counter: int, as_of: dt.date, assessment: Assessment, fp: str
+) -> bytes:
+    assessed_at = dt.datetime.now(dt.UTC)
+    card_json = msgspec.json.encode(card_view(assessment, assessed_at))
+    await conn.execute(
+        "INSERT INTO credit_card (citizen, points, grade, rules_version, clean_years_flag, as_of,"
+        " next_change_on, scored_counter, fingerprint, assessment_json, card_json, assessed_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        " ON CONFLICT (citizen) DO UPDATE SET points = EXCLUDED.points, grade = EXCLUDED.grade,"
+        " rules_version = EXCLUDED.rules_version, clean_years_flag = EXCLUDED.clean_years_flag,"
+        " as_of = EXCLUDED.as_of, next_change_on = EXCLUDED.next_change_on,"
+        " scored_counter = EXCLUDED.scored_counter, fingerprint = EXCLUDED.fingerprint,"
+        " assessment_json = EXCLUDED.assessment_json, card_json = EXCLUDED.card_json,"
+        " assessed_at = EXCLUDED.assessed_at",
+        citizen_id,
+        assessment.points,
+        assessment.grade.code,
+        assessment.rules_version,
+        assessment.clean_years_flag,
+        as_of,
+        assessment.next_change_on,
+        counter,
+        fp,
+        msgspec.json.encode(assessment),
+        card_json,
+        assessed_at,
+    )
+    return card_json
+
+
+async def _cache_card(citizen_id: int, body: bytes, *, replace: bool) -> None:
+    """A writer replaces; a reader only fills a gap, so it never puts back an older body."""
+    try:
+        await runtime.current().redis.set(
+            card_cache_key(citizen_id), body, ex=CARD_CACHE_SECONDS, nx=not replace
+        )
+    except Exception:
+        log.warning("could not cache the card of citizen %s", citizen_id, exc_info=True)
+
+
+async def card_body(citizen_id: int) -> bytes:
+    """The pre-encoded card: from Redis, else from the snapshot, else scored now."""
+    try:
+        cached: bytes | None = await runtime.current().redis.get(card_cache_key(citizen_id))
+    except Exception:  # noqa: BLE001
+        cached = None
+    if cached is not None:
+        return cached
+    body = await _snapshot_body(citizen_id)
+    if body is None:
+        await rescore(citizen_id, reason="first-assessment")
+        body = await _snapshot_body(citizen_id)
+    assert body is not None, "a scored citizen has a snapshot"
+    await _cache_card(citizen_id, body, replace=False)
+    return body
+
+
+async def _snapshot_body(citizen_id: int) -> bytes | None:
+    async with connection() as conn:
+        body = await conn.fetchval(
+            "SELECT card_json FROM credit_card WHERE citizen = $1", citizen_id
+        )
+    return bytes(body) if body is not None else None
+
+
+async def stored_assessment(citizen_id: int) -> Assessment:
+    async with connection() as conn:
+        raw = await conn.fetchval(
+            "SELECT assessment_json FROM credit_card WHERE citizen = $1", citizen_id
+        )
+    if raw is None:
+        await rescore(citizen_id, reason="first-assessment")
+        return await stored_assessment(citizen_id)
+    return msgspec.json.decode(raw, type=Assessment)
