@@ -5,6 +5,7 @@ migrate        apply migrations
 demo           load demo data
 create-client  create a department or merchant API client (prints its key once)
 create-admin   create a credit-office admin
+rescore-all    re-score every citizen (progress bar; resumable)
 """
 
 from __future__ import annotations
@@ -147,6 +148,28 @@ def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> None:
         embedded.stop()
 
 
+def cmd_rescore_all(settings: Settings, args: argparse.Namespace) -> None:
+    from rich.progress import Progress
+
+    from backend.scoring.bulk import count_remaining, rescore_everyone, resume_point
+
+    async def work() -> int:
+        version, last = await resume_point(args.restart)
+        total = await count_remaining(last)
+        with Progress(console=console) as progress:
+            task = progress.add_task(f"re-scoring on rules {version}", total=total)
+            return await rescore_everyone(
+                args.batch, on_progress=lambda n: progress.advance(task, n)
+            )
+
+    db, rd, embedded = _services(settings)
+    try:
+        done = asyncio.run(_with_runtime(settings, db, rd, work))
+        console.print(f"[green]{done} citizens re-scored[/green]")
+    finally:
+        embedded.stop()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m backend", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -162,6 +185,9 @@ def main(argv: list[str] | None = None) -> None:
     admin = sub.add_parser("create-admin", help="create a credit-office admin")
     admin.add_argument("username")
     admin.add_argument("--display-name", default="管理员")
+    everyone = sub.add_parser("rescore-all", help="re-score every citizen (resumable)")
+    everyone.add_argument("--batch", type=int, default=500)
+    everyone.add_argument("--restart", action="store_true", help="ignore saved progress")
     args = parser.parse_args(argv)
     settings = get_settings()
     configure_logging(settings.log_level)
@@ -175,6 +201,8 @@ def main(argv: list[str] | None = None) -> None:
         cmd_create_client(settings, args)
     elif args.command == "create-admin":
         cmd_create_admin(settings, args)
+    elif args.command == "rescore-all":
+        cmd_rescore_all(settings, args)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import httpx
 from backend.identity import service as identity
 from backend.identity.id_number import make_id_number
 from backend.identity.sms import MemorySmsSender
+from backend.platform.database import connection
 
 _sequence = itertools.count(1)
 
@@ -79,3 +80,19 @@ def record(
     }
     item.update(extra)
     return item
+
+
+_registrars: dict[int, str] = {}
+
+
+async def signed_up(client: httpx.AsyncClient, sms: MemorySmsSender, phone: str) -> tuple[str, Any]:
+    """A signed-up citizen; the registrar department is made once per test."""
+    async with connection() as conn:
+        existing = await conn.fetchval("SELECT count(*) FROM api_client WHERE code = 'registrar'")
+    if not existing:
+        _registrars[0] = await registrar()
+    number = id_number()
+    tokens = await citizen_tokens(
+        client, sms, phone=phone, name="陈静", number=number, registrar_key=_registrars[0]
+    )
+    return number, bearer(tokens)

@@ -94,36 +94,44 @@ class ApiKeyMiddleware(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=principal, auth=key)
 
 
-def citizen_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def citizen_guard(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
     if not isinstance(connection.user, CitizenPrincipal):
         raise Forbidden("this endpoint is for signed-in citizens", code="citizen-only")
 
 
-def officer_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def officer_guard(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
     if not isinstance(connection.user, OfficerPrincipal):
         raise Forbidden("this endpoint is for credit officers", code="officer-only")
 
 
-def admin_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    officer_guard(connection, _)
+async def admin_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    await officer_guard(connection, _)
     if "admin" not in connection.user.roles:
         raise Forbidden("this endpoint needs the admin role", code="admin-only")
 
 
-def department_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def department_guard(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
     user = connection.user
     if not isinstance(user, ClientPrincipal) or user.kind != "department":
         raise Forbidden("this endpoint is for reporting departments", code="department-only")
 
 
-def merchant_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def merchant_guard(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
     user = connection.user
     if not isinstance(user, ClientPrincipal) or user.kind != "merchant":
         raise Forbidden("this endpoint is for partner merchants", code="merchant-only")
 
 
 def scope_guard(scope: str) -> Any:
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         if scope not in connection.user.scopes:
             raise Forbidden(f"this API key lacks the scope {scope!r}", code="scope-missing")
 

@@ -1,7 +1,7 @@
 """Re-scoring: read a citizen's records, assess them with the pure engine, then compare and
 write the card snapshot (and a history row when points or grade move) in one transaction.
 
-Running it twice changes nothing. Concurrent runs for one citizen serialise on the citizen row;
+Running it twice changes nothing. Concurrent runs for one citizen serialise on an advisory lock;
 a run that read older data than the stored card (a lower change counter or an earlier business
 date) never overwrites it.
 """
@@ -26,6 +26,7 @@ from points_engine import Assessment, RecordFact, assess
 
 log = logging.getLogger("backend.scoring")
 CARD_CACHE_SECONDS = 6 * 3600
+RESCORE_LOCK = 1  # advisory lock class for re-scoring; the object is the citizen id
 
 RECORDS_SQL = (
     "SELECT r.id, r.record_type, r.catalog_version, r.domain, r.polarity, r.severity,"
@@ -154,7 +155,10 @@ async def _write(
 ) -> tuple[Outcome, bytes | None]:
     fp = fingerprint(assessment)
     async with DB.transaction(), connection() as conn:
-        await conn.execute("SELECT 1 FROM citizen WHERE id = $1 FOR UPDATE", citizen_id)
+        # Serialise writers for one citizen without blocking record ingest on the citizen row.
+        await conn.execute(
+            "SELECT pg_advisory_xact_lock($1, ($2 % 2147483647)::int)", RESCORE_LOCK, citizen_id
+        )
         existing = await conn.fetchrow(
             "SELECT points, grade, fingerprint, scored_counter, as_of FROM credit_card"
             " WHERE citizen = $1",

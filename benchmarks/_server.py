@@ -1,0 +1,103 @@
+"""Shared set-up for benchmarks: a fresh database, the API in a uvicorn subprocess, teardown."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+from backend.platform.config import REPO_ROOT
+from backend.platform.embedded import EmbeddedServers, start_postgres, start_redis
+
+
+@dataclass
+class BenchServer:
+    base: str
+    dsn: str
+    env: dict[str, str]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _admin(dsn: str, sql: str) -> None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def _database_url(admin: str, name: str) -> str:
+    if "?" in admin:
+        head, query = admin.split("?", 1)
+        return head.rsplit("/", 1)[0] + f"/{name}?{query}"
+    return admin.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _wait_ready(base: str) -> None:
+    for _ in range(240):
+        try:
+            if httpx.get(base + "/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit("the API did not become ready")
+
+
+@contextmanager
+def bench_database() -> Iterator[tuple[str, dict[str, str]]]:
+    """A fresh migrated database and the environment that points the app at it."""
+    embedded = EmbeddedServers()
+    var = Path(tempfile.mkdtemp(prefix="cc-bench-"))
+    admin = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
+    admin = admin or start_postgres(var, embedded)
+    redis_url = os.environ.get("TEST_REDIS_URL") or start_redis(var, embedded)
+    name = f"cc_bench_{secrets.token_hex(4)}"
+    dsn = _database_url(admin, name)
+    asyncio.run(_admin(admin, f'CREATE DATABASE "{name}"'))
+    env = {**os.environ, "DATABASE_URL": dsn, "REDIS_URL": redis_url, "VAR_DIR": str(var),
+           "REDIS_NAMESPACE": f"ccbench-{name}", "LOG_LEVEL": "WARNING",
+           "CLIENT_RATE_PER_MINUTE": "10000000", "CITIZEN_RATE_PER_MINUTE": "10000000"}  # fmt: skip
+    try:
+        subprocess.run([sys.executable, "-m", "backend", "migrate"], cwd=REPO_ROOT, env=env,
+                       check=True, capture_output=True)  # fmt: skip
+        os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "VAR_DIR")})
+        os.environ["REDIS_NAMESPACE"] = env["REDIS_NAMESPACE"]
+        yield dsn, env
+    finally:
+        asyncio.run(_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        embedded.stop()
+
+
+@contextmanager
+def api_server(env: dict[str, str], workers: int = 1) -> Iterator[str]:
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "backend.app:create_app", "--factory", "--port",
+         str(port), "--no-access-log", "--log-level", "warning", "--workers", str(workers)],
+        cwd=REPO_ROOT, env=env,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(base)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

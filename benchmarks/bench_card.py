@@ -1,0 +1,126 @@
+"""GET /v1/me/card against a running server: requests per second and p50/p99 latency at several
+concurrency levels, with /healthz measured in the same run as the framework's ceiling.
+
+    make bench-card     # or: .venv/bin/python benchmarks/bench_card.py --seconds 4
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from backend.identity import service as identity
+from backend.identity.principals import ClientPrincipal
+from backend.identity.schemas import RegistryBatch, RegistryEntryIn
+from backend.identity.security import build_jwt_auth
+from backend.identity.sms import MemorySmsSender
+from backend.platform.bootstrap import start_runtime, stop_runtime
+from backend.platform.config import load_settings
+from backend.platform.database import connection
+from backend.records import service as records
+from backend.scoring import service as scoring
+from benchmarks._server import api_server, bench_database
+
+PHONE = "13700000001"
+ID_NUMBER = "330106199003071236"
+
+
+async def _prepare_citizen(dsn: str, redis_url: str) -> str:
+    """A signed-up citizen with a few records, scored; returns an access token."""
+    settings = load_settings()
+    sms = MemorySmsSender()
+    rt = await start_runtime(settings, dsn, redis_url, sms=sms, jwt_auth=build_jwt_auth(settings))
+    try:
+        scopes = ["registry:write", "domain:traffic_safety", "domain:volunteer_service"]
+        client_id, _ = await identity.create_api_client("department", "bench", "Bench", scopes)
+        dept = ClientPrincipal(client_id, "department", "bench", "Bench", frozenset(scopes))
+        entry = RegistryEntryIn(id_number=ID_NUMBER, name="张三", phone=PHONE)
+        await identity.upsert_registry(RegistryBatch(entries=[entry]), dept)
+        items: list[Any] = [
+            {"citizenIdNumber": ID_NUMBER, "citizenName": "张三", "recordType": t,
+             "occurredOn": "2026-06-01", "decisionDocumentNo": f"doc-{i}",
+             "sourceReference": f"bench-{i}", "evidenceSummary": "bench", "quantity": q}
+            for i, (t, q) in enumerate([("TRAFFIC-DRINK-DRIVING", 1),
+                                        ("VOLUNTEER-SERVICE-HOURS", 12)])
+        ]  # fmt: skip
+        await records.ingest_batch(items, dept)
+        await identity.request_code(PHONE)
+        tokens = await identity.sign_up(PHONE, sms.last(PHONE), "张三", ID_NUMBER)
+        async with connection() as conn:
+            citizen_id = await conn.fetchval("SELECT id FROM citizen")
+        await scoring.rescore(citizen_id)
+        return tokens.access_token
+    finally:
+        await stop_runtime(rt)
+
+
+async def _get(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> int:
+    """One keep-alive HTTP/1.1 GET; a bare client so the load generator is not the bottleneck."""
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line[:15].lower() == b"content-length:":
+            length = int(line[15:])
+    await reader.readexactly(length)
+    return status
+
+
+async def _load(
+    base: str, path: str, headers: dict[str, str], concurrency: int, seconds: float
+) -> tuple[float, float, float]:
+    host, port = base.removeprefix("http://").split(":")
+    extra = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\n{extra}\r\n".encode()
+    latencies: list[float] = []
+    connections = [await asyncio.open_connection(host, int(port)) for _ in range(concurrency)]
+    for reader, writer in connections:
+        assert await _get(reader, writer, request) == 200
+    deadline = time.perf_counter() + seconds
+
+    async def user(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            status = await _get(reader, writer, request)
+            latencies.append(time.perf_counter() - started)
+            assert status == 200, status
+
+    started = time.perf_counter()
+    await asyncio.gather(*(user(r, w) for r, w in connections))
+    elapsed = time.perf_counter() - started
+    for _, writer in connections:
+        writer.close()
+    latencies.sort()
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    return len(latencies) / elapsed, statistics.median(latencies) * 1000, p99 * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--levels", default="1,8,32,64")
+    args = parser.parse_args()
+    levels = [int(n) for n in args.levels.split(",")]
+    with bench_database() as (dsn, env):
+        token = asyncio.run(_prepare_citizen(dsn, env["REDIS_URL"]))
+        with api_server(env) as base:
+            headers = {"Authorization": f"Bearer {token}"}
+            print(f"{'concurrency':>11} {'endpoint':>12} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
+            for level in levels:
+                ceiling = asyncio.run(_load(base, "/healthz", {}, level, args.seconds))
+                card = asyncio.run(_load(base, "/v1/me/card", headers, level, args.seconds))
+                for name, (rps, p50, p99) in (("/healthz", ceiling), ("/v1/me/card", card)):
+                    print(f"{level:>11} {name:>12} {rps:>8.0f} {p50:>8.2f} {p99:>8.2f}")
+                print(f"{'':>11} {'card/healthz':>12} {card[0] / ceiling[0]:>8.2f}")
+
+
+if __name__ == "__main__":
+    main()

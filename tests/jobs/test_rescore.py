@@ -1,0 +1,155 @@
+"""Re-scoring end to end: records in → a real arq worker (burst mode) → card and history."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+import httpx
+
+from backend.identity.sms import MemorySmsSender
+from backend.platform.calendar import today_in_shanghai
+from backend.records.catalog import add_months
+from backend.scoring import service
+from backend.scoring.jobs import nightly_rescore, rescore_citizen
+from tests import factories as f
+
+RunWorker = Callable[[], Awaitable[int]]
+BATCH = "/v1/department/records:batch"
+
+
+def _days_ago(days: int) -> str:
+    return (today_in_shanghai() - dt.timedelta(days=days)).isoformat()
+
+
+async def test_records_to_card_through_the_worker(
+    client: httpx.AsyncClient, sms: MemorySmsSender, run_worker: RunWorker, db: Any
+) -> None:
+    key = await f.department("civic", ["domain:traffic_safety", "domain:volunteer_service"])
+    number, headers = await f.signed_up(client, sms, "13920000001")
+    batch = {
+        "records": [
+            f.record(number, "bad-1", occurredOn=_days_ago(30)),
+            f.record(number, "good-1", "VOLUNTEER-SERVICE-HOURS", occurredOn=_days_ago(10),
+                     quantity=10),
+        ]
+    }  # fmt: skip
+    posted = (await client.post(BATCH, json=batch, headers={"X-Api-Key": key})).json()
+    assert posted["accepted"] == 2
+    assert await run_worker() >= 1
+
+    card = (await client.get("/v1/me/card", headers=headers)).json()
+    assert card["points"] == 1000 - 30 + 10
+    assert card["grade"]["code"] == "A" and card["grade"]["nameZh"] == "诚信良好"
+    assert card["nextGrade"]["code"] == "AA" and card["pointsToNextGrade"] == 1030 - 980
+    assert card["topDown"][0]["recordId"] == posted["items"][0]["recordId"]
+    explanation = (await client.get("/v1/me/card/explanation", headers=headers)).json()
+    lines = {line["recordId"]: line for d in explanation["domains"] for line in d["lines"]}
+    bad = lines[posted["items"][0]["recordId"]]
+    assert bad["points"] == -30 and bad["department"] == "civic"
+    assert bad["catalogVersion"] == "2026.1" and bad["rulesVersion"] == "2026.1"
+    history = (await client.get("/v1/me/score-history", headers=headers)).json()["items"]
+    assert [(h["points"], h["grade"], h["reason"]) for h in history] == [
+        (980, "A", "first-assessment")
+    ]
+    records = (await client.get("/v1/me/records", headers=headers)).json()["items"]
+    assert {r["sourceReference"] if "sourceReference" in r else r["id"]: r["pointsEffect"]
+            for r in records} == {posted["items"][0]["recordId"]: -30,
+                                  posted["items"][1]["recordId"]: 10}  # fmt: skip
+
+    assessed_at = card["assessedAt"]
+    again = (await client.post(BATCH, json=batch, headers={"X-Api-Key": key})).json()
+    assert again["duplicate"] == 2
+    await run_worker()
+    assert (await client.get("/v1/me/card", headers=headers)).json()["assessedAt"] == assessed_at
+    assert await db.fetchval("SELECT count(*) FROM score_history") == 1
+
+
+async def test_nightly_rescores_only_citizens_whose_date_arrives(
+    client: httpx.AsyncClient, sms: MemorySmsSender, run_worker: RunWorker, db: Any
+) -> None:
+    key = await f.department("utilities", ["domain:utilities_consumption"])
+    soon, soon_headers = await f.signed_up(client, sms, "13920000002")
+    later, later_headers = await f.signed_up(client, sms, "13920000003")
+    decided = today_in_shanghai() - dt.timedelta(days=80)
+    await client.post(BATCH, headers={"X-Api-Key": key}, json={"records": [
+        f.record(soon, "late-1", "UTILITY-LATE-PAYMENT", occurredOn=decided.isoformat()),
+        f.record(later, "late-2", "UTILITY-LATE-PAYMENT", occurredOn=_days_ago(5)),
+    ]})  # fmt: skip
+    await run_worker()
+    first = (await client.get("/v1/me/card", headers=soon_headers)).json()
+    other = (await client.get("/v1/me/card", headers=later_headers)).json()
+    assert first["points"] == other["points"] == 980
+    leaves_display = add_months(decided, 3)
+    assert first["nextChangeOn"] == leaves_display.isoformat()
+
+    result = await nightly_rescore({}, leaves_display.isoformat())
+    assert result == {"due": 1, "rulesVersion": 0}
+    assert await run_worker() == 1
+    after = (await client.get("/v1/me/card", headers=soon_headers)).json()
+    assert after["points"] == 1000
+    history = (await client.get("/v1/me/score-history", headers=soon_headers)).json()["items"]
+    assert [(h["points"], h["reason"]) for h in history] == [
+        (1000, "date-boundary"), (980, "first-assessment")
+    ]  # fmt: skip
+    assert (await client.get("/v1/me/card", headers=later_headers)).json() == other
+    assert await db.fetchval("SELECT count(*) FROM score_history") == 3
+
+
+async def test_two_concurrent_runs_write_one_history_row(
+    client: httpx.AsyncClient, sms: MemorySmsSender, db: Any
+) -> None:
+    key = await f.department()
+    number, _ = await f.signed_up(client, sms, "13920000004")
+    await client.post(BATCH, headers={"X-Api-Key": key}, json={"records": [f.record(number, "x")]})
+    citizen_id = await db.fetchval("SELECT id FROM citizen")
+    outcomes = await asyncio.gather(
+        rescore_citizen({}, citizen_id), rescore_citizen({}, citizen_id)
+    )
+    assert sorted(outcomes) == ["changed", "unchanged"]
+    assert await db.fetchval("SELECT count(*) FROM score_history") == 1
+    assert await service.rescore(citizen_id) == service.Outcome.UNCHANGED
+
+
+async def test_a_record_arriving_during_a_run_still_reaches_the_card(
+    client: httpx.AsyncClient,
+    sms: MemorySmsSender,
+    run_worker: RunWorker,
+    db: Any,
+    database_url: str,
+) -> None:
+    key = await f.department()
+    number, headers = await f.signed_up(client, sms, "13920000005")
+    await client.post(BATCH, headers={"X-Api-Key": key}, json={"records": [f.record(number, "a")]})
+    citizen_id = await db.fetchval("SELECT id FROM citizen")
+    blocker = await asyncpg.connect(database_url)
+    try:
+        # Hold the re-scoring lock so the job stops between reading records and writing the card.
+        await blocker.execute("SELECT pg_advisory_lock($1, $2)", service.RESCORE_LOCK, citizen_id)
+        worker = asyncio.create_task(run_worker())
+        await _until_waiting_on_lock(db)
+        posted = await client.post(
+            BATCH, headers={"X-Api-Key": key}, json={"records": [f.record(number, "b")]}
+        )
+        assert posted.json()["accepted"] == 1
+        await blocker.execute("SELECT pg_advisory_unlock($1, $2)", service.RESCORE_LOCK, citizen_id)
+        await asyncio.wait_for(worker, 60)
+    finally:
+        await blocker.close()
+    card = (await client.get("/v1/me/card", headers=headers)).json()
+    assert card["points"] == 1000 - 30 - 30
+    assert card["recordCounts"]["counting"] == 2
+
+
+async def _until_waiting_on_lock(db: Any) -> None:
+    for _ in range(200):
+        waiting = await db.fetchval(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        )
+        if waiting:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the re-scoring job never reached the lock")
