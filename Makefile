@@ -10,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint types pytest bench migrate demo clean
+.PHONY: help install run test lint types pytest bench migrate demo rescore-all clean
 
 help: ## Show this list
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
@@ -40,14 +40,19 @@ types: install ## mypy (strict)
 pytest: install ## The pytest suite (real PostgreSQL and Redis; TEST_DATABASE_URL / TEST_REDIS_URL)
 	$(RUN) pytest -q
 
-bench: install ## Benchmarks (print throughput and same-run baselines)
+bench: install ## All benchmarks (each prints throughput and a same-run baseline)
+	$(RUN) python benchmarks/bench_engine.py
 	$(RUN) python benchmarks/bench_ingest.py
+	$(RUN) python benchmarks/bench_card.py
 
 migrate: install ## Apply migrations only
 	$(RUN) python -m backend migrate
 
 demo: install ## Load demo data only
 	$(RUN) python -m backend demo
+
+rescore-all: install ## Re-score every citizen (after a rules change; resumable)
+	$(RUN) python -m backend rescore-all
 
 clean: ## Remove the virtualenv, tools and local data under var/
 	rm -rf .venv $(TOOLS) var

@@ -1,0 +1,117 @@
+"""The card API: served from the snapshot, explained line by line, with a paged history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import httpx
+import pytest
+from arq import Retry
+
+from backend.identity.sms import MemorySmsSender
+from backend.platform import runtime
+from backend.platform.calendar import today_in_shanghai
+from backend.scoring import service
+from backend.scoring.jobs import rescore_citizen
+from tests import factories as f
+
+BATCH = "/v1/department/records:batch"
+
+
+def _ago(days: int) -> str:
+    return (today_in_shanghai() - dt.timedelta(days=days)).isoformat()
+
+
+async def _post(client: httpx.AsyncClient, key: str, records: list[dict[str, Any]]) -> Any:
+    response = await client.post(BATCH, headers={"X-Api-Key": key}, json={"records": records})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def _citizen_id(number: str) -> int:
+    from backend.identity.service import id_number_index
+    from backend.platform.database import connection
+
+    async with connection() as conn:
+        return int(
+            await conn.fetchval(
+                "SELECT id FROM citizen WHERE id_number_index = $1", id_number_index(number)
+            )
+        )
+
+
+async def test_a_citizen_without_records_gets_the_base_card(
+    client: httpx.AsyncClient, sms: MemorySmsSender
+) -> None:
+    _, headers = await f.signed_up(client, sms, "13940000001")
+    card = (await client.get("/v1/me/card", headers=headers)).json()
+    assert (card["points"], card["grade"]["code"], card["cleanThreeYears"]) == (1000, "A", True)
+    assert card["benefitsTeaser"] == [] and card["topUp"] == [] and card["topDown"] == []
+    assert 0 <= card["progress"] < 1
+    history = (await client.get("/v1/me/score-history", headers=headers)).json()
+    assert [h["reason"] for h in history["items"]] == ["first-assessment"]
+
+
+async def test_card_explanation_and_paged_history(
+    client: httpx.AsyncClient, sms: MemorySmsSender
+) -> None:
+    key = await f.department("multi", ["domain:traffic_safety", "domain:volunteer_service"])
+    number, headers = await f.signed_up(client, sms, "13940000002")
+    posted = await _post(client, key, [f.record(number, "bad", occurredOn=_ago(20))])
+    cid = await _citizen_id(number)
+    await service.rescore(cid)
+    await _post(client, key, [
+        f.record(number, "good", "VOLUNTEER-SERVICE-HOURS", occurredOn=_ago(5), quantity=60),
+    ])  # fmt: skip
+    await service.rescore(cid)
+    card = (await client.get("/v1/me/card", headers=headers)).json()
+    cap = runtime.current().rules.latest.cap("volunteer").yearly_cap
+    assert card["points"] == 1000 - 30 + cap
+    assert card["topUp"][0]["capped"] is True
+    explanation = (await client.get("/v1/me/card/explanation", headers=headers)).json()
+    assert {d["domain"] for d in explanation["domains"]} == {"traffic_safety", "volunteer_service"}
+    assert sum(d["points"] for d in explanation["domains"]) == card["points"] - 1000
+    [countdown] = explanation["countdowns"]
+    assert countdown["recordId"] == posted["items"][0]["recordId"]
+    assert countdown["repairPossibleNow"] is False
+
+    first = (await client.get("/v1/me/score-history?limit=1", headers=headers)).json()
+    assert len(first["items"]) == 1 and first["nextCursor"]
+    second = (
+        await client.get(f"/v1/me/score-history?limit=1&cursor={first['nextCursor']}",
+                         headers=headers)
+    ).json()  # fmt: skip
+    assert [h["points"] for h in first["items"] + second["items"]] == [card["points"], 970]
+    bad = await client.get("/v1/me/score-history?cursor=garbage", headers=headers)
+    assert bad.status_code == 422 and bad.json()["field"] == "cursor"
+
+
+async def test_card_needs_a_citizen_token(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/me/card")
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith("application/problem+json")
+    key = await f.department()
+    assert (await client.get("/v1/me/card", headers={"X-Api-Key": key})).status_code == 401
+
+
+async def test_the_card_is_served_from_redis_after_the_first_read(
+    client: httpx.AsyncClient, sms: MemorySmsSender
+) -> None:
+    number, headers = await f.signed_up(client, sms, "13940000003")
+    first = await client.get("/v1/me/card", headers=headers)
+    cid = await _citizen_id(number)
+    cached = await runtime.current().redis.get(service.card_cache_key(cid))
+    assert cached == first.content
+
+
+async def test_a_transient_failure_is_retried_with_backoff(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def fail(*args: Any, **kwargs: Any) -> service.Outcome:
+        raise ConnectionRefusedError("database restarting")
+
+    monkeypatch.setattr(service, "rescore", fail)
+    with pytest.raises(Retry) as retry:
+        await rescore_citizen({"job_try": 3}, 1)
+    assert retry.value.defer_score == 8000
