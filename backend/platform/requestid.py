@@ -65,3 +65,5 @@ def configure_logging(level: str) -> None:
     root.setLevel(level)
     # pgserver narrates every start-up step at INFO; our own line says what matters.
     logging.getLogger("pgserver").setLevel(logging.WARNING)
+    # arq's CLI installs its own handler; without this every job line is printed twice.
+    logging.getLogger("arq").propagate = False
