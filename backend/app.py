@@ -14,18 +14,14 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.stores.redis import RedisStore
 
+from backend.domains import ROUTES
 from backend.identity.principals import CitizenPrincipal, ClientPrincipal, OfficerPrincipal
-from backend.identity.routes import (
-    AuthController,
-    DepartmentRegistryController,
-    MeProfileController,
-    OfficerAuditController,
-)
 from backend.identity.security import (
     ApiKeyMiddleware,
     build_jwt_auth,
     citizen_guard,
     department_guard,
+    merchant_guard,
     officer_guard,
 )
 from backend.identity.sms import SmsSender
@@ -41,8 +37,6 @@ from backend.platform.health import healthz, readyz
 from backend.platform.openapi import document_problems
 from backend.platform.redis import create_redis, namespaced
 from backend.platform.requestid import RequestIdMiddleware, configure_logging
-from backend.records.routes import DepartmentRecordsController, MeRecordsController
-from backend.scoring.routes import MeCardController
 
 API_KEY_SECURITY: list[dict[str, list[str]]] = [{"ApiKey": []}]
 
@@ -69,49 +63,59 @@ def _rate_limit(per_minute: int, identify: Any) -> DefineMiddleware:
     return config.middleware
 
 
-API_CONTROLLERS = (
-    AuthController,
-    MeProfileController,
-    MeRecordsController,
-    DepartmentRecordsController,
-    DepartmentRegistryController,
-    OfficerAuditController,
-    MeCardController,
-)
-document_problems(*API_CONTROLLERS)
+document_problems(*ROUTES.all())
+
+
+def _api_key_router(path: str, kind: str, handlers: Any, guard: Any, limit: Any) -> Router:
+    return Router(
+        path=path,
+        route_handlers=list(handlers),
+        guards=[guard],
+        middleware=[DefineMiddleware(ApiKeyMiddleware, kind=kind), limit],
+        security=API_KEY_SECURITY,
+    )
 
 
 def _routers(settings: Settings) -> list[Router]:
     principal_limit = _rate_limit(settings.citizen_rate_per_minute, _by_principal)
-    return [
+    client_limit = _rate_limit(settings.client_rate_per_minute, _by_principal)
+    routers = [
         Router(
             path="/v1",
-            route_handlers=[AuthController],
+            route_handlers=list(ROUTES.auth),
             middleware=[_rate_limit(settings.auth_rate_per_minute, _by_ip)],
         ),
         Router(
             path="/v1",
-            route_handlers=[MeProfileController, MeRecordsController, MeCardController],
+            route_handlers=list(ROUTES.citizen),
             guards=[citizen_guard],
             middleware=[principal_limit],
         ),
-        Router(
-            path="/v1/department",
-            route_handlers=[DepartmentRecordsController, DepartmentRegistryController],
-            guards=[department_guard],
-            middleware=[
-                DefineMiddleware(ApiKeyMiddleware, kind="department"),
-                _rate_limit(settings.client_rate_per_minute, _by_principal),
-            ],
-            security=API_KEY_SECURITY,
+        _api_key_router(
+            "/v1/department", "department", ROUTES.department, department_guard, client_limit
         ),
         Router(
             path="/v1/officer",
-            route_handlers=[OfficerAuditController],
+            route_handlers=list(ROUTES.officer),
             guards=[officer_guard],
             middleware=[principal_limit],
         ),
     ]
+    if ROUTES.merchant:
+        routers.append(
+            _api_key_router(
+                "/v1/merchant", "merchant", ROUTES.merchant, merchant_guard, client_limit
+            )
+        )
+    if ROUTES.public:
+        routers.append(
+            Router(
+                path="/v1/public",
+                route_handlers=list(ROUTES.public),
+                middleware=[_rate_limit(settings.auth_rate_per_minute * 10, _by_ip)],
+            )
+        )
+    return routers
 
 
 def create_app(settings: Settings | None = None, *, sms: SmsSender | None = None) -> Litestar:

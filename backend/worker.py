@@ -10,10 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-from arq import cron, func
 from arq.connections import RedisSettings
 
-from backend.identity.jobs import purge_expired_credentials
+from backend.domains import CRON_JOBS, JOBS
 from backend.platform.bootstrap import (
     arq_redis_settings,
     default_redis_url,
@@ -24,7 +23,6 @@ from backend.platform.bootstrap import (
 from backend.platform.config import Settings, get_settings
 from backend.platform.embedded import ensure_servers
 from backend.platform.requestid import configure_logging
-from backend.scoring.jobs import nightly_rescore, rescore_citizen
 
 _settings = get_settings()
 
@@ -47,18 +45,10 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 
 
 class WorkerSettings:
-    functions: ClassVar[list[Any]] = [
-        purge_expired_credentials,
-        # keep_result=0: a finished re-score must not block its job id (see scoring.queue).
-        func(rescore_citizen, keep_result=0, max_tries=8),
-        nightly_rescore,
-    ]
+    functions: ClassVar[list[Any]] = JOBS
     # Cron times are business times in Asia/Shanghai (UTC+8 all year, no daylight saving).
     timezone = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
-    cron_jobs: ClassVar[list[Any]] = [
-        cron(nightly_rescore, hour={0}, minute={5}, run_at_startup=False, unique=True),
-        cron(purge_expired_credentials, hour={3}, minute={30}, run_at_startup=False),
-    ]
+    cron_jobs: ClassVar[list[Any]] = CRON_JOBS
     on_startup = startup
     on_shutdown = shutdown
     redis_settings: RedisSettings = arq_redis_settings(default_redis_url(_settings))

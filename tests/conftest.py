@@ -24,6 +24,7 @@ from litestar import Litestar
 from redis.asyncio import Redis
 
 from backend.app import create_app
+from backend.domains import TABLES as DOMAIN_TABLES
 from backend.identity.sms import MemorySmsSender
 from backend.platform.config import REPO_ROOT, Settings
 from backend.platform.database import configure_engine
@@ -82,6 +83,7 @@ def settings(database_url: str, servers: tuple[str, str], tmp_path_factory: Any)
         id_encryption_key=_key(),
         id_index_key=_key(),
         otp_hash_key=_key(),
+        verification_signing_key=_key(),
     )
 
 
@@ -137,10 +139,7 @@ async def _delete_namespace(client: Redis) -> None:
             await client.delete(*keys)
 
 
-TABLES = (
-    "score_history, credit_card, record_history, record, refresh_token, one_time_code,"
-    " citizen_account, population_registry, citizen, officer, api_client, audit_log"
-)
+TABLES = ", ".join(table._meta.tablename for table in DOMAIN_TABLES)
 
 
 @pytest.fixture(autouse=True)

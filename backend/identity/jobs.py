@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from arq import cron
+
 from backend.platform.database import connection
 
 
@@ -17,3 +19,9 @@ async def purge_expired_credentials(ctx: dict[str, Any]) -> dict[str, int]:
             "DELETE FROM refresh_token WHERE expires_at < now() - interval '7 days'"
         )
     return {"codes": int(codes.split()[-1]), "refreshTokens": int(tokens.split()[-1])}
+
+
+JOBS: list[Any] = [purge_expired_credentials]
+CRON_JOBS: list[Any] = [
+    cron(purge_expired_credentials, hour={3}, minute={30}, run_at_startup=False),
+]

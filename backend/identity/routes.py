@@ -25,6 +25,7 @@ from backend.identity.schemas import (
 from backend.identity.security import citizen_guard, scope_guard
 from backend.platform.audit import AuditEntry, list_audit
 from backend.platform.pagination import DEFAULT_LIMIT, Page, decode_cursor, page_of
+from backend.platform.routing import Routes
 
 AnyRequest = Request[Any, Any, Any]
 
@@ -99,3 +100,11 @@ class OfficerAuditController(Controller):
         after = decode_cursor(cursor, tuple[int])
         rows = await list_audit(object_type, object_id, after[0] if after else None, limit + 1)
         return page_of(rows, limit, lambda entry: (entry.id,))
+
+
+ROUTES = Routes(
+    auth=[AuthController],
+    citizen=[MeProfileController],
+    department=[DepartmentRegistryController],
+    officer=[OfficerAuditController],
+)

@@ -100,3 +100,14 @@ class Officer(Table, tablename="officer", db=DB):
     roles = Array(base_column=Varchar(length=20))
     active = Boolean(default=True)
     created_at = Timestamptz()
+
+
+TABLES: list[type[Table]] = [
+    Citizen,
+    PopulationRegistryEntry,
+    CitizenAccount,
+    OneTimeCode,
+    RefreshToken,
+    ApiClient,
+    Officer,
+]

@@ -20,7 +20,13 @@ import msgspec
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TIMEZONE = "Asia/Shanghai"
 
-SECRET_NAMES = ("JWT_SECRET", "ID_ENCRYPTION_KEY", "ID_INDEX_KEY", "OTP_HASH_KEY")
+SECRET_NAMES = (
+    "JWT_SECRET",
+    "ID_ENCRYPTION_KEY",
+    "ID_INDEX_KEY",
+    "OTP_HASH_KEY",
+    "VERIFICATION_SIGNING_KEY",
+)
 
 
 class SettingsError(RuntimeError):
@@ -40,6 +46,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     id_encryption_key: str  # base64 of 32 bytes, AES-256-GCM
     id_index_key: str  # base64 of 32 bytes, HMAC-SHA256 blind index
     otp_hash_key: str  # base64 of 32 bytes, HMAC of one-time codes
+    verification_signing_key: str  # base64 of a 32-byte Ed25519 private key (merchant codes)
 
     access_token_minutes: int = 15
     refresh_token_days: int = 30
@@ -54,12 +61,32 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     db_pool_min: int = 2
     db_pool_max: int = 10
 
+    # Evidence files (objections, repairs): stored by content hash under evidence_dir.
+    evidence_dir: str = ""  # default: <var_dir>/evidence
+    evidence_max_bytes: int = 10 * 1024 * 1024
+    evidence_max_files: int = 5
+    # Legal deadlines in working days (工作日) on the Chinese calendar.
+    objection_accept_working_days: int = 2
+    objection_verify_working_days: int = 10
+    objection_extension_working_days: int = 10
+    repair_decide_working_days: int = 3
+    repair_notify_working_days: int = 10
+    # Merchant verification codes.
+    verification_code_seconds: int = 120
+
     @property
     def var_path(self) -> Path:
         return Path(self.var_dir)
 
+    @property
+    def evidence_path(self) -> Path:
+        return Path(self.evidence_dir) if self.evidence_dir else self.var_path / "evidence"
+
     def key_bytes(
-        self, name: Literal["id_encryption_key", "id_index_key", "otp_hash_key"]
+        self,
+        name: Literal[
+            "id_encryption_key", "id_index_key", "otp_hash_key", "verification_signing_key"
+        ],
     ) -> bytes:
         raw = base64.b64decode(getattr(self, name))
         if len(raw) != 32:
@@ -78,6 +105,7 @@ def _generated_secrets(var_dir: Path) -> dict[str, str]:
         "ID_ENCRYPTION_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
         "ID_INDEX_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
         "OTP_HASH_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "VERIFICATION_SIGNING_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
     }
     path.write_text(json.dumps(fresh, indent=2))
     path.chmod(0o600)
@@ -85,6 +113,14 @@ def _generated_secrets(var_dir: Path) -> dict[str, str]:
 
 
 _ENV_NAMES = {"env": "APP_ENV"}
+
+
+def _add_secret(var_dir: Path, stored: dict[str, str], name: str) -> dict[str, str]:
+    updated = {**stored, name: base64.b64encode(secrets.token_bytes(32)).decode()}
+    path = var_dir / "secrets.json"
+    path.write_text(json.dumps(updated, indent=2))
+    path.chmod(0o600)
+    return updated
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -102,6 +138,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         var_dir = Path(str(values.get("var_dir", REPO_ROOT / "var")))
         generated = _generated_secrets(var_dir)
         for name in missing:
+            if name not in generated:  # a secret added since this var/ was made
+                generated = _add_secret(var_dir, generated, name)
             values[name.lower()] = generated[name]
     try:
         return msgspec.convert(values, Settings, strict=False)

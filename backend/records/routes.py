@@ -11,6 +11,7 @@ from litestar.status_codes import HTTP_200_OK
 from backend.identity.principals import CitizenPrincipal, ClientPrincipal
 from backend.identity.security import citizen_guard
 from backend.platform.pagination import DEFAULT_LIMIT, Page
+from backend.platform.routing import Routes
 from backend.records import service
 from backend.records.schemas import (
     BatchResult,
@@ -86,3 +87,6 @@ class MeRecordsController(Controller):
             cursor=cursor,
             limit=limit,
         )
+
+
+ROUTES = Routes(citizen=[MeRecordsController], department=[DepartmentRecordsController])

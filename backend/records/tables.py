@@ -54,3 +54,6 @@ class RecordHistory(Table, tablename="record_history", db=DB):
     reason = Text()
     actor_id = Varchar(length=64)
     at = Timestamptz()
+
+
+TABLES: list[type[Table]] = [Record, RecordHistory]

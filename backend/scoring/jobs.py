@@ -8,7 +8,7 @@ import logging
 from typing import Any
 
 import asyncpg
-from arq import Retry
+from arq import Retry, cron, func
 
 from backend.platform import runtime
 from backend.platform.calendar import today_in_shanghai
@@ -88,3 +88,13 @@ async def nightly_rescore(ctx: dict[str, Any], as_of: str | None = None) -> dict
         last = batch[-1]
     log.info("nightly re-scoring for %s: %d due, %d on older rules", day, due, outdated)
     return {"due": due, "rulesVersion": outdated}
+
+
+JOBS: list[Any] = [
+    # keep_result=0: a finished re-score must not block its job id (see scoring.queue).
+    func(rescore_citizen, keep_result=0, max_tries=8),
+    nightly_rescore,
+]
+CRON_JOBS: list[Any] = [
+    cron(nightly_rescore, hour={0}, minute={5}, run_at_startup=False, unique=True),
+]

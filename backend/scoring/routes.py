@@ -11,6 +11,7 @@ from litestar.params import QueryParameter
 from backend.identity.principals import CitizenPrincipal
 from backend.identity.security import citizen_guard
 from backend.platform.pagination import DEFAULT_LIMIT, Page
+from backend.platform.routing import Routes
 from backend.scoring import service, views
 from backend.scoring.schemas import CardView, Explanation, ScorePoint
 
@@ -43,3 +44,6 @@ class MeCardController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = DEFAULT_LIMIT,
     ) -> Page[ScorePoint]:
         return await views.score_history(request.user.citizen_id, cursor, limit)
+
+
+ROUTES = Routes(citizen=[MeCardController])

@@ -49,3 +49,6 @@ class ScoreHistory(Table, tablename="score_history", db=DB):
     reason = Varchar(length=30)
     as_of = Date()
     at = Timestamptz()
+
+
+TABLES: list[type[Table]] = [CreditCard, ScoreHistory]

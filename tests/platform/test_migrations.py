@@ -15,7 +15,8 @@ from tests.conftest import _with_database
 
 EXPECTED = {
     "api_client", "audit_log", "citizen", "citizen_account", "officer", "one_time_code",
-    "population_registry", "record", "record_history", "refresh_token",
+    "population_registry", "record", "record_history", "refresh_token", "credit_card",
+    "score_history", "outbox_event", "query_log",
 }  # fmt: skip
 
 
@@ -55,5 +56,19 @@ async def test_audit_log_refuses_update_and_delete(database_url: str) -> None:
             await conn.execute("DELETE FROM audit_log")
         with pytest.raises(asyncpg.RaiseError, match="append-only"):
             await conn.execute("TRUNCATE audit_log")
+    finally:
+        await conn.close()
+
+
+async def test_query_log_refuses_update_and_delete(database_url: str) -> None:
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute(
+            "INSERT INTO query_log (citizen, at, actor_kind, actor_id, organisation, seen,"
+            " purpose, basis) VALUES (1, now(), 'merchant', '1', 'm', 'x', 'y', 'z')"
+        )
+        for sql in ("UPDATE query_log SET seen = 'changed'", "DELETE FROM query_log"):
+            with pytest.raises(asyncpg.RaiseError, match="query_log is append-only"):
+                await conn.execute(sql)
     finally:
         await conn.close()

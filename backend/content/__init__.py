@@ -1,0 +1,1 @@
+"""Public content: articles, the integrity code, cases, quizzes, campaign dates."""

@@ -1,0 +1,69 @@
+"""The domains of the backend, in one list: the app, the migrations and the worker read it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend.benefits import jobs as benefits_jobs
+from backend.benefits import routes as benefits_routes
+from backend.benefits import tables as benefits_tables
+from backend.content import jobs as content_jobs
+from backend.content import routes as content_routes
+from backend.content import tables as content_tables
+from backend.identity import jobs as identity_jobs
+from backend.identity import routes as identity_routes
+from backend.identity import tables as identity_tables
+from backend.notifications import jobs as notifications_jobs
+from backend.notifications import routes as notifications_routes
+from backend.notifications import tables as notifications_tables
+from backend.objections import jobs as objections_jobs
+from backend.objections import routes as objections_routes
+from backend.objections import tables as objections_tables
+from backend.platform import audit, query_log
+from backend.platform.routing import Routes, merge
+from backend.records import routes as records_routes
+from backend.records import tables as records_tables
+from backend.repairs import jobs as repairs_jobs
+from backend.repairs import routes as repairs_routes
+from backend.repairs import tables as repairs_tables
+from backend.scoring import jobs as scoring_jobs
+from backend.scoring import routes as scoring_routes
+from backend.scoring import tables as scoring_tables
+from backend.verification import jobs as verification_jobs
+from backend.verification import routes as verification_routes
+from backend.verification import tables as verification_tables
+
+ROUTES: Routes = merge(
+    [
+        identity_routes.ROUTES,
+        records_routes.ROUTES,
+        scoring_routes.ROUTES,
+        objections_routes.ROUTES,
+        repairs_routes.ROUTES,
+        benefits_routes.ROUTES,
+        verification_routes.ROUTES,
+        notifications_routes.ROUTES,
+        content_routes.ROUTES,
+    ]
+)
+
+TABLES: list[Any] = [
+    audit.AuditLog,
+    *query_log.TABLES,
+    *identity_tables.TABLES,
+    *records_tables.TABLES,
+    *scoring_tables.TABLES,
+    *objections_tables.TABLES,
+    *repairs_tables.TABLES,
+    *benefits_tables.TABLES,
+    *verification_tables.TABLES,
+    *notifications_tables.TABLES,
+    *content_tables.TABLES,
+]
+
+_JOB_MODULES = [
+    identity_jobs, scoring_jobs, objections_jobs, repairs_jobs, benefits_jobs,
+    verification_jobs, notifications_jobs, content_jobs,
+]  # fmt: skip
+JOBS: list[Any] = [job for module in _JOB_MODULES for job in module.JOBS]
+CRON_JOBS: list[Any] = [job for module in _JOB_MODULES for job in module.CRON_JOBS]

@@ -1,0 +1,1 @@
+"""Notifications: the transactional outbox, the inbox and push delivery."""

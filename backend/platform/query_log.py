@@ -1,0 +1,55 @@
+"""The query log (查询日志): every look at a citizen's credit by anyone but the citizen.
+
+Append-only (a trigger refuses UPDATE and DELETE) and kept long-term. Write it in the same
+transaction as the read it records where there is one, so a look is never unrecorded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from piccolo.columns import BigInt, BigSerial, Text, Timestamptz, Varchar
+from piccolo.table import Table
+
+from backend.platform.audit import Actor
+from backend.platform.database import connection
+from backend.platform.engine import DB
+from backend.platform.requestid import current_request_id
+
+
+class QueryLogEntry(Table, tablename="query_log", db=DB):
+    id = BigSerial(primary_key=True)
+    citizen = BigInt()
+    at = Timestamptz()
+    actor_kind = Varchar(length=20)  # merchant | officer | department
+    actor_id = Varchar(length=64)
+    organisation = Varchar(length=120)  # the name the citizen sees
+    seen = Text()  # what was seen, e.g. "eligibility for 信易租 and grade band"
+    purpose = Text()
+    basis = Varchar(length=160)  # e.g. "verification code 123456", "consent 42", "objection 7"
+    request_id = Varchar(length=64, null=True, default=None)
+
+
+TABLES: list[Any] = [QueryLogEntry]
+
+
+async def write_query_log(
+    citizen_id: int,
+    actor: Actor,
+    organisation: str,
+    *,
+    seen: str,
+    purpose: str,
+    basis: str,
+    conn: Any = None,
+) -> None:
+    sql = (
+        "INSERT INTO query_log (citizen, at, actor_kind, actor_id, organisation, seen, purpose,"
+        " basis, request_id) VALUES ($1, now(), $2, $3, $4, $5, $6, $7, $8)"
+    )
+    args = (citizen_id, actor.kind, actor.id, organisation, seen, purpose, basis)
+    if conn is not None:
+        await conn.execute(sql, *args, current_request_id())
+        return
+    async with connection() as own:
+        await own.execute(sql, *args, current_request_id())

@@ -1,0 +1,6 @@
+"""arq jobs of this domain (none yet)."""
+
+from typing import Any
+
+JOBS: list[Any] = []
+CRON_JOBS: list[Any] = []

@@ -1,0 +1,1 @@
+"""Merchant verification codes, consents, the credit lock and the query log."""
