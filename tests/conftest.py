@@ -12,7 +12,7 @@ import asyncio
 import base64
 import os
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -20,16 +20,19 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import httpx
 import pytest
+from arq.worker import Worker
 from litestar import Litestar
 from redis.asyncio import Redis
 
 from backend.app import create_app
 from backend.domains import TABLES as DOMAIN_TABLES
 from backend.identity.sms import MemorySmsSender
+from backend.platform.bootstrap import arq_redis_settings, queue_name
 from backend.platform.config import REPO_ROOT, Settings
 from backend.platform.database import configure_engine
 from backend.platform.embedded import EmbeddedServers, start_postgres, start_redis
 from backend.platform.migrate import migrate_forwards
+from backend.worker import WorkerSettings
 
 SESSION = secrets.token_hex(4)
 NAMESPACE = f"cctest-{SESSION}"
@@ -165,3 +168,40 @@ async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
 
 def repo_path(*parts: str) -> Path:
     return REPO_ROOT.joinpath(*parts)
+
+
+RunWorker = Callable[[], Awaitable[int]]
+
+
+def _worker(settings: Settings) -> Worker:
+    return Worker(
+        functions=WorkerSettings.functions,
+        redis_settings=arq_redis_settings(settings.redis_url or ""),
+        queue_name=queue_name(settings),
+        burst=True,
+        poll_delay=0.05,
+        handle_signals=False,
+    )
+
+
+@pytest.fixture
+async def run_worker(app: object, settings: Settings) -> AsyncIterator[RunWorker]:
+    """Runs a real arq worker in burst mode until the queue is empty; returns jobs completed."""
+    workers: list[Worker] = []
+
+    async def run() -> int:
+        worker = _worker(settings)
+        workers.append(worker)
+        await worker.main()
+        return worker.jobs_complete
+
+    yield run
+    for worker in workers:
+        await worker.close()
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[asyncpg.Connection[Any]]:
+    conn = await asyncpg.connect(database_url)
+    yield conn
+    await conn.close()
