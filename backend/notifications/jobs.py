@@ -1,6 +1,42 @@
-"""arq jobs of this domain (none yet)."""
+"""arq jobs: relay the outbox and send pushes. Both are woken every few seconds by cron and can
+be enqueued on demand; both are idempotent, so a retried or duplicated run changes nothing."""
 
+from __future__ import annotations
+
+import logging
 from typing import Any
 
-JOBS: list[Any] = []
-CRON_JOBS: list[Any] = []
+from arq import cron
+
+from backend.notifications.relay import relay_all, send_all
+from backend.platform import runtime
+
+log = logging.getLogger("backend.notifications.jobs")
+EVERY_5_SECONDS = set(range(0, 60, 5))
+
+
+async def relay_outbox(ctx: dict[str, Any]) -> int:
+    moved = await relay_all()
+    if moved:
+        await send_pushes(ctx)
+    return moved
+
+
+async def send_pushes(ctx: dict[str, Any]) -> int:
+    return await send_all()
+
+
+async def wake_relay() -> None:
+    """Best effort: the cron finds the events anyway within seconds if Redis is away."""
+    try:
+        rt = runtime.current()
+        await rt.arq.enqueue_job("relay_outbox", _job_id=f"{rt.settings.redis_namespace}:relay")
+    except Exception:
+        log.info("could not wake the relay; cron will pick the events up", exc_info=True)
+
+
+JOBS: list[Any] = [relay_outbox, send_pushes]
+CRON_JOBS: list[Any] = [
+    cron(relay_outbox, second=EVERY_5_SECONDS, run_at_startup=True, unique=True, timeout=60),
+    cron(send_pushes, second={2, 17, 32, 47}, run_at_startup=False, unique=True, timeout=120),
+]

@@ -1,15 +1,27 @@
-"""The transactional outbox: events written in the same transaction as the change they report."""
+"""The transactional outbox, the inbox, push deliveries, devices and preferences."""
 
 from typing import Any
 
-from piccolo.columns import JSONB, BigInt, BigSerial, Timestamptz, Varchar
+from piccolo.columns import (
+    JSONB,
+    Array,
+    BigInt,
+    BigSerial,
+    Boolean,
+    Integer,
+    Text,
+    Time,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.table import Table
 
 from backend.platform.engine import DB
 
 
 class OutboxEvent(Table, tablename="outbox_event", db=DB):
-    """One thing a citizen should hear about. ``delivered_at`` is set by the relay (issue 6)."""
+    """One thing a citizen should hear about, written in the same transaction as the change.
+    ``delivered_at`` is set by the relay once the inbox row and push deliveries exist."""
 
     id = BigSerial(primary_key=True)
     citizen = BigInt(index=True)
@@ -20,4 +32,55 @@ class OutboxEvent(Table, tablename="outbox_event", db=DB):
     delivered_at = Timestamptz(null=True, default=None)
 
 
-TABLES: list[Any] = [OutboxEvent]
+class Notification(Table, tablename="notification", db=DB):
+    """The in-app inbox: one row per outbox event (idempotent on the event id)."""
+
+    id = BigSerial(primary_key=True)
+    event_id = BigInt(unique=True)
+    citizen = BigInt()
+    kind = Varchar(length=60)
+    category = Varchar(length=30)
+    legal = Boolean(default=False)
+    title = Text()
+    body = Text()
+    data = JSONB()
+    created_at = Timestamptz()
+    read_at = Timestamptz(null=True, default=None)
+
+
+class Device(Table, tablename="push_device", db=DB):
+    """An FCM registration token of one of the citizen's phones."""
+
+    id = BigSerial(primary_key=True)
+    citizen = BigInt(index=True)
+    token = Varchar(length=400, unique=True)
+    platform = Varchar(length=10)
+    created_at = Timestamptz()
+    last_seen_at = Timestamptz()
+
+
+class PushDelivery(Table, tablename="push_delivery", db=DB):
+    """One push of one notification to one device; retried until sent, pruned or failed."""
+
+    id = BigSerial(primary_key=True)
+    notification = BigInt()
+    device = BigInt(null=True, default=None)
+    citizen = BigInt()
+    status = Varchar(length=10)  # pending | sent | skipped | pruned | failed
+    not_before = Timestamptz()
+    attempts = Integer(default=0)
+    last_error = Text(null=True, default=None)
+    message_id = Varchar(length=200, null=True, default=None)
+    created_at = Timestamptz()
+    sent_at = Timestamptz(null=True, default=None)
+
+
+class NotificationPreference(Table, tablename="notification_preference", db=DB):
+    citizen = BigInt(primary_key=True)
+    push_off = Array(base_column=Varchar(length=30))  # categories with push switched off
+    quiet_start = Time(null=True, default=None)  # Asia/Shanghai wall-clock time
+    quiet_end = Time(null=True, default=None)
+    updated_at = Timestamptz()
+
+
+TABLES: list[Any] = [OutboxEvent, Notification, Device, PushDelivery, NotificationPreference]

@@ -11,6 +11,8 @@ from redis.asyncio import Redis
 
 from backend.identity.sms import LogSmsSender, SmsSender
 from backend.identity.verifier import RegistryIdentityVerifier
+from backend.notifications.push import PushSender, build_sender
+from backend.notifications.templates import load_templates
 from backend.platform import runtime
 from backend.platform.config import Settings
 from backend.platform.database import close_pool, configure_engine, open_pool
@@ -47,9 +49,11 @@ async def start_runtime(
     sms: SmsSender | None = None,
     jwt_auth: object = None,
     redis: Redis | None = None,
+    push: PushSender | None = None,
 ) -> runtime.Runtime:
     catalogs = load_catalogs(Path(settings.content_dir) / "catalog")
     rules = load_rule_set(Path(settings.content_dir) / "rules")
+    templates = load_templates(Path(settings.content_dir) / "notifications")
     configure_engine(database_url)
     await open_pool(settings.db_pool_min, settings.db_pool_max)
     redis = redis if redis is not None else create_redis(redis_url)
@@ -63,6 +67,8 @@ async def start_runtime(
         sms=sms or LogSmsSender(),
         verifier=RegistryIdentityVerifier(),
         rules=rules,
+        templates=templates,
+        push=push or build_sender(settings),
         jwt_auth=jwt_auth,
         arq=arq_pool,
     )
@@ -73,6 +79,7 @@ async def start_runtime(
 
 
 async def stop_runtime(rt: runtime.Runtime) -> None:
+    await rt.push.aclose()
     await rt.arq.aclose()
     await rt.redis.aclose()
     await close_pool()

@@ -73,6 +73,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     repair_notify_working_days: int = 10
     # Merchant verification codes.
     verification_code_seconds: int = 120
+    # Push through Firebase Cloud Messaging. With no credentials push is recorded as skipped.
+    fcm_credentials_file: str = ""  # service-account JSON
+    fcm_project_id: str = ""
+    fcm_endpoint: str = ""  # tests only: where firebase-admin sends (see notifications.push)
+    fcm_static_token: str = ""  # tests only: a bearer token instead of a service account
+    push_max_attempts: int = 6
+    relay_batch_size: int = 500
 
     @property
     def var_path(self) -> Path:

@@ -26,6 +26,8 @@ class Runtime:
     sms: SmsSender
     verifier: IdentityVerifier
     rules: RuleSet
+    templates: Any = None  # notification templates by event kind
+    push: Any = None  # notifications.push.PushSender
     jwt_auth: Any = None
     arq: Any = None
 

@@ -100,13 +100,15 @@ class RecordOut(Output):
     evidence_summary: str
     legal_basis: str
     department: DepartmentRef
-    status: Literal["active", "expired", "revoked"]
+    status: Literal["active", "expired", "revoked", "repaired"]
     display_until: dt.date
     repair_possible_from: dt.date | None
     catalog_version: str
     reported_at: dt.datetime
     updated_at: dt.datetime
     points_effect: int | None = None
+    under_objection: bool = False  # an accepted objection is being verified: penalty suspended
+    repaired_on: dt.date | None = None  # 信用修复: the day the repair was approved
 
 
 class HistoryEntry(Output):

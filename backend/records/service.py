@@ -14,7 +14,7 @@ from backend.identity.id_number import InvalidIdNumber, mask_id_number, normaliz
 from backend.identity.principals import ClientPrincipal
 from backend.identity.service import decrypt_id_number, encrypt_id_number, id_number_index
 from backend.platform import runtime
-from backend.platform.audit import write_audit
+from backend.platform.audit import Actor, write_audit
 from backend.platform.calendar import today_in_shanghai
 from backend.platform.database import connection
 from backend.platform.engine import DB
@@ -40,7 +40,7 @@ from backend.records.schemas import (
 from backend.scoring.queue import enqueue_rescore
 from backend.scoring.views import points_effects
 
-RecordStatus = Literal["active", "expired", "revoked", "all"]
+RecordStatus = Literal["active", "expired", "revoked", "repaired", "all"]
 _MAX_ID = 2**63 - 1  # record ids are PostgreSQL bigint
 
 
@@ -304,22 +304,32 @@ async def correct_record(
 ) -> DepartmentRecordOut:
     async with DB.transaction(), connection() as conn:
         row = await _own_record_for_update(conn, record_id, client)
-        if row["status"] == "revoked":
-            raise Conflict("a revoked record cannot be corrected", code="record-revoked")
-        new = _corrected_values(row, change, client)
-        if any(new[key] != row[key] for key in _EDITABLE):  # else a retried correction
-            sets = ", ".join(f"{key} = ${n}" for n, key in enumerate(new, start=2))
-            await conn.execute(
-                f"UPDATE record SET {sets}, version = version + 1, updated_at = now()"
-                " WHERE id = $1",
-                record_id,
-                *new.values(),
-            )
-            after = {**_snapshot(row), **{k: msgspec.to_builtins(new[k]) for k in _EDITABLE}}
-            await _write_history(conn, row, "corrected", change.reason, client, after)
-            await _bump_change_counters(conn, {row["citizen"]})
+        await apply_correction(conn, row, change, client, client.actor)
     await enqueue_rescore([row["citizen"]])
     return await department_record(record_id, client)
+
+
+async def apply_correction(
+    conn: Any, row: Any, change: RecordCorrection, client: ClientPrincipal, actor: Actor
+) -> bool:
+    """Correct a locked record row inside the caller's transaction (old values to history).
+    ``client`` is the owning department (its scopes bound the new type); ``actor`` who acts.
+    Returns False for a correction that changes nothing (a retry)."""
+    if row["status"] == "revoked":
+        raise Conflict("a revoked record cannot be corrected", code="record-revoked")
+    new = _corrected_values(row, change, client)
+    if all(new[key] == row[key] for key in _EDITABLE):
+        return False
+    sets = ", ".join(f"{key} = ${n}" for n, key in enumerate(new, start=2))
+    await conn.execute(
+        f"UPDATE record SET {sets}, version = version + 1, updated_at = now() WHERE id = $1",
+        row["id"],
+        *new.values(),
+    )
+    after = {**_snapshot(row), **{k: msgspec.to_builtins(new[k]) for k in _EDITABLE}}
+    await _write_history(conn, row, "corrected", change.reason, actor, after)
+    await _bump_change_counters(conn, {row["citizen"]})
+    return True
 
 
 async def revoke_record(
@@ -327,21 +337,42 @@ async def revoke_record(
 ) -> DepartmentRecordOut:
     async with DB.transaction(), connection() as conn:
         row = await _own_record_for_update(conn, record_id, client)
-        if row["status"] != "revoked":
-            await conn.execute(
-                "UPDATE record SET status = 'revoked', version = version + 1, updated_at = now()"
-                " WHERE id = $1",
-                record_id,
-            )
-            after = {**_snapshot(row), "status": "revoked"}
-            await _write_history(conn, row, "revoked", reason, client, after)
-            await _bump_change_counters(conn, {row["citizen"]})
+        await apply_revocation(conn, row, reason, client.actor)
     await enqueue_rescore([row["citizen"]])
     return await department_record(record_id, client)
 
 
+async def apply_revocation(conn: Any, row: Any, reason: str, actor: Actor) -> bool:
+    """Revoke a locked record row inside the caller's transaction; False if already revoked."""
+    if row["status"] == "revoked":
+        return False
+    await conn.execute(
+        "UPDATE record SET status = 'revoked', version = version + 1, updated_at = now()"
+        " WHERE id = $1",
+        row["id"],
+    )
+    after = {**_snapshot(row), "status": "revoked"}
+    await _write_history(conn, row, "revoked", reason, actor, after)
+    await _bump_change_counters(conn, {row["citizen"]})
+    return True
+
+
+async def apply_repair(conn: Any, row: Any, reason: str, actor: Actor, on: dt.date) -> None:
+    """Mark a locked active record repaired (信用修复) on ``on`` inside the caller's transaction:
+    it stops showing, being shared and counting; the old values stay in history."""
+    await conn.execute(
+        "UPDATE record SET status = 'repaired', repaired_on = $2, version = version + 1,"
+        " updated_at = now() WHERE id = $1",
+        row["id"],
+        on,
+    )
+    after = {**_snapshot(row), "status": "repaired"}
+    await _write_history(conn, row, "repaired", reason, actor, after)
+    await _bump_change_counters(conn, {row["citizen"]})
+
+
 async def _write_history(
-    conn: Any, row: Any, action: str, reason: str, client: ClientPrincipal, after: dict[str, Any]
+    conn: Any, row: Any, action: str, reason: str, actor: Actor, after: dict[str, Any]
 ) -> None:
     before = _snapshot(row)
     await conn.execute(
@@ -352,11 +383,9 @@ async def _write_history(
         msgspec.json.encode(before).decode(),
         msgspec.json.encode(after).decode(),
         reason,
-        str(client.client_id),
+        actor.id,
     )
-    await write_audit(
-        client.actor, f"record.{action}", "record", row["id"], before=before, after=after
-    )
+    await write_audit(actor, f"record.{action}", "record", row["id"], before=before, after=after)
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -367,9 +396,10 @@ _SELECT = (
 )
 
 
-def _status(row: Any, today: dt.date) -> Literal["active", "expired", "revoked"]:
-    if row["status"] == "revoked":
-        return "revoked"
+def _status(row: Any, today: dt.date) -> Literal["active", "expired", "revoked", "repaired"]:
+    status = row["status"]
+    if status == "revoked" or status == "repaired":
+        return "revoked" if status == "revoked" else "repaired"
     # display_until is the first day the record no longer shows (exclusive end).
     return "expired" if row["display_until"] <= today else "active"
 
@@ -402,6 +432,8 @@ def record_out(row: Any, today: dt.date, points_effect: int | None = None) -> Re
         reported_at=row["created_at"],
         updated_at=row["updated_at"],
         points_effect=points_effect,
+        under_objection=row["under_objection"],
+        repaired_on=row["repaired_on"],
     )
 
 
@@ -453,6 +485,7 @@ _STATUS_FILTER = {
     "active": "r.status = 'active' AND r.display_until > $2",
     "expired": "r.status = 'active' AND r.display_until <= $2",
     "revoked": "r.status = 'revoked' AND $2::date IS NOT NULL",
+    "repaired": "r.status = 'repaired' AND $2::date IS NOT NULL",
     "all": "$2::date IS NOT NULL",
 }
 

@@ -3,6 +3,7 @@
 from piccolo.columns import (
     JSONB,
     BigSerial,
+    Boolean,
     Date,
     ForeignKey,
     Integer,
@@ -18,7 +19,12 @@ from backend.platform.engine import DB
 
 
 class Record(Table, tablename="record", db=DB):
-    """One fact reported by a department. Unique per (department, source_reference)."""
+    """One fact reported by a department. Unique per (department, source_reference).
+
+    ``status``: active | revoked | repaired (信用修复: ``repaired_on`` is the day it was approved;
+    the record no longer shows or counts). ``under_objection`` is true while an accepted
+    objection (异议) is being verified: its penalty is suspended.
+    """
 
     id = BigSerial(primary_key=True)
     citizen = ForeignKey(references=Citizen, null=False, on_delete=OnDelete.restrict)
@@ -41,6 +47,8 @@ class Record(Table, tablename="record", db=DB):
     created_at = Timestamptz()
     updated_at = Timestamptz()
     version = Integer(default=1)
+    under_objection = Boolean(default=False)
+    repaired_on = Date(null=True, default=None)
 
 
 class RecordHistory(Table, tablename="record_history", db=DB):

@@ -1,0 +1,190 @@
+"""Outbox → inbox and push deliveries, exactly once per event; then push sending with retries.
+
+The relay turns pending outbox rows into inbox notifications and per-device push deliveries in
+one transaction (idempotent on the event id: a crash anywhere repeats nothing and loses
+nothing). Sending picks due deliveries with ``FOR UPDATE SKIP LOCKED``, so parallel workers
+never send one delivery twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+import msgspec
+
+from backend.notifications.events import EVENT_TYPES
+from backend.notifications.push import PushMessage, PushResult
+from backend.platform import runtime
+from backend.platform.calendar import SHANGHAI
+from backend.platform.database import connection
+from backend.platform.engine import DB
+
+log = logging.getLogger("backend.notifications")
+_FALLBACK = ("你的信用信息有更新", "Your credit information has changed")
+
+
+def quiet_until(now: dt.datetime, start: dt.time | None, end: dt.time | None) -> dt.datetime | None:
+    """The end of the quiet period ``now`` falls in (Asia/Shanghai wall clock), or None."""
+    if start is None or end is None or start == end:
+        return None
+    local = now.astimezone(SHANGHAI)
+    t = local.time().replace(tzinfo=None)
+    inside = start <= t < end if start < end else (t >= start or t < end)
+    if not inside:
+        return None
+    day = local.date() if t < end else local.date() + dt.timedelta(days=1)
+    return dt.datetime.combine(day, end, tzinfo=SHANGHAI).astimezone(dt.UTC)
+
+
+def _render(kind: str, language: str, payload: dict[str, Any]) -> tuple[str, str, str, bool]:
+    template = runtime.current().templates.get(kind)
+    event = EVENT_TYPES.get(kind)
+    if template is None or event is None:
+        log.warning("no template for event kind %r; sending the generic text", kind)
+        zh, en = _FALLBACK
+        text = en if language.lower().startswith("en") else zh
+        return text, text, "other", False
+    try:
+        title, body = template.render(language, payload)
+    except (KeyError, IndexError, ValueError):
+        log.exception("event %r payload does not fit its template", kind)
+        title, body = _FALLBACK
+    return title, body, event.category, event.legal
+
+
+async def relay_once(now: dt.datetime | None = None) -> int:
+    """Move one batch of outbox events; returns how many."""
+    moment = now or dt.datetime.now(dt.UTC)
+    limit = runtime.current().settings.relay_batch_size
+    async with DB.transaction(), connection() as conn:
+        events = await conn.fetch(
+            "SELECT e.id, e.citizen, e.kind, e.payload, a.language FROM outbox_event e"
+            " LEFT JOIN citizen_account a ON a.citizen = e.citizen"
+            " WHERE e.delivered_at IS NULL ORDER BY e.id LIMIT $1 FOR UPDATE OF e SKIP LOCKED",
+            limit,
+        )
+        for event in events:
+            await _deliver(conn, event, moment)
+        if events:
+            await conn.execute(
+                "UPDATE outbox_event SET delivered_at = $2 WHERE id = ANY($1::bigint[])",
+                [e["id"] for e in events],
+                moment,
+            )
+    return len(events)
+
+
+async def _deliver(conn: Any, event: Any, now: dt.datetime) -> None:
+    payload = msgspec.json.decode(event["payload"])
+    title, body, category, legal = _render(event["kind"], event["language"] or "zh-CN", payload)
+    notification_id = await conn.fetchval(
+        "INSERT INTO notification (event_id, citizen, kind, category, legal, title, body, data,"
+        " created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)"
+        " ON CONFLICT (event_id) DO NOTHING RETURNING id",
+        event["id"], event["citizen"], event["kind"], category, legal, title, body,
+        event["payload"], now,
+    )  # fmt: skip
+    if notification_id is None:
+        return  # already delivered by an earlier, interrupted run
+    preference = await conn.fetchrow(
+        "SELECT push_off, quiet_start, quiet_end FROM notification_preference WHERE citizen = $1",
+        event["citizen"],
+    )
+    if preference is not None and not legal and category in preference["push_off"]:
+        return
+    held = None if legal or preference is None else quiet_until(
+        now, preference["quiet_start"], preference["quiet_end"]
+    )  # fmt: skip
+    await conn.execute(
+        "INSERT INTO push_delivery (notification, device, citizen, status, not_before, attempts,"
+        " created_at) SELECT $1, d.id, d.citizen, 'pending', $3, 0, $4 FROM push_device d"
+        " WHERE d.citizen = $2",
+        notification_id,
+        event["citizen"],
+        held or now,
+        now,
+    )
+
+
+async def relay_all(now: dt.datetime | None = None) -> int:
+    total = 0
+    while moved := await relay_once(now):
+        total += moved
+    return total
+
+
+# --- sending ------------------------------------------------------------------------------------
+
+_DUE_SQL = (
+    "SELECT p.id, p.attempts, p.citizen, d.id AS device, d.token, n.title, n.body, n.kind, n.id"
+    " AS notification FROM push_delivery p JOIN push_device d ON d.id = p.device"
+    " JOIN notification n ON n.id = p.notification"
+    " WHERE p.status = 'pending' AND p.not_before <= $1 ORDER BY p.id LIMIT $2"
+    " FOR UPDATE OF p SKIP LOCKED"
+)
+
+
+def _push_message(row: Any) -> PushMessage:
+    return PushMessage(
+        token=row["token"],
+        title=row["title"],
+        body=row["body"],
+        data={"kind": row["kind"], "notificationId": str(row["notification"])},
+        collapse_key=f"citizen-{row['citizen']}",
+    )
+
+
+async def send_once(now: dt.datetime | None = None) -> int:
+    """Send one batch of due pushes; returns how many were attempted."""
+    moment = now or dt.datetime.now(dt.UTC)
+    rt = runtime.current()
+    async with DB.transaction(), connection() as conn:
+        rows = await conn.fetch(_DUE_SQL, moment, 500)
+        if not rows:
+            return 0
+        results = await rt.push.send([_push_message(row) for row in rows])
+        for row, result in zip(rows, results, strict=True):
+            await _record(conn, row, result, moment)
+    return len(rows)
+
+
+async def _record(conn: Any, row: Any, result: PushResult, now: dt.datetime) -> None:
+    max_attempts = runtime.current().settings.push_max_attempts
+    attempts = row["attempts"] + 1
+    if result.outcome in ("sent", "skipped"):
+        await conn.execute(
+            "UPDATE push_delivery SET status = $2, attempts = $3, message_id = $4, sent_at = $5,"
+            " last_error = $6 WHERE id = $1",
+            row["id"], result.outcome, attempts, result.message_id, now, result.error,
+        )  # fmt: skip
+    elif result.outcome == "invalid-token":
+        # Firebase says this token is dead: forget the device and everything queued for it.
+        await conn.execute(
+            "UPDATE push_delivery SET status = 'pruned', attempts = $2, last_error = $3"
+            " WHERE device = $1 AND status = 'pending'",
+            row["device"], attempts, result.error,
+        )  # fmt: skip
+        await conn.execute("DELETE FROM push_device WHERE id = $1", row["device"])
+        log.info("pruned FCM token of device %s: %s", row["device"], result.error)
+    elif result.outcome == "retry" and attempts < max_attempts:
+        backoff = dt.timedelta(seconds=min(2**attempts, 300))
+        await conn.execute(
+            "UPDATE push_delivery SET attempts = $2, not_before = $3, last_error = $4"
+            " WHERE id = $1",
+            row["id"], attempts, now + backoff, result.error,
+        )  # fmt: skip
+    else:
+        await conn.execute(
+            "UPDATE push_delivery SET status = 'failed', attempts = $2, last_error = $3"
+            " WHERE id = $1",
+            row["id"], attempts, result.error,
+        )  # fmt: skip
+
+
+async def send_all(now: dt.datetime | None = None) -> int:
+    total = 0
+    while sent := await send_once(now):
+        total += sent
+    return total

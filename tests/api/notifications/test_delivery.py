@@ -1,0 +1,240 @@
+"""Outbox → relay → inbox and push through the real firebase-admin path to a fake FCM server."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import httpx
+import pytest
+
+from backend.identity.sms import MemorySmsSender
+from backend.notifications.events import CaseChanged, RecordAdded, ScoreChanged, emit_event
+from backend.notifications.relay import quiet_until, relay_all, send_all
+from backend.platform.database import connection
+from backend.platform.engine import DB
+from tests import factories as f
+from tests.fakes.fcm import FakeFcm
+
+TOKEN_A = "fcm-token-aaaaaaaaaaaaaaaaaaaaaaaa"
+TOKEN_B = "fcm-token-bbbbbbbbbbbbbbbbbbbbbbbb"
+
+
+async def _citizen(client: httpx.AsyncClient, sms: MemorySmsSender, phone: str) -> Any:
+    _, headers = await f.signed_up(client, sms, phone)
+    async with connection() as conn:
+        citizen_id = await conn.fetchval("SELECT max(id) FROM citizen")
+    return citizen_id, headers
+
+
+async def _device(client: httpx.AsyncClient, headers: Any, token: str) -> int:
+    response = await client.post(
+        "/v1/me/devices", headers=headers, json={"token": token, "platform": "android"}
+    )
+    assert response.status_code == 200, response.text
+    return int(response.json()["id"])
+
+
+async def _emit(citizen_id: int, event: Any, dedupe: str | None = None) -> None:
+    async with DB.transaction(), connection() as conn:
+        await emit_event(conn, citizen_id, event, dedupe_key=dedupe)
+
+
+def _record_added(points: int = -30) -> RecordAdded:
+    return RecordAdded(
+        record_id=7, record_title="饮酒后驾驶机动车", department="市交警支队", points=points
+    )
+
+
+async def test_event_reaches_inbox_and_phone(
+    client: httpx.AsyncClient, sms: MemorySmsSender, fcm: FakeFcm, firebase: None
+) -> None:
+    citizen_id, headers = await _citizen(client, sms, "13950000001")
+    await _device(client, headers, TOKEN_A)
+    await _emit(citizen_id, _record_added())
+    assert await relay_all() == 1
+    assert await relay_all() == 0  # idempotent
+    assert await send_all() == 1
+    [push] = fcm.delivered()
+    assert push.token == TOKEN_A and push.title == "新增信用记录"
+    assert "饮酒后驾驶机动车" in push.body and push.data["kind"] == "record.added"
+    assert push.collapse_key == f"citizen-{citizen_id}"
+    assert push.authorization == "Bearer fake-access-token"
+    assert push.path == "/v1/projects/citizen-credit-test/messages:send"
+    inbox = (await client.get("/v1/me/notifications", headers=headers)).json()
+    assert inbox["unread"] == 1 and inbox["items"][0]["title"] == "新增信用记录"
+    assert await send_all() == 0
+
+
+async def test_inbox_read_and_paging(client: httpx.AsyncClient, sms: MemorySmsSender) -> None:
+    citizen_id, headers = await _citizen(client, sms, "13950000002")
+    for points in (-10, -20, -30):
+        await _emit(citizen_id, _record_added(points))
+    await relay_all()
+    first = (await client.get("/v1/me/notifications?limit=2", headers=headers)).json()
+    assert len(first["items"]) == 2 and first["unread"] == 3 and first["nextCursor"]
+    rest = (
+        await client.get(f"/v1/me/notifications?cursor={first['nextCursor']}", headers=headers)
+    ).json()
+    assert len(rest["items"]) == 1
+    one = first["items"][0]["id"]
+    read = await client.post(f"/v1/me/notifications/{one}/read", headers=headers)
+    assert read.status_code == 200 and read.json()["readAt"]
+    unread = (await client.get("/v1/me/notifications?unreadOnly=true", headers=headers)).json()
+    assert unread["unread"] == 2 and one not in [n["id"] for n in unread["items"]]
+    assert (await client.post("/v1/me/notifications:read-all", headers=headers)).json() == {
+        "marked": 2
+    }
+    _, other_headers = await _citizen(client, sms, "13950000003")
+    stolen = await client.post(f"/v1/me/notifications/{one}/read", headers=other_headers)
+    assert stolen.status_code == 404
+
+
+async def test_5xx_then_success_is_delivered_once(
+    client: httpx.AsyncClient, sms: MemorySmsSender, fcm: FakeFcm, firebase: None
+) -> None:
+    citizen_id, headers = await _citizen(client, sms, "13950000004")
+    await _device(client, headers, TOKEN_A)
+    fcm.script(TOKEN_A, "unavailable")
+    await _emit(citizen_id, _record_added())
+    await relay_all()
+    await send_all()
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10)
+    await send_all(later)
+    assert len(fcm.delivered()) == 1
+    assert [r.answered for r in fcm.received] == ["unavailable", "ok"]
+    async with connection() as conn:
+        status = await conn.fetchval("SELECT status FROM push_delivery")
+    assert status == "sent"
+
+
+async def test_quota_exceeded_is_retried_later(
+    client: httpx.AsyncClient, sms: MemorySmsSender, fcm: FakeFcm, firebase: None
+) -> None:
+    citizen_id, headers = await _citizen(client, sms, "13950000005")
+    await _device(client, headers, TOKEN_A)
+    fcm.script(TOKEN_A, "quota")
+    await _emit(citizen_id, _record_added())
+    await relay_all()
+    assert await send_all() == 1
+    assert fcm.delivered() == []
+    async with connection() as conn:
+        row = await conn.fetchrow("SELECT status, attempts, not_before FROM push_delivery")
+    assert row["status"] == "pending" and row["attempts"] == 1
+    assert await send_all(row["not_before"]) == 1
+    assert len(fcm.delivered()) == 1
+
+
+async def test_unregistered_token_is_pruned_without_retry(
+    client: httpx.AsyncClient, sms: MemorySmsSender, fcm: FakeFcm, firebase: None
+) -> None:
+    citizen_id, headers = await _citizen(client, sms, "13950000006")
+    await _device(client, headers, TOKEN_A)
+    await _device(client, headers, TOKEN_B)
+    fcm.script(TOKEN_B, "unregistered")
+    await _emit(citizen_id, _record_added())
+    await relay_all()
+    await send_all()
+    await send_all(dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))
+    assert [r.token for r in fcm.received] == [TOKEN_A, TOKEN_B] or sorted(
+        r.token for r in fcm.received
+    ) == sorted([TOKEN_A, TOKEN_B])
+    devices = (await client.get("/v1/me/devices", headers=headers)).json()
+    assert [d["tokenTail"] for d in devices] == [TOKEN_A[-6:]]
+    async with connection() as conn:
+        statuses = sorted(r[0] for r in await conn.fetch("SELECT status FROM push_delivery"))
+    assert statuses == ["pruned", "sent"]
+
+
+async def test_preferences_and_quiet_hours_hold_push_but_not_legal_notices(
+    client: httpx.AsyncClient, sms: MemorySmsSender, fcm: FakeFcm, firebase: None
+) -> None:
+    citizen_id, headers = await _citizen(client, sms, "13950000007")
+    await _device(client, headers, TOKEN_A)
+    now = dt.datetime.now(dt.UTC)
+    local = now.astimezone(dt.timezone(dt.timedelta(hours=8)))
+    start = (local - dt.timedelta(hours=1)).time().replace(microsecond=0, second=0)
+    end = (local + dt.timedelta(hours=1)).time().replace(microsecond=0, second=0)
+    prefs = await client.put(
+        "/v1/me/notification-preferences",
+        headers=headers,
+        json={"pushOff": ["score"], "quietStart": start.isoformat(), "quietEnd": end.isoformat()},
+    )
+    assert prefs.status_code == 200, prefs.text
+    await _emit(citizen_id, ScoreChanged(points=970, previous_points=1000, grade="A",
+                                         previous_grade="A", grade_name="诚信良好"))  # fmt: skip
+    await _emit(citizen_id, _record_added())
+    await _emit(citizen_id, CaseChanged(case_kind="objection", case_id=1, state="accepted",
+                                        record_title="饮酒后驾驶机动车"))  # fmt: skip
+    await relay_all(now)
+    await send_all(now)
+    assert [r.data["kind"] for r in fcm.delivered()] == ["case.changed"]  # legal: at once
+    inbox = (await client.get("/v1/me/notifications", headers=headers)).json()
+    assert inbox["unread"] == 3  # the inbox keeps everything
+    await send_all(now + dt.timedelta(hours=2))  # quiet hours over
+    assert sorted(r.data["kind"] for r in fcm.delivered()) == ["case.changed", "record.added"]
+
+
+async def test_preferences_refuse_switching_off_legal_notices(
+    client: httpx.AsyncClient, sms: MemorySmsSender
+) -> None:
+    _, headers = await _citizen(client, sms, "13950000008")
+    response = await client.put(
+        "/v1/me/notification-preferences", headers=headers, json={"pushOff": ["cases"]}
+    )
+    assert response.status_code == 422 and response.json()["field"] == "pushOff"
+    half = await client.put(
+        "/v1/me/notification-preferences", headers=headers, json={"quietStart": "22:00:00"}
+    )
+    assert half.status_code == 422 and half.json()["field"] == "quietEnd"
+
+
+def test_quiet_hours_wrap_midnight() -> None:
+    shanghai = dt.timezone(dt.timedelta(hours=8))
+    at = dt.datetime(2026, 11, 22, 23, 30, tzinfo=shanghai)
+    until = quiet_until(at, dt.time(22, 0), dt.time(7, 0))
+    assert until == dt.datetime(2026, 11, 23, 7, 0, tzinfo=shanghai)
+    assert quiet_until(at.replace(hour=12), dt.time(22, 0), dt.time(7, 0)) is None
+    early = quiet_until(at.replace(hour=6), dt.time(22, 0), dt.time(7, 0))
+    assert early == dt.datetime(2026, 11, 22, 7, 0, tzinfo=shanghai)
+
+
+async def test_without_credentials_push_is_skipped_and_the_inbox_works(
+    client: httpx.AsyncClient, sms: MemorySmsSender
+) -> None:
+    citizen_id, headers = await _citizen(client, sms, "13950000009")
+    await _device(client, headers, TOKEN_A)
+    await _emit(citizen_id, _record_added())
+    await relay_all()
+    await send_all()
+    async with connection() as conn:
+        assert await conn.fetchval("SELECT status FROM push_delivery") == "skipped"
+    assert (await client.get("/v1/me/notifications", headers=headers)).json()["unread"] == 1
+
+
+async def test_a_device_token_follows_the_account_signed_in(
+    client: httpx.AsyncClient, sms: MemorySmsSender
+) -> None:
+    _, first = await _citizen(client, sms, "13950000010")
+    _, second = await _citizen(client, sms, "13950000011")
+    await _device(client, first, TOKEN_A)
+    device_id = await _device(client, second, TOKEN_A)
+    assert (await client.get("/v1/me/devices", headers=first)).json() == []
+    removed = await client.delete(f"/v1/me/devices/{device_id}", headers=first)
+    assert removed.status_code == 404
+    assert (await client.delete(f"/v1/me/devices/{device_id}", headers=second)).status_code == 204
+    bad = await client.post("/v1/me/devices", headers=second, json={"token": "x", "platform": "x"})
+    assert bad.status_code == 422
+
+
+@pytest.mark.parametrize("language", ["en"])
+async def test_texts_follow_the_citizen_language(
+    client: httpx.AsyncClient, sms: MemorySmsSender, language: str
+) -> None:
+    citizen_id, headers = await _citizen(client, sms, "13950000012")
+    async with connection() as conn:
+        await conn.execute("UPDATE citizen_account SET language = $1", language)
+    await _emit(citizen_id, _record_added())
+    await relay_all()
+    item = (await client.get("/v1/me/notifications", headers=headers)).json()["items"][0]
+    assert item["title"] == "New credit record"
