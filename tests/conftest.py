@@ -142,7 +142,7 @@ async def _delete_namespace(client: Redis) -> None:
             await client.delete(*keys)
 
 
-TABLES = ", ".join(table._meta.tablename for table in DOMAIN_TABLES)
+TABLES = [table._meta.tablename for table in DOMAIN_TABLES]
 
 
 @pytest.fixture(autouse=True)
@@ -153,7 +153,13 @@ async def clean_state(database_url: str, redis: Redis) -> AsyncIterator[None]:
         async with conn.transaction():
             # The audit log refuses TRUNCATE by trigger; tests alone may bypass it.
             await conn.execute("SET LOCAL session_replication_role = replica")
-            await conn.execute(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
+            existing = await conn.fetch(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+                " AND tablename = ANY($1::text[])",
+                TABLES,
+            )
+            names = ", ".join(f'"{row[0]}"' for row in existing)
+            await conn.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
     finally:
         await conn.close()
     await _delete_namespace(redis)

@@ -397,9 +397,10 @@ _SELECT = (
 
 
 def _status(row: Any, today: dt.date) -> Literal["active", "expired", "revoked", "repaired"]:
-    status = row["status"]
-    if status == "revoked" or status == "repaired":
-        return "revoked" if status == "revoked" else "repaired"
+    if row["status"] == "revoked":
+        return "revoked"
+    if row["status"] == "repaired":
+        return "repaired"
     # display_until is the first day the record no longer shows (exclusive end).
     return "expired" if row["display_until"] <= today else "active"
 

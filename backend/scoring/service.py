@@ -31,7 +31,7 @@ RESCORE_LOCK = 1  # advisory lock class for re-scoring; the object is the citize
 RECORDS_SQL = (
     "SELECT r.id, r.record_type, r.catalog_version, r.domain, r.polarity, r.severity,"
     " r.quantity, r.occurred_on, r.decided_on, r.display_until, r.repairable_from, r.status,"
-    " d.code AS department FROM record r JOIN api_client d ON d.id = r.department"
+    " r.under_objection, r.repaired_on, d.code AS department FROM record r JOIN api_client d ON d.id = r.department"
     " WHERE r.citizen = $1"
 )
 
@@ -62,6 +62,8 @@ def fact_from_row(row: Any) -> RecordFact:
         repairable_from=row["repairable_from"],
         repair_paths=tuple(record_type.repair_paths) if record_type else (),
         status=row["status"],
+        under_objection=row["under_objection"],
+        repaired_on=row["repaired_on"],
         department=row["department"],
         catalog_version=row["catalog_version"],
         unit=record_type.unit if record_type else "case",
