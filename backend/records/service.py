@@ -299,6 +299,11 @@ def _corrected_values(
     return new
 
 
+def check_correction(row: Any, change: RecordCorrection, client: ClientPrincipal) -> None:
+    """Raise InvalidInput unless ``change`` is a valid correction of ``row`` by ``client``."""
+    _corrected_values(row, change, client)
+
+
 async def correct_record(
     record_id: int, change: RecordCorrection, client: ClientPrincipal
 ) -> DepartmentRecordOut:

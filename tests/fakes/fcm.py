@@ -97,6 +97,8 @@ class FakeFcm:
 
 def _handler(fake: FakeFcm) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as FCM does
+
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             body = json.loads(self.rfile.read(length) or b"{}")
@@ -125,10 +127,14 @@ def _handler(fake: FakeFcm) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 1024  # firebase-admin opens up to 500 connections at once
+
+
 class FcmServer:
     def __init__(self) -> None:
         self.fake = FakeFcm()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.fake))
+        self.httpd = _Server(("127.0.0.1", 0), _handler(self.fake))
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 

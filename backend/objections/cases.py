@@ -1,0 +1,445 @@
+"""What objection (异议) and repair (信用修复) cases share: the steps of a case, the transition
+record (step + audit + outbox in the caller's transaction), deadlines in working days, the
+per-department handling statistic (政务诚信), the hourly deadline check, staff access and the
+query log of staff looks, and re-scoring right after a decision.
+
+Both case tables have the same bookkeeping columns (``citizen``, ``department``, ``record``,
+``status``, ``due_on``, ``near_flagged_for``, ``escalated_for``, ``escalated_at``,
+``department_late``), so these functions work on either, named by a :class:`CaseKind`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from backend.identity.id_number import mask_id_number
+from backend.identity.principals import ClientPrincipal, OfficerPrincipal
+from backend.identity.service import decrypt_id_number
+from backend.notifications.outbox import emit
+from backend.objections.schemas import CaseCounts, DepartmentStatistics, StepOut
+from backend.platform.audit import SYSTEM, Actor, write_audit
+from backend.platform.calendar import add_working_days, today_in_shanghai, working_days_between
+from backend.platform.database import connection
+from backend.platform.engine import DB
+from backend.platform.errors import Conflict, NotFound
+from backend.platform.query_log import write_query_log
+from backend.records.schemas import DepartmentRef
+from backend.scoring.queue import enqueue_rescore
+from backend.scoring.service import rescore
+
+log = logging.getLogger("backend.cases")
+Staff = ClientPrincipal | OfficerPrincipal
+CREDIT_OFFICE = "信用办 (credit office)"
+FAR_FUTURE = dt.date(9999, 12, 31)  # sort key of closed cases, which have no deadline
+
+
+@dataclass(frozen=True)
+class CaseKind:
+    name: str  # objection | repair (also the audit object type and the event prefix)
+    table: str
+    open_statuses: tuple[str, ...]
+    department_turn: frozenset[str]  # statuses in which the department must act next
+    not_found_code: str
+
+    def is_open(self, status: str) -> bool:
+        return status in self.open_statuses
+
+
+OBJECTION = CaseKind(
+    "objection", "objection", ("submitted", "accepted", "verifying"),
+    frozenset({"submitted", "accepted"}), "objection-not-found",
+)  # fmt: skip
+REPAIR = CaseKind(
+    "repair", "repair_application", ("submitted", "accepted"),
+    frozenset({"submitted", "accepted"}), "repair-not-found",
+)  # fmt: skip
+KINDS = {kind.name: kind for kind in (OBJECTION, REPAIR)}
+_MAX_ID = 2**63 - 1
+
+
+# --- reading and access -------------------------------------------------------------------------
+
+
+def not_found(kind: CaseKind, case_id: int) -> NotFound:
+    return NotFound(f"{kind.name} {case_id} is not one of your cases", code=kind.not_found_code)
+
+
+def check_staff_access(kind: CaseKind, row: Any, by: Staff, case_id: int) -> None:
+    """Officers see every case; a department only the cases against its own records (another
+    department's case is reported exactly like a missing one)."""
+    if row is None or (isinstance(by, ClientPrincipal) and row["department"] != by.client_id):
+        raise not_found(kind, case_id)
+
+
+async def lock_case(conn: Any, kind: CaseKind, case_id: int) -> Any:
+    """The case row and its record row, both locked for the rest of the transaction."""
+    if not 1 <= case_id <= _MAX_ID:
+        return None
+    return await conn.fetchrow(
+        f"SELECT c.*, r.status AS record_status, r.record_type FROM {kind.table} c"
+        " JOIN record r ON r.id = c.record WHERE c.id = $1 FOR UPDATE OF c, r",
+        case_id,
+    )
+
+
+def require_status(kind: CaseKind, row: Any, allowed: tuple[str, ...], action: str) -> None:
+    status = row["status"]
+    if not kind.is_open(status):
+        raise Conflict(
+            f"{kind.name} {row['id']} is closed ({status}); it cannot be changed any more",
+            code="case-closed",
+            extra={"status": status},
+        )
+    if status not in allowed:
+        raise Conflict(
+            f"{kind.name} {row['id']} is {status}: it cannot be {action} now"
+            f" (only when {' or '.join(allowed)})",
+            code="invalid-transition",
+            extra={"status": status, "allowedFrom": list(allowed)},
+        )
+
+
+async def department_principal(conn: Any, department_id: int) -> ClientPrincipal:
+    row = await conn.fetchrow(
+        "SELECT id, kind, code, name, scopes FROM api_client WHERE id = $1", department_id
+    )
+    return ClientPrincipal(
+        client_id=row["id"], kind=row["kind"], code=row["code"], name=row["name"],
+        scopes=frozenset(row["scopes"]),
+    )  # fmt: skip
+
+
+async def masked_id_number(conn: Any, citizen_id: int) -> str:
+    encrypted = await conn.fetchval(
+        "SELECT id_number_encrypted FROM citizen WHERE id = $1", citizen_id
+    )
+    return mask_id_number(decrypt_id_number(encrypted))
+
+
+async def log_staff_look(
+    conn: Any, citizen_id: int, by: Staff, *, seen: str, purpose: str, basis: str
+) -> None:
+    """Every look by a department or an officer goes to the citizen's query log (查询日志)."""
+    organisation = by.name if isinstance(by, ClientPrincipal) else CREDIT_OFFICE
+    await write_query_log(
+        citizen_id, by.actor, organisation, seen=seen, purpose=purpose, basis=basis, conn=conn
+    )
+
+
+async def steps(conn: Any, kind: CaseKind, case_id: int, *, staff: bool) -> list[StepOut]:
+    rows = await conn.fetch(
+        "SELECT * FROM case_step WHERE case_kind = $1 AND case_id = $2 ORDER BY id",
+        kind.name,
+        case_id,
+    )
+    return [
+        StepOut(
+            action=r["action"], from_status=r["from_status"], to_status=r["to_status"],
+            actor_kind=r["actor_kind"], reason=r["reason"], due_on=r["due_on"],
+            business_date=r["business_date"], at=r["at"],
+            actor_id=r["actor_id"] if staff else None,
+        )
+        for r in rows
+    ]  # fmt: skip
+
+
+def working_days_left(due_on: dt.date, today: dt.date) -> int:
+    """0 on the due day, positive before it, negative (working days past) after it."""
+    return working_days_between(today, due_on)
+
+
+# --- transitions --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One state change: what the step, the audit entry and the outbox event say."""
+
+    action: str  # accept, reject, extend, propose, upheld, ...
+    event: str  # the event and audit suffix: accepted, rejected, extended, ...
+    to_status: str
+    actor: Actor
+    reason: str | None
+    due_on: dt.date | None  # the deadline after the change (None once closed)
+    closes: bool = False
+
+
+async def record_transition(
+    conn: Any,
+    kind: CaseKind,
+    row: Any,
+    change: Transition,
+    today: dt.date,
+    payload: dict[str, Any],
+    *,
+    created: bool = False,
+) -> None:
+    """Step, statistics, audit entry and outbox event of a state change, in the caller's
+    transaction. ``row`` is the case as it was before the change (the caller has already
+    updated it), or the new row when ``created``."""
+    lapsed = False if created else await note_department_lapse(conn, kind, row, today)
+    if change.closes:
+        await _bump_stat(conn, row["department"], kind, handled=1,
+                         on_time=0 if (row["department_late"] or lapsed) else 1)  # fmt: skip
+    from_status = None if created else row["status"]
+    await add_step(conn, kind, row["id"], change, from_status, today)
+    before = None if created else {"status": row["status"], "dueOn": row["due_on"]}
+    after = {"status": change.to_status, "dueOn": change.due_on, "reason": change.reason}
+    await write_audit(
+        change.actor, f"{kind.name}.{change.event}", kind.name, row["id"], before=before,
+        after=after,
+    )  # fmt: skip
+    due = change.due_on.isoformat() if change.due_on else None
+    body = {**payload, "status": change.to_status, "dueOn": due, "reason": change.reason}
+    await emit_event(conn, kind, row, change.event, body)
+
+
+async def add_step(
+    conn: Any, kind: CaseKind, case_id: int, change: Transition, from_status: str | None,
+    today: dt.date,
+) -> None:  # fmt: skip
+    await conn.execute(
+        "INSERT INTO case_step (case_kind, case_id, action, from_status, to_status, actor_kind,"
+        " actor_id, reason, due_on, business_date, at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())",
+        kind.name, case_id, change.action, from_status, change.to_status, change.actor.kind,
+        change.actor.id, change.reason, change.due_on, today,
+    )  # fmt: skip
+
+
+async def emit_event(
+    conn: Any, kind: CaseKind, row: Any, event: str, payload: dict[str, Any], key: str = ""
+) -> None:
+    body = {"caseKind": kind.name, "caseId": row["id"], "recordId": row["record"], **payload}
+    dedupe = f"{kind.name}:{row['id']}:{event}{key}"
+    await emit(conn, row["citizen"], f"{kind.name}.{event}", body, dedupe_key=dedupe)
+
+
+async def rescore_now(citizen_id: int, reason: str) -> None:
+    """Re-score right after the decision committed, so the card moves at once; if that fails the
+    queued job (the change counter moved) catches up."""
+    try:
+        await rescore(citizen_id, reason=reason)
+    except Exception:
+        log.warning("re-scoring citizen %s after %s failed", citizen_id, reason, exc_info=True)
+        await enqueue_rescore([citizen_id])
+
+
+async def bump_change_counter(conn: Any, citizen_id: int) -> None:
+    await conn.execute(
+        "UPDATE citizen SET change_counter = change_counter + 1 WHERE id = $1", citizen_id
+    )
+
+
+# --- deadlines and statistics -------------------------------------------------------------------
+
+
+async def note_department_lapse(conn: Any, kind: CaseKind, row: Any, today: dt.date) -> bool:
+    """If it was the department's turn and the current deadline has passed, count the case as
+    late against the department, once per case. Returns True if this call counted it."""
+    due = row["due_on"]
+    if row["department_late"] or row["status"] not in kind.department_turn:
+        return False
+    if due is None or due >= today:
+        return False
+    await conn.execute(f"UPDATE {kind.table} SET department_late = true WHERE id = $1", row["id"])
+    await _bump_stat(conn, row["department"], kind, late=1)
+    return True
+
+
+async def _bump_stat(
+    conn: Any, department_id: int, kind: CaseKind, *, handled: int = 0, on_time: int = 0,
+    late: int = 0,
+) -> None:  # fmt: skip
+    await conn.execute(
+        "INSERT INTO department_case_stat (department, case_kind, handled, on_time, late,"
+        " updated_at) VALUES ($1, $2, $3, $4, $5, now())"
+        " ON CONFLICT (department, case_kind) DO UPDATE SET"
+        " handled = department_case_stat.handled + EXCLUDED.handled,"
+        " on_time = department_case_stat.on_time + EXCLUDED.on_time,"
+        " late = department_case_stat.late + EXCLUDED.late, updated_at = now()",
+        department_id, kind.name, handled, on_time, late,
+    )  # fmt: skip
+
+
+async def check_deadlines(kind: CaseKind, today: dt.date) -> dict[str, int]:
+    """The hourly check: flag cases due within one working day (an outbox event once per case
+    and deadline) and escalate overdue ones to the credit office (once per deadline), counting
+    the lapse against the department whose turn it was."""
+    horizon = add_working_days(today, 1)
+    near = await _candidates(
+        f"SELECT id FROM {kind.table} WHERE due_on BETWEEN $1 AND $2"
+        " AND near_flagged_for IS DISTINCT FROM due_on ORDER BY due_on, id",
+        today,
+        horizon,
+    )
+    flagged = sum([await _flag_near(kind, case_id, today, horizon) for case_id in near])
+    overdue = await _candidates(
+        f"SELECT id FROM {kind.table} WHERE due_on < $1"
+        " AND escalated_for IS DISTINCT FROM due_on ORDER BY due_on, id",
+        today,
+    )
+    escalated = sum([await _escalate(kind, case_id, today) for case_id in overdue])
+    if flagged or escalated:
+        log.info("%s deadlines on %s: %d near, %d escalated", kind.name, today, flagged, escalated)
+    return {"near": flagged, "escalated": escalated}
+
+
+async def _candidates(sql: str, *args: Any) -> list[int]:
+    async with connection() as conn:
+        return [row["id"] for row in await conn.fetch(sql, *args)]
+
+
+async def _locked_for_check(conn: Any, kind: CaseKind, case_id: int) -> Any:
+    return await conn.fetchrow(
+        f"SELECT * FROM {kind.table} WHERE id = $1 FOR UPDATE SKIP LOCKED", case_id
+    )
+
+
+async def _flag_near(kind: CaseKind, case_id: int, today: dt.date, horizon: dt.date) -> int:
+    async with DB.transaction(), connection() as conn:
+        row = await _locked_for_check(conn, kind, case_id)
+        due = row["due_on"] if row else None
+        if due is None or not today <= due <= horizon or row["near_flagged_for"] == due:
+            return 0
+        await conn.execute(
+            f"UPDATE {kind.table} SET near_flagged_for = due_on WHERE id = $1", case_id
+        )
+        payload = {"status": row["status"], "dueOn": due.isoformat(),
+                   "workingDaysLeft": working_days_left(due, today)}  # fmt: skip
+        await emit_event(conn, kind, row, "deadline-near", payload, key=f":{due.isoformat()}")
+    return 1
+
+
+async def _escalate(kind: CaseKind, case_id: int, today: dt.date) -> int:
+    async with DB.transaction(), connection() as conn:
+        row = await _locked_for_check(conn, kind, case_id)
+        due = row["due_on"] if row else None
+        if due is None or due >= today or row["escalated_for"] == due:
+            return 0
+        await note_department_lapse(conn, kind, row, today)
+        await conn.execute(
+            f"UPDATE {kind.table} SET escalated_for = due_on, escalated_at = now() WHERE id = $1",
+            case_id,
+        )
+        responsible = "department" if row["status"] in kind.department_turn else "credit_office"
+        after = {"status": row["status"], "dueOn": due, "responsible": responsible}
+        await write_audit(SYSTEM, f"{kind.name}.escalated", kind.name, case_id, after=after)
+        payload = {"status": row["status"], "dueOn": due.isoformat(), "responsible": responsible}
+        await emit_event(conn, kind, row, "escalated", payload, key=f":{due.isoformat()}")
+    return 1
+
+
+async def department_statistics() -> list[DepartmentStatistics]:
+    async with connection() as conn:
+        rows = await conn.fetch(_STATISTICS_SQL, today_in_shanghai())
+    by_department: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        entry = by_department.setdefault(
+            r["department"], {"ref": DepartmentRef(code=r["code"], name=r["name"])}
+        )
+        entry[r["case_kind"]] = CaseCounts(
+            handled=r["handled"], on_time=r["on_time"], late=r["late"], open=r["open"],
+            overdue=r["overdue"],
+        )  # fmt: skip
+    empty = CaseCounts(handled=0, on_time=0, late=0, open=0, overdue=0)
+    return [
+        DepartmentStatistics(
+            department=e["ref"], objections=e.get("objection", empty),
+            repairs=e.get("repair", empty),
+        )
+        for _, e in sorted(by_department.items(), key=lambda item: item[1]["ref"].code)
+    ]  # fmt: skip
+
+
+_OPEN_COUNTS = (
+    "SELECT department, '{kind}' AS case_kind, count(*) AS open,"
+    " count(*) FILTER (WHERE due_on < $1) AS overdue FROM {table}"
+    " WHERE status IN ({statuses}) GROUP BY department"
+)
+_LIVE = " UNION ALL ".join(
+    _OPEN_COUNTS.format(
+        kind=k.name, table=k.table, statuses=", ".join(f"'{s}'" for s in k.open_statuses)
+    )
+    for k in KINDS.values()
+)
+_STATISTICS_SQL = (
+    f"WITH live AS ({_LIVE}), keys AS (SELECT department, case_kind FROM department_case_stat"
+    " UNION SELECT department, case_kind FROM live)"
+    " SELECT k.department, k.case_kind, d.code, d.name,"
+    " coalesce(s.handled, 0) AS handled, coalesce(s.on_time, 0) AS on_time,"
+    " coalesce(s.late, 0) AS late, coalesce(l.open, 0) AS open,"
+    " coalesce(l.overdue, 0) AS overdue"
+    " FROM keys k JOIN api_client d ON d.id = k.department"
+    " LEFT JOIN department_case_stat s ON s.department = k.department"
+    " AND s.case_kind = k.case_kind"
+    " LEFT JOIN live l ON l.department = k.department AND l.case_kind = k.case_kind"
+)
+
+
+# --- listing ------------------------------------------------------------------------------------
+
+
+def record_titles(record_type: str, catalog_version: str) -> tuple[str, str]:
+    from backend.platform import runtime
+
+    catalogs = runtime.current().catalogs
+    catalog = catalogs.by_version(catalog_version) or catalogs.latest
+    entry = catalog.get(record_type)
+    return (entry.name_zh, entry.name_en) if entry else (record_type, record_type)
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """Filters of a staff work queue; the queue is sorted by deadline (closed cases last)."""
+
+    status: str = "open"  # open | closed | all | one status
+    overdue: bool | None = None
+    escalated: bool | None = None
+    department_id: int | None = None  # a department sees only its own cases
+    department_code: str | None = None  # an officer may pick one department
+
+
+def queue_sql(
+    kind: CaseKind, select: str, f: QueueFilter, today: dt.date, after: Any, limit: int
+) -> tuple[str, list[Any]]:
+    """``select`` names the case table ``c`` and the department ``d``."""
+    args: list[Any] = []
+
+    def arg(value: Any) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    where = [_status_condition(kind, f.status, arg)]
+    if f.department_id is not None:
+        where.append(f"c.department = {arg(f.department_id)}")
+    if f.department_code is not None:
+        where.append(f"d.code = {arg(f.department_code)}")
+    if f.overdue is not None:
+        where.append(f"{'' if f.overdue else 'NOT '}coalesce(c.due_on < {arg(today)}, false)")
+    if f.escalated is not None:
+        where.append(f"c.escalated_at IS {'NOT ' if f.escalated else ''}NULL")
+    key = f"coalesce(c.due_on, DATE '{FAR_FUTURE.isoformat()}')"
+    if after is not None:
+        where.append(f"({key}, c.id) > ({arg(after[0])}::date, {arg(after[1])})")
+    sql = f"{select} WHERE {' AND '.join(where)} ORDER BY {key}, c.id LIMIT {arg(limit + 1)}"
+    return sql, args
+
+
+def _status_condition(kind: CaseKind, status: str, arg: Callable[[Any], str]) -> str:
+    open_list = ", ".join(f"'{s}'" for s in kind.open_statuses)
+    if status == "open":
+        return f"c.status IN ({open_list})"
+    if status == "closed":
+        return f"c.status NOT IN ({open_list})"
+    if status == "all":
+        return "true"
+    return f"c.status = {arg(status)}"
+
+
+def queue_key(due_on: dt.date | None, case_id: int) -> tuple[str, int]:
+    return ((due_on or FAR_FUTURE).isoformat(), case_id)

@@ -1,0 +1,251 @@
+"""Evidence files of objection and repair cases.
+
+A citizen uploads PDF, JPEG or PNG files (the type is read from the content, never from the
+name or the declared type) to one of their open cases; each file is at most
+``settings.evidence_max_bytes`` and a case holds at most ``settings.evidence_max_files``. Every
+file of a request is checked before any is stored, so a refused request stores nothing. The
+content goes to blob storage under its SHA-256 (the same file twice is stored once).
+
+Files are served back to the citizen, the department handling the case and officers; each
+download by a department or an officer is written to the citizen's query log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import PurePosixPath, PureWindowsPath
+from typing import Any
+
+from litestar.datastructures import UploadFile
+
+from backend.identity.principals import ClientPrincipal
+from backend.objections.cases import CaseKind, Staff, log_staff_look, not_found
+from backend.objections.schemas import EvidenceOut
+from backend.platform import runtime
+from backend.platform.audit import Actor, write_audit
+from backend.platform.database import connection
+from backend.platform.engine import DB
+from backend.platform.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    ProblemError,
+    ServiceUnavailable,
+)
+from backend.platform.storage import CHUNK_BYTES, evidence_storage
+
+log = logging.getLogger("backend.evidence")
+
+# Litestar's own cap on the whole multipart body of an upload request. The per-file limit is
+# ``settings.evidence_max_bytes`` (default 10 MiB), checked here with a clear problem document.
+UPLOAD_BODY_LIMIT = 64 * 1024 * 1024
+SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF-", "application/pdf"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+)
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f\"\\/]")
+_MAX_ID = 2**63 - 1
+
+
+class UnsupportedEvidenceType(ProblemError):
+    status, code, title = 415, "evidence-type-not-allowed", "Unsupported evidence file type"
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    upload: UploadFile
+    digest: str
+    size: int
+    media_type: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Download:
+    media_type: str
+    name: str
+    size: int
+    chunks: AsyncIterator[bytes]
+
+
+def sniff(head: bytes) -> str | None:
+    """The media type the content's first bytes (magic numbers) show, or None."""
+    for signature, media_type in SIGNATURES:
+        if head.startswith(signature):
+            return media_type
+    return None
+
+
+def clean_name(filename: str | None) -> str:
+    """The file's own name without any directory part or control characters."""
+    raw = filename or ""
+    name = PurePosixPath(PureWindowsPath(raw).name).name
+    name = _UNSAFE_NAME.sub("_", name).strip()
+    return (name or "evidence")[:200]
+
+
+async def check_file(upload: UploadFile, index: int, max_bytes: int) -> CheckedFile:
+    name = clean_name(upload.filename)
+    field = f"files[{index}]"
+    hasher, size, head = hashlib.sha256(), 0, b""
+    await upload.seek(0)
+    while chunk := await upload.read(CHUNK_BYTES):
+        if len(head) < 16:
+            head += chunk[: 16 - len(head)]
+        size += len(chunk)
+        if size > max_bytes:
+            raise PayloadTooLarge(
+                f"{name!r} is larger than the limit of {max_bytes} bytes per file",
+                field=field, code="evidence-too-large", extra={"maxBytes": max_bytes},
+            )  # fmt: skip
+        hasher.update(chunk)
+    if size == 0:
+        raise InvalidInput(f"{name!r} is empty", field=field)
+    media_type = sniff(head)
+    if media_type is None:
+        raise UnsupportedEvidenceType(
+            f"{name!r} is not a PDF, JPEG or PNG file (checked by its content, not its name"
+            f" or declared type {upload.content_type!r})",
+            field=field, extra={"allowed": [m for _, m in SIGNATURES]},
+        )  # fmt: skip
+    return CheckedFile(upload, hasher.hexdigest(), size, media_type, name)
+
+
+async def _content(upload: UploadFile) -> AsyncIterator[bytes]:
+    await upload.seek(0)
+    while chunk := await upload.read(CHUNK_BYTES):
+        yield chunk
+
+
+async def attach(
+    kind: CaseKind, case_id: int, citizen_id: int, uploads: list[UploadFile], actor: Actor
+) -> list[EvidenceOut]:
+    """Check every file, then store them and their rows for one of the citizen's open cases."""
+    settings = runtime.current().settings
+    if not uploads:
+        raise InvalidInput("send one or more files in the multipart field 'files'", field="files")
+    checked = [
+        await check_file(upload, index, settings.evidence_max_bytes)
+        for index, upload in enumerate(uploads)
+    ]
+    storage = evidence_storage()
+    async with DB.transaction(), connection() as conn:
+        case = await _lock_own_case(conn, kind, case_id, citizen_id)
+        stored = await conn.fetchval(
+            "SELECT count(*) FROM evidence_file WHERE case_kind = $1 AND case_id = $2",
+            kind.name,
+            case_id,
+        )
+        if stored + len(checked) > settings.evidence_max_files:
+            raise Conflict(
+                f"a case holds at most {settings.evidence_max_files} evidence files; this one"
+                f" has {stored} and {len(checked)} more were sent",
+                field="files", code="evidence-limit-reached",
+                extra={"maxFiles": settings.evidence_max_files, "stored": stored},
+            )  # fmt: skip
+        for item in checked:  # blobs first: a committed row always has its content
+            await storage.put(item.digest, _content(item.upload))
+        rows = [await _insert(conn, kind, case, item, actor) for item in checked]
+        await write_audit(
+            actor, "evidence.add", kind.name, case_id,
+            after={"files": [{"id": r["id"], "sha256": r["sha256"],
+                              "mediaType": r["media_type"], "size": r["size_bytes"]}
+                             for r in rows]},
+        )  # fmt: skip
+    return [evidence_out(row) for row in rows]
+
+
+async def _lock_own_case(conn: Any, kind: CaseKind, case_id: int, citizen_id: int) -> Any:
+    case = None
+    if 1 <= case_id <= _MAX_ID:
+        case = await conn.fetchrow(
+            f"SELECT id, citizen, department, status FROM {kind.table} WHERE id = $1 FOR UPDATE",
+            case_id,
+        )
+    if case is None or case["citizen"] != citizen_id:
+        raise not_found(kind, case_id)
+    if not kind.is_open(case["status"]):
+        raise Conflict(
+            f"{kind.name} {case_id} is closed ({case['status']}): no more evidence can be added",
+            code="case-closed", extra={"status": case["status"]},
+        )  # fmt: skip
+    return case
+
+
+async def _insert(conn: Any, kind: CaseKind, case: Any, item: CheckedFile, actor: Actor) -> Any:
+    return await conn.fetchrow(
+        "INSERT INTO evidence_file (case_kind, case_id, citizen, department, uploaded_by_kind,"
+        " uploaded_by_id, sha256, media_type, size_bytes, original_name, uploaded_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now()) RETURNING *",
+        kind.name, case["id"], case["citizen"], case["department"], actor.kind, actor.id,
+        item.digest, item.media_type, item.size, item.name,
+    )  # fmt: skip
+
+
+def evidence_out(row: Any) -> EvidenceOut:
+    return EvidenceOut(
+        id=row["id"], media_type=row["media_type"], size_bytes=row["size_bytes"],
+        original_name=row["original_name"], sha256=row["sha256"], uploaded_at=row["uploaded_at"],
+    )  # fmt: skip
+
+
+async def list_for_case(conn: Any, kind: CaseKind, case_id: int) -> list[EvidenceOut]:
+    rows = await conn.fetch(
+        "SELECT * FROM evidence_file WHERE case_kind = $1 AND case_id = $2 ORDER BY id",
+        kind.name,
+        case_id,
+    )
+    return [evidence_out(row) for row in rows]
+
+
+# --- downloads ----------------------------------------------------------------------------------
+
+
+def _missing(evidence_id: int) -> NotFound:
+    return NotFound(f"evidence file {evidence_id} is not one you may read", code="evidence-not-found")
+
+
+async def _row(conn: Any, evidence_id: int) -> Any:
+    if not 1 <= evidence_id <= _MAX_ID:
+        return None
+    return await conn.fetchrow("SELECT * FROM evidence_file WHERE id = $1", evidence_id)
+
+
+async def _download(row: Any) -> Download:
+    storage = evidence_storage()
+    if not await storage.exists(row["sha256"]):
+        log.error("evidence %s: blob %s is missing from storage", row["id"], row["sha256"])
+        raise ServiceUnavailable("the evidence file cannot be read now; try again later")
+    return Download(
+        row["media_type"], row["original_name"], row["size_bytes"], storage.read(row["sha256"])
+    )
+
+
+async def for_citizen(evidence_id: int, citizen_id: int) -> Download:
+    async with connection() as conn:
+        row = await _row(conn, evidence_id)
+    if row is None or row["citizen"] != citizen_id:
+        raise _missing(evidence_id)
+    return await _download(row)
+
+
+async def for_staff(evidence_id: int, by: Staff) -> Download:
+    """The handling department (its own cases only) or an officer; the look is logged."""
+    async with DB.transaction(), connection() as conn:
+        row = await _row(conn, evidence_id)
+        if row is None or (isinstance(by, ClientPrincipal) and row["department"] != by.client_id):
+            raise _missing(evidence_id)
+        await log_staff_look(
+            conn, row["citizen"], by,
+            seen=f"evidence file {row['id']} ({row['original_name']}) of"
+                 f" {row['case_kind']} {row['case_id']}",
+            purpose=f"handling {row['case_kind']} {row['case_id']}",
+            basis=f"{row['case_kind']} {row['case_id']}",
+        )  # fmt: skip
+        return await _download(row)  # a missing blob rolls the log entry back

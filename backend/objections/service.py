@@ -1,0 +1,297 @@
+"""Objection rules (异议处理): filing, and each transition by the actor allowed to make it.
+
+    submitted ──accept (department | officer)──▶ accepted ──propose (department)──▶ verifying
+        │                                          │                                  │
+        └──reject (department | officer)──▶ rejected   extend once (either, with a reason)
+                                                                   decide (officer) ──┘
+                                                          ▶ upheld | corrected | revoked
+
+Deadlines are working days (工作日) from the day of each transition: accept within
+``objection_accept_working_days`` of filing, verify and decide within
+``objection_verify_working_days`` of acceptance, extendable once by
+``objection_extension_working_days``. From acceptance until the decision the record's penalty is
+suspended (联合惩戒措施在信息核实期间暂不执行) and the citizen is re-scored at once, as after each
+decision. Each transition writes its step, audit entry and outbox event in its own transaction;
+``today`` can be given (tests), else it is today in Asia/Shanghai.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from backend.identity.principals import ClientPrincipal, OfficerPrincipal
+from backend.objections import views
+from backend.objections.cases import (
+    OBJECTION,
+    Staff,
+    Transition,
+    bump_change_counter,
+    check_staff_access,
+    department_principal,
+    lock_case,
+    record_transition,
+    require_status,
+    rescore_now,
+)
+from backend.objections.schemas import (
+    ObjectionDetail,
+    ObjectionIn,
+    ObjectionOut,
+    OfficerDecisionIn,
+    ProposalIn,
+    ProposedCorrection,
+)
+from backend.platform import runtime
+from backend.platform.audit import Actor
+from backend.platform.calendar import add_working_days, today_in_shanghai
+from backend.platform.database import connection
+from backend.platform.engine import DB
+from backend.platform.errors import Conflict, InvalidInput, NotFound
+from backend.records.service import apply_correction, apply_revocation, check_correction
+
+_MAX_ID = 2**63 - 1
+
+
+# --- filing -------------------------------------------------------------------------------------
+
+
+async def file_objection(
+    citizen_id: int, data: ObjectionIn, actor: Actor, *, today: dt.date | None = None
+) -> ObjectionDetail:
+    """One open objection per record, against the citizen's own record that still stands."""
+    today = today or today_in_shanghai()
+    accept_due = add_working_days(today, runtime.current().settings.objection_accept_working_days)
+    try:
+        async with DB.transaction(), connection() as conn:
+            record = await _own_record(conn, data.record_id, citizen_id)
+            open_id = await conn.fetchval(
+                "SELECT id FROM objection WHERE record = $1"
+                " AND status IN ('submitted', 'accepted', 'verifying')",
+                record["id"],
+            )
+            if open_id is not None:
+                raise _already_open(record["id"], open_id)
+            row = await conn.fetchrow(
+                "INSERT INTO objection (record, citizen, department, reason_category, statement,"
+                " status, filed_on, accept_due_on, due_on, created_at, updated_at)"
+                " VALUES ($1, $2, $3, $4, $5, 'submitted', $6, $7, $7, now(), now()) RETURNING *",
+                record["id"], citizen_id, record["department"], data.reason_category,
+                data.statement, today, accept_due,
+            )  # fmt: skip
+            change = Transition("submit", "submitted", "submitted", actor, None, accept_due)
+            payload = {"recordType": record["record_type"]}
+            await record_transition(conn, OBJECTION, row, change, today, payload, created=True)
+    except asyncpg.UniqueViolationError as exc:  # a concurrent filing won the race
+        raise _already_open(data.record_id, None) from exc
+    return await views.citizen_detail(row["id"], citizen_id, today=today)
+
+
+async def _own_record(conn: Any, record_id: int, citizen_id: int) -> Any:
+    record = None
+    if 1 <= record_id <= _MAX_ID:
+        record = await conn.fetchrow("SELECT * FROM record WHERE id = $1 FOR UPDATE", record_id)
+    if record is None or record["citizen"] != citizen_id:
+        # Someone else's record is reported exactly like a missing one.
+        raise NotFound(
+            f"record {record_id} is not one of your records", field="recordId",
+            code="record-not-found",
+        )  # fmt: skip
+    if record["status"] == "revoked":
+        raise Conflict(
+            f"record {record_id} has been revoked: it no longer counts or shows",
+            field="recordId", code="record-revoked",
+        )  # fmt: skip
+    if record["status"] == "repaired":
+        raise Conflict(
+            f"record {record_id} has been repaired: it no longer counts or shows",
+            field="recordId", code="record-repaired",
+        )  # fmt: skip
+    return record
+
+
+def _already_open(record_id: int, objection_id: int | None) -> Conflict:
+    return Conflict(
+        f"record {record_id} already has an open objection; wait for its result",
+        field="recordId", code="objection-already-open",
+        extra={"objectionId": objection_id} if objection_id else None,
+    )  # fmt: skip
+
+
+# --- transitions by departments and officers ----------------------------------------------------
+
+
+async def _locked(conn: Any, case_id: int, by: Staff) -> Any:
+    row = await lock_case(conn, OBJECTION, case_id)
+    check_staff_access(OBJECTION, row, by, case_id)
+    return row
+
+
+def _payload(row: Any) -> dict[str, Any]:
+    return {"recordType": row["record_type"]}
+
+
+async def _set_under_objection(conn: Any, row: Any, flag: bool) -> None:
+    """Suspend (True) or restore (False) the record's penalty; the card follows."""
+    await conn.execute(
+        "UPDATE record SET under_objection = $2, updated_at = now() WHERE id = $1",
+        row["record"],
+        flag,
+    )
+    await bump_change_counter(conn, row["citizen"])
+
+
+async def accept(
+    case_id: int, by: Staff, reason: str, *, today: dt.date | None = None
+) -> ObjectionOut:
+    """受理: the verification deadline starts and the penalty is suspended at once."""
+    today = today or today_in_shanghai()
+    due = add_working_days(today, runtime.current().settings.objection_verify_working_days)
+    async with DB.transaction(), connection() as conn:
+        row = await _locked(conn, case_id, by)
+        require_status(OBJECTION, row, ("submitted",), "accepted")
+        await conn.execute(
+            "UPDATE objection SET status = 'accepted', accepted_on = $2, verify_due_on = $3,"
+            " due_on = $3, updated_at = now() WHERE id = $1",
+            case_id, today, due,
+        )  # fmt: skip
+        await _set_under_objection(conn, row, True)
+        change = Transition("accept", "accepted", "accepted", by.actor, reason, due)
+        await record_transition(conn, OBJECTION, row, change, today, _payload(row))
+    await rescore_now(row["citizen"], "objection-accepted")
+    return await views.summary(case_id, today=today)
+
+
+async def reject(
+    case_id: int, by: Staff, reason: str, *, today: dt.date | None = None
+) -> ObjectionOut:
+    """不予受理, with the reason the citizen reads. The record stays as it is."""
+    today = today or today_in_shanghai()
+    async with DB.transaction(), connection() as conn:
+        row = await _locked(conn, case_id, by)
+        require_status(OBJECTION, row, ("submitted",), "rejected")
+        await _close(conn, case_id, "rejected", reason, today)
+        change = Transition("reject", "rejected", "rejected", by.actor, reason, None, closes=True)
+        await record_transition(conn, OBJECTION, row, change, today, _payload(row))
+    return await views.summary(case_id, today=today)
+
+
+async def extend(
+    case_id: int, by: Staff, reason: str, *, today: dt.date | None = None
+) -> ObjectionOut:
+    """One extension of the verification deadline for a complex case, before it passes."""
+    today = today or today_in_shanghai()
+    days = runtime.current().settings.objection_extension_working_days
+    async with DB.transaction(), connection() as conn:
+        row = await _locked(conn, case_id, by)
+        require_status(OBJECTION, row, ("accepted", "verifying"), "extended")
+        if row["extended"]:
+            raise Conflict(
+                f"objection {case_id} has already been extended once; it cannot be extended again",
+                code="already-extended",
+            )
+        if today > row["verify_due_on"]:
+            raise Conflict(
+                f"the verification deadline {row['verify_due_on']} has passed; a lapsed deadline"
+                " cannot be extended",
+                code="deadline-passed", extra={"dueOn": row["verify_due_on"].isoformat()},
+            )  # fmt: skip
+        due = add_working_days(row["verify_due_on"], days)
+        await conn.execute(
+            "UPDATE objection SET extended = true, extension_reason = $2, verify_due_on = $3,"
+            " due_on = $3, updated_at = now() WHERE id = $1",
+            case_id, reason, due,
+        )  # fmt: skip
+        change = Transition("extend", "extended", row["status"], by.actor, reason, due)
+        await record_transition(conn, OBJECTION, row, change, today, _payload(row))
+    return await views.summary(case_id, today=today)
+
+
+async def propose(
+    case_id: int, client: ClientPrincipal, data: ProposalIn, *, today: dt.date | None = None
+) -> ObjectionOut:
+    """The owning department reports its verification (核查) and proposes the outcome; a
+    proposed correction is checked now, against the department's scopes."""
+    today = today or today_in_shanghai()
+    _check_proposal(data)
+    async with DB.transaction(), connection() as conn:
+        row = await _locked(conn, case_id, client)
+        require_status(OBJECTION, row, ("accepted",), "proposed")
+        correction = None
+        if data.correction is not None:
+            record = await conn.fetchrow("SELECT * FROM record WHERE id = $1", row["record"])
+            check_correction(record, data.correction.as_record_correction(data.reason), client)
+            correction = msgspec.json.encode(data.correction).decode()
+        await conn.execute(
+            "UPDATE objection SET status = 'verifying', proposed_outcome = $2,"
+            " proposal_reason = $3, proposed_correction = $4::jsonb, updated_at = now()"
+            " WHERE id = $1",
+            case_id, data.outcome, data.reason, correction,
+        )  # fmt: skip
+        change = Transition(
+            "propose", "verifying", "verifying", client.actor, data.reason, row["due_on"]
+        )
+        payload = {**_payload(row), "proposedOutcome": data.outcome}
+        await record_transition(conn, OBJECTION, row, change, today, payload)
+    return await views.summary(case_id, today=today)
+
+
+def _check_proposal(data: ProposalIn) -> None:
+    if data.outcome == "corrected" and data.correction is None:
+        raise InvalidInput("a proposed correction needs the new values", field="correction")
+    if data.outcome != "corrected" and data.correction is not None:
+        raise InvalidInput("only a 'corrected' outcome carries new values", field="correction")
+    if data.correction is not None and not any(msgspec.structs.astuple(data.correction)):
+        raise InvalidInput("name at least one value to correct", field="correction")
+
+
+async def decide(
+    case_id: int, officer: OfficerPrincipal, data: OfficerDecisionIn, *, today: dt.date | None = None
+) -> ObjectionOut:
+    """The credit office decides: upheld restores the penalty, corrected applies the proposed
+    values (old ones kept in history), revoked stops the record counting and showing."""
+    today = today or today_in_shanghai()
+    async with DB.transaction(), connection() as conn:
+        row = await _locked(conn, case_id, officer)
+        require_status(OBJECTION, row, ("verifying",), "decided")
+        await _apply_outcome(conn, row, data, officer.actor)
+        await _set_under_objection(conn, row, False)
+        await _close(conn, case_id, data.outcome, data.reason, today)
+        change = Transition(
+            "decide", data.outcome, data.outcome, officer.actor, data.reason, None, closes=True
+        )
+        await record_transition(conn, OBJECTION, row, change, today, _payload(row))
+    await rescore_now(row["citizen"], f"objection-{data.outcome}")
+    return await views.summary(case_id, today=today)
+
+
+async def _apply_outcome(conn: Any, row: Any, data: OfficerDecisionIn, actor: Actor) -> None:
+    if data.outcome == "upheld":
+        return
+    record = await conn.fetchrow("SELECT * FROM record WHERE id = $1", row["record"])
+    history_reason = f"objection {row['id']}: {data.reason}"
+    if data.outcome == "revoked":
+        await apply_revocation(conn, record, history_reason, actor)
+        return
+    if row["proposed_correction"] is None:
+        raise Conflict(
+            "the department proposed no new values: decide upheld or revoked, or wait for a"
+            " corrected proposal",
+            field="outcome", code="no-correction-proposed",
+        )  # fmt: skip
+    proposed = msgspec.json.decode(row["proposed_correction"], type=ProposedCorrection)
+    department = await department_principal(conn, row["department"])
+    await apply_correction(
+        conn, record, proposed.as_record_correction(history_reason), department, actor
+    )
+
+
+async def _close(conn: Any, case_id: int, status: str, reason: str, today: dt.date) -> None:
+    await conn.execute(
+        "UPDATE objection SET status = $2, decision_reason = $3, decided_on = $4, due_on = NULL,"
+        " closed_at = now(), updated_at = now() WHERE id = $1",
+        case_id, status, reason, today,
+    )  # fmt: skip
