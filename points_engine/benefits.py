@@ -392,10 +392,11 @@ class Standing(msgspec.Struct, frozen=True, gc=False):
     repairable_from: Mapping[int, datetime.date | None]
 
 
-def standing_of(assessment: Assessment, rules: Rules) -> Standing:
-    """The standing on the assessment's day, graded by ``rules``."""
+def standing_of(assessment: Assessment, rules: Rules, on: datetime.date | None = None) -> Standing:
+    """The standing graded by ``rules``, on ``on`` (default: the assessment's day; only whether a
+    repair is possible yet depends on it)."""
     return Standing(
-        as_of=assessment.as_of,
+        as_of=assessment.as_of if on is None else on,
         points=assessment.points,
         grade=rules.grade_for(assessment.points),
         clean_years=assessment.clean_years,
@@ -576,15 +577,24 @@ def restrictions_of(standing: Standing, catalog: BenefitCatalog) -> tuple[Active
 
 
 def active_restrictions(
-    assessment: Assessment, catalog: BenefitCatalog, rules: Rules
+    assessment: Assessment,
+    catalog: BenefitCatalog,
+    rules: Rules,
+    on: datetime.date | None = None,
 ) -> tuple[ActiveRestriction, ...]:
     """The measures in force against the citizen of this assessment."""
-    return restrictions_of(standing_of(assessment, rules), catalog)
+    return restrictions_of(standing_of(assessment, rules, on), catalog)
 
 
-def evaluate(assessment: Assessment, catalog: BenefitCatalog, rules: Rules) -> Eligibility:
-    """Every benefit and measure of ``catalog`` against the assessment, graded by ``rules``."""
-    standing = standing_of(assessment, rules)
+def evaluate(
+    assessment: Assessment,
+    catalog: BenefitCatalog,
+    rules: Rules,
+    on: datetime.date | None = None,
+) -> Eligibility:
+    """Every benefit and measure of ``catalog`` against the assessment, graded by ``rules``;
+    ``on`` (default: the assessment's day) decides whether a repair is possible yet."""
+    standing = standing_of(assessment, rules, on)
     grade = standing.grade
     above = rules.grades[grade.rank - 1] if grade.rank > 0 else None
     available: list[BenefitStatus] = []
@@ -599,7 +609,7 @@ def evaluate(assessment: Assessment, catalog: BenefitCatalog, rules: Rules) -> E
         else:
             later.append(status)
     return Eligibility(
-        as_of=assessment.as_of,
+        as_of=standing.as_of,
         benefits_version=catalog.version,
         points=standing.points,
         grade=grade,

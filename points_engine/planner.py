@@ -381,7 +381,7 @@ def plan(
     """The cheapest plan from ``assessment`` to ``target`` (default: the next grade up), with
     the steps possible on ``on`` (the day the citizen looks; the yearly caps are those of
     ``on.year``). Raises :class:`PlanError` for a target that is unknown or not above."""
-    standing = standing_of(assessment, rules)
+    standing = standing_of(assessment, rules, on)
     goal = _target(rules, standing.grade, target)
     need = 0 if goal is None or goal.min_points is None else goal.min_points - standing.points
     chosen: tuple[_Option, ...] = ()

@@ -208,7 +208,9 @@ async def list_for_case(conn: Any, kind: CaseKind, case_id: int) -> list[Evidenc
 
 
 def _missing(evidence_id: int) -> NotFound:
-    return NotFound(f"evidence file {evidence_id} is not one you may read", code="evidence-not-found")
+    return NotFound(
+        f"evidence file {evidence_id} is not one you may read", code="evidence-not-found"
+    )
 
 
 async def _row(conn: Any, evidence_id: int) -> Any:

@@ -108,9 +108,9 @@ class DecisionReason(Input):
 class ProposedCorrection(Input):
     """New values for the record (only those that change); the old ones stay in history."""
 
-    record_type: Annotated[str, msgspec.Meta(min_length=1, max_length=60, pattern=_NO_NUL)] | None = (
-        None
-    )
+    record_type: (
+        Annotated[str, msgspec.Meta(min_length=1, max_length=60, pattern=_NO_NUL)] | None
+    ) = None
     occurred_on: dt.date | None = None
     decided_on: dt.date | None = None
     decision_document_no: (

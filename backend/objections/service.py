@@ -249,7 +249,11 @@ def _check_proposal(data: ProposalIn) -> None:
 
 
 async def decide(
-    case_id: int, officer: OfficerPrincipal, data: OfficerDecisionIn, *, today: dt.date | None = None
+    case_id: int,
+    officer: OfficerPrincipal,
+    data: OfficerDecisionIn,
+    *,
+    today: dt.date | None = None,
 ) -> ObjectionOut:
     """The credit office decides: upheld restores the penalty, corrected applies the proposed
     values (old ones kept in history), revoked stops the record counting and showing."""

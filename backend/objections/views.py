@@ -143,7 +143,9 @@ async def staff_queue(
     async with connection() as conn:
         rows = await conn.fetch(sql, *args)
     items = [objection_out(r, day) for r in rows]
-    return page_of(items, limit, lambda o: queue_key(o.deadline.due_on if o.deadline else None, o.id))
+    return page_of(
+        items, limit, lambda o: queue_key(o.deadline.due_on if o.deadline else None, o.id)
+    )
 
 
 async def staff_case(case_id: int, by: Staff, *, today: dt.date | None = None) -> ObjectionCase:

@@ -15,6 +15,7 @@ from backend.platform.calendar import today_in_shanghai
 from backend.platform.database import connection
 from backend.scoring import service
 from backend.scoring.queue import enqueue_day_rescore, enqueue_rescore
+from backend.scoring.statistics import compute_percentiles
 
 log = logging.getLogger("backend.scoring.jobs")
 NIGHTLY_BATCH = 1000
@@ -90,11 +91,18 @@ async def nightly_rescore(ctx: dict[str, Any], as_of: str | None = None) -> dict
     return {"due": due, "rulesVersion": outdated}
 
 
+async def nightly_statistics(ctx: dict[str, Any], as_of: str | None = None) -> int:
+    day = dt.date.fromisoformat(as_of) if as_of else today_in_shanghai()
+    return await compute_percentiles(day)
+
+
 JOBS: list[Any] = [
     # keep_result=0: a finished re-score must not block its job id (see scoring.queue).
     func(rescore_citizen, keep_result=0, max_tries=8),
     nightly_rescore,
+    nightly_statistics,
 ]
 CRON_JOBS: list[Any] = [
     cron(nightly_rescore, hour={0}, minute={5}, run_at_startup=False, unique=True),
+    cron(nightly_statistics, hour={2}, minute={0}, run_at_startup=False, unique=True),
 ]

@@ -31,7 +31,8 @@ RESCORE_LOCK = 1  # advisory lock class for re-scoring; the object is the citize
 RECORDS_SQL = (
     "SELECT r.id, r.record_type, r.catalog_version, r.domain, r.polarity, r.severity,"
     " r.quantity, r.occurred_on, r.decided_on, r.display_until, r.repairable_from, r.status,"
-    " r.under_objection, r.repaired_on, d.code AS department FROM record r JOIN api_client d ON d.id = r.department"
+    " r.under_objection, r.repaired_on, d.code AS department"
+    " FROM record r JOIN api_client d ON d.id = r.department"
     " WHERE r.citizen = $1"
 )
 

@@ -52,3 +52,14 @@ class ScoreHistory(Table, tablename="score_history", db=DB):
 
 
 TABLES: list[type[Table]] = [CreditCard, ScoreHistory]
+
+
+class PointsPercentile(Table, tablename="points_percentile", db=DB):
+    """Where a citizen's points stand among all citizens, computed nightly (not per request)."""
+
+    citizen = BigInt(primary_key=True)
+    percentile = Integer()
+    computed_on = Date()
+
+
+TABLES.append(PointsPercentile)

@@ -17,7 +17,7 @@ EXPECTED = {
     "api_client", "audit_log", "citizen", "citizen_account", "officer", "one_time_code",
     "population_registry", "record", "record_history", "refresh_token", "credit_card",
     "score_history", "outbox_event", "query_log", "notification", "push_device",
-    "push_delivery", "notification_preference",
+    "push_delivery", "notification_preference", "points_percentile",
 }  # fmt: skip
 
 

@@ -1,0 +1,20 @@
+"""The card's benefits teaser: a pure function of the assessment (so the card snapshot stays
+idempotent). Kept apart from ``service`` so ``backend.scoring`` can import it without a cycle."""
+
+from __future__ import annotations
+
+from backend.benefits.catalog import benefit_set
+from backend.platform import runtime
+from points_engine import Assessment, evaluate
+
+TEASER_SIZE = 3
+
+
+def benefits_teaser(assessment: Assessment) -> tuple[str, ...]:
+    """Codes of up to three benefits the citizen holds, those needing the highest grade first
+    (then in catalog order); the app names them from ``GET /v1/public/benefits``."""
+    catalog = benefit_set().in_force(assessment.as_of)
+    rules = runtime.current().rules.in_force(assessment.as_of)
+    held = evaluate(assessment, catalog, rules).available
+    ranked = sorted(held, key=lambda status: status.required_grade.rank)  # stable: catalog order
+    return tuple(status.code for status in ranked[:TEASER_SIZE])

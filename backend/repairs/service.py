@@ -1,0 +1,258 @@
+"""Credit repair rules (信用修复): who may apply for what, and each transition.
+
+    submitted ──accept──▶ accepted ──approve──▶ approved   (the record is repaired)
+        └──reject──▶ rejected      └──deny──▶ denied
+
+The body that made the finding decides (谁认定、谁修复): the department that reported the
+record. The credit office oversees: it sees every case and, once a case is overdue, may act in
+the department's place. Deadlines in working days: the decision within
+``repair_decide_working_days`` of acceptance, the citizen told within
+``repair_notify_working_days`` of applying. Approval repairs the record at once: it stops
+showing, being shared and counting, its restrictions are lifted, and the citizen is re-scored
+(the engine then awards the "repair completed" badge). Repair is free and depends on nothing but
+the rules: the record's minimum display period, its type's repair paths, and the signed credit
+commitment (信用承诺书).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from backend.identity.principals import OfficerPrincipal
+from backend.objections.cases import (
+    REPAIR,
+    Staff,
+    Transition,
+    check_staff_access,
+    lock_case,
+    record_transition,
+    require_status,
+    rescore_now,
+)
+from backend.platform import runtime
+from backend.platform.audit import Actor
+from backend.platform.calendar import add_working_days, today_in_shanghai
+from backend.platform.database import connection
+from backend.platform.engine import DB
+from backend.platform.errors import Conflict, InvalidInput, NotFound
+from backend.records.service import apply_repair
+from backend.repairs import commitments, views
+from backend.repairs.rules import Eligibility, eligibility, open_cases
+from backend.repairs.schemas import RepairDetail, RepairIn, RepairOut
+
+_MAX_ID = 2**63 - 1
+# The input block each path needs, by its wire name.
+PATH_BLOCKS = {
+    "obligation_fulfilled": "obligationFulfilled",
+    "training_report": "trainingReport",
+    "volunteer_service": "volunteerService",
+    "charitable_donation": "charitableDonation",
+}
+_DATE_FIELDS = ("fulfilled_on", "completed_on", "donated_on")
+
+
+# --- applying -----------------------------------------------------------------------------------
+
+
+async def apply(
+    citizen_id: int, data: RepairIn, actor: Actor, *, today: dt.date | None = None
+) -> RepairDetail:
+    today = today or today_in_shanghai()
+    commitment = _check_commitment(data, today)
+    details = _check_details(data, today)
+    reply_due = add_working_days(today, runtime.current().settings.repair_notify_working_days)
+    try:
+        async with DB.transaction(), connection() as conn:
+            record = await _own_record(conn, data.record_id, citizen_id)
+            found = eligibility(record, today, **_open(*await open_cases(conn, record["id"])))
+            _refuse_if_blocked(found, data.path)
+            row = await conn.fetchrow(
+                "INSERT INTO repair_application (record, citizen, department, path, statement,"
+                " details, commitment_version, commitment_language, commitment_sha256,"
+                " commitment_accepted_at, status, applied_on, reply_due_on, due_on, created_at,"
+                " updated_at) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, now(),"
+                " 'submitted', $10, $11, $11, now(), now()) RETURNING *",
+                record["id"], citizen_id, record["department"], data.path, data.statement,
+                details, commitment.version, data.commitment.language,
+                commitment.sha256(data.commitment.language), today, reply_due,
+            )  # fmt: skip
+            change = Transition("apply", "submitted", "submitted", actor, None, reply_due)
+            payload = {"recordType": record["record_type"], "path": data.path}
+            await record_transition(conn, REPAIR, row, change, today, payload, created=True)
+    except asyncpg.UniqueViolationError as exc:  # a concurrent application won the race
+        raise Conflict(
+            f"record {data.record_id} already has an open repair application",
+            field="recordId", code="repair-already-open",
+        ) from exc  # fmt: skip
+    return await views.citizen_detail(row["id"], citizen_id, today=today)
+
+
+def _open(objection: bool, repair: int | None) -> dict[str, Any]:
+    return {"open_objection": objection, "open_repair": repair}
+
+
+def _refuse_if_blocked(found: Eligibility, path: str) -> None:
+    if found.blocker is not None:
+        extra = {"possibleFrom": found.possible_from.isoformat()} if found.possible_from else None
+        raise Conflict(found.blocker.reason, field="recordId", code=found.blocker.code, extra=extra)
+    if path not in found.paths:
+        raise InvalidInput(
+            f"the record type allows repair only by: {', '.join(found.paths)}",
+            field="path", code="repair-path-not-allowed", extra={"allowed": list(found.paths)},
+        )  # fmt: skip
+
+
+def _check_commitment(data: RepairIn, today: dt.date) -> commitments.Commitment:
+    current = commitments.in_force(today)
+    if not data.commitment.accepted:
+        raise InvalidInput(
+            "every repair needs the signed credit commitment (信用承诺书): accept it",
+            field="commitment.accepted", code="commitment-required",
+        )  # fmt: skip
+    if data.commitment.version != current.version:
+        raise Conflict(
+            f"the credit commitment in force is version {current.version}; read and accept it",
+            field="commitment.version", code="commitment-outdated",
+            extra={"currentVersion": current.version},
+        )  # fmt: skip
+    return current
+
+
+def _check_details(data: RepairIn, today: dt.date) -> str:
+    """Exactly the block of the chosen path, with no date in the future; returns its JSON."""
+    wanted = PATH_BLOCKS[data.path]
+    blocks = {
+        "obligationFulfilled": data.obligation_fulfilled,
+        "trainingReport": data.training_report,
+        "volunteerService": data.volunteer_service,
+        "charitableDonation": data.charitable_donation,
+    }
+    for name, block in blocks.items():
+        if name != wanted and block is not None:
+            raise InvalidInput(f"{name} does not belong to the path {data.path}", field=name)
+    chosen = blocks[wanted]
+    if chosen is None:
+        raise InvalidInput(f"the path {data.path} needs the {wanted} details", field=wanted)
+    for field in _DATE_FIELDS:
+        day = getattr(chosen, field, None)
+        if day is not None and day > today:
+            camel = field.split("_")[0] + field.split("_")[1].title()
+            raise InvalidInput("is in the future", field=f"{wanted}.{camel}")
+    return msgspec.json.encode(chosen).decode()
+
+
+async def _own_record(conn: Any, record_id: int, citizen_id: int) -> Any:
+    record = None
+    if 1 <= record_id <= _MAX_ID:
+        record = await conn.fetchrow("SELECT * FROM record WHERE id = $1 FOR UPDATE", record_id)
+    if record is None or record["citizen"] != citizen_id:
+        raise NotFound(
+            f"record {record_id} is not one of your records", field="recordId",
+            code="record-not-found",
+        )  # fmt: skip
+    return record
+
+
+# --- decisions ----------------------------------------------------------------------------------
+
+
+async def _locked(
+    conn: Any, case_id: int, by: Staff, today: dt.date, allowed: tuple[str, ...], action: str
+) -> Any:
+    """The locked case, if ``by`` may see it, it is in an ``allowed`` status, and ``by`` is the
+    department or an officer stepping in on an overdue case."""
+    row = await lock_case(conn, REPAIR, case_id)
+    check_staff_access(REPAIR, row, by, case_id)
+    require_status(REPAIR, row, allowed, action)
+    if isinstance(by, OfficerPrincipal) and not _lapsed(row, today):
+        raise Conflict(
+            "谁认定、谁修复: the department that made the finding decides; the credit office acts"
+            " in its place only once the case is overdue",
+            code="department-decides", extra={"dueOn": row["due_on"].isoformat()},
+        )  # fmt: skip
+    return row
+
+
+def _lapsed(row: Any, today: dt.date) -> bool:
+    due = row["due_on"]
+    return row["escalated_at"] is not None or (due is not None and due < today)
+
+
+def _payload(row: Any) -> dict[str, Any]:
+    return {"recordType": row["record_type"], "path": row["path"]}
+
+
+async def accept(
+    case_id: int, by: Staff, reason: str, *, today: dt.date | None = None
+) -> RepairOut:
+    today = today or today_in_shanghai()
+    decide_due = add_working_days(today, runtime.current().settings.repair_decide_working_days)
+    async with DB.transaction(), connection() as conn:
+        row = await _locked(conn, case_id, by, today, ("submitted",), "accepted")
+        due = min(decide_due, row["reply_due_on"])
+        await conn.execute(
+            "UPDATE repair_application SET status = 'accepted', accepted_on = $2,"
+            " decide_due_on = $3, due_on = $4, updated_at = now() WHERE id = $1",
+            case_id, today, decide_due, due,
+        )  # fmt: skip
+        change = Transition("accept", "accepted", "accepted", by.actor, reason, due)
+        await record_transition(conn, REPAIR, row, change, today, _payload(row))
+    return await views.summary(case_id, today=today)
+
+
+async def reject(
+    case_id: int, by: Staff, reason: str, *, today: dt.date | None = None
+) -> RepairOut:
+    """不予受理: the application does not meet the conditions; the reason is sent."""
+    return await _close(case_id, by, reason, ("submitted",), "reject", "rejected", today)
+
+
+async def deny(case_id: int, by: Staff, reason: str, *, today: dt.date | None = None) -> RepairOut:
+    """不予修复: accepted, checked, and refused with the reason."""
+    return await _close(case_id, by, reason, ("accepted",), "deny", "denied", today)
+
+
+async def approve(
+    case_id: int, by: Staff, reason: str, *, today: dt.date | None = None
+) -> RepairOut:
+    """准予修复: the record is repaired today and the card re-scored at once."""
+    today = today or today_in_shanghai()
+    async with DB.transaction(), connection() as conn:
+        row = await _locked(conn, case_id, by, today, ("accepted",), "approved")
+        if row["record_status"] != "active":
+            raise Conflict(
+                f"record {row['record']} is {row['record_status']}: deny or reject instead",
+                code=f"record-{row['record_status']}",
+            )
+        record = await conn.fetchrow("SELECT * FROM record WHERE id = $1", row["record"])
+        await apply_repair(conn, record, f"repair {case_id}: {reason}", by.actor, today)
+        await _update_closed(conn, case_id, "approved", reason, today)
+        change = Transition("approve", "approved", "approved", by.actor, reason, None, True)
+        await record_transition(conn, REPAIR, row, change, today, _payload(row))
+    await rescore_now(row["citizen"], "repair-approved")
+    return await views.summary(case_id, today=today)
+
+
+async def _close(
+    case_id: int, by: Staff, reason: str, allowed: tuple[str, ...], action: str, status: str,
+    today: dt.date | None,
+) -> RepairOut:  # fmt: skip
+    today = today or today_in_shanghai()
+    async with DB.transaction(), connection() as conn:
+        row = await _locked(conn, case_id, by, today, allowed, status)
+        await _update_closed(conn, case_id, status, reason, today)
+        change = Transition(action, status, status, by.actor, reason, None, closes=True)
+        await record_transition(conn, REPAIR, row, change, today, _payload(row))
+    return await views.summary(case_id, today=today)
+
+
+async def _update_closed(conn: Any, case_id: int, status: str, reason: str, today: dt.date) -> None:
+    await conn.execute(
+        "UPDATE repair_application SET status = $2, decision_reason = $3, decided_on = $4,"
+        " due_on = NULL, closed_at = now(), updated_at = now() WHERE id = $1",
+        case_id, status, reason, today,
+    )  # fmt: skip
