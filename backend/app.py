@@ -37,6 +37,7 @@ from backend.platform.health import healthz, readyz
 from backend.platform.openapi import document_problems
 from backend.platform.redis import create_redis, namespaced
 from backend.platform.requestid import RequestIdMiddleware, configure_logging
+from backend.platform.stores import FailOpenRedisStore
 
 API_KEY_SECURITY: list[dict[str, list[str]]] = [{"ApiKey": []}]
 
@@ -145,7 +146,9 @@ def create_app(settings: Settings | None = None, *, sms: SmsSender | None = None
         middleware=[RequestIdMiddleware],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         stores={
-            "rate_limit": RedisStore(redis, namespace=namespaced(settings.redis_namespace, "rl")),
+            "rate_limit": FailOpenRedisStore(
+                redis, namespace=namespaced(settings.redis_namespace, "rl")
+            ),
             "response_cache": RedisStore(
                 redis, namespace=namespaced(settings.redis_namespace, "cache")
             ),

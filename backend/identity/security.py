@@ -8,6 +8,7 @@ Departments and merchants send an API key in ``X-Api-Key``; only its SHA-256 is 
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -16,12 +17,14 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.security.jwt import JWTAuth, Token
 from litestar.types import ASGIApp
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from backend.identity.principals import CitizenPrincipal, ClientPrincipal, OfficerPrincipal
 from backend.platform.config import Settings
 from backend.platform.errors import Forbidden, Unauthorized
 from backend.platform.redis import namespaced
 
+log = logging.getLogger("backend.security")
 API_KEY_HEADER = "x-api-key"
 PUBLIC_PATHS = [
     "^/healthz",
@@ -61,7 +64,12 @@ async def _session_revoked(token: Token, connection: ASGIConnection[Any, Any, An
     sid = token.extras.get("sid")
     if not sid:
         return True
-    return bool(await connection.app.state.redis.exists(revoked_session_key(settings, sid)))
+    try:
+        return bool(await connection.app.state.redis.exists(revoked_session_key(settings, sid)))
+    except (RedisConnectionError, OSError):
+        # Availability over a 15-minute window: refresh tokens are checked in PostgreSQL.
+        log.warning("Redis unavailable: session revocation not checked for this request")
+        return False
 
 
 def build_jwt_auth(settings: Settings) -> JWTAuth[Any, Token]:
