@@ -1,0 +1,43 @@
+"""Outbox events for record changes, written in the same transaction as the change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend.notifications.events import RecordAdded, RecordCorrected, RecordRevoked, emit_event
+from backend.platform import runtime
+
+
+def _title(record_type: str, catalog_version: str | None = None) -> str:
+    catalogs = runtime.current().catalogs
+    catalog = (catalogs.by_version(catalog_version) if catalog_version else None) or (
+        catalogs.latest
+    )
+    found = catalog.get(record_type)
+    return found.name_zh if found else record_type
+
+
+async def records_added(conn: Any, department: str, added: list[tuple[int, int, str, int]]) -> None:
+    """``added``: (citizen id, record id, record type, quantity) of each accepted record."""
+    catalog = runtime.current().catalogs.latest
+    for citizen_id, record_id, record_type, quantity in added:
+        found = catalog.get(record_type)
+        event = RecordAdded(
+            record_id=record_id, record_title=_title(record_type), department=department,
+            points=(found.points if found else 0) * quantity,
+        )  # fmt: skip
+        await emit_event(conn, citizen_id, event, dedupe_key=f"record.added:{record_id}")
+
+
+async def record_changed(
+    conn: Any, row: Any, department: str, action: str, reason: str, version: int
+) -> None:
+    """A correction or revocation of ``row`` (the record as it was)."""
+    kind = RecordCorrected if action == "corrected" else RecordRevoked
+    event = kind(
+        record_id=row["id"], record_title=_title(row["record_type"], row["catalog_version"]),
+        department=department, reason=reason,
+    )  # fmt: skip
+    await emit_event(
+        conn, row["citizen"], event, dedupe_key=f"record.{action}:{row['id']}:{version}"
+    )

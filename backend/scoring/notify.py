@@ -1,0 +1,65 @@
+"""What a citizen hears when their card changes: points or grade, new badges, a bad record that
+became repairable, a record that left display. Compared between the stored and the new
+assessment, each with a dedupe key so a re-run of the same change sends nothing twice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend.notifications.events import (
+    BadgeEarned,
+    Event,
+    RecordDisplayEnded,
+    RecordRepairable,
+    ScoreChanged,
+    emit_event,
+)
+from points_engine import Assessment
+
+Change = tuple[Event, str]
+
+
+def card_changes(citizen_id: int, before: Assessment | None, after: Assessment) -> list[Change]:
+    if before is None:
+        return []  # the first assessment of a citizen is not news
+    changes: list[Change] = []
+    if (before.points, before.grade.code) != (after.points, after.grade.code):
+        event = ScoreChanged(
+            points=after.points, previous_points=before.points, grade=after.grade.code,
+            previous_grade=before.grade.code, grade_name=after.grade.name_zh,
+        )  # fmt: skip
+        changes.append((event, f"score:{citizen_id}:{after.as_of}:{after.points}"))
+    had = {b.code for b in before.badges}
+    for badge in after.badges:
+        if badge.code not in had:
+            changes.append((BadgeEarned(badge=badge.code, badge_name=badge.name_zh),
+                            f"badge:{citizen_id}:{badge.code}"))  # fmt: skip
+    changes.extend(_countdown_changes(before, after))
+    return changes
+
+
+def _countdown_changes(before: Assessment, after: Assessment) -> list[Change]:
+    changes: list[Change] = []
+    was_repairable = {c.record_id for c in before.countdowns if c.repair_possible_now}
+    for c in after.countdowns:
+        if c.repair_possible_now and c.record_id not in was_repairable and c.repairable_from:
+            repairable = RecordRepairable(
+                record_id=c.record_id, record_title=c.record_type,
+                repairable_from=c.repairable_from.isoformat(),
+            )  # fmt: skip
+            changes.append((repairable, f"repairable:{c.record_id}"))
+    counted = {line.record_id for line in before.lines if line.polarity == "bad"}
+    counted |= {s.record_id for s in before.suspended}
+    for gone in after.not_counting:
+        if gone.reason == "display_period_over" and gone.record_id in counted:
+            ended = RecordDisplayEnded(
+                record_id=gone.record_id, record_title=gone.record_type,
+                display_until=(gone.stopped_on or after.as_of).isoformat(),
+            )  # fmt: skip
+            changes.append((ended, f"display-ended:{gone.record_id}"))
+    return changes
+
+
+async def emit_card_changes(conn: Any, citizen_id: int, changes: list[Change]) -> None:
+    for event, dedupe_key in changes:
+        await emit_event(conn, citizen_id, event, dedupe_key=dedupe_key)
