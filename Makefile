@@ -44,6 +44,8 @@ bench: install ## All benchmarks (each prints throughput and a same-run baseline
 	$(RUN) python benchmarks/bench_engine.py
 	$(RUN) python benchmarks/bench_ingest.py
 	$(RUN) python benchmarks/bench_card.py
+	$(RUN) python benchmarks/bench_verify.py
+	$(RUN) python benchmarks/bench_push.py
 
 migrate: install ## Apply migrations only
 	$(RUN) python -m backend migrate

@@ -89,9 +89,9 @@ def load_benefit_set(directory: Path, catalogs: CatalogSet, rules: RuleSet) -> B
 def benefit_set() -> BenefitSet:
     """The benefits of this process's content directory (loaded once)."""
     rt = runtime.current()
-    directory = Path(rt.settings.content_dir) / "benefits"
-    key = str(directory)
+    key = rt.settings.content_dir
     found = _loaded.get(key)
     if found is None:
+        directory = Path(key) / "benefits"
         found = _loaded[key] = load_benefit_set(directory, rt.catalogs, rt.rules)
     return found

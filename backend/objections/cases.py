@@ -16,11 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from backend.identity.id_number import mask_id_number
 from backend.identity.principals import ClientPrincipal, OfficerPrincipal
-from backend.identity.service import decrypt_id_number
 from backend.notifications.outbox import emit
 from backend.objections.schemas import CaseCounts, DepartmentStatistics, StepOut
+from backend.platform import runtime
 from backend.platform.audit import SYSTEM, Actor, write_audit
 from backend.platform.calendar import add_working_days, today_in_shanghai, working_days_between
 from backend.platform.database import connection
@@ -35,6 +34,7 @@ log = logging.getLogger("backend.cases")
 Staff = ClientPrincipal | OfficerPrincipal
 CREDIT_OFFICE = "信用办 (credit office)"
 FAR_FUTURE = dt.date(9999, 12, 31)  # sort key of closed cases, which have no deadline
+CASE_EVENT = "case.changed"  # the outbox kind of every case event (see emit_event)
 
 
 @dataclass(frozen=True)
@@ -75,15 +75,18 @@ def check_staff_access(kind: CaseKind, row: Any, by: Staff, case_id: int) -> Non
         raise not_found(kind, case_id)
 
 
+_LOCK_SQL = (
+    "SELECT c.*, r.status AS record_status, r.record_type, r.catalog_version FROM {table} c"
+    " JOIN record r ON r.id = c.record WHERE c.id = $1 FOR UPDATE OF c, r{skip}"
+)
+
+
 async def lock_case(conn: Any, kind: CaseKind, case_id: int) -> Any:
-    """The case row and its record row, both locked for the rest of the transaction."""
+    """The case row (with its record's status, type and catalog version) and the record row,
+    both locked for the rest of the transaction."""
     if not 1 <= case_id <= _MAX_ID:
         return None
-    return await conn.fetchrow(
-        f"SELECT c.*, r.status AS record_status, r.record_type FROM {kind.table} c"
-        " JOIN record r ON r.id = c.record WHERE c.id = $1 FOR UPDATE OF c, r",
-        case_id,
-    )
+    return await conn.fetchrow(_LOCK_SQL.format(table=kind.table, skip=""), case_id)
 
 
 def require_status(kind: CaseKind, row: Any, allowed: tuple[str, ...], action: str) -> None:
@@ -111,13 +114,6 @@ async def department_principal(conn: Any, department_id: int) -> ClientPrincipal
         client_id=row["id"], kind=row["kind"], code=row["code"], name=row["name"],
         scopes=frozenset(row["scopes"]),
     )  # fmt: skip
-
-
-async def masked_id_number(conn: Any, citizen_id: int) -> str:
-    encrypted = await conn.fetchval(
-        "SELECT id_number_encrypted FROM citizen WHERE id = $1", citizen_id
-    )
-    return mask_id_number(decrypt_id_number(encrypted))
 
 
 async def log_staff_look(
@@ -212,11 +208,19 @@ async def add_step(
 
 
 async def emit_event(
-    conn: Any, kind: CaseKind, row: Any, event: str, payload: dict[str, Any], key: str = ""
+    conn: Any, kind: CaseKind, row: Any, state: str, payload: dict[str, Any], key: str = ""
 ) -> None:
-    body = {"caseKind": kind.name, "caseId": row["id"], "recordId": row["record"], **payload}
-    dedupe = f"{kind.name}:{row['id']}:{event}{key}"
-    await emit(conn, row["citizen"], f"{kind.name}.{event}", body, dedupe_key=dedupe)
+    """One ``case.changed`` outbox event for the case's citizen, the notification kind for every
+    objection and repair change (``backend.notifications.events.CaseChanged``). ``state`` is the
+    new status or what happened (``extended``, ``deadline.near``, ``escalated``); the dedupe
+    key names the case, the state and ``key`` (a deadline, for the hourly check)."""
+    title_zh, _ = record_titles(row["record_type"], row["catalog_version"])
+    body = {
+        "caseKind": kind.name, "caseId": row["id"], "state": state, "recordTitle": title_zh,
+        "recordId": row["record"], "recordType": row["record_type"], **payload,
+    }  # fmt: skip
+    dedupe = f"{kind.name}:{row['id']}:{state}{key}"
+    await emit(conn, row["citizen"], CASE_EVENT, body, dedupe_key=dedupe)
 
 
 async def rescore_now(citizen_id: int, reason: str) -> None:
@@ -295,9 +299,8 @@ async def _candidates(sql: str, *args: Any) -> list[int]:
 
 
 async def _locked_for_check(conn: Any, kind: CaseKind, case_id: int) -> Any:
-    return await conn.fetchrow(
-        f"SELECT * FROM {kind.table} WHERE id = $1 FOR UPDATE SKIP LOCKED", case_id
-    )
+    """Like :func:`lock_case`, but a case another transaction holds is left for the next run."""
+    return await conn.fetchrow(_LOCK_SQL.format(table=kind.table, skip=" SKIP LOCKED"), case_id)
 
 
 async def _flag_near(kind: CaseKind, case_id: int, today: dt.date, horizon: dt.date) -> int:
@@ -311,7 +314,7 @@ async def _flag_near(kind: CaseKind, case_id: int, today: dt.date, horizon: dt.d
         )
         payload = {"status": row["status"], "dueOn": due.isoformat(),
                    "workingDaysLeft": working_days_left(due, today)}  # fmt: skip
-        await emit_event(conn, kind, row, "deadline-near", payload, key=f":{due.isoformat()}")
+        await emit_event(conn, kind, row, "deadline.near", payload, key=f":{due.isoformat()}")
     return 1
 
 
@@ -385,8 +388,6 @@ _STATISTICS_SQL = (
 
 
 def record_titles(record_type: str, catalog_version: str) -> tuple[str, str]:
-    from backend.platform import runtime
-
     catalogs = runtime.current().catalogs
     catalog = catalogs.by_version(catalog_version) or catalogs.latest
     entry = catalog.get(record_type)

@@ -250,4 +250,5 @@ async def for_staff(evidence_id: int, by: Staff) -> Download:
             purpose=f"handling {row['case_kind']} {row['case_id']}",
             basis=f"{row['case_kind']} {row['case_id']}",
         )  # fmt: skip
-        return await _download(row)  # a missing blob rolls the log entry back
+        download = await _download(row)  # a missing blob rolls the log entry back
+    return download

@@ -10,11 +10,13 @@ from urllib.parse import quote
 from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, JSONBody, QueryParameter
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from backend.identity.principals import CitizenPrincipal, ClientPrincipal, OfficerPrincipal
+from backend.identity.security import citizen_guard
 from backend.objections import cases, evidence, service, views
 from backend.objections.cases import OBJECTION, QueueFilter
 from backend.objections.schemas import (
@@ -47,6 +49,16 @@ class EvidenceUpload:
     files: list[UploadFile]
 
 
+FILE_RESPONSE: dict[str, Any] = {
+    "responses": {
+        200: ResponseSpec(
+            data_container=bytes,
+            media_type="application/octet-stream",
+            description="The file as uploaded: application/pdf, image/jpeg or image/png",
+            generate_examples=False,
+        )
+    }
+}
 EvidenceBody = Annotated[EvidenceUpload, Body(media_type=RequestEncodingType.MULTI_PART)]
 
 
@@ -74,6 +86,7 @@ def download_response(download: evidence.Download) -> Stream:
 class MeObjectionsController(Controller):
     path = "/me/objections"
     tags = ["me"]
+    guards = [citizen_guard]
 
     @post("", status_code=HTTP_201_CREATED, summary="Dispute one of your records (异议)")
     async def file(self, data: JSONBody[ObjectionIn], request: CitizenRequest) -> ObjectionDetail:
@@ -84,7 +97,7 @@ class MeObjectionsController(Controller):
     async def list_objections(
         self,
         request: CitizenRequest,
-        status: Literal["open", "closed", "all"] = "all",
+        status: FromQuery[Literal["open", "closed", "all"]] = "all",
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[ObjectionOut]:
@@ -115,8 +128,9 @@ class MeObjectionsController(Controller):
 class MeEvidenceController(Controller):
     path = "/me/evidence"
     tags = ["me"]
+    guards = [citizen_guard]
 
-    @get("/{evidence_id:int}", summary="Download one of your evidence files")
+    @get("/{evidence_id:int}", summary="Download one of your evidence files", **FILE_RESPONSE)
     async def download(self, evidence_id: FromPath[int], request: CitizenRequest) -> Stream:
         return download_response(await evidence.for_citizen(evidence_id, request.user.citizen_id))
 
@@ -132,9 +146,9 @@ class DepartmentObjectionsController(Controller):
     async def queue(
         self,
         request: DepartmentRequest,
-        status: QueueStatus = "open",
-        overdue: bool | None = None,
-        escalated: bool | None = None,
+        status: FromQuery[QueueStatus] = "open",
+        overdue: FromQuery[bool | None] = None,
+        escalated: FromQuery[bool | None] = None,
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[ObjectionOut]:
@@ -147,13 +161,19 @@ class DepartmentObjectionsController(Controller):
 
     @post("/{objection_id:int}/acceptance", status_code=HTTP_200_OK, summary="Accept (受理)")
     async def accept(
-        self, objection_id: FromPath[int], data: JSONBody[DecisionReason], request: DepartmentRequest
+        self,
+        objection_id: FromPath[int],
+        data: JSONBody[DecisionReason],
+        request: DepartmentRequest,
     ) -> ObjectionOut:
         return await service.accept(objection_id, request.user, data.reason)
 
     @post("/{objection_id:int}/rejection", status_code=HTTP_200_OK, summary="Reject (不予受理)")
     async def reject(
-        self, objection_id: FromPath[int], data: JSONBody[DecisionReason], request: DepartmentRequest
+        self,
+        objection_id: FromPath[int],
+        data: JSONBody[DecisionReason],
+        request: DepartmentRequest,
     ) -> ObjectionOut:
         return await service.reject(objection_id, request.user, data.reason)
 
@@ -163,7 +183,10 @@ class DepartmentObjectionsController(Controller):
         summary="Extend the verification deadline once, for a complex case",
     )
     async def extend(
-        self, objection_id: FromPath[int], data: JSONBody[DecisionReason], request: DepartmentRequest
+        self,
+        objection_id: FromPath[int],
+        data: JSONBody[DecisionReason],
+        request: DepartmentRequest,
     ) -> ObjectionOut:
         return await service.extend(objection_id, request.user, data.reason)
 
@@ -182,7 +205,11 @@ class DepartmentEvidenceController(Controller):
     path = "/evidence"
     tags = ["department"]
 
-    @get("/{evidence_id:int}", summary="Download evidence of a case against this department")
+    @get(
+        "/{evidence_id:int}",
+        summary="Download evidence of a case against this department (query-logged)",
+        **FILE_RESPONSE,
+    )
     async def download(self, evidence_id: FromPath[int], request: DepartmentRequest) -> Stream:
         return download_response(await evidence.for_staff(evidence_id, request.user))
 
@@ -197,9 +224,9 @@ class OfficerObjectionsController(Controller):
     @get("", summary="Every objection, earliest deadline first; filter by department")
     async def queue(
         self,
-        status: QueueStatus = "open",
-        overdue: bool | None = None,
-        escalated: bool | None = None,
+        status: FromQuery[QueueStatus] = "open",
+        overdue: FromQuery[bool | None] = None,
+        escalated: FromQuery[bool | None] = None,
         department: DepartmentCode = None,
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
@@ -239,7 +266,10 @@ class OfficerObjectionsController(Controller):
         summary="Decide a verified objection: upheld, corrected or revoked",
     )
     async def decide(
-        self, objection_id: FromPath[int], data: JSONBody[OfficerDecisionIn], request: OfficerRequest
+        self,
+        objection_id: FromPath[int],
+        data: JSONBody[OfficerDecisionIn],
+        request: OfficerRequest,
     ) -> ObjectionOut:
         return await service.decide(objection_id, request.user, data)
 
@@ -248,7 +278,11 @@ class OfficerEvidenceController(Controller):
     path = "/evidence"
     tags = ["officer"]
 
-    @get("/{evidence_id:int}", summary="Download the evidence of any case (query-logged)")
+    @get(
+        "/{evidence_id:int}",
+        summary="Download the evidence of any case (query-logged)",
+        **FILE_RESPONSE,
+    )
     async def download(self, evidence_id: FromPath[int], request: OfficerRequest) -> Stream:
         return download_response(await evidence.for_staff(evidence_id, request.user))
 

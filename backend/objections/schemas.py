@@ -47,10 +47,11 @@ class Deadline(Output):
     due_on: dt.date
     working_days_left: int
     overdue: bool
+    near: bool  # due within one working day (the hourly check flags it)
 
 
-class StepOut(Output):
-    """One transition of a case."""
+class StepOut(Output, omit_defaults=True):
+    """One transition of a case (``actorId`` only in staff views)."""
 
     action: str
     from_status: str | None

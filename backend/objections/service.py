@@ -75,16 +75,16 @@ async def file_objection(
             )
             if open_id is not None:
                 raise _already_open(record["id"], open_id)
-            row = await conn.fetchrow(
+            new_id = await conn.fetchval(
                 "INSERT INTO objection (record, citizen, department, reason_category, statement,"
                 " status, filed_on, accept_due_on, due_on, created_at, updated_at)"
-                " VALUES ($1, $2, $3, $4, $5, 'submitted', $6, $7, $7, now(), now()) RETURNING *",
+                " VALUES ($1, $2, $3, $4, $5, 'submitted', $6, $7, $7, now(), now()) RETURNING id",
                 record["id"], citizen_id, record["department"], data.reason_category,
                 data.statement, today, accept_due,
             )  # fmt: skip
+            row = await lock_case(conn, OBJECTION, new_id)
             change = Transition("submit", "submitted", "submitted", actor, None, accept_due)
-            payload = {"recordType": record["record_type"]}
-            await record_transition(conn, OBJECTION, row, change, today, payload, created=True)
+            await record_transition(conn, OBJECTION, row, change, today, {}, created=True)
     except asyncpg.UniqueViolationError as exc:  # a concurrent filing won the race
         raise _already_open(data.record_id, None) from exc
     return await views.citizen_detail(row["id"], citizen_id, today=today)
@@ -130,10 +130,6 @@ async def _locked(conn: Any, case_id: int, by: Staff) -> Any:
     return row
 
 
-def _payload(row: Any) -> dict[str, Any]:
-    return {"recordType": row["record_type"]}
-
-
 async def _set_under_objection(conn: Any, row: Any, flag: bool) -> None:
     """Suspend (True) or restore (False) the record's penalty; the card follows."""
     await conn.execute(
@@ -160,7 +156,7 @@ async def accept(
         )  # fmt: skip
         await _set_under_objection(conn, row, True)
         change = Transition("accept", "accepted", "accepted", by.actor, reason, due)
-        await record_transition(conn, OBJECTION, row, change, today, _payload(row))
+        await record_transition(conn, OBJECTION, row, change, today, {})
     await rescore_now(row["citizen"], "objection-accepted")
     return await views.summary(case_id, today=today)
 
@@ -175,7 +171,7 @@ async def reject(
         require_status(OBJECTION, row, ("submitted",), "rejected")
         await _close(conn, case_id, "rejected", reason, today)
         change = Transition("reject", "rejected", "rejected", by.actor, reason, None, closes=True)
-        await record_transition(conn, OBJECTION, row, change, today, _payload(row))
+        await record_transition(conn, OBJECTION, row, change, today, {})
     return await views.summary(case_id, today=today)
 
 
@@ -206,7 +202,7 @@ async def extend(
             case_id, reason, due,
         )  # fmt: skip
         change = Transition("extend", "extended", row["status"], by.actor, reason, due)
-        await record_transition(conn, OBJECTION, row, change, today, _payload(row))
+        await record_transition(conn, OBJECTION, row, change, today, {})
     return await views.summary(case_id, today=today)
 
 
@@ -234,7 +230,7 @@ async def propose(
         change = Transition(
             "propose", "verifying", "verifying", client.actor, data.reason, row["due_on"]
         )
-        payload = {**_payload(row), "proposedOutcome": data.outcome}
+        payload = {"proposedOutcome": data.outcome}
         await record_transition(conn, OBJECTION, row, change, today, payload)
     return await views.summary(case_id, today=today)
 
@@ -267,7 +263,7 @@ async def decide(
         change = Transition(
             "decide", data.outcome, data.outcome, officer.actor, data.reason, None, closes=True
         )
-        await record_transition(conn, OBJECTION, row, change, today, _payload(row))
+        await record_transition(conn, OBJECTION, row, change, today, {})
     await rescore_now(row["citizen"], f"objection-{data.outcome}")
     return await views.summary(case_id, today=today)
 

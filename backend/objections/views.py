@@ -54,7 +54,10 @@ def deadline(row: Any, today: dt.date) -> Deadline | None:
         return None
     left = working_days_left(due, today)
     stage: Literal["accept", "verify"] = "accept" if row["status"] == "submitted" else "verify"
-    return Deadline(stage=stage, due_on=due, working_days_left=left, overdue=due < today)
+    return Deadline(
+        stage=stage, due_on=due, working_days_left=left, overdue=due < today,
+        near=due >= today and left <= 1,
+    )  # fmt: skip
 
 
 def objection_out(row: Any, today: dt.date) -> ObjectionOut:

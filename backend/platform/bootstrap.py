@@ -9,6 +9,7 @@ from arq import create_pool
 from arq.connections import RedisSettings
 from redis.asyncio import Redis
 
+from backend.benefits.catalog import benefit_set
 from backend.identity.sms import LogSmsSender, SmsSender
 from backend.identity.verifier import RegistryIdentityVerifier
 from backend.notifications.push import PushSender, build_sender
@@ -19,6 +20,7 @@ from backend.platform.database import close_pool, configure_engine, open_pool
 from backend.platform.embedded import EmbeddedServers, ensure_servers
 from backend.platform.redis import create_redis, namespaced
 from backend.records.catalog import load_catalogs
+from backend.repairs.commitments import load_commitments
 from backend.scoring.rules import load_rule_set
 
 log = logging.getLogger("backend.bootstrap")
@@ -54,6 +56,8 @@ async def start_runtime(
     catalogs = load_catalogs(Path(settings.content_dir) / "catalog")
     rules = load_rule_set(Path(settings.content_dir) / "rules")
     templates = load_templates(Path(settings.content_dir) / "notifications")
+    load_commitments(str(Path(settings.content_dir) / "commitments"))  # fail at start-up
+    benefit_set()  # the benefits catalog too
     configure_engine(database_url)
     await open_pool(settings.db_pool_min, settings.db_pool_max)
     redis = redis if redis is not None else create_redis(redis_url)

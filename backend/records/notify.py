@@ -29,10 +29,10 @@ async def records_added(conn: Any, department: str, added: list[tuple[int, int, 
         await emit_event(conn, citizen_id, event, dedupe_key=f"record.added:{record_id}")
 
 
-async def record_changed(
-    conn: Any, row: Any, department: str, action: str, reason: str, version: int
-) -> None:
-    """A correction or revocation of ``row`` (the record as it was)."""
+async def record_changed(conn: Any, row: Any, action: str, reason: str) -> None:
+    """A correction or revocation of ``row`` (the record as it was), by whoever acted."""
+    department = await conn.fetchval("SELECT name FROM api_client WHERE id = $1", row["department"])
+    version = row["version"] + 1
     kind = RecordCorrected if action == "corrected" else RecordRevoked
     event = kind(
         record_id=row["id"], record_title=_title(row["record_type"], row["catalog_version"]),

@@ -73,7 +73,7 @@ class MeRecordsController(Controller):
     async def list_records(
         self,
         request: Request[CitizenPrincipal, Any, Any],
-        status: FromQuery[Literal["active", "expired", "revoked", "all"]] = "active",
+        status: FromQuery[Literal["active", "expired", "revoked", "repaired", "all"]] = "active",
         polarity: FromQuery[Literal["good", "bad"] | None] = None,
         domain: Annotated[str | None, QueryParameter(max_length=40)] = None,
         cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,

@@ -13,6 +13,7 @@ import msgspec
 from backend.identity.id_number import InvalidIdNumber, mask_id_number, normalize_id_number
 from backend.identity.principals import ClientPrincipal
 from backend.identity.service import decrypt_id_number, encrypt_id_number, id_number_index
+from backend.notifications.jobs import wake_relay
 from backend.platform import runtime
 from backend.platform.audit import Actor, write_audit
 from backend.platform.calendar import today_in_shanghai
@@ -27,6 +28,7 @@ from backend.platform.errors import (
 )
 from backend.platform.pagination import Page, check_limit, decode_cursor, page_of
 from backend.records.catalog import RecordType, display_until, repairable_from
+from backend.records.notify import record_changed, records_added
 from backend.records.schemas import (
     BatchItemResult,
     BatchResult,
@@ -213,6 +215,11 @@ async def ingest_batch(raw_items: list[Any], client: ClientPrincipal) -> BatchRe
                 if a.item.source_reference in inserted
             }
             await _bump_change_counters(conn, changed)
+            await records_added(conn, client.name, [
+                (citizens[id_number_index(a.id_number)], inserted[a.item.source_reference],
+                 a.record_type.code, a.item.quantity)
+                for a in fresh if a.item.source_reference in inserted
+            ])  # fmt: skip
         existing = await _existing_ids(conn, client.client_id, sorted(seen - set(inserted)))
         if inserted:
             await write_audit(
@@ -231,6 +238,8 @@ async def ingest_batch(raw_items: list[Any], client: ClientPrincipal) -> BatchRe
             ref = result.source_reference or ""
             result.record_id = inserted.get(ref) or existing.get(ref)
     await enqueue_rescore(changed)
+    if changed:
+        await wake_relay()
     items = [results[i] for i in sorted(results)]
     return BatchResult(
         accepted=sum(1 for r in items if r.status == "accepted"),
@@ -311,6 +320,7 @@ async def correct_record(
         row = await _own_record_for_update(conn, record_id, client)
         await apply_correction(conn, row, change, client, client.actor)
     await enqueue_rescore([row["citizen"]])
+    await wake_relay()
     return await department_record(record_id, client)
 
 
@@ -334,6 +344,7 @@ async def apply_correction(
     after = {**_snapshot(row), **{k: msgspec.to_builtins(new[k]) for k in _EDITABLE}}
     await _write_history(conn, row, "corrected", change.reason, actor, after)
     await _bump_change_counters(conn, {row["citizen"]})
+    await record_changed(conn, row, "corrected", change.reason)
     return True
 
 
@@ -344,6 +355,7 @@ async def revoke_record(
         row = await _own_record_for_update(conn, record_id, client)
         await apply_revocation(conn, row, reason, client.actor)
     await enqueue_rescore([row["citizen"]])
+    await wake_relay()
     return await department_record(record_id, client)
 
 
@@ -359,6 +371,7 @@ async def apply_revocation(conn: Any, row: Any, reason: str, actor: Actor) -> bo
     after = {**_snapshot(row), "status": "revoked"}
     await _write_history(conn, row, "revoked", reason, actor, after)
     await _bump_change_counters(conn, {row["citizen"]})
+    await record_changed(conn, row, "revoked", reason)
     return True
 
 

@@ -68,20 +68,22 @@ async def apply(
     try:
         async with DB.transaction(), connection() as conn:
             record = await _own_record(conn, data.record_id, citizen_id)
-            found = eligibility(record, today, **_open(*await open_cases(conn, record["id"])))
+            objection, repair = await open_cases(conn, record["id"])
+            found = eligibility(record, today, open_objection=objection, open_repair=repair)
             _refuse_if_blocked(found, data.path)
-            row = await conn.fetchrow(
+            new_id = await conn.fetchval(
                 "INSERT INTO repair_application (record, citizen, department, path, statement,"
                 " details, commitment_version, commitment_language, commitment_sha256,"
                 " commitment_accepted_at, status, applied_on, reply_due_on, due_on, created_at,"
                 " updated_at) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, now(),"
-                " 'submitted', $10, $11, $11, now(), now()) RETURNING *",
+                " 'submitted', $10, $11, $11, now(), now()) RETURNING id",
                 record["id"], citizen_id, record["department"], data.path, data.statement,
                 details, commitment.version, data.commitment.language,
                 commitment.sha256(data.commitment.language), today, reply_due,
             )  # fmt: skip
+            row = await lock_case(conn, REPAIR, new_id)
             change = Transition("apply", "submitted", "submitted", actor, None, reply_due)
-            payload = {"recordType": record["record_type"], "path": data.path}
+            payload = {"path": data.path}
             await record_transition(conn, REPAIR, row, change, today, payload, created=True)
     except asyncpg.UniqueViolationError as exc:  # a concurrent application won the race
         raise Conflict(
@@ -89,10 +91,6 @@ async def apply(
             field="recordId", code="repair-already-open",
         ) from exc  # fmt: skip
     return await views.citizen_detail(row["id"], citizen_id, today=today)
-
-
-def _open(objection: bool, repair: int | None) -> dict[str, Any]:
-    return {"open_objection": objection, "open_repair": repair}
 
 
 def _refuse_if_blocked(found: Eligibility, path: str) -> None:
@@ -183,7 +181,7 @@ def _lapsed(row: Any, today: dt.date) -> bool:
 
 
 def _payload(row: Any) -> dict[str, Any]:
-    return {"recordType": row["record_type"], "path": row["path"]}
+    return {"path": row["path"]}
 
 
 async def accept(

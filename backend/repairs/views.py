@@ -77,13 +77,12 @@ def deadline(row: Any, today: dt.date) -> Deadline | None:
     due = row["due_on"]
     if due is None:
         return None
+    left = working_days_left(due, today)
     stage: Literal["reply", "decide"] = "reply" if row["status"] == "submitted" else "decide"
     return Deadline(
-        stage=stage,
-        due_on=due,
-        working_days_left=working_days_left(due, today),
-        overdue=due < today,
-    )
+        stage=stage, due_on=due, working_days_left=left, overdue=due < today,
+        near=due >= today and left <= 1,
+    )  # fmt: skip
 
 
 def repair_out(row: Any, today: dt.date) -> RepairOut:

@@ -16,11 +16,13 @@ from typing import Any
 
 import msgspec
 
+from backend.benefits.teaser import benefits_teaser
 from backend.platform import runtime
 from backend.platform.calendar import today_in_shanghai
 from backend.platform.database import connection
 from backend.platform.engine import DB
 from backend.platform.redis import namespaced
+from backend.scoring.notify import card_changes, emit_card_changes
 from backend.scoring.schemas import CardView
 from points_engine import Assessment, RecordFact, assess
 
@@ -96,7 +98,7 @@ def card_view(assessment: Assessment, assessed_at: dt.datetime) -> CardView:
         top_down=assessment.top_negative,
         record_counts=assessment.counts,
         suspended_points=sum(s.withheld_points for s in assessment.suspended),
-        benefits_teaser=(),
+        benefits_teaser=benefits_teaser(assessment),
         rules_version=assessment.rules_version,
         next_change_on=assessment.next_change_on,
         assessed_at=assessed_at,
@@ -181,7 +183,9 @@ async def _write(
                     as_of,
                 )
             return Outcome.UNCHANGED, None
+        before = await _stored(conn, citizen_id) if existing is not None else None
         card_json = await _store(conn, citizen_id, counter, as_of, assessment, fp)
+        await emit_card_changes(conn, citizen_id, card_changes(citizen_id, before, assessment))
         moved = existing is None or (existing["points"], existing["grade"]) != (
             assessment.points,
             assessment.grade.code,
@@ -201,6 +205,13 @@ async def _write(
                 as_of,
             )
     return Outcome.CHANGED, card_json
+
+
+async def _stored(conn: Any, citizen_id: int) -> Assessment | None:
+    raw = await conn.fetchval(
+        "SELECT assessment_json FROM credit_card WHERE citizen = $1", citizen_id
+    )
+    return msgspec.json.decode(raw, type=Assessment) if raw is not None else None
 
 
 async def _store(

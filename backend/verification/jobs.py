@@ -1,6 +1,24 @@
-"""arq jobs of this domain (none yet)."""
+"""arq jobs: sweep expired codes so their numbers can be drawn again."""
+
+from __future__ import annotations
 
 from typing import Any
 
-JOBS: list[Any] = []
-CRON_JOBS: list[Any] = []
+from arq import cron
+
+from backend.platform.database import connection
+
+
+async def sweep_expired_codes(ctx: dict[str, Any]) -> int:
+    """Mark codes past their expiry as no longer live; returns how many. Idempotent."""
+    async with connection() as conn:
+        result: str = await conn.execute(
+            "UPDATE verification SET live = false WHERE live AND expires_at <= now()"
+        )
+    return int(result.split()[-1])
+
+
+JOBS: list[Any] = [sweep_expired_codes]
+CRON_JOBS: list[Any] = [
+    cron(sweep_expired_codes, second={40}, run_at_startup=True, unique=True, timeout=60),
+]

@@ -31,6 +31,11 @@ async def _scored(client: httpx.AsyncClient, sms: MemorySmsSender, phone: str, k
     return headers
 
 
+async def _inbox(client: httpx.AsyncClient, headers: Any) -> list[Any]:
+    items: list[Any] = (await client.get("/v1/me/notifications", headers=headers)).json()["items"]
+    return items
+
+
 async def test_monthly_summary_with_percentile(
     client: httpx.AsyncClient, sms: MemorySmsSender
 ) -> None:
@@ -42,8 +47,8 @@ async def test_monthly_summary_with_percentile(
     assert await monthly_summary({}, first_of_next.isoformat()) == 2
     assert await monthly_summary({}, first_of_next.isoformat()) == 2  # rerun: deduplicated
     await relay_all()
-    top = (await client.get("/v1/me/notifications", headers=high)).json()["items"]
-    bottom = (await client.get("/v1/me/notifications", headers=low)).json()["items"]
+    top = [n for n in await _inbox(client, high) if n["kind"] == "monthly.summary"]
+    bottom = [n for n in await _inbox(client, low) if n["kind"] == "monthly.summary"]
     assert len(top) == len(bottom) == 1
     assert top[0]["kind"] == "monthly.summary" and top[0]["data"]["percentile"] == 100
     assert bottom[0]["data"]["percentile"] == 0

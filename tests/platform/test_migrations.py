@@ -17,7 +17,9 @@ EXPECTED = {
     "api_client", "audit_log", "citizen", "citizen_account", "officer", "one_time_code",
     "population_registry", "record", "record_history", "refresh_token", "credit_card",
     "score_history", "outbox_event", "query_log", "notification", "push_device",
-    "push_delivery", "notification_preference", "points_percentile",
+    "push_delivery", "notification_preference", "points_percentile", "objection",
+    "repair_application", "evidence_file", "case_step", "department_case_stat", "verification",
+    "benefit_redemption", "consent", "credit_lock",
 }  # fmt: skip
 
 

@@ -47,7 +47,10 @@ async def test_a_citizen_without_records_gets_the_base_card(
     _, headers = await f.signed_up(client, sms, "13940000001")
     card = (await client.get("/v1/me/card", headers=headers)).json()
     assert (card["points"], card["grade"]["code"], card["cleanThreeYears"]) == (1000, "A", True)
-    assert card["benefitsTeaser"] == [] and card["topUp"] == [] and card["topDown"] == []
+    assert card["benefitsTeaser"] == [
+        "car-park-pay-later", "library-deposit-waiver", "public-bike-deposit-waiver"
+    ]  # fmt: skip
+    assert card["topUp"] == [] and card["topDown"] == []
     assert 0 <= card["progress"] < 1
     history = (await client.get("/v1/me/score-history", headers=headers)).json()
     assert [h["reason"] for h in history["items"]] == ["first-assessment"]

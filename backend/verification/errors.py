@@ -1,0 +1,74 @@
+"""Problems of the verification domain, each with a stable ``type`` code (RFC 9457)."""
+
+from __future__ import annotations
+
+from backend.platform.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    ProblemError,
+    TooManyRequests,
+)
+
+
+class CreditLocked(ProblemError):
+    status, code, title = 423, "credit-locked", "The citizen has locked their credit"
+
+
+class CodeExpired(ProblemError):
+    status, code, title = 410, "verification-code-expired", "The verification code has expired"
+
+
+class CodeUnknown(NotFound):
+    code = "verification-code-unknown"
+
+
+class CodeUsed(Conflict):
+    code = "verification-code-used"
+
+
+class PayloadInvalid(InvalidInput):
+    code = "verification-payload-invalid"
+
+
+class NotScoped(Forbidden):
+    code = "benefit-scope-missing"
+
+
+class TooManyGuesses(TooManyRequests):
+    code = "verification-guesses-exceeded"
+
+
+class TooManyCodes(TooManyRequests):
+    code = "too-many-live-codes"
+
+
+class VerificationNotFound(NotFound):
+    code = "verification-not-found"
+
+
+class NotEligible(Conflict):
+    code = "not-eligible"
+
+
+class RedemptionRecorded(Conflict):
+    code = "redemption-already-recorded"
+
+
+class ConsentNotFound(NotFound):
+    code = "consent-not-found"
+
+
+class ConsentNotValid(Forbidden):
+    code = "consent-not-valid"
+
+
+class OrganisationUnknown(InvalidInput):
+    code = "organisation-unknown"
+
+
+LOCKED_DETAIL = (
+    "the citizen has switched on the credit lock (信用锁): no merchant can check their credit"
+    " until they switch it off"
+)

@@ -1,0 +1,453 @@
+"""Merchant verification (商户核验): single-use codes the citizen makes for one benefit, their
+redemption by a merchant scoped to that benefit, consent-based checks, and recorded redemptions.
+
+A code is answered when it is made: the engine evaluates the benefit's rule on the stored
+assessment, and the answer (eligible or not, the grade band the benefit needs, the masked name)
+is signed into the QR payload, so a merchant can check it offline with the public key. Redeeming
+online is what makes it count: one ``UPDATE ... WHERE live AND redeemed_at IS NULL RETURNING``
+consumes it, so of two parallel redemptions exactly one succeeds; the query-log row and the
+outbox event are written in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import secrets
+from typing import Any, Literal
+
+import segno
+
+from backend.benefits.service import grade_ref, known_benefit, status_for
+from backend.identity.id_number import mask_name
+from backend.identity.principals import ClientPrincipal
+from backend.notifications.events import VerificationMade, emit_event
+from backend.platform import runtime
+from backend.platform.audit import write_audit
+from backend.platform.calendar import today_in_shanghai
+from backend.platform.database import connection
+from backend.platform.engine import DB
+from backend.platform.errors import InvalidInput, ProblemError
+from backend.platform.query_log import write_query_log
+from backend.platform.redis import namespaced
+from backend.scoring.service import stored_assessment
+from backend.verification import signing
+from backend.verification.consents import valid_consent
+from backend.verification.errors import (
+    LOCKED_DETAIL,
+    CodeExpired,
+    CodeUnknown,
+    CodeUsed,
+    CreditLocked,
+    NotEligible,
+    NotScoped,
+    PayloadInvalid,
+    RedemptionRecorded,
+    TooManyCodes,
+    TooManyGuesses,
+    VerificationNotFound,
+)
+from backend.verification.lock import refuse_if_locked
+from backend.verification.schemas import (
+    CheckAnswer,
+    CodeIssued,
+    ConsentCheckRequest,
+    RedeemRequest,
+    RedemptionIn,
+    RedemptionOut,
+    VerificationKey,
+)
+from points_engine import BenefitRef
+
+log = logging.getLogger("backend.verification")
+
+CODE_DIGITS = 8
+MAX_LIVE_CODES = 5  # per citizen: enough for a queue at a counter, too few to hoard the space
+GUESS_LIMIT = 20  # unknown numeric codes one merchant may try ...
+GUESS_WINDOW_SECONDS = 600  # ... per ten minutes
+_INSERT_ATTEMPTS = 5
+ImageKind = Literal["svg", "png"]
+
+
+# --- keys ---------------------------------------------------------------------------------------
+
+
+def _private_key() -> bytes:
+    return runtime.current().settings.key_bytes("verification_signing_key")
+
+
+def public_key() -> bytes:
+    """The 32 raw bytes of the public key merchants verify payloads with."""
+    return signing.public_key_bytes(_private_key())
+
+
+def verification_key() -> VerificationKey:
+    raw = public_key()
+    kid = signing.key_id(raw)
+    x = signing.b64url(raw)
+    return VerificationKey(
+        algorithm=signing.ALGORITHM,
+        curve="Ed25519",
+        key_id=kid,
+        public_key=x,
+        public_key_pem=signing.public_key_pem(_private_key()),
+        jwk={"kty": "OKP", "crv": "Ed25519", "x": x, "kid": kid, "use": "sig", "alg": "EdDSA"},
+        token_type=signing.TOKEN_TYPE,
+        issuer=signing.ISSUER,
+    )
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _benefit_ref(code: str) -> BenefitRef:
+    benefit = known_benefit(code).benefit(code)
+    assert benefit is not None
+    return BenefitRef(benefit.code, benefit.name_zh, benefit.name_en)
+
+
+def _scoped_benefits(merchant: ClientPrincipal) -> list[str]:
+    return sorted(s.removeprefix("benefit:") for s in merchant.scopes if s.startswith("benefit:"))
+
+
+def _rules() -> Any:
+    return runtime.current().rules.in_force(today_in_shanghai())
+
+
+def _answer(row: Any, benefit: BenefitRef, basis: Literal["code", "consent"]) -> CheckAnswer:
+    return CheckAnswer(
+        verification_id=row["public_id"],
+        benefit=benefit,
+        eligible=row["eligible"],
+        required_grade=grade_ref(row["required_grade"], _rules()),
+        citizen_name=mask_name(row["name"]),
+        checked_at=row["redeemed_at"],
+        basis=basis,
+    )
+
+
+async def _log_and_notify(
+    conn: Any, row: Any, merchant: ClientPrincipal, basis: str, benefit: BenefitRef
+) -> None:
+    """The query-log row and the 'merchant verified you' event, in the caller's transaction."""
+    await write_query_log(
+        row["citizen"],
+        merchant.actor,
+        merchant.name,
+        seen=f"eligibility for {benefit.code} ({benefit.name_zh}), the grade band it needs,"
+        " masked name",
+        purpose=f"benefit {benefit.code}: {benefit.name_zh}",
+        basis=basis,
+        conn=conn,
+    )
+    await emit_event(
+        conn,
+        row["citizen"],
+        VerificationMade(organisation=merchant.name, benefit=benefit.name_zh),
+        dedupe_key=f"verification.redeemed:{row['public_id']}",
+    )
+
+
+def _new_public_id() -> str:
+    return "vf_" + secrets.token_urlsafe(16)
+
+
+def _new_numeric_code() -> str:
+    return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+
+
+# --- citizen: make a code -----------------------------------------------------------------------
+
+_INSERT_CODE = (
+    "INSERT INTO verification (public_id, citizen, benefit, method, numeric_code, payload,"
+    " eligible, required_grade, created_at, expires_at, live)"
+    " VALUES ($1, $2, $3, 'code', $4, $5, $6, $7, $8, $9, true)"
+    " ON CONFLICT (numeric_code) WHERE live DO NOTHING RETURNING id"
+)
+
+
+async def make_code(citizen_id: int, benefit_code: str) -> CodeIssued:
+    """A single-use code for one benefit, valid ``verification_code_seconds``."""
+    known_benefit(benefit_code)
+    status = status_for(await stored_assessment(citizen_id), benefit_code)
+    seconds = runtime.current().settings.verification_code_seconds
+    issued = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    expires = issued + dt.timedelta(seconds=seconds)
+    public_id = _new_public_id()
+    async with DB.transaction(), connection() as conn:
+        await refuse_if_locked(conn, citizen_id)
+        live = await conn.fetchval(
+            "SELECT count(*) FROM verification WHERE citizen = $1 AND live AND expires_at > now()",
+            citizen_id,
+        )
+        if live >= MAX_LIVE_CODES:
+            raise TooManyCodes(
+                f"you already have {live} live codes; use one or wait until they expire"
+            )
+        name = await conn.fetchval("SELECT name FROM citizen WHERE id = $1", citizen_id)
+        claims = signing.new_claims(
+            public_id,
+            benefit_code,
+            status.eligible,
+            status.required_grade.code,
+            mask_name(name),
+            issued,
+            seconds,
+        )
+        payload = signing.sign(claims, _private_key())
+        code = await _insert_code(
+            conn, public_id, citizen_id, benefit_code, payload, status, issued, expires
+        )
+    base = f"/v1/me/verification-codes/{public_id}"
+    return CodeIssued(
+        verification_id=public_id,
+        benefit=_benefit_ref(benefit_code),
+        code=code,
+        payload=payload,
+        expires_at=expires,
+        valid_seconds=seconds,
+        eligible=status.eligible,
+        required_grade=grade_ref(status.required_grade.code, _rules()),
+        qr_svg=f"{base}/qr.svg",
+        qr_png=f"{base}/qr.png",
+    )
+
+
+async def _insert_code(
+    conn: Any,
+    public_id: str,
+    citizen_id: int,
+    benefit: str,
+    payload: str,
+    status: Any,
+    issued: dt.datetime,
+    expires: dt.datetime,
+) -> str:
+    """Insert with a fresh numeric code, drawing again if it clashes with a live one."""
+    for _ in range(_INSERT_ATTEMPTS):
+        code = _new_numeric_code()
+        inserted = await conn.fetchval(
+            _INSERT_CODE,
+            public_id,
+            citizen_id,
+            benefit,
+            code,
+            payload,
+            status.eligible,
+            status.required_grade.code,
+            issued,
+            expires,
+        )
+        if inserted is not None:
+            return code
+    raise RuntimeError("could not draw a free verification code")  # 10^8 codes: never
+
+
+async def qr_image(citizen_id: int, verification_id: str, kind: ImageKind) -> bytes:
+    """The QR of one of the citizen's own live codes, as SVG or PNG."""
+    async with connection() as conn:
+        row = await conn.fetchrow(
+            "SELECT payload, redeemed_at IS NOT NULL AS used, expires_at <= now() AS expired"
+            " FROM verification WHERE public_id = $1 AND citizen = $2 AND method = 'code'",
+            verification_id,
+            citizen_id,
+        )
+    if row is None:
+        raise VerificationNotFound(f"you have no verification code {verification_id!r}")
+    if row["used"]:
+        raise CodeUsed("this code has been redeemed; make a new one")
+    if row["expired"]:
+        raise CodeExpired("this code has expired; make a new one")
+    qr = segno.make(row["payload"], error="m", micro=False)
+    buffer = io.BytesIO()
+    if kind == "svg":
+        qr.save(buffer, kind="svg", scale=4, border=4, title="verification code")
+    else:
+        qr.save(buffer, kind="png", scale=6, border=4)
+    return buffer.getvalue()
+
+
+# --- merchant: redeem ---------------------------------------------------------------------------
+
+_REDEEM = (
+    "UPDATE verification v SET redeemed_at = now(), live = false, merchant = $2"
+    " FROM citizen c WHERE {key} AND v.live AND c.id = v.citizen AND v.method = 'code'"
+    " AND v.redeemed_at IS NULL AND v.expires_at > now() AND v.benefit = ANY($3::text[])"
+    " AND NOT EXISTS (SELECT 1 FROM credit_lock l WHERE l.citizen = v.citizen AND l.locked)"
+    " RETURNING v.id, v.public_id, v.citizen, v.benefit, v.eligible, v.required_grade, c.name,"
+    " v.redeemed_at"
+)
+_DIAGNOSE = (
+    "SELECT v.benefit, v.redeemed_at IS NOT NULL AS used, v.expires_at <= now() AS expired,"
+    " EXISTS (SELECT 1 FROM credit_lock l WHERE l.citizen = v.citizen AND l.locked) AS locked"
+    " FROM verification v WHERE {key} AND v.method = 'code' ORDER BY v.id DESC LIMIT 1"
+)
+_BY_ID = "v.public_id = $1"
+_BY_CODE = "v.numeric_code = $1"
+
+
+def _key_of(request: RedeemRequest) -> tuple[str, str]:
+    """(where clause, value) naming the code; checks the payload's signature first."""
+    if (request.code is None) == (request.payload is None):
+        raise InvalidInput("send exactly one of code and payload", field="code")
+    if request.payload is None:
+        assert request.code is not None
+        return _BY_CODE, request.code
+    try:
+        claims = signing.verify_offline(request.payload, public_key(), check_expiry=False)
+    except signing.OfflineCheckError as exc:
+        raise PayloadInvalid(f"the payload is not valid: {exc}", field="payload") from exc
+    return _BY_ID, claims.jti
+
+
+async def redeem(merchant: ClientPrincipal, request: RedeemRequest) -> CheckAnswer:
+    """Consume a code once and answer the check; refusals say exactly why."""
+    key, value = _key_of(request)
+    if key == _BY_CODE:
+        await _refuse_guessing(merchant)
+    scoped = _scoped_benefits(merchant)
+    async with DB.transaction(), connection() as conn:
+        row = await conn.fetchrow(_REDEEM.format(key=key), value, merchant.client_id, scoped)
+        if row is None:
+            raise await _refusal(conn, key, value, scoped, merchant)
+        benefit = _benefit_ref(row["benefit"])
+        await _log_and_notify(conn, row, merchant, f"verification code {row['public_id']}", benefit)
+    return _answer(row, benefit, "code")
+
+
+async def _refusal(
+    conn: Any, key: str, value: str, scoped: list[str], merchant: ClientPrincipal
+) -> ProblemError:
+    row = await conn.fetchrow(_DIAGNOSE.format(key=key), value)
+    if row is None:
+        if key == _BY_CODE:
+            await _count_guess(merchant)
+        return CodeUnknown("no such verification code")
+    if row["benefit"] not in scoped:
+        return NotScoped(
+            f"this code is for the benefit {row['benefit']!r}; your API key is not scoped to it"
+            f" (benefit:{row['benefit']})"
+        )
+    if row["locked"]:
+        return CreditLocked(LOCKED_DETAIL)
+    if row["used"]:
+        return CodeUsed("this code has already been redeemed; each code counts once")
+    return CodeExpired("this code has expired; ask the citizen to make a new one")
+
+
+def _guess_key(merchant: ClientPrincipal) -> str:
+    settings = runtime.current().settings
+    return namespaced(settings.redis_namespace, "verify-misses", merchant.client_id)
+
+
+async def _refuse_guessing(merchant: ClientPrincipal) -> None:
+    """Typed codes are short: a merchant trying too many unknown ones is paused for a while."""
+    try:
+        redis = runtime.current().redis
+        misses = await redis.get(_guess_key(merchant))
+        if misses is not None and int(misses) >= GUESS_LIMIT:
+            wait = max(int(await redis.ttl(_guess_key(merchant))), 1)
+            raise TooManyGuesses(
+                f"too many unknown codes; try again in {wait} seconds",
+                headers={"Retry-After": str(wait)},
+            )
+    except TooManyGuesses:
+        raise
+    except Exception:  # noqa: BLE001 - Redis away: the payload path and expiry still protect
+        log.warning("could not read the guess counter of merchant %s", merchant.code)
+
+
+async def _count_guess(merchant: ClientPrincipal) -> None:
+    try:
+        redis = runtime.current().redis
+        key = _guess_key(merchant)
+        if await redis.incr(key) == 1:
+            await redis.expire(key, GUESS_WINDOW_SECONDS)
+    except Exception:  # noqa: BLE001 - best effort
+        log.warning("could not count an unknown code of merchant %s", merchant.code)
+
+
+# --- merchant: consent checks and recorded redemptions ------------------------------------------
+
+_INSERT_CHECK = (
+    "INSERT INTO verification (public_id, citizen, benefit, method, eligible, required_grade,"
+    " created_at, expires_at, live, redeemed_at, merchant, consent)"
+    " VALUES ($1, $2, $3, 'consent', $4, $5, now(), now(), false, now(), $6, $7)"
+    " RETURNING public_id, citizen, benefit, eligible, required_grade, redeemed_at"
+)
+
+
+async def consent_check(merchant: ClientPrincipal, request: ConsentCheckRequest) -> CheckAnswer:
+    """A check under the citizen's standing consent instead of a code: logged the same way."""
+    known_benefit(request.benefit)
+    if request.benefit not in _scoped_benefits(merchant):
+        raise NotScoped(f"your API key is not scoped to benefit:{request.benefit}")
+    async with connection() as conn:
+        first = await valid_consent(conn, request.consent_id, merchant.client_id, share=False)
+    status = status_for(await stored_assessment(first["citizen"]), request.benefit)
+    async with DB.transaction(), connection() as conn:
+        consent = await valid_consent(conn, request.consent_id, merchant.client_id, share=True)
+        await refuse_if_locked(conn, consent["citizen"])
+        inserted = await conn.fetchrow(
+            _INSERT_CHECK,
+            _new_public_id(),
+            consent["citizen"],
+            request.benefit,
+            status.eligible,
+            status.required_grade.code,
+            merchant.client_id,
+            consent["id"],
+        )
+        assert inserted is not None, "INSERT ... RETURNING returns the row"
+        row = {**dict(inserted), "name": consent["name"]}
+        benefit = _benefit_ref(request.benefit)
+        await _log_and_notify(conn, row, merchant, f"consent {consent['id']}", benefit)
+    return _answer(row, benefit, "consent")
+
+
+async def record_redemption(
+    merchant: ClientPrincipal, verification_id: str, data: RedemptionIn
+) -> RedemptionOut:
+    """What the merchant did on a verification it made (e.g. deposit waived); once."""
+    async with DB.transaction(), connection() as conn:
+        check = await conn.fetchrow(
+            "SELECT id, citizen, benefit, eligible FROM verification"
+            " WHERE public_id = $1 AND merchant = $2 AND redeemed_at IS NOT NULL",
+            verification_id,
+            merchant.client_id,
+        )
+        if check is None:
+            raise VerificationNotFound(
+                f"your organisation made no verification {verification_id!r}"
+            )
+        if not check["eligible"]:
+            raise NotEligible("the citizen does not meet this benefit's rule: nothing to record")
+        row = await conn.fetchrow(
+            "INSERT INTO benefit_redemption (verification, citizen, merchant, description,"
+            " reference, recorded_at) VALUES ($1, $2, $3, $4, $5, now())"
+            " ON CONFLICT (verification) DO NOTHING RETURNING id, recorded_at",
+            check["id"],
+            check["citizen"],
+            merchant.client_id,
+            data.description,
+            data.reference,
+        )
+        if row is None:
+            raise RedemptionRecorded("a redemption is already recorded for this verification")
+        await write_audit(
+            merchant.actor,
+            "benefit.redemption",
+            "verification",
+            verification_id,
+            after={"benefit": check["benefit"], "description": data.description},
+        )
+        recorded = RedemptionOut(
+            id=row["id"],
+            verification_id=verification_id,
+            benefit=check["benefit"],
+            description=data.description,
+            reference=data.reference,
+            recorded_at=row["recorded_at"],
+        )
+    return recorded
