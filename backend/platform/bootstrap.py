@@ -57,7 +57,6 @@ async def start_runtime(
     rules = load_rule_set(Path(settings.content_dir) / "rules")
     templates = load_templates(Path(settings.content_dir) / "notifications")
     load_commitments(str(Path(settings.content_dir) / "commitments"))  # fail at start-up
-    benefit_set()  # the benefits catalog too
     configure_engine(database_url)
     await open_pool(settings.db_pool_min, settings.db_pool_max)
     redis = redis if redis is not None else create_redis(redis_url)
@@ -77,6 +76,7 @@ async def start_runtime(
         arq=arq_pool,
     )
     runtime.install(rt)
+    benefit_set()  # loads and validates content/benefits now, not on the first request
     log.info("catalog %s loaded (%d record types)", catalogs.latest.version,
              len(catalogs.latest.record_types))  # fmt: skip
     return rt
