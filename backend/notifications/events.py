@@ -72,6 +72,15 @@ class RecordDisplayEnded(Event):
     display_until: str
 
 
+class BenefitChanged(Event):
+    kind, category = "benefit.changed", "benefits"
+    benefit: str
+    benefit_name: str
+    benefit_name_en: str
+    change_zh: str  # 可以享受 / 暂不能享受
+    change_en: str
+
+
 class VerificationMade(Event):
     kind, category = "verification.redeemed", "verification"
     organisation: str
@@ -86,6 +95,9 @@ class CaseChanged(Event):
     case_id: int
     state: str
     record_title: str
+    # Filled in by the relay from case_kind and state, in the citizen's language.
+    case_kind_name: str = ""
+    state_name: str = ""
 
 
 class MonthlySummary(Event):
@@ -103,7 +115,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
     cls.kind: cls
     for cls in (
         RecordAdded, RecordCorrected, RecordRevoked, ScoreChanged, BadgeEarned,
-        RecordRepairable, RecordDisplayEnded, VerificationMade, CaseChanged, MonthlySummary,
+        RecordRepairable, RecordDisplayEnded, BenefitChanged, VerificationMade, CaseChanged,
+        MonthlySummary,
     )
 }  # fmt: skip
 

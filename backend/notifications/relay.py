@@ -38,6 +38,38 @@ def quiet_until(now: dt.datetime, start: dt.time | None, end: dt.time | None) ->
     return dt.datetime.combine(day, end, tzinfo=SHANGHAI).astimezone(dt.UTC)
 
 
+_CASE_NAMES = {
+    "zh": {
+        "objection": "异议申请", "repair": "信用修复申请", "submitted": "已提交",
+        "accepted": "已受理", "rejected": "不予受理", "verifying": "核查完毕，待信用办决定",
+        "upheld": "核查后维持原记录", "corrected": "记录已更正", "revoked": "记录已撤销",
+        "approved": "修复通过", "denied": "修复未通过", "extended": "核查期限已依法延长",
+        "deadline.near": "办理期限临近", "escalated": "已超期，已提交信用办督办",
+    },
+    "en": {
+        "objection": "objection", "repair": "repair application", "submitted": "submitted",
+        "accepted": "accepted", "rejected": "not accepted", "verifying": "verified, awaiting the"
+        " credit office", "upheld": "record upheld", "corrected": "record corrected",
+        "revoked": "record revoked", "approved": "repair approved", "denied": "repair denied",
+        "extended": "verification period extended", "deadline.near": "deadline near",
+        "escalated": "overdue, escalated to the credit office",
+    },
+}  # fmt: skip
+
+
+def _enrich(kind: str, language: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """Words for the codes some events carry, in the citizen's language."""
+    if kind != "case.changed":
+        return payload
+    names = _CASE_NAMES["en" if language.lower().startswith("en") else "zh"]
+    kind_code, state = str(payload.get("caseKind", "")), str(payload.get("state", ""))
+    return {
+        **payload,
+        "caseKindName": names.get(kind_code, kind_code),
+        "stateName": names.get(state, state),
+    }
+
+
 def _render(kind: str, language: str, payload: dict[str, Any]) -> tuple[str, str, str, bool]:
     template = runtime.current().templates.get(kind)
     event = EVENT_TYPES.get(kind)
@@ -47,7 +79,7 @@ def _render(kind: str, language: str, payload: dict[str, Any]) -> tuple[str, str
         text = en if language.lower().startswith("en") else zh
         return text, text, "other", False
     try:
-        title, body = template.render(language, payload)
+        title, body = template.render(language, _enrich(kind, language, payload))
     except (KeyError, IndexError, ValueError):
         log.exception("event %r payload does not fit its template", kind)
         title, body = _FALLBACK

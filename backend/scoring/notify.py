@@ -6,15 +6,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from backend.benefits.catalog import benefit_set
 from backend.notifications.events import (
     BadgeEarned,
+    BenefitChanged,
     Event,
     RecordDisplayEnded,
     RecordRepairable,
     ScoreChanged,
     emit_event,
 )
-from points_engine import Assessment
+from backend.platform import runtime
+from points_engine import Assessment, BenefitsError, BenefitStatus, evaluate
 
 Change = tuple[Event, str]
 
@@ -35,6 +38,31 @@ def card_changes(citizen_id: int, before: Assessment | None, after: Assessment) 
             changes.append((BadgeEarned(badge=badge.code, badge_name=badge.name_zh),
                             f"badge:{citizen_id}:{badge.code}"))  # fmt: skip
     changes.extend(_countdown_changes(before, after))
+    changes.extend(_benefit_changes(citizen_id, before, after))
+    return changes
+
+
+def _held(assessment: Assessment) -> dict[str, BenefitStatus]:
+    try:
+        catalog = benefit_set().in_force(assessment.as_of)
+    except BenefitsError:
+        return {}
+    rules = runtime.current().rules.in_force(assessment.as_of)
+    return {s.code: s for s in evaluate(assessment, catalog, rules).available}
+
+
+def _benefit_changes(citizen_id: int, before: Assessment, after: Assessment) -> list[Change]:
+    had, has = _held(before), _held(after)
+    changes: list[Change] = []
+    for code in sorted(has.keys() ^ had.keys()):
+        status, gained = (has[code], True) if code in has else (had[code], False)
+        event = BenefitChanged(
+            benefit=code, benefit_name=status.name_zh, benefit_name_en=status.name_en,
+            change_zh="可以享受" if gained else "暂不能享受",
+            change_en="available to you" if gained else "no longer available",
+        )  # fmt: skip
+        state = "gained" if gained else "lost"
+        changes.append((event, f"benefit:{citizen_id}:{code}:{state}:{after.as_of}:{after.points}"))
     return changes
 
 

@@ -238,3 +238,36 @@ async def test_texts_follow_the_citizen_language(
     await relay_all()
     item = (await client.get("/v1/me/notifications", headers=headers)).json()["items"][0]
     assert item["title"] == "New credit record"
+
+
+async def test_department_record_to_phone_end_to_end(
+    client: httpx.AsyncClient, sms: MemorySmsSender, fcm: FakeFcm, firebase: None
+) -> None:
+    key = await f.department("police", ["domain:traffic_safety"])
+    number, headers = await f.signed_up(client, sms, "13950000013")
+    await _device(client, headers, TOKEN_A)
+    posted = await client.post(
+        "/v1/department/records:batch",
+        headers={"X-Api-Key": key},
+        json={"records": [f.record(number, "e2e-1")]},
+    )
+    record_id = posted.json()["items"][0]["recordId"]
+    assert await relay_all() == 1
+    await send_all()
+    [push] = fcm.delivered()
+    assert push.token == TOKEN_A and push.title == "新增信用记录"
+    assert push.data == {"kind": "record.added", "notificationId": push.data["notificationId"]}
+    inbox = (await client.get("/v1/me/notifications", headers=headers)).json()["items"]
+    assert inbox[0]["data"]["recordId"] == record_id and "Department police" in inbox[0]["body"]
+
+
+async def test_case_states_are_named_in_the_citizen_language(
+    client: httpx.AsyncClient, sms: MemorySmsSender
+) -> None:
+    citizen_id, headers = await _citizen(client, sms, "13950000014")
+    await _emit(citizen_id, CaseChanged(case_kind="objection", case_id=3, state="accepted",
+                                        record_title="饮酒后驾驶机动车"))  # fmt: skip
+    await relay_all()
+    item = (await client.get("/v1/me/notifications", headers=headers)).json()["items"][0]
+    assert item["title"] == "异议申请办理进度"
+    assert item["body"] == "你关于“饮酒后驾驶机动车”的异议申请（编号 3）：已受理。"
