@@ -7,6 +7,7 @@ fields the notification templates use. A ``dedupe_key`` makes a retried change w
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
@@ -27,4 +28,22 @@ async def emit(
         kind,
         msgspec.json.encode(payload).decode(),
         dedupe_key,
+    )
+
+
+async def emit_many(
+    conn: Any, events: Sequence[tuple[int, str, dict[str, Any], str | None]]
+) -> None:
+    """Many events in one statement: (citizen id, kind, payload, dedupe key)."""
+    if not events:
+        return
+    await conn.execute(
+        "INSERT INTO outbox_event (citizen, kind, payload, dedupe_key, created_at)"
+        " SELECT c, k, p::jsonb, d, now()"
+        " FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS t(c, k, p, d)"
+        " ON CONFLICT (dedupe_key) DO NOTHING",
+        [e[0] for e in events],
+        [e[1] for e in events],
+        [msgspec.json.encode(e[2]).decode() for e in events],
+        [e[3] for e in events],
     )

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
 from backend.notifications.events import RecordAdded, RecordCorrected, RecordRevoked, emit_event
+from backend.notifications.outbox import emit_many
 from backend.platform import runtime
 
 
@@ -20,13 +23,16 @@ def _title(record_type: str, catalog_version: str | None = None) -> str:
 async def records_added(conn: Any, department: str, added: list[tuple[int, int, str, int]]) -> None:
     """``added``: (citizen id, record id, record type, quantity) of each accepted record."""
     catalog = runtime.current().catalogs.latest
+    events = []
     for citizen_id, record_id, record_type, quantity in added:
         found = catalog.get(record_type)
         event = RecordAdded(
             record_id=record_id, record_title=_title(record_type), department=department,
             points=(found.points if found else 0) * quantity,
         )  # fmt: skip
-        await emit_event(conn, citizen_id, event, dedupe_key=f"record.added:{record_id}")
+        payload = msgspec.to_builtins(event)
+        events.append((citizen_id, event.kind, payload, f"record.added:{record_id}"))
+    await emit_many(conn, events)  # one statement for a whole batch
 
 
 async def record_changed(conn: Any, row: Any, action: str, reason: str) -> None:

@@ -14,7 +14,7 @@ from backend.platform import runtime
 from backend.platform.calendar import today_in_shanghai
 from backend.platform.database import connection
 from backend.scoring import service
-from backend.scoring.queue import enqueue_day_rescore, enqueue_rescore
+from backend.scoring.queue import enqueue_day_rescore, enqueue_each, enqueue_rescore
 from backend.scoring.statistics import compute_percentiles
 
 log = logging.getLogger("backend.scoring.jobs")
@@ -87,8 +87,23 @@ async def nightly_rescore(ctx: dict[str, Any], as_of: str | None = None) -> dict
             break
         outdated += await enqueue_day_rescore(batch, day, "rules-version")
         last = batch[-1]
-    log.info("nightly re-scoring for %s: %d due, %d on older rules", day, due, outdated)
-    return {"due": due, "rulesVersion": outdated}
+    behind = await _ids(
+        "SELECT c.id FROM citizen c LEFT JOIN credit_card k ON k.citizen = c.id"
+        " WHERE c.change_counter > 0"
+        " AND (k.citizen IS NULL OR k.scored_counter <> c.change_counter)"
+    )
+    if behind:
+        await enqueue_each(behind)
+    log.info(
+        "nightly re-scoring for %s: %d due, %d on older rules, %d behind",
+        day, due, outdated, len(behind),
+    )  # fmt: skip
+    return {"due": due, "rulesVersion": outdated, "behind": len(behind)}
+
+
+async def rescore_many(ctx: dict[str, Any], citizen_ids: list[int]) -> int:
+    """The fan-out of a big batch: one deduplicated job per citizen."""
+    return await enqueue_each(sorted(set(citizen_ids)))
 
 
 async def nightly_statistics(ctx: dict[str, Any], as_of: str | None = None) -> int:
@@ -101,6 +116,7 @@ JOBS: list[Any] = [
     func(rescore_citizen, keep_result=0, max_tries=8),
     nightly_rescore,
     nightly_statistics,
+    rescore_many,
 ]
 CRON_JOBS: list[Any] = [
     cron(nightly_rescore, hour={0}, minute={5}, run_at_startup=False, unique=True),

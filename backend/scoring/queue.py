@@ -8,14 +8,18 @@ that lands during a run.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from backend.platform import runtime
 from backend.platform.database import connection
 
 log = logging.getLogger("backend.scoring.queue")
+ENQUEUE_CONCURRENCY = 32
+DIRECT_ENQUEUE_LIMIT = 20
 
 
 def _namespace() -> str:
@@ -31,23 +35,43 @@ def day_job_id(citizen_id: int, as_of: dt.date) -> str:
 
 
 async def enqueue_rescore(citizen_ids: Iterable[int]) -> int:
-    """Enqueue one job per citizen at its current change counter. Never raises: the records are
-    already committed, and the nightly job catches up with any citizen left behind."""
+    """Ask for re-scoring after a change. Never raises: the records are already committed, and
+    the nightly job catches up with any citizen left behind (e.g. while Redis was away).
+
+    A few citizens get their jobs at once; a big batch hands the list to one ``rescore_many``
+    job, so a 1,000-record request costs one enqueue and the worker does the fan-out."""
     ids = sorted(set(citizen_ids))
     if not ids:
         return 0
+    if len(ids) > DIRECT_ENQUEUE_LIMIT:
+        try:
+            await runtime.current().arq.enqueue_job("rescore_many", ids)
+        except Exception:
+            log.warning("could not enqueue re-scoring for %d citizens", len(ids), exc_info=True)
+            return 0
+        return len(ids)
+    return await enqueue_each(ids)
+
+
+async def enqueue_each(ids: list[int]) -> int:
+    """One job per citizen at its current change counter (the deduplicating job id)."""
     try:
         async with connection() as conn:
             rows = await conn.fetch(
                 "SELECT id, change_counter FROM citizen WHERE id = ANY($1::bigint[])", ids
             )
         arq = runtime.current().arq
-        for row in rows:
-            await arq.enqueue_job(
-                "rescore_citizen",
-                row["id"],
-                _job_id=change_job_id(row["id"], row["change_counter"]),
-            )
+        gate = asyncio.Semaphore(ENQUEUE_CONCURRENCY)
+
+        async def enqueue(row: Any) -> None:
+            async with gate:
+                await arq.enqueue_job(
+                    "rescore_citizen",
+                    row["id"],
+                    _job_id=change_job_id(row["id"], row["change_counter"]),
+                )
+
+        await asyncio.gather(*(enqueue(row) for row in rows))
     except Exception:
         log.warning("could not enqueue re-scoring for %d citizens", len(ids), exc_info=True)
         return 0

@@ -11,6 +11,7 @@ import asyncpg
 import httpx
 
 from backend.identity.sms import MemorySmsSender
+from backend.platform import runtime
 from backend.platform.calendar import today_in_shanghai
 from backend.records.catalog import add_months
 from backend.scoring import service
@@ -87,7 +88,7 @@ async def test_nightly_rescores_only_citizens_whose_date_arrives(
     assert first["nextChangeOn"] == leaves_display.isoformat()
 
     result = await nightly_rescore({}, leaves_display.isoformat())
-    assert result == {"due": 1, "rulesVersion": 0}
+    assert result == {"due": 1, "rulesVersion": 0, "behind": 0}
     assert await run_worker() == 1
     after = (await client.get("/v1/me/card", headers=soon_headers)).json()
     assert after["points"] == 1000
@@ -153,3 +154,30 @@ async def _until_waiting_on_lock(db: Any) -> None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError("the re-scoring job never reached the lock")
+
+
+async def test_a_big_batch_is_one_enqueue_and_every_citizen_is_scored(
+    client: httpx.AsyncClient, run_worker: RunWorker, db: Any
+) -> None:
+    key = await f.department()
+    numbers = [f.id_number() for _ in range(30)]
+    batch = {"records": [f.record(n, f"big-{i}") for i, n in enumerate(numbers)]}
+    posted = await client.post(BATCH, headers={"X-Api-Key": key}, json=batch)
+    assert posted.json()["accepted"] == 30
+    await run_worker()  # rescore_many fans out; the same burst runs the per-citizen jobs
+    assert await db.fetchval("SELECT count(*) FROM credit_card WHERE points = 970") == 30
+
+
+async def test_nightly_catches_up_citizens_whose_change_was_never_scored(
+    client: httpx.AsyncClient, run_worker: RunWorker, db: Any
+) -> None:
+    key = await f.department()
+    await client.post(BATCH, headers={"X-Api-Key": key},
+                      json={"records": [f.record(f.id_number(), "lost")]})  # fmt: skip
+    await db.execute("DELETE FROM credit_card")  # as if the job was lost while Redis was away
+    keys = [k async for k in runtime.current().redis.scan_iter(match="*rescore*")]
+    if keys:
+        await runtime.current().redis.delete(*keys)
+    assert (await nightly_rescore({}))["behind"] == 1
+    await run_worker()
+    assert await db.fetchval("SELECT points FROM credit_card") == 970

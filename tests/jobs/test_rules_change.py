@@ -59,10 +59,10 @@ async def test_new_rules_rescore_everyone_from_their_effective_date(
 ) -> None:
     headers = await _two_scored_citizens(client, sms, run_worker)
     assert await nightly_rescore({}, today_in_shanghai().isoformat()) == {
-        "due": 0, "rulesVersion": 0
+        "due": 0, "rulesVersion": 0, "behind": 0
     }  # fmt: skip
     assert await nightly_rescore({}, new_rules_tomorrow.isoformat()) == {
-        "due": 0, "rulesVersion": 2
+        "due": 0, "rulesVersion": 2, "behind": 0
     }  # fmt: skip
     assert await run_worker() == 2
     for h in headers:
