@@ -87,6 +87,14 @@ class VerificationMade(Event):
     benefit: str
 
 
+class QueryMade(Event):
+    """An officer or department looked at the citizen's credit (merchants: VerificationMade)."""
+
+    kind, category = "query.made", "verification"
+    organisation: str
+    purpose: str
+
+
 class CaseChanged(Event):
     """Objection or repair state changes, and deadlines near (legal notices)."""
 
@@ -115,8 +123,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
     cls.kind: cls
     for cls in (
         RecordAdded, RecordCorrected, RecordRevoked, ScoreChanged, BadgeEarned,
-        RecordRepairable, RecordDisplayEnded, BenefitChanged, VerificationMade, CaseChanged,
-        MonthlySummary,
+        RecordRepairable, RecordDisplayEnded, BenefitChanged, VerificationMade, QueryMade,
+        CaseChanged, MonthlySummary,
     )
 }  # fmt: skip
 

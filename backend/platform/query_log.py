@@ -11,7 +11,9 @@ from typing import Any
 from piccolo.columns import BigInt, BigSerial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
+from backend.notifications.events import QueryMade, emit_event
 from backend.platform.audit import Actor
+from backend.platform.calendar import today_in_shanghai
 from backend.platform.database import connection
 from backend.platform.engine import DB
 from backend.platform.requestid import current_request_id
@@ -50,6 +52,24 @@ async def write_query_log(
     args = (citizen_id, actor.kind, actor.id, organisation, seen, purpose, basis)
     if conn is not None:
         await conn.execute(sql, *args, current_request_id())
+        await _tell_citizen(conn, citizen_id, actor, organisation, purpose)
         return
-    async with connection() as own:
+    async with DB.transaction(), connection() as own:
         await own.execute(sql, *args, current_request_id())
+        await _tell_citizen(own, citizen_id, actor, organisation, purpose)
+
+
+async def _tell_citizen(
+    conn: Any, citizen_id: int, actor: Actor, organisation: str, purpose: str
+) -> None:
+    """Officers' and departments' looks are news too (merchants send their own event), at
+    most once a day per looker so an open case does not flood the inbox."""
+    if actor.kind not in ("officer", "department"):
+        return
+    day = today_in_shanghai().isoformat()
+    await emit_event(
+        conn,
+        citizen_id,
+        QueryMade(organisation=organisation, purpose=purpose),
+        dedupe_key=f"query:{citizen_id}:{actor.kind}:{actor.id}:{day}",
+    )

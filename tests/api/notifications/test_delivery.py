@@ -11,8 +11,10 @@ import pytest
 from backend.identity.sms import MemorySmsSender
 from backend.notifications.events import CaseChanged, RecordAdded, ScoreChanged, emit_event
 from backend.notifications.relay import quiet_until, relay_all, send_all
+from backend.platform.audit import Actor
 from backend.platform.database import connection
 from backend.platform.engine import DB
+from backend.platform.query_log import write_query_log
 from tests import factories as f
 from tests.fakes.fcm import FakeFcm
 
@@ -271,3 +273,18 @@ async def test_case_states_are_named_in_the_citizen_language(
     item = (await client.get("/v1/me/notifications", headers=headers)).json()["items"][0]
     assert item["title"] == "异议申请办理进度"
     assert item["body"] == "你关于“饮酒后驾驶机动车”的异议申请（编号 3）：已受理。"
+
+
+async def test_an_officer_look_is_news_once_a_day_and_merchants_send_their_own(
+    client: httpx.AsyncClient, sms: MemorySmsSender
+) -> None:
+    citizen_id, headers = await _citizen(client, sms, "13950000015")
+    for _ in range(2):
+        await write_query_log(citizen_id, Actor("officer", "9"), "市信用办", seen="case",
+                              purpose="异议核查", basis="objection 1")  # fmt: skip
+    await write_query_log(citizen_id, Actor("merchant", "3"), "市图书馆", seen="x",
+                          purpose="免押金", basis="code")  # fmt: skip
+    await relay_all()
+    items = (await client.get("/v1/me/notifications", headers=headers)).json()["items"]
+    assert [i["kind"] for i in items] == ["query.made"]
+    assert items[0]["body"].startswith("市信用办查询了你的信用信息")
