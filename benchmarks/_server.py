@@ -83,7 +83,22 @@ def bench_database() -> Iterator[tuple[str, dict[str, str]]]:
         yield dsn, env
     finally:
         asyncio.run(_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(_forget_keys(redis_url, env["REDIS_NAMESPACE"]))
         embedded.stop()
+
+
+async def _forget_keys(redis_url: str, namespace: str) -> None:
+    """Delete the Redis keys this benchmark made (its namespace and its arq jobs), no others."""
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(redis_url)
+    try:
+        for pattern in (f"{namespace}*", f"arq:*{namespace}*"):
+            keys = [key async for key in client.scan_iter(match=pattern, count=500)]
+            if keys:
+                await client.delete(*keys)
+    finally:
+        await client.aclose()
 
 
 @contextmanager
