@@ -8,6 +8,7 @@ from enum import Enum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from backend.identity.id_number import InvalidIdNumber, mask_id_number, normalize_id_number
 from backend.identity.principals import ClientPrincipal
@@ -31,6 +32,7 @@ from backend.platform.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
+    ServiceUnavailable,
     TooManyRequests,
     Unauthorized,
 )
@@ -72,7 +74,8 @@ def _code_hash(phone: str, code: str) -> str:
     return blind_index(runtime.current().settings.key_bytes("otp_hash_key"), f"{phone}:{code}")
 
 
-async def request_code(phone: str) -> CodeSent:
+async def _throttle_codes(phone: str) -> None:
+    """Resend throttle and hourly cap per phone (anti SMS-bombing), kept in Redis."""
     rt = runtime.current()
     s = rt.settings
     resend_key = namespaced(s.redis_namespace, "otp", "resend", phone)
@@ -94,6 +97,20 @@ async def request_code(phone: str) -> CodeSent:
             code="code-hourly-limit",
             headers={"Retry-After": str(max(int(await rt.redis.ttl(hourly_key)), 1))},
         )
+
+
+async def request_code(phone: str) -> CodeSent:
+    rt = runtime.current()
+    s = rt.settings
+    try:
+        await _throttle_codes(phone)
+    except (RedisConnectionError, OSError) as exc:
+        # Without the throttle, codes could be sent without limit: refuse, clearly.
+        raise ServiceUnavailable(
+            "codes cannot be sent right now; try again in a minute",
+            code="codes-unavailable",
+            headers={"Retry-After": "60"},
+        ) from exc
     code = f"{secrets.randbelow(1_000_000):06d}"
     async with connection() as conn:
         await conn.execute(
@@ -311,12 +328,14 @@ async def sign_up(phone: str, code: str, name: str, id_number_text: str) -> Toke
         raise Forbidden(f"real-name check failed: {result.reason}", code="real-name-check-failed")
     async with DB.transaction(), connection() as conn:
         citizen_id = await find_or_create_citizen(id_number, name)
-        existing = await conn.fetchrow(
-            "SELECT id, phone FROM citizen_account WHERE citizen = $1 OR phone = $2",
+        # ON CONFLICT covers both a second account and two sign-ups racing for one.
+        account_id = await conn.fetchval(
+            "INSERT INTO citizen_account (citizen, phone, language, created_at)"
+            " VALUES ($1, $2, 'zh-CN', now()) ON CONFLICT DO NOTHING RETURNING id",
             citizen_id,
             phone,
         )
-        if existing is not None:
+        if account_id is None:
             raise Conflict(
                 "an account already exists for this person or phone; sign in instead",
                 code="account-exists",
@@ -324,12 +343,6 @@ async def sign_up(phone: str, code: str, name: str, id_number_text: str) -> Toke
         # The name just verified against the registry wins over one a department reported.
         await conn.execute(
             "UPDATE citizen SET name = $2 WHERE id = $1 AND name <> $2", citizen_id, name
-        )
-        account_id = await conn.fetchval(
-            "INSERT INTO citizen_account (citizen, phone, language, created_at)"
-            " VALUES ($1, $2, 'zh-CN', now()) RETURNING id",
-            citizen_id,
-            phone,
         )
         await write_audit(
             Actor("citizen", str(citizen_id)), "account.sign-up", "citizen_account", account_id

@@ -7,7 +7,7 @@ import datetime as dt
 import logging
 from typing import Any
 
-from arq import cron
+from arq import cron, func
 
 from backend.notifications.monthly import send_monthly_summaries
 from backend.notifications.relay import relay_all, send_all
@@ -43,7 +43,8 @@ async def wake_relay() -> None:
         log.info("could not wake the relay; cron will pick the events up", exc_info=True)
 
 
-JOBS: list[Any] = [relay_outbox, send_pushes, monthly_summary]
+# keep_result=0: wake_relay's fixed job id must be free again as soon as a run ends.
+JOBS: list[Any] = [func(relay_outbox, keep_result=0), send_pushes, monthly_summary]
 CRON_JOBS: list[Any] = [
     cron(relay_outbox, second=EVERY_5_SECONDS, run_at_startup=True, unique=True, timeout=60),
     cron(send_pushes, second={2, 17, 32, 47}, run_at_startup=False, unique=True, timeout=120),

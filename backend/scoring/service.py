@@ -165,7 +165,8 @@ async def _write(
             "SELECT pg_advisory_xact_lock($1, ($2 % 2147483647)::int)", RESCORE_LOCK, citizen_id
         )
         existing = await conn.fetchrow(
-            "SELECT points, grade, fingerprint, scored_counter, as_of FROM credit_card"
+            "SELECT points, grade, fingerprint, scored_counter, as_of, assessment_json"
+            " FROM credit_card"
             " WHERE citizen = $1",
             citizen_id,
         )
@@ -183,7 +184,11 @@ async def _write(
                     as_of,
                 )
             return Outcome.UNCHANGED, None
-        before = await _stored(conn, citizen_id) if existing is not None else None
+        before = (
+            msgspec.json.decode(existing["assessment_json"], type=Assessment)
+            if existing is not None
+            else None
+        )
         card_json = await _store(conn, citizen_id, counter, as_of, assessment, fp)
         await emit_card_changes(conn, citizen_id, card_changes(citizen_id, before, assessment))
         moved = existing is None or (existing["points"], existing["grade"]) != (
@@ -205,13 +210,6 @@ async def _write(
                 as_of,
             )
     return Outcome.CHANGED, card_json
-
-
-async def _stored(conn: Any, citizen_id: int) -> Assessment | None:
-    raw = await conn.fetchval(
-        "SELECT assessment_json FROM credit_card WHERE citizen = $1", citizen_id
-    )
-    return msgspec.json.decode(raw, type=Assessment) if raw is not None else None
 
 
 async def _store(

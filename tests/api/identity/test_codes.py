@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 import httpx
+import pytest
 from litestar import Litestar
 from redis.asyncio import Redis
 
@@ -299,3 +300,22 @@ async def test_auth_endpoints_are_rate_limited_per_ip(
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as other:
         response = await other.post("/v1/auth/codes", json={"phone": "13900001197"})
         assert response.status_code == 200, response.text
+
+
+async def test_codes_are_refused_clearly_while_redis_is_away(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without Redis the per-phone throttle cannot hold: no code is sent, and the client
+    hears why (503 with Retry-After), not an internal error."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from backend.platform import runtime
+
+    async def down(*args: object, **kwargs: object) -> None:
+        raise RedisConnectionError("redis is away")
+
+    monkeypatch.setattr(runtime.current().redis, "set", down)
+    response = await client.post("/v1/auth/codes", json={"phone": "13900000299"})
+    assert response.status_code == 503
+    assert response.json()["type"] == "urn:citizen-credit:problem:codes-unavailable"
+    assert response.headers["retry-after"] == "60"
