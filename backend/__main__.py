@@ -1,6 +1,7 @@
 """Command line: ``python -m backend <command>``.
 
 run            migrate, load demo data, start the API and the arq worker together
+worker         run the worker (arq jobs and crons, push sending); rides out Redis outages
 migrate        apply migrations
 demo           load demo data
 create-client  create a department or merchant API client (prints its key once)
@@ -87,16 +88,11 @@ def cmd_run(settings: Settings, port: int) -> None:
             [sys.executable, "-m", "uvicorn", "backend.app:create_app", "--factory",
              "--host", "127.0.0.1", "--port", str(port), "--no-access-log"], env=env,
         ))  # fmt: skip
-        children.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "arq", "backend.worker.WorkerSettings"], env=env
-            )
-        )
+        children.append(_start_worker(env))
         time.sleep(2)
         _print_welcome(credentials, port)
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-        while all(child.poll() is None for child in children):
-            time.sleep(0.5)
+        _supervise(children, env)
     except KeyboardInterrupt:
         console.print("stopping…")
     finally:
@@ -105,6 +101,30 @@ def cmd_run(settings: Settings, port: int) -> None:
         for child in children:
             child.wait(timeout=20)
         embedded.stop()
+
+
+def _start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "backend", "worker"], env=env)
+
+
+def _supervise(children: list[subprocess.Popen[bytes]], env: dict[str, str]) -> None:
+    """Until the API stops: a worker that exits (e.g. Redis away at its start) is restarted,
+    as compose's ``restart: unless-stopped`` does in production."""
+    api, pause = children[0], 1.0
+    while api.poll() is None:
+        worker = children[-1]
+        if worker.poll() is not None:
+            console.print(f"[yellow]worker exited ({worker.returncode}); restarting[/yellow]")
+            time.sleep(pause)
+            pause = min(pause * 2, 30.0)
+            children.append(_start_worker(env))
+        time.sleep(0.5)
+
+
+def cmd_worker() -> None:
+    from backend.worker import run
+
+    run()
 
 
 def cmd_demo(settings: Settings) -> None:
@@ -175,6 +195,7 @@ def main(argv: list[str] | None = None) -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="migrate, load demo data, start API and worker")
     run.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    sub.add_parser("worker", help="run the worker (jobs, crons, push sending)")
     sub.add_parser("migrate", help="apply migrations")
     sub.add_parser("demo", help="load demo data")
     client = sub.add_parser("create-client", help="create a department or merchant API client")
@@ -193,6 +214,8 @@ def main(argv: list[str] | None = None) -> None:
     configure_logging(settings.log_level)
     if args.command == "run":
         cmd_run(settings, args.port)
+    elif args.command == "worker":
+        cmd_worker()
     elif args.command == "migrate":
         cmd_migrate(settings)
     elif args.command == "demo":

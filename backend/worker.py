@@ -1,4 +1,9 @@
-"""arq worker settings: ``arq backend.worker.WorkerSettings`` (``--check`` reports health).
+"""The worker: arq jobs and crons, plus the push sender running beside them.
+
+``python -m backend worker`` runs :class:`ResilientWorker` with :class:`WorkerSettings`; it rides
+out Redis outages (waits and reconnects) instead of exiting. ``arq backend.worker.WorkerSettings``
+still works (plain arq, which exits when Redis goes away: run it under a restarting
+supervisor), and ``arq --check backend.worker.WorkerSettings`` reports health.
 
 The worker opens the same database pool, Redis client and content as the API. URLs come from
 DATABASE_URL / REDIS_URL; without them it uses the embedded servers under ./var/ that
@@ -7,12 +12,19 @@ DATABASE_URL / REDIS_URL; without them it uses the embedded servers under ./var/
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import logging
 from typing import Any, ClassVar
 
 from arq.connections import RedisSettings
+from arq.worker import Worker, get_kwargs
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from backend.domains import CRON_JOBS, JOBS
+from backend.notifications.jobs import PUMP
+from backend.notifications.sending import PushPump
 from backend.platform.bootstrap import (
     arq_redis_settings,
     default_redis_url,
@@ -24,7 +36,9 @@ from backend.platform.config import Settings, get_settings
 from backend.platform.embedded import ensure_servers
 from backend.platform.requestid import configure_logging
 
+log = logging.getLogger("backend.worker")
 _settings = get_settings()
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, ConnectionError, OSError)
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -35,13 +49,19 @@ async def startup(ctx: dict[str, Any]) -> None:
     )
     ctx["embedded"] = embedded
     ctx["runtime"] = await start_runtime(settings, database_url, redis_url)
+    if ctx.get("push", True):
+        pump = PushPump()
+        pump.start()
+        ctx[PUMP] = pump
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    if (pump := ctx.pop(PUMP, None)) is not None:
+        await pump.stop()  # lets the batch in flight finish and be recorded
     if "runtime" in ctx:
-        await stop_runtime(ctx["runtime"])
+        await stop_runtime(ctx.pop("runtime"))
     if "embedded" in ctx:
-        ctx["embedded"].stop()
+        ctx.pop("embedded").stop()
 
 
 class WorkerSettings:
@@ -57,3 +77,45 @@ class WorkerSettings:
     max_tries = 5
     job_timeout = 300
     keep_result = 60
+
+
+class ResilientWorker(Worker):
+    """An arq worker that survives Redis restarts. A poll that cannot reach Redis is logged and
+    tried again after a pause; redis-py opens fresh connections once Redis answers. Jobs queued
+    in a Redis that comes back empty are gone: the minute sweeps (re-scoring, relay, push) find
+    their work in PostgreSQL again. Pushes keep going meanwhile: they need no Redis."""
+
+    redis_pause_max = 10.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._redis_pause = 0.5
+
+    async def _poll_iteration(self) -> None:
+        try:
+            await super()._poll_iteration()
+        except REDIS_DOWN as exc:
+            log.warning("Redis unreachable (%s); polling again in %.1f s", exc, self._redis_pause)
+            await asyncio.sleep(self._redis_pause)
+            self._redis_pause = min(self._redis_pause * 2, self.redis_pause_max)
+        else:
+            self._redis_pause = 0.5
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        except REDIS_DOWN:
+            # arq deletes its health key before calling on_shutdown: do the shutdown anyway.
+            log.warning("Redis unreachable while stopping; closing the rest")
+            if self.on_shutdown:
+                await self.on_shutdown(self.ctx)
+
+
+def create_worker(**overrides: Any) -> ResilientWorker:
+    settings: Any = WorkerSettings
+    return ResilientWorker(**{**get_kwargs(settings), **overrides})
+
+
+def run() -> None:
+    """Run the worker until SIGINT/SIGTERM (``python -m backend worker``)."""
+    create_worker().run()

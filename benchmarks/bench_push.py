@@ -21,7 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from backend.identity.security import build_jwt_auth
 from backend.notifications.events import RecordAdded, emit_event
 from backend.notifications.push import FirebasePushSender, PushMessage
-from backend.notifications.relay import relay_all, send_all
+from backend.notifications.relay import relay_all
+from backend.notifications.sending import send_all
 from backend.platform.bootstrap import start_runtime, stop_runtime
 from backend.platform.config import load_settings
 from backend.platform.database import connection

@@ -27,6 +27,9 @@ class Citizen(Table, tablename="citizen", db=DB):
     name = Varchar(length=60)
     created_at = Timestamptz()
     change_counter = BigInt(default=0)
+    # The change counter the stored card was computed from. A citizen whose two counters differ
+    # is behind; the partial index over them lets the minute sweep find exactly those.
+    scored_counter = BigInt(default=0)
 
 
 class PopulationRegistryEntry(Table, tablename="population_registry", db=DB):

@@ -1,5 +1,8 @@
-"""arq jobs: relay the outbox and send pushes. Both are woken every few seconds by cron and can
-be enqueued on demand; both are idempotent, so a retried or duplicated run changes nothing."""
+"""arq jobs: relay the outbox, watch push deliveries, the monthly summary.
+
+Pushes themselves are sent by the worker's :class:`~backend.notifications.sending.PushPump`,
+outside any arq job (a job's timeout could cancel a send half-way); the relay wakes it. All jobs
+are idempotent, so a retried or duplicated run changes nothing."""
 
 from __future__ import annotations
 
@@ -9,24 +12,27 @@ from typing import Any
 
 from arq import cron, func
 
+from backend.notifications.health import expire_overdue
 from backend.notifications.monthly import send_monthly_summaries
-from backend.notifications.relay import relay_all, send_all
+from backend.notifications.relay import relay_all
 from backend.platform import runtime
 from backend.platform.calendar import today_in_shanghai
 
 log = logging.getLogger("backend.notifications.jobs")
 EVERY_5_SECONDS = set(range(0, 60, 5))
+PUMP = "push_pump"  # the worker's PushPump in the job context
 
 
 async def relay_outbox(ctx: dict[str, Any]) -> int:
     moved = await relay_all()
-    if moved:
-        await send_pushes(ctx)
+    if moved and (pump := ctx.get(PUMP)) is not None:
+        pump.wake()
     return moved
 
 
-async def send_pushes(ctx: dict[str, Any]) -> int:
-    return await send_all()
+async def check_push_deliveries(ctx: dict[str, Any]) -> dict[str, int]:
+    """Close deliveries still open past their deadline (counted) and say how many there were."""
+    return await expire_overdue()
 
 
 async def monthly_summary(ctx: dict[str, Any], today: str | None = None) -> int:
@@ -44,10 +50,10 @@ async def wake_relay() -> None:
 
 
 # keep_result=0: wake_relay's fixed job id must be free again as soon as a run ends.
-JOBS: list[Any] = [func(relay_outbox, keep_result=0), send_pushes, monthly_summary]
+JOBS: list[Any] = [func(relay_outbox, keep_result=0), check_push_deliveries, monthly_summary]
 CRON_JOBS: list[Any] = [
     cron(relay_outbox, second=EVERY_5_SECONDS, run_at_startup=True, unique=True, timeout=60),
-    cron(send_pushes, second={2, 17, 32, 47}, run_at_startup=False, unique=True, timeout=120),
+    cron(check_push_deliveries, minute=set(range(0, 60, 5)), second={40}, unique=True),
     # 09:00 Asia/Shanghai on the first day of the month (after the 02:00 statistics).
     cron(monthly_summary, day={1}, hour={9}, minute={0}, run_at_startup=False, unique=True),
 ]

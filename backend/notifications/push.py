@@ -1,27 +1,36 @@
 """All push code sits behind one small interface: ``PushSender.send(messages) -> outcomes``.
 
-The Firebase implementation uses firebase-admin's ``send_each_async`` in batches of at most 500.
-firebase-admin has no public setting for its endpoint; :func:`point_messaging_at` is the one
-place that redirects it (settings ``FCM_ENDPOINT``, used by the tests' fake FCM server), and a
-test fails if an upgrade of firebase-admin moves the attribute it sets.
+The Firebase implementation uses firebase-admin's ``send_each_async``. firebase-admin has no public
+setting for its endpoint; :func:`point_messaging_at` is the one place that redirects it (settings
+``FCM_ENDPOINT``, used by the tests' fake FCM server), and a test fails if an upgrade of
+firebase-admin moves the attribute it sets.
+
+We own the retry policy, not firebase-admin: its retry transport (7.x) retries 500/503 without
+closing the earlier response, so every retry keeps one pooled connection until the pool of 100
+is gone and sending wedges for good. :func:`own_the_retries` gives the messaging service an HTTP
+client that never retries; a failed message comes back as ``retry`` with FCM's ``Retry-After``,
+and the delivery table re-drives it with backoff until its delivery deadline.
 """
 
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import itertools
 import logging
+import time
 import warnings
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 import firebase_admin
-from firebase_admin import credentials, exceptions, messaging
+from firebase_admin import _http_client, credentials, exceptions, messaging
+from firebase_admin._retry import HttpxRetry
 
 from backend.platform.config import Settings
 
 log = logging.getLogger("backend.push")
-FCM_BATCH = 500
+FCM_BATCH = 500  # firebase-admin refuses more in one send_each_async call
 Outcome = Literal["sent", "retry", "invalid-token", "failed", "skipped"]
 _app_names = itertools.count(1)
 
@@ -40,6 +49,7 @@ class PushResult:
     outcome: Outcome
     message_id: str | None = None
     error: str | None = None
+    retry_after: float | None = None  # seconds FCM asked us to wait (429/503 Retry-After)
 
 
 class PushSender(Protocol):
@@ -78,21 +88,68 @@ def point_messaging_at(app: firebase_admin.App, endpoint: str) -> None:
     service._fcm_url = f"{endpoint.rstrip('/')}/v1/projects/{app.project_id}/messages:send"
 
 
+def own_the_retries(app: firebase_admin.App, *, timeout_seconds: float) -> None:
+    """Give the app's messaging service an HTTP client that never retries (see the module doc).
+    Every response reaches firebase-admin's caller, which reads and releases it."""
+    service = messaging._get_messaging_service(app)
+    if not hasattr(service, "_async_client") or not hasattr(service, "_credential"):
+        raise RuntimeError("firebase-admin changed: _MessagingService._async_client is gone")
+    # The client it replaces has opened no connection yet: nothing to close.
+    service._async_client = _http_client.HttpxAsyncClient(
+        credential=service._credential,
+        timeout=timeout_seconds,
+        retry_config=HttpxRetry(max_retries=0, status_forcelist=None),
+    )
+
+
+_INVALID_TOKEN = (
+    messaging.UnregisteredError,
+    messaging.SenderIdMismatchError,
+    exceptions.InvalidArgumentError,  # FCM answers INVALID_ARGUMENT for a malformed token
+)
+# Worth another try later. Authentication and permission errors are configuration that an
+# operator fixes; the pushes wait for it (until their delivery deadline) instead of being lost.
+_RETRYABLE = (
+    messaging.QuotaExceededError,
+    messaging.ThirdPartyAuthError,
+    exceptions.UnavailableError,
+    exceptions.InternalError,
+    exceptions.DeadlineExceededError,
+    exceptions.UnknownError,
+    exceptions.UnauthenticatedError,
+    exceptions.PermissionDeniedError,
+    exceptions.ResourceExhaustedError,
+)
+
+
 def _classify(error: Exception) -> Outcome:
-    if isinstance(error, messaging.UnregisteredError | messaging.SenderIdMismatchError):
+    if isinstance(error, _INVALID_TOKEN):
         return "invalid-token"
-    if isinstance(error, exceptions.InvalidArgumentError):
-        return "invalid-token"  # FCM answers INVALID_ARGUMENT for a malformed token
-    if isinstance(
-        error,
-        messaging.QuotaExceededError
-        | exceptions.UnavailableError
-        | exceptions.InternalError
-        | exceptions.DeadlineExceededError
-        | exceptions.UnknownError,
-    ):
+    if isinstance(error, _RETRYABLE):
         return "retry"
     return "failed"
+
+
+def retry_after_seconds(error: Exception) -> float | None:
+    """FCM's ``Retry-After`` (seconds or an HTTP date), if the error carries a response."""
+    response = getattr(error, "http_response", None)
+    header = response.headers.get("Retry-After") if response is not None else None
+    if not header:
+        return None
+    header = header.strip()
+    if header.isdigit():
+        return float(header)
+    parsed = email.utils.parsedate_tz(header)
+    if parsed is None:
+        return None
+    return max(email.utils.mktime_tz(parsed) - time.time(), 0.0)
+
+
+def _result(item: Any) -> PushResult:
+    if item.success:
+        return PushResult("sent", message_id=item.message_id)
+    error = item.exception
+    return PushResult(_classify(error), error=str(error), retry_after=retry_after_seconds(error))
 
 
 def _message(m: PushMessage) -> messaging.Message:
@@ -100,11 +157,17 @@ def _message(m: PushMessage) -> messaging.Message:
     # (fid) and warns on every token message. Tokens still work; keep the log readable.
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Message.token is deprecated", DeprecationWarning)
+        # The collapse key and the Android tag make a resent copy replace the one on the phone
+        # instead of showing twice; the data carries the event id for the app to drop repeats.
         return messaging.Message(
             token=m.token,
             notification=messaging.Notification(title=m.title, body=m.body),
             data=m.data,
-            android=messaging.AndroidConfig(collapse_key=m.collapse_key, priority="normal"),
+            android=messaging.AndroidConfig(
+                collapse_key=m.collapse_key,
+                priority="normal",
+                notification=messaging.AndroidNotification(tag=m.collapse_key),
+            ),
             apns=messaging.APNSConfig(headers={"apns-collapse-id": m.collapse_key}),
         )
 
@@ -115,29 +178,29 @@ class FirebasePushSender:
             credential: Any = StaticTokenCredential(settings.fcm_static_token)
         else:
             credential = credentials.Certificate(settings.fcm_credentials_file)
-        options = {"projectId": settings.fcm_project_id} if settings.fcm_project_id else {}
+        options: dict[str, Any] = {"httpTimeout": settings.push_http_timeout_seconds}
+        if settings.fcm_project_id:
+            options["projectId"] = settings.fcm_project_id
         self.app = firebase_admin.initialize_app(
             credential, options, name=f"citizen-credit-{next(_app_names)}"
         )
         if settings.fcm_endpoint:
             point_messaging_at(self.app, settings.fcm_endpoint)
+        own_the_retries(self.app, timeout_seconds=settings.push_http_timeout_seconds)
+        # send_each_async opens one request per message at once: never more than the pool holds.
+        self.chunk = max(1, min(settings.push_in_flight, FCM_BATCH))
 
     async def send(self, messages: list[PushMessage]) -> list[PushResult]:
         results: list[PushResult] = []
-        for start in range(0, len(messages), FCM_BATCH):
-            batch = [_message(m) for m in messages[start : start + FCM_BATCH]]
+        for start in range(0, len(messages), self.chunk):
+            batch = [_message(m) for m in messages[start : start + self.chunk]]
             try:
                 response = await messaging.send_each_async(batch, app=self.app)
             except exceptions.FirebaseError as exc:  # the whole batch failed to go out
                 log.warning("FCM batch failed: %s", exc)
                 results.extend(PushResult("retry", error=str(exc)) for _ in batch)
                 continue
-            for item in response.responses:
-                if item.success:
-                    results.append(PushResult("sent", message_id=item.message_id))
-                else:
-                    error = item.exception
-                    results.append(PushResult(_classify(error), error=str(error)))
+            results.extend(_result(item) for item in response.responses)
         return results
 
     async def aclose(self) -> None:

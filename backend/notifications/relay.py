@@ -1,9 +1,8 @@
-"""Outbox → inbox and push deliveries, exactly once per event; then push sending with retries.
+"""Outbox → inbox and push deliveries, exactly once per event.
 
 The relay turns pending outbox rows into inbox notifications and per-device push deliveries in
 one transaction (idempotent on the event id: a crash anywhere repeats nothing and loses
-nothing). Sending picks due deliveries with ``FOR UPDATE SKIP LOCKED``, so parallel workers
-never send one delivery twice.
+nothing). Sending the pushes is :mod:`backend.notifications.sending`.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ from typing import Any
 import msgspec
 
 from backend.notifications.events import EVENT_TYPES
-from backend.notifications.push import PushMessage, PushResult
 from backend.platform import runtime
 from backend.platform.calendar import SHANGHAI
 from backend.platform.database import connection
@@ -144,79 +142,4 @@ async def relay_all(now: dt.datetime | None = None) -> int:
     total = 0
     while moved := await relay_once(now):
         total += moved
-    return total
-
-
-# --- sending ------------------------------------------------------------------------------------
-
-_DUE_SQL = (
-    "SELECT p.id, p.attempts, p.citizen, d.id AS device, d.token, n.title, n.body, n.kind, n.id"
-    " AS notification FROM push_delivery p JOIN push_device d ON d.id = p.device"
-    " JOIN notification n ON n.id = p.notification"
-    " WHERE p.status = 'pending' AND p.not_before <= $1 ORDER BY p.id LIMIT $2"
-    " FOR UPDATE OF p SKIP LOCKED"
-)
-
-
-def _push_message(row: Any) -> PushMessage:
-    return PushMessage(
-        token=row["token"],
-        title=row["title"],
-        body=row["body"],
-        data={"kind": row["kind"], "notificationId": str(row["notification"])},
-        collapse_key=f"citizen-{row['citizen']}",
-    )
-
-
-async def send_once(now: dt.datetime | None = None) -> int:
-    """Send one batch of due pushes; returns how many were attempted."""
-    moment = now or dt.datetime.now(dt.UTC)
-    rt = runtime.current()
-    async with DB.transaction(), connection() as conn:
-        rows = await conn.fetch(_DUE_SQL, moment, 500)
-        if not rows:
-            return 0
-        results = await rt.push.send([_push_message(row) for row in rows])
-        for row, result in zip(rows, results, strict=True):
-            await _record(conn, row, result, moment)
-    return len(rows)
-
-
-async def _record(conn: Any, row: Any, result: PushResult, now: dt.datetime) -> None:
-    max_attempts = runtime.current().settings.push_max_attempts
-    attempts = row["attempts"] + 1
-    if result.outcome in ("sent", "skipped"):
-        await conn.execute(
-            "UPDATE push_delivery SET status = $2, attempts = $3, message_id = $4, sent_at = $5,"
-            " last_error = $6 WHERE id = $1",
-            row["id"], result.outcome, attempts, result.message_id, now, result.error,
-        )  # fmt: skip
-    elif result.outcome == "invalid-token":
-        # Firebase says this token is dead: forget the device and everything queued for it.
-        await conn.execute(
-            "UPDATE push_delivery SET status = 'pruned', attempts = $2, last_error = $3"
-            " WHERE device = $1 AND status = 'pending'",
-            row["device"], attempts, result.error,
-        )  # fmt: skip
-        await conn.execute("DELETE FROM push_device WHERE id = $1", row["device"])
-        log.info("pruned FCM token of device %s: %s", row["device"], result.error)
-    elif result.outcome == "retry" and attempts < max_attempts:
-        backoff = dt.timedelta(seconds=min(2**attempts, 300))
-        await conn.execute(
-            "UPDATE push_delivery SET attempts = $2, not_before = $3, last_error = $4"
-            " WHERE id = $1",
-            row["id"], attempts, now + backoff, result.error,
-        )  # fmt: skip
-    else:
-        await conn.execute(
-            "UPDATE push_delivery SET status = 'failed', attempts = $2, last_error = $3"
-            " WHERE id = $1",
-            row["id"], attempts, result.error,
-        )  # fmt: skip
-
-
-async def send_all(now: dt.datetime | None = None) -> int:
-    total = 0
-    while sent := await send_once(now):
-        total += sent
     return total

@@ -11,7 +11,9 @@ from litestar.status_codes import HTTP_200_OK
 from backend.identity.principals import CitizenPrincipal
 from backend.identity.security import citizen_guard
 from backend.notifications import service
+from backend.notifications.health import delivery_health
 from backend.notifications.schemas import (
+    DeliveryHealth,
     DeviceIn,
     DeviceOut,
     Inbox,
@@ -74,4 +76,13 @@ class MeNotificationsController(Controller):
         return await service.set_preferences(request.user.citizen_id, data)
 
 
-ROUTES = Routes(citizen=[MeNotificationsController])
+class OfficerPushHealthController(Controller):
+    path = "/push-deliveries"
+    tags = ["officer"]
+
+    @get("/health", summary="Push delivery now and over the last 24 hours")
+    async def health(self) -> DeliveryHealth:
+        return await delivery_health()
+
+
+ROUTES = Routes(citizen=[MeNotificationsController], officer=[OfficerPushHealthController])

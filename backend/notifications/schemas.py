@@ -62,3 +62,24 @@ class PreferencesIn(Input):
     push_off: Annotated[list[Category], msgspec.Meta(max_length=10)] = []
     quiet_start: dt.time | None = None
     quiet_end: dt.time | None = None
+
+
+class DeliveryHealth(Output):
+    """Push delivery at a glance (officers): open now, and what happened in the last 24 hours."""
+
+    pending: Annotated[int, msgspec.Meta(description="waiting for their next attempt")]
+    in_flight: Annotated[int, msgspec.Meta(description="claimed by a sender right now")]
+    overdue: Annotated[
+        int, msgspec.Meta(description="still open past the delivery deadline (should be 0)")
+    ]
+    sent_last_24h: int
+    expired_last_24h: Annotated[
+        int, msgspec.Meta(description="never delivered within the deadline; inbox only")
+    ]
+    failed_last_24h: int
+    pruned_last_24h: Annotated[int, msgspec.Meta(description="closed for a dead or removed device")]
+    possible_duplicates_last_24h: Annotated[
+        int,
+        msgspec.Meta(description="sent again after their sender died mid-send (at most in flight)"),
+    ]
+    deadline_hours: int

@@ -66,9 +66,14 @@ class PushDelivery(Table, tablename="push_delivery", db=DB):
     notification = BigInt()
     device = BigInt(null=True, default=None)
     citizen = BigInt()
-    status = Varchar(length=10)  # pending | sent | skipped | pruned | failed
+    # pending | sending (claimed, in flight until not_before) | sent | skipped | pruned | failed
+    # | expired (still not sent at the delivery deadline)
+    status = Varchar(length=10)
     not_before = Timestamptz()
     attempts = Integer(default=0)
+    # Times a claim ran out while the message was in flight (its sender died): each may have
+    # reached the phone already, so each is a possible duplicate, counted here.
+    reclaimed = Integer(default=0)
     last_error = Text(null=True, default=None)
     message_id = Varchar(length=200, null=True, default=None)
     created_at = Timestamptz()

@@ -78,8 +78,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     fcm_project_id: str = ""
     fcm_endpoint: str = ""  # tests only: where firebase-admin sends (see notifications.push)
     fcm_static_token: str = ""  # tests only: a bearer token instead of a service account
-    push_max_attempts: int = 6
     relay_batch_size: int = 500
+    # A push is re-driven (backoff with jitter, FCM's Retry-After honoured) until this deadline,
+    # then marked expired and counted; the inbox has it either way.
+    push_delivery_deadline_hours: int = 24
+    push_in_flight: int = 100  # messages one sender has at FCM at once (bounds resends too)
+    push_http_timeout_seconds: float = 10.0
+    push_claim_seconds: int = 120  # a claim outlives any send; then a crashed sender's rows return
+    push_backoff_max_seconds: int = 600
 
     @property
     def var_path(self) -> Path:

@@ -30,6 +30,9 @@ class CreditCard(Table, tablename="credit_card", db=DB):
     as_of = Date()
     next_change_on = Date(null=True, default=None, index=True)
     scored_counter = BigInt(default=0)
+    # Bumped by every write that changes what the citizen sees: the dedupe keys of the events
+    # about that change carry it, so a move back to an earlier value is told again.
+    revision = BigInt(default=0)
     fingerprint = Varchar(length=64)
     assessment_json = Bytea()
     card_json = Bytea()

@@ -1,4 +1,4 @@
-"""The real arq worker (``arq backend.worker.WorkerSettings``) runs jobs from our queue, and
+"""The real arq worker (``python -m backend worker``) runs jobs from our queue, and
 ``arq --check`` reports it healthy."""
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def worker_env(settings: Settings, tmp_path: Path) -> dict[str, str]:
 @pytest.fixture
 def worker(worker_env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "arq", "backend.worker.WorkerSettings"],
+        [sys.executable, "-m", "backend", "worker"],
         cwd=REPO_ROOT, env=worker_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
     yield process

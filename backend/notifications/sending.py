@@ -1,0 +1,260 @@
+"""Push sending: claim due deliveries, send them with no transaction open, record every outcome.
+
+Exactly once per device per event as far as our side can know, at least once across a crash:
+
+- A claim is one short statement: due rows become ``sending`` with a lease (``not_before`` moves
+  ``push_claim_seconds`` ahead) and their attempt number goes up. Parallel senders skip each
+  other's rows (``FOR UPDATE SKIP LOCKED``), so no two send the same delivery.
+- A sender claims at most ``push_in_flight`` rows, sends them (no transaction open, not inside
+  an arq job whose timeout could cancel it half-way), then records each outcome in one
+  statement that only touches rows it still holds (same attempt, still ``sending``).
+- A sender that dies mid-send leaves its rows ``sending``; when the lease ends another sender
+  takes them again and counts each in ``reclaimed``: those, and only those, may reach a phone
+  twice, bounded by ``push_in_flight``. The collapse key and Android tag make the second copy
+  replace the first on the phone.
+- Dead tokens are pruned in their own short statements after the outcomes are recorded; a
+  delivery whose device is gone or changed hands is closed, never left pending.
+- Retryable failures wait (FCM's ``Retry-After``, else exponential backoff with jitter) and are
+  re-driven until ``push_delivery_deadline_hours`` after the event, then marked ``expired``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import random
+from collections.abc import Sequence
+from typing import Any
+
+from backend.notifications.push import PushMessage, PushResult
+from backend.platform import runtime
+from backend.platform.database import connection
+
+log = logging.getLogger("backend.notifications.sending")
+
+_CLAIM_SQL = """
+WITH due AS (
+    SELECT id, status AS was FROM push_delivery
+    WHERE status IN ('pending', 'sending') AND not_before <= $1
+    ORDER BY not_before, id LIMIT $2
+    FOR UPDATE SKIP LOCKED
+), claimed AS (
+    UPDATE push_delivery p SET status = 'sending', not_before = $3, attempts = p.attempts + 1,
+        reclaimed = p.reclaimed + (due.was = 'sending')::int
+    FROM due WHERE p.id = due.id
+    RETURNING p.id, p.attempts, p.citizen, p.device, p.notification, p.created_at, due.was
+)
+SELECT c.id, c.attempts, c.citizen, c.device, c.created_at, c.was, d.token, n.title, n.body,
+    n.kind, n.event_id, n.id AS notification
+FROM claimed c
+LEFT JOIN push_device d ON d.id = c.device AND d.citizen = c.citizen
+JOIN notification n ON n.id = c.notification
+ORDER BY c.id
+"""
+
+# Each row only if this sender still holds it: same attempt, still in flight.
+_RECORD_SQL = """
+UPDATE push_delivery p SET status = t.status, not_before = coalesce(t.not_before, p.not_before),
+    message_id = t.message_id, sent_at = t.sent_at, last_error = t.error
+FROM unnest($1::bigint[], $2::int[], $3::text[], $4::timestamptz[], $5::text[],
+            $6::timestamptz[], $7::text[]) AS t(id, attempts, status, not_before, message_id,
+                                                 sent_at, error)
+WHERE p.id = t.id AND p.attempts = t.attempts AND p.status = 'sending'
+"""
+
+
+def _push_message(row: Any) -> PushMessage:
+    return PushMessage(
+        token=row["token"],
+        title=row["title"],
+        body=row["body"],
+        data={
+            "kind": row["kind"],
+            "notificationId": str(row["notification"]),
+            "eventId": str(row["event_id"]),
+        },
+        collapse_key=f"citizen-{row['citizen']}",
+    )
+
+
+def backoff(attempts: int, retry_after: float | None, cap_seconds: int) -> dt.timedelta:
+    """Exponential backoff with jitter, never sooner than FCM's ``Retry-After``."""
+    exponential = min(float(cap_seconds), 2.0 ** min(attempts, 30))
+    delay = random.uniform(exponential / 2, exponential)  # jitter, not secrecy
+    return dt.timedelta(seconds=max(delay, retry_after or 0.0))
+
+
+class _Outcomes:
+    """Column arrays for one recording statement."""
+
+    def __init__(self) -> None:
+        self.columns: tuple[list[Any], ...] = ([], [], [], [], [], [], [])
+
+    def add(
+        self,
+        row: Any,
+        status: str,
+        *,
+        not_before: dt.datetime | None = None,
+        message_id: str | None = None,
+        sent_at: dt.datetime | None = None,
+        error: str | None = None,
+    ) -> None:
+        values = (row["id"], row["attempts"], status, not_before, message_id, sent_at, error)
+        for column, value in zip(self.columns, values, strict=True):
+            column.append(value)
+
+    async def write(self) -> None:
+        if self.columns[0]:
+            async with connection() as conn:
+                await conn.execute(_RECORD_SQL, *self.columns)
+
+
+def _retry_or_expire(
+    outcomes: _Outcomes, row: Any, result: PushResult, now: dt.datetime, deadline: dt.timedelta
+) -> None:
+    settings = runtime.current().settings
+    wait = backoff(row["attempts"], result.retry_after, settings.push_backoff_max_seconds)
+    if now + wait > row["created_at"] + deadline:
+        outcomes.add(row, "expired", error=f"delivery deadline passed; last: {result.error}")
+    else:
+        outcomes.add(row, "pending", not_before=now + wait, error=result.error)
+
+
+def _classify(
+    rows: Sequence[Any], results: Sequence[PushResult], now: dt.datetime, deadline: dt.timedelta
+) -> tuple[_Outcomes, set[int]]:
+    outcomes, dead_devices = _Outcomes(), set()
+    for row, result in zip(rows, results, strict=True):
+        if result.outcome in ("sent", "skipped"):
+            outcomes.add(
+                row, result.outcome, message_id=result.message_id, sent_at=now,
+                error=result.error,
+            )  # fmt: skip
+        elif result.outcome == "invalid-token":
+            outcomes.add(row, "pruned", error=result.error)
+            dead_devices.add(row["device"])
+        elif result.outcome == "retry":
+            _retry_or_expire(outcomes, row, result, now, deadline)
+        else:
+            outcomes.add(row, "failed", error=result.error)
+    return outcomes, dead_devices
+
+
+async def prune_device(device_id: int, reason: str | None) -> None:
+    """Firebase says the token is dead: forget the device and close what is queued for it.
+    Two single statements, each its own transaction: nothing waits on another sender's rows."""
+    async with connection() as conn:
+        await conn.execute("DELETE FROM push_device WHERE id = $1", device_id)
+        await conn.execute(
+            "UPDATE push_delivery SET status = 'pruned', last_error = $2"
+            " WHERE device = $1 AND status = 'pending'",
+            device_id,
+            f"device token no longer valid: {reason}",
+        )
+    log.info("pruned FCM token of device %s: %s", device_id, reason)
+
+
+async def _claim(now: dt.datetime, limit: int) -> list[Any]:
+    lease = now + dt.timedelta(seconds=runtime.current().settings.push_claim_seconds)
+    async with connection() as conn:
+        rows: list[Any] = await conn.fetch(_CLAIM_SQL, now, limit, lease)
+    reclaimed = sum(1 for row in rows if row["was"] == "sending")
+    if reclaimed:
+        log.warning(
+            "%d push deliveries were in flight when their sender stopped; sending them again"
+            " (each may reach the phone twice, collapsed there by its key)",
+            reclaimed,
+        )
+    return rows
+
+
+async def send_once(now: dt.datetime | None = None) -> int:
+    """Claim, send and record one batch of due pushes; returns how many were claimed."""
+    moment = now or dt.datetime.now(dt.UTC)
+    rt = runtime.current()
+    deadline = dt.timedelta(hours=rt.settings.push_delivery_deadline_hours)
+    rows = await _claim(moment, rt.settings.push_in_flight)
+    if not rows:
+        return 0
+    closed = _Outcomes()
+    live = []
+    for row in rows:
+        if row["token"] is None:
+            closed.add(row, "pruned", error="device removed or moved to another account")
+        elif row["created_at"] + deadline <= moment:
+            closed.add(row, "expired", error="delivery deadline passed before sending")
+        else:
+            live.append(row)
+    await closed.write()
+    if live:
+        results = await rt.push.send([_push_message(row) for row in live])
+        sent_at = dt.datetime.now(dt.UTC) if now is None else moment
+        outcomes, dead_devices = _classify(live, results, sent_at, deadline)
+        await outcomes.write()
+        errors = {row["device"]: r.error for row, r in zip(live, results, strict=True)}
+        for device_id in sorted(dead_devices):
+            await prune_device(device_id, errors.get(device_id))
+    return len(rows)
+
+
+async def send_all(now: dt.datetime | None = None) -> int:
+    total = 0
+    while sent := await send_once(now):
+        total += sent
+    return total
+
+
+class PushPump:
+    """The long-running sender of one worker process, beside arq rather than inside an arq job:
+    a job's timeout could cancel a send half-way and leave FCM's answers unrecorded.
+
+    ``wake()`` (the relay calls it after moving events) starts a round at once; otherwise it
+    looks for due pushes every ``idle_seconds``. Database or network errors are logged and the
+    loop goes on after a pause; ``stop()`` lets the batch in flight finish and be recorded."""
+
+    def __init__(self, *, idle_seconds: float = 1.0, stop_timeout: float = 30.0) -> None:
+        self.idle_seconds = idle_seconds
+        self.stop_timeout = stop_timeout
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="push-pump")
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self._task is None:
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), self.stop_timeout)
+        except TimeoutError:
+            log.warning("push sender still busy after %.0f s; stopping it", self.stop_timeout)
+            self._task.cancel()
+
+    async def _run(self) -> None:
+        pause = self.idle_seconds
+        while not self._stopping.is_set():
+            try:
+                sent = await send_once()
+            except Exception:
+                log.warning("push sending failed; trying again in %.0f s", pause, exc_info=True)
+                await self._sleep(pause)
+                pause = min(pause * 2, 30.0)
+                continue
+            pause = self.idle_seconds
+            if not sent:
+                await self._sleep(self.idle_seconds)
+
+    async def _sleep(self, seconds: float) -> None:
+        # A wake-up that came while sending is kept: the event is cleared only after waiting.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
+        self._wake.clear()
