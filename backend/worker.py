@@ -24,7 +24,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from backend.domains import CRON_JOBS, JOBS
 from backend.notifications.jobs import PUMP
-from backend.notifications.sending import PushPump
+from backend.notifications.pump import PushPump
 from backend.platform.bootstrap import (
     arq_redis_settings,
     default_redis_url,

@@ -1,7 +1,9 @@
 """arq jobs: relay the outbox, watch push deliveries, the monthly summary.
 
-Pushes themselves are sent by the worker's :class:`~backend.notifications.sending.PushPump`,
-outside any arq job (a job's timeout could cancel a send half-way); the relay wakes it. All jobs
+Pushes themselves are sent by the worker's :class:`~backend.notifications.pump.PushPump`,
+outside any arq job (a job's timeout could cancel a send half-way); it relays the outbox too, so
+delivery goes on while Redis is away. The relay job (woken by the API, and every 5 s) moves
+events sooner and wakes the pump. All jobs
 are idempotent, so a retried or duplicated run changes nothing."""
 
 from __future__ import annotations

@@ -1,0 +1,322 @@
+"""Fault drills for push delivery against real processes: a worker started with
+``python -m backend worker``, the fake FCM server, PostgreSQL and Redis.
+
+Each drill seeds citizens, devices and one outbox event per citizen, breaks something (FCM
+failing in each way, the worker killed or stopped mid-send, two workers pruning at once,
+PostgreSQL cut, Redis stopped and started empty), waits until every delivery is closed, and
+counts: what went in (one push per live device per event), what came out (distinct pushes FCM
+accepted), what was lost and what was sent twice. The tests in ``test_push_faults.py`` run them
+small; ``benchmarks/drill_faults.py`` runs them at 1,000 citizens and prints the table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from backend.platform.config import REPO_ROOT
+from tests.fakes.fcm import FcmServer
+
+LIVE = ("pending", "sending")
+
+
+@dataclass
+class DrillSetup:
+    """Where a drill runs: the database, Redis and environment for worker processes."""
+
+    dsn: str
+    env: dict[str, str]
+    fcm: FcmServer
+    citizens: int = 100
+    in_flight: int = 50
+    timeout: float = 90.0
+    workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def worker_env(self, **overrides: str) -> dict[str, str]:
+        env = {
+            **self.env, "FCM_ENDPOINT": self.fcm.url, "FCM_STATIC_TOKEN": "fake-access-token",
+            "FCM_PROJECT_ID": "citizen-credit-test", "PUSH_IN_FLIGHT": str(self.in_flight),
+            "PUSH_CLAIM_SECONDS": "3", "LOG_LEVEL": "WARNING",
+        }  # fmt: skip
+        env.update(overrides)
+        return env
+
+    def start_worker(self, **overrides: str) -> subprocess.Popen[bytes]:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "backend", "worker"], cwd=REPO_ROOT,
+            env=self.worker_env(**overrides), stdout=subprocess.DEVNULL,
+            stderr=None if os.environ.get("DRILL_VERBOSE") else subprocess.DEVNULL,
+        )  # fmt: skip
+        self.workers.append(worker)
+        return worker
+
+    def stop_workers(self) -> None:
+        for worker in self.workers:
+            if worker.poll() is None:
+                worker.terminate()
+        for worker in self.workers:
+            try:
+                worker.wait(timeout=45)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+        self.workers.clear()
+
+
+@dataclass
+class DrillResult:
+    name: str
+    went_in: int
+    came_out: int
+    lost: int
+    duplicated: int
+    counted: int  # deliveries our side re-sent after a crash (push_delivery.reclaimed)
+    expired: int
+    seconds: float
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    def row(self) -> str:
+        return (
+            f"{self.name:<28} in {self.went_in:6d}  out {self.came_out:6d}  lost {self.lost:4d}"
+            f"  twice {self.duplicated:4d} (counted {self.counted:4d})  expired {self.expired:3d}"
+            f"  {self.seconds:6.1f} s"
+        )
+
+
+async def _connect(dsn: str) -> asyncpg.Connection[Any]:
+    return await asyncpg.connect(dsn)
+
+
+def token(citizen: int, n: int = 0) -> str:
+    return f"drill-token-{citizen:07d}-{n}-abcdefghijklmnopqrstuvwxyz"
+
+
+async def seed(dsn: str, citizens: int, events_each: int = 1, first: int = 1) -> list[str]:
+    """Citizens ``first..first+citizens-1`` with one device each (every tenth two) and
+    ``events_each`` outbox events each; returns the tokens."""
+    tokens: list[str] = []
+    rows: list[tuple[int, str]] = []
+    for c in range(first, first + citizens):
+        for n in range(2 if c % 10 == 0 else 1):
+            rows.append((c, token(c, n)))
+            tokens.append(token(c, n))
+    conn = await _connect(dsn)
+    try:
+        async with conn.transaction():
+            await conn.executemany(
+                "INSERT INTO push_device (citizen, token, platform, created_at, last_seen_at)"
+                " VALUES ($1, $2, 'android', now(), now())",
+                rows,
+            )
+            payloads = [
+                (c, msgspec.json.encode({"recordId": c * 10 + e, "recordTitle": "演练记录",
+                                         "department": "演练部门", "points": -5}).decode())
+                for c in range(first, first + citizens) for e in range(events_each)
+            ]  # fmt: skip
+            await conn.executemany(
+                "INSERT INTO outbox_event (citizen, kind, payload, created_at)"
+                " VALUES ($1, 'record.added', $2::jsonb, now())",
+                payloads,
+            )
+    finally:
+        await conn.close()
+    return tokens
+
+
+async def open_deliveries(dsn: str) -> int:
+    conn = await _connect(dsn)
+    try:
+        pending_events = await conn.fetchval(
+            "SELECT count(*) FROM outbox_event WHERE delivered_at IS NULL"
+        )
+        open_pushes = await conn.fetchval(
+            "SELECT count(*) FROM push_delivery WHERE status = ANY($1::text[])", list(LIVE)
+        )
+        return int(pending_events) + int(open_pushes)
+    finally:
+        await conn.close()
+
+
+async def until(check: Callable[[], Awaitable[bool]], seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if await check():
+                return
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            pass
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def drained(setup: DrillSetup) -> None:
+    async def done() -> bool:
+        return await open_deliveries(setup.dsn) == 0
+
+    await until(done, setup.timeout, "every push delivery to close")
+
+
+async def tally(setup: DrillSetup, name: str, started: float, live_tokens: set[str]) -> DrillResult:
+    """Count in and out, independently of our own delivery table. In: every event in the inbox
+    times every live device of its citizen. Out: what the fake FCM accepted of those pairs."""
+    conn = await _connect(setup.dsn)
+    try:
+        events = await conn.fetch("SELECT citizen, event_id FROM notification")
+        deliveries = await conn.fetch("SELECT status, reclaimed FROM push_delivery")
+        idle_in_tx = await conn.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND state LIKE 'idle in transaction%'"
+        )
+    finally:
+        await conn.close()
+    tokens_of: dict[int, list[str]] = {}
+    for t in live_tokens:
+        tokens_of.setdefault(int(t.split("-")[2]), []).append(t)
+    copies = setup.fcm.fake.per_event()
+    pairs = [(t, str(e["event_id"])) for e in events for t in tokens_of.get(e["citizen"], [])]
+    return DrillResult(
+        name=name,
+        went_in=len(pairs),
+        came_out=sum(1 for pair in pairs if copies.get(pair, 0) >= 1),
+        lost=sum(1 for pair in pairs if copies.get(pair, 0) == 0),
+        duplicated=sum(max(copies.get(pair, 0) - 1, 0) for pair in pairs),
+        counted=sum(row["reclaimed"] for row in deliveries),
+        expired=sum(row["status"] == "expired" for row in deliveries),
+        seconds=time.monotonic() - started,
+        facts={
+            "idleInTransaction": int(idle_in_tx),
+            "peakConnections": setup.fcm.fake.peak_connections,
+            "busyRequests": setup.fcm.fake.busy,
+            "requests": len(setup.fcm.fake.received),
+        },
+    )
+
+
+# --- the drills -----------------------------------------------------------------------------
+
+
+async def _run(
+    setup: DrillSetup, name: str, fault: Callable[[], Awaitable[None]], workers: int = 1
+) -> DrillResult:
+    tokens = set(await seed(setup.dsn, setup.citizens))
+    started = time.monotonic()
+    for _ in range(workers):
+        setup.start_worker()
+    try:
+        await fault()
+        await drained(setup)
+    finally:
+        setup.stop_workers()
+    return await tally(setup, name, started, tokens)
+
+
+async def fcm_5xx_burst(setup: DrillSetup) -> DrillResult:
+    """FCM answers 503 to as many requests as there are pushes, then 200 again."""
+    deliveries = setup.citizens + setup.citizens // 10
+    setup.fcm.fake.fail_next(deliveries, "unavailable")
+
+    async def nothing() -> None:
+        return None
+
+    return await _run(setup, "FCM 503 burst then OK", nothing)
+
+
+async def quota_outage(setup: DrillSetup, seconds: float = 8.0) -> DrillResult:
+    """FCM answers 429 QUOTA_EXCEEDED with Retry-After for a while, then OK."""
+    setup.fcm.fake.retry_after = "2"
+    setup.fcm.fake.fail_for(seconds, "quota")
+
+    async def nothing() -> None:
+        return None
+
+    result = await _run(setup, f"FCM 429 for {seconds:.0f} s", nothing)
+    setup.fcm.fake.retry_after = None
+    return result
+
+
+async def slow_fcm_stopped(setup: DrillSetup, stops: int = 3) -> DrillResult:
+    """FCM answers slowly; the worker is stopped (SIGTERM) mid-send and started again."""
+    fake = setup.fcm.fake
+    fake.delay = 0.5
+
+    async def stop_and_start() -> None:
+        for _ in range(stops):
+            seen = len(fake.received)
+            await until(_more(fake, seen), 30, "a send in flight")
+            worker = setup.workers[-1]
+            worker.send_signal(signal.SIGTERM)
+            await asyncio.to_thread(worker.wait, 60)
+            setup.start_worker()
+        fake.delay = 0.0
+
+    return await _run(setup, f"slow FCM, stopped {stops}x", stop_and_start)
+
+
+def _more(fake: Any, seen: int) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        return len(fake.received) > seen
+
+    return check
+
+
+async def worker_killed(setup: DrillSetup, kills: int = 2) -> DrillResult:
+    """FCM takes the messages but the worker is killed (SIGKILL) before it hears back."""
+    fake = setup.fcm.fake
+
+    async def kill() -> None:
+        for _ in range(kills):
+            seen = len(fake.received)
+            fake.hold(accept=True)
+            await until(_more(fake, seen + setup.in_flight - 1), 30, "a full batch in flight")
+            worker = setup.workers[-1]
+            worker.send_signal(signal.SIGKILL)
+            await asyncio.to_thread(worker.wait, 30)
+            fake.drop_held()
+            setup.start_worker()
+
+    return await _run(setup, f"worker killed {kills}x mid-send", kill)
+
+
+async def concurrent_prunes(setup: DrillSetup) -> DrillResult:
+    """Two workers send at once; one token in five is dead, each citizen has three events."""
+    tokens = set(await seed(setup.dsn, setup.citizens, events_each=3))
+    dead = {t for t in tokens if int(t.split("-")[2]) % 5 == 0}
+    for t in dead:
+        setup.fcm.fake.script(t, *(["unregistered"] * 6))
+    deadlocks_before = await _deadlocks(setup.dsn)
+    started = time.monotonic()
+    setup.start_worker()
+    setup.start_worker()
+    try:
+        await drained(setup)
+    finally:
+        setup.stop_workers()
+    result = await tally(setup, "2 workers, 20% dead tokens", started, tokens - dead)
+    result.facts["deadlocks"] = await _deadlocks(setup.dsn) - deadlocks_before
+    result.facts["deadDevicesLeft"] = await _count(
+        setup.dsn, "SELECT count(*) FROM push_device WHERE token = ANY($1::text[])", list(dead)
+    )
+    return result
+
+
+async def _deadlocks(dsn: str) -> int:
+    return await _count(
+        dsn, "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()"
+    )
+
+
+async def _count(dsn: str, sql: str, *args: Any) -> int:
+    conn = await _connect(dsn)
+    try:
+        return int(await conn.fetchval(sql, *args))
+    finally:
+        await conn.close()
