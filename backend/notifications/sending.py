@@ -20,17 +20,22 @@ Exactly once per device per event as far as our side can know, at least once acr
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import random
+import time
 from collections.abc import Sequence
 from typing import Any
+
+import asyncpg
 
 from backend.notifications.push import PushMessage, PushResult
 from backend.platform import runtime
 from backend.platform.database import connection
 
 log = logging.getLogger("backend.notifications.sending")
+DATABASE_AWAY = (OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError)
 
 _CLAIM_SQL = """
 WITH due AS (
@@ -105,9 +110,24 @@ class _Outcomes:
             column.append(value)
 
     async def write(self) -> None:
-        if self.columns[0]:
-            async with connection() as conn:
-                await conn.execute(_RECORD_SQL, *self.columns)
+        """Record the outcomes; while PostgreSQL is away, keep trying until just before the
+        claim runs out: FCM has answered, and giving up now would send these again."""
+        if not self.columns[0]:
+            return
+        give_up = time.monotonic() + runtime.current().settings.push_claim_seconds * 0.8
+        pause = 0.25
+        while True:
+            try:
+                async with connection() as conn:
+                    await conn.execute(_RECORD_SQL, *self.columns)
+                return
+            except DATABASE_AWAY as exc:
+                if time.monotonic() + pause > give_up:
+                    log.error("could not record %d push outcomes: %s", len(self.columns[0]), exc)
+                    raise
+                log.warning("PostgreSQL away while recording push outcomes; retrying: %s", exc)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 5.0)
 
 
 def _retry_or_expire(

@@ -23,9 +23,14 @@ from typing import Any
 
 import asyncpg
 import msgspec
+from arq import create_pool
+from arq.connections import RedisSettings
 
 from backend.platform.config import REPO_ROOT
+from backend.platform.redis import namespaced
 from tests.fakes.fcm import FcmServer
+from tests.fakes.proxy import TcpProxy
+from tests.fakes.redis_server import PrivateRedis
 
 LIVE = ("pending", "sending")
 
@@ -205,12 +210,14 @@ async def tally(setup: DrillSetup, name: str, started: float, live_tokens: set[s
 
 
 async def _run(
-    setup: DrillSetup, name: str, fault: Callable[[], Awaitable[None]], workers: int = 1
+    setup: DrillSetup,
+    name: str,
+    fault: Callable[[], Awaitable[None]],
+    **worker_env: str,
 ) -> DrillResult:
     tokens = set(await seed(setup.dsn, setup.citizens))
     started = time.monotonic()
-    for _ in range(workers):
-        setup.start_worker()
+    setup.start_worker(**worker_env)
     try:
         await fault()
         await drained(setup)
@@ -320,3 +327,71 @@ async def _count(dsn: str, sql: str, *args: Any) -> int:
         return int(await conn.fetchval(sql, *args))
     finally:
         await conn.close()
+
+
+async def postgres_cut(setup: DrillSetup, seconds: float = 10.0) -> DrillResult:
+    """PostgreSQL unreachable from the worker (a cut proxy) for ``seconds`` mid-send."""
+    fake = setup.fcm.fake
+    fake.delay = 0.2
+    with TcpProxy.to_url(setup.dsn) as proxy:
+
+        async def cut() -> None:
+            await until(_more(fake, setup.in_flight // 2), 30, "sending under way")
+            proxy.cut()
+            await asyncio.sleep(seconds)
+            proxy.restore()
+            fake.delay = 0.0
+            await until(_alive(setup), 5, "the worker to stay up")
+
+        # The claim outlives the cut, so outcomes FCM gave are recorded once it is over.
+        return await _run(
+            setup, f"PostgreSQL cut {seconds:.0f} s", cut, DATABASE_URL=proxy.url,
+            PUSH_CLAIM_SECONDS=str(int(seconds * 3)),
+        )  # fmt: skip
+
+
+def _alive(setup: DrillSetup) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        return all(worker.poll() is None for worker in setup.workers)
+
+    return check
+
+
+async def redis_restarted_empty(
+    setup: DrillSetup, redis: PrivateRedis, seconds: float = 5.0
+) -> DrillResult:
+    """The worker's Redis stops mid-run and comes back empty: pushes go on meanwhile (they need
+    only PostgreSQL) and the same worker process carries on afterwards."""
+    fake = setup.fcm.fake
+    fake.delay = 0.2
+
+    async def outage() -> None:
+        await until(_more(fake, 1), 30, "sending under way")
+        redis.stop()
+        redis.wipe()
+        await asyncio.sleep(seconds)
+        redis.start()
+        fake.delay = 0.0
+        await until(_alive(setup), 5, "the worker to stay up")
+        facts["jobAfterwards"] = await _job_runs(setup, redis.url)
+
+    facts: dict[str, Any] = {}
+    result = await _run(setup, f"Redis away {seconds:.0f} s, back empty", outage,
+                        REDIS_URL=redis.url)  # fmt: skip
+    result.facts.update(facts)
+    return result
+
+
+async def _job_runs(setup: DrillSetup, redis_url: str) -> bool:
+    """The worker that lived through the outage takes a job from the Redis that came back."""
+    pool = await create_pool(
+        RedisSettings.from_dsn(redis_url),
+        default_queue_name=namespaced(setup.env["REDIS_NAMESPACE"], "queue"),
+    )
+    try:
+        job = await pool.enqueue_job("check_push_deliveries")
+        assert job is not None
+        await job.result(timeout=30)
+        return True
+    finally:
+        await pool.aclose()

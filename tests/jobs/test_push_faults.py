@@ -4,6 +4,7 @@ and 0 sent twice in each drill, except what a killed worker had in flight (bound
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 
 from backend.platform.config import Settings
 from tests.fakes.fcm import FcmServer
+from tests.fakes.redis_server import private_redis_server
 from tests.jobs import push_drills as drills
 
 CITIZENS = 100  # 110 devices
@@ -71,7 +73,7 @@ async def test_quota_outage_is_waited_out_with_retry_after(setup: drills.DrillSe
     for received in fake.received:
         by_token.setdefault(received.token, []).append(received.at)
     # Retry-After: 2 is honoured: no token is tried again sooner than 2 s after a 429.
-    gaps = [b - a for times in by_token.values() for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for times in by_token.values() for a, b in itertools.pairwise(times)]
     assert gaps and min(gaps) >= 1.9, min(gaps)
 
 
@@ -97,3 +99,18 @@ async def test_two_workers_pruning_dead_tokens_never_deadlock(setup: drills.Dril
     print(result.row(), result.facts)
     assert result.lost == 0 and result.duplicated == 0, result
     assert result.facts["deadlocks"] == 0 and result.facts["deadDevicesLeft"] == 0, result
+
+
+async def test_postgres_cut_mid_send_loses_and_repeats_nothing(setup: drills.DrillSetup) -> None:
+    result = await drills.postgres_cut(setup, seconds=6)
+    _exactly_once(result)
+    assert result.counted == 0, result
+
+
+async def test_redis_away_and_back_empty_pushes_go_on_and_worker_carries_on(
+    setup: drills.DrillSetup,
+) -> None:
+    with private_redis_server() as redis:
+        result = await drills.redis_restarted_empty(setup, redis, seconds=4)
+    _exactly_once(result)
+    assert result.facts["jobAfterwards"] is True, result
