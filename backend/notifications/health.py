@@ -66,8 +66,8 @@ async def delivery_health(now: dt.datetime | None = None) -> DeliveryHealth:
         )
     return DeliveryHealth(
         pending=row["pending"], in_flight=row["in_flight"], overdue=row["overdue"],
-        sent_last_24h=day["sent"], expired_last_24h=day["expired"],
-        failed_last_24h=day["failed"], pruned_last_24h=day["pruned"],
-        possible_duplicates_last_24h=int(day["reclaimed"]),
+        sent_last_day=day["sent"], expired_last_day=day["expired"],
+        failed_last_day=day["failed"], pruned_last_day=day["pruned"],
+        possible_duplicates_last_day=int(day["reclaimed"]),
         deadline_hours=runtime.current().settings.push_delivery_deadline_hours,
     )  # fmt: skip

@@ -72,13 +72,13 @@ class DeliveryHealth(Output):
     overdue: Annotated[
         int, msgspec.Meta(description="still open past the delivery deadline (should be 0)")
     ]
-    sent_last_24h: int
-    expired_last_24h: Annotated[
+    sent_last_day: int
+    expired_last_day: Annotated[
         int, msgspec.Meta(description="never delivered within the deadline; inbox only")
     ]
-    failed_last_24h: int
-    pruned_last_24h: Annotated[int, msgspec.Meta(description="closed for a dead or removed device")]
-    possible_duplicates_last_24h: Annotated[
+    failed_last_day: int
+    pruned_last_day: Annotated[int, msgspec.Meta(description="closed for a dead or removed device")]
+    possible_duplicates_last_day: Annotated[
         int,
         msgspec.Meta(description="sent again after their sender died mid-send (at most in flight)"),
     ]

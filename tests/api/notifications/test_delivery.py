@@ -8,8 +8,10 @@ from typing import Any
 import httpx
 import pytest
 
+from backend.identity import service as identity
 from backend.identity.sms import MemorySmsSender
 from backend.notifications.events import CaseChanged, RecordAdded, ScoreChanged, emit_event
+from backend.notifications.health import expire_overdue
 from backend.notifications.relay import quiet_until, relay_all
 from backend.notifications.sending import send_all
 from backend.platform.audit import Actor
@@ -291,3 +293,62 @@ async def test_an_officer_look_is_news_once_a_day_and_merchants_send_their_own(
     items = (await client.get("/v1/me/notifications", headers=headers)).json()["items"]
     assert [i["kind"] for i in items] == ["query.made"]
     assert items[0]["body"].startswith("市信用办查询了你的信用信息")
+
+
+async def test_delivery_for_a_phone_that_changed_hands_is_closed_not_sent(
+    client: httpx.AsyncClient, sms: MemorySmsSender, fcm: FakeFcm, firebase: None
+) -> None:
+    first, first_headers = await _citizen(client, sms, "13950000021")
+    await _device(client, first_headers, TOKEN_A)
+    await _emit(first, _record_added())
+    await relay_all()
+    _, second_headers = await _citizen(client, sms, "13950000022")
+    await _device(client, second_headers, TOKEN_A)  # the phone now belongs to someone else
+    await send_all()
+    assert fcm.received == []  # the first citizen's news never reaches the new owner
+    async with connection() as conn:
+        row = await conn.fetchrow("SELECT status, last_error FROM push_delivery")
+    assert row["status"] == "pruned" and "another account" in row["last_error"]
+
+
+async def _officer_headers(client: httpx.AsyncClient) -> dict[str, str]:
+    await identity.create_officer("push-watch", "correct horse battery", "值班员", ["officer"])
+    signed = await client.post(
+        "/v1/auth/officer/sign-in",
+        json={"username": "push-watch", "password": "correct horse battery"},
+    )
+    return {"Authorization": f"Bearer {signed.json()['accessToken']}"}
+
+
+async def test_retryable_push_is_retried_to_its_deadline_then_expired_and_counted(
+    client: httpx.AsyncClient, sms: MemorySmsSender, fcm: FakeFcm, firebase: None
+) -> None:
+    citizen_id, headers = await _citizen(client, sms, "13950000023")
+    await _device(client, headers, TOKEN_A)
+    fcm.script(TOKEN_A, *(["quota"] * 50))
+    await _emit(citizen_id, _record_added())
+    await relay_all()
+    now = dt.datetime.now(dt.UTC)
+    for hours in range(0, 30, 2):  # quota errors all day: tried again and again, never dropped
+        await send_all(now + dt.timedelta(hours=hours))
+    async with connection() as conn:
+        row = await conn.fetchrow("SELECT status, attempts FROM push_delivery")
+    assert row["status"] == "expired" and 10 <= row["attempts"] <= 13, dict(row)
+    officer = await _officer_headers(client)
+    health = (await client.get("/v1/officer/push-deliveries/health", headers=officer)).json()
+    assert health["expiredLastDay"] == 1 and health["overdue"] == 0 and health["pending"] == 0
+    assert health["deadlineHours"] == 24
+    citizen = await client.get("/v1/officer/push-deliveries/health", headers=headers)
+    assert citizen.status_code in (401, 403)
+
+
+async def test_five_minute_check_expires_what_no_sender_reached(
+    client: httpx.AsyncClient, sms: MemorySmsSender
+) -> None:
+    citizen_id, headers = await _citizen(client, sms, "13950000024")
+    await _device(client, headers, TOKEN_A)
+    await _emit(citizen_id, _record_added())
+    await relay_all()
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=25)
+    assert await expire_overdue(later) == {"expired": 1, "overdueInFlight": 0}
+    assert await expire_overdue(later) == {"expired": 0, "overdueInFlight": 0}
