@@ -10,7 +10,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint types pytest bench migrate demo rescore-all clean
+.PHONY: help install run test lint types pytest bench drill migrate demo rescore-all clean
 
 help: ## Show this list
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ bench: install ## All benchmarks (each prints throughput and a same-run baseline
 	$(RUN) python benchmarks/bench_card.py
 	$(RUN) python benchmarks/bench_verify.py
 	$(RUN) python benchmarks/bench_push.py
+
+drill: install ## Fault drills at 1,000 citizens: in / out / lost / sent twice per drill
+	$(RUN) python benchmarks/drill_faults.py --citizens 1000
 
 migrate: install ## Apply migrations only
 	$(RUN) python -m backend migrate
