@@ -29,8 +29,7 @@ BACKWARDS = [
     "UPDATE push_delivery SET status = 'failed' WHERE status = 'expired'",
     "DROP INDEX IF EXISTS push_delivery_open_age_idx",
     "DROP INDEX IF EXISTS push_delivery_due_idx",
-    "CREATE INDEX push_delivery_due_idx ON push_delivery (not_before, id)"
-    " WHERE status = 'pending'",
+    "CREATE INDEX push_delivery_due_idx ON push_delivery (not_before, id) WHERE status = 'pending'",
     "DROP INDEX IF EXISTS citizen_behind_idx",
 ]
 

@@ -33,6 +33,8 @@ from backend.platform.database import configure_engine
 from backend.platform.embedded import EmbeddedServers, start_postgres, start_redis
 from backend.platform.migrate import migrate_forwards
 from backend.worker import WorkerSettings
+from tests.fakes.proxy import TcpProxy
+from tests.fakes.redis_server import PrivateRedis, private_redis_server
 
 SESSION = secrets.token_hex(4)
 NAMESPACE = f"cctest-{SESSION}"
@@ -211,3 +213,21 @@ async def db(database_url: str) -> AsyncIterator[asyncpg.Connection[Any]]:
     conn = await asyncpg.connect(database_url)
     yield conn
     await conn.close()
+
+
+@pytest.fixture
+def private_redis() -> Iterator[PrivateRedis]:
+    """A Redis server of this test alone, which it may stop, wipe and start."""
+    with private_redis_server() as server:
+        yield server
+
+
+@pytest.fixture
+def pg_proxy(database_url: str) -> Iterator[TcpProxy]:
+    """The session's database through a TCP proxy the test may cut (``pg_proxy.url``)."""
+    try:
+        proxy = TcpProxy.to_url(database_url)
+    except ValueError:
+        pytest.skip("PostgreSQL is not reached over TCP here (embedded server on a socket)")
+    with proxy:
+        yield proxy

@@ -224,8 +224,9 @@ async def emit_event(
 
 
 async def rescore_now(citizen_id: int, reason: str) -> None:
-    """Re-score right after the decision committed, so the card moves at once; if that fails the
-    queued job (the change counter moved) catches up."""
+    """Re-score right after the decision committed, so the card moves at once; if that fails a job
+    is queued, and should that fail too the minute sweep finds the citizen behind (the change
+    counter moved) and re-scores them."""
     try:
         await rescore(citizen_id, reason=reason)
     except Exception:

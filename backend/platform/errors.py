@@ -1,14 +1,20 @@
-"""RFC 9457 problem details with a stable ``type`` per error and no stack traces to clients."""
+"""RFC 9457 problem details with a stable ``type`` per error and no stack traces to clients.
+
+A request that fails because PostgreSQL or Redis is away answers 503 with ``Retry-After``
+(``service-unavailable``), decided once here for every route."""
 
 from __future__ import annotations
 
 import logging
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from types import TracebackType
 from typing import Any
 
+import asyncpg
 import msgspec
+import redis.exceptions
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
@@ -202,7 +208,85 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
     return _problem_response(problem, exc.headers)
 
 
+# --- a backing service is away: 503, not 500 ------------------------------------------------------
+
+# Long enough for a pool to reconnect or a failover to finish, short enough for an app to retry.
+RETRY_AFTER_SECONDS = 5
+POSTGRES = "PostgreSQL"
+REDIS = "Redis"
+
+_POSTGRES_DOWN = (
+    asyncpg.PostgresConnectionError,  # class 08: includes ConnectionDoesNotExistError
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+)
+_REDIS_DOWN = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+_CLOSED = re.compile(r"connection is closed|pool is clos")
+_LIBRARIES = {"asyncpg": POSTGRES, "redis": REDIS, "arq": REDIS}
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _raised_in(tb: TracebackType | None) -> str | None:
+    """Which client library raised a bare OSError or TimeoutError (a refused connect, a pool
+    acquire that timed out): the innermost frame from asyncpg or redis decides."""
+    found = None
+    while tb is not None:
+        package = str(tb.tb_frame.f_globals.get("__name__", "")).partition(".")[0]
+        found = _LIBRARIES.get(package, found)
+        tb = tb.tb_next
+    return found
+
+
+def unavailable_service(exc: BaseException) -> str | None:
+    """The backing service (``POSTGRES`` or ``REDIS``) whose outage caused ``exc``, else None.
+
+    Walks ``__cause__`` / ``__context__``, so a library's wrapper around the connection error
+    counts too. Errors of a working server (a constraint, a syntax error) are not outages."""
+    for error in _chain(exc):
+        if isinstance(error, _POSTGRES_DOWN):
+            return POSTGRES
+        if isinstance(error, asyncpg.InterfaceError) and _CLOSED.search(str(error)):
+            return POSTGRES
+        if isinstance(error, _REDIS_DOWN):
+            return REDIS
+        if isinstance(error, OSError | TimeoutError):
+            service = _raised_in(error.__traceback__)
+            if service is not None:
+                return service
+    return None
+
+
+def handle_unavailable(
+    request: Request[Any, Any, Any], exc: Exception, service: str
+) -> Response[bytes]:
+    # One line per request: an outage fails many requests the same way, a trace each is noise.
+    log.warning("%s unavailable on %s %s: %s: %s", service, request.method, request.url.path,
+                type(exc).__name__, exc)  # fmt: skip
+    problem = Problem(
+        type=TYPE_PREFIX + ServiceUnavailable.code,
+        title=ServiceUnavailable.title,
+        status=503,
+        detail=f"{service} is unavailable right now; try again in {RETRY_AFTER_SECONDS} s.",
+        instance=request.url.path,
+        extra={"service": service.lower()},
+    )
+    return _problem_response(problem, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    service = unavailable_service(exc)
+    if service is not None:
+        return handle_unavailable(request, exc, service)
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     problem = Problem(
         type=TYPE_PREFIX + "internal-error",

@@ -1,10 +1,15 @@
-"""arq jobs: re-score one citizen; every night, re-score exactly the citizens whose card changes
-with the date (found by the indexed ``next_change_on``) or whose rules version is out of date."""
+"""arq jobs: re-score one citizen; every minute, re-score the citizens whose card is behind their
+records (``change_counter <> scored_counter``, a partial index), so a job lost with Redis or never
+enqueued is repaired within a minute; every night, re-score exactly the citizens whose card
+changes with the date (found by the indexed ``next_change_on``) or whose rules version is out of
+date. Jobs raise ``Retry`` while PostgreSQL or Redis is away."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import asyncpg
@@ -13,12 +18,44 @@ from arq import Retry, cron, func
 from backend.platform import runtime
 from backend.platform.calendar import today_in_shanghai
 from backend.platform.database import connection
+from backend.platform.errors import unavailable_service
 from backend.scoring import service
-from backend.scoring.queue import enqueue_day_rescore, enqueue_each, enqueue_rescore
+from backend.scoring.queue import enqueue_at_counters, enqueue_day_rescore, enqueue_each
 from backend.scoring.statistics import compute_percentiles
 
 log = logging.getLogger("backend.scoring.jobs")
 NIGHTLY_BATCH = 1000
+SWEEP_PAGE = 1000
+# Per sweep run: one minute's worth of enqueues; a bigger backlog is paged over the next runs.
+SWEEP_LIMIT = 20_000
+BEHIND_SQL = (
+    "SELECT id, change_counter FROM citizen"
+    " WHERE change_counter <> scored_counter AND id > $1 ORDER BY id LIMIT $2"
+)  # citizen_behind_idx: a partial index holding only the citizens who are behind
+
+
+@contextmanager
+def retry_on_outage(ctx: dict[str, Any], what: str) -> Iterator[None]:
+    """PostgreSQL or Redis away (or a deadlock): raise arq's Retry with a growing delay, so the
+    job runs again instead of finishing as if it had done its work."""
+    try:
+        yield
+    except Retry:
+        raise
+    except Exception as exc:
+        cause = _transient(exc)
+        if cause is None:
+            raise
+        delay = min(2 ** ctx.get("job_try", 1), 60)
+        log.warning("%s failed (%s: %s); retry in %s s", what, cause, exc, delay)
+        raise Retry(defer=delay) from exc
+
+
+def _transient(exc: Exception) -> str | None:
+    """Why trying again later may work: a service away, a deadlock, or any network error."""
+    if isinstance(exc, asyncpg.DeadlockDetectedError):
+        return "deadlock"
+    return unavailable_service(exc) or ("network" if isinstance(exc, OSError) else None)
 
 
 async def rescore_citizen(
@@ -28,31 +65,50 @@ async def rescore_citizen(
     reason: str = "records-changed",
 ) -> str:
     day = dt.date.fromisoformat(as_of) if as_of else None
-    try:
+    with retry_on_outage(ctx, f"re-scoring citizen {citizen_id}"):
         outcome = await service.rescore(citizen_id, as_of=day, reason=reason)
-    except (OSError, asyncpg.PostgresConnectionError, asyncpg.DeadlockDetectedError) as exc:
-        delay = min(2 ** ctx.get("job_try", 1), 60)
-        log.warning("re-scoring citizen %s failed (%s); retry in %s s", citizen_id, exc, delay)
-        raise Retry(defer=delay) from exc
-    await _follow_up(citizen_id)
+        await _follow_up(citizen_id)
     return outcome.value
 
 
 async def _follow_up(citizen_id: int) -> None:
-    """A change that landed while this job ran moved the counter: make sure it is scored."""
+    """A change that landed while this job ran moved the counter: queue its job now rather than
+    at the next sweep."""
     async with connection() as conn:
-        row = await conn.fetchrow(
-            "SELECT c.change_counter, k.scored_counter FROM citizen c"
-            " LEFT JOIN credit_card k ON k.citizen = c.id WHERE c.id = $1",
-            citizen_id,
+        behind = await conn.fetchval(
+            "SELECT change_counter <> scored_counter FROM citizen WHERE id = $1", citizen_id
         )
-    if row is not None and row["change_counter"] != row["scored_counter"]:
-        await enqueue_rescore([citizen_id])
+    if behind:
+        await enqueue_each([citizen_id])
 
 
 async def _ids(sql: str, *args: Any) -> list[int]:
     async with connection() as conn:
         return [row[0] for row in await conn.fetch(sql, *args)]
+
+
+async def enqueue_behind(limit: int = SWEEP_LIMIT, *, page: int = SWEEP_PAGE) -> int:
+    """Enqueue one job per citizen whose card is behind their records, in id order, at most
+    ``limit``. A citizen already queued at that counter keeps its one job (same job id)."""
+    found, last = 0, 0
+    while found < limit:
+        async with connection() as conn:
+            rows = await conn.fetch(BEHIND_SQL, last, min(page, limit - found))
+        if not rows:
+            break
+        await enqueue_at_counters([(row["id"], row["change_counter"]) for row in rows])
+        found += len(rows)
+        last = rows[-1]["id"]
+    return found
+
+
+async def rescore_behind(ctx: dict[str, Any]) -> int:
+    """Every minute: re-score the citizens whose change was never scored (a job lost with Redis,
+    an enqueue that failed, a job that ran out of tries). Nothing behind costs one index probe."""
+    behind = await enqueue_behind()
+    if behind:
+        log.info("%d citizens behind their records: re-scoring enqueued", behind)
+    return behind
 
 
 async def nightly_rescore(ctx: dict[str, Any], as_of: str | None = None) -> dict[str, int]:
@@ -87,23 +143,19 @@ async def nightly_rescore(ctx: dict[str, Any], as_of: str | None = None) -> dict
             break
         outdated += await enqueue_day_rescore(batch, day, "rules-version")
         last = batch[-1]
-    behind = await _ids(
-        "SELECT c.id FROM citizen c LEFT JOIN credit_card k ON k.citizen = c.id"
-        " WHERE c.change_counter > 0"
-        " AND (k.citizen IS NULL OR k.scored_counter <> c.change_counter)"
-    )
-    if behind:
-        await enqueue_each(behind)
+    behind = await enqueue_behind()
     log.info(
         "nightly re-scoring for %s: %d due, %d on older rules, %d behind",
-        day, due, outdated, len(behind),
+        day, due, outdated, behind,
     )  # fmt: skip
-    return {"due": due, "rulesVersion": outdated, "behind": len(behind)}
+    return {"due": due, "rulesVersion": outdated, "behind": behind}
 
 
 async def rescore_many(ctx: dict[str, Any], citizen_ids: list[int]) -> int:
-    """The fan-out of a big batch: one deduplicated job per citizen."""
-    return await enqueue_each(sorted(set(citizen_ids)))
+    """The fan-out of a big batch: one deduplicated job per citizen. Raises (arq retries) when
+    PostgreSQL or Redis fails, instead of finishing as if every job had been queued."""
+    with retry_on_outage(ctx, f"fan-out of re-scoring for {len(citizen_ids)} citizens"):
+        return await enqueue_each(sorted(set(citizen_ids)))
 
 
 async def nightly_statistics(ctx: dict[str, Any], as_of: str | None = None) -> int:
@@ -116,9 +168,11 @@ JOBS: list[Any] = [
     func(rescore_citizen, keep_result=0, max_tries=8),
     nightly_rescore,
     nightly_statistics,
-    rescore_many,
+    func(rescore_many, max_tries=8),
 ]
 CRON_JOBS: list[Any] = [
+    # At startup too: a worker coming back after an outage repairs at once, not a minute later.
+    cron(rescore_behind, second={30}, run_at_startup=True, unique=True, timeout=120),
     cron(nightly_rescore, hour={0}, minute={5}, run_at_startup=False, unique=True),
     cron(nightly_statistics, hour={2}, minute={0}, run_at_startup=False, unique=True),
 ]

@@ -1,6 +1,10 @@
 """What a citizen hears when their card changes: points or grade, new badges, a bad record that
 became repairable, a record that left display. Compared between the stored and the new
-assessment, each with a dedupe key so a re-run of the same change sends nothing twice."""
+assessment, each with a dedupe key so a re-run of the same change sends nothing twice.
+
+Score and benefit keys carry the card's revision (bumped by every write that changes the card),
+not the value reached: a move back to points already told that day is a new change and is told.
+Badge, repairable and display-ended keys name the badge or record, which happens once."""
 
 from __future__ import annotations
 
@@ -22,7 +26,9 @@ from points_engine import Assessment, BenefitsError, BenefitStatus, evaluate
 Change = tuple[Event, str]
 
 
-def card_changes(citizen_id: int, before: Assessment | None, after: Assessment) -> list[Change]:
+def card_changes(
+    citizen_id: int, before: Assessment | None, after: Assessment, *, revision: int
+) -> list[Change]:
     if before is None:
         return []  # the first assessment of a citizen is not news
     changes: list[Change] = []
@@ -31,14 +37,14 @@ def card_changes(citizen_id: int, before: Assessment | None, after: Assessment) 
             points=after.points, previous_points=before.points, grade=after.grade.code,
             previous_grade=before.grade.code, grade_name=after.grade.name_zh,
         )  # fmt: skip
-        changes.append((event, f"score:{citizen_id}:{after.as_of}:{after.points}"))
+        changes.append((event, f"score:{citizen_id}:r{revision}"))
     had = {b.code for b in before.badges}
     for badge in after.badges:
         if badge.code not in had:
             changes.append((BadgeEarned(badge=badge.code, badge_name=badge.name_zh),
                             f"badge:{citizen_id}:{badge.code}"))  # fmt: skip
     changes.extend(_countdown_changes(before, after))
-    changes.extend(_benefit_changes(citizen_id, before, after))
+    changes.extend(_benefit_changes(citizen_id, before, after, revision))
     return changes
 
 
@@ -51,7 +57,9 @@ def _held(assessment: Assessment) -> dict[str, BenefitStatus]:
     return {s.code: s for s in evaluate(assessment, catalog, rules).available}
 
 
-def _benefit_changes(citizen_id: int, before: Assessment, after: Assessment) -> list[Change]:
+def _benefit_changes(
+    citizen_id: int, before: Assessment, after: Assessment, revision: int
+) -> list[Change]:
     had, has = _held(before), _held(after)
     changes: list[Change] = []
     for code in sorted(has.keys() ^ had.keys()):
@@ -62,7 +70,7 @@ def _benefit_changes(citizen_id: int, before: Assessment, after: Assessment) -> 
             change_en="available to you" if gained else "no longer available",
         )  # fmt: skip
         state = "gained" if gained else "lost"
-        changes.append((event, f"benefit:{citizen_id}:{code}:{state}:{after.as_of}:{after.points}"))
+        changes.append((event, f"benefit:{citizen_id}:{code}:{state}:r{revision}"))
     return changes
 
 

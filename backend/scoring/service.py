@@ -3,7 +3,9 @@ write the card snapshot (and a history row when points or grade move) in one tra
 
 Running it twice changes nothing. Concurrent runs for one citizen serialise on an advisory lock;
 a run that read older data than the stored card (a lower change counter or an earlier business
-date) never overwrites it.
+date) never overwrites it. A run that writes or confirms the card at change counter C also sets
+``citizen.scored_counter`` to C in the same transaction, so ``change_counter <> scored_counter``
+means exactly "the card is behind the records" (the minute sweep reads that).
 """
 
 from __future__ import annotations
@@ -130,6 +132,9 @@ def card_cache_key(citizen_id: int) -> str:
 
 async def _read_state(citizen_id: int) -> tuple[int, list[RecordFact]] | None:
     async with connection() as conn:
+        # The counter first, then the records: a change committing in between is in the records
+        # but not in the counter, so the card is written at the older counter and the citizen
+        # stays behind until a later run (or the sweep) reads the newer one.
         counter = await conn.fetchval(
             "SELECT change_counter FROM citizen WHERE id = $1", citizen_id
         )
@@ -139,16 +144,24 @@ async def _read_state(citizen_id: int) -> tuple[int, list[RecordFact]] | None:
     return int(counter), [fact_from_row(row) for row in rows]
 
 
+async def assess_citizen(citizen_id: int, as_of: dt.date) -> tuple[int, Assessment] | None:
+    """The change counter read and a fresh assessment of the records (nothing is written)."""
+    state = await _read_state(citizen_id)
+    if state is None:
+        return None
+    counter, facts = state
+    return counter, assess(facts, runtime.current().rules.in_force(as_of), as_of)
+
+
 async def rescore(
     citizen_id: int, *, as_of: dt.date | None = None, reason: str = "records-changed"
 ) -> Outcome:
     """Compute → compare → write. Returns what happened to the stored card."""
     as_of = as_of or today_in_shanghai()
-    state = await _read_state(citizen_id)
+    state = await assess_citizen(citizen_id, as_of)
     if state is None:
         return Outcome.MISSING
-    counter, facts = state
-    assessment = assess(facts, runtime.current().rules.in_force(as_of), as_of)
+    counter, assessment = state
     outcome, card_json = await _write(citizen_id, counter, as_of, assessment, reason)
     if card_json is not None:
         await _cache_card(citizen_id, card_json, replace=True)
@@ -183,50 +196,88 @@ async def _write(
                     counter,
                     as_of,
                 )
+            await _mark_scored(conn, citizen_id, counter)
             return Outcome.UNCHANGED, None
-        before = (
-            msgspec.json.decode(existing["assessment_json"], type=Assessment)
-            if existing is not None
-            else None
-        )
-        card_json = await _store(conn, citizen_id, counter, as_of, assessment, fp)
-        await emit_card_changes(conn, citizen_id, card_changes(citizen_id, before, assessment))
-        moved = existing is None or (existing["points"], existing["grade"]) != (
+        card_json = await _changed(
+            conn, citizen_id=citizen_id, counter=counter, as_of=as_of, assessment=assessment,
+            fp=fp, existing=existing, reason=reason,
+        )  # fmt: skip
+        await _mark_scored(conn, citizen_id, counter)
+    return Outcome.CHANGED, card_json
+
+
+async def _mark_scored(conn: Any, citizen_id: int, counter: int) -> None:
+    """The card now reflects the records up to ``counter``: the citizen is no longer behind,
+    unless a later change moved ``change_counter`` past it. Last in the transaction, so the
+    citizen row (which ingest also updates) is held only until the commit."""
+    await conn.execute(
+        "UPDATE citizen SET scored_counter = $2 WHERE id = $1 AND scored_counter < $2",
+        citizen_id,
+        counter,
+    )
+
+
+async def _changed(
+    conn: Any,
+    *,
+    citizen_id: int,
+    counter: int,
+    as_of: dt.date,
+    assessment: Assessment,
+    fp: str,
+    existing: Any,
+    reason: str,
+) -> bytes:
+    """Write the new card, tell the citizen what moved, and keep a history row for points or
+    grade. The events' dedupe keys carry the card's new revision, so a move back to a value
+    told earlier is told again, and a retry of this same write (same revision) is not."""
+    before = (
+        msgspec.json.decode(existing["assessment_json"], type=Assessment)
+        if existing is not None
+        else None
+    )
+    card_json, revision = await _store(conn, citizen_id, counter, as_of, assessment, fp)
+    changes = card_changes(citizen_id, before, assessment, revision=revision)
+    await emit_card_changes(conn, citizen_id, changes)
+    moved = existing is None or (existing["points"], existing["grade"]) != (
+        assessment.points,
+        assessment.grade.code,
+    )
+    if moved:
+        await conn.execute(
+            "INSERT INTO score_history (citizen, points, grade, previous_points,"
+            " previous_grade, rules_version, reason, as_of, at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())",
+            citizen_id,
             assessment.points,
             assessment.grade.code,
+            existing["points"] if existing else None,
+            existing["grade"] if existing else None,
+            assessment.rules_version,
+            reason if existing else "first-assessment",
+            as_of,
         )
-        if moved:
-            await conn.execute(
-                "INSERT INTO score_history (citizen, points, grade, previous_points,"
-                " previous_grade, rules_version, reason, as_of, at)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())",
-                citizen_id,
-                assessment.points,
-                assessment.grade.code,
-                existing["points"] if existing else None,
-                existing["grade"] if existing else None,
-                assessment.rules_version,
-                reason if existing else "first-assessment",
-                as_of,
-            )
-    return Outcome.CHANGED, card_json
+    return card_json
 
 
 async def _store(
     conn: Any, citizen_id: int, counter: int, as_of: dt.date, assessment: Assessment, fp: str
-) -> bytes:
+) -> tuple[bytes, int]:
+    """Upsert the snapshot; returns its body and its revision (1 for a first card)."""
     assessed_at = dt.datetime.now(dt.UTC)
     card_json = msgspec.json.encode(card_view(assessment, assessed_at))
-    await conn.execute(
+    revision = await conn.fetchval(
         "INSERT INTO credit_card (citizen, points, grade, rules_version, clean_years_flag, as_of,"
-        " next_change_on, scored_counter, fingerprint, assessment_json, card_json, assessed_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        " next_change_on, scored_counter, fingerprint, assessment_json, card_json, assessed_at,"
+        " revision)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1)"
         " ON CONFLICT (citizen) DO UPDATE SET points = EXCLUDED.points, grade = EXCLUDED.grade,"
         " rules_version = EXCLUDED.rules_version, clean_years_flag = EXCLUDED.clean_years_flag,"
         " as_of = EXCLUDED.as_of, next_change_on = EXCLUDED.next_change_on,"
         " scored_counter = EXCLUDED.scored_counter, fingerprint = EXCLUDED.fingerprint,"
         " assessment_json = EXCLUDED.assessment_json, card_json = EXCLUDED.card_json,"
-        " assessed_at = EXCLUDED.assessed_at",
+        " assessed_at = EXCLUDED.assessed_at, revision = credit_card.revision + 1"
+        " RETURNING revision",
         citizen_id,
         assessment.points,
         assessment.grade.code,
@@ -240,7 +291,7 @@ async def _store(
         card_json,
         assessed_at,
     )
-    return card_json
+    return card_json, int(revision)
 
 
 async def _cache_card(citizen_id: int, body: bytes, *, replace: bool) -> None:

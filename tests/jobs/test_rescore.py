@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -14,8 +15,9 @@ from backend.identity.sms import MemorySmsSender
 from backend.platform import runtime
 from backend.platform.calendar import today_in_shanghai
 from backend.records.catalog import add_months
-from backend.scoring import service
-from backend.scoring.jobs import nightly_rescore, rescore_citizen
+from backend.scoring import jobs, service
+from backend.scoring.jobs import nightly_rescore, rescore_behind, rescore_citizen
+from backend.scoring.queue import change_job_id
 from tests import factories as f
 
 RunWorker = Callable[[], Awaitable[int]]
@@ -168,16 +170,135 @@ async def test_a_big_batch_is_one_enqueue_and_every_citizen_is_scored(
     assert await db.fetchval("SELECT count(*) FROM credit_card WHERE points = 970") == 30
 
 
-async def test_nightly_catches_up_citizens_whose_change_was_never_scored(
+async def _forget_queued_jobs() -> None:
+    """As if Redis lost the queue: this session's queue and job keys are gone."""
+    redis = runtime.current().redis
+    namespace = runtime.current().settings.redis_namespace
+    keys = [k async for k in redis.scan_iter(match=f"arq:*{namespace}*")]
+    keys += [k async for k in redis.scan_iter(match=f"{namespace}:queue*")]
+    if keys:
+        await redis.delete(*keys)
+
+
+async def _behind(db: Any) -> int:
+    return int(
+        await db.fetchval("SELECT count(*) FROM citizen WHERE change_counter <> scored_counter")
+    )
+
+
+async def test_the_sweep_rescores_citizens_whose_jobs_were_lost(
     client: httpx.AsyncClient, run_worker: RunWorker, db: Any
 ) -> None:
     key = await f.department()
-    await client.post(BATCH, headers={"X-Api-Key": key},
-                      json={"records": [f.record(f.id_number(), "lost")]})  # fmt: skip
-    await db.execute("DELETE FROM credit_card")  # as if the job was lost while Redis was away
-    keys = [k async for k in runtime.current().redis.scan_iter(match="*rescore*")]
-    if keys:
-        await runtime.current().redis.delete(*keys)
-    assert (await nightly_rescore({}))["behind"] == 1
-    await run_worker()
-    assert await db.fetchval("SELECT points FROM credit_card") == 970
+    batch = {"records": [f.record(f.id_number(), f"lost-{i}") for i in range(3)]}
+    await client.post(BATCH, headers={"X-Api-Key": key}, json=batch)
+    await _forget_queued_jobs()
+    assert await _behind(db) == 3
+
+    assert await rescore_behind({}) == 3
+    assert await rescore_behind({}) == 3  # asked again: the same three jobs, not six
+    queue = runtime.current().settings.redis_namespace + ":queue"
+    assert await runtime.current().redis.zcard(queue) == 3
+    assert await run_worker() == 3
+    assert await db.fetchval("SELECT count(*) FROM credit_card WHERE points = 970") == 3
+    assert await _behind(db) == 0
+    assert await rescore_behind({}) == 0
+    assert (await nightly_rescore({}))["behind"] == 0
+
+
+async def test_the_sweep_pages_through_its_limit_in_id_order(
+    client: httpx.AsyncClient, db: Any
+) -> None:
+    key = await f.department()
+    batch = {"records": [f.record(f.id_number(), f"page-{i}") for i in range(5)]}
+    await client.post(BATCH, headers={"X-Api-Key": key}, json=batch)
+    await _forget_queued_jobs()
+    ids = [row[0] for row in await db.fetch("SELECT id FROM citizen ORDER BY id")]
+    assert await jobs.enqueue_behind(limit=3, page=2) == 3
+    queue = runtime.current().settings.redis_namespace + ":queue"
+    queued = {j.decode() for j in await runtime.current().redis.zrange(queue, 0, -1)}
+    assert queued == {change_job_id(cid, 1) for cid in ids[:3]}
+
+
+async def test_the_sweep_query_reads_the_partial_index(db: Any) -> None:
+    async with db.transaction():
+        # The tables are tiny here; forbidding sequential scans shows the index can serve it.
+        await db.execute("SET LOCAL enable_seqscan = off")
+        plan = "\n".join(r[0] for r in await db.fetch("EXPLAIN " + jobs.BEHIND_SQL, 0, 1000))
+    assert "citizen_behind_idx" in plan, plan
+
+
+async def test_a_change_during_a_run_leaves_the_citizen_behind(
+    client: httpx.AsyncClient, db: Any, database_url: str
+) -> None:
+    key = await f.department()
+    number = f.id_number()
+    await client.post(BATCH, headers={"X-Api-Key": key}, json={"records": [f.record(number, "a")]})
+    citizen_id = await db.fetchval("SELECT id FROM citizen")
+    blocker = await asyncpg.connect(database_url)
+    try:
+        # The run reads counter 1 and the records, then waits for the lock to write the card.
+        await blocker.execute("SELECT pg_advisory_lock($1, $2)", service.RESCORE_LOCK, citizen_id)
+        run = asyncio.create_task(service.rescore(citizen_id))
+        await _until_waiting_on_lock(db)
+        await client.post(BATCH, headers={"X-Api-Key": key},
+                          json={"records": [f.record(number, "b")]})  # fmt: skip
+        await blocker.execute("SELECT pg_advisory_unlock($1, $2)", service.RESCORE_LOCK, citizen_id)
+        assert await asyncio.wait_for(run, 30) == service.Outcome.CHANGED
+    finally:
+        await blocker.close()
+    counters = await db.fetchrow("SELECT change_counter, scored_counter FROM citizen")
+    assert tuple(counters) == (2, 1)
+    assert await rescore_behind({}) == 1
+    assert await service.rescore(citizen_id) == service.Outcome.CHANGED
+    assert await _behind(db) == 0
+    assert await db.fetchval("SELECT points FROM credit_card") == 940
+
+
+async def test_every_move_of_the_score_is_told_even_back_to_an_earlier_value(
+    client: httpx.AsyncClient, db: Any
+) -> None:
+    key = await f.department("civic", ["domain:traffic_safety", "domain:volunteer_service"])
+    number = f.id_number()
+
+    async def add(ref: str, record_type: str = "TRAFFIC-DRINK-DRIVING", **extra: Any) -> int:
+        body = {"records": [f.record(number, ref, record_type, occurredOn=_days_ago(20), **extra)]}
+        posted = (await client.post(BATCH, headers={"X-Api-Key": key}, json=body)).json()
+        return int(posted["items"][0]["recordId"])
+
+    async def revoke(record_id: int) -> None:
+        response = await client.post(
+            f"/v1/department/records/{record_id}/revocation", headers={"X-Api-Key": key},
+            json={"reason": "登记有误，依法撤销"},
+        )  # fmt: skip
+        assert response.status_code == 200, response.text
+
+    async def points_after_rescore() -> int:
+        await service.rescore(citizen_id)
+        return int(await db.fetchval("SELECT points FROM credit_card"))
+
+    await add("bad-1")
+    citizen_id = await db.fetchval("SELECT id FROM citizen")
+    await add("bad-2")
+    seen = [await points_after_rescore()]
+    hours = await add("hours-1", "VOLUNTEER-SERVICE-HOURS", quantity=5)
+    seen.append(await points_after_rescore())
+    await revoke(hours)
+    seen.append(await points_after_rescore())
+    await add("hours-2", "VOLUNTEER-SERVICE-HOURS", quantity=5)
+    seen.append(await points_after_rescore())
+    assert seen == [940, 945, 940, 945]
+
+    told = await db.fetch(
+        "SELECT payload, dedupe_key FROM outbox_event WHERE kind = 'score.changed' ORDER BY id"
+    )
+    payloads = [json.loads(row["payload"]) for row in told]
+    assert [(p["previousPoints"], p["points"]) for p in payloads] == [
+        (940, 945), (945, 940), (940, 945)
+    ]  # fmt: skip
+    assert [row["dedupe_key"] for row in told] == [
+        f"score:{citizen_id}:r2", f"score:{citizen_id}:r3", f"score:{citizen_id}:r4"
+    ]  # fmt: skip
+    assert await db.fetchval("SELECT revision FROM credit_card") == 4
+    assert await service.rescore(citizen_id) == service.Outcome.UNCHANGED  # nothing told twice
+    assert await db.fetchval("SELECT count(*) FROM outbox_event WHERE kind = 'score.changed'") == 3
