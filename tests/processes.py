@@ -54,7 +54,7 @@ def start_api(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], 
 
 
 def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    return _spawn([sys.executable, "-m", "arq", "backend.worker.WorkerSettings"], env, log)
+    return _spawn([sys.executable, "-m", "backend", "worker"], env, log)
 
 
 def stop(*processes: subprocess.Popen[bytes] | None) -> None:

@@ -9,91 +9,25 @@ exits anyway (Redis away at its start, say) is started again, as compose or Kube
 from __future__ import annotations
 
 import asyncio
-import signal
-import subprocess
 from pathlib import Path
-from typing import Any
 
 import httpx
 from arq.jobs import Job
 from redis.asyncio import Redis
 
 from backend.platform import runtime
-from backend.platform.calendar import today_in_shanghai
 from backend.platform.config import Settings
-from backend.platform.database import connection
-from backend.scoring import service
 from tests import factories as f
 from tests.fakes.proxy import TcpProxy
 from tests.fakes.redis_server import PrivateRedis
+from tests.jobs.rescore_drills import BATCH, SCOPES, Supervisor, records, wrong_cards
 from tests.processes import (
     service_env,
     start_api,
-    start_worker,
     stop,
     wait_for_api,
     wait_until,
 )
-
-BATCH = "/v1/department/records:batch"
-SCOPES = ["domain:traffic_safety", "domain:volunteer_service"]
-
-
-def _records(first: int, count: int, tag: str) -> list[dict[str, Any]]:
-    """Citizens ``first`` .. ``first + count - 1`` with records that give varied points."""
-    records = []
-    for i in range(first, first + count):
-        number = f.id_number(9000 + i)
-        if i % 2:
-            records.append(f.record(number, f"{tag}-bad-{i}"))
-        else:
-            records.append(f.record(number, f"{tag}-hours-{i}", "VOLUNTEER-SERVICE-HOURS",
-                                    occurredOn="2026-10-01", quantity=i % 9 + 1))  # fmt: skip
-        if i % 3 == 0:
-            records.append(f.record(number, f"{tag}-bad2-{i}", occurredOn="2026-08-01"))
-    return records
-
-
-async def _wrong_cards() -> tuple[int, list[int]]:
-    """(citizens with records, those whose card is not what a fresh assessment gives now)."""
-    today = today_in_shanghai()
-    async with connection() as conn:
-        rows = await conn.fetch(
-            "SELECT c.id, c.change_counter, c.scored_counter, k.points FROM citizen c"
-            " LEFT JOIN credit_card k ON k.citizen = c.id WHERE c.change_counter > 0"
-        )
-    wrong = []
-    for row in rows:
-        fresh = await service.assess_citizen(row["id"], today)
-        assert fresh is not None
-        counter, assessment = fresh
-        scored = row["scored_counter"] == row["change_counter"] == counter
-        if not scored or row["points"] != assessment.points:
-            wrong.append(row["id"])
-    return len(rows), wrong
-
-
-class Supervisor:
-    """Keeps one worker process running, restarting it when it exits."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env, self.log, self.restarts = env, log, 0
-        self.process: subprocess.Popen[bytes] = start_worker(env, log)
-
-    def watch(self) -> None:
-        if self.process.poll() is not None:
-            self.restarts += 1
-            self.process = start_worker(self.env, self.log)
-
-    def pause(self) -> None:
-        self.process.send_signal(signal.SIGSTOP)
-
-    def resume(self) -> None:
-        self.process.send_signal(signal.SIGCONT)
-
-    def stop(self) -> None:
-        self.resume()  # a stopped process would not see SIGTERM
-        stop(self.process)
 
 
 async def test_queue_lost_with_redis_every_card_still_right(
@@ -117,7 +51,7 @@ async def test_queue_lost_with_redis_every_card_still_right(
         async with httpx.AsyncClient(base_url=base, timeout=30) as http:
 
             async def post(first: int, count: int) -> None:
-                batch = {"records": _records(first, count, "q")}
+                batch = {"records": records(first, count, "q")}
                 posted = await http.post(BATCH, headers={"X-Api-Key": key}, json=batch)
                 assert posted.status_code == 200, posted.text
 
@@ -125,7 +59,7 @@ async def test_queue_lost_with_redis_every_card_still_right(
             await post(10, 20)
 
             async def first_scored() -> bool:
-                return not (await _wrong_cards())[1]
+                return not (await wrong_cards())[1]
 
             await wait_until(first_scored)
             # A stalled worker (SIGSTOP) leaves the next jobs in the queue when Redis goes.
@@ -136,17 +70,17 @@ async def test_queue_lost_with_redis_every_card_still_right(
         private_redis.stop()
         private_redis.wipe()
         worker.resume()  # the worker runs into the outage
-        ingested, behind_at_outage = await _wrong_cards()
+        ingested, behind_at_outage = await wrong_cards()
         await asyncio.sleep(2)
         private_redis.start()
         assert private_redis.server.zcard(queue) == 0  # the queue is gone
 
         async def all_right() -> bool:
             worker.watch()
-            return not (await _wrong_cards())[1]
+            return not (await wrong_cards())[1]
 
         await wait_until(all_right, seconds=90, interval=0.5)
-        ingested, wrong = await _wrong_cards()
+        ingested, wrong = await wrong_cards()
         print(
             f"\ncitizens in={ingested} queued jobs at outage={queued_at_outage} citizens behind"
             f" at outage={len(behind_at_outage)} out={ingested - len(wrong)} lost={len(wrong)}"
@@ -176,7 +110,7 @@ async def test_postgres_away_under_rescore_many_is_retried_then_right(
         await wait_until(worker_ready)
         pg_proxy.cut()
         # Through the in-process API (its own database connection): 30 citizens, one fan-out.
-        batch = {"records": _records(0, 30, "pg")}
+        batch = {"records": records(0, 30, "pg")}
         posted = await client.post(BATCH, headers={"X-Api-Key": key}, json=batch)
         assert posted.status_code == 200, posted.text
         job = await _queued_job(redis, queue, "rescore_many")
@@ -187,12 +121,12 @@ async def test_postgres_away_under_rescore_many_is_retried_then_right(
             return tried is not None and int(tried) >= 1 and not in_progress
 
         await wait_until(failed_once, seconds=20)
-        assert (await _wrong_cards())[1], "nothing can be scored while PostgreSQL is away"
+        assert (await wrong_cards())[1], "nothing can be scored while PostgreSQL is away"
         pg_proxy.restore()
 
         async def all_right() -> bool:
             worker.watch()
-            return not (await _wrong_cards())[1]
+            return not (await wrong_cards())[1]
 
         await wait_until(all_right, seconds=40, interval=0.5)
         result = await job.result_info()
