@@ -15,20 +15,27 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import asyncpg
+import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from backend.platform.bootstrap import start_runtime, stop_runtime
+from backend.platform.config import load_settings
 from benchmarks._server import bench_database
+from tests import factories as f
 from tests.fakes.fcm import FcmServer
 from tests.fakes.proxy import TcpProxy
 from tests.fakes.redis_server import private_redis_server
 from tests.jobs import push_drills as drills
+from tests.jobs import rescore_drills as rescore
+from tests.processes import start_api, stop, wait_for_api, wait_until
 
 PUSH_TABLES = "outbox_event, notification, push_delivery, push_device"
 
@@ -97,13 +104,118 @@ async def _push_drills(dsn: str, env: dict[str, str], citizens: int) -> list[dri
     return results
 
 
+# --- re-scoring ---------------------------------------------------------------------------------
+
+
+async def _post(base: str, key: str, first: int, count: int, tag: str) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=120) as http:
+        for start in range(first, first + count, 100):
+            batch = {"records": rescore.records(start, min(100, first + count - start), tag)}
+            posted = await http.post(rescore.BATCH, headers={"X-Api-Key": key}, json=batch)
+            assert posted.status_code == 200, posted.text
+
+
+async def _all_right(worker: rescore.Supervisor, seconds: float) -> tuple[int, list[int]]:
+    async def right() -> bool:
+        worker.watch()
+        return not (await rescore.wrong_cards())[1]
+
+    with contextlib.suppress(AssertionError):  # what is still wrong is counted as lost
+        await wait_until(right, seconds=seconds, interval=1.0)
+    return await rescore.wrong_cards()
+
+
+async def _rescore_redis_wiped(env: dict[str, str], citizens: int, var: Path) -> drills.DrillResult:
+    """Half the citizens scored; the worker stalls with the other half queued; Redis stops and
+    comes back empty. The minute sweep must put every card right."""
+    key = await f.department("drill-civic", rescore.SCOPES)
+    started = time.monotonic()
+    with private_redis_server() as redis:
+        run_env = {**env, "REDIS_URL": redis.url}
+        api, base = start_api(run_env, var / "api.log")
+        worker = rescore.Supervisor(run_env, var / "worker.log")
+        try:
+            await wait_for_api(base)
+            half = citizens // 2
+            await _post(base, key, 0, half, "w")
+            await _all_right(worker, 120)
+            worker.pause()
+            await _post(base, key, half, citizens - half, "w")
+            redis.stop()
+            redis.wipe()
+            worker.resume()
+            await asyncio.sleep(2)
+            redis.start()
+            ingested, wrong = await _all_right(worker, 180)
+        finally:
+            stop(api)
+            worker.stop()
+    return drills.DrillResult(
+        name="re-score: Redis back empty", went_in=ingested, came_out=ingested - len(wrong),
+        lost=len(wrong), duplicated=0, counted=0, expired=0,
+        seconds=time.monotonic() - started, facts={"workerRestarts": worker.restarts},
+    )  # fmt: skip
+
+
+async def _rescore_postgres_cut(
+    env: dict[str, str], dsn: str, citizens: int, var: Path
+) -> drills.DrillResult | None:
+    """The worker loses PostgreSQL for 10 s while the fan-out jobs of 1,000 citizens run."""
+    try:
+        proxy = TcpProxy.to_url(dsn)
+    except ValueError:
+        return None
+    key = await f.department("drill-pg", rescore.SCOPES)
+    started = time.monotonic()
+    with proxy:
+        api, base = start_api(env, var / "api-pg.log")
+        worker = rescore.Supervisor({**env, "DATABASE_URL": proxy.url}, var / "worker-pg.log")
+        try:
+            await wait_for_api(base)
+            proxy.cut()
+            await _post(base, key, 10_000, citizens, "p")
+            await asyncio.sleep(10)
+            proxy.restore()
+            ingested, wrong = await _all_right(worker, 180)
+        finally:
+            stop(api)
+            worker.stop()
+    return drills.DrillResult(
+        name="re-score: PostgreSQL cut 10 s", went_in=ingested, came_out=ingested - len(wrong),
+        lost=len(wrong), duplicated=0, counted=0, expired=0,
+        seconds=time.monotonic() - started, facts={"workerRestarts": worker.restarts},
+    )  # fmt: skip
+
+
+async def _rescore_drills(dsn: str, env: dict[str, str], citizens: int) -> list[drills.DrillResult]:
+    settings = load_settings()
+    rt = await start_runtime(settings, dsn, env["REDIS_URL"])
+    var = Path(env["VAR_DIR"])
+    results = []
+    try:
+        results.append(await _rescore_redis_wiped(env, citizens, var))
+        print(results[-1].row(), flush=True)
+        cut = await _rescore_postgres_cut(env, dsn, citizens, var)
+        if cut is not None:
+            results.append(cut)
+            print(cut.row(), flush=True)
+    finally:
+        await stop_runtime(rt)
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--citizens", type=int, default=1000)
+    parser.add_argument("--only", choices=["push", "rescore"], help="run one drill set")
     args = parser.parse_args()
     started = time.perf_counter()
     with bench_database() as (dsn, env):
-        results = asyncio.run(_push_drills(dsn, env, args.citizens))
+        results = []
+        if args.only != "rescore":
+            results += asyncio.run(_push_drills(dsn, env, args.citizens))
+        if args.only != "push":
+            results += asyncio.run(_rescore_drills(dsn, env, args.citizens))
     lost = sum(r.lost for r in results)
     twice = sum(r.duplicated for r in results)
     counted = sum(r.counted for r in results)
@@ -111,9 +223,10 @@ def main() -> None:
         f"all drills: lost {lost}, sent twice {twice} (our side counted {counted} possible),"
         f" {time.perf_counter() - started:.0f} s"
     )
-    baseline = results[0].seconds
-    for r in results[1:]:
-        print(f"  {r.name:<28} took {r.seconds / baseline:5.1f}x the no-fault baseline")
+    if args.only != "rescore":
+        baseline = results[0].seconds
+        for r in results[1 : len(PUSH_DRILLS)]:
+            print(f"  {r.name:<28} took {r.seconds / baseline:5.1f}x the no-fault baseline")
 
 
 if __name__ == "__main__":
