@@ -72,14 +72,20 @@ class DeliveryHealth(Output):
     overdue: Annotated[
         int, msgspec.Meta(description="still open past the delivery deadline (should be 0)")
     ]
-    sent_last_day: int
+    sent_last_day: Annotated[
+        int, msgspec.Meta(description="deliveries created in the last 24 hours and sent")
+    ]
     expired_last_day: Annotated[
         int, msgspec.Meta(description="never delivered within the deadline; inbox only")
     ]
-    failed_last_day: int
+    failed_last_day: Annotated[
+        int, msgspec.Meta(description="refused by FCM for good (not retryable, not a dead token)")
+    ]
     pruned_last_day: Annotated[int, msgspec.Meta(description="closed for a dead or removed device")]
     possible_duplicates_last_day: Annotated[
         int,
         msgspec.Meta(description="sent again after their sender died mid-send (at most in flight)"),
     ]
-    deadline_hours: int
+    deadline_hours: Annotated[
+        int, msgspec.Meta(description="hours a push is re-driven before it expires (setting)")
+    ]

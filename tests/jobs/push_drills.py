@@ -12,13 +12,12 @@ small; ``benchmarks/drill_faults.py`` runs them at 1,000 citizens and prints the
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -26,11 +25,11 @@ import msgspec
 from arq import create_pool
 from arq.connections import RedisSettings
 
-from backend.platform.config import REPO_ROOT
 from backend.platform.redis import namespaced
 from tests.fakes.fcm import FcmServer
 from tests.fakes.proxy import TcpProxy
 from tests.fakes.redis_server import PrivateRedis
+from tests.processes import start_worker, stop, wait_until
 
 LIVE = ("pending", "sending")
 
@@ -57,23 +56,13 @@ class DrillSetup:
         return env
 
     def start_worker(self, **overrides: str) -> subprocess.Popen[bytes]:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "backend", "worker"], cwd=REPO_ROOT,
-            env=self.worker_env(**overrides), stdout=subprocess.DEVNULL,
-            stderr=None if os.environ.get("DRILL_VERBOSE") else subprocess.DEVNULL,
-        )  # fmt: skip
+        log = Path(self.env["VAR_DIR"]) / f"worker-{len(self.workers)}.log"
+        worker = start_worker(self.worker_env(**overrides), log)
         self.workers.append(worker)
         return worker
 
     def stop_workers(self) -> None:
-        for worker in self.workers:
-            if worker.poll() is None:
-                worker.terminate()
-        for worker in self.workers:
-            try:
-                worker.wait(timeout=45)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+        stop(*self.workers)
         self.workers.clear()
 
 
@@ -151,23 +140,11 @@ async def open_deliveries(dsn: str) -> int:
         await conn.close()
 
 
-async def until(check: Callable[[], Awaitable[bool]], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if await check():
-                return
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-            pass
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 async def drained(setup: DrillSetup) -> None:
     async def done() -> bool:
         return await open_deliveries(setup.dsn) == 0
 
-    await until(done, setup.timeout, "every push delivery to close")
+    await wait_until(done, setup.timeout)
 
 
 async def tally(setup: DrillSetup, name: str, started: float, live_tokens: set[str]) -> DrillResult:
@@ -258,7 +235,7 @@ async def slow_fcm_stopped(setup: DrillSetup, stops: int = 3) -> DrillResult:
     async def stop_and_start() -> None:
         for _ in range(stops):
             seen = len(fake.received)
-            await until(_more(fake, seen), 30, "a send in flight")
+            await wait_until(_more(fake, seen), 30)
             worker = setup.workers[-1]
             worker.send_signal(signal.SIGTERM)
             await asyncio.to_thread(worker.wait, 60)
@@ -283,7 +260,7 @@ async def worker_killed(setup: DrillSetup, kills: int = 2) -> DrillResult:
         for _ in range(kills):
             seen = len(fake.received)
             fake.hold(accept=True)
-            await until(_more(fake, seen + setup.in_flight - 1), 30, "a full batch in flight")
+            await wait_until(_more(fake, seen + setup.in_flight - 1), 30)
             worker = setup.workers[-1]
             worker.send_signal(signal.SIGKILL)
             await asyncio.to_thread(worker.wait, 30)
@@ -336,12 +313,12 @@ async def postgres_cut(setup: DrillSetup, seconds: float = 10.0) -> DrillResult:
     with TcpProxy.to_url(setup.dsn) as proxy:
 
         async def cut() -> None:
-            await until(_more(fake, setup.in_flight // 2), 30, "sending under way")
+            await wait_until(_more(fake, setup.in_flight // 2), 30)
             proxy.cut()
             await asyncio.sleep(seconds)
             proxy.restore()
             fake.delay = 0.0
-            await until(_alive(setup), 5, "the worker to stay up")
+            await wait_until(_alive(setup), 5)
 
         # The claim outlives the cut, so outcomes FCM gave are recorded once it is over.
         return await _run(
@@ -366,13 +343,13 @@ async def redis_restarted_empty(
     fake.delay = 0.2
 
     async def outage() -> None:
-        await until(_more(fake, 1), 30, "sending under way")
+        await wait_until(_more(fake, 1), 30)
         redis.stop()
         redis.wipe()
         await asyncio.sleep(seconds)
         redis.start()
         fake.delay = 0.0
-        await until(_alive(setup), 5, "the worker to stay up")
+        await wait_until(_alive(setup), 5)
         facts["jobAfterwards"] = await _job_runs(setup, redis.url)
 
     facts: dict[str, Any] = {}

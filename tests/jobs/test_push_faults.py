@@ -5,7 +5,6 @@ and 0 sent twice in each drill, except what a killed worker had in flight (bound
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from tests.fakes.fcm import FcmServer
 from tests.fakes.proxy import TcpProxy
 from tests.fakes.redis_server import private_redis_server
 from tests.jobs import push_drills as drills
+from tests.processes import service_env
 
 CITIZENS = 100  # 110 devices
 
@@ -31,14 +31,12 @@ def fcm_server() -> Iterator[FcmServer]:
 def setup(
     app: object, settings: Settings, fcm_server: FcmServer, tmp_path: Path
 ) -> Iterator[drills.DrillSetup]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TEST_")}
-    env.update(
-        DATABASE_URL=settings.database_url or "", REDIS_URL=settings.redis_url or "",
-        REDIS_NAMESPACE=settings.redis_namespace, VAR_DIR=str(tmp_path),
-        JWT_SECRET=settings.jwt_secret, ID_ENCRYPTION_KEY=settings.id_encryption_key,
-        ID_INDEX_KEY=settings.id_index_key, OTP_HASH_KEY=settings.otp_hash_key,
-        VERIFICATION_SIGNING_KEY=settings.verification_signing_key,
-    )  # fmt: skip
+    env = service_env(
+        settings,
+        database_url=settings.database_url or "",
+        redis_url=settings.redis_url or "",
+        var=tmp_path,
+    )
     drill = drills.DrillSetup(
         dsn=settings.database_url or "", env=env, fcm=fcm_server, citizens=CITIZENS
     )
