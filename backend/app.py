@@ -7,6 +7,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Litestar, Request, Router
+from litestar.config.app import AppConfig
+from litestar.config.compression import CompressionConfig
 from litestar.config.response_cache import ResponseCacheConfig
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig, get_remote_address
@@ -14,9 +16,11 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.stores.redis import RedisStore
 
+from backend.contract import finish_served_document
 from backend.domains import ROUTES
 from backend.identity.principals import CitizenPrincipal, ClientPrincipal, OfficerPrincipal
 from backend.identity.security import (
+    API_KEY_SCHEME,
     ApiKeyMiddleware,
     build_jwt_auth,
     citizen_guard,
@@ -31,40 +35,57 @@ from backend.platform.bootstrap import (
     start_runtime,
     stop_runtime,
 )
+from backend.platform.caching import ConditionalGetMiddleware
 from backend.platform.config import Settings, get_settings
 from backend.platform.errors import EXCEPTION_HANDLERS
 from backend.platform.health import healthz, readyz
+from backend.platform.idempotency import IdempotencyMiddleware
+from backend.platform.language import LanguageMiddleware
 from backend.platform.openapi import document_problems
 from backend.platform.redis import create_redis, namespaced
 from backend.platform.requestid import RequestIdMiddleware, configure_logging
 from backend.platform.stores import FailOpenRedisStore
 
-API_KEY_SECURITY: list[dict[str, list[str]]] = [{"ApiKey": []}]
 
-
-def _by_ip(request: Request[Any, Any, Any]) -> str:
-    return "ip:" + get_remote_address(request)
-
-
-def _by_principal(request: Request[Any, Any, Any]) -> str:
-    user = request.scope.get("user")
+def _principal_key(scope: Any) -> str | None:
+    user = scope.get("user")
     if isinstance(user, CitizenPrincipal):
         return f"citizen:{user.citizen_id}"
     if isinstance(user, OfficerPrincipal):
         return f"officer:{user.officer_id}"
     if isinstance(user, ClientPrincipal):
         return f"client:{user.client_id}"
-    return _by_ip(request)
+    return None
 
 
-def _rate_limit(per_minute: int, identify: Any) -> DefineMiddleware:
+def _counted(request: Request[Any, Any, Any]) -> bool:
+    # A preflight carries no credentials and does no work: it never spends anyone's budget.
+    return request.method != "OPTIONS"
+
+
+def _rate_limit(bucket: str, per_minute: int, *, by_principal: bool) -> DefineMiddleware:
+    """One bucket per caller group, so reading public pages cannot lock an address out of
+    signing in; keyed on the principal where there is one, else on the address."""
+
+    def identify(request: Request[Any, Any, Any]) -> str:
+        who = _principal_key(request.scope) if by_principal else None
+        return f"{bucket}:{who or 'ip:' + get_remote_address(request)}"
+
     config = RateLimitConfig(
-        rate_limit=("minute", per_minute), store="rate_limit", identifier_for_request=identify
+        rate_limit=("minute", per_minute),
+        store="rate_limit",
+        identifier_for_request=identify,
+        check_throttle_handler=_counted,
     )
     return config.middleware
 
 
-document_problems(*ROUTES.all())
+document_problems(ROUTES.auth, authenticated=False)
+document_problems(ROUTES.public, authenticated=False)
+document_problems(
+    [*ROUTES.citizen, *ROUTES.department, *ROUTES.merchant, *ROUTES.officer], authenticated=True
+)
+document_problems([healthz, readyz], authenticated=False, rate_limited=False)
 
 
 def _api_key_router(path: str, kind: str, handlers: Any, guard: Any, limit: Any) -> Router:
@@ -73,50 +94,68 @@ def _api_key_router(path: str, kind: str, handlers: Any, guard: Any, limit: Any)
         route_handlers=list(handlers),
         guards=[guard],
         middleware=[DefineMiddleware(ApiKeyMiddleware, kind=kind), limit],
-        security=API_KEY_SECURITY,
+        security=[{API_KEY_SCHEME: []}],
     )
 
 
 def _routers(settings: Settings) -> list[Router]:
-    principal_limit = _rate_limit(settings.citizen_rate_per_minute, _by_principal)
-    client_limit = _rate_limit(settings.client_rate_per_minute, _by_principal)
+    citizen_rate, client_rate = settings.citizen_rate_per_minute, settings.client_rate_per_minute
     routers = [
         Router(
             path="/v1",
             route_handlers=list(ROUTES.auth),
-            middleware=[_rate_limit(settings.auth_rate_per_minute, _by_ip)],
+            middleware=[_rate_limit("auth", settings.auth_rate_per_minute, by_principal=False)],
         ),
         Router(
             path="/v1",
             route_handlers=list(ROUTES.citizen),
             guards=[citizen_guard],
-            middleware=[principal_limit],
+            middleware=[
+                _rate_limit("citizen", citizen_rate, by_principal=True),
+                DefineMiddleware(IdempotencyMiddleware, owner_of=_principal_key),
+                ConditionalGetMiddleware,
+            ],
         ),
         _api_key_router(
-            "/v1/department", "department", ROUTES.department, department_guard, client_limit
+            "/v1/department",
+            "department",
+            ROUTES.department,
+            department_guard,
+            _rate_limit("department", client_rate, by_principal=True),
         ),
         Router(
             path="/v1/officer",
             route_handlers=list(ROUTES.officer),
             guards=[officer_guard],
-            middleware=[principal_limit],
+            middleware=[_rate_limit("officer", citizen_rate, by_principal=True)],
         ),
     ]
     if ROUTES.merchant:
         routers.append(
             _api_key_router(
-                "/v1/merchant", "merchant", ROUTES.merchant, merchant_guard, client_limit
+                "/v1/merchant",
+                "merchant",
+                ROUTES.merchant,
+                merchant_guard,
+                _rate_limit("merchant", client_rate, by_principal=True),
             )
         )
     if ROUTES.public:
+        public_rate = settings.auth_rate_per_minute * 10
         routers.append(
             Router(
                 path="/v1/public",
                 route_handlers=list(ROUTES.public),
-                middleware=[_rate_limit(settings.auth_rate_per_minute * 10, _by_ip)],
+                middleware=[_rate_limit("public", public_rate, by_principal=False)],
             )
         )
     return routers
+
+
+def _outermost_middleware(app_config: AppConfig) -> AppConfig:
+    """Language and request id wrap authentication too, so its problems carry both."""
+    app_config.middleware[:0] = [LanguageMiddleware, RequestIdMiddleware]
+    return app_config
 
 
 def create_app(settings: Settings | None = None, *, sms: SmsSender | None = None) -> Litestar:
@@ -139,11 +178,10 @@ def create_app(settings: Settings | None = None, *, sms: SmsSender | None = None
             await stop_runtime(rt)
             embedded.stop()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[healthz, readyz, *_routers(settings)],
         lifespan=[lifespan],
-        on_app_init=[jwt_auth.on_app_init],
-        middleware=[RequestIdMiddleware],
+        on_app_init=[jwt_auth.on_app_init, _outermost_middleware],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         stores={
             "rate_limit": FailOpenRedisStore(
@@ -154,6 +192,7 @@ def create_app(settings: Settings | None = None, *, sms: SmsSender | None = None
             ),
         },
         response_cache_config=ResponseCacheConfig(store="response_cache"),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
         openapi_config=OpenAPIConfig(
             title="Citizen Credit Card API (市民信用卡)",
             version="1.0.0",
@@ -164,14 +203,17 @@ def create_app(settings: Settings | None = None, *, sms: SmsSender | None = None
             ),
             components=Components(
                 security_schemes={
-                    "ApiKey": SecurityScheme(
+                    API_KEY_SCHEME: SecurityScheme(
                         type="apiKey",
                         name="X-Api-Key",
                         security_scheme_in="header",
-                        description="Department or merchant API key",
+                        description="Department or merchant API key, sent as `X-Api-Key`.",
                     )
                 }
             ),
+            use_handler_docstrings=True,
         ),
         debug=False,
     )
+    finish_served_document(app)
+    return app

@@ -9,13 +9,17 @@ Departments and merchants send an API key in ``X-Api-Key``; only its SHA-256 is 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
+import jwt
 from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
-from litestar.security.jwt import JWTAuth, Token
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
 from litestar.types import ASGIApp
 from redis.exceptions import ConnectionError as RedisConnectionError
 
@@ -26,14 +30,17 @@ from backend.platform.redis import namespaced
 
 log = logging.getLogger("backend.security")
 API_KEY_HEADER = "x-api-key"
+ACCESS_TOKEN_SCHEME = "AccessToken"  # noqa: S105 (a scheme name, not a secret)
+API_KEY_SCHEME = "ApiKey"
+# Routes reached with an API key instead of a JWT (the API-key middleware guards them).
+API_KEY_PATHS = ["^/v1/department/", "^/v1/merchant/"]
 PUBLIC_PATHS = [
     "^/healthz",
     "^/readyz",
     "^/schema",
     "^/v1/auth/(codes|sign-up|sign-in|refresh|officer/sign-in)$",
     "^/v1/public/",
-    "^/v1/department/",
-    "^/v1/merchant/",
+    *API_KEY_PATHS,
 ]
 
 
@@ -72,14 +79,94 @@ async def _session_revoked(token: Token, connection: ASGIConnection[Any, Any, An
         return False
 
 
-def build_jwt_auth(settings: Settings) -> JWTAuth[Any, Token]:
-    return JWTAuth[Any, Token](
+class AccessTokenMiddleware(JWTAuthenticationMiddleware):
+    """Litestar's JWT middleware with failures an app can act on: ``token-expired`` (refresh),
+    ``session-revoked`` (sign the citizen out) or ``token-invalid`` (anything else)."""
+
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
+        scheme, _, encoded = connection.headers.get(self.auth_header, "").partition(" ")
+        if scheme.lower() != "bearer" or not encoded.strip():
+            raise _token_problem("token-invalid", "send the access token as Authorization: Bearer")
+        return await self.authenticate_token(encoded_token=encoded.strip(), connection=connection)
+
+    async def authenticate_token(
+        self, encoded_token: str, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
+        try:
+            token = self.token_cls.decode(
+                encoded_token=encoded_token,
+                secret=self.token_secret,
+                algorithm=self.algorithm,
+                audience=self.token_audience,
+                issuer=self.token_issuer,
+                require_claims=self.require_claims,
+                verify_exp=self.verify_expiry,
+                verify_nbf=self.verify_not_before,
+                strict_audience=self.strict_audience,
+            )
+        except NotAuthorizedException as exc:
+            if isinstance(exc.__cause__, jwt.ExpiredSignatureError):
+                raise _token_problem("token-expired", "the access token has expired") from None
+            raise _token_problem("token-invalid", "the access token is not valid") from None
+        user = await self.retrieve_user_handler(token, connection)
+        if user is None:
+            raise _token_problem("token-invalid", "the access token is not valid")
+        if self.revoked_token_handler and await self.revoked_token_handler(token, connection):
+            raise _token_problem("session-revoked", "this session was signed out or revoked")
+        return AuthenticationResult(user=user, auth=token)
+
+
+_TOKEN_ERRORS = {
+    "token-expired": ("invalid_token", "Refresh the access token with POST /v1/auth/refresh."),
+    "session-revoked": ("invalid_token", "Sign in again: this session has ended."),
+    "token-invalid": ("invalid_token", "Sign in again to get a new access token."),
+}
+
+
+def _token_problem(code: str, detail: str) -> Unauthorized:
+    error, advice = _TOKEN_ERRORS[code]
+    return Unauthorized(
+        f"{detail}. {advice}",
+        code=code,
+        headers={"WWW-Authenticate": f'Bearer error="{error}", error_description="{code}"'},
+    )
+
+
+class AccessTokenAuth(JWTAuth[Any, Token]):
+    """Citizen and officer access tokens: an HTTP bearer scheme in OpenAPI (no ``name``, which
+    OpenAPI forbids on ``http`` schemes) and the middleware above."""
+
+    @property
+    def openapi_components(self) -> Components:
+        return Components(
+            security_schemes={
+                ACCESS_TOKEN_SCHEME: SecurityScheme(
+                    type="http",
+                    scheme="bearer",
+                    bearer_format="JWT",
+                    description=self.description,
+                )
+            }
+        )
+
+
+def build_jwt_auth(settings: Settings) -> AccessTokenAuth:
+    return AccessTokenAuth(
         token_secret=settings.jwt_secret,
         retrieve_user_handler=_principal_from_token,
         revoked_token_handler=_session_revoked,
         default_token_expiration=timedelta(minutes=settings.access_token_minutes),
         exclude=PUBLIC_PATHS,
-        description="Citizen or officer access token from /v1/auth",
+        # HEAD is authenticated like GET; only a CORS preflight carries no credentials.
+        exclude_http_methods=["OPTIONS"],
+        authentication_middleware_class=AccessTokenMiddleware,
+        openapi_security_scheme_name=ACCESS_TOKEN_SCHEME,
+        description=(
+            "Citizen or officer access token (JWT) from /v1/auth/sign-in, /v1/auth/sign-up,"
+            " /v1/auth/refresh or /v1/auth/officer/sign-in, sent as `Authorization: Bearer …`."
+        ),
     )
 
 
@@ -102,45 +189,61 @@ class ApiKeyMiddleware(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=principal, auth=key)
 
 
-async def citizen_guard(
-    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
-) -> None:
-    if not isinstance(connection.user, CitizenPrincipal):
-        raise Forbidden("this endpoint is for signed-in citizens", code="citizen-only")
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
 
 
-async def officer_guard(
-    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
-) -> None:
-    if not isinstance(connection.user, OfficerPrincipal):
-        raise Forbidden("this endpoint is for credit officers", code="officer-only")
+def _principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Any:
+    # Authentication middleware skips OPTIONS, so ``connection.user`` may be unset: never assume.
+    return connection.scope.get("user")
 
 
-async def admin_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    await officer_guard(connection, _)
-    if "admin" not in connection.user.roles:
-        raise Forbidden("this endpoint needs the admin role", code="admin-only")
+def _preflight(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    """An OPTIONS request only learns the allowed methods, which are public knowledge."""
+    return connection.scope.get("method") == "OPTIONS"
 
 
-async def department_guard(
-    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
-) -> None:
-    user = connection.user
-    if not isinstance(user, ClientPrincipal) or user.kind != "department":
-        raise Forbidden("this endpoint is for reporting departments", code="department-only")
+def principal_guard(check: Callable[[Any], bool], detail: str, code: str) -> Guard:
+    """A guard that lets OPTIONS through and otherwise requires ``check(principal)``."""
 
-
-async def merchant_guard(
-    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
-) -> None:
-    user = connection.user
-    if not isinstance(user, ClientPrincipal) or user.kind != "merchant":
-        raise Forbidden("this endpoint is for partner merchants", code="merchant-only")
-
-
-def scope_guard(scope: str) -> Any:
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        if scope not in connection.user.scopes:
-            raise Forbidden(f"this API key lacks the scope {scope!r}", code="scope-missing")
+        if _preflight(connection):
+            return
+        if not check(_principal(connection)):
+            raise Forbidden(detail, code=code)
 
     return guard
+
+
+citizen_guard = principal_guard(
+    lambda user: isinstance(user, CitizenPrincipal),
+    "this endpoint is for signed-in citizens",
+    "citizen-only",
+)
+officer_guard = principal_guard(
+    lambda user: isinstance(user, OfficerPrincipal),
+    "this endpoint is for credit officers",
+    "officer-only",
+)
+admin_guard = principal_guard(
+    lambda user: isinstance(user, OfficerPrincipal) and "admin" in user.roles,
+    "this endpoint needs the admin role",
+    "admin-only",
+)
+department_guard = principal_guard(
+    lambda user: isinstance(user, ClientPrincipal) and user.kind == "department",
+    "this endpoint is for reporting departments",
+    "department-only",
+)
+merchant_guard = principal_guard(
+    lambda user: isinstance(user, ClientPrincipal) and user.kind == "merchant",
+    "this endpoint is for partner merchants",
+    "merchant-only",
+)
+
+
+def scope_guard(scope: str) -> Guard:
+    return principal_guard(
+        lambda user: scope in getattr(user, "scopes", ()),
+        f"this API key lacks the scope {scope!r}",
+        "scope-missing",
+    )

@@ -18,6 +18,8 @@ import redis.exceptions
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
+from backend.platform.language import current_language, say
+from backend.platform.problem_texts import plain_reason, title_for
 from backend.platform.requestid import current_request_id
 
 log = logging.getLogger("backend.errors")
@@ -129,7 +131,7 @@ def field_and_reason(message: str, default: str) -> tuple[str, str]:
     named = _NAMED_FIELD.search(message)
     if named:
         path = f"{path}.{named.group('name')}" if path else named.group("name")
-    return path or default, _AT_PATH.sub("", message)
+    return path or default, plain_reason(_AT_PATH.sub("", message))
 
 
 def _problem_response(
@@ -141,7 +143,12 @@ def _problem_response(
         content=msgspec.json.encode(problem),
         status_code=problem.status,
         media_type=PROBLEM_MEDIA_TYPE,
-        headers={**(headers or {}), "x-request-id": problem.request_id},
+        headers={
+            **(headers or {}),
+            "x-request-id": problem.request_id,
+            "content-language": current_language(),
+            "vary": "Accept-Language",
+        },
     )
 
 
@@ -156,7 +163,11 @@ def _validation_errors(exc: ValidationException) -> list[FieldError]:
         source = item.get("source")
         if key == "data" and "`" not in message:
             # Litestar's own message when the body is missing or not decodable at all.
-            errors.append(FieldError("body", "a JSON object body is required"))
+            errors.append(
+                FieldError(
+                    "body", say("需要 JSON 对象作为请求体", "a JSON object body is required")
+                )
+            )
             continue
         default = "body" if key in (None, "data") else str(key)
         if source not in (None, "body") and key:
@@ -165,10 +176,21 @@ def _validation_errors(exc: ValidationException) -> list[FieldError]:
     return errors
 
 
+def _retry_after(status: int, headers: Mapping[str, str] | None) -> dict[str, str]:
+    """Every 429 and 503 says when to come back; the rate limiter's own only sends
+    ``RateLimit-Reset`` (seconds until its window ends)."""
+    out = dict(headers or {})
+    if status in (429, 503) and not any(k.lower() == "retry-after" for k in out):
+        reset = next((v for k, v in out.items() if k.lower() == "ratelimit-reset"), None)
+        seconds = int(reset) if reset and reset.lstrip("-").isdigit() else RETRY_AFTER_SECONDS
+        out["Retry-After"] = str(max(seconds, 1))
+    return out
+
+
 def handle_problem(request: Request[Any, Any, Any], exc: ProblemError) -> Response[bytes]:
     problem = Problem(
         type=TYPE_PREFIX + exc.code,
-        title=exc.title,
+        title=title_for(exc.code, exc.status),
         status=exc.status,
         detail=exc.detail,
         instance=request.url.path,
@@ -176,7 +198,7 @@ def handle_problem(request: Request[Any, Any, Any], exc: ProblemError) -> Respon
         errors=exc.errors,
         extra=exc.extra,
     )
-    return _problem_response(problem, exc.headers)
+    return _problem_response(problem, _retry_after(exc.status, exc.headers))
 
 
 def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
@@ -186,7 +208,7 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
         detail = f"{first.field}: {first.reason}" if first else exc.detail
         problem = Problem(
             type=TYPE_PREFIX + "validation-failed",
-            title="The request is not valid",
+            title=title_for("validation-failed", 422),
             status=422 if errors else 400,
             detail=detail,
             instance=request.url.path,
@@ -195,7 +217,8 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
         )
         return _problem_response(problem)
     status = exc.status_code
-    code, title = _HTTP_CODES.get(status, ("http-error", "Request failed"))
+    code, _ = _HTTP_CODES.get(status, ("http-error", "Request failed"))
+    title = title_for(code, status)
     if status >= 500:
         log.error("HTTP %s: %s", status, exc.detail)
     problem = Problem(
@@ -205,7 +228,7 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
         detail=exc.detail if status < 500 else None,
         instance=request.url.path,
     )
-    return _problem_response(problem, exc.headers)
+    return _problem_response(problem, _retry_after(status, exc.headers))
 
 
 # --- a backing service is away: 503, not 500 ------------------------------------------------------
@@ -274,9 +297,12 @@ def handle_unavailable(
                 type(exc).__name__, exc)  # fmt: skip
     problem = Problem(
         type=TYPE_PREFIX + ServiceUnavailable.code,
-        title=ServiceUnavailable.title,
+        title=title_for(ServiceUnavailable.code, 503),
         status=503,
-        detail=f"{service} is unavailable right now; try again in {RETRY_AFTER_SECONDS} s.",
+        detail=say(
+            f"{service} 暂时不可用，请在 {RETRY_AFTER_SECONDS} 秒后重试。",
+            f"{service} is unavailable right now; try again in {RETRY_AFTER_SECONDS} s.",
+        ),
         instance=request.url.path,
         extra={"service": service.lower()},
     )
@@ -290,9 +316,12 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     problem = Problem(
         type=TYPE_PREFIX + "internal-error",
-        title="Internal error",
+        title=title_for("internal-error", 500),
         status=500,
-        detail="The server failed to handle this request; quote the request id when reporting it.",
+        detail=say(
+            "服务器未能处理此请求；反馈问题时请提供请求编号。",
+            "The server failed to handle this request; quote the request id when reporting it.",
+        ),
         instance=request.url.path,
     )
     return _problem_response(problem)

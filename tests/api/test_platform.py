@@ -47,7 +47,15 @@ async def test_validation_error_names_field_and_reason(client: httpx.AsyncClient
     body = response.json()
     assert body["type"] == "urn:citizen-credit:problem:validation-failed"
     assert body["field"] == "phone"
-    assert "matching regex" in body["errors"][0]["reason"]
+    # Plain words, in Chinese by default and in English when asked; never the regex.
+    assert body["errors"][0]["reason"] == "应为 11 位手机号码，以 1 开头"
+    english = await client.post(
+        "/v1/auth/codes", json={"phone": "12345"}, headers={"Accept-Language": "en-GB,en;q=0.9"}
+    )
+    assert english.json()["errors"][0]["reason"] == "must be an 11-digit mobile number"
+    assert english.json()["title"] == "The request is not valid"
+    assert english.headers["content-language"] == "en"
+    assert "regex" not in english.text and "[3-9]" not in english.text
 
 
 async def test_malformed_json_is_a_client_error(client: httpx.AsyncClient) -> None:
@@ -86,7 +94,13 @@ async def test_openapi_documents_every_route(client: httpx.AsyncClient, app: obj
     ):  # fmt: skip
         assert path in paths, path
     schemes = schema["components"]["securitySchemes"]
-    assert {"ApiKey", "BearerToken"} <= set(schemes)
+    assert set(schemes) == {"ApiKey", "AccessToken"}
+    assert "name" not in schemes["AccessToken"]  # OpenAPI forbids it on http schemes
+    assert "security" not in schema  # each operation says what it accepts
+    assert schema["paths"]["/v1/auth/sign-in"]["post"]["security"] == []
+    assert schema["paths"]["/v1/auth/sign-out"]["post"]["security"] == [{"AccessToken": []}]
+    assert schema["paths"]["/v1/me/card"]["get"]["security"] == [{"AccessToken": []}]
+    assert schema["paths"]["/healthz"]["get"]["security"] == []
     batch = schema["paths"]["/v1/department/records:batch"]["post"]
     assert batch["security"] == [{"ApiKey": []}]
     assert "Problem" in schema["components"]["schemas"]

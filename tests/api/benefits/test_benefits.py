@@ -94,7 +94,7 @@ async def test_the_plan_is_the_engines_and_names_what_it_unlocks(
 
 async def test_benefits_need_a_citizen_and_the_catalog_is_public(client: httpx.AsyncClient) -> None:
     for path in ("/v1/me/benefits", "/v1/me/plan"):
-        assert_problem(await client.get(path), 401, "unauthorized")
+        assert_problem(await client.get(path), 401, "token-invalid")
     public = await client.get("/v1/public/benefits")
     assert public.status_code == 200
     body = public.json()

@@ -118,7 +118,7 @@ async def test_officer_sign_out_revokes_the_session(client: httpx.AsyncClient) -
     tokens = await _admin(client)
     assert (await client.post("/v1/auth/sign-out", headers=f.bearer(tokens))).status_code == 204
     log = await client.get("/v1/officer/audit-log", headers=f.bearer(tokens))
-    assert_problem(log, 401, "unauthorized")
+    assert_problem(log, 401, "session-revoked")
 
 
 async def test_create_officer_needs_a_long_password() -> None:
@@ -201,7 +201,7 @@ async def test_audit_log_refuses_an_out_of_range_limit(client: httpx.AsyncClient
 
 
 async def test_audit_log_needs_a_token(client: httpx.AsyncClient) -> None:
-    assert_problem(await client.get("/v1/officer/audit-log"), 401, "unauthorized")
+    assert_problem(await client.get("/v1/officer/audit-log"), 401, "token-invalid")
 
 
 # --- API keys ---------------------------------------------------------------------------------

@@ -50,13 +50,13 @@ def _claims(settings: Settings, token: str) -> dict[str, Any]:
 
 async def test_me_without_a_token_is_unauthorized(client: httpx.AsyncClient) -> None:
     response = await client.get("/v1/me")
-    assert_problem(response, 401, "unauthorized")
+    assert_problem(response, 401, "token-invalid")
 
 
 async def test_garbage_tokens_are_unauthorized(client: httpx.AsyncClient) -> None:
     for header in ("Bearer not-a-jwt", "Bearer ", "Bearer a.b.c", "Basic dXNlcjpwYXNz"):
         response = await client.get("/v1/me", headers={"Authorization": header})
-        assert_problem(response, 401, "unauthorized")
+        assert_problem(response, 401, "token-invalid")
 
 
 async def test_token_signed_with_another_secret_is_unauthorized(
@@ -67,7 +67,7 @@ async def test_token_signed_with_another_secret_is_unauthorized(
         _claims(settings, tokens["accessToken"]), "another-secret-entirely-32-bytes!"
     )
     response = await client.get("/v1/me", headers={"Authorization": f"Bearer {forged}"})
-    assert_problem(response, 401, "unauthorized")
+    assert_problem(response, 401, "token-invalid")
 
 
 async def test_unsigned_token_is_unauthorized(
@@ -76,7 +76,7 @@ async def test_unsigned_token_is_unauthorized(
     tokens = await _citizen(client, sms, "13900003002")
     unsigned = jwt.encode(_claims(settings, tokens["accessToken"]), None, algorithm="none")
     response = await client.get("/v1/me", headers={"Authorization": f"Bearer {unsigned}"})
-    assert_problem(response, 401, "unauthorized")
+    assert_problem(response, 401, "token-invalid")
 
 
 async def test_expired_access_token_is_unauthorized(
@@ -88,7 +88,8 @@ async def test_expired_access_token_is_unauthorized(
     claims.update(iat=now - 20 * 60, exp=now - 10)
     expired = jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
     response = await client.get("/v1/me", headers={"Authorization": f"Bearer {expired}"})
-    assert_problem(response, 401, "unauthorized")
+    assert_problem(response, 401, "token-expired")
+    assert "token-expired" in response.headers["www-authenticate"]
     # The same claims, still valid, are accepted: only the expiry made the difference.
     claims.update(exp=now + 60)
     fresh = jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
@@ -159,8 +160,8 @@ async def test_reusing_a_rotated_refresh_token_revokes_the_whole_family(
     # The newest refresh token of the family is dead too ...
     assert_problem(await _refresh(client, newest["refreshToken"]), 401, "refresh-token-revoked")
     # ... and so are the access tokens issued in the family.
-    assert_problem(await client.get("/v1/me", headers=f.bearer(newest)), 401, "unauthorized")
-    assert_problem(await client.get("/v1/me", headers=f.bearer(first)), 401, "unauthorized")
+    assert_problem(await client.get("/v1/me", headers=f.bearer(newest)), 401, "session-revoked")
+    assert_problem(await client.get("/v1/me", headers=f.bearer(first)), 401, "session-revoked")
     # Presenting the stolen token again changes nothing.
     assert (await _refresh(client, first["refreshToken"])).status_code == 401
 
@@ -184,7 +185,7 @@ async def test_sign_out_revokes_the_session(
     response = await client.post("/v1/auth/sign-out", headers=f.bearer(tokens))
     assert response.status_code == 204, response.text
     assert_problem(await _refresh(client, tokens["refreshToken"]), 401, "refresh-token-revoked")
-    assert_problem(await client.get("/v1/me", headers=f.bearer(tokens)), 401, "unauthorized")
+    assert_problem(await client.get("/v1/me", headers=f.bearer(tokens)), 401, "session-revoked")
     rows = await _execute(settings, "SELECT revoked_at FROM refresh_token")
     assert rows and all(r["revoked_at"] is not None for r in rows)
 
@@ -205,7 +206,7 @@ async def test_sign_out_ends_only_that_session(
 
 
 async def test_sign_out_needs_a_token(client: httpx.AsyncClient) -> None:
-    assert_problem(await client.post("/v1/auth/sign-out"), 401, "unauthorized")
+    assert_problem(await client.post("/v1/auth/sign-out"), 401, "token-invalid")
 
 
 async def test_concurrent_refreshes_of_one_token_let_exactly_one_through(
@@ -247,9 +248,9 @@ async def test_department_api_key_on_citizen_endpoint_is_unauthorized(
 ) -> None:
     key = await f.department()
     response = await client.get("/v1/me", headers={"X-Api-Key": key})
-    assert_problem(response, 401, "unauthorized")
+    assert_problem(response, 401, "token-invalid")
     response = await client.get("/v1/me", headers={"Authorization": f"Bearer {key}"})
-    assert_problem(response, 401, "unauthorized")
+    assert_problem(response, 401, "token-invalid")
 
 
 async def test_citizen_token_on_department_endpoint_is_unauthorized(

@@ -1,0 +1,131 @@
+"""Finishes the OpenAPI document the app serves, from the same facts the app runs on.
+
+Which scheme an operation accepts comes from the authentication's own path lists; which
+operations take ``Idempotency-Key`` and answer conditional GETs comes from the router that
+applies those middlewares. Nothing here is kept by hand per route.
+"""
+
+from __future__ import annotations
+
+import re
+
+from litestar import Litestar
+from litestar._openapi.plugin import OpenAPIPlugin
+from litestar.openapi.spec import (
+    OpenAPI,
+    OpenAPIHeader,
+    OpenAPIResponse,
+    OpenAPIType,
+    Operation,
+    Parameter,
+    Schema,
+)
+
+from backend.identity.security import (
+    ACCESS_TOKEN_SCHEME,
+    API_KEY_PATHS,
+    API_KEY_SCHEME,
+    PUBLIC_PATHS,
+)
+from backend.platform.idempotency import HEADER as IDEMPOTENCY_HEADER
+from backend.platform.idempotency import KEY_PATTERN, REPLAYED_HEADER
+from backend.platform.openapi import operations, rename_components
+
+CITIZEN_PREFIX = "/v1/me"
+
+TAGS = {
+    "operations": "Liveness, readiness and this document.",
+}
+
+
+def security_for(path: str) -> list[dict[str, list[str]]]:
+    if any(re.match(p, path) for p in API_KEY_PATHS):
+        return [{API_KEY_SCHEME: []}]
+    if any(re.match(p, path) for p in PUBLIC_PATHS):
+        return []
+    return [{ACCESS_TOKEN_SCHEME: []}]
+
+
+def _idempotency_parameter() -> Parameter:
+    return Parameter(
+        name=IDEMPOTENCY_HEADER,
+        param_in="header",
+        required=False,
+        description=(
+            "A key the app makes once per user action (a UUID is fine: 8 to 128 letters, digits"
+            " or `._:-`). Retrying with the same key within 24 hours returns the first response"
+            f" (with `{REPLAYED_HEADER}: true`) and creates nothing new. The same key with a"
+            " different body answers 422 `idempotency-key-reused`; while the first request is"
+            " still running, 409 `request-in-progress` with Retry-After."
+        ),
+        schema=Schema(type=OpenAPIType.STRING, pattern=KEY_PATTERN.pattern),
+        example="5f0c6e2a-8d1b-4c4e-9a51-2b7f3c9d0e11",
+    )
+
+
+_ETAG = OpenAPIHeader(
+    schema=Schema(type=OpenAPIType.STRING),
+    description="Version of this answer; send it back in If-None-Match to get 304 if unchanged.",
+)
+_CACHE_CONTROL = OpenAPIHeader(
+    schema=Schema(type=OpenAPIType.STRING, const="private, no-cache"),
+    description="Personal data: the phone may keep it but must revalidate; no shared cache.",
+)
+
+
+def _conditional_get(operation: Operation) -> None:
+    parameters = list(operation.parameters or [])
+    parameters.append(
+        Parameter(
+            name="If-None-Match",
+            param_in="header",
+            required=False,
+            description="The ETag of the copy the app holds: 304 with no body if unchanged.",
+            schema=Schema(type=OpenAPIType.STRING),
+            example='W/"5d41402abc4b2a76b9719d91"',
+        )
+    )
+    operation.parameters = parameters
+    responses = operation.responses or {}
+    ok = responses.get("200")
+    if isinstance(ok, OpenAPIResponse):
+        ok.headers = {**(ok.headers or {}), "ETag": _ETAG, "Cache-Control": _CACHE_CONTROL}
+    responses["304"] = OpenAPIResponse(
+        description="Not modified: the copy named in If-None-Match is current (no body).",
+        headers={"ETag": _ETAG, "Cache-Control": _CACHE_CONTROL},
+    )
+    operation.responses = responses
+
+
+def _idempotent_post(operation: Operation) -> None:
+    operation.parameters = [*(operation.parameters or []), _idempotency_parameter()]
+    responses = operation.responses or {}
+    for status in ("200", "201"):
+        created = responses.get(status)
+        if isinstance(created, OpenAPIResponse):
+            created.headers = {
+                **(created.headers or {}),
+                REPLAYED_HEADER: OpenAPIHeader(
+                    schema=Schema(type=OpenAPIType.STRING, const="true"),
+                    description="Present when this is the stored answer to an earlier request"
+                    " with the same Idempotency-Key.",
+                ),
+            }
+    operation.responses = responses
+
+
+def finish_document(openapi: OpenAPI) -> None:
+    openapi.security = None
+    for path, method, operation in operations(openapi):
+        operation.security = security_for(path)
+        if path.startswith(CITIZEN_PREFIX):
+            if method == "get":
+                _conditional_get(operation)
+            elif method == "post":
+                _idempotent_post(operation)
+    rename_components(openapi)
+
+
+def finish_served_document(app: Litestar) -> None:
+    """Build the document once, at start-up, and finish it before anyone reads it."""
+    finish_document(app.plugins.get(OpenAPIPlugin).provide_openapi())
