@@ -19,6 +19,7 @@ from litestar.openapi.spec import (
     Operation,
     Parameter,
     Schema,
+    Tag,
 )
 
 from backend.identity.security import (
@@ -30,11 +31,39 @@ from backend.identity.security import (
 from backend.platform.idempotency import HEADER as IDEMPOTENCY_HEADER
 from backend.platform.idempotency import KEY_PATTERN, REPLAYED_HEADER
 from backend.platform.openapi import operations, rename_components
+from backend.platform.schemas import Input
 
 CITIZEN_PREFIX = "/v1/me"
 
-TAGS = {
-    "operations": "Liveness, readiness and this document.",
+# Every operation carries exactly one of these tags (a test holds the routes to it).
+TAGS: dict[str, str] = {
+    "Sign-in": "One-time codes by SMS, sign-up with the real-name check, sign-in, token refresh"
+    " and sign-out for citizens; officer sign-in. No credentials needed except for sign-out.",
+    "My account": "The signed-in citizen's profile and account settings.",
+    "My card": "The citizen's credit card: points, grade, badges, the explanation of every"
+    " point, the score history and the repair planner.",
+    "My records": "The credit records (信用记录) departments reported about the citizen, with"
+    " their display periods and countdowns.",
+    "My objections": "Objections (异议) to a record: file with reasons and evidence, follow the"
+    " legal deadlines, withdraw while pending.",
+    "My repairs": "Credit repair (信用修复): paths a record allows, the public commitment,"
+    " applications with evidence, withdrawal while pending. Repair is free.",
+    "My benefits": "Convenience benefits (守信激励) the citizen's grade unlocks, and the"
+    " restriction measures in force.",
+    "Verification and consents": "One-time verification codes for a merchant, consents,"
+    " the credit lock and the log of who looked at the citizen's credit (查询日志).",
+    "Notifications": "The in-app inbox, push devices and notification preferences.",
+    "Department records": "For reporting departments (数据报送单位, API key): report records in"
+    " batches, correct or revoke their own records, keep the population registry.",
+    "Department cases": "For reporting departments: the objections and repair applications"
+    " against their own records, with deadlines in working days.",
+    "Merchant": "For partner merchants (合作商户, API key): redeem a citizen's code and learn"
+    " only what the benefit needs; consent checks; redemptions.",
+    "Officer cases": "For the credit office (信用办): objection and repair queues and decisions.",
+    "Officer oversight": "For the credit office: statistics per handling body, the audit log and"
+    " the health of push delivery.",
+    "Public": "No sign-in: the benefits catalogue and the key that checks verification codes.",
+    "Operations": "Liveness and readiness for the platform that runs the service.",
 }
 
 
@@ -114,8 +143,26 @@ def _idempotent_post(operation: Operation) -> None:
     operation.responses = responses
 
 
+def _refuse_unknown_fields(openapi: OpenAPI) -> None:
+    """Inputs refuse unknown fields (``forbid_unknown_fields``): say so in their schemas."""
+    schemas = openapi.components.schemas if openapi.components else None
+    for struct in _subclasses(Input):
+        schema = (schemas or {}).get(getattr(struct, "__schema_name__", struct.__name__))
+        if isinstance(schema, Schema) and schema.properties is not None:
+            schema.additional_properties = False
+
+
+def _subclasses(cls: type) -> list[type]:
+    found = []
+    for sub in cls.__subclasses__():
+        found.extend([sub, *_subclasses(sub)])
+    return found
+
+
 def finish_document(openapi: OpenAPI) -> None:
     openapi.security = None
+    openapi.tags = [Tag(name=name, description=text) for name, text in TAGS.items()]
+    _refuse_unknown_fields(openapi)
     for path, method, operation in operations(openapi):
         operation.security = security_for(path)
         if path.startswith(CITIZEN_PREFIX):

@@ -26,6 +26,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from backend.identity.principals import CitizenPrincipal, ClientPrincipal, OfficerPrincipal
 from backend.platform.config import Settings
 from backend.platform.errors import Forbidden, Unauthorized
+from backend.platform.language import say
 from backend.platform.redis import namespaced
 
 log = logging.getLogger("backend.security")
@@ -88,7 +89,7 @@ class AccessTokenMiddleware(JWTAuthenticationMiddleware):
     ) -> AuthenticationResult:
         scheme, _, encoded = connection.headers.get(self.auth_header, "").partition(" ")
         if scheme.lower() != "bearer" or not encoded.strip():
-            raise _token_problem("token-invalid", "send the access token as Authorization: Bearer")
+            raise _token_problem("token-invalid")
         return await self.authenticate_token(encoded_token=encoded.strip(), connection=connection)
 
     async def authenticate_token(
@@ -108,29 +109,37 @@ class AccessTokenMiddleware(JWTAuthenticationMiddleware):
             )
         except NotAuthorizedException as exc:
             if isinstance(exc.__cause__, jwt.ExpiredSignatureError):
-                raise _token_problem("token-expired", "the access token has expired") from None
-            raise _token_problem("token-invalid", "the access token is not valid") from None
+                raise _token_problem("token-expired") from None
+            raise _token_problem("token-invalid") from None
         user = await self.retrieve_user_handler(token, connection)
         if user is None:
-            raise _token_problem("token-invalid", "the access token is not valid")
+            raise _token_problem("token-invalid")
         if self.revoked_token_handler and await self.revoked_token_handler(token, connection):
-            raise _token_problem("session-revoked", "this session was signed out or revoked")
+            raise _token_problem("session-revoked")
         return AuthenticationResult(user=user, auth=token)
 
 
 _TOKEN_ERRORS = {
-    "token-expired": ("invalid_token", "Refresh the access token with POST /v1/auth/refresh."),
-    "session-revoked": ("invalid_token", "Sign in again: this session has ended."),
-    "token-invalid": ("invalid_token", "Sign in again to get a new access token."),
+    "token-expired": (
+        "访问令牌已过期，请用 POST /v1/auth/refresh 刷新。",
+        "The access token has expired: refresh it with POST /v1/auth/refresh.",
+    ),
+    "session-revoked": (
+        "此次登录已退出或被撤销，请重新登录。",
+        "This session was signed out or revoked: sign in again.",
+    ),
+    "token-invalid": (
+        "缺少或无法识别访问令牌（Authorization: Bearer …），请重新登录。",
+        "The access token (Authorization: Bearer …) is missing or not valid: sign in again.",
+    ),
 }
 
 
-def _token_problem(code: str, detail: str) -> Unauthorized:
-    error, advice = _TOKEN_ERRORS[code]
+def _token_problem(code: str) -> Unauthorized:
     return Unauthorized(
-        f"{detail}. {advice}",
+        say(*_TOKEN_ERRORS[code]),
         code=code,
-        headers={"WWW-Authenticate": f'Bearer error="{error}", error_description="{code}"'},
+        headers={"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{code}"'},
     )
 
 
@@ -184,7 +193,8 @@ class ApiKeyMiddleware(AbstractAuthenticationMiddleware):
 
         key = connection.headers.get(API_KEY_HEADER)
         if not key:
-            raise Unauthorized("send your API key in the X-Api-Key header", code="api-key-missing")
+            detail = say("请在 X-Api-Key 请求头中提供 API 密钥", "send the key in X-Api-Key")
+            raise Unauthorized(detail, code="api-key-missing")
         principal = await authenticate_api_key(key, self.kind)
         return AuthenticationResult(user=principal, auth=key)
 
@@ -202,41 +212,42 @@ def _preflight(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
     return connection.scope.get("method") == "OPTIONS"
 
 
-def principal_guard(check: Callable[[Any], bool], detail: str, code: str) -> Guard:
-    """A guard that lets OPTIONS through and otherwise requires ``check(principal)``."""
+def principal_guard(check: Callable[[Any], bool], detail: tuple[str, str], code: str) -> Guard:
+    """A guard that lets OPTIONS through and otherwise requires ``check(principal)``;
+    ``detail`` is (Chinese, English)."""
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         if _preflight(connection):
             return
         if not check(_principal(connection)):
-            raise Forbidden(detail, code=code)
+            raise Forbidden(say(*detail), code=code)
 
     return guard
 
 
 citizen_guard = principal_guard(
     lambda user: isinstance(user, CitizenPrincipal),
-    "this endpoint is for signed-in citizens",
+    ("此接口仅供已登录的市民使用", "this endpoint is for signed-in citizens"),
     "citizen-only",
 )
 officer_guard = principal_guard(
     lambda user: isinstance(user, OfficerPrincipal),
-    "this endpoint is for credit officers",
+    ("此接口仅供信用办工作人员使用", "this endpoint is for credit officers"),
     "officer-only",
 )
 admin_guard = principal_guard(
     lambda user: isinstance(user, OfficerPrincipal) and "admin" in user.roles,
-    "this endpoint needs the admin role",
+    ("此接口需要管理员角色", "this endpoint needs the admin role"),
     "admin-only",
 )
 department_guard = principal_guard(
     lambda user: isinstance(user, ClientPrincipal) and user.kind == "department",
-    "this endpoint is for reporting departments",
+    ("此接口仅供数据报送单位使用", "this endpoint is for reporting departments"),
     "department-only",
 )
 merchant_guard = principal_guard(
     lambda user: isinstance(user, ClientPrincipal) and user.kind == "merchant",
-    "this endpoint is for partner merchants",
+    ("此接口仅供合作商户使用", "this endpoint is for partner merchants"),
     "merchant-only",
 )
 
@@ -244,6 +255,6 @@ merchant_guard = principal_guard(
 def scope_guard(scope: str) -> Guard:
     return principal_guard(
         lambda user: scope in getattr(user, "scopes", ()),
-        f"this API key lacks the scope {scope!r}",
+        (f"此 API 密钥没有 {scope} 权限范围", f"this API key lacks the scope {scope!r}"),
         "scope-missing",
     )

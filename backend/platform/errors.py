@@ -18,7 +18,7 @@ import redis.exceptions
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
-from backend.platform.language import current_language, say
+from backend.platform.language import current_language, say, use_language_of
 from backend.platform.problem_texts import plain_reason, title_for
 from backend.platform.requestid import current_request_id
 
@@ -188,6 +188,7 @@ def _retry_after(status: int, headers: Mapping[str, str] | None) -> dict[str, st
 
 
 def handle_problem(request: Request[Any, Any, Any], exc: ProblemError) -> Response[bytes]:
+    use_language_of(request.headers)
     problem = Problem(
         type=TYPE_PREFIX + exc.code,
         title=title_for(exc.code, exc.status),
@@ -202,6 +203,7 @@ def handle_problem(request: Request[Any, Any, Any], exc: ProblemError) -> Respon
 
 
 def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+    use_language_of(request.headers)
     if isinstance(exc, ValidationException):
         errors = _validation_errors(exc)
         first = errors[0] if errors else None
@@ -310,6 +312,7 @@ def handle_unavailable(
 
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    use_language_of(request.headers)
     service = unavailable_service(exc)
     if service is not None:
         return handle_unavailable(request, exc, service)

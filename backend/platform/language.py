@@ -6,6 +6,7 @@ the request's language; outside a request (jobs) the account's language is passe
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import Literal
 
@@ -20,6 +21,14 @@ _language: ContextVar[Language] = ContextVar("language", default=DEFAULT)
 
 def current_language() -> Language:
     return _language.get()
+
+
+def use_language_of(headers: Mapping[str, str]) -> Language:
+    """Set the language from a request's headers where the middleware's context has already
+    ended (exceptions raised in middleware are handled outside it)."""
+    language = negotiate(headers.get("accept-language"))
+    _language.set(language)
+    return language
 
 
 def say(zh: str, en: str, language: str | None = None) -> str:
