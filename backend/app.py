@@ -37,6 +37,7 @@ from backend.platform.bootstrap import (
 )
 from backend.platform.caching import ConditionalGetMiddleware
 from backend.platform.config import Settings, get_settings
+from backend.platform.docs import docs_render_plugins
 from backend.platform.errors import EXCEPTION_HANDLERS
 from backend.platform.health import healthz, readyz
 from backend.platform.idempotency import IdempotencyMiddleware
@@ -85,7 +86,8 @@ document_problems(ROUTES.public, authenticated=False)
 document_problems(
     [*ROUTES.citizen, *ROUTES.department, *ROUTES.merchant, *ROUTES.officer], authenticated=True
 )
-document_problems([healthz, readyz], authenticated=False, rate_limited=False)
+document_problems([healthz], authenticated=False, rate_limited=False, uses_services=False)
+document_problems([readyz], authenticated=False, rate_limited=False)
 
 
 def _api_key_router(path: str, kind: str, handlers: Any, guard: Any, limit: Any) -> Router:
@@ -212,6 +214,7 @@ def create_app(settings: Settings | None = None, *, sms: SmsSender | None = None
                 }
             ),
             use_handler_docstrings=True,
+            render_plugins=docs_render_plugins(),
         ),
         debug=False,
     )

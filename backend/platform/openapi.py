@@ -65,10 +65,10 @@ def _inputs(handler: HTTPRouteHandler) -> tuple[bool, bool, bool]:
 
 
 def problem_statuses(
-    handler: HTTPRouteHandler, *, authenticated: bool, rate_limited: bool
+    handler: HTTPRouteHandler, *, authenticated: bool, rate_limited: bool, uses_services: bool
 ) -> list[int]:
     body, path, query = _inputs(handler)
-    statuses = {500, 503}
+    statuses = {500, 503} if uses_services else {500}
     if authenticated:
         statuses |= {401, 403}
     if path:
@@ -84,13 +84,20 @@ def problem_statuses(
 
 
 def document_problems(
-    items: Iterable[Any], *, authenticated: bool, rate_limited: bool = True
+    items: Iterable[Any],
+    *,
+    authenticated: bool,
+    rate_limited: bool = True,
+    uses_services: bool = True,
 ) -> None:
     """Add the problem responses each handler can answer, keeping what it declares itself."""
     for item in items:
         for handler in _handlers(item):
             statuses = problem_statuses(
-                handler, authenticated=authenticated, rate_limited=rate_limited
+                handler,
+                authenticated=authenticated,
+                rate_limited=rate_limited,
+                uses_services=uses_services,
             )
             merged: dict[int, ResponseSpec] = {s: _problem(s) for s in statuses}
             merged.update(handler.responses or {})
