@@ -1,5 +1,6 @@
 # Citizen Credit Card backend. `make help` lists the targets.
-# Needs only Python 3.11+ and make: uv is installed into .tools/ on first use.
+# Needs only Python 3.11+ and make: uv is installed into .tools/ on first use. The API contract
+# checks (tests/contract/) also need Node 20+ and npm: their tools come from package-lock.json.
 
 PYTHON ?= python3
 UV_VERSION := 0.13.9
@@ -8,9 +9,10 @@ UV := $(TOOLS)/bin/uv
 RUN := $(UV) run --locked
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
+NPM ?= npm
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint types pytest bench drill migrate demo rescore-all clean
+.PHONY: help install npm-tools run test lint types pytest contract bench drill migrate demo rescore-all clean
 
 help: ## Show this list
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
@@ -25,6 +27,12 @@ $(UV):
 
 install: .venv/.installed ## Install the locked dependencies into .venv
 
+node_modules/.installed: package.json package-lock.json
+	$(NPM) ci --no-audit --no-fund
+	@touch $@
+
+npm-tools: node_modules/.installed ## Install the locked npm tools of the contract checks (npm ci)
+
 run: install ## Migrate, load demo data, start the API and the worker (embedded servers if no URLs)
 	$(RUN) python -m backend run
 
@@ -37,8 +45,11 @@ lint: install ## ruff check and ruff format --check
 types: install ## mypy (strict)
 	$(RUN) mypy
 
-pytest: install ## The pytest suite (real PostgreSQL and Redis; TEST_DATABASE_URL / TEST_REDIS_URL)
+pytest: install npm-tools ## The pytest suite (real PostgreSQL and Redis; TEST_DATABASE_URL / TEST_REDIS_URL)
 	$(RUN) pytest -q
+
+contract: install npm-tools ## Only the API contract checks on the served OpenAPI document
+	$(RUN) pytest -q -m contract tests/contract
 
 bench: install ## All benchmarks (each prints throughput and a same-run baseline)
 	$(RUN) python benchmarks/bench_engine.py
@@ -59,5 +70,5 @@ demo: install ## Load demo data only
 rescore-all: install ## Re-score every citizen (after a rules change; resumable)
 	$(RUN) python -m backend rescore-all
 
-clean: ## Remove the virtualenv, tools and local data under var/
-	rm -rf .venv $(TOOLS) var
+clean: ## Remove the virtualenv, tools, node_modules and local data under var/
+	rm -rf .venv $(TOOLS) node_modules var
