@@ -153,8 +153,9 @@ def _refuse_unknown_fields(openapi: OpenAPI) -> None:
 
 
 def _subclasses(cls: type) -> list[type]:
-    found = []
-    for sub in cls.__subclasses__():
+    found: list[type] = []
+    subs: list[type] = cls.__subclasses__()
+    for sub in subs:
         found.extend([sub, *_subclasses(sub)])
     return found
 

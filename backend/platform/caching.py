@@ -10,7 +10,7 @@ the ETag is a hash of the body, which is small for every list the app pages thro
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, cast
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -44,7 +44,7 @@ class ConditionalGetMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+        if cast("dict[str, Any]", scope).get("method") not in ("GET", "HEAD"):
             await self.app(scope, receive, _private(send))
             return
         if_none_match = _header(scope.get("headers", []), b"if-none-match")
@@ -68,7 +68,7 @@ def _private(send: Send) -> Send:
     async def wrapped(message: Message) -> None:
         if message["type"] == "http.response.start":
             headers = [(bytes(k), bytes(v)) for k, v in message.get("headers", [])]
-            message = {**message, "headers": _with_cache_control(headers)}
+            message = cast("Message", {**message, "headers": _with_cache_control(headers)})
         await send(message)
 
     return wrapped
@@ -102,14 +102,14 @@ class _ConditionalSend:
         etag = _header(self.headers, b"etag")
         content_type = _header(self.headers, b"content-type") or ""
         if message["status"] != 200:
-            await self.send({**message, "headers": self.headers})
+            await self.send(cast("Message", {**message, "headers": self.headers}))
         elif etag is not None:
             self.not_modified = matches(self.if_none_match, etag)
             await self._start(message, etag)
         elif content_type.encode().startswith(_JSON[0]):
             self.start, self.buffering = message, True
         else:
-            await self.send({**message, "headers": self.headers})
+            await self.send(cast("Message", {**message, "headers": self.headers}))
 
     async def _start(self, message: dict[str, Any], etag: str) -> None:
         if self.not_modified:
@@ -117,7 +117,7 @@ class _ConditionalSend:
             await self.send({"type": "http.response.start", "status": 304, "headers": kept})
             await self.send({"type": "http.response.body", "body": b"", "more_body": False})
             return
-        await self.send({**message, "headers": self.headers})
+        await self.send(cast("Message", {**message, "headers": self.headers}))
 
     async def _on_body(self, message: Message) -> None:
         if self.not_modified:
@@ -125,7 +125,7 @@ class _ConditionalSend:
         if not self.buffering:
             await self.send(message)
             return
-        self.chunks.append(message.get("body", b""))
+        self.chunks.append(bytes(cast("dict[str, Any]", message).get("body", b"")))
         if message.get("more_body", False):
             return
         body = b"".join(self.chunks)

@@ -17,6 +17,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Callable
+from typing import Any, cast
 
 import msgspec
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -62,7 +63,8 @@ class IdempotencyMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = _header(scope, HEADER.lower().encode())
         owner = self.owner_of(scope)
-        if scope["type"] != "http" or scope["method"] != "POST" or key is None or owner is None:
+        method = cast("dict[str, Any]", scope).get("method")
+        if method != "POST" or key is None or owner is None:
             await self.app(scope, receive, send)
             return
         if not KEY_PATTERN.match(key):
@@ -136,14 +138,14 @@ async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
     body = b"".join(chunks)
     sent = False
 
-    async def replay() -> Message:
+    async def replay() -> Any:
         nonlocal sent
         if sent:
             return await receive()
         sent = True
         return {"type": "http.request", "body": body, "more_body": False}
 
-    return body, replay
+    return body, cast("Receive", replay)
 
 
 def _fingerprint(scope: Scope, body: bytes) -> str:
