@@ -6,7 +6,7 @@ Emitters build these Structs and pass them to :func:`emit_event`; templates unde
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import msgspec
 
@@ -19,12 +19,28 @@ class Event(msgspec.Struct, rename="camel", kw_only=True):
     legal: ClassVar[bool] = False  # legal notices ignore push preferences and quiet hours
 
 
+RecordCounting = Literal[
+    "counted", "capped", "no_points", "suspended", "display_period_over", "revoked", "repaired",
+    "not_yet_decided",
+]  # fmt: skip
+"""How a new record stands on the re-scored card: ``counted`` moves ``points``; ``capped`` moves
+what the yearly cap left (maybe 0); the others move nothing, and the notice says why."""
+
+
 class RecordAdded(Event):
+    """A new record, told once the card is re-scored, with what it actually moved on the card
+    (after yearly caps, display period and suspension), not the catalog's points."""
+
     kind, category = "record.added", "records"
     record_id: int
-    record_title: str
+    record_title: str  # the catalog's zh name; the relay names it in the citizen's language
     department: str
-    points: int
+    points: int  # what the record moved on the card: 0 when it moved nothing
+    counting: RecordCounting = "counted"
+    catalog_points: int | None = None  # before the cap, or the penalty withheld
+    on: str | None = None  # the display end, or the first day it counts
+    # Filled in by the relay from the fields above, in the citizen's language.
+    effect: str = ""
 
 
 class RecordCorrected(Event):
@@ -50,12 +66,14 @@ class ScoreChanged(Event):
     grade: str
     previous_grade: str
     grade_name: str
+    grade_name_en: str
 
 
 class BadgeEarned(Event):
     kind, category = "badge.earned", "badges"
     badge: str
     badge_name: str
+    badge_name_en: str
 
 
 class RecordRepairable(Event):
@@ -109,14 +127,48 @@ class CaseChanged(Event):
 
 
 class MonthlySummary(Event):
+    """Last month on the card. ``points_change`` is measured from ``compared_with``: the points
+    at the end of the month before, or in the citizen's first month (``first_month``) the base
+    points the card started from."""
+
     kind, category = "monthly.summary", "summary"
     month: str
     points: int
     points_change: int
+    compared_with: int
+    first_month: bool
     grade_name: str
-    percentile: int
+    grade_name_en: str
+    percentile: int | None  # None until the nightly statistics have ranked the citizen
     new_badges: int
     next_step: str
+    # Filled in by the relay, in the citizen's language.
+    change: str = ""
+    ranking: str = ""
+
+
+class CaseWithdrawn(Event):
+    """A receipt: the citizen withdrew their own objection or repair application (撤回)."""
+
+    kind, category = "case.withdrawn", "cases"
+    case_kind: str
+    case_id: int
+    record_title: str
+    case_kind_zh: str  # 异议申请 / 信用修复申请
+    case_kind_en: str
+
+
+class RepairTerminated(Event):
+    """An open repair application was closed (终止办理) because an objection revoked or
+    corrected its record."""
+
+    kind, category, legal = "repair.terminated", "cases", True
+    case_id: int
+    record_title: str
+    objection_id: int
+    outcome: str  # revoked | corrected
+    outcome_zh: str
+    outcome_en: str
 
 
 EVENT_TYPES: dict[str, type[Event]] = {
@@ -124,7 +176,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     for cls in (
         RecordAdded, RecordCorrected, RecordRevoked, ScoreChanged, BadgeEarned,
         RecordRepairable, RecordDisplayEnded, BenefitChanged, VerificationMade, QueryMade,
-        CaseChanged, MonthlySummary,
+        CaseChanged, MonthlySummary, CaseWithdrawn, RepairTerminated,
     )
 }  # fmt: skip
 

@@ -14,7 +14,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from backend.identity.principals import ClientPrincipal, OfficerPrincipal
 from backend.notifications.outbox import emit
@@ -33,8 +33,19 @@ from backend.scoring.service import rescore
 log = logging.getLogger("backend.cases")
 Staff = ClientPrincipal | OfficerPrincipal
 CREDIT_OFFICE = "信用办 (credit office)"
+ROLE_WORDS = {
+    "citizen": "市民 (citizen)", "officer": CREDIT_OFFICE, "department": "报送单位 (department)",
+    "system": "系统 (system)",
+}  # fmt: skip
+Audience = Literal["citizen", "department", "officer"]  # who reads a case's steps
 FAR_FUTURE = dt.date(9999, 12, 31)  # sort key of closed cases, which have no deadline
-CASE_EVENT = "case.changed"  # the outbox kind of every case event (see emit_event)
+CASE_EVENT = "case.changed"  # the outbox kind of case events (see emit_event)
+WITHDRAWN_EVENT = "case.withdrawn"  # the citizen withdrew their own case (a receipt)
+TERMINATED_EVENT = "repair.terminated"  # an objection revoked or corrected the record
+CASE_KIND_NAMES = {
+    "objection": ("异议申请", "objection"),
+    "repair": ("信用修复申请", "repair application"),
+}
 
 
 @dataclass(frozen=True)
@@ -79,14 +90,26 @@ _LOCK_SQL = (
     "SELECT c.*, r.status AS record_status, r.record_type, r.catalog_version FROM {table} c"
     " JOIN record r ON r.id = c.record WHERE c.id = $1 FOR UPDATE OF c, r{skip}"
 )
+_CASE_SQL = (
+    "SELECT c.*, r.status AS record_status, r.record_type, r.catalog_version FROM {table} c"
+    " JOIN record r ON r.id = c.record WHERE c.id = $1 FOR UPDATE OF c"
+)
 
 
 async def lock_case(conn: Any, kind: CaseKind, case_id: int) -> Any:
     """The case row (with its record's status, type and catalog version) and the record row,
-    both locked for the rest of the transaction."""
+    both locked for the rest of the transaction.
+
+    The record is locked first, then the case, on every path that changes a case: an objection
+    decision closes the record's open repair applications while holding the record, so a repair
+    decision taking the two locks the other way round could deadlock with it."""
     if not 1 <= case_id <= _MAX_ID:
         return None
-    return await conn.fetchrow(_LOCK_SQL.format(table=kind.table, skip=""), case_id)
+    record_id = await conn.fetchval(f"SELECT record FROM {kind.table} WHERE id = $1", case_id)
+    if record_id is None:
+        return None
+    await conn.execute("SELECT 1 FROM record WHERE id = $1 FOR UPDATE", record_id)
+    return await conn.fetchrow(_CASE_SQL.format(table=kind.table), case_id)
 
 
 def require_status(kind: CaseKind, row: Any, allowed: tuple[str, ...], action: str) -> None:
@@ -126,21 +149,41 @@ async def log_staff_look(
     )
 
 
-async def steps(conn: Any, kind: CaseKind, case_id: int, *, staff: bool) -> list[StepOut]:
-    rows = await conn.fetch(
-        "SELECT * FROM case_step WHERE case_kind = $1 AND case_id = $2 ORDER BY id",
-        kind.name,
-        case_id,
-    )
+_STEPS_SQL = (
+    "SELECT s.*, d.name AS department_name, o.username AS officer_username FROM case_step s"
+    " LEFT JOIN api_client d ON s.actor_kind = 'department' AND d.id::text = s.actor_id"
+    " LEFT JOIN officer o ON s.actor_kind = 'officer' AND o.id::text = s.actor_id"
+    " WHERE s.case_kind = $1 AND s.case_id = $2 ORDER BY s.id"
+)
+
+
+def actor_word(actor_kind: str, department_name: str | None) -> str:
+    """Who acted, by role: a department by its name, the credit office as one body, a citizen
+    as 市民, never by an internal id."""
+    if actor_kind == "department":
+        return department_name or ROLE_WORDS["department"]
+    return ROLE_WORDS.get(actor_kind, actor_kind)
+
+
+async def steps(conn: Any, kind: CaseKind, case_id: int, *, audience: Audience) -> list[StepOut]:
+    """The case history. Only the credit office (``audience="officer"``) sees who acted by id
+    and which officer acted by username: citizens and departments see role words."""
+    rows = await conn.fetch(_STEPS_SQL, kind.name, case_id)
+    officer = audience == "officer"
     return [
         StepOut(
             action=r["action"], from_status=r["from_status"], to_status=r["to_status"],
-            actor_kind=r["actor_kind"], reason=r["reason"], due_on=r["due_on"],
-            business_date=r["business_date"], at=r["at"],
-            actor_id=r["actor_id"] if staff else None,
+            actor_kind=r["actor_kind"], actor=actor_word(r["actor_kind"], r["department_name"]),
+            reason=r["reason"], due_on=r["due_on"], business_date=r["business_date"], at=r["at"],
+            actor_id=r["actor_id"] if officer else None,
+            officer_username=r["officer_username"] if officer else None,
         )
         for r in rows
     ]  # fmt: skip
+
+
+def audience_of(by: Staff) -> Audience:
+    return "officer" if isinstance(by, OfficerPrincipal) else "department"
 
 
 def working_days_left(due_on: dt.date, today: dt.date) -> int:
@@ -161,7 +204,8 @@ class Transition:
     actor: Actor
     reason: str | None
     due_on: dt.date | None  # the deadline after the change (None once closed)
-    closes: bool = False
+    closes: bool = False  # a decision that closes the case: counted as handled (政务诚信)
+    notice: str = CASE_EVENT  # the outbox kind telling the citizen
 
 
 async def record_transition(
@@ -191,7 +235,7 @@ async def record_transition(
     )  # fmt: skip
     due = change.due_on.isoformat() if change.due_on else None
     body = {**payload, "status": change.to_status, "dueOn": due, "reason": change.reason}
-    await emit_event(conn, kind, row, change.event, body)
+    await emit_event(conn, kind, row, change.event, body, notice=change.notice)
 
 
 async def add_step(
@@ -208,19 +252,21 @@ async def add_step(
 
 
 async def emit_event(
-    conn: Any, kind: CaseKind, row: Any, state: str, payload: dict[str, Any], key: str = ""
-) -> None:
-    """One ``case.changed`` outbox event for the case's citizen, the notification kind for every
-    objection and repair change (``backend.notifications.events.CaseChanged``). ``state`` is the
-    new status or what happened (``extended``, ``deadline.near``, ``escalated``); the dedupe
-    key names the case, the state and ``key`` (a deadline, for the hourly check)."""
+    conn: Any, kind: CaseKind, row: Any, state: str, payload: dict[str, Any], key: str = "",
+    *, notice: str = CASE_EVENT,
+) -> None:  # fmt: skip
+    """One outbox event for the case's citizen: ``case.changed`` for objection and repair
+    changes (``backend.notifications.events.CaseChanged``), or the ``notice`` kind with its own
+    template (a withdrawal, a repair closed by an objection). ``state`` is the new status or
+    what happened (``extended``, ``deadline.near``, ``escalated``); the dedupe key names the
+    case, the state and ``key`` (a deadline, for the hourly check)."""
     title_zh, _ = record_titles(row["record_type"], row["catalog_version"])
     body = {
         "caseKind": kind.name, "caseId": row["id"], "state": state, "recordTitle": title_zh,
         "recordId": row["record"], "recordType": row["record_type"], **payload,
     }  # fmt: skip
     dedupe = f"{kind.name}:{row['id']}:{state}{key}"
-    await emit(conn, row["citizen"], CASE_EVENT, body, dedupe_key=dedupe)
+    await emit(conn, row["citizen"], notice, body, dedupe_key=dedupe)
 
 
 async def rescore_now(citizen_id: int, reason: str) -> None:
@@ -238,6 +284,87 @@ async def bump_change_counter(conn: Any, citizen_id: int) -> None:
     await conn.execute(
         "UPDATE citizen SET change_counter = change_counter + 1 WHERE id = $1", citizen_id
     )
+
+
+# --- closing without a decision ------------------------------------------------------------------
+
+
+async def withdraw_case(
+    conn: Any, kind: CaseKind, case_id: int, citizen_id: int, reason: str | None, today: dt.date
+) -> Any:
+    """The citizen withdraws (撤回) their own undecided case, in the caller's transaction: it
+    closes with no deadline left, the step and audit entry say so, and the citizen gets a
+    receipt. Returns the case row as it was before. Another citizen's case answers exactly
+    like an unknown one."""
+    row = await lock_case(conn, kind, case_id)
+    if row is None or row["citizen"] != citizen_id:
+        raise not_found(kind, case_id)
+    require_status(kind, row, kind.open_statuses, "withdrawn")
+    await conn.execute(
+        f"UPDATE {kind.table} SET status = 'withdrawn', due_on = NULL, closed_at = now(),"
+        " updated_at = now() WHERE id = $1",
+        case_id,
+    )
+    actor = Actor("citizen", str(citizen_id))
+    change = Transition(
+        "withdraw", "withdrawn", "withdrawn", actor, reason, None, notice=WITHDRAWN_EVENT
+    )
+    name_zh, name_en = CASE_KIND_NAMES[kind.name]
+    payload = {"caseKindZh": name_zh, "caseKindEn": name_en}
+    await record_transition(conn, kind, row, change, today, payload)
+    return row
+
+
+_OUTCOME_WORDS = {
+    "revoked": (
+        "已被撤销，不再展示和计分，无需修复",
+        "was revoked: it no longer shows or counts, so there is nothing to repair",
+    ),
+    "corrected": (
+        "已被更正；如仍需修复，请针对更正后的记录重新申请",
+        "was corrected; to repair it, apply again for the corrected record",
+    ),
+}
+
+
+async def terminate_open_repairs(
+    conn: Any, objection: Any, outcome: str, actor: Actor, today: dt.date
+) -> list[int]:
+    """An objection revoked or corrected its record: the record's open repair applications end
+    (终止办理) in the same transaction, with the reason and a notice to the citizen, and can no
+    longer be accepted or approved. A revoked record never counted rightly, so there is nothing
+    to repair; a corrected one is a different finding, with its own paths and dates, for which
+    the citizen applies anew. The caller holds the record's lock. Returns the ids closed."""
+    rows = await conn.fetch(
+        "SELECT c.*, r.status AS record_status, r.record_type, r.catalog_version"
+        " FROM repair_application c JOIN record r ON r.id = c.record WHERE c.record = $1"
+        f" AND c.status IN ({_in_list(REPAIR.open_statuses)}) ORDER BY c.id FOR UPDATE OF c",
+        objection["record"],
+    )
+    words_zh, words_en = _OUTCOME_WORDS[outcome]
+    reason = (
+        f"异议（编号 {objection['id']}）处理后，该记录{words_zh}。"
+        f" After objection {objection['id']}, the record {words_en}."
+    )
+    for row in rows:
+        await conn.execute(
+            "UPDATE repair_application SET status = 'terminated', decision_reason = $2,"
+            " decided_on = $3, due_on = NULL, closed_at = now(), updated_at = now()"
+            " WHERE id = $1",
+            row["id"], reason, today,
+        )  # fmt: skip
+        change = Transition(
+            "terminate", "terminated", "terminated", actor, reason, None,
+            notice=TERMINATED_EVENT,
+        )  # fmt: skip
+        payload = {"objectionId": objection["id"], "outcome": outcome, "outcomeZh": words_zh,
+                   "outcomeEn": words_en}  # fmt: skip
+        await record_transition(conn, REPAIR, row, change, today, payload)
+    return [row["id"] for row in rows]
+
+
+def _in_list(statuses: tuple[str, ...]) -> str:
+    return ", ".join(f"'{s}'" for s in statuses)
 
 
 # --- deadlines and statistics -------------------------------------------------------------------

@@ -30,6 +30,7 @@ from backend.objections.schemas import (
     OfficerDecisionIn,
     ProposalIn,
     QueueStatus,
+    WithdrawalIn,
 )
 from backend.platform.pagination import DEFAULT_LIMIT, Page
 from backend.platform.routing import Routes
@@ -106,6 +107,32 @@ class MeObjectionsController(Controller):
     @get("/{objection_id:int}", summary="One objection: deadline, evidence and every step")
     async def show(self, objection_id: FromPath[int], request: CitizenRequest) -> ObjectionDetail:
         return await views.citizen_detail(objection_id, request.user.citizen_id)
+
+    @post(
+        "/{objection_id:int}/withdrawal",
+        status_code=HTTP_200_OK,
+        summary="Withdraw your objection (撤回) while it is undecided",
+        operation_id="withdrawObjection",
+    )
+    async def withdraw(
+        self,
+        objection_id: FromPath[int],
+        request: CitizenRequest,
+        data: JSONBody[WithdrawalIn | None] = None,
+    ) -> ObjectionDetail:
+        """Withdraw (撤回) one of your own objections that is not decided yet (submitted,
+        accepted or verifying), with an optional reason (the body may be omitted).
+
+        Only the signed-in citizen who filed it may call this; another citizen's objection
+        answers 404 exactly like an unknown id, and a decided or already withdrawn one 409
+        ``case-closed``. The objection becomes ``withdrawn``: its deadline stops, the step and
+        its reason join the case history, the audit log records it and a receipt goes to your
+        inbox. If the objection had been accepted, the record's penalty is no longer suspended
+        and your card is re-scored at once.
+        """
+        user = request.user
+        reason = data.reason if data else None
+        return await service.withdraw(objection_id, user.citizen_id, reason)
 
     @post(
         "/{objection_id:int}/evidence",

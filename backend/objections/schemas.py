@@ -26,12 +26,13 @@ ObjectionReasonCategory = Literal[
     "other",
 ]
 ObjectionStatus = Literal[
-    "submitted", "accepted", "rejected", "verifying", "upheld", "corrected", "revoked"
-]
+    "submitted", "accepted", "rejected", "verifying", "upheld", "corrected", "revoked",
+    "withdrawn",
+]  # fmt: skip
 Outcome = Literal["upheld", "corrected", "revoked"]
 QueueStatus = Literal[
     "open", "closed", "all", "submitted", "accepted", "rejected", "verifying", "upheld",
-    "corrected", "revoked", "approved", "denied",
+    "corrected", "revoked", "approved", "denied", "withdrawn", "terminated",
 ]  # fmt: skip
 
 
@@ -51,17 +52,21 @@ class Deadline(Output):
 
 
 class StepOut(Output, omit_defaults=True):
-    """One transition of a case (``actorId`` only in staff views)."""
+    """One transition of a case. ``actor`` names who acted by role: 市民 (citizen), 信用办
+    (credit office) or the department's name; internal ids (``actorId``) and officer usernames
+    (``officerUsername``) appear in the credit office's views only."""
 
     action: str
     from_status: str | None
     to_status: str
-    actor_kind: str
+    actor_kind: str  # citizen | department | officer | system
+    actor: str
     reason: str | None
     due_on: dt.date | None
     business_date: dt.date
     at: dt.datetime
-    actor_id: str | None = None  # staff views only
+    actor_id: str | None = None  # officer views only
+    officer_username: str | None = None  # officer views only, on steps taken by an officer
 
 
 class EvidenceOut(Output):
@@ -74,7 +79,7 @@ class EvidenceOut(Output):
 
 
 class CaseCounts(Output):
-    handled: int  # cases closed
+    handled: int  # cases closed by a decision (not those withdrawn or closed by an objection)
     on_time: int  # closed without the department missing a deadline
     late: int  # cases in which the department let a deadline lapse (open or closed)
     open: int
@@ -98,6 +103,12 @@ class ObjectionIn(Input):
     record_id: Annotated[int, msgspec.Meta(ge=1, le=2**63 - 1)]
     reason_category: ObjectionReasonCategory
     statement: Statement
+
+
+class WithdrawalIn(Input):
+    """A citizen withdraws their own open case (撤回); the reason is optional."""
+
+    reason: Reason | None = None
 
 
 class DecisionReason(Input):

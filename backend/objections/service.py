@@ -5,14 +5,17 @@
         └──reject (department | officer)──▶ rejected   extend once (either, with a reason)
                                                                    decide (officer) ──┘
                                                           ▶ upheld | corrected | revoked
+    submitted | accepted | verifying ──withdraw (the citizen)──▶ withdrawn
 
 Deadlines are working days (工作日) from the day of each transition: accept within
 ``objection_accept_working_days`` of filing, verify and decide within
 ``objection_verify_working_days`` of acceptance, extendable once by
 ``objection_extension_working_days``. From acceptance until the decision the record's penalty is
 suspended (联合惩戒措施在信息核实期间暂不执行) and the citizen is re-scored at once, as after each
-decision. Each transition writes its step, audit entry and outbox event in its own transaction;
-``today`` can be given (tests), else it is today in Asia/Shanghai.
+decision and after a withdrawal that lifts the suspension. A revoked or corrected record closes
+its open repair applications in the same transaction (``cases.terminate_open_repairs``). Each
+transition writes its step, audit entry and outbox event in its own transaction; ``today`` can
+be given (tests), else it is today in Asia/Shanghai.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ from backend.objections.cases import (
     record_transition,
     require_status,
     rescore_now,
+    terminate_open_repairs,
+    withdraw_case,
 )
 from backend.objections.schemas import (
     ObjectionDetail,
@@ -257,6 +262,9 @@ async def decide(
     async with DB.transaction(), connection() as conn:
         row = await _locked(conn, case_id, officer)
         require_status(OBJECTION, row, ("verifying",), "decided")
+        if data.outcome != "upheld":
+            _refuse_if_repaired(row, data.outcome)
+            await terminate_open_repairs(conn, row, data.outcome, officer.actor, today)
         await _apply_outcome(conn, row, data, officer.actor)
         await _set_under_objection(conn, row, False)
         await _close(conn, case_id, data.outcome, data.reason, today)
@@ -266,6 +274,18 @@ async def decide(
         await record_transition(conn, OBJECTION, row, change, today, {})
     await rescore_now(row["citizen"], f"objection-{data.outcome}")
     return await views.summary(case_id, today=today)
+
+
+def _refuse_if_repaired(row: Any, outcome: str) -> None:
+    """A record ends repaired or revoked, never both. A repair cannot be approved while an
+    objection is open and a repaired record takes no new objection, so this guards only
+    against a record repaired some other way while the objection was open."""
+    if row["record_status"] == "repaired":
+        raise Conflict(
+            f"record {row['record']} has been repaired meanwhile: it no longer counts or shows,"
+            f" so it cannot be {outcome} any more; decide upheld",
+            field="outcome", code="record-repaired",
+        )  # fmt: skip
 
 
 async def _apply_outcome(conn: Any, row: Any, data: OfficerDecisionIn, actor: Actor) -> None:
@@ -295,3 +315,22 @@ async def _close(conn: Any, case_id: int, status: str, reason: str, today: dt.da
         " closed_at = now(), updated_at = now() WHERE id = $1",
         case_id, status, reason, today,
     )  # fmt: skip
+
+
+# --- withdrawal by the citizen ------------------------------------------------------------------
+
+
+async def withdraw(
+    case_id: int, citizen_id: int, reason: str | None, *, today: dt.date | None = None
+) -> ObjectionDetail:
+    """撤回: the citizen drops their own undecided objection. Its deadline stops; a penalty
+    suspended since acceptance applies again and the card is re-scored at once."""
+    today = today or today_in_shanghai()
+    async with DB.transaction(), connection() as conn:
+        row = await withdraw_case(conn, OBJECTION, case_id, citizen_id, reason, today)
+        suspended = row["status"] in ("accepted", "verifying")
+        if suspended:
+            await _set_under_objection(conn, row, False)
+    if suspended:
+        await rescore_now(citizen_id, "objection-withdrawn")
+    return await views.citizen_detail(case_id, citizen_id, today=today)

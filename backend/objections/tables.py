@@ -33,6 +33,7 @@ class Objection(Table, tablename="objection", db=DB):
 
     ``status``: submitted → accepted | rejected; accepted → verifying (the department has
     verified and proposed an outcome) → upheld | corrected | revoked (the credit office decides).
+    Until decided, the citizen may withdraw it (撤回) → withdrawn.
     ``due_on`` is the deadline of the current stage (NULL once closed); the stage deadlines are
     kept as computed at each transition.
     """

@@ -16,6 +16,7 @@ from backend.objections.cases import (
     OBJECTION,
     QueueFilter,
     Staff,
+    audience_of,
     check_staff_access,
     department_principal,
     log_staff_look,
@@ -127,7 +128,7 @@ async def citizen_detail(
         if row is None or row["citizen"] != citizen_id:
             raise not_found(OBJECTION, case_id)
         files = await evidence.list_for_case(conn, OBJECTION, case_id)
-        timeline = await steps(conn, OBJECTION, case_id, staff=False)
+        timeline = await steps(conn, OBJECTION, case_id, audience="citizen")
     return ObjectionDetail(
         objection=objection_out(row, today or today_in_shanghai()), evidence=files, steps=timeline
     )
@@ -158,7 +159,7 @@ async def staff_case(case_id: int, by: Staff, *, today: dt.date | None = None) -
         row = await _fetch(conn, case_id)
         check_staff_access(OBJECTION, row, by, case_id)
         files = await evidence.list_for_case(conn, OBJECTION, case_id)
-        timeline = await steps(conn, OBJECTION, case_id, staff=True)
+        timeline = await steps(conn, OBJECTION, case_id, audience=audience_of(by))
         await log_staff_look(
             conn, row["citizen"], by,
             seen=f"objection {case_id} with record {row['record']} ({row['record_type']}),"

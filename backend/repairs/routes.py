@@ -22,7 +22,7 @@ from backend.objections.routes import (
     OfficerRequest,
     close_uploads,
 )
-from backend.objections.schemas import DecisionReason, EvidenceOut, QueueStatus
+from backend.objections.schemas import DecisionReason, EvidenceOut, QueueStatus, WithdrawalIn
 from backend.platform.pagination import DEFAULT_LIMIT, Page
 from backend.platform.routing import Routes
 from backend.repairs import service, views
@@ -58,6 +58,31 @@ class MeRepairsController(Controller):
     @get("/{application_id:int}", summary="One application: deadlines, evidence and every step")
     async def show(self, application_id: FromPath[int], request: CitizenRequest) -> RepairDetail:
         return await views.citizen_detail(application_id, request.user.citizen_id)
+
+    @post(
+        "/{application_id:int}/withdrawal",
+        status_code=HTTP_200_OK,
+        summary="Withdraw your repair application (撤回) while it is undecided",
+        operation_id="withdrawRepairApplication",
+    )
+    async def withdraw(
+        self,
+        application_id: FromPath[int],
+        request: CitizenRequest,
+        data: JSONBody[WithdrawalIn | None] = None,
+    ) -> RepairDetail:
+        """Withdraw (撤回) one of your own repair applications that is not decided yet
+        (submitted or accepted), with an optional reason (the body may be omitted).
+
+        Only the signed-in citizen who applied may call this; another citizen's application
+        answers 404 exactly like an unknown id, and a decided, closed or already withdrawn one
+        409 ``case-closed``. The application becomes ``withdrawn``: its deadlines stop, the
+        step and its reason join the case history, the audit log records it and a receipt goes
+        to your inbox. The record stays as it is; you may apply again.
+        """
+        user = request.user
+        reason = data.reason if data else None
+        return await service.withdraw(application_id, user.citizen_id, reason)
 
     @post(
         "/{application_id:int}/evidence",

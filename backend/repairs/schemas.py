@@ -16,7 +16,11 @@ from backend.records.schemas import DepartmentRecordOut, DepartmentRef
 _NO_NUL = r"^[^\x00]*\Z"
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=120, pattern=_NO_NUL)]
 Reference = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=_NO_NUL)]
-RepairStatus = Literal["submitted", "accepted", "rejected", "approved", "denied"]
+RepairStatus = Literal[
+    "submitted", "accepted", "rejected", "approved", "denied",
+    "withdrawn",  # by the citizen, before a decision
+    "terminated",  # closed because an objection revoked or corrected the record
+]  # fmt: skip
 
 
 class ObligationFulfilled(Input):

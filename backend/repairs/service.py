@@ -2,6 +2,8 @@
 
     submitted ──accept──▶ accepted ──approve──▶ approved   (the record is repaired)
         └──reject──▶ rejected      └──deny──▶ denied
+    submitted | accepted ──withdraw (the citizen)──▶ withdrawn
+    submitted | accepted ──an objection revokes or corrects the record──▶ terminated
 
 The body that made the finding decides (谁认定、谁修复): the department that reported the
 record. The credit office oversees: it sees every case and, once a case is overdue, may act in
@@ -12,6 +14,10 @@ showing, being shared and counting, its restrictions are lifted, and the citizen
 (the engine then awards the "repair completed" badge). Repair is free and depends on nothing but
 the rules: the record's minimum display period, its type's repair paths, and the signed credit
 commitment (信用承诺书).
+
+A record ends repaired or revoked, never both: only a standing (active) record is accepted or
+approved, and approval waits while an objection against the record is open, since the objection
+may still revoke or correct it; an objection that does so closes the open application.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from backend.objections.cases import (
     record_transition,
     require_status,
     rescore_now,
+    withdraw_case,
 )
 from backend.platform import runtime
 from backend.platform.audit import Actor
@@ -191,6 +198,7 @@ async def accept(
     decide_due = add_working_days(today, runtime.current().settings.repair_decide_working_days)
     async with DB.transaction(), connection() as conn:
         row = await _locked(conn, case_id, by, today, ("submitted",), "accepted")
+        _refuse_unless_record_stands(row)
         due = min(decide_due, row["reply_due_on"])
         await conn.execute(
             "UPDATE repair_application SET status = 'accepted', accepted_on = $2,"
@@ -221,11 +229,8 @@ async def approve(
     today = today or today_in_shanghai()
     async with DB.transaction(), connection() as conn:
         row = await _locked(conn, case_id, by, today, ("accepted",), "approved")
-        if row["record_status"] != "active":
-            raise Conflict(
-                f"record {row['record']} is {row['record_status']}: deny or reject instead",
-                code=f"record-{row['record_status']}",
-            )
+        _refuse_unless_record_stands(row)
+        await _refuse_while_objection_open(conn, row)
         record = await conn.fetchrow("SELECT * FROM record WHERE id = $1", row["record"])
         await apply_repair(conn, record, f"repair {case_id}: {reason}", by.actor, today)
         await _update_closed(conn, case_id, "approved", reason, today)
@@ -233,6 +238,34 @@ async def approve(
         await record_transition(conn, REPAIR, row, change, today, _payload(row))
     await rescore_now(row["citizen"], "repair-approved")
     return await views.summary(case_id, today=today)
+
+
+def _refuse_unless_record_stands(row: Any) -> None:
+    """A revoked or repaired record cannot be repaired (again): the department rejects or
+    denies instead. Applications an objection closed are already refused as closed."""
+    if row["record_status"] != "active":
+        raise Conflict(
+            f"record {row['record']} is {row['record_status']}: it cannot be repaired; reject or"
+            " deny the application instead",
+            code=f"record-{row['record_status']}", extra={"recordStatus": row["record_status"]},
+        )  # fmt: skip
+
+
+async def _refuse_while_objection_open(conn: Any, row: Any) -> None:
+    """A record ends repaired or revoked, never both: while an objection may still revoke or
+    correct it, the repair waits for the objection's result (the record's lock, held here, is
+    what every objection change takes too)."""
+    objection_id = await conn.fetchval(
+        "SELECT id FROM objection WHERE record = $1"
+        " AND status IN ('submitted', 'accepted', 'verifying') LIMIT 1",
+        row["record"],
+    )
+    if objection_id is not None:
+        raise Conflict(
+            f"record {row['record']} has an open objection ({objection_id}): wait for its result"
+            " before approving the repair",
+            code="objection-open", extra={"objectionId": objection_id},
+        )  # fmt: skip
 
 
 async def _close(
@@ -254,3 +287,17 @@ async def _update_closed(conn: Any, case_id: int, status: str, reason: str, toda
         " due_on = NULL, closed_at = now(), updated_at = now() WHERE id = $1",
         case_id, status, reason, today,
     )  # fmt: skip
+
+
+# --- withdrawal by the citizen ------------------------------------------------------------------
+
+
+async def withdraw(
+    case_id: int, citizen_id: int, reason: str | None, *, today: dt.date | None = None
+) -> RepairDetail:
+    """撤回: the citizen drops their own undecided application; its deadlines stop and the
+    record stays as it is (the citizen may apply again later)."""
+    today = today or today_in_shanghai()
+    async with DB.transaction(), connection() as conn:
+        await withdraw_case(conn, REPAIR, case_id, citizen_id, reason, today)
+    return await views.citizen_detail(case_id, citizen_id, today=today)

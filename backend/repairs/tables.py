@@ -24,7 +24,9 @@ from backend.records.tables import Record
 class RepairApplication(Table, tablename="repair_application", db=DB):
     """A citizen asks the body that made a finding to repair it (谁认定、谁修复).
 
-    ``status``: submitted → accepted | rejected; accepted → approved | denied. The citizen must be
+    ``status``: submitted → accepted | rejected; accepted → approved | denied. Until decided, the
+    citizen may withdraw it (→ withdrawn), and an objection that revokes or corrects the record
+    closes it (→ terminated, 终止办理). The citizen must be
     told the result by ``reply_due_on`` (applied + 10 working days); once accepted, the decision
     is due by ``decide_due_on`` (accepted + 3 working days). ``due_on`` is the deadline of the
     current stage, the earlier of the two that apply (NULL once closed). Repair is free: there is

@@ -13,6 +13,7 @@ from backend.objections.cases import (
     REPAIR,
     QueueFilter,
     Staff,
+    audience_of,
     check_staff_access,
     department_principal,
     log_staff_look,
@@ -149,7 +150,7 @@ async def citizen_detail(
         if row is None or row["citizen"] != citizen_id:
             raise not_found(REPAIR, case_id)
         files = await evidence.list_for_case(conn, REPAIR, case_id)
-        timeline = await steps(conn, REPAIR, case_id, staff=False)
+        timeline = await steps(conn, REPAIR, case_id, audience="citizen")
     return RepairDetail(
         application=repair_out(row, today or today_in_shanghai()), evidence=files, steps=timeline
     )
@@ -224,7 +225,7 @@ async def staff_case(case_id: int, by: Staff, *, today: dt.date | None = None) -
         row = await _fetch(conn, case_id)
         check_staff_access(REPAIR, row, by, case_id)
         files = await evidence.list_for_case(conn, REPAIR, case_id)
-        timeline = await steps(conn, REPAIR, case_id, staff=True)
+        timeline = await steps(conn, REPAIR, case_id, audience=audience_of(by))
         await log_staff_look(
             conn, row["citizen"], by,
             seen=f"repair application {case_id} for record {row['record']}"
