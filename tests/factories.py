@@ -14,6 +14,9 @@ from backend.identity.sms import MemorySmsSender
 from backend.platform.database import connection
 
 _sequence = itertools.count(1)
+# Names registered in the population registry since the test's registrar was made: departments
+# must report a registered person under the name on file, so ``record`` uses it by default.
+_registered_names: dict[str, str] = {}
 
 
 def id_number(seq: int | None = None, born: dt.date = dt.date(1988, 6, 1)) -> str:
@@ -28,6 +31,8 @@ async def department(code: str = "dept-a", scopes: list[str] | None = None) -> s
 
 
 async def registrar() -> str:
+    """The registry-feeding department; made once per test, so it starts a fresh name list."""
+    _registered_names.clear()
     return await department("registrar", ["registry:write"])
 
 
@@ -40,6 +45,7 @@ async def register_person(
         headers={"X-Api-Key": key},
     )
     assert response.status_code == 200, response.text
+    _registered_names[number.upper()] = name
 
 
 async def citizen_tokens(
@@ -71,7 +77,7 @@ def record(
 ) -> dict[str, Any]:
     item = {
         "citizenIdNumber": number,
-        "citizenName": "张三",
+        "citizenName": _registered_names.get(number.upper(), "张三"),
         "recordType": record_type,
         "occurredOn": "2026-09-01",
         "decisionDocumentNo": f"公交决字〔2026〕{ref}号",

@@ -22,6 +22,7 @@ from backend.identity.schemas import (
 )
 from backend.identity.security import revoked_session_key
 from backend.identity.sms import mask_phone
+from backend.identity.verifier import normalize_person_name
 from backend.platform import runtime
 from backend.platform.audit import Actor, write_audit
 from backend.platform.crypto import blind_index, constant_time_equal, decrypt, encrypt, sha256_hex
@@ -36,6 +37,7 @@ from backend.platform.errors import (
     TooManyRequests,
     Unauthorized,
 )
+from backend.platform.language import say
 from backend.platform.redis import namespaced
 
 log = logging.getLogger("backend.identity")
@@ -319,13 +321,36 @@ async def find_or_create_citizen(id_number: str, name: str) -> int:
     return int(citizen_id)
 
 
+# One answer whichever of name, ID number or phone is wrong: a specific reason would tell a
+# caller which name + ID number pairs exist (身份核验 must not be an oracle). The reason is logged.
+REAL_NAME_CHECK_FAILED = (
+    "实名核验未通过：姓名、身份证号和手机号未能对应到人口信息库中的同一人，请核对这三项"
+    "（手机号须为该身份证登记的号码）",
+    "the real-name check failed: the name, ID number and phone do not match one person in the"
+    " population registry; check all three (the phone must be the one registered to the ID)",
+)
+
+
+async def _verify_real_name(name: str, id_number: str, phone: str) -> str:
+    """三要素核验: the name on file, or the one uniform refusal (the specific reason goes to the
+    server log)."""
+    result = await runtime.current().verifier.verify(name, id_number_index(id_number), phone)
+    if not result.ok:
+        log.info(
+            "real-name check failed for ID %s, phone %s: %s",
+            mask_id_number(id_number),
+            mask_phone(phone),
+            result.reason,
+        )
+        raise Forbidden(say(*REAL_NAME_CHECK_FAILED), code="real-name-check-failed")
+    return normalize_person_name(result.name or name)
+
+
 async def sign_up(phone: str, code: str, name: str, id_number_text: str) -> TokenPair:
     id_number = parse_id_number(id_number_text)
     await consume_code(phone, code)
-    index = id_number_index(id_number)
-    result = await runtime.current().verifier.verify(name, index, phone)
-    if not result.ok:
-        raise Forbidden(f"real-name check failed: {result.reason}", code="real-name-check-failed")
+    # The registry's spelling is kept, whichever accepted variant the citizen typed.
+    name = await _verify_real_name(name, id_number, phone)
     async with DB.transaction(), connection() as conn:
         citizen_id = await find_or_create_citizen(id_number, name)
         # ON CONFLICT covers both a second account and two sign-ups racing for one.
@@ -488,9 +513,13 @@ async def upsert_registry(batch: RegistryBatch, client: ClientPrincipal) -> Regi
                 RegistryItemResult(index=i, status="rejected", field="idNumber", reason=str(exc))
             )
             continue
-        rows.append(
-            (id_number_index(id_number), encrypt_id_number(id_number), entry.name, entry.phone)
-        )
+        name = normalize_person_name(entry.name)
+        if not name:
+            items.append(
+                RegistryItemResult(index=i, status="rejected", field="name", reason="is blank")
+            )
+            continue
+        rows.append((id_number_index(id_number), encrypt_id_number(id_number), name, entry.phone))
         items.append(RegistryItemResult(index=i, status="upserted"))
     async with DB.transaction(), connection() as conn:
         await conn.executemany(

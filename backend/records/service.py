@@ -13,6 +13,7 @@ import msgspec
 from backend.identity.id_number import InvalidIdNumber, mask_id_number, normalize_id_number
 from backend.identity.principals import ClientPrincipal
 from backend.identity.service import decrypt_id_number, encrypt_id_number, id_number_index
+from backend.identity.verifier import names_match, normalize_person_name
 from backend.notifications.jobs import wake_relay
 from backend.platform import runtime
 from backend.platform.audit import Actor, write_audit
@@ -28,7 +29,7 @@ from backend.platform.errors import (
 )
 from backend.platform.pagination import Page, check_limit, decode_cursor, page_of
 from backend.records.catalog import RecordType, display_until, repairable_from
-from backend.records.notify import record_changed, records_added
+from backend.records.notify import record_changed
 from backend.records.schemas import (
     BatchItemResult,
     BatchResult,
@@ -44,6 +45,10 @@ from backend.scoring.views import points_effects
 
 RecordStatus = Literal["active", "expired", "revoked", "repaired", "all"]
 _MAX_ID = 2**63 - 1  # record ids are PostgreSQL bigint
+NAME_MISMATCH = (
+    "does not match the name on file for this ID number (the population registry's, else the"
+    " name first reported); check the name and the ID number"
+)
 
 
 class ItemRejected(Exception):
@@ -60,6 +65,7 @@ class _Accepted:
     id_number: str
     record_type: RecordType
     decided_on: dt.date
+    citizen_name: str  # normalised; the name on file once it has been checked against it
 
 
 def _check_dates(occurred_on: dt.date, decided_on: dt.date, today: dt.date) -> None:
@@ -90,10 +96,13 @@ def _parse_item(index: int, raw: Any, client: ClientPrincipal, today: dt.date) -
         id_number = normalize_id_number(item.citizen_id_number, today)
     except InvalidIdNumber as exc:
         raise ItemRejected("citizenIdNumber", f"invalid ID number: {exc}") from exc
+    citizen_name = normalize_person_name(item.citizen_name)
+    if not citizen_name:
+        raise ItemRejected("citizenName", "is blank")
     record_type = _resolve_type(item.record_type, client)
     decided_on = item.decided_on or item.occurred_on
     _check_dates(item.occurred_on, decided_on, today)
-    return _Accepted(index, item, id_number, record_type, decided_on)
+    return _Accepted(index, item, id_number, record_type, decided_on, citizen_name)
 
 
 def _source_reference(raw: Any) -> str | None:
@@ -114,12 +123,80 @@ async def _upsert_citizens(conn: Any, accepted: Sequence[_Accepted]) -> dict[str
         " ON CONFLICT (id_number_index) DO NOTHING",
         indexes,
         [encrypt_id_number(by_index[i].id_number) for i in indexes],
-        [by_index[i].item.citizen_name for i in indexes],
+        [by_index[i].citizen_name for i in indexes],
     )
     rows = await conn.fetch(
         "SELECT id, id_number_index FROM citizen WHERE id_number_index = ANY($1::text[])", indexes
     )
     return {row["id_number_index"]: row["id"] for row in rows}
+
+
+async def _names_on_file(conn: Any, indexes: list[str]) -> dict[str, str]:
+    """The name on file per ID number's index: the population registry's, else the citizen's
+    (the name first reported, or the one verified at sign-up)."""
+    rows = await conn.fetch(
+        "SELECT t.i, coalesce(r.name, c.name) AS name FROM unnest($1::text[]) AS t(i)"
+        " LEFT JOIN population_registry r ON r.id_number_index = t.i"
+        " LEFT JOIN citizen c ON c.id_number_index = t.i",
+        indexes,
+    )
+    return {row["i"]: row["name"] for row in rows if row["name"] is not None}
+
+
+async def _drop_name_mismatches(
+    conn: Any,
+    accepted: list[_Accepted],
+    resubmitted: set[str],
+    rejected: dict[str, BatchItemResult],
+) -> list[_Accepted]:
+    """The items whose citizen name matches the name on file for their ID number (姓名与身份证号
+    一致); the others go to ``rejected`` by source reference. An ID number with no name on file
+    takes the first name this batch gives it. Resubmissions of stored records pass: they are
+    answered as duplicates, whatever the registry says now."""
+    on_file = await _names_on_file(conn, sorted({id_number_index(a.id_number) for a in accepted}))
+    kept: list[_Accepted] = []
+    for a in accepted:
+        ref = a.item.source_reference
+        if ref not in resubmitted:
+            name = on_file.setdefault(id_number_index(a.id_number), a.citizen_name)
+            if not names_match(name, a.citizen_name):
+                rejected[ref] = BatchItemResult(
+                    index=a.index, source_reference=ref, status="rejected",
+                    field="citizenName", reason=NAME_MISMATCH,
+                )  # fmt: skip
+                continue
+            a.citizen_name = normalize_person_name(name)
+        kept.append(a)
+    return kept
+
+
+async def _named_citizens(
+    conn: Any,
+    client: ClientPrincipal,
+    fresh: list[_Accepted],
+    misnamed: dict[str, BatchItemResult],
+) -> tuple[list[_Accepted], dict[str, int]]:
+    """Drop the items whose name is not the one on file, create the new citizens; return the
+    items kept and the citizen id per ID number's index."""
+    references = sorted({a.item.source_reference for a in fresh})
+    resubmitted = set(await _existing_ids(conn, client.client_id, references))
+    kept = await _drop_name_mismatches(conn, fresh, resubmitted, misnamed)
+    citizens = await _upsert_citizens(conn, kept)
+    # Again against the stored names: a batch running alongside may have reported one of these
+    # new citizens first, under another name.
+    return await _drop_name_mismatches(conn, kept, resubmitted, misnamed), citizens
+
+
+def _add_name_rejections(
+    results: dict[int, BatchItemResult], misnamed: dict[str, BatchItemResult]
+) -> None:
+    """Put the name rejections in ``results``; a repeat of such an item in the same batch is
+    rejected the same way, not a duplicate of a record that was never stored."""
+    results.update({r.index: r for r in misnamed.values()})
+    for result in results.values():
+        rejected = misnamed.get(result.source_reference or "")
+        if result.status == "duplicate" and rejected is not None:
+            result.status, result.field, result.reason = "rejected", rejected.field, rejected.reason
 
 
 async def _insert_records(
@@ -205,21 +282,19 @@ async def ingest_batch(raw_items: list[Any], client: ClientPrincipal) -> BatchRe
             )
     inserted: dict[str, int] = {}
     changed: set[int] = set()
+    misnamed: dict[str, BatchItemResult] = {}
     async with DB.transaction(), connection() as conn:
         if fresh:
-            citizens = await _upsert_citizens(conn, fresh)
+            fresh, citizens = await _named_citizens(conn, client, fresh, misnamed)
             inserted = await _insert_records(conn, client, fresh, citizens)
             changed = {
                 citizens[id_number_index(a.id_number)]
                 for a in fresh
                 if a.item.source_reference in inserted
             }
+            # The counter makes re-scoring certain (job, else the minute sweep); re-scoring
+            # tells the citizen of each new record with the points it actually moved.
             await _bump_change_counters(conn, changed)
-            await records_added(conn, client.name, [
-                (citizens[id_number_index(a.id_number)], inserted[a.item.source_reference],
-                 a.record_type.code, a.item.quantity)
-                for a in fresh if a.item.source_reference in inserted
-            ])  # fmt: skip
         existing = await _existing_ids(conn, client.client_id, sorted(seen - set(inserted)))
         if inserted:
             await write_audit(
@@ -233,6 +308,7 @@ async def ingest_batch(raw_items: list[Any], client: ClientPrincipal) -> BatchRe
             index=a.index, source_reference=ref, status=status,
             record_id=inserted.get(ref) or existing.get(ref),
         )  # fmt: skip
+    _add_name_rejections(results, misnamed)
     for result in results.values():
         if result.status == "duplicate" and result.record_id is None:
             ref = result.source_reference or ""

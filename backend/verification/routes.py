@@ -55,6 +55,12 @@ def _problems(**described: str) -> dict[int, ResponseSpec]:
 
 LOCKED = {"s423": "The citizen's credit lock is on (problem document)"}
 GONE = {"s410": "The code has expired (problem document)"}
+REDEEM_REFUSALS = {
+    "s404": "No such code, or a code for a benefit this API key is not scoped for: the same"
+    " answer, counted toward the guess limit (problem document)",
+    "s409": "The code has already been redeemed (problem document)",
+    "s429": "Too many unknown codes from this merchant; wait Retry-After seconds",
+}
 
 
 class MeVerificationController(Controller):
@@ -143,7 +149,7 @@ class MerchantVerificationController(Controller):
         "/verifications:redeem",
         status_code=HTTP_200_OK,
         summary="Redeem a citizen's code (typed or scanned): eligible or not, nothing more",
-        responses=_problems(**LOCKED, **GONE),
+        responses=_problems(**LOCKED, **GONE, **REDEEM_REFUSALS),
     )
     async def redeem(self, data: JSONBody[RedeemRequest], request: MerchantRequest) -> CheckAnswer:
         return await service.redeem(request.user, data)

@@ -64,9 +64,10 @@ log = logging.getLogger("backend.verification")
 
 CODE_DIGITS = 8
 MAX_LIVE_CODES = 5  # per citizen: enough for a queue at a counter, too few to hoard the space
-GUESS_LIMIT = 20  # unknown numeric codes one merchant may try ...
+GUESS_LIMIT = 20  # unknown (or out-of-scope) numeric codes one merchant may try ...
 GUESS_WINDOW_SECONDS = 600  # ... per ten minutes
 _INSERT_ATTEMPTS = 5
+UNKNOWN_CODE_DETAIL = "no such verification code"
 ImageKind = Literal["svg", "png"]
 
 
@@ -302,7 +303,8 @@ def _key_of(request: RedeemRequest) -> tuple[str, str]:
 
 
 async def redeem(merchant: ClientPrincipal, request: RedeemRequest) -> CheckAnswer:
-    """Consume a code once and answer the check; refusals say exactly why."""
+    """Consume a code once and answer the check; refusals say why (used, expired, locked),
+    except that a code for a benefit outside the merchant's scopes is answered as unknown."""
     key, value = _key_of(request)
     if key == _BY_CODE:
         await _refuse_guessing(merchant)
@@ -320,15 +322,15 @@ async def _refusal(
     conn: Any, key: str, value: str, scoped: list[str], merchant: ClientPrincipal
 ) -> ProblemError:
     row = await conn.fetchrow(_DIAGNOSE.format(key=key), value)
-    if row is None:
+    if row is None or row["benefit"] not in scoped:
+        # A code for a benefit this merchant does not offer is, to it, no code at all: the same
+        # answer, and the same count toward the guess limit, so typing codes at random cannot
+        # tell which ones are live for other benefits (or whether they were used or expired).
+        if row is not None:
+            log.info("merchant %s presented a code outside its scopes", merchant.code)
         if key == _BY_CODE:
             await _count_guess(merchant)
-        return CodeUnknown("no such verification code")
-    if row["benefit"] not in scoped:
-        return NotScoped(
-            f"this code is for the benefit {row['benefit']!r}; your API key is not scoped to it"
-            f" (benefit:{row['benefit']})"
-        )
+        return CodeUnknown(UNKNOWN_CODE_DETAIL)
     if row["locked"]:
         return CreditLocked(LOCKED_DETAIL)
     if row["used"]:

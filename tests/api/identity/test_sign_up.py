@@ -11,6 +11,7 @@ import jwt
 from redis.asyncio import Redis
 
 from backend.identity.id_number import check_digit
+from backend.identity.service import REAL_NAME_CHECK_FAILED
 from backend.identity.sms import MemorySmsSender
 from backend.platform.config import Settings
 from tests import factories as f
@@ -178,7 +179,7 @@ async def test_person_not_in_the_registry_fails_the_real_name_check(
 ) -> None:
     response = await _sign_up(client, sms, "13900002009", "陈晨", f.id_number())
     body = assert_problem(response, 403, "real-name-check-failed")
-    assert "not in the population registry" in body["detail"]
+    assert body["detail"] == REAL_NAME_CHECK_FAILED[0]  # Chinese by default
     assert await _fetch(settings, "SELECT id FROM citizen_account") == []
 
 
@@ -189,7 +190,7 @@ async def test_wrong_name_fails_the_real_name_check(
     await f.register_person(client, await f.registrar(), number, "陈晨", phone)
     response = await _sign_up(client, sms, phone, "陈辰", number)
     body = assert_problem(response, 403, "real-name-check-failed")
-    assert "name" in body["detail"]
+    assert body["detail"] == REAL_NAME_CHECK_FAILED[0]  # Chinese by default
     assert await _fetch(settings, "SELECT id FROM citizen_account") == []
 
 
@@ -200,7 +201,7 @@ async def test_wrong_phone_fails_the_real_name_check(
     await f.register_person(client, await f.registrar(), number, "陈晨", "13900002011")
     response = await _sign_up(client, sms, "13900002012", "陈晨", number)
     body = assert_problem(response, 403, "real-name-check-failed")
-    assert "phone" in body["detail"]
+    assert body["detail"] == REAL_NAME_CHECK_FAILED[0]  # Chinese by default
     assert await _fetch(settings, "SELECT id FROM citizen_account") == []
 
 

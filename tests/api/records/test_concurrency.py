@@ -46,12 +46,15 @@ async def _wait_until_blocked(db: asyncpg.Connection[Any], request: asyncio.Task
     raise AssertionError("the batch never waited on the concurrent transaction's lock")
 
 
-async def _insert_citizen(conn: asyncpg.Connection[Any], number: str) -> None:
+async def _insert_citizen(conn: asyncpg.Connection[Any], number: str, name: str = "张三") -> None:
+    """A citizen as a concurrent batch creates it (by default under the name ``f.record`` uses,
+    so the batch under test matches the name on file)."""
     await conn.execute(
         "INSERT INTO citizen (id_number_index, id_number_encrypted, name, created_at,"
-        " change_counter) VALUES ($1, $2, '并发', now(), 0)",
+        " change_counter) VALUES ($1, $2, $3, now(), 0)",
         id_number_index(number),
         encrypt_id_number(number),
+        name,
     )
 
 

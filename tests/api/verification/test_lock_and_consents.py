@@ -29,7 +29,7 @@ async def test_the_lock_is_one_call_each_way_idempotent_and_audited(
     actions = await db.fetch("SELECT action FROM audit_log WHERE object_type = 'citizen'"
                              " ORDER BY id")  # fmt: skip
     assert [r["action"] for r in actions] == ["credit.lock", "credit.unlock"]
-    assert_problem(await client.post(h.LOCK), 401, "unauthorized")
+    assert_problem(await client.post(h.LOCK), 401, "token-invalid")
 
 
 async def test_a_code_made_before_the_lock_cannot_be_redeemed_while_locked(

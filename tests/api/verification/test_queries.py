@@ -36,4 +36,4 @@ async def test_the_query_log_is_the_citizens_own_newest_first_and_paged(
                    "validation-failed")  # fmt: skip
     assert_problem(await client.get(f"{h.QUERIES}?cursor=%%%", headers=citizen), 422,
                    "validation-failed")  # fmt: skip
-    assert_problem(await client.get(h.QUERIES), 401, "unauthorized")
+    assert_problem(await client.get(h.QUERIES), 401, "token-invalid")

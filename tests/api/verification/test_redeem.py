@@ -84,9 +84,9 @@ async def test_bad_codes_and_merchants_are_refused_with_problems(
         assert_problem(response, 422, "validation-failed")
     garbage = await h.redeem(client, library, payload="x" * 40)
     assert_problem(garbage, 422, "verification-payload-invalid", field="payload")
-    # Unscoped: refused, and the code is still there for the right merchant.
-    assert_problem(await h.redeem(client, bikes, code=issued["code"]), 403,
-                   "benefit-scope-missing")  # fmt: skip
+    # Unscoped: refused as an unknown code, and the code is still there for the right merchant.
+    assert_problem(await h.redeem(client, bikes, code=issued["code"]), 404,
+                   "verification-code-unknown")  # fmt: skip
     department = {"X-Api-Key": await f.department()}
     assert_problem(await h.redeem(client, department, code=issued["code"]), 401,
                    "api-key-invalid")  # fmt: skip
