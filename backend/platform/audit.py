@@ -6,7 +6,7 @@ in the same transaction as the change it describes, stays.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from piccolo.columns import JSONB, BigSerial, Timestamptz, Varchar
@@ -67,17 +67,27 @@ async def write_audit(
         )
 
 
+def _meta(description: str, example: Any = None) -> msgspec.Meta:
+    return msgspec.Meta(
+        description=description, examples=[example] if example is not None else None
+    )
+
+
 class AuditEntry(msgspec.Struct, rename="camel"):
-    id: int
-    at: str
-    actor_kind: str
-    actor_id: str
-    action: str
-    object_type: str
-    object_id: str
-    before: Any
-    after: Any
-    request_id: str | None
+    """One step anyone took on the system's objects (append-only 审计日志)."""
+
+    id: Annotated[int, _meta("Position in the log; larger is newer", 1042)]
+    at: Annotated[str, _meta("When, RFC 3339 UTC", "2026-11-29T02:15:00+00:00")]
+    actor_kind: Annotated[
+        str, _meta("Who acted: officer, department, merchant, citizen or system", "officer")
+    ]
+    actor_id: Annotated[str, _meta("The actor's id or username within its kind", "auditor")]
+    action: Annotated[str, _meta("What was done, as `object.verb`", "objection.decide")]
+    object_type: Annotated[str, _meta("The kind of object acted on", "objection")]
+    object_id: Annotated[str, _meta("The object's id", "17")]
+    before: Annotated[Any, _meta("A summary of the object before the step (null if created)")]
+    after: Annotated[Any, _meta("A summary of the object after the step (null if removed)")]
+    request_id: Annotated[str | None, _meta("The request that made the step, if any")]
 
 
 async def list_audit(

@@ -10,7 +10,7 @@ import re
 import uuid
 from collections.abc import Iterator, Mapping
 from types import TracebackType
-from typing import Any
+from typing import Annotated, Any
 
 import asyncpg
 import msgspec
@@ -29,22 +29,66 @@ TYPE_PREFIX = "urn:citizen-credit:problem:"
 
 
 class FieldError(msgspec.Struct, frozen=True):
-    field: str
-    reason: str
+    """One field that failed, and why."""
+
+    field: Annotated[
+        str,
+        msgspec.Meta(
+            description="The field's path in camelCase (`records[2].citizenName`), a header"
+            " (`Idempotency-Key`), a parameter (`cursor`) or `body`",
+            examples=["phone"],
+        ),
+    ]
+    reason: Annotated[
+        str,
+        msgspec.Meta(
+            description="Why, in plain words in the request's language",
+            examples=["应为 11 位手机号码，以 1 开头"],
+        ),
+    ]
 
 
 class Problem(msgspec.Struct, omit_defaults=True, rename="camel"):
     """RFC 9457 problem document (extension members in camelCase)."""
 
-    type: str
-    title: str
-    status: int
-    detail: str | None = None
-    instance: str | None = None
-    request_id: str | None = None
-    field: str | None = None
-    errors: list[FieldError] | None = None
-    extra: dict[str, Any] | None = None
+    type: Annotated[
+        str,
+        msgspec.Meta(
+            description="Stable problem type: `urn:citizen-credit:problem:<code>`; branch on"
+            " this, never on the texts",
+            examples=["urn:citizen-credit:problem:validation-failed"],
+        ),
+    ]
+    title: Annotated[
+        str,
+        msgspec.Meta(
+            description="Short summary of the type, in the request's language (Accept-Language)",
+            examples=["请求内容不符合要求"],
+        ),
+    ]
+    status: Annotated[int, msgspec.Meta(description="The HTTP status code", examples=[422])]
+    detail: Annotated[
+        str | None,
+        msgspec.Meta(description="What went wrong this time, in plain words in the request's"
+                     " language"),
+    ] = None  # fmt: skip
+    instance: Annotated[
+        str | None, msgspec.Meta(description="The request path", examples=["/v1/auth/codes"])
+    ] = None
+    request_id: Annotated[
+        str | None,
+        msgspec.Meta(description="Also in the `X-Request-Id` header; quote it when reporting"),
+    ] = None
+    field: Annotated[
+        str | None, msgspec.Meta(description="The first field at fault, if a field is")
+    ] = None
+    errors: Annotated[
+        list[FieldError] | None, msgspec.Meta(description="Every field at fault, with reasons")
+    ] = None
+    extra: Annotated[
+        dict[str, Any] | None,
+        msgspec.Meta(description="Type-specific facts (e.g. `service` on 503, `recordStatus`)"),
+    ] = None
 
 
 class ProblemError(Exception):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
 
@@ -17,8 +17,15 @@ MAX_LIMIT = 100
 
 
 class Page(msgspec.Struct, Generic[T], rename="camel"):
-    items: list[T]
-    next_cursor: str | None = None
+    """One page of a list, newest first unless the operation says otherwise."""
+
+    items: Annotated[list[T], msgspec.Meta(description="The items on this page")]
+    next_cursor: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="Opaque cursor for the next page (pass as `cursor`); null on the last page"
+        ),
+    ] = None
 
 
 def encode_cursor(*key: Any) -> str:
