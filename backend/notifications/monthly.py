@@ -1,6 +1,10 @@
 """The monthly card (信用月报): on the first day of a month, each citizen with the app hears how
 last month went — points and their change, new badges, percentile among all citizens (from the
-nightly statistics), and the next step towards the next grade."""
+nightly statistics), and the next step towards the next grade.
+
+The change is measured from the points at the end of the month before (the last score-history
+row dated before the month). A citizen with no such row is in their first month: the change is
+measured from the base points their card started from, and the summary says it is the first."""
 
 from __future__ import annotations
 
@@ -28,25 +32,30 @@ def _next_step(assessment: Assessment) -> str:
     return f"+{assessment.points_to_next_grade} → {assessment.next_grade.code}"
 
 
-async def _points_at(conn: Any, citizen_id: int, before: dt.date, now: int) -> int:
+async def _points_before(conn: Any, citizen_id: int, start: dt.date) -> int | None:
+    """The points at the end of the month before ``start``; None: no history before it."""
     points = await conn.fetchval(
         "SELECT points FROM score_history WHERE citizen = $1 AND as_of < $2"
         " ORDER BY id DESC LIMIT 1",
         citizen_id,
-        before,
+        start,
     )
-    return int(points) if points is not None else now
+    return int(points) if points is not None else None
 
 
 async def _summarise(conn: Any, row: Any, start: dt.date, end: dt.date) -> None:
     assessment = msgspec.json.decode(row["assessment_json"], type=Assessment)
-    before = await _points_at(conn, row["citizen"], start, assessment.points)
+    before = await _points_before(conn, row["citizen"], start)
+    compared_with = assessment.base_points if before is None else before
     event = MonthlySummary(
         month=f"{start:%Y-%m}",
         points=assessment.points,
-        points_change=assessment.points - before,
+        points_change=assessment.points - compared_with,
+        compared_with=compared_with,
+        first_month=before is None,
         grade_name=assessment.grade.name_zh,
-        percentile=row["percentile"] if row["percentile"] is not None else 50,
+        grade_name_en=assessment.grade.name_en,
+        percentile=row["percentile"],
         new_badges=sum(1 for b in assessment.badges if start <= b.earned_on <= end),
         next_step=_next_step(assessment),
     )

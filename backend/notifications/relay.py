@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 
 from backend.notifications.events import EVENT_TYPES
+from backend.notifications.wording import Names, is_english, localise, record_names
 from backend.platform import runtime
 from backend.platform.calendar import SHANGHAI
 from backend.platform.database import connection
@@ -36,52 +37,26 @@ def quiet_until(now: dt.datetime, start: dt.time | None, end: dt.time | None) ->
     return dt.datetime.combine(day, end, tzinfo=SHANGHAI).astimezone(dt.UTC)
 
 
-_CASE_NAMES = {
-    "zh": {
-        "objection": "异议申请", "repair": "信用修复申请", "submitted": "已提交",
-        "accepted": "已受理", "rejected": "不予受理", "verifying": "核查完毕，待信用办决定",
-        "upheld": "核查后维持原记录", "corrected": "记录已更正", "revoked": "记录已撤销",
-        "approved": "修复通过", "denied": "修复未通过", "extended": "核查期限已依法延长",
-        "deadline.near": "办理期限临近", "escalated": "已超期，已提交信用办督办",
-    },
-    "en": {
-        "objection": "objection", "repair": "repair application", "submitted": "submitted",
-        "accepted": "accepted", "rejected": "not accepted", "verifying": "verified, awaiting the"
-        " credit office", "upheld": "record upheld", "corrected": "record corrected",
-        "revoked": "record revoked", "approved": "repair approved", "denied": "repair denied",
-        "extended": "verification period extended", "deadline.near": "deadline near",
-        "escalated": "overdue, escalated to the credit office",
-    },
-}  # fmt: skip
-
-
-def _enrich(kind: str, language: str, payload: dict[str, Any]) -> dict[str, Any]:
-    """Words for the codes some events carry, in the citizen's language."""
-    if kind != "case.changed":
-        return payload
-    names = _CASE_NAMES["en" if language.lower().startswith("en") else "zh"]
-    kind_code, state = str(payload.get("caseKind", "")), str(payload.get("state", ""))
-    return {
-        **payload,
-        "caseKindName": names.get(kind_code, kind_code),
-        "stateName": names.get(state, state),
-    }
-
-
-def _render(kind: str, language: str, payload: dict[str, Any]) -> tuple[str, str, str, bool]:
+def _render(
+    kind: str, language: str, payload: dict[str, Any], names: dict[int, Names]
+) -> tuple[str, str, str, bool]:
     template = runtime.current().templates.get(kind)
     event = EVENT_TYPES.get(kind)
     if template is None or event is None:
         log.warning("no template for event kind %r; sending the generic text", kind)
-        zh, en = _FALLBACK
-        text = en if language.lower().startswith("en") else zh
+        text = _fallback(language)
         return text, text, "other", False
     try:
-        title, body = template.render(language, _enrich(kind, language, payload))
-    except (KeyError, IndexError, ValueError):
+        title, body = template.render(language, localise(kind, language, payload, names))
+    except (KeyError, IndexError, ValueError, TypeError):
         log.exception("event %r payload does not fit its template", kind)
-        title, body = _FALLBACK
+        title = body = _fallback(language)
     return title, body, event.category, event.legal
+
+
+def _fallback(language: str) -> str:
+    zh, en = _FALLBACK
+    return en if is_english(language) else zh
 
 
 async def relay_once(now: dt.datetime | None = None) -> int:
@@ -95,8 +70,13 @@ async def relay_once(now: dt.datetime | None = None) -> int:
             " WHERE e.delivered_at IS NULL ORDER BY e.id LIMIT $1 FOR UPDATE OF e SKIP LOCKED",
             limit,
         )
-        for event in events:
-            await _deliver(conn, event, moment)
+        payloads = [msgspec.json.decode(event["payload"]) for event in events]
+        names = await record_names(
+            conn,
+            ((event["citizen"], payload) for event, payload in zip(events, payloads, strict=True)),
+        )
+        for event, payload in zip(events, payloads, strict=True):
+            await _deliver(conn, event, payload, names, moment)
         if events:
             await conn.execute(
                 "UPDATE outbox_event SET delivered_at = $2 WHERE id = ANY($1::bigint[])",
@@ -106,9 +86,11 @@ async def relay_once(now: dt.datetime | None = None) -> int:
     return len(events)
 
 
-async def _deliver(conn: Any, event: Any, now: dt.datetime) -> None:
-    payload = msgspec.json.decode(event["payload"])
-    title, body, category, legal = _render(event["kind"], event["language"] or "zh-CN", payload)
+async def _deliver(
+    conn: Any, event: Any, payload: dict[str, Any], names: dict[int, Names], now: dt.datetime
+) -> None:
+    language = event["language"] or "zh-CN"
+    title, body, category, legal = _render(event["kind"], language, payload, names)
     notification_id = await conn.fetchval(
         "INSERT INTO notification (event_id, citizen, kind, category, legal, title, body, data,"
         " created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)"

@@ -21,7 +21,7 @@ from backend.platform.database import connection
 from backend.platform.errors import unavailable_service
 from backend.scoring import service
 from backend.scoring.queue import enqueue_at_counters, enqueue_day_rescore, enqueue_each
-from backend.scoring.statistics import compute_percentiles
+from backend.scoring.statistics import compute_percentiles, refresh_card_percentiles
 
 log = logging.getLogger("backend.scoring.jobs")
 NIGHTLY_BATCH = 1000
@@ -159,8 +159,13 @@ async def rescore_many(ctx: dict[str, Any], citizen_ids: list[int]) -> int:
 
 
 async def nightly_statistics(ctx: dict[str, Any], as_of: str | None = None) -> int:
+    """Rank every scored citizen, then put the new percentiles on their cards; returns how many
+    citizens were ranked."""
     day = dt.date.fromisoformat(as_of) if as_of else today_in_shanghai()
-    return await compute_percentiles(day)
+    ranked = await compute_percentiles(day)
+    refreshed = await refresh_card_percentiles()
+    log.info("percentiles for %s: %d citizens ranked, %d cards updated", day, ranked, refreshed)
+    return ranked
 
 
 JOBS: list[Any] = [

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
+
+import msgspec
 
 from backend.platform.schemas import Output
 from points_engine import (
@@ -34,6 +37,14 @@ class CardView(Output):
     rules_version: str
     next_change_on: dt.date | None
     assessed_at: dt.datetime
+    percentile: Annotated[
+        Annotated[int, msgspec.Meta(ge=0, le=100)] | None,
+        msgspec.Meta(
+            description="Share of the city's scored citizens with fewer points, in whole percent"
+            " (0-100), from the nightly statistics (02:00 Asia/Shanghai); null until the citizen"
+            " is first ranked. It moves only with the nightly run, not with each record."
+        ),
+    ] = None
 
 
 class CountdownView(Output):

@@ -24,7 +24,7 @@ from backend.platform.calendar import today_in_shanghai
 from backend.platform.database import connection
 from backend.platform.engine import DB
 from backend.platform.redis import namespaced
-from backend.scoring.notify import card_changes, emit_card_changes
+from backend.scoring.notify import emit_card_changes
 from backend.scoring.schemas import CardView
 from points_engine import Assessment, RecordFact, assess
 
@@ -86,13 +86,16 @@ def _progress(assessment: Assessment) -> float:
     return round(min(max((assessment.points - floor) / span, 0.0), 1.0), 3) if span > 0 else 0.0
 
 
-def card_view(assessment: Assessment, assessed_at: dt.datetime) -> CardView:
+def card_view(
+    assessment: Assessment, assessed_at: dt.datetime, percentile: int | None = None
+) -> CardView:
     return CardView(
         points=assessment.points,
         grade=assessment.grade,
         next_grade=assessment.next_grade,
         points_to_next_grade=assessment.points_to_next_grade,
         progress=_progress(assessment),
+        percentile=percentile,
         clean_three_years=assessment.clean_years_flag,
         clean_since=assessment.clean_since,
         badges=assessment.badges,
@@ -111,7 +114,8 @@ _EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
 def fingerprint(assessment: Assessment) -> str:
-    """What the citizen can see, minus the day counts that change every day by themselves."""
+    """What the citizen can see, minus the day counts that change every day by themselves and
+    the percentile (the nightly statistics refresh it, see ``statistics``)."""
     countdowns = [
         (c.record_id, c.repairable_from, c.repair_possible_now, c.display_until)
         for c in assessment.countdowns
@@ -237,8 +241,7 @@ async def _changed(
         else None
     )
     card_json, revision = await _store(conn, citizen_id, counter, as_of, assessment, fp)
-    changes = card_changes(citizen_id, before, assessment, revision=revision)
-    await emit_card_changes(conn, citizen_id, changes)
+    await emit_card_changes(conn, citizen_id, before, assessment, revision=revision)
     moved = existing is None or (existing["points"], existing["grade"]) != (
         assessment.points,
         assessment.grade.code,
@@ -263,20 +266,26 @@ async def _changed(
 async def _store(
     conn: Any, citizen_id: int, counter: int, as_of: dt.date, assessment: Assessment, fp: str
 ) -> tuple[bytes, int]:
-    """Upsert the snapshot; returns its body and its revision (1 for a first card)."""
+    """Upsert the snapshot; returns its body and its revision (1 for a first card). The body
+    carries the citizen's latest nightly percentile, and ``credit_card.percentile`` says which,
+    so the nightly refresh finds the bodies it has to rewrite."""
     assessed_at = dt.datetime.now(dt.UTC)
-    card_json = msgspec.json.encode(card_view(assessment, assessed_at))
+    percentile = await conn.fetchval(
+        "SELECT percentile FROM points_percentile WHERE citizen = $1", citizen_id
+    )
+    card_json = msgspec.json.encode(card_view(assessment, assessed_at, percentile))
     revision = await conn.fetchval(
         "INSERT INTO credit_card (citizen, points, grade, rules_version, clean_years_flag, as_of,"
         " next_change_on, scored_counter, fingerprint, assessment_json, card_json, assessed_at,"
-        " revision)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1)"
+        " percentile, revision)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1)"
         " ON CONFLICT (citizen) DO UPDATE SET points = EXCLUDED.points, grade = EXCLUDED.grade,"
         " rules_version = EXCLUDED.rules_version, clean_years_flag = EXCLUDED.clean_years_flag,"
         " as_of = EXCLUDED.as_of, next_change_on = EXCLUDED.next_change_on,"
         " scored_counter = EXCLUDED.scored_counter, fingerprint = EXCLUDED.fingerprint,"
         " assessment_json = EXCLUDED.assessment_json, card_json = EXCLUDED.card_json,"
-        " assessed_at = EXCLUDED.assessed_at, revision = credit_card.revision + 1"
+        " assessed_at = EXCLUDED.assessed_at, percentile = EXCLUDED.percentile,"
+        " revision = credit_card.revision + 1"
         " RETURNING revision",
         citizen_id,
         assessment.points,
@@ -290,6 +299,7 @@ async def _store(
         msgspec.json.encode(assessment),
         card_json,
         assessed_at,
+        percentile,
     )
     return card_json, int(revision)
 

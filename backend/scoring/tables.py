@@ -37,6 +37,9 @@ class CreditCard(Table, tablename="credit_card", db=DB):
     assessment_json = Bytea()
     card_json = Bytea()
     assessed_at = Timestamptz()
+    # The percentile ``card_json`` carries (NULL: none yet): the nightly statistics rewrite the
+    # bodies where it differs from ``points_percentile``.
+    percentile = Integer(null=True, default=None)
 
 
 class ScoreHistory(Table, tablename="score_history", db=DB):

@@ -55,3 +55,40 @@ async def test_monthly_summary_with_percentile(
     assert bottom[0]["data"]["points"] == 970
     assert "超过 0% 的市民" in bottom[0]["body"]
     assert top[0]["data"]["nextStep"] == "+30 → AA"
+    # Both were first scored this month: the change is from the base points, said as a first.
+    assert (bottom[0]["data"]["pointsChange"], bottom[0]["data"]["firstMonth"]) == (-30, True)
+    assert "本月积分 970（首月，较初始积分 1000 -30）" in bottom[0]["body"]
+    assert (top[0]["data"]["pointsChange"], top[0]["data"]["comparedWith"]) == (0, 1000)
+    assert "本月积分 1000（首月，与初始积分 1000 持平）" in top[0]["body"]
+
+
+def _first_of_next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+async def test_a_later_month_compares_with_the_month_before(
+    client: httpx.AsyncClient, sms: MemorySmsSender, db: Any
+) -> None:
+    key = await f.department()
+    number, headers = await f.signed_up(client, sms, "13970000003")
+    today = today_in_shanghai()
+    last_month_end = today.replace(day=1) - dt.timedelta(days=1)
+    early = (today - dt.timedelta(days=60)).isoformat()
+    await client.post(BATCH, headers={"X-Api-Key": key},
+                      json={"records": [f.record(number, "m-1", occurredOn=early)]})  # fmt: skip
+    citizen_id = await db.fetchval("SELECT max(id) FROM citizen")
+    await service.rescore(citizen_id, as_of=last_month_end)  # first scored last month: 970
+    later = f.record(number, "m-2", occurredOn=today.isoformat())
+    await client.post(BATCH, headers={"X-Api-Key": key}, json={"records": [later]})
+    await service.rescore(citizen_id)  # this month: 940
+    await db.execute("UPDATE citizen_account SET language = 'en'")
+    assert await monthly_summary({}, _first_of_next_month(today).isoformat()) == 1
+    await relay_all()
+    [summary] = [n for n in await _inbox(client, headers) if n["kind"] == "monthly.summary"]
+    data = summary["data"]
+    assert (data["points"], data["pointsChange"], data["comparedWith"]) == (940, -30, 970)
+    assert data["firstMonth"] is False and data["percentile"] is None
+    assert summary["body"] == (
+        "Points 940 (-30 on last month), grade Fair integrity, ranking not yet computed,"
+        " 0 new badges. Next: +20 → A"
+    )

@@ -1,6 +1,7 @@
-"""Redis stops while a department reports records: the API still accepts them (the events are
-in PostgreSQL, written with the records), and once Redis is back every event is delivered and
-every card scored (the re-scoring that could not be enqueued is found by the minute sweep)."""
+"""Redis stops while a department reports records: the API still accepts them (the need to
+re-score is in PostgreSQL, written with the records), and once Redis is back every card is scored
+(the re-scoring that could not be enqueued is found by the minute sweep) and every record is told
+to its citizen (the notice is written with the card, stating what the record moved)."""
 
 from __future__ import annotations
 
@@ -42,7 +43,8 @@ async def test_events_of_an_outage_are_delivered_when_redis_returns(
             assert response.status_code == 200, response.text
             assert response.json()["accepted"] == 3
         pending = "SELECT count(*) FROM outbox_event WHERE delivered_at IS NULL"
-        assert await _count(pending) == 3
+        behind = "SELECT count(*) FROM citizen WHERE change_counter <> scored_counter"
+        assert await _count(behind) == 3
         assert await _count("SELECT count(*) FROM credit_card") == 0
 
         private_redis.start()
@@ -54,7 +56,8 @@ async def test_events_of_an_outage_are_delivered_when_redis_returns(
 
         await wait_until(delivered_and_scored)
         assert await _count(pending) == 0
-        behind = "SELECT count(*) FROM citizen WHERE change_counter <> scored_counter"
         assert await _count(behind) == 0
+        told = "SELECT count(*) FROM notification WHERE kind = 'record.added'"
+        assert await _count(told) == 3
     finally:
         stop(api, worker)

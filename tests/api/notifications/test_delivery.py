@@ -19,6 +19,7 @@ from backend.platform.database import connection
 from backend.platform.engine import DB
 from backend.platform.query_log import write_query_log
 from tests import factories as f
+from tests.conftest import RunWorker
 from tests.fakes.fcm import FakeFcm
 
 TOKEN_A = "fcm-token-aaaaaaaaaaaaaaaaaaaaaaaa"
@@ -167,7 +168,8 @@ async def test_preferences_and_quiet_hours_hold_push_but_not_legal_notices(
     )
     assert prefs.status_code == 200, prefs.text
     await _emit(citizen_id, ScoreChanged(points=970, previous_points=1000, grade="A",
-                                         previous_grade="A", grade_name="诚信良好"))  # fmt: skip
+                                         previous_grade="A", grade_name="诚信良好",
+                                         grade_name_en="Good integrity"))  # fmt: skip
     await _emit(citizen_id, _record_added())
     await _emit(citizen_id, CaseChanged(case_kind="objection", case_id=1, state="accepted",
                                         record_title="饮酒后驾驶机动车"))  # fmt: skip
@@ -246,7 +248,11 @@ async def test_texts_follow_the_citizen_language(
 
 
 async def test_department_record_to_phone_end_to_end(
-    client: httpx.AsyncClient, sms: MemorySmsSender, fcm: FakeFcm, firebase: None
+    client: httpx.AsyncClient,
+    sms: MemorySmsSender,
+    fcm: FakeFcm,
+    firebase: None,
+    run_worker: RunWorker,
 ) -> None:
     key = await f.department("police", ["domain:traffic_safety"])
     number, headers = await f.signed_up(client, sms, "13950000013")
@@ -257,6 +263,8 @@ async def test_department_record_to_phone_end_to_end(
         json={"records": [f.record(number, "e2e-1")]},
     )
     record_id = posted.json()["items"][0]["recordId"]
+    assert await relay_all() == 0  # told once re-scoring knows what the record moved
+    assert await run_worker() >= 1
     assert await relay_all() == 1
     await send_all()
     [push] = fcm.delivered()

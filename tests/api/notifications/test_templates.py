@@ -25,7 +25,7 @@ def test_shipped_templates_cover_every_event() -> None:
 
 
 def test_a_missing_field_fails_at_start_up(tmp_path: Path) -> None:
-    directory = _copy_with(tmp_path, "{recordTitle}，积分影响", "{recordName}，积分影响")
+    directory = _copy_with(tmp_path, "{recordTitle}。积分影响", "{recordName}。积分影响")
     with pytest.raises(TemplateError, match=r"record.added.*body_zh.*recordName"):
         load_templates(directory)
 
