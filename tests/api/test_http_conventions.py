@@ -125,6 +125,9 @@ async def test_large_answers_are_compressed(client: httpx.AsyncClient) -> None:
     assert response.headers["content-encoding"] == "gzip"
     small = await client.get("/healthz", headers={"Accept-Encoding": "gzip"})
     assert "content-encoding" not in small.headers
+    brotli = await client.get("/schema/openapi.json", headers={"Accept-Encoding": "br, gzip"})
+    assert brotli.headers["content-encoding"] == "br"
+    assert brotli.json()["openapi"].startswith("3.1")  # httpx decodes it: it is real brotli
 
 
 async def _consents(number: str) -> int:
