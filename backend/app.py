@@ -42,6 +42,7 @@ from backend.platform.errors import EXCEPTION_HANDLERS
 from backend.platform.health import healthz, readyz
 from backend.platform.idempotency import IdempotencyMiddleware
 from backend.platform.language import LanguageMiddleware
+from backend.platform.media import refuse_non_json_bodies
 from backend.platform.openapi import document_problems
 from backend.platform.redis import create_redis, namespaced
 from backend.platform.requestid import RequestIdMiddleware, configure_logging
@@ -185,6 +186,7 @@ def create_app(settings: Settings | None = None, *, sms: SmsSender | None = None
         lifespan=[lifespan],
         on_app_init=[jwt_auth.on_app_init, _outermost_middleware],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        before_request=refuse_non_json_bodies,
         stores={
             "rate_limit": FailOpenRedisStore(
                 redis, namespace=namespaced(settings.redis_namespace, "rl")

@@ -73,6 +73,8 @@ def problem_statuses(
         statuses |= {401, 403}
     if path:
         statuses.add(404)
+    if body:
+        statuses.add(415)
     if body or path or query:
         # Litestar answers 400 for what it cannot parse at all and we answer 422 for what
         # does not validate; documenting both also replaces Litestar's own 400 schema.

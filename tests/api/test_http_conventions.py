@@ -156,7 +156,8 @@ async def test_two_taps_with_one_idempotency_key_make_one_consent(
     assert "idempotent-replayed" not in first.headers
     assert await _consents(number) == 1
     # A new key is a new action.
-    third = await client.post(h.CONSENTS, json=CONSENT, headers={**headers, "Idempotency-Key": "tap-0002-consent"})  # fmt: skip
+    new_key = {**headers, "Idempotency-Key": "tap-0002-consent"}
+    third = await client.post(h.CONSENTS, json=CONSENT, headers=new_key)
     assert third.status_code == 201 and third.json()["id"] != first.json()["id"]
     assert await _consents(number) == 2
 
@@ -241,8 +242,24 @@ def _problem_type(response: httpx.Response) -> Any:
 
 async def test_auth_problems_follow_the_callers_language(client: httpx.AsyncClient) -> None:
     zh = await client.get("/v1/me", headers={"Authorization": "Bearer junk"})
-    en = await client.get("/v1/me", headers={"Authorization": "Bearer junk", "Accept-Language": "en"})  # fmt: skip
+    english = {"Authorization": "Bearer junk", "Accept-Language": "en"}
+    en = await client.get("/v1/me", headers=english)
     assert _problem_type(zh) == _problem_type(en) == "token-invalid"
     assert zh.json()["title"] == "登录凭证无效" and zh.headers["content-language"] == "zh-CN"
     assert en.json()["title"] == "The access token is not valid"
     assert zh.json()["requestId"] == zh.headers["x-request-id"]
+
+
+async def test_a_json_operation_refuses_other_media_types(client: httpx.AsyncClient) -> None:
+    body = b'{"phone":"13900005020"}'
+    for content_type in ("text/plain", "application/x-www-form-urlencoded"):
+        response = await client.post(
+            "/v1/auth/codes", content=body, headers={"content-type": content_type}
+        )
+        assert response.status_code == 415, response.text
+        assert response.json()["type"].endswith(":unsupported-media-type")
+        assert response.json()["field"] == "Content-Type"
+    fine = await client.post(
+        "/v1/auth/codes", content=body, headers={"content-type": "application/json; charset=utf-8"}
+    )
+    assert fine.status_code == 200, fine.text

@@ -60,7 +60,8 @@ async def test_code_to_query_log_to_lock_and_back(
 
     # 6. A merchant not scoped to the benefit is refused, and the code stays usable.
     fresh = await h.make_code(client, citizen)
-    assert_problem(await h.redeem(client, bikes, code=fresh["code"]), 404, "verification-code-unknown")
+    out_of_scope = await h.redeem(client, bikes, code=fresh["code"])
+    assert_problem(out_of_scope, 404, "verification-code-unknown")
 
     # 7. After the lock no code can be made or redeemed; after unlocking it works again.
     locked = await client.post(h.LOCK, headers=citizen)
