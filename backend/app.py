@@ -155,6 +155,28 @@ def _routers(settings: Settings) -> list[Router]:
     return routers
 
 
+class CreditCardApp(Litestar):
+    """Litestar, answering HEAD as GET without the body (RFC 9110 §9.3.2) on every GET route:
+    same authentication, limits and headers, so a HEAD tells exactly what a GET would."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] == "HEAD":
+            scope = {**scope, "method": "GET"}
+            send = _headers_only(send)
+        await super().__call__(scope, receive, send)
+
+
+def _headers_only(send: Any) -> Any:
+    async def wrapped(message: Any) -> None:
+        if message["type"] == "http.response.body":
+            if message.get("more_body", False):
+                return
+            message = {**message, "body": b""}
+        await send(message)
+
+    return wrapped
+
+
 def _outermost_middleware(app_config: AppConfig) -> AppConfig:
     """Language and request id wrap authentication too, so its problems carry both."""
     app_config.middleware[:0] = [LanguageMiddleware, RequestIdMiddleware]
@@ -181,7 +203,7 @@ def create_app(settings: Settings | None = None, *, sms: SmsSender | None = None
             await stop_runtime(rt)
             embedded.stop()
 
-    app = Litestar(
+    app = CreditCardApp(
         route_handlers=[healthz, readyz, *_routers(settings)],
         lifespan=[lifespan],
         on_app_init=[jwt_auth.on_app_init, _outermost_middleware],

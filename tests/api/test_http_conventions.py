@@ -51,6 +51,19 @@ async def test_options_and_head_never_fail_on_any_route(
             assert await _every_path(client, app, method, headers) == [], (method, headers)
 
 
+async def test_head_tells_what_get_would_without_the_body(
+    client: httpx.AsyncClient, sms: MemorySmsSender
+) -> None:
+    _, headers = await f.signed_up(client, sms, "13900005030")
+    for path, who in (("/healthz", {}), ("/v1/public/benefits", {}), ("/v1/me/records", headers)):
+        get = await client.get(path, headers=who)
+        head = await client.head(path, headers=who)
+        assert head.status_code == get.status_code == 200, path
+        assert head.content == b"" and head.headers["content-type"] == get.headers["content-type"]
+    assert (await client.head("/v1/me/records")).status_code == 401
+    assert (await client.head("/v1/auth/codes")).status_code == 405
+
+
 async def test_options_answers_allow_without_credentials(client: httpx.AsyncClient) -> None:
     response = await client.options("/v1/me/card")
     assert response.status_code == 204
