@@ -24,7 +24,8 @@ from backend.platform.audit import SYSTEM, Actor, write_audit
 from backend.platform.calendar import add_working_days, today_in_shanghai, working_days_between
 from backend.platform.database import connection
 from backend.platform.engine import DB
-from backend.platform.errors import Conflict, NotFound
+from backend.platform.errors import Conflict, InvalidInput, NotFound
+from backend.platform.language import say
 from backend.platform.query_log import write_query_log
 from backend.records.schemas import DepartmentRef
 from backend.scoring.queue import enqueue_rescore
@@ -32,10 +33,27 @@ from backend.scoring.service import rescore
 
 log = logging.getLogger("backend.cases")
 Staff = ClientPrincipal | OfficerPrincipal
-CREDIT_OFFICE = "信用办 (credit office)"
+CREDIT_OFFICE = "信用办 (credit office)"  # the organisation named in query logs (stored text)
+# Who acted on a case, by role, as a reader sees it (zh-CN, en).
 ROLE_WORDS = {
-    "citizen": "市民 (citizen)", "officer": CREDIT_OFFICE, "department": "报送单位 (department)",
-    "system": "系统 (system)",
+    "citizen": ("市民", "Citizen"), "officer": ("信用办", "Credit office"),
+    "department": ("报送单位", "Reporting department"), "system": ("系统", "System"),
+}  # fmt: skip
+# Case statuses in plain words for problem details (zh-CN, en).
+STATUS_WORDS = {
+    "submitted": ("已提交", "submitted"), "accepted": ("已受理", "accepted"),
+    "rejected": ("不予受理", "rejected"), "verifying": ("核查完毕待决定", "verified"),
+    "upheld": ("维持原记录", "upheld"), "corrected": ("已更正", "corrected"),
+    "revoked": ("已撤销", "revoked"), "withdrawn": ("已撤回", "withdrawn"),
+    "approved": ("准予修复", "approved"), "denied": ("不予修复", "denied"),
+    "terminated": ("已终止办理", "terminated"),
+}  # fmt: skip
+# What a transition does, for "cannot be ... now" (zh-CN, en).
+ACTION_WORDS = {
+    "accepted": ("受理", "accepted"), "rejected": ("不予受理", "rejected"),
+    "extended": ("延期", "extended"), "proposed": ("提交核查意见", "given a proposal"),
+    "decided": ("作出决定", "decided"), "withdrawn": ("撤回", "withdrawn"),
+    "approved": ("准予修复", "approved"), "denied": ("不予修复", "denied"),
 }  # fmt: skip
 Audience = Literal["citizen", "department", "officer"]  # who reads a case's steps
 FAR_FUTURE = dt.date(9999, 12, 31)  # sort key of closed cases, which have no deadline
@@ -75,8 +93,31 @@ _MAX_ID = 2**63 - 1
 # --- reading and access -------------------------------------------------------------------------
 
 
+def kind_words(kind: CaseKind) -> tuple[str, str]:
+    return CASE_KIND_NAMES[kind.name]
+
+
+def status_words(status: str) -> str:
+    zh, en = STATUS_WORDS.get(status, (status, status))
+    return say(zh, en)
+
+
 def not_found(kind: CaseKind, case_id: int) -> NotFound:
-    return NotFound(f"{kind.name} {case_id} is not one of your cases", code=kind.not_found_code)
+    zh, en = kind_words(kind)
+    return NotFound(
+        say(f"找不到您可查看的{zh}（编号 {case_id}）", f"{en} {case_id} is not one you may see"),
+        code=kind.not_found_code,
+    )
+
+
+def record_not_yours(record_id: int) -> InvalidInput:
+    """A body names a record that is not the citizen's: 422 on ``recordId`` (the operation's
+    own URL exists, so not 404), and someone else's record reads exactly like a missing one."""
+    return InvalidInput(
+        say(f"记录（编号 {record_id}）不是您的信用记录",
+            f"record {record_id} is not one of your records"),
+        field="recordId", code="record-not-found",
+    )  # fmt: skip
 
 
 def check_staff_access(kind: CaseKind, row: Any, by: Staff, case_id: int) -> None:
@@ -113,20 +154,27 @@ async def lock_case(conn: Any, kind: CaseKind, case_id: int) -> Any:
 
 
 def require_status(kind: CaseKind, row: Any, allowed: tuple[str, ...], action: str) -> None:
+    """``action`` is a key of ``ACTION_WORDS`` (the past participle: accepted, extended, ...)."""
     status = row["status"]
+    zh, en = kind_words(kind)
     if not kind.is_open(status):
         raise Conflict(
-            f"{kind.name} {row['id']} is closed ({status}); it cannot be changed any more",
-            code="case-closed",
-            extra={"status": status},
-        )
+            say(f"该{zh}（编号 {row['id']}）已办结（{status_words(status)}），不能再更改",
+                f"{en} {row['id']} is closed ({status_words(status)}); it cannot be changed"
+                " any more"),
+            code="case-closed", extra={"status": status},
+        )  # fmt: skip
     if status not in allowed:
+        act_zh, act_en = ACTION_WORDS.get(action, (action, action))
+        when = say("或".join(status_words(s) for s in allowed),
+                   " or ".join(status_words(s) for s in allowed))  # fmt: skip
         raise Conflict(
-            f"{kind.name} {row['id']} is {status}: it cannot be {action} now"
-            f" (only when {' or '.join(allowed)})",
-            code="invalid-transition",
-            extra={"status": status, "allowedFrom": list(allowed)},
-        )
+            say(f"该{zh}（编号 {row['id']}）当前为“{status_words(status)}”，现在不能{act_zh}"
+                f"（仅在“{when}”时可以）",
+                f"{en} {row['id']} is {status_words(status)}: it cannot be {act_en} now (only"
+                f" when {when})"),
+            code="invalid-transition", extra={"status": status, "allowedFrom": list(allowed)},
+        )  # fmt: skip
 
 
 async def department_principal(conn: Any, department_id: int) -> ClientPrincipal:
@@ -158,11 +206,12 @@ _STEPS_SQL = (
 
 
 def actor_word(actor_kind: str, department_name: str | None) -> str:
-    """Who acted, by role: a department by its name, the credit office as one body, a citizen
-    as 市民, never by an internal id."""
-    if actor_kind == "department":
-        return department_name or ROLE_WORDS["department"]
-    return ROLE_WORDS.get(actor_kind, actor_kind)
+    """Who acted, by role and in the request's language: a department by its name, the credit
+    office as one body (信用办), a citizen as 市民, never by an internal id."""
+    if actor_kind == "department" and department_name:
+        return department_name
+    zh, en = ROLE_WORDS.get(actor_kind, (actor_kind, actor_kind))
+    return say(zh, en)
 
 
 async def steps(conn: Any, kind: CaseKind, case_id: int, *, audience: Audience) -> list[StepOut]:
@@ -516,10 +565,18 @@ _STATISTICS_SQL = (
 
 
 def record_titles(record_type: str, catalog_version: str) -> tuple[str, str]:
+    """The record type's (zh, en) names in the catalog version the record was reported under."""
     catalogs = runtime.current().catalogs
     catalog = catalogs.by_version(catalog_version) or catalogs.latest
     entry = catalog.get(record_type)
-    return (entry.name_zh, entry.name_en) if entry else (record_type, record_type)
+    if entry is None:  # a type no catalog knows any more: say what it is, not its code
+        return "信用记录", "Credit record"
+    return entry.name_zh, entry.name_en
+
+
+def record_title(record_type: str, catalog_version: str) -> str:
+    """The record type's name in the request's language."""
+    return say(*record_titles(record_type, catalog_version))
 
 
 @dataclass(frozen=True)

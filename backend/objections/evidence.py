@@ -23,8 +23,15 @@ from typing import Any
 from litestar.datastructures import UploadFile
 
 from backend.identity.principals import ClientPrincipal
-from backend.objections.cases import CaseKind, Staff, log_staff_look, not_found
-from backend.objections.schemas import EvidenceOut
+from backend.objections.cases import (
+    CaseKind,
+    Staff,
+    kind_words,
+    log_staff_look,
+    not_found,
+    status_words,
+)
+from backend.objections.schemas import EvidenceMediaType, EvidenceOut
 from backend.platform import runtime
 from backend.platform.audit import Actor, write_audit
 from backend.platform.database import connection
@@ -37,6 +44,7 @@ from backend.platform.errors import (
     ProblemError,
     ServiceUnavailable,
 )
+from backend.platform.language import say
 from backend.platform.storage import CHUNK_BYTES, evidence_storage
 
 log = logging.getLogger("backend.evidence")
@@ -44,13 +52,16 @@ log = logging.getLogger("backend.evidence")
 # Litestar's own cap on the whole multipart body of an upload request. The per-file limit is
 # ``settings.evidence_max_bytes`` (default 10 MiB), checked here with a clear problem document.
 UPLOAD_BODY_LIMIT = 64 * 1024 * 1024
-SIGNATURES: tuple[tuple[bytes, str], ...] = (
+SIGNATURES: tuple[tuple[bytes, EvidenceMediaType], ...] = (
     (b"%PDF-", "application/pdf"),
     (b"\xff\xd8\xff", "image/jpeg"),
     (b"\x89PNG\r\n\x1a\n", "image/png"),
 )
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f\"\\/]")
 _MAX_ID = 2**63 - 1
+
+
+ALLOWED_MEDIA_TYPES: tuple[EvidenceMediaType, ...] = ("application/pdf", "image/jpeg", "image/png")
 
 
 class UnsupportedEvidenceType(ProblemError):
@@ -62,24 +73,31 @@ class CheckedFile:
     upload: UploadFile
     digest: str
     size: int
-    media_type: str
+    media_type: EvidenceMediaType
     name: str
 
 
 @dataclass(frozen=True)
 class Download:
-    media_type: str
+    media_type: EvidenceMediaType
     name: str
     size: int
+    sha256: str  # the content's digest: the file never changes, so this is its ETag
     chunks: AsyncIterator[bytes]
 
 
-def sniff(head: bytes) -> str | None:
+def sniff(head: bytes) -> EvidenceMediaType | None:
     """The media type the content's first bytes (magic numbers) show, or None."""
     for signature, media_type in SIGNATURES:
         if head.startswith(signature):
             return media_type
     return None
+
+
+def _megabytes(size: int) -> str:
+    """A byte limit as people read it: 10 MiB is "10 MB", anything else in bytes."""
+    mib = 1024 * 1024
+    return f"{size // mib} MB" if size % mib == 0 else say(f"{size} 字节", f"{size} bytes")
 
 
 def clean_name(filename: str | None) -> str:
@@ -101,18 +119,21 @@ async def check_file(upload: UploadFile, index: int, max_bytes: int) -> CheckedF
         size += len(chunk)
         if size > max_bytes:
             raise PayloadTooLarge(
-                f"{name!r} is larger than the limit of {max_bytes} bytes per file",
+                say(f"文件“{name}”超过了每个文件 {_megabytes(max_bytes)} 的上限",
+                    f"'{name}' is larger than the limit of {_megabytes(max_bytes)} per file"),
                 field=field, code="evidence-too-large", extra={"maxBytes": max_bytes},
             )  # fmt: skip
         hasher.update(chunk)
     if size == 0:
-        raise InvalidInput(f"{name!r} is empty", field=field)
+        raise InvalidInput(say(f"文件“{name}”是空的", f"'{name}' is empty"), field=field)
     media_type = sniff(head)
     if media_type is None:
         raise UnsupportedEvidenceType(
-            f"{name!r} is not a PDF, JPEG or PNG file (checked by its content, not its name"
-            f" or declared type {upload.content_type!r})",
-            field=field, extra={"allowed": [m for _, m in SIGNATURES]},
+            say(f"文件“{name}”不是 PDF、JPEG 或 PNG 文件（按文件内容判断，"
+                "而不是文件名或声明的类型）",
+                f"'{name}' is not a PDF, JPEG or PNG file (judged by its content, not by its"
+                " name or declared type)"),
+            field=field, extra={"allowed": list(ALLOWED_MEDIA_TYPES)},
         )  # fmt: skip
     return CheckedFile(upload, hasher.hexdigest(), size, media_type, name)
 
@@ -129,7 +150,11 @@ async def attach(
     """Check every file, then store them and their rows for one of the citizen's open cases."""
     settings = runtime.current().settings
     if not uploads:
-        raise InvalidInput("send one or more files in the multipart field 'files'", field="files")
+        raise InvalidInput(
+            say("请在 multipart 字段 files 中上传一个或多个文件",
+                "send one or more files in the multipart field 'files'"),
+            field="files",
+        )  # fmt: skip
     checked = [
         await check_file(upload, index, settings.evidence_max_bytes)
         for index, upload in enumerate(uploads)
@@ -143,9 +168,12 @@ async def attach(
             case_id,
         )
         if stored + len(checked) > settings.evidence_max_files:
+            most = settings.evidence_max_files
             raise Conflict(
-                f"a case holds at most {settings.evidence_max_files} evidence files; this one"
-                f" has {stored} and {len(checked)} more were sent",
+                say(f"每个案件最多 {most} 个证明材料文件：已有 {stored} 个，本次又上传了"
+                    f" {len(checked)} 个",
+                    f"a case holds at most {most} evidence files; this one has {stored} and"
+                    f" {len(checked)} more were sent"),
                 field="files", code="evidence-limit-reached",
                 extra={"maxFiles": settings.evidence_max_files, "stored": stored},
             )  # fmt: skip
@@ -171,8 +199,11 @@ async def _lock_own_case(conn: Any, kind: CaseKind, case_id: int, citizen_id: in
     if case is None or case["citizen"] != citizen_id:
         raise not_found(kind, case_id)
     if not kind.is_open(case["status"]):
+        zh, en = kind_words(kind)
+        status = status_words(case["status"])
         raise Conflict(
-            f"{kind.name} {case_id} is closed ({case['status']}): no more evidence can be added",
+            say(f"该{zh}（编号 {case_id}）已办结（{status}），不能再添加证明材料",
+                f"{en} {case_id} is closed ({status}): no more evidence can be added"),
             code="case-closed", extra={"status": case["status"]},
         )  # fmt: skip
     return case
@@ -209,8 +240,10 @@ async def list_for_case(conn: Any, kind: CaseKind, case_id: int) -> list[Evidenc
 
 def _missing(evidence_id: int) -> NotFound:
     return NotFound(
-        f"evidence file {evidence_id} is not one you may read", code="evidence-not-found"
-    )
+        say(f"找不到您可查看的证明材料文件（编号 {evidence_id}）",
+            f"evidence file {evidence_id} is not one you may read"),
+        code="evidence-not-found",
+    )  # fmt: skip
 
 
 async def _row(conn: Any, evidence_id: int) -> Any:
@@ -223,10 +256,14 @@ async def _download(row: Any) -> Download:
     storage = evidence_storage()
     if not await storage.exists(row["sha256"]):
         log.error("evidence %s: blob %s is missing from storage", row["id"], row["sha256"])
-        raise ServiceUnavailable("the evidence file cannot be read now; try again later")
+        raise ServiceUnavailable(
+            say("暂时无法读取该证明材料文件，请稍后再试",
+                "the evidence file cannot be read now; try again later")
+        )  # fmt: skip
     return Download(
-        row["media_type"], row["original_name"], row["size_bytes"], storage.read(row["sha256"])
-    )
+        media_type=row["media_type"], name=row["original_name"], size=row["size_bytes"],
+        sha256=row["sha256"], chunks=storage.read(row["sha256"]),
+    )  # fmt: skip
 
 
 async def for_citizen(evidence_id: int, citizen_id: int) -> Download:

@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import Body, BodyKwarg, FromPath, JSONBody, QueryParameter
 from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
@@ -19,6 +18,15 @@ from backend.identity.principals import CitizenPrincipal, ClientPrincipal, Offic
 from backend.identity.security import citizen_guard
 from backend.objections import cases, evidence, service, views
 from backend.objections.cases import OBJECTION, QueueFilter
+from backend.objections.operations import (
+    DOWNLOAD_HEADERS,
+    EVIDENCE_LOCATION,
+    OBJECTION_LOCATION,
+    STAFF_DOWNLOAD_HEADERS,
+    EvidenceDownloadOperation,
+    OptionalBodyOperation,
+    created,
+)
 from backend.objections.schemas import (
     DecisionReason,
     DepartmentStatistics,
@@ -32,35 +40,67 @@ from backend.objections.schemas import (
     QueueStatus,
     WithdrawalIn,
 )
+from backend.platform.caching import PRIVATE, etag_for_version
 from backend.platform.pagination import DEFAULT_LIMIT, Page
 from backend.platform.routing import Routes
 
 CitizenRequest = Request[CitizenPrincipal, Any, Any]
 DepartmentRequest = Request[ClientPrincipal, Any, Any]
 OfficerRequest = Request[OfficerPrincipal, Any, Any]
-Cursor = Annotated[str | None, QueryParameter(max_length=200)]
-Limit = Annotated[int, QueryParameter(ge=1, le=100)]
-DepartmentCode = Annotated[str | None, QueryParameter(max_length=60)]
+Cursor = Annotated[
+    str | None,
+    QueryParameter(max_length=200, description="`nextCursor` of the previous page; omit for the"
+                   " first page"),
+]  # fmt: skip
+Limit = Annotated[int, QueryParameter(ge=1, le=100, description="Items per page (1 to 100)")]
+DepartmentCode = Annotated[
+    str | None,
+    QueryParameter(max_length=60, description="Only this department's cases (its code)"),
+]
+CitizenListStatus = Annotated[
+    Literal["open", "closed", "all"],
+    QueryParameter(description="`open` (not decided yet), `closed` or `all`"),
+]
+StaffQueueStatus = Annotated[
+    QueueStatus,
+    QueryParameter(
+        description="`open` (the default: cases still to handle), `closed`, `all`, or one"
+        " status of the case"
+    ),
+]
+Overdue = Annotated[
+    bool | None, QueryParameter(description="Only cases past (true) or within (false) deadline")
+]
+Escalated = Annotated[
+    bool | None,
+    QueryParameter(description="Only cases escalated to the credit office (true) or not (false)"),
+]
+# 409 for a case in the wrong state (``case-closed``, ``invalid-transition``) or a rule it
+# breaks; declared on every handler that changes a case.
+CONFLICT = {"problems": (409,)}
 
 
 @dataclass
 class EvidenceUpload:
-    """PDF, JPEG or PNG files in the multipart field ``files`` (the content decides the type)."""
+    """Evidence files (证明材料) in the multipart field ``files``."""
 
-    files: list[UploadFile]
+    files: Annotated[
+        list[UploadFile],
+        BodyKwarg(
+            description="One or more PDF, JPEG or PNG files (the content decides the type, not"
+            " the name); at most 10 MB each and 5 per case by default"
+        ),
+    ]
 
 
-FILE_RESPONSE: dict[str, Any] = {
-    "responses": {
-        200: ResponseSpec(
-            data_container=bytes,
-            media_type="application/octet-stream",
-            description="The file as uploaded: application/pdf, image/jpeg or image/png",
-            generate_examples=False,
-        )
-    }
-}
 EvidenceBody = Annotated[EvidenceUpload, Body(media_type=RequestEncodingType.MULTI_PART)]
+OptionalWithdrawal = Annotated[
+    WithdrawalIn | None,
+    Body(
+        media_type=RequestEncodingType.JSON,
+        description="Optional: a reason for withdrawing. The body may be left out entirely.",
+    ),
+]
 
 
 async def close_uploads(upload: EvidenceUpload) -> None:
@@ -68,7 +108,13 @@ async def close_uploads(upload: EvidenceUpload) -> None:
         await item.close()
 
 
-def download_response(download: evidence.Download) -> Stream:
+# The citizen's own file follows the citizen routes' caching (the phone may keep it and
+# revalidates with the ETag); staff downloads are never kept.
+CITIZEN_CACHE = PRIVATE.decode()
+STAFF_CACHE = "private, no-store"
+
+
+def download_response(download: evidence.Download, *, cache_control: str) -> Stream:
     return Stream(
         download.chunks,
         media_type=download.media_type,
@@ -76,7 +122,8 @@ def download_response(download: evidence.Download) -> Stream:
             "Content-Disposition": f"attachment; filename*=UTF-8''{quote(download.name)}",
             "Content-Length": str(download.size),
             "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, no-store",
+            "Cache-Control": cache_control,
+            "ETag": etag_for_version(download.sha256),
         },
     )
 
@@ -86,39 +133,65 @@ def download_response(download: evidence.Download) -> Stream:
 
 class MeObjectionsController(Controller):
     path = "/me/objections"
-    tags = ["me"]
+    tags = ["My objections"]
     guards = [citizen_guard]
 
-    @post("", status_code=HTTP_201_CREATED, summary="Dispute one of your records (异议)")
-    async def file(self, data: JSONBody[ObjectionIn], request: CitizenRequest) -> ObjectionDetail:
+    @post(
+        "",
+        status_code=HTTP_201_CREATED,
+        operation_id="fileObjection",
+        summary="Dispute one of your records",
+        response_headers=[OBJECTION_LOCATION],
+        opt=CONFLICT,
+    )
+    async def file(
+        self, data: JSONBody[ObjectionIn], request: CitizenRequest
+    ) -> Response[ObjectionDetail]:
+        """File an objection (异议) to one of your own records, with a reason category and a
+        statement; attach evidence afterwards. Citizens only. The department must accept it
+        within 2 working days (default); you are notified of every step. A record that is not
+        yours answers 422 ``record-not-found``; a revoked or repaired record, or one that already
+        has an open objection, 409.
+        """
         user = request.user
-        return await service.file_objection(user.citizen_id, data, user.actor)
+        detail = await service.file_objection(user.citizen_id, data, user.actor)
+        url = request.app.route_reverse("getMyObjection", objection_id=detail.objection.id)
+        return created(detail, url)
 
-    @get("", summary="Your objections, newest first, with their deadlines")
+    @get("", operation_id="listMyObjections", summary="List your objections")
     async def list_objections(
         self,
         request: CitizenRequest,
-        status: FromQuery[Literal["open", "closed", "all"]] = "all",
+        status: CitizenListStatus = "all",
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[ObjectionOut]:
+        """Your objections, newest first, each with its current deadline in working days.
+        Citizens only; filter by ``status`` (open, closed or all) and page with ``cursor``."""
         return await views.citizen_list(request.user.citizen_id, status, cursor, limit)
 
-    @get("/{objection_id:int}", summary="One objection: deadline, evidence and every step")
+    @get(
+        "/{objection_id:int}",
+        name="getMyObjection",
+        operation_id="getMyObjection",
+        summary="Get one of your objections",
+    )
     async def show(self, objection_id: FromPath[int], request: CitizenRequest) -> ObjectionDetail:
+        """One of your objections with its deadline, evidence files and every step (who acted
+        by role, never by id). Citizens only; another citizen's objection answers 404 exactly
+        like an unknown id."""
         return await views.citizen_detail(objection_id, request.user.citizen_id)
 
     @post(
         "/{objection_id:int}/withdrawal",
         status_code=HTTP_200_OK,
-        summary="Withdraw your objection (撤回) while it is undecided",
         operation_id="withdrawObjection",
+        summary="Withdraw your objection while it is undecided",
+        operation_class=OptionalBodyOperation,
+        opt=CONFLICT,
     )
     async def withdraw(
-        self,
-        objection_id: FromPath[int],
-        request: CitizenRequest,
-        data: JSONBody[WithdrawalIn | None] = None,
+        self, objection_id: FromPath[int], request: CitizenRequest, data: OptionalWithdrawal = None
     ) -> ObjectionDetail:
         """Withdraw (撤回) one of your own objections that is not decided yet (submitted,
         accepted or verifying), with an optional reason (the body may be omitted).
@@ -137,29 +210,56 @@ class MeObjectionsController(Controller):
     @post(
         "/{objection_id:int}/evidence",
         status_code=HTTP_201_CREATED,
-        summary="Attach evidence files (PDF, JPEG, PNG) to an open objection",
+        operation_id="addObjectionEvidence",
+        summary="Attach evidence files to your open objection",
         request_max_body_size=evidence.UPLOAD_BODY_LIMIT,
+        response_headers=[EVIDENCE_LOCATION],
+        opt={"problems": (409, 413, 415)},
     )
     async def add_evidence(
         self, objection_id: FromPath[int], data: EvidenceBody, request: CitizenRequest
-    ) -> list[EvidenceOut]:
+    ) -> Response[list[EvidenceOut]]:
+        """Attach evidence files (证明材料: PDF, JPEG or PNG, judged by content) to one of your
+        own open objections; the department and the credit office can then read them. Every
+        file is checked before any is stored, so a refused request stores nothing. Answers 413
+        ``evidence-too-large`` for a file over the per-file limit (10 MB by default), 415
+        ``evidence-type-not-allowed`` for any other type, 409 ``evidence-limit-reached`` past
+        5 files per case or ``case-closed`` once the objection is closed."""
         user = request.user
         try:
-            return await evidence.attach(
+            files = await evidence.attach(
                 OBJECTION, objection_id, user.citizen_id, data.files, user.actor
             )
         finally:
             await close_uploads(data)
+        return created(files, evidence_url(request, files))
+
+
+def evidence_url(request: CitizenRequest, files: list[EvidenceOut]) -> str:
+    return request.app.route_reverse("downloadMyEvidence", evidence_id=files[0].id)
 
 
 class MeEvidenceController(Controller):
     path = "/me/evidence"
-    tags = ["me"]
+    tags = ["My objections"]
     guards = [citizen_guard]
 
-    @get("/{evidence_id:int}", summary="Download one of your evidence files", **FILE_RESPONSE)
+    @get(
+        "/{evidence_id:int}",
+        name="downloadMyEvidence",
+        operation_id="downloadMyEvidence",
+        summary="Download one of your evidence files",
+        response_headers=DOWNLOAD_HEADERS,
+        operation_class=EvidenceDownloadOperation,
+    )
     async def download(self, evidence_id: FromPath[int], request: CitizenRequest) -> Stream:
-        return download_response(await evidence.for_citizen(evidence_id, request.user.citizen_id))
+        """Download an evidence file you attached to one of your objections or repair
+        applications, as the type its content showed at upload (application/pdf, image/jpeg or
+        image/png). Citizens only; another citizen's file answers 404 exactly like an unknown
+        id. The file never changes: its ETag is its SHA-256, so If-None-Match answers 304.
+        Your own downloads are not written to your query log."""
+        found = await evidence.for_citizen(evidence_id, request.user.citizen_id)
+        return download_response(found, cache_control=CITIZEN_CACHE)
 
 
 # --- departments --------------------------------------------------------------------------------
@@ -167,47 +267,82 @@ class MeEvidenceController(Controller):
 
 class DepartmentObjectionsController(Controller):
     path = "/objections"
-    tags = ["department"]
+    tags = ["Department cases"]
 
-    @get("", summary="Objections against this department's records, earliest deadline first")
+    @get(
+        "",
+        operation_id="listDepartmentObjections",
+        summary="List objections against your records",
+    )
     async def queue(
         self,
         request: DepartmentRequest,
-        status: FromQuery[QueueStatus] = "open",
-        overdue: FromQuery[bool | None] = None,
-        escalated: FromQuery[bool | None] = None,
+        status: StaffQueueStatus = "open",
+        overdue: Overdue = None,
+        escalated: Escalated = None,
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[ObjectionOut]:
+        """The objections (异议) against this department's own records, earliest deadline
+        first (closed cases last). Department API key only. The queue shows case facts and
+        deadlines, not who the citizen is; filter by status, overdue or escalated."""
         f = QueueFilter(status, overdue, escalated, department_id=request.user.client_id)
         return await views.staff_queue(f, cursor, limit)
 
-    @get("/{objection_id:int}", summary="One case with the record and evidence (query-logged)")
+    @get(
+        "/{objection_id:int}",
+        operation_id="getDepartmentObjection",
+        summary="Get one objection case with the record and evidence",
+    )
     async def show(self, objection_id: FromPath[int], request: DepartmentRequest) -> ObjectionCase:
+        """One objection against this department's records, with the record (masked ID
+        number, history), the evidence files and every step. Department API key only; another
+        department's case answers 404. The look is written to the citizen's query log (查询日志)."""
         return await views.staff_case(objection_id, request.user)
 
-    @post("/{objection_id:int}/acceptance", status_code=HTTP_200_OK, summary="Accept (受理)")
+    @post(
+        "/{objection_id:int}/acceptance",
+        status_code=HTTP_200_OK,
+        operation_id="acceptObjectionAsDepartment",
+        summary="Accept an objection",
+        opt=CONFLICT,
+    )
     async def accept(
         self,
         objection_id: FromPath[int],
         data: JSONBody[DecisionReason],
         request: DepartmentRequest,
     ) -> ObjectionOut:
+        """Accept (受理) a submitted objection against this department's records, with a
+        reason. Department API key only. The verification deadline starts (10 working days by
+        default), the record's penalty is suspended and the citizen's card re-scored at once;
+        the citizen is notified. A case that is not submitted answers 409."""
         return await service.accept(objection_id, request.user, data.reason)
 
-    @post("/{objection_id:int}/rejection", status_code=HTTP_200_OK, summary="Reject (不予受理)")
+    @post(
+        "/{objection_id:int}/rejection",
+        status_code=HTTP_200_OK,
+        operation_id="rejectObjectionAsDepartment",
+        summary="Reject an objection",
+        opt=CONFLICT,
+    )
     async def reject(
         self,
         objection_id: FromPath[int],
         data: JSONBody[DecisionReason],
         request: DepartmentRequest,
     ) -> ObjectionOut:
+        """Refuse to accept (不予受理) a submitted objection, with the reason the citizen
+        reads. Department API key only. The case closes and the record stays as it is; the
+        citizen is notified. A case that is not submitted answers 409."""
         return await service.reject(objection_id, request.user, data.reason)
 
     @post(
         "/{objection_id:int}/extension",
         status_code=HTTP_200_OK,
-        summary="Extend the verification deadline once, for a complex case",
+        operation_id="extendObjectionAsDepartment",
+        summary="Extend the verification deadline once",
+        opt=CONFLICT,
     )
     async def extend(
         self,
@@ -215,30 +350,48 @@ class DepartmentObjectionsController(Controller):
         data: JSONBody[DecisionReason],
         request: DepartmentRequest,
     ) -> ObjectionOut:
+        """Extend the verification deadline of an accepted objection once, for a complex case
+        (by 10 working days by default), with a reason. Department API key only; the citizen
+        is notified. Answers 409 ``already-extended`` the second time and ``deadline-passed``
+        once the deadline has lapsed."""
         return await service.extend(objection_id, request.user, data.reason)
 
     @post(
         "/{objection_id:int}/proposal",
         status_code=HTTP_200_OK,
-        summary="Report the verification (核查) and propose upheld, corrected or revoked",
+        operation_id="proposeObjectionOutcome",
+        summary="Report the verification and propose an outcome",
+        opt=CONFLICT,
     )
     async def propose(
         self, objection_id: FromPath[int], data: JSONBody[ProposalIn], request: DepartmentRequest
     ) -> ObjectionOut:
+        """Report the verification result (核查意见) of an accepted objection and propose
+        upheld, corrected (with the new values) or revoked; the credit office then decides.
+        Department API key only; the case becomes ``verifying``. A correction outside the
+        department's scopes or not valid for the record answers 422; a case that is not accepted,
+        409."""
         return await service.propose(objection_id, request.user, data)
 
 
 class DepartmentEvidenceController(Controller):
     path = "/evidence"
-    tags = ["department"]
+    tags = ["Department cases"]
 
     @get(
         "/{evidence_id:int}",
-        summary="Download evidence of a case against this department (query-logged)",
-        **FILE_RESPONSE,
+        operation_id="downloadDepartmentEvidence",
+        summary="Download evidence of a case against your records",
+        response_headers=STAFF_DOWNLOAD_HEADERS,
+        operation_class=EvidenceDownloadOperation,
     )
     async def download(self, evidence_id: FromPath[int], request: DepartmentRequest) -> Stream:
-        return download_response(await evidence.for_staff(evidence_id, request.user))
+        """Download an evidence file of an objection or repair application against this
+        department's records, as the type its content showed at upload (application/pdf,
+        image/jpeg or image/png). Department API key only; another department's file answers
+        404. The download is written to the citizen's query log (查询日志)."""
+        found = await evidence.for_staff(evidence_id, request.user)
+        return download_response(found, cache_control=STAFF_CACHE)
 
 
 # --- officers -----------------------------------------------------------------------------------
@@ -246,51 +399,87 @@ class DepartmentEvidenceController(Controller):
 
 class OfficerObjectionsController(Controller):
     path = "/objections"
-    tags = ["officer"]
+    tags = ["Officer cases"]
 
-    @get("", summary="Every objection, earliest deadline first; filter by department")
+    @get("", operation_id="listOfficerObjections", summary="List every objection")
     async def queue(
         self,
-        status: FromQuery[QueueStatus] = "open",
-        overdue: FromQuery[bool | None] = None,
-        escalated: FromQuery[bool | None] = None,
+        status: StaffQueueStatus = "open",
+        overdue: Overdue = None,
+        escalated: Escalated = None,
         department: DepartmentCode = None,
         cursor: Cursor = None,
         limit: Limit = DEFAULT_LIMIT,
     ) -> Page[ObjectionOut]:
+        """Every objection (异议), earliest deadline first (closed cases last), for the credit
+        office's oversight. Officers only. Filter by status, overdue, escalated or one
+        department's code."""
         f = QueueFilter(status, overdue, escalated, department_code=department)
         return await views.staff_queue(f, cursor, limit)
 
-    @get("/{objection_id:int}", summary="One case with the record and evidence (query-logged)")
+    @get(
+        "/{objection_id:int}",
+        operation_id="getOfficerObjection",
+        summary="Get one objection case with the record and evidence",
+    )
     async def show(self, objection_id: FromPath[int], request: OfficerRequest) -> ObjectionCase:
+        """One objection with the record (masked ID number, history), the proposal, the
+        evidence files and every step, with actor ids and officer usernames for oversight.
+        Officers only. The look is written to the citizen's query log (查询日志)."""
         return await views.staff_case(objection_id, request.user)
 
-    @post("/{objection_id:int}/acceptance", status_code=HTTP_200_OK, summary="Accept (受理)")
+    @post(
+        "/{objection_id:int}/acceptance",
+        status_code=HTTP_200_OK,
+        operation_id="acceptObjectionAsOfficer",
+        summary="Accept an objection",
+        opt=CONFLICT,
+    )
     async def accept(
         self, objection_id: FromPath[int], data: JSONBody[DecisionReason], request: OfficerRequest
     ) -> ObjectionOut:
+        """Accept (受理) a submitted objection on behalf of the credit office, with a reason.
+        Officers only. The verification deadline starts, the record's penalty is suspended and
+        the citizen's card re-scored at once; the citizen is notified. A case that is not
+        submitted answers 409."""
         return await service.accept(objection_id, request.user, data.reason)
 
-    @post("/{objection_id:int}/rejection", status_code=HTTP_200_OK, summary="Reject (不予受理)")
+    @post(
+        "/{objection_id:int}/rejection",
+        status_code=HTTP_200_OK,
+        operation_id="rejectObjectionAsOfficer",
+        summary="Reject an objection",
+        opt=CONFLICT,
+    )
     async def reject(
         self, objection_id: FromPath[int], data: JSONBody[DecisionReason], request: OfficerRequest
     ) -> ObjectionOut:
+        """Refuse to accept (不予受理) a submitted objection, with the reason the citizen
+        reads. Officers only. The case closes and the record stays as it is; the citizen is
+        notified. A case that is not submitted answers 409."""
         return await service.reject(objection_id, request.user, data.reason)
 
     @post(
         "/{objection_id:int}/extension",
         status_code=HTTP_200_OK,
-        summary="Extend the verification deadline once, for a complex case",
+        operation_id="extendObjectionAsOfficer",
+        summary="Extend the verification deadline once",
+        opt=CONFLICT,
     )
     async def extend(
         self, objection_id: FromPath[int], data: JSONBody[DecisionReason], request: OfficerRequest
     ) -> ObjectionOut:
+        """Extend the verification deadline of an accepted objection once, for a complex case,
+        with a reason. Officers only; the citizen is notified. Answers 409 ``already-extended``
+        the second time and ``deadline-passed`` once the deadline has lapsed."""
         return await service.extend(objection_id, request.user, data.reason)
 
     @post(
         "/{objection_id:int}/decision",
         status_code=HTTP_200_OK,
-        summary="Decide a verified objection: upheld, corrected or revoked",
+        operation_id="decideObjection",
+        summary="Decide a verified objection",
+        opt=CONFLICT,
     )
     async def decide(
         self,
@@ -298,31 +487,46 @@ class OfficerObjectionsController(Controller):
         data: JSONBody[OfficerDecisionIn],
         request: OfficerRequest,
     ) -> ObjectionOut:
+        """Decide an objection the department has verified: upheld (the penalty applies
+        again), corrected (the proposed values replace the old, kept in history) or revoked
+        (the record stops counting and showing). Officers only. The card is re-scored at once,
+        the citizen notified, and open repair applications of a revoked or corrected record
+        end. A case not in ``verifying`` answers 409, as does ``corrected`` with no proposal."""
         return await service.decide(objection_id, request.user, data)
 
 
 class OfficerEvidenceController(Controller):
     path = "/evidence"
-    tags = ["officer"]
+    tags = ["Officer cases"]
 
     @get(
         "/{evidence_id:int}",
-        summary="Download the evidence of any case (query-logged)",
-        **FILE_RESPONSE,
+        operation_id="downloadOfficerEvidence",
+        summary="Download the evidence of any case",
+        response_headers=STAFF_DOWNLOAD_HEADERS,
+        operation_class=EvidenceDownloadOperation,
     )
     async def download(self, evidence_id: FromPath[int], request: OfficerRequest) -> Stream:
-        return download_response(await evidence.for_staff(evidence_id, request.user))
+        """Download an evidence file of any objection or repair application, as the type its
+        content showed at upload (application/pdf, image/jpeg or image/png). Officers only.
+        The download is written to the citizen's query log (查询日志)."""
+        found = await evidence.for_staff(evidence_id, request.user)
+        return download_response(found, cache_control=STAFF_CACHE)
 
 
 class OfficerStatisticsController(Controller):
     path = "/statistics"
-    tags = ["officer"]
+    tags = ["Officer oversight"]
 
     @get(
         "/departments",
-        summary="Per department: cases handled, on time and late (政务诚信), open and overdue",
+        operation_id="getDepartmentStatistics",
+        summary="Get case handling statistics per department",
     )
     async def departments(self) -> list[DepartmentStatistics]:
+        """Per department, for objections and repair applications: cases handled, on time and
+        late, open and overdue (政务诚信: the government's own promptness is recorded too).
+        Officers only; departments in code order."""
         return await cases.department_statistics()
 
 

@@ -1,17 +1,21 @@
 """Wire formats of objections (异议), and of what objections and repairs share: deadlines,
-case steps, evidence files, department statistics."""
+case steps, evidence files, department statistics.
+
+Every field carries a description and, where a value helps, a stable example; both become the
+OpenAPI document the mobile app is built from."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import msgspec
 
+from backend.platform.problem_texts import described_pattern
 from backend.platform.schemas import Input, Output
 from backend.records.schemas import DepartmentRecordOut, DepartmentRef, Reason, RecordCorrection
 
-_NO_NUL = r"^[^\x00]*\Z"
+_NO_NUL = described_pattern(r"^[^\x00]*\Z", "不能包含空字符", "must not contain NUL characters")
 Statement = Annotated[
     str,
     msgspec.Meta(min_length=2, max_length=4000, pattern=r"^(?=[^\x00]*\Z)\s*\S"),
@@ -25,113 +29,418 @@ ObjectionReasonCategory = Literal[
     "display_period",  # 公示期限: shown beyond its display period
     "other",
 ]
+REASON_CATEGORY_TEXT = (
+    "Why the citizen disputes the record: `wrong_person` (非本人, the record is about someone"
+    " else), `facts_incorrect` (事实有误, what, when or how much is wrong), `already_rectified`"
+    " (已纠正, the obligation was met before the decision), `legal_basis` (依据不当, wrong rule or"
+    " severity applied), `procedure` (程序问题, the decision was not made or served properly),"
+    " `display_period` (公示期限, shown beyond its display period), `other`."
+)
 ObjectionStatus = Literal[
     "submitted", "accepted", "rejected", "verifying", "upheld", "corrected", "revoked",
     "withdrawn",
 ]  # fmt: skip
+OBJECTION_STATUS_TEXT = (
+    "`submitted` (已提交, waiting for acceptance), `accepted` (已受理, being verified; the"
+    " record's penalty is suspended), `rejected` (不予受理), `verifying` (核查完毕, the department"
+    " proposed an outcome and the credit office decides), `upheld` (维持, the record stands),"
+    " `corrected` (已更正, the record's values changed), `revoked` (已撤销, the record no longer"
+    " counts or shows), `withdrawn` (已撤回 by the citizen)."
+)
 Outcome = Literal["upheld", "corrected", "revoked"]
+OUTCOME_TEXT = (
+    "`upheld` (维持: the record stands as reported), `corrected` (更正: the record takes the"
+    " proposed new values, the old ones stay in its history), `revoked` (撤销: the record no"
+    " longer counts or shows)."
+)
 QueueStatus = Literal[
     "open", "closed", "all", "submitted", "accepted", "rejected", "verifying", "upheld",
     "corrected", "revoked", "approved", "denied", "withdrawn", "terminated",
 ]  # fmt: skip
+EvidenceMediaType = Literal["application/pdf", "image/jpeg", "image/png"]
+ActorKind = Literal["citizen", "department", "officer", "system"]
+
+CaseId = Annotated[int, msgspec.Meta(description="The case's id", examples=[1024])]
+RecordId = Annotated[
+    int, msgspec.Meta(description="The disputed record's id (信用记录)", examples=[58231])
+]
+RecordType = Annotated[
+    str,
+    msgspec.Meta(
+        description="The record type's code in the catalog (信用行为清单); for programs, not for"
+        " display: show `recordTitle`",
+        examples=["TRAFFIC-DRINK-DRIVING"],
+    ),
+]
+RecordTitle = Annotated[
+    str,
+    msgspec.Meta(
+        description="The record type's name in the request's language (Accept-Language)",
+        examples=["饮酒后驾驶机动车"],
+    ),
+]
+RecordTitleZh = Annotated[
+    str, msgspec.Meta(description="The record type's Chinese name", examples=["饮酒后驾驶机动车"])
+]
+RecordTitleEn = Annotated[
+    str,
+    msgspec.Meta(description="The record type's English name", examples=["Driving after drinking"]),
+]
+Handler = Annotated[
+    DepartmentRef,
+    msgspec.Meta(description="The department that reported the record and handles the case"),
+]
+CreatedAt = Annotated[
+    dt.datetime,
+    msgspec.Meta(description="When the case was filed (UTC)", examples=["2026-09-07T02:15:30Z"]),
+]
+UpdatedAt = Annotated[
+    dt.datetime,
+    msgspec.Meta(description="When the case last changed (UTC)", examples=["2026-09-08T06:40:00Z"]),
+]
+ClosedAt = Annotated[
+    dt.datetime | None,
+    msgspec.Meta(description="When the case closed (UTC); null while open", examples=[None]),
+]
+Escalated = Annotated[
+    bool,
+    msgspec.Meta(
+        description="A deadline lapsed and the case went to the credit office (督办)",
+        examples=[False],
+    ),
+]
+DecisionText = Annotated[
+    str | None,
+    msgspec.Meta(
+        description="The reason given with the decision, as the citizen reads it; null until"
+        " decided",
+        examples=[None],
+    ),
+]
+DecidedOn = Annotated[
+    dt.date | None,
+    msgspec.Meta(
+        description="Business day of the decision (Asia/Shanghai); null until decided",
+        examples=[None],
+    ),
+]
+AcceptedOn = Annotated[
+    dt.date | None,
+    msgspec.Meta(
+        description="Business day the case was accepted (受理); null before",
+        examples=["2026-09-08"],
+    ),
+]
 
 
 # --- shared ------------------------------------------------------------------------------------
 
 
 class Deadline(Output):
-    """The deadline of the current stage in working days (工作日, Asia/Shanghai).
+    """The deadline of a case's current stage, in working days (工作日, Asia/Shanghai)."""
 
-    ``working_days_left`` is 0 on the due day itself and negative once overdue."""
-
-    stage: Literal["accept", "verify", "reply", "decide"]
-    due_on: dt.date
-    working_days_left: int
-    overdue: bool
-    near: bool  # due within one working day (the hourly check flags it)
+    stage: Annotated[
+        Literal["accept", "verify", "reply", "decide"],
+        msgspec.Meta(
+            description="Whose turn and for what: `accept` (an objection waits for acceptance,"
+            " 受理), `verify` (an accepted objection is verified and decided, 核查), `reply` (a"
+            " repair application: the citizen hears the result by then), `decide` (an accepted"
+            " repair application waits for the decision)",
+            examples=["verify"],
+        ),
+    ]
+    due_on: Annotated[
+        dt.date,
+        msgspec.Meta(description="The last working day of the stage", examples=["2026-09-21"]),
+    ]
+    working_days_left: Annotated[
+        int,
+        msgspec.Meta(
+            description="Working days until `dueOn`: 0 on the due day itself, negative once"
+            " overdue",
+            examples=[8],
+        ),
+    ]
+    overdue: Annotated[
+        bool, msgspec.Meta(description="The due day has passed (逾期)", examples=[False])
+    ]
+    near: Annotated[
+        bool,
+        msgspec.Meta(
+            description="Due within one working day (the hourly check flags it)", examples=[False]
+        ),
+    ]
 
 
 class StepOut(Output, omit_defaults=True):
-    """One transition of a case. ``actor`` names who acted by role: 市民 (citizen), 信用办
-    (credit office) or the department's name; internal ids (``actorId``) and officer usernames
-    (``officerUsername``) appear in the credit office's views only."""
+    """One transition of a case, in the order they happened."""
 
-    action: str
-    from_status: str | None
-    to_status: str
-    actor_kind: str  # citizen | department | officer | system
-    actor: str
-    reason: str | None
-    due_on: dt.date | None
-    business_date: dt.date
-    at: dt.datetime
-    actor_id: str | None = None  # officer views only
-    officer_username: str | None = None  # officer views only, on steps taken by an officer
+    action: Annotated[
+        str,
+        msgspec.Meta(
+            description="What happened: `submit` (objection filed), `apply` (repair applied"
+            " for), `accept` (受理), `reject` (不予受理), `extend` (deadline extended once),"
+            " `propose` (the department's verification result), `decide` (the credit office's"
+            " decision), `approve` (准予修复), `deny` (不予修复), `withdraw` (撤回 by the citizen),"
+            " `terminate` (an objection revoked or corrected the record)",
+            examples=["accept"],
+        ),
+    ]
+    from_status: Annotated[
+        str | None,
+        msgspec.Meta(description="The case's status before; null for the first step",
+                     examples=["submitted"]),
+    ]  # fmt: skip
+    to_status: Annotated[
+        str, msgspec.Meta(description="The case's status after", examples=["accepted"])
+    ]
+    actor_kind: Annotated[
+        ActorKind,
+        msgspec.Meta(
+            description="Who acted, by kind: `citizen` (市民), `department` (报送单位), `officer`"
+            " (信用办), `system` (the service itself)",
+            examples=["department"],
+        ),
+    ]
+    actor: Annotated[
+        str,
+        msgspec.Meta(
+            description="Who acted, by role, in the request's language: the department's name,"
+            " 信用办 / Credit office, 市民 / Citizen; never an internal id",
+            examples=["市公安局交通警察支队"],
+        ),
+    ]
+    reason: Annotated[
+        str | None,
+        msgspec.Meta(description="The reason the actor gave, if any",
+                     examples=["材料齐全，予以受理"]),
+    ]  # fmt: skip
+    due_on: Annotated[
+        dt.date | None,
+        msgspec.Meta(description="The case's deadline after this step; null once closed",
+                     examples=["2026-09-21"]),
+    ]  # fmt: skip
+    business_date: Annotated[
+        dt.date,
+        msgspec.Meta(description="Business day of the step (Asia/Shanghai)",
+                     examples=["2026-09-08"]),
+    ]  # fmt: skip
+    at: Annotated[
+        dt.datetime,
+        msgspec.Meta(description="When the step happened (UTC)",
+                     examples=["2026-09-08T06:40:00Z"]),
+    ]  # fmt: skip
+    actor_id: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="The actor's internal id; only in the credit office's views",
+            examples=["7"],
+        ),
+    ] = None
+    officer_username: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="The officer who acted; only in the credit office's views, on steps"
+            " taken by an officer",
+            examples=["officer.zhang"],
+        ),
+    ] = None
 
 
 class EvidenceOut(Output):
-    id: int
-    media_type: str
-    size_bytes: int
-    original_name: str
-    sha256: str
-    uploaded_at: dt.datetime
+    """One evidence file (证明材料) attached to an objection or a repair application."""
+
+    id: Annotated[
+        int,
+        msgspec.Meta(
+            description="The file's id; the citizen downloads it at /v1/me/evidence/{id}",
+            examples=[3051],
+        ),
+    ]
+    media_type: Annotated[
+        EvidenceMediaType,
+        msgspec.Meta(
+            description="The type read from the content at upload (not from the name):"
+            " `application/pdf`, `image/jpeg` or `image/png`; downloads are served as this type",
+            examples=["application/pdf"],
+        ),
+    ]
+    size_bytes: Annotated[
+        int, msgspec.Meta(description="Size of the file in bytes", examples=[184320])
+    ]
+    original_name: Annotated[
+        str,
+        msgspec.Meta(
+            description="The file's name as uploaded, without any directory part",
+            examples=["车辆过户证明.pdf"],
+        ),
+    ]
+    sha256: Annotated[
+        str,
+        msgspec.Meta(
+            description="SHA-256 of the content, in hex",
+            examples=["7b90830743ea12df73f6631d1437ab6d80f6f972b642bb6dc6bfda3c203fcc0f"],
+        ),
+    ]
+    uploaded_at: Annotated[
+        dt.datetime,
+        msgspec.Meta(description="When it was uploaded (UTC)",
+                     examples=["2026-09-07T02:20:11Z"]),
+    ]  # fmt: skip
+
+
+_COUNT_EXAMPLES = {"handled": 42, "onTime": 40, "late": 3, "open": 5, "overdue": 1}
 
 
 class CaseCounts(Output):
-    handled: int  # cases closed by a decision (not those withdrawn or closed by an objection)
-    on_time: int  # closed without the department missing a deadline
-    late: int  # cases in which the department let a deadline lapse (open or closed)
-    open: int
-    overdue: int  # open cases past their current deadline
+    """How one department handled one kind of case (objections or repair applications)."""
+
+    handled: Annotated[
+        int,
+        msgspec.Meta(
+            description="Cases closed by a decision (not those withdrawn or closed by an"
+            " objection)",
+            examples=[_COUNT_EXAMPLES["handled"]],
+        ),
+    ]
+    on_time: Annotated[
+        int,
+        msgspec.Meta(description="Closed without the department missing a deadline",
+                     examples=[_COUNT_EXAMPLES["onTime"]]),
+    ]  # fmt: skip
+    late: Annotated[
+        int,
+        msgspec.Meta(
+            description="Cases in which the department let a deadline lapse, open or closed"
+            " (counted against it, 政务诚信)",
+            examples=[_COUNT_EXAMPLES["late"]],
+        ),
+    ]
+    open: Annotated[
+        int, msgspec.Meta(description="Cases not closed yet", examples=[_COUNT_EXAMPLES["open"]])
+    ]
+    overdue: Annotated[
+        int,
+        msgspec.Meta(description="Open cases past their current deadline",
+                     examples=[_COUNT_EXAMPLES["overdue"]]),
+    ]  # fmt: skip
 
 
 class DepartmentStatistics(Output):
-    """政务诚信: how promptly one department handles the cases against its records."""
+    """How promptly one department handles the cases against its records (政务诚信)."""
 
-    department: DepartmentRef
-    objections: CaseCounts
-    repairs: CaseCounts
+    department: Annotated[DepartmentRef, msgspec.Meta(description="The department")]
+    objections: Annotated[CaseCounts, msgspec.Meta(description="Its objection cases (异议)")]
+    repairs: Annotated[CaseCounts, msgspec.Meta(description="Its repair applications (信用修复)")]
 
 
 # --- objections --------------------------------------------------------------------------------
 
 
 class ObjectionIn(Input):
-    """A citizen disputes one of their own records."""
+    """A citizen disputes one of their own records (异议申请)."""
 
-    record_id: Annotated[int, msgspec.Meta(ge=1, le=2**63 - 1)]
-    reason_category: ObjectionReasonCategory
-    statement: Statement
+    record_id: Annotated[
+        int,
+        msgspec.Meta(
+            ge=1, le=2**63 - 1, description="The citizen's own record being disputed",
+            examples=[58231],
+        ),
+    ]  # fmt: skip
+    reason_category: Annotated[
+        ObjectionReasonCategory,
+        msgspec.Meta(description=REASON_CATEGORY_TEXT, examples=["facts_incorrect"]),
+    ]
+    statement: Annotated[
+        Statement,
+        msgspec.Meta(
+            description="What is wrong and why, in the citizen's words (2 to 4,000 characters)",
+            examples=["当天我不在现场，车辆已于事发前出售，附过户证明。"],
+        ),
+    ]
 
 
 class WithdrawalIn(Input):
-    """A citizen withdraws their own open case (撤回); the reason is optional."""
+    """A citizen withdraws their own open case (撤回); the whole body may be omitted."""
 
-    reason: Reason | None = None
+    reason: (
+        Annotated[
+            Reason,
+            msgspec.Meta(
+                description="Why, in the citizen's words (optional; 2 to 1,000 characters)",
+                examples=["已与交警部门沟通核实，不再申请"],
+            ),
+        ]
+        | None
+    ) = None
 
 
 class DecisionReason(Input):
-    """Every decision states its reason; the citizen reads it."""
+    """The reason of a decision on a case; the citizen reads it."""
 
-    reason: Reason
+    reason: Annotated[
+        Reason,
+        msgspec.Meta(
+            description="Why, in plain words for the citizen (2 to 1,000 characters)",
+            examples=["材料齐全，予以受理"],
+        ),
+    ]
 
 
 class ProposedCorrection(Input):
     """New values for the record (only those that change); the old ones stay in history."""
 
     record_type: (
-        Annotated[str, msgspec.Meta(min_length=1, max_length=60, pattern=_NO_NUL)] | None
-    ) = None
-    occurred_on: dt.date | None = None
-    decided_on: dt.date | None = None
+        Annotated[
+            str,
+            msgspec.Meta(
+                min_length=1, max_length=60, pattern=_NO_NUL,
+                description="Another record type code of the catalog, within the department's"
+                " scopes",
+                examples=["TRAFFIC-UNLICENSED-DRIVING"],
+            ),
+        ]
+        | None
+    ) = None  # fmt: skip
+    occurred_on: Annotated[
+        dt.date | None,
+        msgspec.Meta(description="The corrected day the behaviour happened",
+                     examples=["2026-08-14"]),
+    ] = None  # fmt: skip
+    decided_on: Annotated[
+        dt.date | None,
+        msgspec.Meta(description="The corrected day of the decision", examples=["2026-08-20"]),
+    ] = None
     decision_document_no: (
-        Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=_NO_NUL)] | None
-    ) = None
+        Annotated[
+            str,
+            msgspec.Meta(
+                min_length=1, max_length=100, pattern=_NO_NUL,
+                description="The corrected decision document number (决定书文号)",
+                examples=["杭公交决字〔2026〕第0815号"],
+            ),
+        ]
+        | None
+    ) = None  # fmt: skip
     evidence_summary: (
-        Annotated[str, msgspec.Meta(min_length=1, max_length=2000, pattern=_NO_NUL)] | None
-    ) = None
-    quantity: Annotated[int, msgspec.Meta(ge=1, le=10_000)] | None = None
+        Annotated[
+            str,
+            msgspec.Meta(
+                min_length=1, max_length=2000, pattern=_NO_NUL,
+                description="The corrected summary of the evidence",
+                examples=["经核查，驾驶人系车辆原车主，已于事发前过户"],
+            ),
+        ]
+        | None
+    ) = None  # fmt: skip
+    quantity: (
+        Annotated[
+            int,
+            msgspec.Meta(ge=1, le=10_000, description="The corrected quantity (cases, hours,"
+                         " times or months)", examples=[1]),
+        ]
+        | None
+    ) = None  # fmt: skip
 
     def as_record_correction(self, reason: str) -> RecordCorrection:
         return RecordCorrection(reason=reason, **msgspec.structs.asdict(self))
@@ -140,63 +449,162 @@ class ProposedCorrection(Input):
 class ProposalIn(Input):
     """The owning department's verification result (核查意见) and the outcome it proposes."""
 
-    outcome: Outcome
-    reason: Reason
-    correction: ProposedCorrection | None = None
+    outcome: Annotated[
+        Outcome,
+        msgspec.Meta(description=f"The proposed outcome: {OUTCOME_TEXT}",
+                     examples=["corrected"]),
+    ]  # fmt: skip
+    reason: Annotated[
+        Reason,
+        msgspec.Meta(
+            description="The verification result in plain words (2 to 1,000 characters)",
+            examples=["经核查，事发时车辆已过户，记录主体有误"],
+        ),
+    ]
+    correction: Annotated[
+        ProposedCorrection | None,
+        msgspec.Meta(
+            description="The new values: required with `corrected`, absent otherwise",
+        ),
+    ] = None
 
 
 class OfficerDecisionIn(Input):
     """The credit office's decision on a verified objection."""
 
-    outcome: Outcome
-    reason: Reason
+    outcome: Annotated[
+        Outcome,
+        msgspec.Meta(
+            description=f"The decision: {OUTCOME_TEXT} `corrected` needs a proposal with new"
+            " values",
+            examples=["revoked"],
+        ),
+    ]
+    reason: Annotated[
+        Reason,
+        msgspec.Meta(
+            description="Why, in plain words for the citizen (2 to 1,000 characters)",
+            examples=["经核查，记录主体有误，予以撤销"],
+        ),
+    ]
 
 
 class ObjectionOut(Output):
-    id: int
-    record_id: int
-    record_type: str
-    record_title_zh: str
-    record_title_en: str
-    department: DepartmentRef
-    reason_category: str
-    statement: str
-    status: ObjectionStatus
-    filed_on: dt.date
-    accept_due_on: dt.date
-    accepted_on: dt.date | None
-    verify_due_on: dt.date | None
-    extended: bool
-    extension_reason: str | None
-    decision_reason: str | None
-    decided_on: dt.date | None
-    deadline: Deadline | None  # the current stage's deadline; None once closed
-    escalated: bool
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    closed_at: dt.datetime | None
+    """One objection with its dates and the deadline of its current stage."""
+
+    id: CaseId
+    record_id: RecordId
+    record_type: RecordType
+    record_title: RecordTitle
+    record_title_zh: RecordTitleZh
+    record_title_en: RecordTitleEn
+    department: Handler
+    reason_category: Annotated[
+        ObjectionReasonCategory,
+        msgspec.Meta(description=REASON_CATEGORY_TEXT, examples=["facts_incorrect"]),
+    ]
+    statement: Annotated[
+        str,
+        msgspec.Meta(
+            description="The citizen's statement",
+            examples=["当天我不在现场，车辆已于事发前出售，附过户证明。"],
+        ),
+    ]
+    status: Annotated[
+        ObjectionStatus,
+        msgspec.Meta(description=f"Where the case stands: {OBJECTION_STATUS_TEXT}",
+                     examples=["accepted"]),
+    ]  # fmt: skip
+    filed_on: Annotated[
+        dt.date,
+        msgspec.Meta(description="Business day of filing (Asia/Shanghai)",
+                     examples=["2026-09-07"]),
+    ]  # fmt: skip
+    accept_due_on: Annotated[
+        dt.date,
+        msgspec.Meta(
+            description="Acceptance is due by this working day (default: 2 working days after"
+            " filing)",
+            examples=["2026-09-09"],
+        ),
+    ]
+    accepted_on: AcceptedOn
+    verify_due_on: Annotated[
+        dt.date | None,
+        msgspec.Meta(
+            description="Verification and decision are due by this working day (default: 10"
+            " working days after acceptance, more once extended); null before acceptance",
+            examples=["2026-09-21"],
+        ),
+    ]
+    extended: Annotated[
+        bool,
+        msgspec.Meta(description="The verification deadline was extended (once at most)",
+                     examples=[False]),
+    ]  # fmt: skip
+    extension_reason: Annotated[
+        str | None,
+        msgspec.Meta(description="Why it was extended; null if not", examples=[None]),
+    ]
+    decision_reason: DecisionText
+    decided_on: DecidedOn
+    deadline: Annotated[
+        Deadline | None,
+        msgspec.Meta(description="The current stage's deadline; null once closed"),
+    ]
+    escalated: Escalated
+    created_at: CreatedAt
+    updated_at: UpdatedAt
+    closed_at: ClosedAt
 
 
 class ObjectionDetail(Output):
-    """The citizen's view of one objection."""
+    """The citizen's view of one objection: the case, its evidence and its history."""
 
-    objection: ObjectionOut
-    evidence: list[EvidenceOut]
-    steps: list[StepOut]
+    objection: Annotated[ObjectionOut, msgspec.Meta(description="The objection")]
+    evidence: Annotated[list[EvidenceOut], msgspec.Meta(description="Evidence files, oldest first")]
+    steps: Annotated[list[StepOut], msgspec.Meta(description="Every step, oldest first")]
 
 
 class Proposal(Output):
-    outcome: Outcome
-    reason: str
-    correction: dict[str, Any] | None
+    """The department's verification result and proposed outcome, as the credit office reads it."""
+
+    outcome: Annotated[
+        Outcome, msgspec.Meta(description=f"The proposed outcome: {OUTCOME_TEXT}",
+                              examples=["corrected"])
+    ]  # fmt: skip
+    reason: Annotated[
+        str,
+        msgspec.Meta(description="The verification result",
+                     examples=["经核查，事发时车辆已过户，记录主体有误"]),
+    ]  # fmt: skip
+    correction: Annotated[
+        ProposedCorrection | None,
+        msgspec.Meta(description="The proposed new values; null unless `corrected`"),
+    ]
 
 
 class ObjectionCase(Output):
     """A department's or officer's view of one objection, with the record and the evidence."""
 
-    objection: ObjectionOut
-    record: DepartmentRecordOut  # with the masked ID number and the record's history
-    proposal: Proposal | None
-    department_late: bool
-    evidence: list[EvidenceOut]
-    steps: list[StepOut]
+    objection: Annotated[ObjectionOut, msgspec.Meta(description="The objection")]
+    record: Annotated[
+        DepartmentRecordOut,
+        msgspec.Meta(
+            description="The disputed record, with the citizen's masked ID number and the"
+            " record's history"
+        ),
+    ]
+    proposal: Annotated[
+        Proposal | None,
+        msgspec.Meta(description="The department's proposal; null until it made one"),
+    ]
+    department_late: Annotated[
+        bool,
+        msgspec.Meta(
+            description="The department let a deadline of this case lapse (counted against it)",
+            examples=[False],
+        ),
+    ]
+    evidence: Annotated[list[EvidenceOut], msgspec.Meta(description="Evidence files, oldest first")]
+    steps: Annotated[list[StepOut], msgspec.Meta(description="Every step, oldest first")]

@@ -36,6 +36,7 @@ from backend.objections.cases import (
     check_staff_access,
     department_principal,
     lock_case,
+    record_not_yours,
     record_transition,
     require_status,
     rescore_now,
@@ -55,7 +56,8 @@ from backend.platform.audit import Actor
 from backend.platform.calendar import add_working_days, today_in_shanghai
 from backend.platform.database import connection
 from backend.platform.engine import DB
-from backend.platform.errors import Conflict, InvalidInput, NotFound
+from backend.platform.errors import Conflict, InvalidInput
+from backend.platform.language import say
 from backend.records.service import apply_correction, apply_revocation, check_correction
 
 _MAX_ID = 2**63 - 1
@@ -100,19 +102,17 @@ async def _own_record(conn: Any, record_id: int, citizen_id: int) -> Any:
     if 1 <= record_id <= _MAX_ID:
         record = await conn.fetchrow("SELECT * FROM record WHERE id = $1 FOR UPDATE", record_id)
     if record is None or record["citizen"] != citizen_id:
-        # Someone else's record is reported exactly like a missing one.
-        raise NotFound(
-            f"record {record_id} is not one of your records", field="recordId",
-            code="record-not-found",
-        )  # fmt: skip
+        raise record_not_yours(record_id)
     if record["status"] == "revoked":
         raise Conflict(
-            f"record {record_id} has been revoked: it no longer counts or shows",
+            say(f"记录（编号 {record_id}）已被撤销，不再展示和计分",
+                f"record {record_id} has been revoked: it no longer counts or shows"),
             field="recordId", code="record-revoked",
         )  # fmt: skip
     if record["status"] == "repaired":
         raise Conflict(
-            f"record {record_id} has been repaired: it no longer counts or shows",
+            say(f"记录（编号 {record_id}）已完成信用修复，不再展示和计分",
+                f"record {record_id} has been repaired: it no longer counts or shows"),
             field="recordId", code="record-repaired",
         )  # fmt: skip
     return record
@@ -120,7 +120,8 @@ async def _own_record(conn: Any, record_id: int, citizen_id: int) -> Any:
 
 def _already_open(record_id: int, objection_id: int | None) -> Conflict:
     return Conflict(
-        f"record {record_id} already has an open objection; wait for its result",
+        say(f"记录（编号 {record_id}）已有一件处理中的异议申请，请等待处理结果",
+            f"record {record_id} already has an open objection; wait for its result"),
         field="recordId", code="objection-already-open",
         extra={"objectionId": objection_id} if objection_id else None,
     )  # fmt: skip
@@ -191,13 +192,17 @@ async def extend(
         require_status(OBJECTION, row, ("accepted", "verifying"), "extended")
         if row["extended"]:
             raise Conflict(
-                f"objection {case_id} has already been extended once; it cannot be extended again",
+                say(f"异议申请（编号 {case_id}）已延期过一次，不能再次延期",
+                    f"objection {case_id} has already been extended once; it cannot be extended"
+                    " again"),
                 code="already-extended",
-            )
+            )  # fmt: skip
         if today > row["verify_due_on"]:
+            due = row["verify_due_on"].isoformat()
             raise Conflict(
-                f"the verification deadline {row['verify_due_on']} has passed; a lapsed deadline"
-                " cannot be extended",
+                say(f"核查期限 {due} 已过，逾期的期限不能延期",
+                    f"the verification deadline {due} has passed; a lapsed deadline cannot be"
+                    " extended"),
                 code="deadline-passed", extra={"dueOn": row["verify_due_on"].isoformat()},
             )  # fmt: skip
         due = add_working_days(row["verify_due_on"], days)
@@ -242,11 +247,21 @@ async def propose(
 
 def _check_proposal(data: ProposalIn) -> None:
     if data.outcome == "corrected" and data.correction is None:
-        raise InvalidInput("a proposed correction needs the new values", field="correction")
+        raise InvalidInput(
+            say("建议更正时须给出更正后的内容", "a proposed correction needs the new values"),
+            field="correction",
+        )
     if data.outcome != "corrected" and data.correction is not None:
-        raise InvalidInput("only a 'corrected' outcome carries new values", field="correction")
+        raise InvalidInput(
+            say("只有建议更正（corrected）时才附更正内容",
+                "only a 'corrected' outcome carries new values"),
+            field="correction",
+        )  # fmt: skip
     if data.correction is not None and not any(msgspec.structs.astuple(data.correction)):
-        raise InvalidInput("name at least one value to correct", field="correction")
+        raise InvalidInput(
+            say("请至少给出一项要更正的内容", "name at least one value to correct"),
+            field="correction",
+        )
 
 
 async def decide(
@@ -281,9 +296,12 @@ def _refuse_if_repaired(row: Any, outcome: str) -> None:
     objection is open and a repaired record takes no new objection, so this guards only
     against a record repaired some other way while the objection was open."""
     if row["record_status"] == "repaired":
+        words_zh = {"revoked": "撤销", "corrected": "更正"}.get(outcome, outcome)
         raise Conflict(
-            f"record {row['record']} has been repaired meanwhile: it no longer counts or shows,"
-            f" so it cannot be {outcome} any more; decide upheld",
+            say(f"记录（编号 {row['record']}）已在此期间完成信用修复，不再展示和计分，"
+                f"不能再{words_zh}；请决定维持（upheld）",
+                f"record {row['record']} has been repaired meanwhile: it no longer counts or"
+                f" shows, so it cannot be {outcome} any more; decide upheld"),
             field="outcome", code="record-repaired",
         )  # fmt: skip
 
@@ -298,8 +316,9 @@ async def _apply_outcome(conn: Any, row: Any, data: OfficerDecisionIn, actor: Ac
         return
     if row["proposed_correction"] is None:
         raise Conflict(
-            "the department proposed no new values: decide upheld or revoked, or wait for a"
-            " corrected proposal",
+            say("报送单位没有提出更正内容：请决定维持或撤销，或等待其提出更正建议",
+                "the department proposed no new values: decide upheld or revoked, or wait for"
+                " a corrected proposal"),
             field="outcome", code="no-correction-proposed",
         )  # fmt: skip
     proposed = msgspec.json.decode(row["proposed_correction"], type=ProposedCorrection)

@@ -33,10 +33,12 @@ from backend.objections.schemas import (
     ObjectionDetail,
     ObjectionOut,
     Proposal,
+    ProposedCorrection,
 )
 from backend.platform.calendar import today_in_shanghai
 from backend.platform.database import connection
 from backend.platform.engine import DB
+from backend.platform.language import say
 from backend.platform.pagination import Page, check_limit, decode_cursor, page_of
 from backend.records.schemas import DepartmentRef
 from backend.records.service import department_record
@@ -65,7 +67,7 @@ def objection_out(row: Any, today: dt.date) -> ObjectionOut:
     title_zh, title_en = record_titles(row["record_type"], row["catalog_version"])
     return ObjectionOut(
         id=row["id"], record_id=row["record"], record_type=row["record_type"],
-        record_title_zh=title_zh, record_title_en=title_en,
+        record_title=say(title_zh, title_en), record_title_zh=title_zh, record_title_en=title_en,
         department=DepartmentRef(code=row["department_code"], name=row["department_name"]),
         reason_category=row["reason_category"], statement=row["statement"],
         status=row["status"], filed_on=row["filed_on"], accept_due_on=row["accept_due_on"],
@@ -173,7 +175,9 @@ async def staff_case(case_id: int, by: Staff, *, today: dt.date | None = None) -
         correction = row["proposed_correction"]
         proposal = Proposal(
             outcome=row["proposed_outcome"], reason=row["proposal_reason"],
-            correction=msgspec.json.decode(correction) if correction else None,
+            correction=(
+                msgspec.json.decode(correction, type=ProposedCorrection) if correction else None
+            ),
         )  # fmt: skip
     return ObjectionCase(
         objection=objection_out(row, day), record=record, proposal=proposal,

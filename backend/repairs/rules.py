@@ -8,15 +8,17 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from backend.objections.cases import record_title
 from backend.platform import runtime
-from backend.records.catalog import RecordType
+from backend.platform.language import say
+from backend.records.catalog import RecordType, RepairPath
 from backend.repairs.schemas import Blocker
 
 
 @dataclass(frozen=True)
 class Eligibility:
     record_type: RecordType | None
-    paths: tuple[str, ...]
+    paths: tuple[RepairPath, ...]
     possible_from: dt.date | None
     blocker: Blocker | None
 
@@ -30,7 +32,8 @@ def record_type_of(record: Any) -> RecordType | None:
 def eligibility(
     record: Any, today: dt.date, *, open_objection: bool, open_repair: int | None
 ) -> Eligibility:
-    """What the rules say about repairing ``record`` on ``today``."""
+    """What the rules say about repairing ``record`` on ``today``; the blocker's reason is in
+    the request's language."""
     record_type = record_type_of(record)
     bad = record["polarity"] == "bad"
     paths = tuple(record_type.repair_paths) if record_type and bad else ()
@@ -40,28 +43,37 @@ def eligibility(
 
 
 def _blocker(
-    record: Any, today: dt.date, paths: tuple[str, ...], possible_from: dt.date | None,
+    record: Any, today: dt.date, paths: tuple[RepairPath, ...], possible_from: dt.date | None,
     open_objection: bool, open_repair: int | None,
 ) -> Blocker | None:  # fmt: skip
-    rid = record["id"]
+    rid, until = record["id"], record["display_until"]
+    title = record_title(record["record_type"], record["catalog_version"])
     checks = [
-        (record["polarity"] != "bad", "record-not-bad", "good records are not repaired"),
+        (record["polarity"] != "bad", "record-not-bad",
+         say("良好记录无需修复", "good records are not repaired")),
         (record["status"] == "revoked", "record-revoked",
-         f"record {rid} has been revoked: it no longer counts or shows"),
+         say(f"记录（编号 {rid}）已被撤销，不再展示和计分",
+             f"record {rid} has been revoked: it no longer counts or shows")),
         (record["status"] == "repaired", "record-already-repaired",
-         f"record {rid} has already been repaired"),
-        (record["display_until"] <= today, "record-no-longer-shown",
-         f"the display period of record {rid} ended on {record['display_until']}: it no longer"
-         " counts or shows, so there is nothing to repair"),
+         say(f"记录（编号 {rid}）已完成信用修复", f"record {rid} has already been repaired")),
+        (until <= today, "record-no-longer-shown",
+         say(f"记录（编号 {rid}）的公示期已于 {until} 届满，不再展示和计分，无需修复",
+             f"the display period of record {rid} ended on {until}: it no longer counts or"
+             " shows, so there is nothing to repair")),
         (not paths, "record-not-repairable",
-         f"the record type {record['record_type']} allows no repair path"),
+         say(f"“{title}”类记录不适用信用修复",
+             f"this kind of record ({title}) cannot be repaired")),
         (possible_from is not None and possible_from > today, "repair-too-early",
-         f"repair of record {rid} can be applied for from {possible_from}, when its minimum"
-         " display period has passed"),
+         say(f"记录（编号 {rid}）自 {possible_from} 起可申请信用修复（最短公示期届满后）",
+             f"repair of record {rid} can be applied for from {possible_from}, when its"
+             " minimum display period has passed")),
         (open_objection, "objection-open",
-         f"record {rid} has an open objection: wait for its result before applying for repair"),
+         say(f"记录（编号 {rid}）有处理中的异议申请，请等待异议处理结果后再申请修复",
+             f"record {rid} has an open objection: wait for its result before applying for"
+             " repair")),
         (open_repair is not None, "repair-already-open",
-         f"record {rid} already has an open repair application ({open_repair})"),
+         say(f"记录（编号 {rid}）已有一件处理中的信用修复申请（编号 {open_repair}）",
+             f"record {rid} already has an open repair application ({open_repair})")),
     ]  # fmt: skip
     for failed, code, reason in checks:
         if failed:

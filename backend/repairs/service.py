@@ -35,6 +35,7 @@ from backend.objections.cases import (
     Transition,
     check_staff_access,
     lock_case,
+    record_not_yours,
     record_transition,
     require_status,
     rescore_now,
@@ -45,7 +46,8 @@ from backend.platform.audit import Actor
 from backend.platform.calendar import add_working_days, today_in_shanghai
 from backend.platform.database import connection
 from backend.platform.engine import DB
-from backend.platform.errors import Conflict, InvalidInput, NotFound
+from backend.platform.errors import Conflict, InvalidInput
+from backend.platform.language import say
 from backend.records.service import apply_repair
 from backend.repairs import commitments, views
 from backend.repairs.rules import Eligibility, eligibility, open_cases
@@ -60,6 +62,10 @@ PATH_BLOCKS = {
     "charitable_donation": "charitableDonation",
 }
 _DATE_FIELDS = ("fulfilled_on", "completed_on", "donated_on")
+_RECORD_STATUS_WORDS = {
+    "revoked": ("已被撤销", "revoked"), "repaired": ("已完成修复", "repaired"),
+    "expired": ("已过公示期", "no longer shown"),
+}  # fmt: skip
 
 
 # --- applying -----------------------------------------------------------------------------------
@@ -94,7 +100,8 @@ async def apply(
             await record_transition(conn, REPAIR, row, change, today, payload, created=True)
     except asyncpg.UniqueViolationError as exc:  # a concurrent application won the race
         raise Conflict(
-            f"record {data.record_id} already has an open repair application",
+            say(f"记录（编号 {data.record_id}）已有一件处理中的信用修复申请",
+                f"record {data.record_id} already has an open repair application"),
             field="recordId", code="repair-already-open",
         ) from exc  # fmt: skip
     return await views.citizen_detail(row["id"], citizen_id, today=today)
@@ -105,8 +112,10 @@ def _refuse_if_blocked(found: Eligibility, path: str) -> None:
         extra = {"possibleFrom": found.possible_from.isoformat()} if found.possible_from else None
         raise Conflict(found.blocker.reason, field="recordId", code=found.blocker.code, extra=extra)
     if path not in found.paths:
+        names = [views.path_name(code) for code in found.paths]
         raise InvalidInput(
-            f"the record type allows repair only by: {', '.join(found.paths)}",
+            say(f"该记录只能通过以下方式修复：{'、'.join(names)}",
+                f"this record can be repaired only by: {', '.join(names)}"),
             field="path", code="repair-path-not-allowed", extra={"allowed": list(found.paths)},
         )  # fmt: skip
 
@@ -115,12 +124,15 @@ def _check_commitment(data: RepairIn, today: dt.date) -> commitments.Commitment:
     current = commitments.in_force(today)
     if not data.commitment.accepted:
         raise InvalidInput(
-            "every repair needs the signed credit commitment (信用承诺书): accept it",
+            say("每一项信用修复都需要签署信用承诺书：请阅读并接受",
+                "every repair needs the signed credit commitment (信用承诺书): accept it"),
             field="commitment.accepted", code="commitment-required",
         )  # fmt: skip
     if data.commitment.version != current.version:
         raise Conflict(
-            f"the credit commitment in force is version {current.version}; read and accept it",
+            say(f"现行信用承诺书为 {current.version} 版，请阅读并接受该版本",
+                f"the credit commitment in force is version {current.version}; read and accept"
+                " it"),
             field="commitment.version", code="commitment-outdated",
             extra={"currentVersion": current.version},
         )  # fmt: skip
@@ -136,17 +148,28 @@ def _check_details(data: RepairIn, today: dt.date) -> str:
         "volunteerService": data.volunteer_service,
         "charitableDonation": data.charitable_donation,
     }
+    path_name = views.path_name(data.path)
     for name, block in blocks.items():
         if name != wanted and block is not None:
-            raise InvalidInput(f"{name} does not belong to the path {data.path}", field=name)
+            raise InvalidInput(
+                say(f"所选修复方式为“{path_name}”，不应填写 {name}",
+                    f"{name} does not belong to the chosen path ({path_name})"),
+                field=name,
+            )  # fmt: skip
     chosen = blocks[wanted]
     if chosen is None:
-        raise InvalidInput(f"the path {data.path} needs the {wanted} details", field=wanted)
+        raise InvalidInput(
+            say(f"修复方式“{path_name}”需要填写 {wanted}",
+                f"the chosen path ({path_name}) needs the {wanted} details"),
+            field=wanted,
+        )  # fmt: skip
     for field in _DATE_FIELDS:
         day = getattr(chosen, field, None)
         if day is not None and day > today:
             camel = field.split("_")[0] + field.split("_")[1].title()
-            raise InvalidInput("is in the future", field=f"{wanted}.{camel}")
+            raise InvalidInput(
+                say("不能晚于今天", "must not be in the future"), field=f"{wanted}.{camel}"
+            )
     return msgspec.json.encode(chosen).decode()
 
 
@@ -155,10 +178,7 @@ async def _own_record(conn: Any, record_id: int, citizen_id: int) -> Any:
     if 1 <= record_id <= _MAX_ID:
         record = await conn.fetchrow("SELECT * FROM record WHERE id = $1 FOR UPDATE", record_id)
     if record is None or record["citizen"] != citizen_id:
-        raise NotFound(
-            f"record {record_id} is not one of your records", field="recordId",
-            code="record-not-found",
-        )  # fmt: skip
+        raise record_not_yours(record_id)
     return record
 
 
@@ -175,8 +195,9 @@ async def _locked(
     require_status(REPAIR, row, allowed, action)
     if isinstance(by, OfficerPrincipal) and not _lapsed(row, today):
         raise Conflict(
-            "谁认定、谁修复: the department that made the finding decides; the credit office acts"
-            " in its place only once the case is overdue",
+            say("谁认定、谁修复：由作出认定的报送单位决定；信用办仅在案件逾期后代为办理",
+                "the department that made the finding decides (谁认定、谁修复); the credit"
+                " office acts in its place only once the case is overdue"),
             code="department-decides", extra={"dueOn": row["due_on"].isoformat()},
         )  # fmt: skip
     return row
@@ -244,9 +265,11 @@ def _refuse_unless_record_stands(row: Any) -> None:
     """A revoked or repaired record cannot be repaired (again): the department rejects or
     denies instead. Applications an objection closed are already refused as closed."""
     if row["record_status"] != "active":
+        zh, en = _RECORD_STATUS_WORDS.get(row["record_status"], (row["record_status"],) * 2)
         raise Conflict(
-            f"record {row['record']} is {row['record_status']}: it cannot be repaired; reject or"
-            " deny the application instead",
+            say(f"记录（编号 {row['record']}）{zh}，不能修复；请改为不予受理或不予修复",
+                f"record {row['record']} is {en}: it cannot be repaired; reject or deny the"
+                " application instead"),
             code=f"record-{row['record_status']}", extra={"recordStatus": row["record_status"]},
         )  # fmt: skip
 
@@ -262,8 +285,10 @@ async def _refuse_while_objection_open(conn: Any, row: Any) -> None:
     )
     if objection_id is not None:
         raise Conflict(
-            f"record {row['record']} has an open objection ({objection_id}): wait for its result"
-            " before approving the repair",
+            say(f"记录（编号 {row['record']}）有处理中的异议申请（编号 {objection_id}），"
+                "请等待异议处理结果后再准予修复",
+                f"record {row['record']} has an open objection ({objection_id}): wait for its"
+                " result before approving the repair"),
             code="objection-open", extra={"objectionId": objection_id},
         )  # fmt: skip
 

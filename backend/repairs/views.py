@@ -20,6 +20,7 @@ from backend.objections.cases import (
     not_found,
     queue_key,
     queue_sql,
+    record_title,
     record_titles,
     steps,
     working_days_left,
@@ -29,7 +30,9 @@ from backend.platform.calendar import today_in_shanghai
 from backend.platform.database import connection
 from backend.platform.engine import DB
 from backend.platform.errors import InvalidInput, NotFound
+from backend.platform.language import Language, current_language, say
 from backend.platform.pagination import Page, check_limit, decode_cursor, page_of
+from backend.records.catalog import RepairPath
 from backend.records.schemas import DepartmentRef
 from backend.records.service import department_record
 from backend.repairs import commitments
@@ -90,7 +93,7 @@ def repair_out(row: Any, today: dt.date) -> RepairOut:
     title_zh, title_en = record_titles(row["record_type"], row["catalog_version"])
     return RepairOut(
         id=row["id"], record_id=row["record"], record_type=row["record_type"],
-        record_title_zh=title_zh, record_title_en=title_en,
+        record_title=say(title_zh, title_en), record_title_zh=title_zh, record_title_en=title_en,
         department=DepartmentRef(code=row["department_code"], name=row["department_name"]),
         path=row["path"], statement=row["statement"], details=msgspec.json.decode(row["details"]),
         commitment_version=row["commitment_version"],
@@ -167,13 +170,17 @@ async def repair_options(
             record = await conn.fetchrow("SELECT * FROM record WHERE id = $1", record_id)
         if record is None or record["citizen"] != citizen_id:
             raise NotFound(
-                f"record {record_id} is not one of your records", code="record-not-found"
-            )
+                say(f"找不到您的信用记录（编号 {record_id}）",
+                    f"record {record_id} is not one of your records"),
+                code="record-not-found",
+            )  # fmt: skip
         objection, repair = await open_cases(conn, record_id)
     found = eligibility(record, day, open_objection=objection, open_repair=repair)
     possible_from = found.possible_from
     return RepairOptions(
-        record_id=record_id, record_type=record["record_type"], severity=record["severity"],
+        record_id=record_id, record_type=record["record_type"],
+        record_title=record_title(record["record_type"], record["catalog_version"]),
+        severity=record["severity"],
         repairable=bool(found.paths), possible_now=found.blocker is None,
         possible_from=possible_from,
         days_until_possible=max((possible_from - day).days, 0) if possible_from else None,
@@ -182,19 +189,32 @@ async def repair_options(
     )  # fmt: skip
 
 
-def _path_option(code: str) -> PathOption:
+def path_name(code: str) -> str:
+    """The repair path's name in the request's language."""
+    name_zh, name_en, _, _ = PATH_TEXTS[code]
+    return say(name_zh, name_en)
+
+
+def _path_option(code: RepairPath) -> PathOption:
     name_zh, name_en, needs_zh, needs_en = PATH_TEXTS[code]
-    return PathOption(code=code, name_zh=name_zh, name_en=name_en, needs_zh=needs_zh,
-                      needs_en=needs_en)  # fmt: skip
+    return PathOption(
+        code=code, name=say(name_zh, name_en), needs=say(needs_zh, needs_en), name_zh=name_zh,
+        name_en=name_en, needs_zh=needs_zh, needs_en=needs_en,
+    )  # fmt: skip
 
 
-def commitment(language: str, *, today: dt.date | None = None) -> CommitmentOut:
+def commitment(language: Language | None = None, *, today: dt.date | None = None) -> CommitmentOut:
+    """The commitment in force, in ``language`` or else the request's language."""
+    language = language or current_language()
     current = commitments.in_force(today or today_in_shanghai())
     text = current.texts.get(language)
     if text is None:
+        available = ", ".join(sorted(current.texts))
         raise InvalidInput(
-            f"the commitment is available in {', '.join(sorted(current.texts))}", field="language"
-        )
+            say(f"信用承诺书仅提供以下语言：{available}",
+                f"the commitment is available in {available}"),
+            field="language",
+        )  # fmt: skip
     return CommitmentOut(
         version=current.version, effective_from=current.effective_from, language=language,
         title=text.title, body=text.body, sha256=current.sha256(language), source=current.source,

@@ -100,7 +100,11 @@ async def test_a_file_that_claims_to_be_a_pdf_but_is_not_is_refused(
         ("证明.pdf", FAKE_PDF, "application/pdf"),
     )  # fmt: skip
     body = assert_problem(response, 415, "evidence-type-not-allowed", "files[1]")
-    assert "not a PDF, JPEG or PNG" in body["detail"]
+    assert (
+        body["detail"]
+        == "文件“证明.pdf”不是 PDF、JPEG 或 PNG 文件（按文件内容判断，而不是文件名或声明的类型）"
+    )
+    assert body["extra"] == {"allowed": ["application/pdf", "image/jpeg", "image/png"]}
     await _nothing_stored(db, settings, blobs)  # the good file was not stored either
 
 

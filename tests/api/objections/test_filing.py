@@ -77,9 +77,14 @@ async def test_someone_elses_record_is_reported_like_a_missing_one(
     owner = await citizen(client, sms, "13930000002", [(DRINK, days_ago(20))])
     other = await citizen(client, sms, "13930000003", [], key=owner.key)
     response = await file_objection(client, other, owner.records[0])
-    body = assert_problem(response, 404, "record-not-found", "recordId")
+    # 422, not 404: the operation's own URL exists; the body names a record that is not yours.
+    body = assert_problem(response, 422, "record-not-found", "recordId")
     missing = await file_objection(client, other, 999_999)
-    assert assert_problem(missing, 404, "record-not-found")["title"] == body["title"]
+    unknown = assert_problem(missing, 422, "record-not-found", "recordId")
+    assert unknown["title"] == body["title"]
+    assert unknown["detail"].replace("999999", "N") == body["detail"].replace(
+        str(owner.records[0]), "N"
+    )
     await _nothing_written(db)
 
 

@@ -27,8 +27,8 @@ from tests.factories import bearer
 
 DRINK = "TRAFFIC-DRINK-DRIVING"
 PEDESTRIAN = "TRAFFIC-SIGNAL-VIOLATION-PEDESTRIAN"
-CITIZEN = "市民 (citizen)"
-OFFICE = "信用办 (credit office)"
+CITIZEN = "市民"
+OFFICE = "信用办"
 DEPARTMENT = "Department traffic"  # the name tests.factories gives department "traffic"
 USERNAME = "officer.zhang"
 

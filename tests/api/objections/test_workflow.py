@@ -283,7 +283,7 @@ async def test_staff_case_views_and_queues(
     case = (await client.get(f"/v1/department/objections/{first}", headers=who.dept)).json()
     assert case["record"]["citizenIdNumberMasked"].startswith(who.number[:4])
     assert case["record"]["citizenIdNumberMasked"] != who.number
-    assert case["steps"][0]["actor"] == "市民 (citizen)" and "actorId" not in case["steps"][0]
+    assert case["steps"][0]["actor"] == "市民" and "actorId" not in case["steps"][0]
     await client.get(f"/v1/officer/objections/{first}", headers=officer_headers)
     looks = await db.fetch("SELECT actor_kind, organisation, basis FROM query_log ORDER BY id")
     assert [(r["actor_kind"], r["basis"]) for r in looks] == [

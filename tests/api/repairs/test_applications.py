@@ -200,7 +200,7 @@ async def test_records_that_cannot_be_repaired(
     # Someone else's record.
     other = await citizen(client, sms, "13933000008", [], key=key)
     response = await client.post(APPLY, headers=other.headers, json=repair_body(pedestrian))
-    assert_problem(response, 404, "record-not-found")
+    assert_problem(response, 422, "record-not-found", "recordId")
     await _nothing_written(db)
 
 

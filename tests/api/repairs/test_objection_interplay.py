@@ -100,7 +100,7 @@ async def test_a_revoking_objection_closes_the_open_repair_with_a_notice(
     assert (last["action"], last["fromStatus"], last["toStatus"]) == (
         "terminate", "submitted", "terminated"
     )  # fmt: skip
-    assert last["actorKind"] == "officer" and last["actor"] == "信用办 (credit office)"
+    assert last["actorKind"] == "officer" and last["actor"] == "信用办"
     assert await db.fetchval("SELECT due_on FROM repair_application") is None
     # The citizen is told, through the outbox, in a notice of its own.
     notices = await db.fetch("SELECT * FROM outbox_event WHERE kind = 'repair.terminated'")

@@ -59,7 +59,7 @@ async def test_withdrawing_an_application_closes_it_and_the_record_stays(
     assert (last["action"], last["fromStatus"], last["toStatus"], last["reason"]) == (
         "withdraw", "submitted", "withdrawn", reason["reason"]
     )  # fmt: skip
-    assert last["actor"] == "市民 (citizen)" and "actorId" not in last
+    assert last["actor"] == "市民" and "actorId" not in last
     assert await db.fetchval("SELECT due_on FROM repair_application") is None
     assert await db.fetchval("SELECT status FROM record") == "active"
     assert await card_points(client, who.headers) == 995
