@@ -7,8 +7,10 @@ applies those middlewares. Nothing here is kept by hand per route.
 
 from __future__ import annotations
 
+import inspect
 import re
 
+import msgspec
 from litestar import Litestar
 from litestar._openapi.plugin import OpenAPIPlugin
 from litestar.openapi.spec import (
@@ -30,8 +32,8 @@ from backend.identity.security import (
 )
 from backend.platform.idempotency import HEADER as IDEMPOTENCY_HEADER
 from backend.platform.idempotency import KEY_PATTERN, REPLAYED_HEADER
-from backend.platform.openapi import operations, rename_components
-from backend.platform.schemas import Input
+from backend.platform.openapi import PROBLEM_DESCRIPTIONS, operations, rename_components
+from backend.platform.schemas import Input, Output
 
 CITIZEN_PREFIX = "/v1/me"
 
@@ -129,6 +131,12 @@ def _conditional_get(operation: Operation) -> None:
 def _idempotent_post(operation: Operation) -> None:
     operation.parameters = [*(operation.parameters or []), _idempotency_parameter()]
     responses = operation.responses or {}
+    problem = responses.get("422")
+    if "409" not in responses and isinstance(problem, OpenAPIResponse):
+        # The idempotency middleware's own 409 (request-in-progress), shaped like any problem.
+        responses["409"] = OpenAPIResponse(
+            description=PROBLEM_DESCRIPTIONS[409], content=problem.content
+        )
     for status in ("200", "201"):
         created = responses.get(status)
         if isinstance(created, OpenAPIResponse):
@@ -143,13 +151,28 @@ def _idempotent_post(operation: Operation) -> None:
     operation.responses = responses
 
 
+def _component(openapi: OpenAPI, struct: type) -> Schema | None:
+    schemas = openapi.components.schemas if openapi.components else None
+    schema = (schemas or {}).get(getattr(struct, "__schema_name__", struct.__name__))
+    return schema if isinstance(schema, Schema) else None
+
+
 def _refuse_unknown_fields(openapi: OpenAPI) -> None:
     """Inputs refuse unknown fields (``forbid_unknown_fields``): say so in their schemas."""
-    schemas = openapi.components.schemas if openapi.components else None
     for struct in _subclasses(Input):
-        schema = (schemas or {}).get(getattr(struct, "__schema_name__", struct.__name__))
-        if isinstance(schema, Schema) and schema.properties is not None:
+        schema = _component(openapi, struct)
+        if schema is not None and schema.properties is not None:
             schema.additional_properties = False
+
+
+def _describe_components(openapi: OpenAPI) -> None:
+    """A shared schema is described by its Struct's docstring; Litestar would otherwise copy
+    onto it the description of whichever field first referred to it."""
+    for struct in {*_subclasses(Input), *_subclasses(Output), *_subclasses(msgspec.Struct)}:
+        schema = _component(openapi, struct)
+        doc = inspect.getdoc(struct)
+        if schema is not None and doc and not doc.startswith("A base class"):
+            schema.description = doc
 
 
 def _subclasses(cls: type) -> list[type]:
@@ -164,6 +187,7 @@ def finish_document(openapi: OpenAPI) -> None:
     openapi.security = None
     openapi.tags = [Tag(name=name, description=text) for name, text in TAGS.items()]
     _refuse_unknown_fields(openapi)
+    _describe_components(openapi)
     for path, method, operation in operations(openapi):
         operation.security = security_for(path)
         if path.startswith(CITIZEN_PREFIX):

@@ -131,6 +131,10 @@ def rename_components(openapi: OpenAPI) -> None:
     for old, new in renames.items():
         schema = schemas.pop(old)
         schema.title = new
+        match = _GENERIC.match(old)
+        if match and not schema.description:
+            outer, inner = match.group("outer").lower(), match.group("inner")
+            schema.description = f"One {outer} of {inner} items, with the cursor to the next"
         schemas[new] = schema
     refs = {f"#/components/schemas/{o}": f"#/components/schemas/{n}" for o, n in renames.items()}
     _walk_references(openapi, refs, seen=set())
