@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from backend.platform.language import say
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 _PROVINCES = {
@@ -13,7 +15,17 @@ _PROVINCES = {
 
 
 class InvalidIdNumber(ValueError):
-    """The reason names what is wrong, for the problem document."""
+    """The reason names what is wrong, in Chinese and English, for the problem document;
+    ``str()`` is the English one (logs)."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.zh = zh
+        self.en = en
+
+    def reason(self) -> str:
+        """The reason in the request's language."""
+        return say(self.zh, self.en)
 
 
 def check_digit(first17: str) -> str:
@@ -24,20 +36,30 @@ def normalize_id_number(value: str, today: dt.date | None = None) -> str:
     """Return the canonical form (upper-case X) or raise InvalidIdNumber with the reason."""
     candidate = value.strip().upper()
     if len(candidate) != 18:
-        raise InvalidIdNumber("must be 18 characters")
+        raise InvalidIdNumber("应为 18 位", "must be 18 characters")
     body, last = candidate[:17], candidate[17]
     if not body.isdigit() or not (last.isdigit() or last == "X"):
-        raise InvalidIdNumber("must be 17 digits followed by a digit or X")
+        raise InvalidIdNumber(
+            "应为 17 位数字加 1 位数字或 X", "must be 17 digits followed by a digit or X"
+        )
     if int(body[:2]) not in _PROVINCES:
-        raise InvalidIdNumber("the first two digits are not a province code")
+        raise InvalidIdNumber(
+            "前两位不是省级行政区划代码", "the first two digits are not a province code"
+        )
     try:
         born = dt.date(int(body[6:10]), int(body[10:12]), int(body[12:14]))
     except ValueError as exc:
-        raise InvalidIdNumber("the birth date (digits 7-14) is not a real date") from exc
+        raise InvalidIdNumber(
+            "出生日期（第 7–14 位）不是真实日期", "the birth date (digits 7-14) is not a real date"
+        ) from exc
     if born > (today or dt.date.today()) or born.year < 1890:
-        raise InvalidIdNumber("the birth date (digits 7-14) is out of range")
+        raise InvalidIdNumber(
+            "出生日期（第 7–14 位）超出范围", "the birth date (digits 7-14) is out of range"
+        )
     if check_digit(body) != last:
-        raise InvalidIdNumber("the check digit does not match (GB 11643)")
+        raise InvalidIdNumber(
+            "校验码不正确（GB 11643）", "the check digit does not match (GB 11643)"
+        )
     return candidate
 
 

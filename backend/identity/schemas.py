@@ -7,56 +7,178 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from backend.platform.language import Language
 from backend.platform.schemas import IdNumberText, Input, Output, PersonName, Phone
 
-Code = Annotated[str, msgspec.Meta(pattern=r"^\d{6}$", description="6-digit one-time code")]
+# A valid number (GB 11643 check digit) of a woman born 1988-06-01 in Hangzhou, 陈静 below.
+EXAMPLE_ID_NUMBER = "330106198806010029"
+EXAMPLE_ID_NUMBER_MASKED = "3301**********0029"
+
+Code = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^\d{6}$",
+        description="The 6-digit one-time code (验证码) sent by SMS to the phone",
+        examples=["482913"],
+    ),
+]
+CitizenPhone = Annotated[
+    Phone,
+    msgspec.Meta(
+        description="Mainland mobile number (手机号), 11 digits, no country code",
+        examples=["13800138000"],
+    ),
+]
+CitizenName = Annotated[
+    PersonName,
+    msgspec.Meta(
+        description="The citizen's full name (姓名) as on the resident identity card",
+        examples=["陈静"],
+    ),
+]
+AccountLanguage = Annotated[
+    Language,
+    msgspec.Meta(
+        description="Language of pushes and notification texts: `zh-CN` Simplified Chinese"
+        " (the default), `en` English",
+        examples=["zh-CN"],
+    ),
+]
 
 
-class CodeRequest(Input):
-    phone: Phone
+class SignInCodeRequest(Input):
+    """Ask for a one-time code by SMS, for sign-up or sign-in."""
+
+    phone: CitizenPhone
 
 
 class CodeSent(Output):
-    phone: str
-    expires_in: int
-    resend_after: int
+    """A one-time code is on its way by SMS."""
+
+    phone: Annotated[
+        str,
+        msgspec.Meta(description="The phone the code went to, masked", examples=["138****8000"]),
+    ]
+    expires_in: Annotated[
+        int, msgspec.Meta(description="Seconds the code stays valid", examples=[300])
+    ]
+    resend_after: Annotated[
+        int,
+        msgspec.Meta(description="Seconds before another code may be asked for", examples=[60]),
+    ]
 
 
 class SignUp(Input):
-    phone: Phone
+    """Create an account: the one-time code, and the real-name check (实名核验) of name, ID
+    number and phone against the population registry."""
+
+    phone: CitizenPhone
     code: Code
-    name: PersonName
-    id_number: IdNumberText
+    name: CitizenName
+    id_number: Annotated[
+        IdNumberText,
+        msgspec.Meta(
+            description="Resident identity number (公民身份号码, GB 11643): 17 digits and a check"
+            " digit or X",
+            examples=[EXAMPLE_ID_NUMBER],
+        ),
+    ]
 
 
 class SignIn(Input):
-    phone: Phone
+    """Sign in with the phone of an existing account and a one-time code."""
+
+    phone: CitizenPhone
     code: Code
 
 
 class RefreshRequest(Input):
-    refresh_token: Annotated[str, msgspec.Meta(min_length=20, max_length=200)]
+    """Trade a refresh token for a new token pair (the old refresh token is used up)."""
+
+    refresh_token: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=20,
+            max_length=200,
+            description="The refresh token of the latest token pair; each one works once",
+            examples=["q3Jx0lq6rZ7b0oHc4s9U1nA2wVtE8yKmPfLdGhIjBk"],
+        ),
+    ]
 
 
 class OfficerSignIn(Input):
-    username: Annotated[str, msgspec.Meta(min_length=1, max_length=50)]
-    password: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    """A credit officer's (信用办工作人员) username and password."""
+
+    username: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1, max_length=50, description="The officer's username", examples=["wangli"]
+        ),
+    ]
+    password: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1,
+            max_length=200,
+            description="The officer's password (at least 12 characters when it was set)",
+        ),
+    ]
 
 
 class TokenPair(Output):
-    access_token: str
-    expires_in: int
-    refresh_token: str
-    refresh_expires_in: int
-    token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - the scheme name, not a secret
+    """A short-lived access token and the refresh token that renews it."""
+
+    access_token: Annotated[
+        str,
+        msgspec.Meta(
+            description="JWT to send as `Authorization: Bearer …` on every signed-in request",
+            examples=["eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl"],
+        ),
+    ]
+    expires_in: Annotated[
+        int, msgspec.Meta(description="Seconds the access token stays valid", examples=[900])
+    ]
+    refresh_token: Annotated[
+        str,
+        msgspec.Meta(
+            description="Opaque token for POST /v1/auth/refresh; works once, keep it secret",
+            examples=["q3Jx0lq6rZ7b0oHc4s9U1nA2wVtE8yKmPfLdGhIjBk"],
+        ),
+    ]
+    refresh_expires_in: Annotated[
+        int,
+        msgspec.Meta(description="Seconds the refresh token stays valid", examples=[2592000]),
+    ]
+    token_type: Annotated[
+        Literal["Bearer"],
+        msgspec.Meta(description="Always `Bearer`: the scheme of the Authorization header"),
+    ] = "Bearer"  # noqa: S105 - the scheme name, not a secret
 
 
 class Profile(Output):
-    name: str
-    id_number_masked: str
-    phone_masked: str
-    language: str
-    member_since: dt.datetime
+    """The signed-in citizen's account (ID number and phone masked)."""
+
+    name: Annotated[str, msgspec.Meta(description="The name on file (姓名)", examples=["陈静"])]
+    id_number_masked: Annotated[
+        str,
+        msgspec.Meta(
+            description="The resident identity number, masked", examples=[EXAMPLE_ID_NUMBER_MASKED]
+        ),
+    ]
+    phone_masked: Annotated[
+        str, msgspec.Meta(description="The account's phone, masked", examples=["138****8000"])
+    ]
+    language: AccountLanguage
+    member_since: Annotated[
+        dt.datetime,
+        msgspec.Meta(description="When the account was created", examples=["2026-04-02T09:15:00Z"]),
+    ]
+
+
+class ProfileUpdate(Input):
+    """The account settings to change; a field left out keeps its value."""
+
+    language: AccountLanguage | None = None
 
 
 RegistryIdNumber = Annotated[
@@ -65,28 +187,65 @@ RegistryIdNumber = Annotated[
         min_length=1,
         max_length=40,
         description="Resident identity number (GB 11643); an invalid one rejects only its entry",
+        examples=[EXAMPLE_ID_NUMBER],
     ),
 ]
 
 
 class RegistryEntryIn(Input):
+    """One person in the population registry (人口信息库): the source of real-name checks."""
+
     id_number: RegistryIdNumber
-    name: PersonName
-    phone: Phone
+    name: CitizenName
+    phone: Annotated[
+        Phone,
+        msgspec.Meta(
+            description="The mobile number registered to this ID number (手机号)",
+            examples=["13800138000"],
+        ),
+    ]
 
 
 class RegistryBatch(Input):
-    entries: Annotated[list[RegistryEntryIn], msgspec.Meta(min_length=1, max_length=1000)]
+    """Up to 1,000 registry entries, each inserted or replaced by its ID number."""
+
+    entries: Annotated[
+        list[RegistryEntryIn],
+        msgspec.Meta(min_length=1, max_length=1000, description="The entries, 1 to 1,000"),
+    ]
 
 
 class RegistryItemResult(Output):
-    index: int
-    status: Literal["upserted", "rejected"]
-    field: str | None = None
-    reason: str | None = None
+    """What became of one entry, by its position in the batch."""
+
+    index: Annotated[
+        int, msgspec.Meta(description="Position of the entry in the batch, from 0", examples=[0])
+    ]
+    status: Annotated[
+        Literal["upserted", "rejected"],
+        msgspec.Meta(
+            description="`upserted`: stored (new or replacing the entry for that ID number);"
+            " `rejected`: not stored, see `field` and `reason`"
+        ),
+    ]
+    field: Annotated[
+        str | None,
+        msgspec.Meta(description="The entry's field that was refused", examples=["idNumber"]),
+    ] = None
+    reason: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="Why, in the request's language (Accept-Language)",
+            examples=["校验码不正确（GB 11643）"],
+        ),
+    ] = None
 
 
 class RegistryBatchResult(Output):
-    upserted: int
-    rejected: int
-    items: list[RegistryItemResult]
+    """The outcome of a registry batch, one item per entry in the order sent."""
+
+    upserted: Annotated[int, msgspec.Meta(description="Entries stored", examples=[998])]
+    rejected: Annotated[int, msgspec.Meta(description="Entries refused", examples=[2])]
+    items: Annotated[
+        list[RegistryItemResult], msgspec.Meta(description="One result per entry, in order")
+    ]

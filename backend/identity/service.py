@@ -15,6 +15,7 @@ from backend.identity.principals import ClientPrincipal
 from backend.identity.schemas import (
     CodeSent,
     Profile,
+    ProfileUpdate,
     RegistryBatch,
     RegistryBatchResult,
     RegistryItemResult,
@@ -25,6 +26,7 @@ from backend.identity.sms import mask_phone
 from backend.identity.verifier import normalize_person_name
 from backend.platform import runtime
 from backend.platform.audit import Actor, write_audit
+from backend.platform.calendar import today_in_shanghai
 from backend.platform.crypto import blind_index, constant_time_equal, decrypt, encrypt, sha256_hex
 from backend.platform.database import connection
 from backend.platform.engine import DB
@@ -62,10 +64,12 @@ def decrypt_id_number(blob: bytes) -> str:
 
 def parse_id_number(value: str, field: str = "idNumber") -> str:
     try:
-        return normalize_id_number(value)
+        return normalize_id_number(value, today_in_shanghai())
     except InvalidIdNumber as exc:
         raise InvalidInput(
-            f"invalid ID number: {exc}", field=field, code="invalid-id-number"
+            say(f"身份证号无效：{exc.zh}", f"invalid ID number: {exc.en}"),
+            field=field,
+            code="invalid-id-number",
         ) from exc
 
 
@@ -84,7 +88,10 @@ async def _throttle_codes(phone: str) -> None:
     if not await rt.redis.set(resend_key, b"1", nx=True, ex=s.otp_resend_seconds):
         wait = max(int(await rt.redis.ttl(resend_key)), 1)
         raise TooManyRequests(
-            f"a code was just sent; ask again in {wait} s",
+            say(
+                f"验证码刚刚发送过，请 {wait} 秒后再试",
+                f"a code was just sent; ask again in {wait} s",
+            ),
             code="code-resend-too-soon",
             headers={"Retry-After": str(wait)},
             extra={"retryAfter": wait},
@@ -95,7 +102,10 @@ async def _throttle_codes(phone: str) -> None:
         await rt.redis.expire(hourly_key, 3600)
     if sent > s.otp_max_per_phone_per_hour:
         raise TooManyRequests(
-            "too many codes for this phone in the last hour",
+            say(
+                "该手机号一小时内获取验证码次数过多",
+                "too many codes for this phone in the last hour",
+            ),
             code="code-hourly-limit",
             headers={"Retry-After": str(max(int(await rt.redis.ttl(hourly_key)), 1))},
         )
@@ -109,7 +119,10 @@ async def request_code(phone: str) -> CodeSent:
     except (RedisConnectionError, OSError) as exc:
         # Without the throttle, codes could be sent without limit: refuse, clearly.
         raise ServiceUnavailable(
-            "codes cannot be sent right now; try again in a minute",
+            say(
+                "暂时无法发送验证码，请一分钟后再试",
+                "codes cannot be sent right now; try again in a minute",
+            ),
             code="codes-unavailable",
             headers={"Retry-After": "60"},
         ) from exc
@@ -166,19 +179,27 @@ async def consume_code(phone: str, code: str) -> None:
     outcome, left = await _check_code(phone, code)
     if outcome is _CodeCheck.MISSING:
         raise Unauthorized(
-            "no valid code for this phone: it expired or was used; request a new one",
+            say(
+                "该手机号没有有效的验证码：已过期或已使用，请重新获取",
+                "no valid code for this phone: it expired or was used; request a new one",
+            ),
             code="code-expired",
             field="code",
         )
     if outcome is _CodeCheck.LOCKED:
         raise TooManyRequests(
-            "too many wrong tries for this code; request a new one",
+            say(
+                "验证码错误次数过多，请重新获取",
+                "too many wrong tries for this code; request a new one",
+            ),
             code="code-locked",
             field="code",
         )
     if outcome is _CodeCheck.WRONG:
         raise Unauthorized(
-            f"wrong code; {left} tries left" if left else "wrong code; request a new one",
+            say(f"验证码错误，还可再试 {left} 次", f"wrong code; {left} tries left")
+            if left
+            else say("验证码错误，请重新获取", "wrong code; request a new one"),
             code="code-wrong",
             field="code",
             extra={"attemptsLeft": left},
@@ -234,7 +255,9 @@ async def _citizen_extras(account_id: int) -> dict[str, object]:
             "SELECT citizen FROM citizen_account WHERE id = $1", account_id
         )
     if citizen_id is None:
-        raise Unauthorized("the account no longer exists", code="account-missing")
+        raise Unauthorized(
+            say("账户已不存在", "the account no longer exists"), code="account-missing"
+        )
     return {"cid": citizen_id}
 
 
@@ -244,7 +267,9 @@ async def _officer_extras(officer_id: int) -> dict[str, object]:
             "SELECT username, roles, active FROM officer WHERE id = $1", officer_id
         )
     if row is None or not row["active"]:
-        raise Unauthorized("the officer account is disabled", code="officer-disabled")
+        raise Unauthorized(
+            say("该工作人员账户已停用", "the officer account is disabled"), code="officer-disabled"
+        )
     return {"usr": row["username"], "roles": list(row["roles"])}
 
 
@@ -274,19 +299,29 @@ async def refresh_session(raw_token: str) -> TokenPair:
         if row is not None and fresh and not row["expired"]:
             await conn.execute("UPDATE refresh_token SET used_at = now() WHERE id = $1", row["id"])
     if row is None:
-        raise Unauthorized("unknown refresh token", code="refresh-token-invalid")
+        raise Unauthorized(
+            say("无法识别的刷新令牌", "unknown refresh token"), code="refresh-token-invalid"
+        )
     if row["revoked_at"] is not None:
-        raise Unauthorized("this session was signed out", code="refresh-token-revoked")
+        raise Unauthorized(
+            say("此次登录已退出", "this session was signed out"), code="refresh-token-revoked"
+        )
     if row["used_at"] is not None:
         # A rotated token came back: someone holds a copy. End the whole session.
         await revoke_family(row["family_id"])
         log.warning("refresh token reuse detected; session %s revoked", row["family_id"])
         raise Unauthorized(
-            "this refresh token was already used; the session is closed for safety",
+            say(
+                "该刷新令牌已被使用过，为安全起见此次登录已关闭",
+                "this refresh token was already used; the session is closed for safety",
+            ),
             code="refresh-token-reused",
         )
     if row["expired"]:
-        raise Unauthorized("the refresh token expired; sign in again", code="refresh-token-expired")
+        raise Unauthorized(
+            say("刷新令牌已过期，请重新登录", "the refresh token expired; sign in again"),
+            code="refresh-token-expired",
+        )
     kind, subject_id = row["subject_kind"], row["subject_id"]
     extras = await (
         _citizen_extras(subject_id) if kind == "citizen" else _officer_extras(subject_id)
@@ -362,7 +397,10 @@ async def sign_up(phone: str, code: str, name: str, id_number_text: str) -> Toke
         )
         if account_id is None:
             raise Conflict(
-                "an account already exists for this person or phone; sign in instead",
+                say(
+                    "此人或此手机号已有账户，请直接登录",
+                    "an account already exists for this person or phone; sign in instead",
+                ),
                 code="account-exists",
             )
         # The name just verified against the registry wins over one a department reported.
@@ -380,7 +418,10 @@ async def sign_in(phone: str, code: str) -> TokenPair:
     async with connection() as conn:
         row = await conn.fetchrow("SELECT id, citizen FROM citizen_account WHERE phone = $1", phone)
     if row is None:
-        raise NotFound("no account uses this phone; sign up first", code="account-not-found")
+        raise NotFound(
+            say("没有使用此手机号的账户，请先注册", "no account uses this phone; sign up first"),
+            code="account-not-found",
+        )
     return await _start_citizen_session(row["id"], row["citizen"])
 
 
@@ -392,7 +433,7 @@ async def profile(account_id: int) -> Profile:
             account_id,
         )
     if row is None:
-        raise NotFound("account not found")
+        raise NotFound(say("账户不存在", "account not found"))
     return Profile(
         name=row["name"],
         id_number_masked=mask_id_number(decrypt_id_number(row["id_number_encrypted"])),
@@ -400,6 +441,34 @@ async def profile(account_id: int) -> Profile:
         language=row["language"],
         member_since=row["created_at"],
     )
+
+
+async def update_profile(account_id: int, change: ProfileUpdate) -> Profile:
+    """Change the account's settings (today its language, 推送语言); the audit log keeps the
+    old and new values. Sending the current values again changes nothing."""
+    if change.language is not None:
+        async with DB.transaction(), connection() as conn:
+            before = await conn.fetchrow(
+                "SELECT citizen, language FROM citizen_account WHERE id = $1 FOR UPDATE",
+                account_id,
+            )
+            if before is None:
+                raise NotFound(say("账户不存在", "account not found"))
+            if before["language"] != change.language:
+                await conn.execute(
+                    "UPDATE citizen_account SET language = $2 WHERE id = $1",
+                    account_id,
+                    change.language,
+                )
+                await write_audit(
+                    Actor("citizen", str(before["citizen"])),
+                    "account.update",
+                    "citizen_account",
+                    account_id,
+                    before={"language": before["language"]},
+                    after={"language": change.language},
+                )
+    return await profile(account_id)
 
 
 # --- officers ---------------------------------------------------------------------------------
@@ -415,7 +484,9 @@ async def officer_sign_in(username: str, password: str) -> TokenPair:
     except VerificationError:
         row = None
     if row is None or not row["active"]:
-        raise Unauthorized("wrong username or password", code="bad-credentials")
+        raise Unauthorized(
+            say("用户名或密码错误", "wrong username or password"), code="bad-credentials"
+        )
     extras: dict[str, object] = {"usr": username, "roles": list(row["roles"])}
     await write_audit(Actor("officer", str(row["id"])), "officer.sign-in", "officer", row["id"])
     return await _token_pair("officer", row["id"], secrets.token_hex(16), extras)
@@ -444,6 +515,7 @@ async def create_officer(username: str, password: str, display_name: str, roles:
 # --- API clients ------------------------------------------------------------------------------
 
 _KEY_PREFIX = {"department": "ccd", "merchant": "ccm"}
+_KIND_WORDS = {"department": "数据报送单位", "merchant": "合作商户"}
 
 
 async def create_api_client(kind: str, code: str, name: str, scopes: list[str]) -> tuple[int, str]:
@@ -479,7 +551,10 @@ async def create_api_client(kind: str, code: str, name: str, scopes: list[str]) 
 async def authenticate_api_key(key: str, kind: str) -> ClientPrincipal:
     parts = key.split("_", 2)
     if len(parts) != 3 or parts[0] != _KEY_PREFIX.get(kind):
-        raise Unauthorized(f"this is not a {kind} API key", code="api-key-invalid")
+        raise Unauthorized(
+            say(f"这不是{_KIND_WORDS[kind]}的 API 密钥", f"this is not a {kind} API key"),
+            code="api-key-invalid",
+        )
     async with connection() as conn:
         row = await conn.fetchrow(
             "SELECT id, kind, code, name, key_hash, scopes, active FROM api_client"
@@ -487,9 +562,11 @@ async def authenticate_api_key(key: str, kind: str) -> ClientPrincipal:
             parts[1],
         )
     if row is None or not constant_time_equal(row["key_hash"], sha256_hex(key)):
-        raise Unauthorized("unknown API key", code="api-key-invalid")
+        raise Unauthorized(say("无法识别的 API 密钥", "unknown API key"), code="api-key-invalid")
     if not row["active"] or row["kind"] != kind:
-        raise Unauthorized("this API key is disabled", code="api-key-disabled")
+        raise Unauthorized(
+            say("该 API 密钥已停用", "this API key is disabled"), code="api-key-disabled"
+        )
     return ClientPrincipal(
         client_id=row["id"],
         kind=row["kind"],
@@ -505,18 +582,23 @@ async def authenticate_api_key(key: str, kind: str) -> ClientPrincipal:
 async def upsert_registry(batch: RegistryBatch, client: ClientPrincipal) -> RegistryBatchResult:
     items: list[RegistryItemResult] = []
     rows: list[tuple[str, bytes, str, str]] = []
+    today = today_in_shanghai()
     for i, entry in enumerate(batch.entries):
         try:
-            id_number = normalize_id_number(entry.id_number)
+            id_number = normalize_id_number(entry.id_number, today)
         except InvalidIdNumber as exc:
             items.append(
-                RegistryItemResult(index=i, status="rejected", field="idNumber", reason=str(exc))
+                RegistryItemResult(
+                    index=i, status="rejected", field="idNumber", reason=exc.reason()
+                )
             )
             continue
         name = normalize_person_name(entry.name)
         if not name:
             items.append(
-                RegistryItemResult(index=i, status="rejected", field="name", reason="is blank")
+                RegistryItemResult(
+                    index=i, status="rejected", field="name", reason=say("不能为空白", "is blank")
+                )
             )
             continue
         rows.append((id_number_index(id_number), encrypt_id_number(id_number), name, entry.phone))

@@ -15,6 +15,7 @@ from backend.identity.principals import ClientPrincipal
 from backend.identity.service import decrypt_id_number, encrypt_id_number, id_number_index
 from backend.identity.verifier import names_match, normalize_person_name
 from backend.notifications.jobs import wake_relay
+from backend.objections import cases
 from backend.platform import runtime
 from backend.platform.audit import Actor, write_audit
 from backend.platform.calendar import today_in_shanghai
@@ -27,6 +28,7 @@ from backend.platform.errors import (
     PayloadTooLarge,
     field_and_reason,
 )
+from backend.platform.language import say
 from backend.platform.pagination import Page, check_limit, decode_cursor, page_of
 from backend.records.catalog import RecordType, display_until, repairable_from
 from backend.records.notify import record_changed
@@ -46,8 +48,10 @@ from backend.scoring.views import points_effects
 RecordStatus = Literal["active", "expired", "revoked", "repaired", "all"]
 _MAX_ID = 2**63 - 1  # record ids are PostgreSQL bigint
 NAME_MISMATCH = (
+    "与该身份证号登记的姓名不一致（以人口信息库为准，否则以首次报送的姓名为准），请核对姓名和"
+    "身份证号",
     "does not match the name on file for this ID number (the population registry's, else the"
-    " name first reported); check the name and the ID number"
+    " name first reported); check the name and the ID number",
 )
 
 
@@ -70,20 +74,32 @@ class _Accepted:
 
 def _check_dates(occurred_on: dt.date, decided_on: dt.date, today: dt.date) -> None:
     if occurred_on > today:
-        raise ItemRejected("occurredOn", "is in the future")
+        raise ItemRejected("occurredOn", say("不能晚于今天", "is in the future"))
     if decided_on > today:
-        raise ItemRejected("decidedOn", "is in the future")
+        raise ItemRejected("decidedOn", say("不能晚于今天", "is in the future"))
     if decided_on < occurred_on:
-        raise ItemRejected("decidedOn", "is before occurredOn")
+        raise ItemRejected("decidedOn", say("不能早于行为发生日期", "is before occurredOn"))
 
 
 def _resolve_type(code: str, client: ClientPrincipal, field: str = "recordType") -> RecordType:
     catalog = runtime.current().catalogs.in_force(today_in_shanghai())
     record_type = catalog.get(code)
     if record_type is None:
-        raise ItemRejected(field, f"unknown record type {code!r} in catalog {catalog.version}")
+        raise ItemRejected(
+            field,
+            say(
+                f"目录 {catalog.version} 中没有记录类型 {code!r}",
+                f"unknown record type {code!r} in catalog {catalog.version}",
+            ),
+        )
     if not client.may_report(record_type.code, record_type.domain):
-        raise ItemRejected(field, f"record type {code!r} is outside this department's scopes")
+        raise ItemRejected(
+            field,
+            say(
+                f"记录类型 {code!r} 不在本单位的报送范围内",
+                f"record type {code!r} is outside this department's scopes",
+            ),
+        )
     return record_type
 
 
@@ -95,10 +111,12 @@ def _parse_item(index: int, raw: Any, client: ClientPrincipal, today: dt.date) -
     try:
         id_number = normalize_id_number(item.citizen_id_number, today)
     except InvalidIdNumber as exc:
-        raise ItemRejected("citizenIdNumber", f"invalid ID number: {exc}") from exc
+        raise ItemRejected(
+            "citizenIdNumber", say(f"身份证号无效：{exc.zh}", f"invalid ID number: {exc.en}")
+        ) from exc
     citizen_name = normalize_person_name(item.citizen_name)
     if not citizen_name:
-        raise ItemRejected("citizenName", "is blank")
+        raise ItemRejected("citizenName", say("不能为空白", "is blank"))
     record_type = _resolve_type(item.record_type, client)
     decided_on = item.decided_on or item.occurred_on
     _check_dates(item.occurred_on, decided_on, today)
@@ -162,7 +180,7 @@ async def _drop_name_mismatches(
             if not names_match(name, a.citizen_name):
                 rejected[ref] = BatchItemResult(
                     index=a.index, source_reference=ref, status="rejected",
-                    field="citizenName", reason=NAME_MISMATCH,
+                    field="citizenName", reason=say(*NAME_MISMATCH),
                 )  # fmt: skip
                 continue
             a.citizen_name = normalize_person_name(name)
@@ -250,7 +268,10 @@ def _check_batch_size(count: int) -> None:
     limit = runtime.current().settings.batch_max_records
     if count > limit:
         raise PayloadTooLarge(
-            f"a batch holds at most {limit} records; this one has {count}: split it",
+            say(
+                f"每批最多 {limit} 条记录，本批有 {count} 条，请拆分后报送",
+                f"a batch holds at most {limit} records; this one has {count}: split it",
+            ),
             field="records",
             code="batch-too-large",
         )
@@ -347,7 +368,12 @@ def _snapshot(row: Any) -> dict[str, Any]:
 
 
 def _not_found(record_id: int) -> NotFound:
-    return NotFound(f"record {record_id} is not one of this department's records")
+    return NotFound(
+        say(
+            f"记录 {record_id} 不是本单位报送的记录",
+            f"record {record_id} is not one of this department's records",
+        )
+    )
 
 
 async def _own_record_for_update(conn: Any, record_id: int, client: ClientPrincipal) -> Any:
@@ -375,7 +401,11 @@ def _corrected_values(
         raise InvalidInput(exc.reason, field=exc.field) from exc
     if record_type.polarity != row["polarity"]:
         raise InvalidInput(
-            "a correction cannot turn a good record into a bad one or back; revoke and report anew",
+            say(
+                "更正不能把优良记录改为失信记录或反之；请撤销后重新报送",
+                "a correction cannot turn a good record into a bad one or back; revoke and"
+                " report anew",
+            ),
             field="recordType",
         )
     new["domain"], new["severity"] = record_type.domain, record_type.severity
@@ -392,9 +422,12 @@ def check_correction(row: Any, change: RecordCorrection, client: ClientPrincipal
 async def correct_record(
     record_id: int, change: RecordCorrection, client: ClientPrincipal
 ) -> DepartmentRecordOut:
+    """The department corrects its own record (更正); its open repair applications end, since
+    the corrected record is a different finding with its own paths and dates."""
     async with DB.transaction(), connection() as conn:
         row = await _own_record_for_update(conn, record_id, client)
-        await apply_correction(conn, row, change, client, client.actor)
+        if await apply_correction(conn, row, change, client, client.actor):
+            await _end_open_repairs(conn, row, "corrected", change.reason, client.actor)
     await enqueue_rescore([row["citizen"]])
     await wake_relay()
     return await department_record(record_id, client)
@@ -407,7 +440,10 @@ async def apply_correction(
     ``client`` is the owning department (its scopes bound the new type); ``actor`` who acts.
     Returns False for a correction that changes nothing (a retry)."""
     if row["status"] == "revoked":
-        raise Conflict("a revoked record cannot be corrected", code="record-revoked")
+        raise Conflict(
+            say("已撤销的记录不能更正", "a revoked record cannot be corrected"),
+            code="record-revoked",
+        )
     new = _corrected_values(row, change, client)
     if all(new[key] == row[key] for key in _EDITABLE):
         return False
@@ -427,12 +463,67 @@ async def apply_correction(
 async def revoke_record(
     record_id: int, reason: str, client: ClientPrincipal
 ) -> DepartmentRecordOut:
+    """The department revokes its own record (撤销); its open repair applications end, since
+    a record that no longer counts has nothing to repair."""
     async with DB.transaction(), connection() as conn:
         row = await _own_record_for_update(conn, record_id, client)
-        await apply_revocation(conn, row, reason, client.actor)
+        if await apply_revocation(conn, row, reason, client.actor):
+            await _end_open_repairs(conn, row, "revoked", reason, client.actor)
     await enqueue_rescore([row["citizen"]])
     await wake_relay()
     return await department_record(record_id, client)
+
+
+_ENDED_BY_DEPARTMENT = {
+    "revoked": (
+        "报送单位已撤销该记录（{reason}），该记录不再展示和计分，无需修复。",
+        "The reporting department revoked the record ({reason}): it no longer shows or counts,"
+        " so there is nothing to repair.",
+    ),
+    "corrected": (
+        "报送单位已更正该记录（{reason}）；如仍需修复，请针对更正后的记录重新申请。",
+        "The reporting department corrected the record ({reason}); to repair it, apply again"
+        " for the corrected record.",
+    ),
+}
+
+
+async def _end_open_repairs(
+    conn: Any, record: Any, outcome: Literal["revoked", "corrected"], reason: str, actor: Actor
+) -> list[int]:
+    """The record's open repair applications (信用修复申请) end (终止办理) in the caller's
+    transaction, with the department's reason and a notice to the citizen ("record revoked" /
+    "record corrected" on the application); the caller holds the record's lock.
+
+    ``objections.cases.terminate_open_repairs`` does this when an objection revokes or corrects
+    a record, but its reason and notice name the objection; until it takes a cause that is not
+    an objection, this is the same change for the department's own revocation or correction,
+    made with the same case machinery (step, audit entry, outbox event)."""
+    rows = await conn.fetch(
+        "SELECT c.*, r.status AS record_status, r.record_type, r.catalog_version"
+        " FROM repair_application c JOIN record r ON r.id = c.record WHERE c.record = $1"
+        " AND c.status = ANY($2::text[]) ORDER BY c.id FOR UPDATE OF c",
+        record["id"],
+        list(cases.REPAIR.open_statuses),
+    )
+    zh, en = _ENDED_BY_DEPARTMENT[outcome]
+    why = f"{zh.format(reason=reason)} {en.format(reason=reason)}"
+    today = today_in_shanghai()
+    for row in rows:
+        await conn.execute(
+            "UPDATE repair_application SET status = 'terminated', decision_reason = $2,"
+            " decided_on = $3, due_on = NULL, closed_at = now(), updated_at = now()"
+            " WHERE id = $1",
+            row["id"], why, today,
+        )  # fmt: skip
+        # The event is the record's outcome: the citizen reads "record revoked" (or corrected)
+        # on their application, in their own language.
+        change = cases.Transition(
+            action="terminate", event=outcome, to_status="terminated", actor=actor, reason=why,
+            due_on=None,
+        )  # fmt: skip
+        await cases.record_transition(conn, cases.REPAIR, row, change, today, {})
+    return [row["id"] for row in rows]
 
 
 async def apply_revocation(conn: Any, row: Any, reason: str, actor: Actor) -> bool:
@@ -504,13 +595,19 @@ def record_out(row: Any, today: dt.date, points_effect: int | None = None) -> Re
     catalog = catalogs.by_version(row["catalog_version"]) or catalogs.latest
     record_type = catalog.get(row["record_type"])
     domain = catalog.domains.get(row["domain"])
+    # An unknown type (a catalog withdrawn since) still gets a name a person can read.
+    title_zh = record_type.name_zh if record_type else "信用记录"
+    title_en = record_type.name_en if record_type else "Credit record"
+    domain_zh = domain.name_zh if domain else "其他"
     return RecordOut(
         id=row["id"],
         record_type=row["record_type"],
-        title_zh=record_type.name_zh if record_type else row["record_type"],
-        title_en=record_type.name_en if record_type else row["record_type"],
+        title=say(title_zh, title_en),
+        title_zh=title_zh,
+        title_en=title_en,
         domain=row["domain"],
-        domain_name_zh=domain.name_zh if domain else row["domain"],
+        domain_name=say(domain_zh, domain.name_en if domain else "Other"),
+        domain_name_zh=domain_zh,
         polarity=row["polarity"],
         severity=row["severity"],
         quantity=row["quantity"],
@@ -597,7 +694,9 @@ async def citizen_records(
     check_limit(limit)
     after = decode_cursor(cursor, tuple[dt.date, int])
     if after is not None and not -_MAX_ID <= after[1] <= _MAX_ID:
-        raise InvalidInput("the cursor is not one this API issued", field="cursor")
+        raise InvalidInput(
+            say("游标不是本接口签发的", "the cursor is not one this API issued"), field="cursor"
+        )
     today = today_in_shanghai()
     sql = f"{_SELECT} WHERE r.citizen = $1 AND {_STATUS_FILTER[status]}"
     args: list[Any] = [citizen_id, today]

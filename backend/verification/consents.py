@@ -9,6 +9,7 @@ from typing import Any, Literal
 from backend.platform.audit import Actor, write_audit
 from backend.platform.database import connection
 from backend.platform.engine import DB
+from backend.platform.language import say
 from backend.platform.pagination import Page, check_limit, decode_cursor, page_of
 from backend.verification.errors import ConsentNotFound, ConsentNotValid, OrganisationUnknown
 from backend.verification.schemas import ConsentIn, ConsentOut
@@ -20,6 +21,7 @@ _COLUMNS = (
     " THEN 'expired' ELSE 'active' END AS status"
 )
 _FROM = " FROM consent c JOIN api_client a ON a.id = c.merchant"
+_MAX_ID = 2**63 - 1  # consent ids are PostgreSQL bigint
 
 
 def _out(row: Any) -> ConsentOut:
@@ -34,7 +36,11 @@ async def grant(citizen_id: int, data: ConsentIn) -> ConsentOut:
         )
         if merchant is None:
             raise OrganisationUnknown(
-                f"there is no partner merchant {data.organisation!r}", field="organisation"
+                say(
+                    f"没有代码为 {data.organisation!r} 的合作商户",
+                    f"there is no partner merchant {data.organisation!r}",
+                ),
+                field="organisation",
             )
         consent_id = await conn.fetchval(
             "INSERT INTO consent (citizen, merchant, organisation, purpose, granted_at,"
@@ -76,6 +82,8 @@ async def list_consents(
 
 async def revoke(citizen_id: int, consent_id: int) -> ConsentOut:
     """Revoke one of the citizen's own consents at once; revoking twice changes nothing."""
+    if not 1 <= consent_id <= _MAX_ID:
+        raise _not_yours(consent_id)
     async with DB.transaction(), connection() as conn:
         revoked = await conn.fetchval(
             "UPDATE consent SET revoked_at = now() WHERE id = $1 AND citizen = $2"
@@ -91,7 +99,32 @@ async def revoke(citizen_id: int, consent_id: int) -> ConsentOut:
             f"SELECT {_COLUMNS}{_FROM} WHERE c.id = $1 AND c.citizen = $2", consent_id, citizen_id
         )
     if row is None:
-        raise ConsentNotFound(f"you have no consent {consent_id}", field="consentId")
+        raise _not_yours(consent_id)
+    return _out(row)
+
+
+def _not_yours(consent_id: int) -> ConsentNotFound:
+    return ConsentNotFound(
+        say(f"您没有编号为 {consent_id} 的授权", f"you have no consent {consent_id}"),
+        field="consentId",
+    )
+
+
+def consent_url(consent_id: int) -> str:
+    """Where the citizen reads one of their consents back (getMyConsent)."""
+    return f"/v1/me/consents/{consent_id}"
+
+
+async def my_consent(citizen_id: int, consent_id: int) -> ConsentOut:
+    """One of the citizen's own consents; another citizen's answers like a missing one."""
+    if not 1 <= consent_id <= _MAX_ID:
+        raise _not_yours(consent_id)
+    async with connection() as conn:
+        row = await conn.fetchrow(
+            f"SELECT {_COLUMNS}{_FROM} WHERE c.id = $1 AND c.citizen = $2", consent_id, citizen_id
+        )
+    if row is None:
+        raise _not_yours(consent_id)
     return _out(row)
 
 
@@ -107,10 +140,16 @@ async def valid_consent(conn: Any, consent_id: int, merchant_id: int, *, share: 
     )
     if row is None:
         raise ConsentNotFound(
-            f"no consent {consent_id} was given to your organisation", field="consentId"
+            say(
+                f"编号为 {consent_id} 的授权不是给贵单位的",
+                f"no consent {consent_id} was given to your organisation",
+            ),
+            field="consentId",
         )
     if row["revoked_at"] is not None:
-        raise ConsentNotValid("the citizen has revoked this consent", field="consentId")
+        raise ConsentNotValid(
+            say("该市民已撤回此授权", "the citizen has revoked this consent"), field="consentId"
+        )
     if row["expired"]:
-        raise ConsentNotValid("this consent has expired", field="consentId")
+        raise ConsentNotValid(say("此授权已过期", "this consent has expired"), field="consentId")
     return row

@@ -10,6 +10,7 @@ from backend.platform.errors import (
     ProblemError,
     TooManyRequests,
 )
+from backend.platform.problem_texts import CODE_TITLES
 
 
 class CreditLocked(ProblemError):
@@ -18,6 +19,12 @@ class CreditLocked(ProblemError):
 
 class CodeExpired(ProblemError):
     status, code, title = 410, "verification-code-expired", "The verification code has expired"
+
+
+class UsedCodeGone(ProblemError):
+    """The QR of a code that has been redeemed: gone for good (a GET never conflicts)."""
+
+    status, code, title = 410, "verification-code-used", "The verification code has been used"
 
 
 class CodeUnknown(NotFound):
@@ -69,6 +76,16 @@ class OrganisationUnknown(InvalidInput):
 
 
 LOCKED_DETAIL = (
+    "该市民已开启信用锁：在其关闭之前，任何商户都不能查询其信用",
     "the citizen has switched on the credit lock (信用锁): no merchant can check their credit"
-    " until they switch it off"
+    " until they switch it off",
+)
+
+# Titles in the caller's language for the statuses the platform has no words for (410, 423).
+CODE_TITLES.update(
+    {
+        CreditLocked.code: ("信用锁已开启", "The citizen has locked their credit"),
+        CodeExpired.code: ("核验码已过期", "The verification code has expired"),
+        UsedCodeGone.code: ("核验码已使用", "The verification code has been used"),
+    }
 )

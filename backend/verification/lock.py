@@ -9,6 +9,7 @@ from typing import Any
 from backend.platform.audit import Actor, write_audit
 from backend.platform.database import connection
 from backend.platform.engine import DB
+from backend.platform.language import say
 from backend.verification.errors import LOCKED_DETAIL, CreditLocked
 from backend.verification.schemas import LockState
 
@@ -33,7 +34,7 @@ async def is_locked(conn: Any, citizen_id: int) -> bool:
 
 async def refuse_if_locked(conn: Any, citizen_id: int) -> None:
     if await is_locked(conn, citizen_id):
-        raise CreditLocked(LOCKED_DETAIL)
+        raise CreditLocked(say(*LOCKED_DETAIL))
 
 
 async def lock_state(citizen_id: int) -> LockState:

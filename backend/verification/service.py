@@ -29,6 +29,7 @@ from backend.platform.calendar import today_in_shanghai
 from backend.platform.database import connection
 from backend.platform.engine import DB
 from backend.platform.errors import InvalidInput, ProblemError
+from backend.platform.language import say
 from backend.platform.query_log import write_query_log
 from backend.platform.redis import namespaced
 from backend.scoring.service import stored_assessment
@@ -46,12 +47,14 @@ from backend.verification.errors import (
     RedemptionRecorded,
     TooManyCodes,
     TooManyGuesses,
+    UsedCodeGone,
     VerificationNotFound,
 )
 from backend.verification.lock import refuse_if_locked
 from backend.verification.schemas import (
     CheckAnswer,
     CodeIssued,
+    CodeStatus,
     ConsentCheckRequest,
     RedeemRequest,
     RedemptionIn,
@@ -67,7 +70,7 @@ MAX_LIVE_CODES = 5  # per citizen: enough for a queue at a counter, too few to h
 GUESS_LIMIT = 20  # unknown (or out-of-scope) numeric codes one merchant may try ...
 GUESS_WINDOW_SECONDS = 600  # ... per ten minutes
 _INSERT_ATTEMPTS = 5
-UNKNOWN_CODE_DETAIL = "no such verification code"
+UNKNOWN_CODE_DETAIL = ("没有这个核验码", "no such verification code")
 ImageKind = Literal["svg", "png"]
 
 
@@ -132,13 +135,14 @@ async def _log_and_notify(
     conn: Any, row: Any, merchant: ClientPrincipal, basis: str, benefit: BenefitRef
 ) -> None:
     """The query-log row and the 'merchant verified you' event, in the caller's transaction."""
+    # Stored once and read in either language: both, by name (never the benefit's code).
     await write_query_log(
         row["citizen"],
         merchant.actor,
         merchant.name,
-        seen=f"eligibility for {benefit.code} ({benefit.name_zh}), the grade band it needs,"
-        " masked name",
-        purpose=f"benefit {benefit.code}: {benefit.name_zh}",
+        seen=f"是否符合“{benefit.name_zh}”的条件、所需等级、脱敏姓名 (eligibility for"
+        f" “{benefit.name_en}”, the grade band it needs, masked name)",
+        purpose=f"守信激励：{benefit.name_zh} (benefit: {benefit.name_en})",
         basis=basis,
         conn=conn,
     )
@@ -184,7 +188,10 @@ async def make_code(citizen_id: int, benefit_code: str) -> CodeIssued:
         )
         if live >= MAX_LIVE_CODES:
             raise TooManyCodes(
-                f"you already have {live} live codes; use one or wait until they expire"
+                say(
+                    f"您已有 {live} 个有效的核验码，请先使用或等其过期",
+                    f"you already have {live} live codes; use one or wait until they expire",
+                )
             )
         name = await conn.fetchval("SELECT name FROM citizen WHERE id = $1", citizen_id)
         claims = signing.new_claims(
@@ -200,18 +207,92 @@ async def make_code(citizen_id: int, benefit_code: str) -> CodeIssued:
         code = await _insert_code(
             conn, public_id, citizen_id, benefit_code, payload, status, issued, expires
         )
-    base = f"/v1/me/verification-codes/{public_id}"
-    return CodeIssued(
-        verification_id=public_id,
-        benefit=_benefit_ref(benefit_code),
+    return _issued(
+        public_id=public_id,
+        benefit=benefit_code,
         code=code,
         payload=payload,
+        created_at=issued,
         expires_at=expires,
-        valid_seconds=seconds,
         eligible=status.eligible,
-        required_grade=grade_ref(status.required_grade.code, _rules()),
-        qr_svg=f"{base}/qr.svg",
-        qr_png=f"{base}/qr.png",
+        required_grade=status.required_grade.code,
+        now=issued,
+    )
+
+
+def code_url(public_id: str) -> str:
+    """Where the citizen reads one of their codes back (getMyVerificationCode)."""
+    return f"/v1/me/verification-codes/{public_id}"
+
+
+def _issued(
+    *,
+    public_id: str,
+    benefit: str,
+    code: str,
+    payload: str,
+    created_at: dt.datetime,
+    expires_at: dt.datetime,
+    eligible: bool,
+    required_grade: str,
+    now: dt.datetime,
+    redeemed_at: dt.datetime | None = None,
+) -> CodeIssued:
+    """The code as the citizen sees it, with its status at ``now`` (the database's clock)."""
+    if redeemed_at is not None:
+        state: CodeStatus = "redeemed"
+    elif expires_at <= now:
+        state = "expired"
+    else:
+        state = "live"
+    return CodeIssued(
+        verification_id=public_id,
+        benefit=_benefit_ref(benefit),
+        code=code,
+        payload=payload,
+        expires_at=expires_at,
+        valid_seconds=int((expires_at - created_at).total_seconds()),
+        eligible=eligible,
+        required_grade=grade_ref(required_grade, _rules()),
+        qr_svg=f"{code_url(public_id)}/qr.svg",
+        qr_png=f"{code_url(public_id)}/qr.png",
+        status=state,
+        redeemed_at=redeemed_at,
+    )
+
+
+async def my_code(citizen_id: int, verification_id: str) -> CodeIssued:
+    """One of the citizen's own codes, with what became of it (live, redeemed, expired)."""
+    async with connection() as conn:
+        row = await conn.fetchrow(
+            "SELECT public_id, benefit, numeric_code, payload, created_at, expires_at, eligible,"
+            " required_grade, redeemed_at, now() AS now FROM verification"
+            " WHERE public_id = $1 AND citizen = $2 AND method = 'code'",
+            verification_id,
+            citizen_id,
+        )
+    if row is None:
+        raise _no_such_code(verification_id)
+    return _issued(
+        public_id=row["public_id"],
+        benefit=row["benefit"],
+        code=row["numeric_code"],
+        payload=row["payload"],
+        created_at=row["created_at"],
+        expires_at=row["expires_at"],
+        eligible=row["eligible"],
+        required_grade=row["required_grade"],
+        redeemed_at=row["redeemed_at"],
+        now=row["now"],
+    )
+
+
+def _no_such_code(verification_id: str) -> VerificationNotFound:
+    return VerificationNotFound(
+        say(
+            f"您没有核验码 {verification_id!r}",
+            f"you have no verification code {verification_id!r}",
+        )
     )
 
 
@@ -255,11 +336,15 @@ async def qr_image(citizen_id: int, verification_id: str, kind: ImageKind) -> by
             citizen_id,
         )
     if row is None:
-        raise VerificationNotFound(f"you have no verification code {verification_id!r}")
+        raise _no_such_code(verification_id)
     if row["used"]:
-        raise CodeUsed("this code has been redeemed; make a new one")
+        raise UsedCodeGone(
+            say("该核验码已被使用，请重新生成", "this code has been redeemed; make a new one")
+        )
     if row["expired"]:
-        raise CodeExpired("this code has expired; make a new one")
+        raise CodeExpired(
+            say("该核验码已过期，请重新生成", "this code has expired; make a new one")
+        )
     qr = segno.make(row["payload"], error="m", micro=False)
     buffer = io.BytesIO()
     if kind == "svg":
@@ -285,20 +370,30 @@ _DIAGNOSE = (
     " FROM verification v WHERE {key} AND v.method = 'code' ORDER BY v.id DESC LIMIT 1"
 )
 _BY_ID = "v.public_id = $1"
+_OFFLINE_WORDS = {"malformed": "不是本系统签发的核验内容", "signature": "签名不符，内容已被篡改"}
 _BY_CODE = "v.numeric_code = $1"
 
 
 def _key_of(request: RedeemRequest) -> tuple[str, str]:
     """(where clause, value) naming the code; checks the payload's signature first."""
     if (request.code is None) == (request.payload is None):
-        raise InvalidInput("send exactly one of code and payload", field="code")
+        raise InvalidInput(
+            say("code 和 payload 须且只须提供一个", "send exactly one of code and payload"),
+            field="code",
+        )
     if request.payload is None:
         assert request.code is not None
         return _BY_CODE, request.code
     try:
         claims = signing.verify_offline(request.payload, public_key(), check_expiry=False)
     except signing.OfflineCheckError as exc:
-        raise PayloadInvalid(f"the payload is not valid: {exc}", field="payload") from exc
+        raise PayloadInvalid(
+            say(
+                f"二维码内容无效：{_OFFLINE_WORDS.get(exc.reason, '格式不正确')}",
+                f"the payload is not valid: {exc}",
+            ),
+            field="payload",
+        ) from exc
     return _BY_ID, claims.jti
 
 
@@ -330,12 +425,22 @@ async def _refusal(
             log.info("merchant %s presented a code outside its scopes", merchant.code)
         if key == _BY_CODE:
             await _count_guess(merchant)
-        return CodeUnknown(UNKNOWN_CODE_DETAIL)
+        return CodeUnknown(say(*UNKNOWN_CODE_DETAIL))
     if row["locked"]:
-        return CreditLocked(LOCKED_DETAIL)
+        return CreditLocked(say(*LOCKED_DETAIL))
     if row["used"]:
-        return CodeUsed("this code has already been redeemed; each code counts once")
-    return CodeExpired("this code has expired; ask the citizen to make a new one")
+        return CodeUsed(
+            say(
+                "该核验码已被使用，每个核验码只能使用一次",
+                "this code has already been redeemed; each code counts once",
+            )
+        )
+    return CodeExpired(
+        say(
+            "该核验码已过期，请市民重新生成",
+            "this code has expired; ask the citizen to make a new one",
+        )
+    )
 
 
 def _guess_key(merchant: ClientPrincipal) -> str:
@@ -351,7 +456,10 @@ async def _refuse_guessing(merchant: ClientPrincipal) -> None:
         if misses is not None and int(misses) >= GUESS_LIMIT:
             wait = max(int(await redis.ttl(_guess_key(merchant))), 1)
             raise TooManyGuesses(
-                f"too many unknown codes; try again in {wait} seconds",
+                say(
+                    f"无效核验码尝试次数过多，请 {wait} 秒后再试",
+                    f"too many unknown codes; try again in {wait} seconds",
+                ),
                 headers={"Retry-After": str(wait)},
             )
     except TooManyGuesses:
@@ -384,7 +492,12 @@ async def consent_check(merchant: ClientPrincipal, request: ConsentCheckRequest)
     """A check under the citizen's standing consent instead of a code: logged the same way."""
     known_benefit(request.benefit)
     if request.benefit not in _scoped_benefits(merchant):
-        raise NotScoped(f"your API key is not scoped to benefit:{request.benefit}")
+        raise NotScoped(
+            say(
+                f"您的 API 密钥没有权益 {request.benefit} 的权限范围",
+                f"your API key is not scoped to benefit:{request.benefit}",
+            )
+        )
     async with connection() as conn:
         first = await valid_consent(conn, request.consent_id, merchant.client_id, share=False)
     status = status_for(await stored_assessment(first["citizen"]), request.benefit)
@@ -408,6 +521,33 @@ async def consent_check(merchant: ClientPrincipal, request: ConsentCheckRequest)
     return _answer(row, benefit, "consent")
 
 
+def redemption_url(verification_id: str) -> str:
+    """Where the merchant reads a recorded redemption back (getRedemption)."""
+    return f"/v1/merchant/verifications/{verification_id}/redemption"
+
+
+def _no_verification(verification_id: str) -> VerificationNotFound:
+    return VerificationNotFound(
+        say(
+            f"贵单位没有做过核验 {verification_id!r}",
+            f"your organisation made no verification {verification_id!r}",
+        )
+    )
+
+
+def _redemption_out(row: Any, verification_id: str) -> RedemptionOut:
+    benefit = _benefit_ref(row["benefit"])
+    return RedemptionOut(
+        id=row["id"],
+        verification_id=verification_id,
+        benefit=benefit.code,
+        benefit_name=say(benefit.name_zh, benefit.name_en),
+        description=row["description"],
+        reference=row["reference"],
+        recorded_at=row["recorded_at"],
+    )
+
+
 async def record_redemption(
     merchant: ClientPrincipal, verification_id: str, data: RedemptionIn
 ) -> RedemptionOut:
@@ -420,15 +560,19 @@ async def record_redemption(
             merchant.client_id,
         )
         if check is None:
-            raise VerificationNotFound(
-                f"your organisation made no verification {verification_id!r}"
-            )
+            raise _no_verification(verification_id)
         if not check["eligible"]:
-            raise NotEligible("the citizen does not meet this benefit's rule: nothing to record")
+            raise NotEligible(
+                say(
+                    "该市民不符合此权益的条件，无可记录的兑现",
+                    "the citizen does not meet this benefit's rule: nothing to record",
+                )
+            )
         row = await conn.fetchrow(
             "INSERT INTO benefit_redemption (verification, citizen, merchant, description,"
             " reference, recorded_at) VALUES ($1, $2, $3, $4, $5, now())"
-            " ON CONFLICT (verification) DO NOTHING RETURNING id, recorded_at",
+            " ON CONFLICT (verification) DO NOTHING"
+            " RETURNING id, description, reference, recorded_at",
             check["id"],
             check["citizen"],
             merchant.client_id,
@@ -436,7 +580,12 @@ async def record_redemption(
             data.reference,
         )
         if row is None:
-            raise RedemptionRecorded("a redemption is already recorded for this verification")
+            raise RedemptionRecorded(
+                say(
+                    "此次核验已记录过兑现",
+                    "a redemption is already recorded for this verification",
+                )
+            )
         await write_audit(
             merchant.actor,
             "benefit.redemption",
@@ -444,12 +593,26 @@ async def record_redemption(
             verification_id,
             after={"benefit": check["benefit"], "description": data.description},
         )
-        recorded = RedemptionOut(
-            id=row["id"],
-            verification_id=verification_id,
-            benefit=check["benefit"],
-            description=data.description,
-            reference=data.reference,
-            recorded_at=row["recorded_at"],
-        )
+        recorded = _redemption_out({**dict(row), "benefit": check["benefit"]}, verification_id)
     return recorded
+
+
+async def redemption(merchant: ClientPrincipal, verification_id: str) -> RedemptionOut:
+    """The redemption this merchant recorded on one of its verifications."""
+    async with connection() as conn:
+        row = await conn.fetchrow(
+            "SELECT r.id, r.description, r.reference, r.recorded_at, v.benefit"
+            " FROM benefit_redemption r JOIN verification v ON v.id = r.verification"
+            " WHERE v.public_id = $1 AND v.merchant = $2 AND r.merchant = $2",
+            verification_id,
+            merchant.client_id,
+        )
+    if row is None:
+        raise VerificationNotFound(
+            say(
+                f"核验 {verification_id!r} 没有贵单位记录的兑现",
+                f"your organisation recorded no redemption on verification {verification_id!r}",
+            ),
+            code="redemption-not-found",
+        )
+    return _redemption_out(row, verification_id)

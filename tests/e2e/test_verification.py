@@ -34,6 +34,9 @@ async def test_code_to_query_log_to_lock_and_back(
     assert body["requiredGrade"] == {"code": "A", "nameZh": "诚信良好", "nameEn": "Good integrity"}
     assert body["citizenName"] == "陈*"
     assert body["benefit"]["code"] == h.LIBRARY
+    # The citizen's app sees its code redeemed.
+    mine = (await client.get(f"{h.CODES}/{issued['verificationId']}", headers=citizen)).json()
+    assert mine["status"] == "redeemed" and mine["redeemedAt"] == body["checkedAt"]
     for leak in ("points", "grade", "records", "idNumber", number, "1000"):
         assert leak not in answer.text
 
@@ -41,7 +44,12 @@ async def test_code_to_query_log_to_lock_and_back(
     [entry] = (await client.get(h.QUERIES, headers=citizen)).json()["items"]
     assert entry["organisation"] == "市图书馆" and entry["actorKind"] == "merchant"
     assert entry["basis"] == f"verification code {issued['verificationId']}"
-    assert h.LIBRARY in entry["purpose"] and h.LIBRARY in entry["seen"]
+    # Read in either language, so both, by the benefit's name (never its code).
+    assert (
+        entry["purpose"]
+        == "守信激励：图书馆免押金借阅 (benefit: Library borrowing without deposit)"
+    )
+    assert "图书馆免押金借阅" in entry["seen"] and h.LIBRARY not in entry["seen"]
     assert (
         await db.fetchval("SELECT count(*) FROM outbox_event WHERE kind = 'verification.redeemed'")
         == 1
@@ -67,7 +75,7 @@ async def test_code_to_query_log_to_lock_and_back(
     locked = await client.post(h.LOCK, headers=citizen)
     assert locked.status_code == 200 and locked.json()["locked"] is True
     refused = await client.post(h.CODES, json={"benefit": h.LIBRARY}, headers=citizen)
-    assert "credit lock" in assert_problem(refused, 423, "credit-locked")["detail"]
+    assert "信用锁" in assert_problem(refused, 423, "credit-locked")["detail"]
     assert_problem(await h.redeem(client, library, code=fresh["code"]), 423, "credit-locked")
     unlocked = await client.delete(h.LOCK, headers=citizen)
     assert unlocked.status_code == 200 and unlocked.json()["locked"] is False

@@ -99,7 +99,9 @@ async def test_invalid_phone_format_is_refused_naming_the_field(client: httpx.As
 async def test_missing_phone_is_refused(client: httpx.AsyncClient) -> None:
     response = await client.post("/v1/auth/codes", json={})
     body = assert_problem(response, 422, "validation-failed")
-    assert "`phone`" in body["detail"]
+    assert body["detail"] == "phone: 必填"
+    english = await client.post("/v1/auth/codes", json={}, headers={"Accept-Language": "en"})
+    assert assert_problem(english, 422, "validation-failed")["detail"] == "phone: is required"
 
 
 async def test_missing_phone_is_refused_naming_the_field(client: httpx.AsyncClient) -> None:

@@ -290,7 +290,7 @@ async def test_registry_batch_rejects_a_bad_item_and_upserts_the_others(
     assert [item["status"] for item in body["items"]] == ["upserted", "rejected", "upserted"]
     assert [item["index"] for item in body["items"]] == [0, 1, 2]
     assert body["items"][1]["field"] == "idNumber"
-    assert "check digit" in body["items"][1]["reason"]
+    assert body["items"][1]["reason"] == "校验码不正确（GB 11643）"
     rows = await _fetch(
         settings, "SELECT phone, updated_by FROM population_registry ORDER BY phone"
     )
@@ -306,7 +306,7 @@ async def test_registry_batch_rejects_an_id_number_of_wrong_length_per_item(
     response = await client.post(
         REGISTRY,
         json={"entries": [_entry(good, "13900004009"), _entry(good[:17], "13900004010")]},
-        headers={"X-Api-Key": key},
+        headers={"X-Api-Key": key, "Accept-Language": "en"},
     )
     assert response.status_code == 200, response.text
     body = response.json()

@@ -149,5 +149,5 @@ async def test_registry_names_are_stored_normalised_and_a_blank_one_is_rejected_
     body = response.json()
     assert (body["upserted"], body["rejected"]) == (1, 1)
     assert body["items"][1] == {"index": 1, "status": "rejected", "field": "name",
-                                "reason": "is blank"}  # fmt: skip
+                                "reason": "不能为空白"}  # fmt: skip
     assert await db.fetchval("SELECT name FROM population_registry") == "阿依古丽·买买提"

@@ -31,9 +31,11 @@ def api_key(key: str) -> dict[str, str]:
 
 
 async def post_batch(
-    client: httpx.AsyncClient, key: str, records: list[dict[str, Any]]
+    client: httpx.AsyncClient, key: str, records: list[dict[str, Any]], language: str = "zh-CN"
 ) -> dict[str, Any]:
-    response = await client.post(BATCH, headers=api_key(key), json={"records": records})
+    """Post a batch; per-item reasons come back in ``language`` (Accept-Language)."""
+    headers = {**api_key(key), "Accept-Language": language}
+    response = await client.post(BATCH, headers=headers, json={"records": records})
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body

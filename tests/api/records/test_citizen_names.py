@@ -58,7 +58,7 @@ async def test_a_record_under_another_name_than_the_registry_is_rejected_on_citi
                                ("accepted", None)]  # fmt: skip
     rejected = body["items"][0]
     assert rejected["sourceReference"] == "n-1" and rejected["recordId"] is None
-    assert rejected["reason"] == NAME_MISMATCH
+    assert rejected["reason"] == NAME_MISMATCH[0]
     assert "张三" not in rejected["reason"]  # the name on file is not disclosed
     assert (body["accepted"], body["rejected"]) == (2, 1)
     assert await _records_of(db, ZHANG_SAN) == ["n-2"]
@@ -120,7 +120,7 @@ async def test_a_blank_name_is_rejected_per_item(
         _item(f.id_number(), "b-2", "张三"),
     ])  # fmt: skip
     assert _outcomes(body) == [("rejected", "citizenName"), ("accepted", None)]
-    assert body["items"][0]["reason"] == "is blank"
+    assert body["items"][0]["reason"] == "不能为空白"
     assert await db.fetchval("SELECT count(*) FROM citizen") == 1
 
 
@@ -145,7 +145,7 @@ async def test_a_repeat_of_a_misnamed_item_in_the_same_batch_is_rejected_not_a_d
         _item(ZHANG_SAN, "d-1", "李四"),
     ])  # fmt: skip
     assert _outcomes(body) == [("rejected", "citizenName"), ("rejected", "citizenName")]
-    assert body["items"][1]["reason"] == NAME_MISMATCH
+    assert body["items"][1]["reason"] == NAME_MISMATCH[0]
     assert (body["accepted"], body["duplicate"], body["rejected"]) == (0, 0, 2)
 
 

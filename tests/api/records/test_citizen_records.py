@@ -87,8 +87,9 @@ async def test_records_are_listed_newest_first_with_department_dates_and_legal_b
         record_type = catalog.get(item["recordType"])
         assert record_type is not None
         decided = dt.date.fromisoformat(item["decidedOn"])
-        assert item["titleZh"] == record_type.name_zh
+        assert item["title"] == item["titleZh"] == record_type.name_zh
         assert item["titleEn"] == record_type.name_en
+        assert item["domainName"] == catalog.domains[record_type.domain].name_zh
         assert item["legalBasis"] == record_type.legal_basis and item["legalBasis"]
         assert item["domainNameZh"] == catalog.domains[record_type.domain].name_zh
         assert item["displayUntil"] == display_until(record_type, decided).isoformat()
@@ -97,6 +98,13 @@ async def test_records_are_listed_newest_first_with_department_dates_and_legal_b
         assert item["status"] == "active"
         assert item["catalogVersion"] == catalog.version
         assert set(item) >= {"reportedAt", "updatedAt", "evidenceSummary", "decisionDocumentNo"}
+    # Names in the request's language (Accept-Language), never a code.
+    english = (await client.get(ME, headers={**auth, "Accept-Language": "en"})).json()
+    for item in english["items"]:
+        record_type = catalog.get(item["recordType"])
+        assert record_type is not None
+        assert item["title"] == record_type.name_en
+        assert item["domainName"] == catalog.domains[record_type.domain].name_en
     departments = {item["id"]: item["department"] for item in body["items"]}
     assert departments[ids["p-1"]] == {"code": "police", "name": "Department police"}
     assert departments[ids["v-1"]] == {"code": "league", "name": "Department league"}

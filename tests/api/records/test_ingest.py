@@ -48,9 +48,9 @@ async def test_batch_accepts_good_items_and_rejects_bad_ones(client: httpx.Async
     statuses = [item["status"] for item in body["items"]]
     assert statuses == ["accepted", "rejected", "rejected", "rejected", "rejected", "duplicate"]
     assert body["items"][1]["field"] == "citizenIdNumber"
-    assert "check digit" in body["items"][1]["reason"]
-    assert "unknown record type" in body["items"][2]["reason"]
-    assert "scopes" in body["items"][3]["reason"]
+    assert body["items"][1]["reason"] == "身份证号无效：校验码不正确（GB 11643）"
+    assert "中没有记录类型" in body["items"][2]["reason"]
+    assert "不在本单位的报送范围内" in body["items"][3]["reason"]
     assert body["items"][4]["field"] == "occurredOn"
     assert body["items"][5]["recordId"] == body["items"][0]["recordId"]
 
@@ -128,7 +128,9 @@ async def test_a_malformed_body_is_a_problem_not_a_server_error(
     )
     assert response.status_code in (400, 422), response.text
     code = "bad-request" if response.status_code == 400 else "validation-failed"
-    assert_problem(response, response.status_code, code)
+    body = assert_problem(response, response.status_code, code)
+    if response.status_code == 400:
+        assert body["detail"].startswith("请求体不是有效的 JSON"), body
     assert await _counts(db) == (0, 0)
 
 
@@ -137,13 +139,18 @@ async def test_a_body_that_is_not_an_object_is_refused(
     client: httpx.AsyncClient, db: asyncpg.Connection[Any], payload: Any
 ) -> None:
     key = await f.department()
-    response = await client.post(
-        BATCH,
-        headers={**api_key(key), "Content-Type": "application/json"},
-        content=json.dumps(payload).encode(),
-    )
-    body = assert_problem(response, 422, "validation-failed")
-    assert "object" in body["detail"]
+    for language, says in (("zh-CN", "body: 应为对象"), ("en", "body: must be an object")):
+        response = await client.post(
+            BATCH,
+            headers={
+                **api_key(key),
+                "Content-Type": "application/json",
+                "Accept-Language": language,
+            },
+            content=json.dumps(payload).encode(),
+        )
+        body = assert_problem(response, 422, "validation-failed", field="body")
+        assert body["detail"].startswith(says), body
     assert await _counts(db) == (0, 0)
 
 
@@ -188,7 +195,7 @@ async def test_an_item_that_is_not_an_object_is_rejected_alone(
     assert response.status_code == 200
     items = response.json()["items"]
     assert [i["status"] for i in items] == ["accepted", "rejected"]
-    assert items[1]["field"] == "record" and "object" in items[1]["reason"]
+    assert items[1]["field"] == "record" and items[1]["reason"] == "应为对象，收到的是文本"
     assert await _counts(db) == (1, 1)
 
 
@@ -228,7 +235,7 @@ async def test_record_types_outside_the_departments_scopes_are_rejected_per_item
     for item, code in ((body["items"][0], "TAX-ARREARS"), (body["items"][2], "VOLUNTEER")):
         assert item["status"] == "rejected"
         assert item["field"] == "recordType"
-        assert "scopes" in item["reason"] and code in item["reason"]
+        assert "不在本单位的报送范围内" in item["reason"] and code in item["reason"]
         assert item["recordId"] is None
     assert body["items"][0]["sourceReference"] == "s-1"
     assert body["items"][1]["status"] == "accepted"
@@ -248,7 +255,7 @@ async def test_a_record_scope_allows_exactly_one_type_and_a_domain_scope_the_who
     ]
     narrow_body = await post_batch(client, narrow, records)
     assert [i["status"] for i in narrow_body["items"]] == ["accepted", "rejected", "rejected"]
-    assert all("scopes" in i["reason"] for i in narrow_body["items"][1:])
+    assert all("不在本单位的报送范围内" in i["reason"] for i in narrow_body["items"][1:])
     wide_body = await post_batch(client, wide, records)
     assert [i["status"] for i in wide_body["items"]] == ["accepted"] * 3
     other_domain = await post_batch(
@@ -266,7 +273,8 @@ async def test_dates_in_the_future_or_out_of_order_are_rejected(
     body = await post_batch(
         client,
         key,
-        [
+        language="en",  # a department may read the reasons in English
+        records=[
             f.record(number, "d-1", occurredOn=days_ahead(1)),
             f.record(number, "d-2", occurredOn=days_ago(5), decidedOn=days_ahead(1)),
             f.record(number, "d-3", occurredOn=days_ago(5), decidedOn=days_ago(6)),
@@ -309,8 +317,8 @@ async def test_item_field_errors_are_rejected_with_a_reason_naming_the_field(
     )
     items = body["items"]
     assert [i["status"] for i in items] == ["rejected"] * 5 + ["accepted"]
-    assert "citizenName" in items[0]["reason"]
-    assert "colour" in items[1]["reason"]
+    assert (items[0]["field"], items[0]["reason"]) == ("citizenName", "必填")
+    assert (items[1]["field"], items[1]["reason"]) == ("colour", "不是此请求接受的字段")
     assert items[2]["field"] == "quantity"
     assert items[3]["field"] == "sourceReference" and items[3]["sourceReference"] == "x" * 101
     assert items[4]["field"] == "evidenceSummary"
@@ -562,3 +570,22 @@ async def test_an_audit_log_row_is_written_for_each_ingest_that_stores_records(
     assert row["request_id"] == response.headers["x-request-id"]
     await post_batch(client, key, [f.record(number, "a-1", occurredOn=days_ago(3))])
     assert await db.fetchval("SELECT count(*) FROM audit_log WHERE action = 'record.ingest'") == 1
+
+
+async def test_the_document_shows_batch_items_as_record_in(client: httpx.AsyncClient) -> None:
+    """Items are read raw (to reject them one by one) but documented as what they must be."""
+    document = (await client.get("/schema/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    items = schemas["RecordBatch"]["properties"]["records"]["items"]
+    assert items == {"$ref": "#/components/schemas/RecordIn"}
+    record_in = schemas["RecordIn"]
+    assert record_in["additionalProperties"] is False
+    assert set(record_in["required"]) >= {"citizenIdNumber", "recordType", "sourceReference"}
+    assert all(p.get("description") for p in record_in["properties"].values())
+    assert "RecordBatchWire" not in schemas
+    operation = document["paths"]["/v1/department/records:batch"]["post"]
+    assert operation["operationId"] == "ingestRecords"
+    assert operation["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/RecordBatch"
+    }
+    assert "413" in operation["responses"]
