@@ -104,6 +104,12 @@ _CACHE_CONTROL = OpenAPIHeader(
 )
 
 
+def _answers_json(operation: Operation) -> bool:
+    """Files and images document their own caching (evidence by its hash, QR codes never)."""
+    ok = (operation.responses or {}).get("200")
+    return isinstance(ok, OpenAPIResponse) and "application/json" in (ok.content or {})
+
+
 def _conditional_get(operation: Operation) -> None:
     parameters = list(operation.parameters or [])
     parameters.append(
@@ -190,8 +196,8 @@ def finish_document(openapi: OpenAPI) -> None:
     _describe_components(openapi)
     for path, method, operation in operations(openapi):
         operation.security = security_for(path)
-        if path.startswith(CITIZEN_PREFIX):
-            if method == "get":
+        if path == CITIZEN_PREFIX or path.startswith(CITIZEN_PREFIX + "/"):
+            if method == "get" and _answers_json(operation):
                 _conditional_get(operation)
             elif method == "post":
                 _idempotent_post(operation)

@@ -31,7 +31,7 @@ import bisect
 import datetime
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from typing import Any, Final, Literal, TypeAlias
+from typing import Annotated, Any, Final, Literal, TypeAlias
 
 import msgspec
 
@@ -288,9 +288,23 @@ class BenefitSet:
 
 
 class BenefitRef(msgspec.Struct, frozen=True, gc=False, rename="camel"):
-    code: str
-    name_zh: str
-    name_en: str
+    """A benefit by its code and names."""
+
+    code: Annotated[
+        str,
+        msgspec.Meta(
+            description="The benefit's code in the catalogue", examples=["library-deposit-waiver"]
+        ),
+    ]
+    name_zh: Annotated[
+        str, msgspec.Meta(description="Its name in Chinese", examples=["图书馆免押金借阅"])
+    ]
+    name_en: Annotated[
+        str,
+        msgspec.Meta(
+            description="Its name in English", examples=["Library borrowing without deposit"]
+        ),
+    ]
 
 
 class Unmet(msgspec.Struct, frozen=True, gc=False, rename="camel"):

@@ -11,14 +11,14 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from backend.platform.problem_texts import described_pattern
+from backend.platform.problem_texts import NO_NUL, NOT_BLANK
 from backend.platform.schemas import Input, Output
 from backend.records.schemas import DepartmentRecordOut, DepartmentRef, Reason, RecordCorrection
 
-_NO_NUL = described_pattern(r"^[^\x00]*\Z", "不能包含空字符", "must not contain NUL characters")
+_NO_NUL = NO_NUL
 Statement = Annotated[
     str,
-    msgspec.Meta(min_length=2, max_length=4000, pattern=r"^(?=[^\x00]*\Z)\s*\S"),
+    msgspec.Meta(min_length=2, max_length=4000, pattern=NOT_BLANK),
 ]
 ObjectionReasonCategory = Literal[
     "wrong_person",  # 非本人: the record is about someone else

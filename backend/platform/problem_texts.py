@@ -19,9 +19,11 @@ STATUS_TITLES: dict[int, tuple[str, str]] = {
     404: ("未找到", "Not found"),
     405: ("不支持该请求方法", "Method not allowed"),
     409: ("与当前状态冲突", "Conflict with the current state"),
+    410: ("已不可用", "Gone"),
     413: ("请求内容过大", "The request is too large"),
     415: ("不支持的内容类型", "Unsupported media type"),
     422: ("请求内容不符合要求", "The request is not valid"),
+    423: ("已锁定", "Locked"),
     429: ("请求过于频繁", "Too many requests"),
     500: ("服务器内部错误", "Internal error"),
     503: ("服务暂时不可用", "A required service is unavailable"),
@@ -33,6 +35,11 @@ CODE_TITLES: dict[str, tuple[str, str]] = {
     "idempotency-key-reused": ("幂等键已用于另一请求", "Idempotency-Key used for another request"),
     "request-in-progress": ("相同的请求正在处理", "The first request with this key is running"),
 }
+
+
+def register_titles(titles: dict[str, tuple[str, str]]) -> None:
+    """A domain's problem codes with their own (Chinese, English) titles."""
+    CODE_TITLES.update(titles)
 
 
 def title_for(code: str, status: int) -> str:
@@ -54,8 +61,9 @@ def described_pattern(pattern: str, zh: str, en: str) -> str:
 
 
 NO_NUL = described_pattern(r"^[^\x00]*$", "不能包含空字符", "must not contain NUL characters")
-described_pattern(
-    r"^(?=[^\x00]*\Z)\s*\S", "不能为空白，且不能包含空字符", "must not be blank or contain NUL"
+# Patterns are ECMAScript too (no ``\Z``): generated clients may check them.
+NOT_BLANK = described_pattern(
+    r"^(?=[^\x00]*$)\s*\S", "不能为空白，且不能包含空字符", "must not be blank or contain NUL"
 )
 described_pattern(
     r"^1[3-9]\d{9}$", "应为 11 位手机号码，以 1 开头", "must be an 11-digit mobile number"

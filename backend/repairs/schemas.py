@@ -28,12 +28,12 @@ from backend.objections.schemas import (
     StepOut,
     UpdatedAt,
 )
-from backend.platform.problem_texts import described_pattern
+from backend.platform.problem_texts import NO_NUL
 from backend.platform.schemas import Input, Output
 from backend.records.catalog import RepairPath
 from backend.records.schemas import DepartmentRecordOut
 
-_NO_NUL = described_pattern(r"^[^\x00]*\Z", "不能包含空字符", "must not contain NUL characters")
+_NO_NUL = NO_NUL
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=120, pattern=_NO_NUL)]
 Reference = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=_NO_NUL)]
 RepairStatus = Literal[

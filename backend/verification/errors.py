@@ -10,7 +10,7 @@ from backend.platform.errors import (
     ProblemError,
     TooManyRequests,
 )
-from backend.platform.problem_texts import CODE_TITLES
+from backend.platform.problem_texts import register_titles
 
 
 class CreditLocked(ProblemError):
@@ -81,8 +81,7 @@ LOCKED_DETAIL = (
     " until they switch it off",
 )
 
-# Titles in the caller's language for the statuses the platform has no words for (410, 423).
-CODE_TITLES.update(
+register_titles(
     {
         CreditLocked.code: ("信用锁已开启", "The citizen has locked their credit"),
         CodeExpired.code: ("核验码已过期", "The verification code has expired"),

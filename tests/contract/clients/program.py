@@ -12,8 +12,10 @@ from http import HTTPStatus
 from typing import TypeVar
 
 from contract_api_client import AuthenticatedClient, Client
-from contract_api_client.api.auth import request_sign_in_code, sign_in, sign_up
-from contract_api_client.api.me import get_my_card, list_my_records, make_verification_code
+from contract_api_client.api.my_card import get_my_card
+from contract_api_client.api.my_records import list_my_records
+from contract_api_client.api.sign_in import request_sign_in_code, sign_in, sign_up
+from contract_api_client.api.verification_and_consents import make_verification_code
 from contract_api_client.models import (
     CardView,
     CodeIssued,
