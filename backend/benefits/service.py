@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 
+from backend.benefits import present
 from backend.benefits.catalog import benefit_set
-from backend.benefits.schemas import BenefitCatalogView, GradeRef
+from backend.benefits.schemas import BenefitCatalogView, Eligibility, GradeRef, Plan
 from backend.platform import runtime
 from backend.platform.calendar import today_in_shanghai
 from backend.platform.errors import InvalidInput
+from backend.platform.language import current_language, say
 from backend.scoring.service import stored_assessment
 from points_engine import (
     Assessment,
     BenefitCatalog,
     BenefitStatus,
-    Eligibility,
-    Plan,
+    Grade,
     PlanError,
     Rules,
     check_benefit,
@@ -38,7 +39,10 @@ def known_benefit(code: str, *, field: str = "benefit") -> BenefitCatalog:
     """The catalog in force today, after checking it has a benefit ``code``."""
     catalog = benefit_set().in_force(today_in_shanghai())
     if catalog.benefit(code) is None:
-        raise BenefitUnknown(f"there is no benefit {code!r}", field=field)
+        raise BenefitUnknown(
+            say(f"没有代码为“{code}”的权益", f"there is no benefit with the code “{code}”"),
+            field=field,
+        )
     return catalog
 
 
@@ -58,24 +62,47 @@ def status_for(assessment: Assessment, code: str) -> BenefitStatus:
 async def my_benefits(citizen_id: int) -> Eligibility:
     today = today_in_shanghai()
     catalog, rules = in_force(today)
-    return evaluate(await stored_assessment(citizen_id), catalog, rules, today)
+    found = evaluate(await stored_assessment(citizen_id), catalog, rules, today)
+    return present.eligibility(found, current_language())
+
+
+class PlanTargetInvalid(InvalidInput):
+    code = "plan-target-invalid"
+
+
+def _check_target(target: str, current: Grade, rules: Rules) -> None:
+    """The engine refuses the same targets; this says why in the citizen's language."""
+    wanted = rules.grade(target)
+    codes = [g.code for g in rules.grades]
+    if wanted is None:
+        raise PlanTargetInvalid(
+            say(f"“{target}”不是信用等级，可选：{'、'.join(codes)}",
+                f"“{target}” is not a grade; the grades are {', '.join(codes)}"),
+            field="grade",
+        )  # fmt: skip
+    if wanted.rank >= current.rank:
+        raise PlanTargetInvalid(
+            say(f"目标等级 {target} 不高于当前等级 {current.code}，请选择更高的等级",
+                f"grade {target} is not above your current grade {current.code}"),
+            field="grade",
+        )  # fmt: skip
 
 
 async def my_plan(citizen_id: int, target: str | None) -> Plan:
     today = today_in_shanghai()
     catalog, rules = in_force(today)
+    assessment = await stored_assessment(citizen_id)
+    if target is not None:
+        _check_target(target, assessment.grade, rules)
     try:
-        return plan(await stored_assessment(citizen_id), catalog, rules, today, target)
-    except PlanError as exc:
-        raise InvalidInput(str(exc), field="grade", code="plan-target-invalid") from exc
+        found = plan(assessment, catalog, rules, today, target)
+    except PlanError as exc:  # the benefits name a grade these rules lack: a content error
+        raise PlanTargetInvalid(
+            say("暂时无法为该等级制定计划", "no plan can be made for that grade now"),
+            field="grade",
+        ) from exc
+    return present.plan(found, current_language())
 
 
 def public_catalog() -> BenefitCatalogView:
-    catalog = benefit_set().in_force(today_in_shanghai())
-    return BenefitCatalogView(
-        version=catalog.version,
-        effective_from=catalog.effective_from,
-        source=catalog.source,
-        benefits=catalog.benefits,
-        measures=catalog.measures,
-    )
+    return present.catalog(benefit_set().in_force(today_in_shanghai()), current_language())

@@ -100,9 +100,14 @@ class BenefitChanged(Event):
 
 
 class VerificationMade(Event):
+    """A merchant redeemed the citizen's verification code for a benefit (核验)."""
+
     kind, category = "verification.redeemed", "verification"
     organisation: str
-    benefit: str
+    benefit: str  # the benefit's zh name
+    # The benefit's English name. Empty from an emitter that does not give it: the relay then
+    # finds it by the zh name in the benefits catalogue (``wording``).
+    benefit_name_en: str = ""
 
 
 class QueryMade(Event):

@@ -216,10 +216,3 @@ async def send_once(now: dt.datetime | None = None) -> int:
         for device_id in sorted(dead_devices):
             await prune_device(device_id, errors.get(device_id))
     return len(rows)
-
-
-async def send_all(now: dt.datetime | None = None) -> int:
-    total = 0
-    while sent := await send_once(now):
-        total += sent
-    return total

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from backend.benefits.catalog import benefit_set
 from backend.platform import runtime
 
 Names = tuple[str, str]  # (zh, en)
@@ -113,6 +114,23 @@ def _record_title(payload: dict[str, Any], english: bool, names: dict[int, Names
     return found[1] if english else found[0]
 
 
+# --- benefit names -----------------------------------------------------------------------------
+
+
+def benefit_name_en(payload: dict[str, Any]) -> str:
+    """The English name of the benefit a payload names: as the emitter gave it, else found by
+    its zh name in any benefits version (newest first), else the zh name itself."""
+    given = payload.get("benefitNameEn")
+    if isinstance(given, str) and given:
+        return given
+    zh = str(payload.get("benefit", ""))
+    for catalog in reversed(tuple(benefit_set())):
+        for benefit in catalog.benefits:
+            if benefit.name_zh == zh:
+                return benefit.name_en
+    return zh
+
+
 # --- what a new record did to the points -------------------------------------------------------
 
 
@@ -197,6 +215,8 @@ def localise(
         filled["recordTitle"] = title
     if kind == "record.added":
         filled["effect"] = effect_words(payload, english)
+    elif kind == "verification.redeemed":
+        filled["benefitNameEn"] = benefit_name_en(payload)
     elif kind == "monthly.summary":
         filled["change"] = change_words(payload, english)
         filled["ranking"] = ranking_words(payload, english)

@@ -14,23 +14,30 @@ import datetime as dt
 import enum
 import hashlib
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
 
 from backend.benefits.teaser import benefits_teaser
 from backend.platform import runtime
+from backend.platform.caching import etag_for_version
 from backend.platform.calendar import today_in_shanghai
 from backend.platform.database import connection
 from backend.platform.engine import DB
+from backend.platform.language import DEFAULT as DEFAULT_LANGUAGE
+from backend.platform.language import LANGUAGES, Language
 from backend.platform.redis import namespaced
 from backend.scoring.notify import emit_card_changes
-from backend.scoring.schemas import CardView
+from backend.scoring.present import card_view
 from points_engine import Assessment, RecordFact, assess
 
 log = logging.getLogger("backend.scoring")
 CARD_CACHE_SECONDS = 6 * 3600
 RESCORE_LOCK = 1  # advisory lock class for re-scoring; the object is the citizen id
+# The shape of the card body: part of the cache key and the ETag, so a release that changes the
+# shape never serves (or answers 304 for) a body cached by the one before.
+CARD_FORMAT = "card2"
 
 RECORDS_SQL = (
     "SELECT r.id, r.record_type, r.catalog_version, r.domain, r.polarity, r.severity,"
@@ -77,39 +84,6 @@ def fact_from_row(row: Any) -> RecordFact:
     )
 
 
-def _progress(assessment: Assessment) -> float:
-    nxt = assessment.next_grade
-    if nxt is None or nxt.min_points is None:
-        return 1.0
-    floor = assessment.grade.min_points if assessment.grade.min_points is not None else 0
-    span = nxt.min_points - floor
-    return round(min(max((assessment.points - floor) / span, 0.0), 1.0), 3) if span > 0 else 0.0
-
-
-def card_view(
-    assessment: Assessment, assessed_at: dt.datetime, percentile: int | None = None
-) -> CardView:
-    return CardView(
-        points=assessment.points,
-        grade=assessment.grade,
-        next_grade=assessment.next_grade,
-        points_to_next_grade=assessment.points_to_next_grade,
-        progress=_progress(assessment),
-        percentile=percentile,
-        clean_three_years=assessment.clean_years_flag,
-        clean_since=assessment.clean_since,
-        badges=assessment.badges,
-        top_up=assessment.top_positive,
-        top_down=assessment.top_negative,
-        record_counts=assessment.counts,
-        suspended_points=sum(s.withheld_points for s in assessment.suspended),
-        benefits_teaser=benefits_teaser(assessment),
-        rules_version=assessment.rules_version,
-        next_change_on=assessment.next_change_on,
-        assessed_at=assessed_at,
-    )
-
-
 _EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
@@ -121,7 +95,7 @@ def fingerprint(assessment: Assessment) -> str:
         for c in assessment.countdowns
     ]
     visible = (
-        card_view(assessment, _EPOCH),
+        card_view(assessment, _EPOCH, None, DEFAULT_LANGUAGE),
         assessment.lines,
         assessment.not_counting,
         assessment.suspended,
@@ -130,8 +104,36 @@ def fingerprint(assessment: Assessment) -> str:
     return hashlib.sha256(msgspec.json.encode(visible)).hexdigest()
 
 
-def card_cache_key(citizen_id: int) -> str:
-    return namespaced(runtime.current().settings.redis_namespace, "card", citizen_id)
+class CardBody(msgspec.Struct, frozen=True):
+    """The pre-encoded card in one language, with the ETag of exactly that body."""
+
+    body: bytes
+    etag: str
+
+
+def card_cache_key(citizen_id: int, language: Language) -> str:
+    namespace = runtime.current().settings.redis_namespace
+    return namespaced(namespace, CARD_FORMAT, language, citizen_id)
+
+
+def card_etag(citizen_id: int, revision: int, language: Language) -> str:
+    """From what is stored, not from the body: the revision moves with every write of the card.
+    The citizen is in it too, so a phone shared by two accounts never gets another's 304; weak,
+    because compression changes the bytes and not the meaning."""
+    return "W/" + etag_for_version(CARD_FORMAT, citizen_id, revision, language)
+
+
+def encode_cards(
+    assessment: Assessment, assessed_at: dt.datetime, percentile: int | None
+) -> dict[Language, bytes]:
+    """The card body in every language the API speaks (one snapshot per language)."""
+    teaser = benefits_teaser(assessment)
+    return {
+        language: msgspec.json.encode(
+            card_view(assessment, assessed_at, percentile, language, teaser=teaser)
+        )
+        for language in LANGUAGES
+    }
 
 
 async def _read_state(citizen_id: int) -> tuple[int, list[RecordFact]] | None:
@@ -166,15 +168,16 @@ async def rescore(
     if state is None:
         return Outcome.MISSING
     counter, assessment = state
-    outcome, card_json = await _write(citizen_id, counter, as_of, assessment, reason)
-    if card_json is not None:
-        await _cache_card(citizen_id, card_json, replace=True)
+    outcome, written = await _write(citizen_id, counter, as_of, assessment, reason)
+    if written is not None:
+        await _cache_cards(citizen_id, *written, replace=True)
     return outcome
 
 
 async def _write(
     citizen_id: int, counter: int, as_of: dt.date, assessment: Assessment, reason: str
-) -> tuple[Outcome, bytes | None]:
+) -> tuple[Outcome, tuple[int, dict[Language, bytes]] | None]:
+    """What happened, and for a change the new revision and bodies (to cache after commit)."""
     fp = fingerprint(assessment)
     async with DB.transaction(), connection() as conn:
         # Serialise writers for one citizen without blocking record ingest on the citizen row.
@@ -202,12 +205,12 @@ async def _write(
                 )
             await _mark_scored(conn, citizen_id, counter)
             return Outcome.UNCHANGED, None
-        card_json = await _changed(
+        written = await _changed(
             conn, citizen_id=citizen_id, counter=counter, as_of=as_of, assessment=assessment,
             fp=fp, existing=existing, reason=reason,
         )  # fmt: skip
         await _mark_scored(conn, citizen_id, counter)
-    return Outcome.CHANGED, card_json
+    return Outcome.CHANGED, written
 
 
 async def _mark_scored(conn: Any, citizen_id: int, counter: int) -> None:
@@ -231,7 +234,7 @@ async def _changed(
     fp: str,
     existing: Any,
     reason: str,
-) -> bytes:
+) -> tuple[int, dict[Language, bytes]]:
     """Write the new card, tell the citizen what moved, and keep a history row for points or
     grade. The events' dedupe keys carry the card's new revision, so a move back to a value
     told earlier is told again, and a retry of this same write (same revision) is not."""
@@ -240,7 +243,7 @@ async def _changed(
         if existing is not None
         else None
     )
-    card_json, revision = await _store(conn, citizen_id, counter, as_of, assessment, fp)
+    revision, bodies = await _store(conn, citizen_id, counter, as_of, assessment, fp)
     await emit_card_changes(conn, citizen_id, before, assessment, revision=revision)
     moved = existing is None or (existing["points"], existing["grade"]) != (
         assessment.points,
@@ -260,20 +263,22 @@ async def _changed(
             reason if existing else "first-assessment",
             as_of,
         )
-    return card_json
+    return revision, bodies
 
 
 async def _store(
     conn: Any, citizen_id: int, counter: int, as_of: dt.date, assessment: Assessment, fp: str
-) -> tuple[bytes, int]:
-    """Upsert the snapshot; returns its body and its revision (1 for a first card). The body
-    carries the citizen's latest nightly percentile, and ``credit_card.percentile`` says which,
+) -> tuple[int, dict[Language, bytes]]:
+    """Upsert the snapshot; returns its revision (1 for a first card) and its bodies. The stored
+    body (``card_json``) is the default language's; the others are built from the same stored
+    assessment, time and percentile when a read misses the cache (``card_body``). The bodies
+    carry the citizen's latest nightly percentile, and ``credit_card.percentile`` says which,
     so the nightly refresh finds the bodies it has to rewrite."""
     assessed_at = dt.datetime.now(dt.UTC)
     percentile = await conn.fetchval(
         "SELECT percentile FROM points_percentile WHERE citizen = $1", citizen_id
     )
-    card_json = msgspec.json.encode(card_view(assessment, assessed_at, percentile))
+    bodies = encode_cards(assessment, assessed_at, percentile)
     revision = await conn.fetchval(
         "INSERT INTO credit_card (citizen, points, grade, rules_version, clean_years_flag, as_of,"
         " next_change_on, scored_counter, fingerprint, assessment_json, card_json, assessed_at,"
@@ -297,46 +302,71 @@ async def _store(
         counter,
         fp,
         msgspec.json.encode(assessment),
-        card_json,
+        bodies[DEFAULT_LANGUAGE],
         assessed_at,
         percentile,
     )
-    return card_json, int(revision)
+    return int(revision), bodies
 
 
-async def _cache_card(citizen_id: int, body: bytes, *, replace: bool) -> None:
-    """A writer replaces; a reader only fills a gap, so it never puts back an older body."""
+async def _cache_cards(
+    citizen_id: int, revision: int, bodies: Mapping[Language, bytes], *, replace: bool
+) -> None:
+    """A writer replaces; a reader only fills a gap, so it never puts back an older body. Each
+    copy starts with its revision line, so a hit needs nothing else to name its ETag."""
     try:
-        await runtime.current().redis.set(
-            card_cache_key(citizen_id), body, ex=CARD_CACHE_SECONDS, nx=not replace
-        )
+        async with runtime.current().redis.pipeline(transaction=False) as pipe:
+            for language, body in bodies.items():
+                pipe.set(
+                    card_cache_key(citizen_id, language), b"%d\n%s" % (revision, body),
+                    ex=CARD_CACHE_SECONDS, nx=not replace,
+                )  # fmt: skip
+            await pipe.execute()
     except Exception:
         log.warning("could not cache the card of citizen %s", citizen_id, exc_info=True)
 
 
-async def card_body(citizen_id: int) -> bytes:
-    """The pre-encoded card: from Redis, else from the snapshot, else scored now."""
+async def card_body(citizen_id: int, language: Language) -> CardBody:
+    """The pre-encoded card in ``language``: from Redis, else from the snapshot, else scored now."""
     try:
-        cached: bytes | None = await runtime.current().redis.get(card_cache_key(citizen_id))
+        cached: bytes | None = await runtime.current().redis.get(
+            card_cache_key(citizen_id, language)
+        )
     except Exception:  # noqa: BLE001
         cached = None
     if cached is not None:
-        return cached
-    body = await _snapshot_body(citizen_id)
-    if body is None:
+        stored_revision, _, cached_body = cached.partition(b"\n")
+        etag = card_etag(citizen_id, int(stored_revision), language)
+        return CardBody(body=cached_body, etag=etag)
+    snapshot = await _snapshot_body(citizen_id, language)
+    if snapshot is None:
         await rescore(citizen_id, reason="first-assessment")
-        body = await _snapshot_body(citizen_id)
-    assert body is not None, "a scored citizen has a snapshot"
-    await _cache_card(citizen_id, body, replace=False)
-    return body
+        snapshot = await _snapshot_body(citizen_id, language)
+    assert snapshot is not None, "a scored citizen has a snapshot"
+    revision, body = snapshot
+    await _cache_cards(citizen_id, revision, {language: body}, replace=False)
+    return CardBody(body=body, etag=card_etag(citizen_id, revision, language))
 
 
-async def _snapshot_body(citizen_id: int) -> bytes | None:
+async def _snapshot_body(citizen_id: int, language: Language) -> tuple[int, bytes] | None:
+    """The stored revision and body: the default language's as stored, another built from the
+    same stored assessment, time and percentile (one row, so body and revision agree)."""
+    default = language == DEFAULT_LANGUAGE
     async with connection() as conn:
-        body = await conn.fetchval(
-            "SELECT card_json FROM credit_card WHERE citizen = $1", citizen_id
-        )
-    return bytes(body) if body is not None else None
+        row = await conn.fetchrow(_STORED_BODY_SQL if default else _STORED_INPUTS_SQL, citizen_id)
+    if row is None:
+        return None
+    if default:
+        return int(row["revision"]), bytes(row["card_json"])
+    assessment = msgspec.json.decode(row["assessment_json"], type=Assessment)
+    view = card_view(assessment, row["assessed_at"], row["percentile"], language)
+    return int(row["revision"]), msgspec.json.encode(view)
+
+
+_STORED_BODY_SQL = "SELECT revision, card_json FROM credit_card WHERE citizen = $1"
+_STORED_INPUTS_SQL = (
+    "SELECT revision, assessment_json, assessed_at, percentile FROM credit_card WHERE citizen = $1"
+)
 
 
 async def stored_assessment(citizen_id: int) -> Assessment:

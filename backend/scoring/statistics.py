@@ -2,10 +2,11 @@
 so the monthly summary and the card never rank citizens per request), then the card bodies that
 carry it.
 
-The card is served as pre-encoded bytes (snapshot in ``credit_card.card_json``, copy in Redis).
-Re-scoring bakes in the latest percentile; after each ranking, :func:`refresh_card_percentiles`
-rewrites the bodies whose baked percentile (``credit_card.percentile``) differs from the new
-one and drops their Redis copies, so the next read serves the new body (and a new ETag). The
+The card is served as pre-encoded bytes (snapshot in ``credit_card.card_json``, copies per
+language in Redis). Re-scoring bakes in the latest percentile; after each ranking,
+:func:`refresh_card_percentiles` rewrites the bodies whose baked percentile
+(``credit_card.percentile``) differs from the new one, bumps their revision and drops their
+Redis copies in every language, so the next read serves the new body (and a new ETag). The
 comparison is by column, so a refresh cut short is finished by the next run."""
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import msgspec
 from backend.platform import runtime
 from backend.platform.database import connection
 from backend.platform.engine import DB
+from backend.platform.language import LANGUAGES
 from backend.scoring.schemas import CardView
 from backend.scoring.service import RESCORE_LOCK, card_cache_key
 
@@ -43,14 +45,6 @@ async def compute_percentiles(as_of: dt.date) -> int:
             as_of,
         )
     return int(status.split()[-1])
-
-
-async def percentile_of(citizen_id: int) -> int | None:
-    async with connection() as conn:
-        value = await conn.fetchval(
-            "SELECT percentile FROM points_percentile WHERE citizen = $1", citizen_id
-        )
-    return int(value) if value is not None else None
 
 
 async def refresh_card_percentiles(batch_size: int = REFRESH_BATCH) -> int:
@@ -107,7 +101,8 @@ async def _drop_cached(citizen_ids: list[int]) -> None:
     if not citizen_ids:
         return
     try:
-        await runtime.current().redis.delete(*(card_cache_key(c) for c in citizen_ids))
+        keys = [card_cache_key(c, language) for c in citizen_ids for language in LANGUAGES]
+        await runtime.current().redis.delete(*keys)
     except Exception:
         log.warning(
             "could not drop %d cached cards after the percentile refresh", len(citizen_ids),

@@ -1,4 +1,5 @@
-"""Read models of the card: the explanation grouped by domain, and the score history."""
+"""Read models of the card: the explanation grouped by domain, and the score history, in the
+request's language."""
 
 from __future__ import annotations
 
@@ -9,48 +10,46 @@ import msgspec
 from backend.platform import runtime
 from backend.platform.calendar import today_in_shanghai
 from backend.platform.database import connection
+from backend.platform.language import current_language, say
 from backend.platform.pagination import Page, check_limit, decode_cursor, page_of
-from backend.scoring.schemas import CountdownView, DomainExplanation, Explanation, ScorePoint
+from backend.scoring import present
+from backend.scoring.schemas import DomainExplanation, Explanation, ScorePoint
 from backend.scoring.service import stored_assessment
 from points_engine import ExplanationLine
 
 
 async def explanation(citizen_id: int) -> Explanation:
     assessment = await stored_assessment(citizen_id)
+    language = current_language()
     domains = runtime.current().catalogs.latest.domains
     grouped: dict[str, list[ExplanationLine]] = defaultdict(list)
     for line in assessment.lines:
         grouped[line.domain].append(line)
     today = today_in_shanghai()
+    explained = []
+    for code, lines in sorted(grouped.items(), key=lambda kv: -abs(_sum(kv[1]))):
+        known = domains.get(code)
+        name_zh, name_en = (known.name_zh, known.name_en) if known else ("其他领域", "Other")
+        explained.append(
+            DomainExplanation(
+                domain=code,
+                name=say(name_zh, name_en, language),
+                name_zh=name_zh,
+                name_en=name_en,
+                points=_sum(lines),
+                lines=[present.points_line(line, language) for line in lines],
+            )
+        )
     return Explanation(
         base_points=assessment.base_points,
         points=assessment.points,
-        grade=assessment.grade,
+        grade=present.grade(assessment.grade, language),
         rules_version=assessment.rules_version,
         as_of=assessment.as_of,
-        domains=[
-            DomainExplanation(
-                domain=code,
-                name_zh=domains[code].name_zh if code in domains else code,
-                name_en=domains[code].name_en if code in domains else code,
-                points=sum(line.points for line in lines),
-                lines=lines,
-            )
-            for code, lines in sorted(grouped.items(), key=lambda kv: -abs(_sum(kv[1])))
-        ],
-        not_counting=assessment.not_counting,
-        suspended=assessment.suspended,
-        countdowns=[
-            CountdownView(
-                record_id=c.record_id,
-                record_type=c.record_type,
-                repairable_from=c.repairable_from,
-                repair_possible_now=c.repairable_from is not None and c.repairable_from <= today,
-                display_until=c.display_until,
-                repair_paths=c.repair_paths,
-            )
-            for c in assessment.countdowns
-        ],
+        domains=explained,
+        not_counting=tuple(present.not_counting(n, language) for n in assessment.not_counting),
+        suspended=tuple(present.suspended(s, language) for s in assessment.suspended),
+        countdowns=[present.countdown(c, today, language) for c in assessment.countdowns],
     )
 
 
@@ -77,6 +76,7 @@ class _LinesOnly(msgspec.Struct):
 async def score_history(citizen_id: int, cursor: str | None, limit: int) -> Page[ScorePoint]:
     check_limit(limit)
     after = decode_cursor(cursor, tuple[int])
+    language = current_language()
     async with connection() as conn:
         rows = await conn.fetch(
             "SELECT id, points, grade, previous_points, previous_grade, reason, rules_version,"
@@ -86,5 +86,8 @@ async def score_history(citizen_id: int, cursor: str | None, limit: int) -> Page
             after[0] if after else None,
             limit + 1,
         )
-    points = [ScorePoint(**dict(row)) for row in rows]
+    points = [
+        ScorePoint(**dict(row), reason_text=present.history_reason(row["reason"], language))
+        for row in rows
+    ]
     return page_of(points, limit, lambda p: (p.id,))

@@ -9,6 +9,7 @@ import httpx
 
 from backend.identity.sms import MemorySmsSender
 from backend.platform import runtime
+from backend.platform.language import Language
 from backend.scoring import service
 from backend.scoring.jobs import nightly_statistics
 from backend.scoring.statistics import refresh_card_percentiles
@@ -17,6 +18,12 @@ from tests.conftest import RunWorker
 
 BATCH = "/v1/department/records:batch"
 CARD = "/v1/me/card"
+
+
+async def _cached_body(citizen_id: int, language: Language = "zh-CN") -> bytes | None:
+    """The Redis copy of the card without its revision line."""
+    cached = await runtime.current().redis.get(service.card_cache_key(citizen_id, language))
+    return cached.partition(b"\n")[2] if cached is not None else None
 
 
 async def _citizen(client: httpx.AsyncClient, sms: MemorySmsSender, phone: str) -> Any:
@@ -37,15 +44,17 @@ async def test_the_card_shows_the_percentile_after_the_nightly_ranking(
     assert before.json()["percentile"] is None  # not ranked yet
     assert (await client.get(CARD, headers=high)).json()["percentile"] is None
     low_id = await db.fetchval("SELECT min(id) FROM citizen")
-    redis = runtime.current().redis
-    assert await redis.get(service.card_cache_key(low_id)) == before.content  # cached
+    assert await _cached_body(low_id) == before.content  # cached
+    english = {**low, "Accept-Language": "en"}
+    assert (await client.get(CARD, headers=english)).json()["percentile"] is None
 
     await runtime.current().arq.enqueue_job("nightly_statistics")
     assert await run_worker() == 1
     after = await client.get(CARD, headers=low)
     assert after.json()["percentile"] == 0 and after.json()["points"] == 970
     assert (await client.get(CARD, headers=high)).json()["percentile"] == 100
-    assert await redis.get(service.card_cache_key(low_id)) == after.content  # cached again
+    assert await _cached_body(low_id) == after.content  # cached again
+    assert (await client.get(CARD, headers=english)).json()["percentile"] == 0  # every language
     assert {k: v for k, v in after.json().items() if k != "percentile"} == {
         k: v for k, v in before.json().items() if k != "percentile"
     }

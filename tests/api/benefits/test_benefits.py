@@ -36,10 +36,15 @@ async def test_a_citizen_without_records_sees_what_grade_a_gives_and_what_aa_wou
     xin_yi_dai = next(b for b in body["oneGradeAway"] if b["code"] == "xin-yi-dai")
     assert xin_yi_dai["requiredGrade"]["code"] == "AA" and xin_yi_dai["eligible"] is False
     assert xin_yi_dai["unmet"] == [{
-        "kind": "grade", "textZh": "需达到 AA（诚信优秀）：还差 30 分",
+        "kind": "grade", "text": "需达到 AA（诚信优秀）：还差 30 分",
+        "textZh": "需达到 AA（诚信优秀）：还差 30 分",
         "textEn": "Needs grade AA (Excellent integrity): 30 more points", "grade": "AA",
         "pointsNeeded": 30, "metOn": None, "recordIds": [],
     }]  # fmt: skip
+    assert (
+        xin_yi_dai["name"] == "信易贷·信用贷款"
+        and xin_yi_dai["requiredGrade"]["name"] == "诚信优秀"
+    )
     assert body["restrictions"] == []
 
 
@@ -64,6 +69,9 @@ async def test_a_judgment_debtor_sees_the_measures_with_the_record_and_their_end
         (record_id, display_until, False)
     ]
     assert measures["key-supervision"]["kind"] == "recommended"
+    assert high["name"] == "限制高消费" and high["records"][0]["recordTitle"].startswith(
+        "失信被执行人"
+    )
     # 信易医 needs A, the next grade up; the serious record stands in the way too.
     next_up = {b["code"]: b for b in body["oneGradeAway"]}
     unmet = next_up["xin-yi-yi"]["unmet"]
@@ -81,13 +89,19 @@ async def test_the_plan_is_the_engines_and_names_what_it_unlocks(
         ("bonus", "VOLUNTEER-SERVICE-HOURS", 30)
     ]
     assert "xin-yi-zu" in [b["code"] for b in body["unlocks"]]
-    assert body["criterion"].startswith("fewest steps, then least effort")
+    assert body["criterion"].startswith("步骤最少")
+    assert body["steps"][0]["recordTitle"] == "志愿服务时长" and body["text"] == body["textZh"]
     top = (await client.get("/v1/me/plan?grade=AAA", headers=headers)).json()
     assert top["target"]["code"] == "AAA" and top["pointsNeeded"] == 50
     below = await client.get("/v1/me/plan?grade=B", headers=headers)
-    assert "not above" in assert_problem(below, 422, "plan-target-invalid", field="grade")["detail"]
+    detail = assert_problem(below, 422, "plan-target-invalid", field="grade")["detail"]
+    assert detail == "目标等级 B 不高于当前等级 A，请选择更高的等级"
+    below_en = await client.get("/v1/me/plan?grade=B", headers={**headers, "Accept-Language": "en"})
+    detail = assert_problem(below_en, 422, "plan-target-invalid", field="grade")["detail"]
+    assert detail == "grade B is not above your current grade A"
     unknown = await client.get("/v1/me/plan?grade=ZZZ", headers=headers)
-    assert_problem(unknown, 422, "plan-target-invalid", field="grade")
+    detail = assert_problem(unknown, 422, "plan-target-invalid", field="grade")["detail"]
+    assert detail == "“ZZZ”不是信用等级，可选：AAA、AA、A、B、C、D"
     too_long = await client.get("/v1/me/plan?grade=AAAAAAAAAA", headers=headers)
     assert_problem(too_long, 422, "validation-failed")
 
@@ -116,3 +130,33 @@ async def test_the_card_teaser_names_the_highest_benefits_held(
     assert assessment.points == 1035
     assert benefits_teaser(assessment) == ("xin-yi-dai", "xin-yi-zu", "xin-yi-xing")
     assert (await client.get("/v1/me/benefits", headers=headers)).json()["grade"]["code"] == "AA"
+
+
+async def test_benefits_and_the_plan_follow_the_request_language(
+    client: httpx.AsyncClient, sms: MemorySmsSender
+) -> None:
+    _, headers = await f.signed_up(client, sms, "13950000005")
+    english = {**headers, "Accept-Language": "en"}
+    body = (await client.get("/v1/me/benefits", headers=english)).json()
+    xin_yi_dai = next(b for b in body["oneGradeAway"] if b["code"] == "xin-yi-dai")
+    assert xin_yi_dai["name"] == "Credit-based loans (信易贷)"
+    assert xin_yi_dai["nameZh"] == "信易贷·信用贷款"  # both languages stay
+    assert xin_yi_dai["offeredBy"] == xin_yi_dai["offeredByEn"]
+    assert xin_yi_dai["unmet"][0]["text"] == "Needs grade AA (Excellent integrity): 30 more points"
+    assert body["grade"]["name"] == "Good integrity"
+    plan = (await client.get("/v1/me/plan", headers=english)).json()
+    assert plan["criterion"].startswith("fewest steps, then least effort")
+    assert plan["steps"][0]["recordTitle"] == "Registered volunteer service hours"
+    assert plan["text"] == plan["textEn"] and plan["target"]["name"] == "Excellent integrity"
+    unlocked = {b["code"]: b["name"] for b in plan["unlocks"]}
+    assert unlocked["xin-yi-zu"] == "Deposit-free rental (信易租)"
+    public = (await client.get("/v1/public/benefits", headers={"Accept-Language": "en"})).json()
+    library = next(b for b in public["benefits"] if b["code"] == "library-deposit-waiver")
+    assert library["name"] == "Library borrowing without deposit"
+    high = next(m for m in public["measures"] if m["code"] == "high-consumption-restriction")
+    assert (high["name"], high["appliedBy"][0]) == (
+        "High-consumption restriction",
+        "People's courts",
+    )
+    public_zh = (await client.get("/v1/public/benefits")).json()
+    assert public_zh["measures"][0]["name"] == public_zh["measures"][0]["nameZh"]

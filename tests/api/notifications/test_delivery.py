@@ -13,7 +13,7 @@ from backend.identity.sms import MemorySmsSender
 from backend.notifications.events import CaseChanged, RecordAdded, ScoreChanged, emit_event
 from backend.notifications.health import expire_overdue
 from backend.notifications.relay import quiet_until, relay_all
-from backend.notifications.sending import send_all
+from backend.notifications.sending import send_once
 from backend.platform.audit import Actor
 from backend.platform.database import connection
 from backend.platform.engine import DB
@@ -24,6 +24,14 @@ from tests.fakes.fcm import FakeFcm
 
 TOKEN_A = "fcm-token-aaaaaaaaaaaaaaaaaaaaaaaa"
 TOKEN_B = "fcm-token-bbbbbbbbbbbbbbbbbbbbbbbb"
+
+
+async def send_all(now: dt.datetime | None = None) -> int:
+    """Send batches until none is due (the worker's pump does the same, one batch at a time)."""
+    total = 0
+    while sent := await send_once(now):
+        total += sent
+    return total
 
 
 async def _citizen(client: httpx.AsyncClient, sms: MemorySmsSender, phone: str) -> Any:
@@ -37,7 +45,7 @@ async def _device(client: httpx.AsyncClient, headers: Any, token: str) -> int:
     response = await client.post(
         "/v1/me/devices", headers=headers, json={"token": token, "platform": "android"}
     )
-    assert response.status_code == 200, response.text
+    assert response.status_code == 201, response.text
     return int(response.json()["id"])
 
 
@@ -190,10 +198,45 @@ async def test_preferences_refuse_switching_off_legal_notices(
         "/v1/me/notification-preferences", headers=headers, json={"pushOff": ["cases"]}
     )
     assert response.status_code == 422 and response.json()["field"] == "pushOff"
+    assert response.json()["detail"] == "办件进度等依法告知的消息不能关闭推送"
     half = await client.put(
-        "/v1/me/notification-preferences", headers=headers, json={"quietStart": "22:00:00"}
+        "/v1/me/notification-preferences",
+        headers={**headers, "Accept-Language": "en"},
+        json={"quietStart": "22:00:00"},
     )
     assert half.status_code == 422 and half.json()["field"] == "quietEnd"
+    assert half.json()["detail"] == "give both quietStart and quietEnd, or neither"
+
+
+async def test_benefit_news_can_be_switched_off(
+    client: httpx.AsyncClient, sms: MemorySmsSender
+) -> None:
+    _, headers = await _citizen(client, sms, "13950000027")
+    response = await client.put(
+        "/v1/me/notification-preferences", headers=headers, json={"pushOff": ["benefits"]}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["pushOff"] == ["benefits"]
+    assert response.json()["legalCategories"] == ["cases"]
+
+
+async def test_quiet_hours_are_wall_clock_times(
+    client: httpx.AsyncClient, sms: MemorySmsSender
+) -> None:
+    _, headers = await _citizen(client, sms, "13950000028")
+    path = "/v1/me/notification-preferences"
+    saved = await client.put(
+        path, headers=headers, json={"quietStart": "22:00", "quietEnd": "07:00"}
+    )
+    assert saved.status_code == 200, saved.text
+    assert (saved.json()["quietStart"], saved.json()["quietEnd"]) == ("22:00:00", "07:00:00")
+    assert (await client.get(path, headers=headers)).json() == saved.json()
+    wrong = await client.put(
+        path, headers={**headers, "Accept-Language": "en"},
+        json={"quietStart": "25:00", "quietEnd": "07:00"},
+    )  # fmt: skip
+    assert wrong.status_code == 422 and wrong.json()["field"] == "quietStart"
+    assert "24-hour time" in wrong.json()["errors"][0]["reason"]
 
 
 def test_quiet_hours_wrap_midnight() -> None:
@@ -232,6 +275,44 @@ async def test_a_device_token_follows_the_account_signed_in(
     assert (await client.delete(f"/v1/me/devices/{device_id}", headers=second)).status_code == 204
     bad = await client.post("/v1/me/devices", headers=second, json={"token": "x", "platform": "x"})
     assert bad.status_code == 422
+
+
+async def test_registering_a_device_creates_it_once_and_refreshes_it_after(
+    client: httpx.AsyncClient, sms: MemorySmsSender
+) -> None:
+    _, headers = await _citizen(client, sms, "13950000025")
+    body = {"token": TOKEN_B, "platform": "android"}
+    created = await client.post("/v1/me/devices", headers=headers, json=body)
+    assert created.status_code == 201, created.text
+    location = created.headers["location"]
+    assert location == f"/v1/me/devices/{created.json()['id']}"
+    shown = await client.get(location, headers=headers)
+    assert shown.status_code == 200 and shown.json() == created.json()
+    assert created.json()["tokenTail"] == TOKEN_B[-6:]
+    again = await client.post("/v1/me/devices", headers=headers, json={**body, "platform": "ios"})
+    assert again.status_code == 200 and "location" not in again.headers
+    assert again.json()["id"] == created.json()["id"] and again.json()["platform"] == "ios"
+    assert again.json()["createdAt"] == created.json()["createdAt"]
+    assert [d["id"] for d in (await client.get("/v1/me/devices", headers=headers)).json()] == [
+        created.json()["id"]
+    ]
+
+
+async def test_a_device_that_is_not_yours_is_not_found_in_your_language(
+    client: httpx.AsyncClient, sms: MemorySmsSender
+) -> None:
+    _, headers = await _citizen(client, sms, "13950000026")
+    zh = await client.get("/v1/me/devices/999999", headers=headers)
+    assert zh.status_code == 404 and zh.json()["detail"] == "你的设备中没有编号为 999999 的设备"
+    en = await client.delete("/v1/me/devices/999999", headers={**headers, "Accept-Language": "en"})
+    assert en.status_code == 404 and en.json()["detail"] == "device 999999 is not one of yours"
+    bad = await client.post(
+        "/v1/me/devices",
+        headers=headers,
+        json={"token": "bad token with spaces!", "platform": "ios"},
+    )
+    assert bad.status_code == 422 and bad.json()["field"] == "token"
+    assert "[" not in bad.json()["errors"][0]["reason"]  # words, not the pattern
 
 
 @pytest.mark.parametrize("language", ["en"])
@@ -360,3 +441,12 @@ async def test_five_minute_check_expires_what_no_sender_reached(
     later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=25)
     assert await expire_overdue(later) == {"expired": 1, "overdueInFlight": 0}
     assert await expire_overdue(later) == {"expired": 0, "overdueInFlight": 0}
+
+
+async def test_register_device_documents_both_answers(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/schema/openapi.json")).json()
+    register = document["paths"]["/v1/me/devices"]["post"]
+    assert register["operationId"] == "registerDevice"
+    assert register["responses"]["201"]["headers"]["Location"]["required"] is True
+    assert "already registered" in register["responses"]["200"]["description"]
+    assert document["paths"]["/v1/me/devices/{device_id}"]["get"]["operationId"] == "getMyDevice"

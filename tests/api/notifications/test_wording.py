@@ -75,7 +75,7 @@ REALISTIC: dict[str, Any] = {
 }
 # Where a field name means something else in one kind.
 OVERRIDES: dict[str, dict[str, Any]] = {
-    "verification.redeemed": {"benefit": "图书馆借阅免押金"},
+    "verification.redeemed": {"benefit": "图书馆免押金借阅", "benefit_name_en": ""},
     "score.changed": {"points": 970},
     "monthly.summary": {"points": 970},
 }
@@ -165,6 +165,29 @@ async def test_a_record_is_named_without_its_id_too(
     bodies = [item["body"] for item in await _inbox(client, headers)]
     assert sum(NAME_EN in body for body in bodies) == 2
     assert any("某项未知记录" in body for body in bodies)  # no catalog knows it: kept as written
+
+
+async def test_a_merchant_check_names_the_benefit_in_english_with_or_without_its_english_name(
+    client: httpx.AsyncClient, sms: MemorySmsSender
+) -> None:
+    """An emitter that gives no English name (older events, or one not yet changed): the relay
+    finds it by the Chinese name; a name no benefits version knows is kept as written."""
+    citizen_id, _, headers = await _citizen_with_record(client, sms, "13951000004", "en")
+    made = EVENT_TYPES["verification.redeemed"]
+    async with DB.transaction(), connection() as conn:
+        for event in (
+            made(organisation="市图书馆", benefit="图书馆免押金借阅"),
+            made(organisation="市图书馆", benefit="图书馆免押金借阅", benefit_name_en="Library"),
+            made(organisation="市图书馆", benefit="某项未知权益"),
+        ):
+            await emit_event(conn, citizen_id, event)
+    await relay_all()
+    bodies = [i["body"] for i in await _inbox(client, headers) if i["kind"] == made.kind]
+    assert sorted(bodies) == sorted([
+        "市图书馆 checked your credit for “Library borrowing without deposit”.",
+        "市图书馆 checked your credit for “Library”.",
+        "市图书馆 checked your credit for “某项未知权益”.",
+    ])  # fmt: skip
 
 
 def test_points_are_signed_and_nothing_says_why() -> None:
