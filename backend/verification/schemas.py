@@ -8,10 +8,9 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from backend.benefits.schemas import GradeRef
+from backend.benefits.schemas import BenefitRef, GradeRef
 from backend.platform.problem_texts import described_pattern
 from backend.platform.schemas import Input, Output
-from points_engine import BenefitRef
 
 EXAMPLE_VERIFICATION_ID = "vf_Q2xq0bq7R1mYc9dT3kLw8A"
 EXAMPLE_PAYLOAD = (

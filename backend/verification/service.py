@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 import segno
 
+from backend.benefits.schemas import BenefitRef
 from backend.benefits.service import grade_ref, known_benefit, status_for
 from backend.identity.id_number import mask_name
 from backend.identity.principals import ClientPrincipal
@@ -61,7 +62,6 @@ from backend.verification.schemas import (
     RedemptionOut,
     VerificationKey,
 )
-from points_engine import BenefitRef
 
 log = logging.getLogger("backend.verification")
 
@@ -108,7 +108,7 @@ def verification_key() -> VerificationKey:
 def _benefit_ref(code: str) -> BenefitRef:
     benefit = known_benefit(code).benefit(code)
     assert benefit is not None
-    return BenefitRef(benefit.code, benefit.name_zh, benefit.name_en)
+    return BenefitRef(code=benefit.code, name_zh=benefit.name_zh, name_en=benefit.name_en)
 
 
 def _scoped_benefits(merchant: ClientPrincipal) -> list[str]:
@@ -149,7 +149,9 @@ async def _log_and_notify(
     await emit_event(
         conn,
         row["citizen"],
-        VerificationMade(organisation=merchant.name, benefit=benefit.name_zh),
+        VerificationMade(
+            organisation=merchant.name, benefit=benefit.name_zh, benefit_name_en=benefit.name_en
+        ),
         dedupe_key=f"verification.redeemed:{row['public_id']}",
     )
 
