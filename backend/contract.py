@@ -105,9 +105,10 @@ _CACHE_CONTROL = OpenAPIHeader(
 
 
 def _answers_json(operation: Operation) -> bool:
-    """Files and images document their own caching (evidence by its hash, QR codes never)."""
+    """Every citizen GET revalidates (JSON through the middleware, evidence files by their
+    hash) unless its handler documents a caching rule of its own (a QR code: never stored)."""
     ok = (operation.responses or {}).get("200")
-    return isinstance(ok, OpenAPIResponse) and "application/json" in (ok.content or {})
+    return isinstance(ok, OpenAPIResponse) and "Cache-Control" not in (ok.headers or {})
 
 
 def _conditional_get(operation: Operation) -> None:

@@ -164,13 +164,14 @@ class CaseWithdrawn(Event):
 
 
 class RepairTerminated(Event):
-    """An open repair application was closed (终止办理) because an objection revoked or
-    corrected its record."""
+    """An open repair application was closed (终止办理) because its record was revoked or
+    corrected, by an objection's decision or by the reporting department."""
 
     kind, category, legal = "repair.terminated", "cases", True
     case_id: int
     record_title: str
-    objection_id: int
+    cause_zh: str  # what happened: 异议（编号 12）处理后 / 报送单位…撤销了该记录
+    cause_en: str
     outcome: str  # revoked | corrected
     outcome_zh: str
     outcome_en: str

@@ -377,24 +377,29 @@ _OUTCOME_WORDS = {
 
 
 async def terminate_open_repairs(
-    conn: Any, objection: Any, outcome: str, actor: Actor, today: dt.date
+    conn: Any,
+    *,
+    record_id: int,
+    outcome: str,
+    cause: tuple[str, str],
+    actor: Actor,
+    today: dt.date,
 ) -> list[int]:
-    """An objection revoked or corrected its record: the record's open repair applications end
-    (终止办理) in the same transaction, with the reason and a notice to the citizen, and can no
-    longer be accepted or approved. A revoked record never counted rightly, so there is nothing
-    to repair; a corrected one is a different finding, with its own paths and dates, for which
-    the citizen applies anew. The caller holds the record's lock. Returns the ids closed."""
+    """The record was revoked or corrected (by an objection's decision or by its department):
+    its open repair applications end (终止办理) in the same transaction, with the reason and a
+    notice to the citizen, and can no longer be accepted or approved. A revoked record never
+    counted rightly, so there is nothing to repair; a corrected one is a different finding,
+    with its own paths and dates, for which the citizen applies anew. ``cause`` says what
+    happened, (Chinese, English). The caller holds the record's lock. Returns the ids closed."""
     rows = await conn.fetch(
         "SELECT c.*, r.status AS record_status, r.record_type, r.catalog_version"
         " FROM repair_application c JOIN record r ON r.id = c.record WHERE c.record = $1"
         f" AND c.status IN ({_in_list(REPAIR.open_statuses)}) ORDER BY c.id FOR UPDATE OF c",
-        objection["record"],
+        record_id,
     )
     words_zh, words_en = _OUTCOME_WORDS[outcome]
-    reason = (
-        f"异议（编号 {objection['id']}）处理后，该记录{words_zh}。"
-        f" After objection {objection['id']}, the record {words_en}."
-    )
+    cause_zh, cause_en = cause
+    reason = f"{cause_zh}，该记录{words_zh}。 {cause_en}, the record {words_en}."
     for row in rows:
         await conn.execute(
             "UPDATE repair_application SET status = 'terminated', decision_reason = $2,"
@@ -406,10 +411,22 @@ async def terminate_open_repairs(
             "terminate", "terminated", "terminated", actor, reason, None,
             notice=TERMINATED_EVENT,
         )  # fmt: skip
-        payload = {"objectionId": objection["id"], "outcome": outcome, "outcomeZh": words_zh,
-                   "outcomeEn": words_en}  # fmt: skip
+        payload = {"causeZh": cause_zh, "causeEn": cause_en, "outcome": outcome,
+                   "outcomeZh": words_zh, "outcomeEn": words_en}  # fmt: skip
         await record_transition(conn, REPAIR, row, change, today, payload)
     return [row["id"] for row in rows]
+
+
+def objection_cause(objection_id: int) -> tuple[str, str]:
+    return f"异议（编号 {objection_id}）处理后", f"after objection #{objection_id}"
+
+
+def department_cause(outcome: str, reason: str) -> tuple[str, str]:
+    verb_zh, verb_en = ("撤销", "revoked") if outcome == "revoked" else ("更正", "corrected")
+    return (
+        f"报送单位以“{reason}”为由{verb_zh}了该记录",
+        f"the reporting department {verb_en} it ({reason})",
+    )
 
 
 def _in_list(statuses: tuple[str, ...]) -> str:

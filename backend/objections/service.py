@@ -36,6 +36,7 @@ from backend.objections.cases import (
     check_staff_access,
     department_principal,
     lock_case,
+    objection_cause,
     record_not_yours,
     record_transition,
     require_status,
@@ -279,7 +280,10 @@ async def decide(
         require_status(OBJECTION, row, ("verifying",), "decided")
         if data.outcome != "upheld":
             _refuse_if_repaired(row, data.outcome)
-            await terminate_open_repairs(conn, row, data.outcome, officer.actor, today)
+            await terminate_open_repairs(
+                conn, record_id=row["record"], outcome=data.outcome,
+                cause=objection_cause(case_id), actor=officer.actor, today=today,
+            )  # fmt: skip
         await _apply_outcome(conn, row, data, officer.actor)
         await _set_under_objection(conn, row, False)
         await _close(conn, case_id, data.outcome, data.reason, today)

@@ -474,56 +474,16 @@ async def revoke_record(
     return await department_record(record_id, client)
 
 
-_ENDED_BY_DEPARTMENT = {
-    "revoked": (
-        "报送单位已撤销该记录（{reason}），该记录不再展示和计分，无需修复。",
-        "The reporting department revoked the record ({reason}): it no longer shows or counts,"
-        " so there is nothing to repair.",
-    ),
-    "corrected": (
-        "报送单位已更正该记录（{reason}）；如仍需修复，请针对更正后的记录重新申请。",
-        "The reporting department corrected the record ({reason}); to repair it, apply again"
-        " for the corrected record.",
-    ),
-}
-
-
 async def _end_open_repairs(
     conn: Any, record: Any, outcome: Literal["revoked", "corrected"], reason: str, actor: Actor
 ) -> list[int]:
     """The record's open repair applications (信用修复申请) end (终止办理) in the caller's
-    transaction, with the department's reason and a notice to the citizen ("record revoked" /
-    "record corrected" on the application); the caller holds the record's lock.
-
-    ``objections.cases.terminate_open_repairs`` does this when an objection revokes or corrects
-    a record, but its reason and notice name the objection; until it takes a cause that is not
-    an objection, this is the same change for the department's own revocation or correction,
-    made with the same case machinery (step, audit entry, outbox event)."""
-    rows = await conn.fetch(
-        "SELECT c.*, r.status AS record_status, r.record_type, r.catalog_version"
-        " FROM repair_application c JOIN record r ON r.id = c.record WHERE c.record = $1"
-        " AND c.status = ANY($2::text[]) ORDER BY c.id FOR UPDATE OF c",
-        record["id"],
-        list(cases.REPAIR.open_statuses),
-    )
-    zh, en = _ENDED_BY_DEPARTMENT[outcome]
-    why = f"{zh.format(reason=reason)} {en.format(reason=reason)}"
-    today = today_in_shanghai()
-    for row in rows:
-        await conn.execute(
-            "UPDATE repair_application SET status = 'terminated', decision_reason = $2,"
-            " decided_on = $3, due_on = NULL, closed_at = now(), updated_at = now()"
-            " WHERE id = $1",
-            row["id"], why, today,
-        )  # fmt: skip
-        # The event is the record's outcome: the citizen reads "record revoked" (or corrected)
-        # on their application, in their own language.
-        change = cases.Transition(
-            action="terminate", event=outcome, to_status="terminated", actor=actor, reason=why,
-            due_on=None,
-        )  # fmt: skip
-        await cases.record_transition(conn, cases.REPAIR, row, change, today, {})
-    return [row["id"] for row in rows]
+    transaction, through the same case machinery as an objection's decision; the caller holds
+    the record's lock."""
+    return await cases.terminate_open_repairs(
+        conn, record_id=record["id"], outcome=outcome,
+        cause=cases.department_cause(outcome, reason), actor=actor, today=today_in_shanghai(),
+    )  # fmt: skip
 
 
 async def apply_revocation(conn: Any, row: Any, reason: str, actor: Actor) -> bool:

@@ -44,6 +44,14 @@ VerificationId = Annotated[
 ]
 ConsentId = Annotated[int, PathParameter(description="The consent's id")]
 NO_STORE = {"Cache-Control": "no-store"}  # a live code's QR must not outlive it in a cache
+NO_STORE_DOC = [
+    ResponseHeader(
+        name="Cache-Control",
+        value="no-store",
+        description="`no-store`: a live code's QR must not outlive it in any cache",
+        documentation_only=True,
+    )
+]
 
 
 def _problems(**described: str) -> dict[int, ResponseSpec]:
@@ -136,6 +144,7 @@ class MeVerificationController(Controller):
         media_type="image/svg+xml",
         content_media_type="image/svg+xml",
         response_description="The QR code as an SVG image",
+        response_headers=NO_STORE_DOC,
         responses=_problems(**GONE),
     )
     async def qr_svg(
@@ -154,6 +163,7 @@ class MeVerificationController(Controller):
         media_type="image/png",
         content_media_type="image/png",
         response_description="The QR code as a PNG image",
+        response_headers=NO_STORE_DOC,
         responses=_problems(**GONE),
     )
     async def qr_png(

@@ -60,6 +60,8 @@ REALISTIC: dict[str, Any] = {
     "case_kind_zh": "异议申请",
     "case_kind_en": "objection",
     "objection_id": 11,
+    "cause_zh": "异议（编号 11）处理后",
+    "cause_en": "after objection #11",
     "outcome": "revoked",
     "outcome_zh": "已撤销",
     "outcome_en": "was revoked",

@@ -49,21 +49,25 @@ async def test_revoking_a_record_ends_its_open_repair_with_a_notice(
     application = detail["application"]
     assert application["status"] == "terminated" and application["deadline"] is None
     assert application["closedAt"] is not None and application["decidedOn"] is not None
-    assert application["decisionReason"].startswith("报送单位已撤销该记录（当事人身份被冒用）")
-    assert "The reporting department revoked the record" in application["decisionReason"]
+    assert application["decisionReason"].startswith("报送单位以“当事人身份被冒用”为由撤销了该记录")
+    assert "the reporting department revoked it" in application["decisionReason"]
     last = detail["steps"][-1]
     assert (last["action"], last["fromStatus"], last["toStatus"], last["actorKind"]) == (
         "terminate", "submitted", "terminated", "department",
     )  # fmt: skip
-    # The citizen hears it on the application, in their language: "record revoked".
-    assert await case_events(db, "repair") == ["submitted", "revoked"]
+    # The citizen hears it in a notice of its own, in their language (no case.changed).
+    assert await case_events(db, "repair") == ["submitted"]
+    kinds = await db.fetch("SELECT kind FROM outbox_event WHERE kind = 'repair.terminated'")
+    assert len(kinds) == 1
     await relay_all()
     inbox = (await client.get("/v1/me/notifications", headers=who.headers)).json()["items"]
     assert any(
-        f"（编号 {application_id}）" in n["body"] and "记录已撤销" in n["body"] for n in inbox
+        f"（编号 {application_id}）已终止办理" in n["body"] and "报送单位" in n["body"]
+        for n in inbox
     ), inbox
     audit = await db.fetchval(
-        "SELECT count(*) FROM audit_log WHERE object_type = 'repair' AND action = 'repair.revoked'"
+        "SELECT count(*) FROM audit_log WHERE object_type = 'repair'"
+        " AND action = 'repair.terminated'"
     )
     assert audit == 1
     # Closed for good; not counted against the department as a case it handled.
@@ -76,7 +80,7 @@ async def test_revoking_a_record_ends_its_open_repair_with_a_notice(
     # Revoking again changes nothing more.
     again = await client.post(_record(who, "revocation"), headers=who.dept, json={"reason": "再次"})
     assert again.status_code == 200
-    assert await case_events(db, "repair") == ["submitted", "revoked"]
+    assert await case_events(db, "repair") == ["submitted"]
 
 
 async def test_correcting_a_record_ends_its_accepted_repair_and_a_new_one_is_taken(
@@ -92,8 +96,10 @@ async def test_correcting_a_record_ends_its_accepted_repair_and_a_new_one_is_tak
     assert corrected.status_code == 200, corrected.text
     row = await db.fetchrow("SELECT status, decision_reason FROM repair_application")
     assert row["status"] == "terminated"
-    assert row["decision_reason"].startswith("报送单位已更正该记录（决定书文号登记有误）")
-    assert (await case_events(db, "repair"))[-1] == "corrected"
+    assert row["decision_reason"].startswith("报送单位以“决定书文号登记有误”为由更正了该记录")
+    assert (
+        await db.fetchval("SELECT count(*) FROM outbox_event WHERE kind = 'repair.terminated'") == 1
+    )
     # The same correction sent again changes nothing, and ends nothing.
     again = await client.post(APPLY, headers=who.headers, json=repair_body(who.records[0]))
     assert again.status_code == 201, again.text

@@ -107,7 +107,7 @@ async def test_a_revoking_objection_closes_the_open_repair_with_a_notice(
     assert len(notices) == 1 and notices[0]["citizen"] == await db.fetchval(
         "SELECT id FROM citizen"
     )
-    assert f'"objectionId": {objection_id}' in notices[0]["payload"]
+    assert f"异议（编号 {objection_id}）处理后" in notices[0]["payload"]
     assert '"outcome": "revoked"' in notices[0]["payload"]
     assert await case_events(db, "repair") == ["submitted"]  # no case.changed for the close
     assert await relay_all() >= 1
