@@ -276,47 +276,54 @@ class RestrictionRecord(Output):
     ]
 
 
+MeasureName = Annotated[
+    str,
+    msgspec.Meta(
+        description="The measure's name in the request's language (Accept-Language)",
+        examples=["限制高消费"],
+    ),
+]
+MeasureNameZh = Annotated[
+    str, msgspec.Meta(description="The measure's Chinese name", examples=["限制高消费"])
+]
+MeasureNameEn = Annotated[
+    str,
+    msgspec.Meta(
+        description="The measure's English name", examples=["High-consumption restriction"]
+    ),
+]
+AppliedBy = Annotated[
+    tuple[str, ...],
+    msgspec.Meta(
+        description="The bodies that apply it, in the request's language", examples=[["人民法院"]]
+    ),
+]
+AppliedByZh = Annotated[
+    tuple[str, ...],
+    msgspec.Meta(description="The bodies that apply it, in Chinese", examples=[["人民法院"]]),
+]
+AppliedByEn = Annotated[
+    tuple[str, ...],
+    msgspec.Meta(
+        description="The bodies that apply it, in English", examples=[["People's courts"]]
+    ),
+]
+
+
 class ActiveRestriction(Output):
     """A restriction measure (失信惩戒措施) in force on the citizen, with the records behind it."""
 
     code: MeasureCode
-    name: Annotated[
-        str,
-        msgspec.Meta(
-            description="The measure's name in the request's language (Accept-Language)",
-            examples=["限制高消费"],
-        ),
-    ]
-    name_zh: Annotated[
-        str, msgspec.Meta(description="The measure's Chinese name", examples=["限制高消费"])
-    ]
-    name_en: Annotated[
-        str,
-        msgspec.Meta(
-            description="The measure's English name", examples=["High-consumption restriction"]
-        ),
-    ]
+    name: MeasureName
+    name_zh: MeasureNameZh
+    name_en: MeasureNameEn
     description: Description
     description_zh: DescriptionZh
     description_en: DescriptionEn
     kind: MeasureKind
-    applied_by: Annotated[
-        tuple[str, ...],
-        msgspec.Meta(
-            description="The bodies that apply it, in the request's language",
-            examples=[["人民法院"]],
-        ),
-    ]
-    applied_by_zh: Annotated[
-        tuple[str, ...],
-        msgspec.Meta(description="The bodies that apply it, in Chinese", examples=[["人民法院"]]),
-    ]
-    applied_by_en: Annotated[
-        tuple[str, ...],
-        msgspec.Meta(
-            description="The bodies that apply it, in English", examples=[["People's courts"]]
-        ),
-    ]
+    applied_by: AppliedBy
+    applied_by_zh: AppliedByZh
+    applied_by_en: AppliedByEn
     legal_basis: LegalBasis
     ends_on: Annotated[
         dt.date,
@@ -584,43 +591,16 @@ class Measure(Output):
     """A restriction measure (失信惩戒措施) and the records that trigger it."""
 
     code: MeasureCode
-    name: Annotated[
-        str,
-        msgspec.Meta(
-            description="The measure's name in the request's language (Accept-Language)",
-            examples=["限制高消费"],
-        ),
-    ]
-    name_zh: Annotated[
-        str, msgspec.Meta(description="The measure's Chinese name", examples=["限制高消费"])
-    ]
-    name_en: Annotated[
-        str,
-        msgspec.Meta(
-            description="The measure's English name", examples=["High-consumption restriction"]
-        ),
-    ]
+    name: MeasureName
+    name_zh: MeasureNameZh
+    name_en: MeasureNameEn
     description: Description
     description_zh: DescriptionZh
     description_en: DescriptionEn
     kind: MeasureKind
-    applied_by: Annotated[
-        tuple[str, ...],
-        msgspec.Meta(
-            description="The bodies that apply it, in the request's language",
-            examples=[["人民法院"]],
-        ),
-    ]
-    applied_by_zh: Annotated[
-        tuple[str, ...],
-        msgspec.Meta(description="The bodies that apply it, in Chinese", examples=[["人民法院"]]),
-    ]
-    applied_by_en: Annotated[
-        tuple[str, ...],
-        msgspec.Meta(
-            description="The bodies that apply it, in English", examples=[["People's courts"]]
-        ),
-    ]
+    applied_by: AppliedBy
+    applied_by_zh: AppliedByZh
+    applied_by_en: AppliedByEn
     legal_basis: LegalBasis
     trigger_record_types: Annotated[
         tuple[str, ...],
