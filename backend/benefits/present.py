@@ -3,6 +3,8 @@ language next to both (see ``backend.scoring.present``)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from backend.benefits import schemas as api
 from backend.platform.language import Language, say
 from backend.scoring import present
@@ -62,15 +64,22 @@ def _restriction_record(record: RestrictionRecord, language: Language) -> api.Re
     )  # fmt: skip
 
 
+def _measure_texts(measure: Measure | ActiveRestriction, language: Language) -> dict[str, Any]:
+    """What a measure and a restriction in force say alike, in the request's language too."""
+    return {
+        "code": measure.code, "name": say(measure.name_zh, measure.name_en, language),
+        "name_zh": measure.name_zh, "name_en": measure.name_en,
+        "description": say(measure.description_zh, measure.description_en, language),
+        "description_zh": measure.description_zh, "description_en": measure.description_en,
+        "kind": measure.kind,
+        "applied_by": _names(measure.applied_by_zh, measure.applied_by_en, language),
+        "applied_by_zh": measure.applied_by_zh, "applied_by_en": measure.applied_by_en,
+    }  # fmt: skip
+
+
 def restriction(measure: ActiveRestriction, language: Language) -> api.ActiveRestriction:
     return api.ActiveRestriction(
-        code=measure.code, name=say(measure.name_zh, measure.name_en, language),
-        name_zh=measure.name_zh, name_en=measure.name_en,
-        description=say(measure.description_zh, measure.description_en, language),
-        description_zh=measure.description_zh, description_en=measure.description_en,
-        kind=measure.kind,
-        applied_by=_names(measure.applied_by_zh, measure.applied_by_en, language),
-        applied_by_zh=measure.applied_by_zh, applied_by_en=measure.applied_by_en,
+        **_measure_texts(measure, language),
         legal_basis=measure.legal_basis, ends_on=measure.ends_on,
         records=tuple(_restriction_record(r, language) for r in measure.records),
     )  # fmt: skip
@@ -149,13 +158,7 @@ def _benefit(benefit: Benefit, language: Language) -> api.Benefit:
 
 def _measure(measure: Measure, language: Language) -> api.Measure:
     return api.Measure(
-        code=measure.code, name=say(measure.name_zh, measure.name_en, language),
-        name_zh=measure.name_zh, name_en=measure.name_en,
-        description=say(measure.description_zh, measure.description_en, language),
-        description_zh=measure.description_zh, description_en=measure.description_en,
-        kind=measure.kind,
-        applied_by=_names(measure.applied_by_zh, measure.applied_by_en, language),
-        applied_by_zh=measure.applied_by_zh, applied_by_en=measure.applied_by_en,
+        **_measure_texts(measure, language),
         legal_basis=measure.legal_basis, trigger_record_types=measure.trigger_record_types,
         trigger_any_serious=measure.trigger_any_serious,
         trigger_serious_domains=measure.trigger_serious_domains, source=measure.source,
