@@ -143,7 +143,8 @@ class DepartmentRecordsController(Controller):
         be within the department's scopes and of the same polarity (422 otherwise). Open repair
         applications (信用修复申请) on the record are closed, with the reason, since the
         corrected record is a different finding. A revoked record answers 409
-        `record-revoked`."""
+        `record-revoked`, a repaired one 409 `record-repaired` (a repaired record is never
+        revoked or corrected as well)."""
         return await service.correct_record(record_id, data, request.user)
 
     @post(
@@ -151,6 +152,7 @@ class DepartmentRecordsController(Controller):
         status_code=HTTP_200_OK,
         operation_id="revokeRecord",
         summary="Revoke one of your department's records; it stops counting and showing",
+        opt={"problems": (409,)},
     )
     async def revoke(
         self, record_id: RecordId, data: JSONBody[RecordRevocation], request: DepartmentRequest
@@ -158,7 +160,8 @@ class DepartmentRecordsController(Controller):
         """Withdraws a record this department reported (撤销): at once it no longer shows or
         counts, the citizen is notified with the reason and re-scored, and open repair
         applications on it are closed. Revoking a revoked record again changes nothing and
-        answers the record. For the reporting department's API key only."""
+        answers the record; a repaired record answers 409 `record-repaired`. For the reporting
+        department's API key only."""
         return await service.revoke_record(record_id, data.reason, request.user)
 
 

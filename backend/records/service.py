@@ -444,6 +444,7 @@ async def apply_correction(
             say("已撤销的记录不能更正", "a revoked record cannot be corrected"),
             code="record-revoked",
         )
+    _refuse_if_repaired(row, say("更正", "corrected"))
     new = _corrected_values(row, change, client)
     if all(new[key] == row[key] for key in _EDITABLE):
         return False
@@ -486,10 +487,25 @@ async def _end_open_repairs(
     )  # fmt: skip
 
 
+def _refuse_if_repaired(row: Any, verb: str) -> None:
+    """A repaired record (信用修复) no longer shows or counts; it never ends repaired and revoked
+    or corrected as well, whoever asks (the department or an objection's decision)."""
+    if row["status"] == "repaired":
+        raise Conflict(
+            say(
+                f"该记录已于 {row['repaired_on']} 完成信用修复，不能再{verb}",
+                f"the record was repaired on {row['repaired_on']} and cannot be {verb}",
+            ),
+            code="record-repaired",
+            extra={"recordStatus": "repaired"},
+        )
+
+
 async def apply_revocation(conn: Any, row: Any, reason: str, actor: Actor) -> bool:
     """Revoke a locked record row inside the caller's transaction; False if already revoked."""
     if row["status"] == "revoked":
         return False
+    _refuse_if_repaired(row, say("撤销", "revoked"))
     await conn.execute(
         "UPDATE record SET status = 'revoked', version = version + 1, updated_at = now()"
         " WHERE id = $1",

@@ -259,6 +259,26 @@ async def test_an_objection_does_not_revoke_a_record_repaired_meanwhile(
     assert (await _decide(client, officer_headers, objection_id, upheld)).status_code == 200
 
 
+async def test_the_department_cannot_revoke_or_correct_a_repaired_record(
+    client: httpx.AsyncClient, sms: MemorySmsSender, db: Any
+) -> None:
+    who, application_id = await _applied(client, sms, "13938000008")
+    for action in ("acceptance", "approval"):
+        done = await client.post(_repair(application_id, action), headers=who.dept, json=REASON)
+        assert done.status_code == 200, done.text
+    assert await db.fetchval("SELECT status FROM record") == "repaired"
+    record = f"/v1/department/records/{who.records[0]}"
+    revoked = await client.post(
+        f"{record}/revocation", headers=who.dept, json={"reason": "处罚决定已被撤销"}
+    )
+    assert assert_problem(revoked, 409, "record-repaired")["extra"] == {"recordStatus": "repaired"}
+    change = {"reason": "文号有误", "decisionDocumentNo": "杭公交决字〔2026〕第99号"}
+    corrected = await client.post(f"{record}/correction", headers=who.dept, json=change)
+    assert_problem(corrected, 409, "record-repaired")
+    row = await db.fetchrow("SELECT status, repaired_on FROM record")
+    assert row["status"] == "repaired" and row["repaired_on"] is not None
+
+
 async def test_closing_the_repairs_commits_with_the_decision_or_not_at_all(
     client: httpx.AsyncClient, sms: MemorySmsSender, db: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
