@@ -38,9 +38,10 @@ run: install ## Migrate, load demo data, start the API and the worker (embedded 
 
 test: install lint types pytest ## Lint, type-check and run the whole test suite
 
-lint: install ## ruff check and ruff format --check
+lint: install ## ruff check, ruff format --check and the import contracts (lint-imports)
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) lint-imports
 
 types: install ## mypy (strict)
 	$(RUN) mypy

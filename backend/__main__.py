@@ -24,11 +24,12 @@ from typing import Any
 
 from rich.console import Console
 
-from backend.platform.bootstrap import resolve_services, start_runtime, stop_runtime
+from backend.platform.bootstrap import resolve_services
 from backend.platform.config import Settings, get_settings
 from backend.platform.embedded import EmbeddedServers
 from backend.platform.migrate import migrate_forwards
 from backend.platform.requestid import configure_logging
+from backend.wiring import start_runtime, stop_runtime
 
 console = Console()
 

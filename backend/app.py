@@ -29,12 +29,7 @@ from backend.identity.security import (
     officer_guard,
 )
 from backend.identity.sms import SmsSender
-from backend.platform.bootstrap import (
-    default_redis_url,
-    resolve_services,
-    start_runtime,
-    stop_runtime,
-)
+from backend.platform.bootstrap import default_redis_url, resolve_services
 from backend.platform.caching import ConditionalGetMiddleware
 from backend.platform.config import Settings, get_settings
 from backend.platform.docs import docs_render_plugins
@@ -47,6 +42,7 @@ from backend.platform.openapi import document_problems
 from backend.platform.redis import create_redis, namespaced
 from backend.platform.requestid import RequestIdMiddleware, configure_logging
 from backend.platform.stores import FailOpenRedisStore
+from backend.wiring import start_runtime, stop_runtime
 
 
 def _principal_key(scope: Any) -> str | None:

@@ -7,6 +7,8 @@ from typing import Any
 from backend.benefits import jobs as benefits_jobs
 from backend.benefits import routes as benefits_routes
 from backend.benefits import tables as benefits_tables
+from backend.cases import routes as cases_routes
+from backend.cases import tables as cases_tables
 from backend.content import jobs as content_jobs
 from backend.content import routes as content_routes
 from backend.content import tables as content_tables
@@ -19,7 +21,8 @@ from backend.notifications import tables as notifications_tables
 from backend.objections import jobs as objections_jobs
 from backend.objections import routes as objections_routes
 from backend.objections import tables as objections_tables
-from backend.platform import audit, query_log
+from backend.platform import audit
+from backend.platform.queue import register
 from backend.platform.routing import Routes, merge
 from backend.records import routes as records_routes
 from backend.records import tables as records_tables
@@ -30,6 +33,7 @@ from backend.scoring import jobs as scoring_jobs
 from backend.scoring import routes as scoring_routes
 from backend.scoring import tables as scoring_tables
 from backend.verification import jobs as verification_jobs
+from backend.verification import query_log as verification_query_log
 from backend.verification import routes as verification_routes
 from backend.verification import tables as verification_tables
 
@@ -39,6 +43,7 @@ ROUTES: Routes = merge(
         records_routes.ROUTES,
         scoring_routes.ROUTES,
         objections_routes.ROUTES,
+        cases_routes.ROUTES,
         repairs_routes.ROUTES,
         benefits_routes.ROUTES,
         verification_routes.ROUTES,
@@ -49,11 +54,12 @@ ROUTES: Routes = merge(
 
 TABLES: list[Any] = [
     audit.AuditLog,
-    *query_log.TABLES,
+    *verification_query_log.TABLES,
     *identity_tables.TABLES,
     *records_tables.TABLES,
     *scoring_tables.TABLES,
     *objections_tables.TABLES,
+    *cases_tables.TABLES,
     *repairs_tables.TABLES,
     *benefits_tables.TABLES,
     *verification_tables.TABLES,
@@ -65,5 +71,6 @@ _JOB_MODULES = [
     identity_jobs, scoring_jobs, objections_jobs, repairs_jobs, benefits_jobs,
     verification_jobs, notifications_jobs, content_jobs,
 ]  # fmt: skip
-JOBS: list[Any] = [job for module in _JOB_MODULES for job in module.JOBS]
+# Registered: a function enqueued by reference (platform.queue.enqueue) must be one the worker runs.
+JOBS: list[Any] = register(job for module in _JOB_MODULES for job in module.JOBS)
 CRON_JOBS: list[Any] = [job for module in _JOB_MODULES for job in module.CRON_JOBS]

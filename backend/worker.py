@@ -25,16 +25,11 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from backend.domains import CRON_JOBS, JOBS
 from backend.notifications.jobs import PUMP
 from backend.notifications.pump import PushPump
-from backend.platform.bootstrap import (
-    arq_redis_settings,
-    default_redis_url,
-    queue_name,
-    start_runtime,
-    stop_runtime,
-)
+from backend.platform.bootstrap import arq_redis_settings, default_redis_url, queue_name
 from backend.platform.config import Settings, get_settings
 from backend.platform.embedded import ensure_servers
 from backend.platform.requestid import configure_logging
+from backend.wiring import start_runtime, stop_runtime
 
 log = logging.getLogger("backend.worker")
 _settings = get_settings()

@@ -21,11 +21,11 @@ from backend.identity.principals import ClientPrincipal
 from backend.identity.schemas import RegistryBatch, RegistryEntryIn
 from backend.identity.security import build_jwt_auth
 from backend.identity.sms import MemorySmsSender
-from backend.platform.bootstrap import start_runtime, stop_runtime
 from backend.platform.config import load_settings
 from backend.platform.database import connection
 from backend.records import service as records
 from backend.scoring import service as scoring
+from backend.wiring import start_runtime, stop_runtime
 from benchmarks._server import api_server, bench_database
 
 PHONE = "13700000001"

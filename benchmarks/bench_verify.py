@@ -29,10 +29,10 @@ from backend.identity import service as identity
 from backend.identity.id_number import make_id_number, mask_name
 from backend.identity.security import build_jwt_auth
 from backend.identity.sms import MemorySmsSender
-from backend.platform.bootstrap import start_runtime, stop_runtime
 from backend.platform.config import load_settings
 from backend.platform.database import connection
 from backend.verification import signing
+from backend.wiring import start_runtime, stop_runtime
 from benchmarks._server import api_server, bench_database
 from benchmarks.bench_card import _get, _load
 

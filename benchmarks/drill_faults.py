@@ -26,8 +26,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from backend.platform.bootstrap import start_runtime, stop_runtime
 from backend.platform.config import load_settings
+from backend.wiring import start_runtime, stop_runtime
 from benchmarks._server import bench_database
 from tests import factories as f
 from tests.fakes.fcm import FcmServer

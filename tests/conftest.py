@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import datetime as dt
 import os
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -27,7 +28,9 @@ from redis.asyncio import Redis
 from backend.app import create_app
 from backend.domains import TABLES as DOMAIN_TABLES
 from backend.identity.sms import MemorySmsSender
+from backend.platform import runtime
 from backend.platform.bootstrap import arq_redis_settings, queue_name
+from backend.platform.clock import shifted
 from backend.platform.config import REPO_ROOT, Settings
 from backend.platform.database import configure_engine
 from backend.platform.embedded import EmbeddedServers, start_postgres, start_redis
@@ -165,6 +168,24 @@ async def clean_state(database_url: str, redis: Redis) -> AsyncIterator[None]:
     finally:
         await conn.close()
     await _delete_namespace(redis)
+
+
+BusinessDate = Callable[[dt.date | int], dt.date]
+
+
+@pytest.fixture
+def business_date(app: Litestar) -> Iterator[BusinessDate]:
+    """Moves the business date of this process (the app, and workers run by ``run_worker``)
+    through the runtime clock: call it with a date or an offset in days from the real date; it
+    returns the business date now in force. The clock of before is back after the test."""
+    previous = runtime.clock()
+
+    def move(to: dt.date | int) -> dt.date:
+        runtime.set_clock(shifted(to))
+        return runtime.clock().today()
+
+    yield move
+    runtime.set_clock(previous)
 
 
 @pytest.fixture

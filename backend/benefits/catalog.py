@@ -5,8 +5,8 @@ it refers to: the grade codes every rules version defines, and the catalog's rec
 domains and repair paths (all catalog versions, the latest winning for a code). Problems raise
 :class:`points_engine.BenefitsError` naming the file, the entry and the field.
 
-The loaded set is kept per process (it is read-only content, like the catalog and rules);
-:func:`benefit_set` loads it on first use from ``settings.content_dir``.
+The wiring loads the set at start-up (a content error stops the process there, not on the
+first request) and installs it in :mod:`backend.content.benefits`, where every domain reads it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from backend.platform import runtime
 from backend.platform.config import REPO_ROOT
 from backend.records.catalog import REPAIR_PATHS, CatalogSet
 from points_engine import (
@@ -25,8 +24,6 @@ from points_engine import (
     RuleSet,
     benefits_from_mapping,
 )
-
-_loaded: dict[str, BenefitSet] = {}
 
 
 def record_type_infos(catalogs: CatalogSet) -> dict[str, RecordTypeInfo]:
@@ -84,14 +81,3 @@ def load_benefit_set(directory: Path, catalogs: CatalogSet, rules: RuleSet) -> B
             )
         )
     return BenefitSet(loaded)
-
-
-def benefit_set() -> BenefitSet:
-    """The benefits of this process's content directory (loaded once)."""
-    rt = runtime.current()
-    key = rt.settings.content_dir
-    found = _loaded.get(key)
-    if found is None:
-        directory = Path(key) / "benefits"
-        found = _loaded[key] = load_benefit_set(directory, rt.catalogs, rt.rules)
-    return found

@@ -1,6 +1,8 @@
-"""arq jobs of this domain (none yet)."""
+"""Worker jobs of this domain (none yet)."""
 
 from typing import Any
 
-JOBS: list[Any] = []
+from backend.platform.queue import WorkerJob
+
+JOBS: list[WorkerJob] = []
 CRON_JOBS: list[Any] = []

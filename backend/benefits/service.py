@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 from backend.benefits import present
-from backend.benefits.catalog import benefit_set
 from backend.benefits.schemas import BenefitCatalogView, Eligibility, GradeRef, Plan
+from backend.content.benefits import benefit_set
 from backend.platform import runtime
 from backend.platform.calendar import today_in_shanghai
 from backend.platform.errors import InvalidInput

@@ -1,4 +1,4 @@
-"""arq jobs of this domain (none yet)."""
+"""Worker jobs of this domain (none yet)."""
 
 from typing import Any
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from arq import cron
-
 from backend.platform.database import connection
+from backend.platform.queue import WorkerJob, scheduled
 
 
 async def purge_expired_credentials(ctx: dict[str, Any]) -> dict[str, int]:
@@ -21,7 +20,7 @@ async def purge_expired_credentials(ctx: dict[str, Any]) -> dict[str, int]:
     return {"codes": int(codes.split()[-1]), "refreshTokens": int(tokens.split()[-1])}
 
 
-JOBS: list[Any] = [purge_expired_credentials]
+JOBS: list[WorkerJob] = [purge_expired_credentials]
 CRON_JOBS: list[Any] = [
-    cron(purge_expired_credentials, hour={3}, minute={30}, run_at_startup=False),
+    scheduled(purge_expired_credentials, hour={3}, minute={30}, run_at_startup=False),
 ]

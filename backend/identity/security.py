@@ -24,10 +24,10 @@ from litestar.types import ASGIApp
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from backend.identity.principals import CitizenPrincipal, ClientPrincipal, OfficerPrincipal
+from backend.identity.service import authenticate_api_key, revoked_session_key
 from backend.platform.config import Settings
 from backend.platform.errors import Forbidden, Unauthorized
 from backend.platform.language import say
-from backend.platform.redis import namespaced
 
 log = logging.getLogger("backend.security")
 API_KEY_HEADER = "x-api-key"
@@ -43,10 +43,6 @@ PUBLIC_PATHS = [
     "^/v1/public/",
     *API_KEY_PATHS,
 ]
-
-
-def revoked_session_key(settings: Settings, session_id: str) -> str:
-    return namespaced(settings.redis_namespace, "revoked-session", session_id)
 
 
 async def _principal_from_token(
@@ -189,8 +185,6 @@ class ApiKeyMiddleware(AbstractAuthenticationMiddleware):
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
-        from backend.identity.service import authenticate_api_key
-
         key = connection.headers.get(API_KEY_HEADER)
         if not key:
             detail = say("请在 X-Api-Key 请求头中提供 API 密钥", "send the key in X-Api-Key")

@@ -21,12 +21,12 @@ from backend.identity.schemas import (
     RegistryItemResult,
     TokenPair,
 )
-from backend.identity.security import revoked_session_key
 from backend.identity.sms import mask_phone
 from backend.identity.verifier import normalize_person_name
 from backend.platform import runtime
 from backend.platform.audit import Actor, write_audit
 from backend.platform.calendar import today_in_shanghai
+from backend.platform.config import Settings
 from backend.platform.crypto import blind_index, constant_time_equal, decrypt, encrypt, sha256_hex
 from backend.platform.database import connection
 from backend.platform.engine import DB
@@ -45,6 +45,12 @@ from backend.platform.redis import namespaced
 log = logging.getLogger("backend.identity")
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-password")
+
+
+def revoked_session_key(settings: Settings, session_id: str) -> str:
+    """Where a signed-out session's id is kept until its access tokens expire (the
+    authentication middleware refuses tokens of a session listed there)."""
+    return namespaced(settings.redis_namespace, "revoked-session", session_id)
 
 
 # --- ID numbers -------------------------------------------------------------------------------
@@ -93,7 +99,7 @@ async def _throttle_codes(phone: str) -> None:
                 f"a code was just sent; ask again in {wait} s",
             ),
             code="code-resend-too-soon",
-            headers={"Retry-After": str(wait)},
+            retry_after=wait,
             extra={"retryAfter": wait},
         )
     hourly_key = namespaced(s.redis_namespace, "otp", "hourly", phone)
@@ -107,7 +113,7 @@ async def _throttle_codes(phone: str) -> None:
                 "too many codes for this phone in the last hour",
             ),
             code="code-hourly-limit",
-            headers={"Retry-After": str(max(int(await rt.redis.ttl(hourly_key)), 1))},
+            retry_after=int(await rt.redis.ttl(hourly_key)),
         )
 
 
@@ -124,7 +130,7 @@ async def request_code(phone: str) -> CodeSent:
                 "codes cannot be sent right now; try again in a minute",
             ),
             code="codes-unavailable",
-            headers={"Retry-After": "60"},
+            retry_after=60,
         ) from exc
     code = f"{secrets.randbelow(1_000_000):06d}"
     async with connection() as conn:

@@ -1,4 +1,4 @@
-"""arq jobs: relay the outbox, watch push deliveries, the monthly summary.
+"""Worker jobs: relay the outbox, watch push deliveries, the monthly summary.
 
 Pushes themselves are sent by the worker's :class:`~backend.notifications.pump.PushPump`,
 outside any arq job (a job's timeout could cancel a send half-way); it relays the outbox too, so
@@ -12,13 +12,12 @@ import datetime as dt
 import logging
 from typing import Any
 
-from arq import cron, func
-
 from backend.notifications.health import expire_overdue
 from backend.notifications.monthly import send_monthly_summaries
 from backend.notifications.relay import relay_all
 from backend.platform import runtime
 from backend.platform.calendar import today_in_shanghai
+from backend.platform.queue import WorkerJob, enqueue, job, scheduled
 
 log = logging.getLogger("backend.notifications.jobs")
 EVERY_5_SECONDS = set(range(0, 60, 5))
@@ -45,17 +44,16 @@ async def monthly_summary(ctx: dict[str, Any], today: str | None = None) -> int:
 async def wake_relay() -> None:
     """Best effort: the cron finds the events anyway within seconds if Redis is away."""
     try:
-        rt = runtime.current()
-        await rt.arq.enqueue_job("relay_outbox", _job_id=f"{rt.settings.redis_namespace}:relay")
+        await enqueue(relay_outbox, job_id=f"{runtime.current().settings.redis_namespace}:relay")
     except Exception:
         log.info("could not wake the relay; cron will pick the events up", exc_info=True)
 
 
 # keep_result=0: wake_relay's fixed job id must be free again as soon as a run ends.
-JOBS: list[Any] = [func(relay_outbox, keep_result=0), check_push_deliveries, monthly_summary]
+JOBS: list[WorkerJob] = [job(relay_outbox, keep_result=0), check_push_deliveries, monthly_summary]
 CRON_JOBS: list[Any] = [
-    cron(relay_outbox, second=EVERY_5_SECONDS, run_at_startup=True, unique=True, timeout=60),
-    cron(check_push_deliveries, minute=set(range(0, 60, 5)), second={40}, unique=True),
+    scheduled(relay_outbox, second=EVERY_5_SECONDS, run_at_startup=True, unique=True, timeout=60),
+    scheduled(check_push_deliveries, minute=set(range(0, 60, 5)), second={40}, unique=True),
     # 09:00 Asia/Shanghai on the first day of the month (after the 02:00 statistics).
-    cron(monthly_summary, day={1}, hour={9}, minute={0}, run_at_startup=False, unique=True),
+    scheduled(monthly_summary, day={1}, hour={9}, minute={0}, run_at_startup=False, unique=True),
 ]

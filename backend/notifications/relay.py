@@ -16,7 +16,7 @@ import msgspec
 from backend.notifications.events import EVENT_TYPES
 from backend.notifications.wording import Names, is_english, localise, record_names
 from backend.platform import runtime
-from backend.platform.calendar import SHANGHAI
+from backend.platform.clock import SHANGHAI
 from backend.platform.database import connection
 from backend.platform.engine import DB
 

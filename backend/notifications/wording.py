@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from backend.benefits.catalog import benefit_set
+from backend.content.benefits import benefit_set
 from backend.platform import runtime
 
 Names = tuple[str, str]  # (zh, en)

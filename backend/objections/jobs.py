@@ -3,24 +3,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from arq import cron
+from backend.cases.deadlines import deadline_jobs
+from backend.objections.kind import OBJECTION
 
-from backend.objections.cases import OBJECTION, check_deadlines
-from backend.platform.calendar import today_in_shanghai
-
-
-async def check_objection_deadlines(
-    ctx: dict[str, Any], today: str | None = None
-) -> dict[str, int]:
-    """``today`` (ISO date) stands in for the business date; default today in Asia/Shanghai."""
-    day = dt.date.fromisoformat(today) if today else today_in_shanghai()
-    return await check_deadlines(OBJECTION, day)
-
+check_objection_deadlines, _schedule = deadline_jobs(OBJECTION, minute=7)
 
 JOBS: list[Any] = [check_objection_deadlines]
-CRON_JOBS: list[Any] = [
-    cron(check_objection_deadlines, minute={7}, run_at_startup=False, unique=True),
-]
+CRON_JOBS: list[Any] = [_schedule]

@@ -1,131 +1,56 @@
-"""Objection routes for citizens, departments and officers; evidence downloads and the
-department statistics, which objections and repairs share."""
+"""Objection routes for citizens, departments and officers. Evidence downloads and the
+department statistics, which every kind of case shares, are in ``backend.cases.routes``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated, Any, Literal
-from urllib.parse import quote
-
-from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, BodyKwarg, FromPath, JSONBody, QueryParameter
-from litestar.response import Stream
+from litestar import Controller, Response, get, post
+from litestar.datastructures import ResponseHeader
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from backend.identity.principals import CitizenPrincipal, ClientPrincipal, OfficerPrincipal
-from backend.identity.security import citizen_guard
-from backend.objections import cases, evidence, service, views
-from backend.objections.cases import OBJECTION, QueueFilter
-from backend.objections.operations import (
-    DOWNLOAD_HEADERS,
-    EVIDENCE_LOCATION,
-    OBJECTION_LOCATION,
-    STAFF_DOWNLOAD_HEADERS,
-    EvidenceDownloadOperation,
-    OptionalBodyOperation,
-    created,
+from backend.cases import evidence
+from backend.cases.http import (
+    CONFLICT,
+    CitizenListStatus,
+    CitizenRequest,
+    Cursor,
+    DepartmentCode,
+    DepartmentRequest,
+    Escalated,
+    EvidenceBody,
+    Limit,
+    OfficerRequest,
+    OptionalWithdrawal,
+    Overdue,
+    StaffQueueStatus,
+    close_uploads,
+    evidence_url,
 )
+from backend.cases.operations import EVIDENCE_LOCATION, OptionalBodyOperation, created
+from backend.cases.schemas import DecisionReason, EvidenceOut
+from backend.cases.views import QueueFilter
+from backend.identity.security import citizen_guard
+from backend.objections import service, views
+from backend.objections.kind import OBJECTION
 from backend.objections.schemas import (
-    DecisionReason,
-    DepartmentStatistics,
-    EvidenceOut,
     ObjectionCase,
     ObjectionDetail,
     ObjectionIn,
     ObjectionOut,
     OfficerDecisionIn,
     ProposalIn,
-    QueueStatus,
-    WithdrawalIn,
 )
-from backend.platform.caching import PRIVATE, etag_for_version
 from backend.platform.pagination import DEFAULT_LIMIT, Page
 from backend.platform.routing import Routes
 
-CitizenRequest = Request[CitizenPrincipal, Any, Any]
-DepartmentRequest = Request[ClientPrincipal, Any, Any]
-OfficerRequest = Request[OfficerPrincipal, Any, Any]
-Cursor = Annotated[
-    str | None,
-    QueryParameter(max_length=200, description="`nextCursor` of the previous page; omit for the"
-                   " first page"),
-]  # fmt: skip
-Limit = Annotated[int, QueryParameter(ge=1, le=100, description="Items per page (1 to 100)")]
-DepartmentCode = Annotated[
-    str | None,
-    QueryParameter(max_length=60, description="Only this department's cases (its code)"),
-]
-CitizenListStatus = Annotated[
-    Literal["open", "closed", "all"],
-    QueryParameter(description="`open` (not decided yet), `closed` or `all`"),
-]
-StaffQueueStatus = Annotated[
-    QueueStatus,
-    QueryParameter(
-        description="`open` (the default: cases still to handle), `closed`, `all`, or one"
-        " status of the case"
-    ),
-]
-Overdue = Annotated[
-    bool | None, QueryParameter(description="Only cases past (true) or within (false) deadline")
-]
-Escalated = Annotated[
-    bool | None,
-    QueryParameter(description="Only cases escalated to the credit office (true) or not (false)"),
-]
-# 409 for a case in the wrong state (``case-closed``, ``invalid-transition``) or a rule it
-# breaks; declared on every handler that changes a case.
-CONFLICT = {"problems": (409,)}
-
-
-@dataclass
-class EvidenceUpload:
-    """Evidence files (证明材料) in the multipart field ``files``."""
-
-    files: Annotated[
-        list[UploadFile],
-        BodyKwarg(
-            description="One or more PDF, JPEG or PNG files (the content decides the type, not"
-            " the name); at most 10 MB each and 5 per case by default"
-        ),
-    ]
-
-
-EvidenceBody = Annotated[EvidenceUpload, Body(media_type=RequestEncodingType.MULTI_PART)]
-OptionalWithdrawal = Annotated[
-    WithdrawalIn | None,
-    Body(
-        media_type=RequestEncodingType.JSON,
-        description="Optional: a reason for withdrawing. The body may be left out entirely.",
-    ),
-]
-
-
-async def close_uploads(upload: EvidenceUpload) -> None:
-    for item in upload.files:
-        await item.close()
-
-
-# The citizen's own file follows the citizen routes' caching (the phone may keep it and
-# revalidates with the ETag); staff downloads are never kept.
-CITIZEN_CACHE = PRIVATE.decode()
-STAFF_CACHE = "private, no-store"
-
-
-def download_response(download: evidence.Download, *, cache_control: str) -> Stream:
-    return Stream(
-        download.chunks,
-        media_type=download.media_type,
-        headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(download.name)}",
-            "Content-Length": str(download.size),
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": cache_control,
-            "ETag": etag_for_version(download.sha256),
-        },
-    )
+# ``value`` is only an example here (the header is documentation only): Litestar takes the
+# header's schema from its type.
+OBJECTION_LOCATION = ResponseHeader(
+    name="Location",
+    value="/v1/me/objections/1024",
+    description="The new objection's URL; a GET on it answers the same body.",
+    documentation_only=True,
+)
 
 
 # --- citizens -----------------------------------------------------------------------------------
@@ -233,33 +158,6 @@ class MeObjectionsController(Controller):
         finally:
             await close_uploads(data)
         return created(files, evidence_url(request, files))
-
-
-def evidence_url(request: CitizenRequest, files: list[EvidenceOut]) -> str:
-    return request.app.route_reverse("downloadMyEvidence", evidence_id=files[0].id)
-
-
-class MeEvidenceController(Controller):
-    path = "/me/evidence"
-    tags = ["My objections"]
-    guards = [citizen_guard]
-
-    @get(
-        "/{evidence_id:int}",
-        name="downloadMyEvidence",
-        operation_id="downloadMyEvidence",
-        summary="Download one of your evidence files",
-        response_headers=DOWNLOAD_HEADERS,
-        operation_class=EvidenceDownloadOperation,
-    )
-    async def download(self, evidence_id: FromPath[int], request: CitizenRequest) -> Stream:
-        """Download an evidence file you attached to one of your objections or repair
-        applications, as the type its content showed at upload (application/pdf, image/jpeg or
-        image/png). Citizens only; another citizen's file answers 404 exactly like an unknown
-        id. The file never changes: its ETag is its SHA-256, so If-None-Match answers 304.
-        Your own downloads are not written to your query log."""
-        found = await evidence.for_citizen(evidence_id, request.user.citizen_id)
-        return download_response(found, cache_control=CITIZEN_CACHE)
 
 
 # --- departments --------------------------------------------------------------------------------
@@ -374,26 +272,6 @@ class DepartmentObjectionsController(Controller):
         return await service.propose(objection_id, request.user, data)
 
 
-class DepartmentEvidenceController(Controller):
-    path = "/evidence"
-    tags = ["Department cases"]
-
-    @get(
-        "/{evidence_id:int}",
-        operation_id="downloadDepartmentEvidence",
-        summary="Download evidence of a case against your records",
-        response_headers=STAFF_DOWNLOAD_HEADERS,
-        operation_class=EvidenceDownloadOperation,
-    )
-    async def download(self, evidence_id: FromPath[int], request: DepartmentRequest) -> Stream:
-        """Download an evidence file of an objection or repair application against this
-        department's records, as the type its content showed at upload (application/pdf,
-        image/jpeg or image/png). Department API key only; another department's file answers
-        404. The download is written to the citizen's query log (查询日志)."""
-        found = await evidence.for_staff(evidence_id, request.user)
-        return download_response(found, cache_control=STAFF_CACHE)
-
-
 # --- officers -----------------------------------------------------------------------------------
 
 
@@ -495,43 +373,8 @@ class OfficerObjectionsController(Controller):
         return await service.decide(objection_id, request.user, data)
 
 
-class OfficerEvidenceController(Controller):
-    path = "/evidence"
-    tags = ["Officer cases"]
-
-    @get(
-        "/{evidence_id:int}",
-        operation_id="downloadOfficerEvidence",
-        summary="Download the evidence of any case",
-        response_headers=STAFF_DOWNLOAD_HEADERS,
-        operation_class=EvidenceDownloadOperation,
-    )
-    async def download(self, evidence_id: FromPath[int], request: OfficerRequest) -> Stream:
-        """Download an evidence file of any objection or repair application, as the type its
-        content showed at upload (application/pdf, image/jpeg or image/png). Officers only.
-        The download is written to the citizen's query log (查询日志)."""
-        found = await evidence.for_staff(evidence_id, request.user)
-        return download_response(found, cache_control=STAFF_CACHE)
-
-
-class OfficerStatisticsController(Controller):
-    path = "/statistics"
-    tags = ["Officer oversight"]
-
-    @get(
-        "/departments",
-        operation_id="getDepartmentStatistics",
-        summary="Get case handling statistics per department",
-    )
-    async def departments(self) -> list[DepartmentStatistics]:
-        """Per department, for objections and repair applications: cases handled, on time and
-        late, open and overdue (政务诚信: the government's own promptness is recorded too).
-        Officers only; departments in code order."""
-        return await cases.department_statistics()
-
-
 ROUTES = Routes(
-    citizen=[MeObjectionsController, MeEvidenceController],
-    department=[DepartmentObjectionsController, DepartmentEvidenceController],
-    officer=[OfficerObjectionsController, OfficerEvidenceController, OfficerStatisticsController],
+    citizen=[MeObjectionsController],
+    department=[DepartmentObjectionsController],
+    officer=[OfficerObjectionsController],
 )

@@ -13,37 +13,37 @@ Deadlines are working days (工作日) from the day of each transition: accept w
 ``objection_extension_working_days``. From acceptance until the decision the record's penalty is
 suspended (联合惩戒措施在信息核实期间暂不执行) and the citizen is re-scored at once, as after each
 decision and after a withdrawal that lifts the suspension. A revoked or corrected record closes
-its open repair applications in the same transaction (``cases.terminate_open_repairs``). Each
-transition writes its step, audit entry and outbox event in its own transaction; ``today`` can
-be given (tests), else it is today in Asia/Shanghai.
+its open repair applications in the same transaction (``repairs.termination``). The states,
+actions and stage deadlines are declared in ``backend.objections.kind``. Each
+transition writes its step, audit entry and outbox event in its own transaction, on the business
+date of the runtime clock (``today_in_shanghai``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import asyncpg
 import msgspec
 
-from backend.identity.principals import ClientPrincipal, OfficerPrincipal
-from backend.objections import views
-from backend.objections.cases import (
-    OBJECTION,
+from backend.cases.machine import (
+    Change,
     Staff,
-    Transition,
     bump_change_counter,
     check_staff_access,
+    close_with_decision,
     department_principal,
     lock_case,
-    objection_cause,
-    record_not_yours,
+    open_case_id,
+    own_record,
     record_transition,
     require_status,
     rescore_now,
-    terminate_open_repairs,
     withdraw_case,
 )
+from backend.identity.principals import ClientPrincipal, OfficerPrincipal
+from backend.objections import views
+from backend.objections.kind import ACCEPT, OBJECTION, VERIFY
 from backend.objections.schemas import (
     ObjectionDetail,
     ObjectionIn,
@@ -60,27 +60,19 @@ from backend.platform.engine import DB
 from backend.platform.errors import Conflict, InvalidInput
 from backend.platform.language import say
 from backend.records.service import apply_correction, apply_revocation, check_correction
-
-_MAX_ID = 2**63 - 1
-
+from backend.repairs.termination import objection_cause, terminate_open_repairs
 
 # --- filing -------------------------------------------------------------------------------------
 
 
-async def file_objection(
-    citizen_id: int, data: ObjectionIn, actor: Actor, *, today: dt.date | None = None
-) -> ObjectionDetail:
+async def file_objection(citizen_id: int, data: ObjectionIn, actor: Actor) -> ObjectionDetail:
     """One open objection per record, against the citizen's own record that still stands."""
-    today = today or today_in_shanghai()
-    accept_due = add_working_days(today, runtime.current().settings.objection_accept_working_days)
+    today = today_in_shanghai()
+    accept_due = ACCEPT.due_after(today)
     try:
         async with DB.transaction(), connection() as conn:
             record = await _own_record(conn, data.record_id, citizen_id)
-            open_id = await conn.fetchval(
-                "SELECT id FROM objection WHERE record = $1"
-                " AND status IN ('submitted', 'accepted', 'verifying')",
-                record["id"],
-            )
+            open_id = await open_case_id(conn, OBJECTION, record["id"])
             if open_id is not None:
                 raise _already_open(record["id"], open_id)
             new_id = await conn.fetchval(
@@ -91,19 +83,16 @@ async def file_objection(
                 data.statement, today, accept_due,
             )  # fmt: skip
             row = await lock_case(conn, OBJECTION, new_id)
-            change = Transition("submit", "submitted", "submitted", actor, None, accept_due)
+            change = Change("submit", "submitted", "submitted", actor, None, accept_due)
             await record_transition(conn, OBJECTION, row, change, today, {}, created=True)
     except asyncpg.UniqueViolationError as exc:  # a concurrent filing won the race
         raise _already_open(data.record_id, None) from exc
-    return await views.citizen_detail(row["id"], citizen_id, today=today)
+    return await views.citizen_detail(row["id"], citizen_id)
 
 
 async def _own_record(conn: Any, record_id: int, citizen_id: int) -> Any:
-    record = None
-    if 1 <= record_id <= _MAX_ID:
-        record = await conn.fetchrow("SELECT * FROM record WHERE id = $1 FOR UPDATE", record_id)
-    if record is None or record["citizen"] != citizen_id:
-        raise record_not_yours(record_id)
+    """The citizen's own record, standing: a revoked or repaired one takes no objection."""
+    record = await own_record(conn, record_id, citizen_id)
     if record["status"] == "revoked":
         raise Conflict(
             say(f"记录（编号 {record_id}）已被撤销，不再展示和计分",
@@ -147,50 +136,45 @@ async def _set_under_objection(conn: Any, row: Any, flag: bool) -> None:
     await bump_change_counter(conn, row["citizen"])
 
 
-async def accept(
-    case_id: int, by: Staff, reason: str, *, today: dt.date | None = None
-) -> ObjectionOut:
+async def accept(case_id: int, by: Staff, reason: str) -> ObjectionOut:
     """受理: the verification deadline starts and the penalty is suspended at once."""
-    today = today or today_in_shanghai()
-    due = add_working_days(today, runtime.current().settings.objection_verify_working_days)
+    today = today_in_shanghai()
+    due = VERIFY.due_after(today)
     async with DB.transaction(), connection() as conn:
         row = await _locked(conn, case_id, by)
-        require_status(OBJECTION, row, ("submitted",), "accepted")
+        require_status(OBJECTION, row, "accept", by.actor)
         await conn.execute(
             "UPDATE objection SET status = 'accepted', accepted_on = $2, verify_due_on = $3,"
             " due_on = $3, updated_at = now() WHERE id = $1",
             case_id, today, due,
         )  # fmt: skip
         await _set_under_objection(conn, row, True)
-        change = Transition("accept", "accepted", "accepted", by.actor, reason, due)
+        change = Change("accept", "accepted", "accepted", by.actor, reason, due)
         await record_transition(conn, OBJECTION, row, change, today, {})
     await rescore_now(row["citizen"], "objection-accepted")
-    return await views.summary(case_id, today=today)
+    return await views.summary(case_id)
 
 
-async def reject(
-    case_id: int, by: Staff, reason: str, *, today: dt.date | None = None
-) -> ObjectionOut:
+async def reject(case_id: int, by: Staff, reason: str) -> ObjectionOut:
     """不予受理, with the reason the citizen reads. The record stays as it is."""
-    today = today or today_in_shanghai()
+    today = today_in_shanghai()
     async with DB.transaction(), connection() as conn:
         row = await _locked(conn, case_id, by)
-        require_status(OBJECTION, row, ("submitted",), "rejected")
-        await _close(conn, case_id, "rejected", reason, today)
-        change = Transition("reject", "rejected", "rejected", by.actor, reason, None, closes=True)
-        await record_transition(conn, OBJECTION, row, change, today, {})
-    return await views.summary(case_id, today=today)
+        require_status(OBJECTION, row, "reject", by.actor)
+        await close_with_decision(
+            conn, OBJECTION, row, action="reject", status="rejected", reason=reason,
+            actor=by.actor, today=today,
+        )  # fmt: skip
+    return await views.summary(case_id)
 
 
-async def extend(
-    case_id: int, by: Staff, reason: str, *, today: dt.date | None = None
-) -> ObjectionOut:
+async def extend(case_id: int, by: Staff, reason: str) -> ObjectionOut:
     """One extension of the verification deadline for a complex case, before it passes."""
-    today = today or today_in_shanghai()
+    today = today_in_shanghai()
     days = runtime.current().settings.objection_extension_working_days
     async with DB.transaction(), connection() as conn:
         row = await _locked(conn, case_id, by)
-        require_status(OBJECTION, row, ("accepted", "verifying"), "extended")
+        require_status(OBJECTION, row, "extend", by.actor)
         if row["extended"]:
             raise Conflict(
                 say(f"异议申请（编号 {case_id}）已延期过一次，不能再次延期",
@@ -212,21 +196,19 @@ async def extend(
             " due_on = $3, updated_at = now() WHERE id = $1",
             case_id, reason, due,
         )  # fmt: skip
-        change = Transition("extend", "extended", row["status"], by.actor, reason, due)
+        change = Change("extend", "extended", row["status"], by.actor, reason, due)
         await record_transition(conn, OBJECTION, row, change, today, {})
-    return await views.summary(case_id, today=today)
+    return await views.summary(case_id)
 
 
-async def propose(
-    case_id: int, client: ClientPrincipal, data: ProposalIn, *, today: dt.date | None = None
-) -> ObjectionOut:
+async def propose(case_id: int, client: ClientPrincipal, data: ProposalIn) -> ObjectionOut:
     """The owning department reports its verification (核查) and proposes the outcome; a
     proposed correction is checked now, against the department's scopes."""
-    today = today or today_in_shanghai()
+    today = today_in_shanghai()
     _check_proposal(data)
     async with DB.transaction(), connection() as conn:
         row = await _locked(conn, case_id, client)
-        require_status(OBJECTION, row, ("accepted",), "proposed")
+        require_status(OBJECTION, row, "propose", client.actor)
         correction = None
         if data.correction is not None:
             record = await conn.fetchrow("SELECT * FROM record WHERE id = $1", row["record"])
@@ -238,12 +220,12 @@ async def propose(
             " WHERE id = $1",
             case_id, data.outcome, data.reason, correction,
         )  # fmt: skip
-        change = Transition(
+        change = Change(
             "propose", "verifying", "verifying", client.actor, data.reason, row["due_on"]
         )
         payload = {"proposedOutcome": data.outcome}
         await record_transition(conn, OBJECTION, row, change, today, payload)
-    return await views.summary(case_id, today=today)
+    return await views.summary(case_id)
 
 
 def _check_proposal(data: ProposalIn) -> None:
@@ -265,19 +247,13 @@ def _check_proposal(data: ProposalIn) -> None:
         )
 
 
-async def decide(
-    case_id: int,
-    officer: OfficerPrincipal,
-    data: OfficerDecisionIn,
-    *,
-    today: dt.date | None = None,
-) -> ObjectionOut:
+async def decide(case_id: int, officer: OfficerPrincipal, data: OfficerDecisionIn) -> ObjectionOut:
     """The credit office decides: upheld restores the penalty, corrected applies the proposed
     values (old ones kept in history), revoked stops the record counting and showing."""
-    today = today or today_in_shanghai()
+    today = today_in_shanghai()
     async with DB.transaction(), connection() as conn:
         row = await _locked(conn, case_id, officer)
-        require_status(OBJECTION, row, ("verifying",), "decided")
+        require_status(OBJECTION, row, "decide", officer.actor)
         if data.outcome != "upheld":
             _refuse_if_repaired(row, data.outcome)
             await terminate_open_repairs(
@@ -286,13 +262,12 @@ async def decide(
             )  # fmt: skip
         await _apply_outcome(conn, row, data, officer.actor)
         await _set_under_objection(conn, row, False)
-        await _close(conn, case_id, data.outcome, data.reason, today)
-        change = Transition(
-            "decide", data.outcome, data.outcome, officer.actor, data.reason, None, closes=True
-        )
-        await record_transition(conn, OBJECTION, row, change, today, {})
+        await close_with_decision(
+            conn, OBJECTION, row, action="decide", status=data.outcome, reason=data.reason,
+            actor=officer.actor, today=today,
+        )  # fmt: skip
     await rescore_now(row["citizen"], f"objection-{data.outcome}")
-    return await views.summary(case_id, today=today)
+    return await views.summary(case_id)
 
 
 def _refuse_if_repaired(row: Any, outcome: str) -> None:
@@ -332,23 +307,13 @@ async def _apply_outcome(conn: Any, row: Any, data: OfficerDecisionIn, actor: Ac
     )
 
 
-async def _close(conn: Any, case_id: int, status: str, reason: str, today: dt.date) -> None:
-    await conn.execute(
-        "UPDATE objection SET status = $2, decision_reason = $3, decided_on = $4, due_on = NULL,"
-        " closed_at = now(), updated_at = now() WHERE id = $1",
-        case_id, status, reason, today,
-    )  # fmt: skip
-
-
 # --- withdrawal by the citizen ------------------------------------------------------------------
 
 
-async def withdraw(
-    case_id: int, citizen_id: int, reason: str | None, *, today: dt.date | None = None
-) -> ObjectionDetail:
+async def withdraw(case_id: int, citizen_id: int, reason: str | None) -> ObjectionDetail:
     """撤回: the citizen drops their own undecided objection. Its deadline stops; a penalty
     suspended since acceptance applies again and the card is re-scored at once."""
-    today = today or today_in_shanghai()
+    today = today_in_shanghai()
     async with DB.transaction(), connection() as conn:
         row = await withdraw_case(conn, OBJECTION, case_id, citizen_id, reason, today)
         suspended = row["status"] in ("accepted", "verifying")
@@ -356,4 +321,4 @@ async def withdraw(
             await _set_under_objection(conn, row, False)
     if suspended:
         await rescore_now(citizen_id, "objection-withdrawn")
-    return await views.citizen_detail(case_id, citizen_id, today=today)
+    return await views.citizen_detail(case_id, citizen_id)

@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
-from backend.platform.config import TIMEZONE
+from backend.platform import runtime
+from backend.platform.clock import SHANGHAI
 
 log = logging.getLogger("backend.calendar")
-SHANGHAI = ZoneInfo(TIMEZONE)
 _warned_years: set[int] = set()
 
 
 def today_in_shanghai(now: dt.datetime | None = None) -> dt.date:
-    moment = now or dt.datetime.now(dt.UTC)
-    return moment.astimezone(SHANGHAI).date()
+    """The business date: the runtime clock's (which ``BUSINESS_DATE`` or a test may have
+    moved), or the date of instant ``now`` in Asia/Shanghai."""
+    if now is None:
+        return runtime.clock().today()
+    return now.astimezone(SHANGHAI).date()
 
 
 def is_working_day(day: dt.date) -> bool:

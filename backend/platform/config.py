@@ -7,8 +7,10 @@ and kept in ``<VAR_DIR>/secrets.json`` so the embedded demo survives restarts.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from functools import lru_cache
@@ -31,6 +33,38 @@ SECRET_NAMES = (
 
 class SettingsError(RuntimeError):
     """Raised when the environment cannot produce valid settings."""
+
+
+_OFFSET = re.compile(r"[+-][0-9]{1,5}")
+MAX_OFFSET_DAYS = 36_600  # a century either way: far enough for any demo, safe for date sums
+BUSINESS_YEARS = (1970, 2199)
+
+
+def parse_business_date(raw: str) -> dt.date | int | None:
+    """``BUSINESS_DATE``: empty (real date), a date (``2027-03-01``) or a signed offset in days
+    (``+30``, ``-7``). The sign is required, so a number is never mistaken for a date."""
+    text = raw.strip()
+    if not text:
+        return None
+    if _OFFSET.fullmatch(text):
+        days = int(text)
+        if abs(days) > MAX_OFFSET_DAYS:
+            raise SettingsError(
+                f"BUSINESS_DATE={raw!r}: the offset must be within {MAX_OFFSET_DAYS} days"
+            )
+        return days
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise SettingsError(
+            f"BUSINESS_DATE={raw!r} is neither a date (2027-03-01) nor an offset in days (+30, -7)"
+        ) from None
+    if not BUSINESS_YEARS[0] <= day.year <= BUSINESS_YEARS[1]:
+        raise SettingsError(
+            f"BUSINESS_DATE={raw!r}: the year must be between {BUSINESS_YEARS[0]}"
+            f" and {BUSINESS_YEARS[1]}"
+        )
+    return day
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -86,6 +120,22 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     push_http_timeout_seconds: float = 10.0
     push_claim_seconds: int = 120  # a claim outlives any send; then a crashed sender's rows return
     push_backoff_max_seconds: int = 600
+    # Outside production only: the date the whole system lives on (demos, acceptance tests).
+    # A date (2027-03-01) or an offset in days (+30, -7); the time of day stays real.
+    business_date: str = ""
+
+    def __post_init__(self) -> None:
+        shift = parse_business_date(self.business_date)  # raises on a malformed value
+        if shift is not None and self.env == "production":
+            raise SettingsError(
+                f"BUSINESS_DATE={self.business_date!r} is set with APP_ENV=production: production"
+                " always runs on the real date; unset BUSINESS_DATE"
+            )
+
+    @property
+    def business_date_shift(self) -> dt.date | int | None:
+        """``BUSINESS_DATE`` parsed: a date, an offset in days, or None (the real date)."""
+        return parse_business_date(self.business_date)
 
     @property
     def var_path(self) -> Path:

@@ -107,6 +107,7 @@ class ProblemError(Exception):
         extra: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         code: str | None = None,
+        retry_after: int | None = None,
     ) -> None:
         super().__init__(detail)
         if code is not None:
@@ -118,6 +119,9 @@ class ProblemError(Exception):
         )
         self.extra = dict(extra) if extra else None
         self.headers = dict(headers) if headers else None
+        if retry_after is not None:
+            # Services say when to come back; the handler writes the HTTP header.
+            self.headers = {**(self.headers or {}), "Retry-After": str(max(retry_after, 1))}
 
 
 class InvalidInput(ProblemError):

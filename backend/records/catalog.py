@@ -22,6 +22,8 @@ from typing import Any, Final, Literal, TypeAlias
 
 import msgspec
 
+from backend.platform import runtime
+
 __all__ = [
     "BAD_SEVERITIES",
     "DISPLAY_BOUNDS",
@@ -551,3 +553,9 @@ def load_catalogs(directory: pathlib.Path | None = None) -> CatalogSet:
         return CatalogSet(catalogs)
     except CatalogError as exc:
         raise CatalogError(f"{label}: {exc}") from exc
+
+
+def catalog_set() -> CatalogSet:
+    """The catalog versions this process loaded (installed on the runtime by the wiring)."""
+    catalogs: CatalogSet = runtime.current().catalogs
+    return catalogs

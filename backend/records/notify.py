@@ -8,11 +8,11 @@ import msgspec
 
 from backend.notifications.events import RecordAdded, RecordCorrected, RecordRevoked, emit_event
 from backend.notifications.outbox import emit_many
-from backend.platform import runtime
+from backend.records.catalog import catalog_set
 
 
 def _title(record_type: str, catalog_version: str | None = None) -> str:
-    catalogs = runtime.current().catalogs
+    catalogs = catalog_set()
     catalog = (catalogs.by_version(catalog_version) if catalog_version else None) or (
         catalogs.latest
     )
@@ -22,7 +22,7 @@ def _title(record_type: str, catalog_version: str | None = None) -> str:
 
 async def records_added(conn: Any, department: str, added: list[tuple[int, int, str, int]]) -> None:
     """``added``: (citizen id, record id, record type, quantity) of each accepted record."""
-    catalog = runtime.current().catalogs.latest
+    catalog = catalog_set().latest
     events = []
     for citizen_id, record_id, record_type, quantity in added:
         found = catalog.get(record_type)

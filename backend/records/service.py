@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import msgspec
 
@@ -15,7 +15,6 @@ from backend.identity.principals import ClientPrincipal
 from backend.identity.service import decrypt_id_number, encrypt_id_number, id_number_index
 from backend.identity.verifier import names_match, normalize_person_name
 from backend.notifications.jobs import wake_relay
-from backend.objections import cases
 from backend.platform import runtime
 from backend.platform.audit import Actor, write_audit
 from backend.platform.calendar import today_in_shanghai
@@ -30,7 +29,7 @@ from backend.platform.errors import (
 )
 from backend.platform.language import say
 from backend.platform.pagination import Page, check_limit, decode_cursor, page_of
-from backend.records.catalog import RecordType, display_until, repairable_from
+from backend.records.catalog import RecordType, catalog_set, display_until, repairable_from
 from backend.records.notify import record_changed
 from backend.records.schemas import (
     BatchItemResult,
@@ -82,7 +81,7 @@ def _check_dates(occurred_on: dt.date, decided_on: dt.date, today: dt.date) -> N
 
 
 def _resolve_type(code: str, client: ClientPrincipal, field: str = "recordType") -> RecordType:
-    catalog = runtime.current().catalogs.in_force(today_in_shanghai())
+    catalog = catalog_set().in_force(today_in_shanghai())
     record_type = catalog.get(code)
     if record_type is None:
         raise ItemRejected(
@@ -220,7 +219,7 @@ def _add_name_rejections(
 async def _insert_records(
     conn: Any, client: ClientPrincipal, accepted: Sequence[_Accepted], citizens: dict[str, int]
 ) -> dict[str, int]:
-    catalog_version = runtime.current().catalogs.in_force(today_in_shanghai()).version
+    catalog_version = catalog_set().in_force(today_in_shanghai()).version
     columns: dict[str, list[Any]] = {k: [] for k in _INSERT_COLUMNS}
     # Inserted in source-reference order, so overlapping concurrent batches cannot deadlock.
     for a in sorted(accepted, key=lambda a: a.item.source_reference):
@@ -475,16 +474,32 @@ async def revoke_record(
     return await department_record(record_id, client)
 
 
+class RecordEnded(Protocol):
+    """What another domain does, in the same transaction, when a department revokes or corrects
+    one of its records (the repairs domain ends the record's open applications)."""
+
+    async def __call__(
+        self, conn: Any, *, record_id: int, outcome: Literal["revoked", "corrected"],
+        reason: str, actor: Actor,
+    ) -> object: ...  # fmt: skip
+
+
+# Installed by the wiring (``backend.wiring``): the records domain names no domain above it.
+_when_record_ended: dict[str, RecordEnded] = {}
+
+
+def when_record_ended(name: str, handler: RecordEnded) -> None:
+    """Register (or replace) what happens when a department revokes or corrects a record."""
+    _when_record_ended[name] = handler
+
+
 async def _end_open_repairs(
     conn: Any, record: Any, outcome: Literal["revoked", "corrected"], reason: str, actor: Actor
-) -> list[int]:
-    """The record's open repair applications (信用修复申请) end (终止办理) in the caller's
-    transaction, through the same case machinery as an objection's decision; the caller holds
-    the record's lock."""
-    return await cases.terminate_open_repairs(
-        conn, record_id=record["id"], outcome=outcome,
-        cause=cases.department_cause(outcome, reason), actor=actor, today=today_in_shanghai(),
-    )  # fmt: skip
+) -> None:
+    """Tell the domains that care, inside the caller's transaction (the caller holds the
+    record's lock): the record's open repair applications end (终止办理)."""
+    for handler in _when_record_ended.values():
+        await handler(conn, record_id=record["id"], outcome=outcome, reason=reason, actor=actor)
 
 
 def _refuse_if_repaired(row: Any, verb: str) -> None:
@@ -567,7 +582,7 @@ def _status(row: Any, today: dt.date) -> Literal["active", "expired", "revoked",
 
 
 def record_out(row: Any, today: dt.date, points_effect: int | None = None) -> RecordOut:
-    catalogs = runtime.current().catalogs
+    catalogs = catalog_set()
     catalog = catalogs.by_version(row["catalog_version"]) or catalogs.latest
     record_type = catalog.get(row["record_type"])
     domain = catalog.domains.get(row["domain"])

@@ -6,19 +6,12 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from litestar import Controller, Response, get, post
+from litestar.datastructures import ResponseHeader
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from backend.identity.security import citizen_guard
-from backend.objections import evidence
-from backend.objections.cases import REPAIR, QueueFilter
-from backend.objections.operations import (
-    EVIDENCE_LOCATION,
-    REPAIR_LOCATION,
-    OptionalBodyOperation,
-    created,
-)
-from backend.objections.routes import (
+from backend.cases import evidence
+from backend.cases.http import (
     CONFLICT,
     CitizenListStatus,
     CitizenRequest,
@@ -35,10 +28,14 @@ from backend.objections.routes import (
     close_uploads,
     evidence_url,
 )
-from backend.objections.schemas import DecisionReason, EvidenceOut
+from backend.cases.operations import EVIDENCE_LOCATION, OptionalBodyOperation, created
+from backend.cases.schemas import DecisionReason, EvidenceOut
+from backend.cases.views import QueueFilter
+from backend.identity.security import citizen_guard
 from backend.platform.pagination import DEFAULT_LIMIT, Page
 from backend.platform.routing import Routes
 from backend.repairs import service, views
+from backend.repairs.kind import REPAIR
 from backend.repairs.schemas import (
     CommitmentOut,
     RepairCase,
@@ -48,6 +45,14 @@ from backend.repairs.schemas import (
     RepairOut,
 )
 
+# ``value`` is only an example here (the header is documentation only): Litestar takes the
+# header's schema from its type.
+REPAIR_LOCATION = ResponseHeader(
+    name="Location",
+    value="/v1/me/repair-applications/1024",
+    description="The new application's URL; a GET on it answers the same body.",
+    documentation_only=True,
+)
 CommitmentLanguage = Annotated[
     Literal["zh-CN", "en"] | None,
     QueryParameter(description="The text's language; by default the request's (Accept-Language)"),

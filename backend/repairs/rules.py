@@ -8,10 +8,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from backend.objections.cases import record_title
+from backend.cases.machine import open_case_id, open_record_changing_case, record_title
 from backend.platform import runtime
 from backend.platform.language import say
 from backend.records.catalog import RecordType, RepairPath
+from backend.repairs.kind import REPAIR
 from backend.repairs.schemas import Blocker
 
 
@@ -26,7 +27,8 @@ class Eligibility:
 def record_type_of(record: Any) -> RecordType | None:
     catalogs = runtime.current().catalogs
     catalog = catalogs.by_version(record["catalog_version"]) or catalogs.latest
-    return catalog.get(record["record_type"])
+    found: RecordType | None = catalog.get(record["record_type"])
+    return found
 
 
 def eligibility(
@@ -82,15 +84,8 @@ def _blocker(
 
 
 async def open_cases(conn: Any, record_id: int) -> tuple[bool, int | None]:
-    """Whether the record has an open objection, and its open repair application's id."""
-    objection = await conn.fetchval(
-        "SELECT id FROM objection WHERE record = $1"
-        " AND status IN ('submitted', 'accepted', 'verifying') LIMIT 1",
-        record_id,
-    )
-    repair = await conn.fetchval(
-        "SELECT id FROM repair_application WHERE record = $1"
-        " AND status IN ('submitted', 'accepted') LIMIT 1",
-        record_id,
-    )
+    """Whether the record has an open case that may change it (an objection), and its open
+    repair application's id."""
+    objection = await open_record_changing_case(conn, record_id)
+    repair = await open_case_id(conn, REPAIR, record_id)
     return objection is not None, repair

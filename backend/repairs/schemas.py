@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from backend.objections.schemas import (
+from backend.cases.schemas import (
     AcceptedOn,
     CaseId,
     ClosedAt,

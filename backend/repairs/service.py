@@ -1,10 +1,6 @@
 """Credit repair rules (信用修复): who may apply for what, and each transition.
 
-    submitted ──accept──▶ accepted ──approve──▶ approved   (the record is repaired)
-        └──reject──▶ rejected      └──deny──▶ denied
-    submitted | accepted ──withdraw (the citizen)──▶ withdrawn
-    submitted | accepted ──an objection revokes or corrects the record──▶ terminated
-
+The states, actions and stage deadlines are declared in ``backend.repairs.kind``.
 The body that made the finding decides (谁认定、谁修复): the department that reported the
 record. The credit office oversees: it sees every case and, once a case is overdue, may act in
 the department's place. Deadlines in working days: the decision within
@@ -28,32 +24,32 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from backend.identity.principals import OfficerPrincipal
-from backend.objections.cases import (
-    REPAIR,
+from backend.cases.machine import (
+    Change,
     Staff,
-    Transition,
     check_staff_access,
+    close_with_decision,
     lock_case,
-    record_not_yours,
+    open_record_changing_case,
+    own_record,
     record_transition,
     require_status,
     rescore_now,
     withdraw_case,
 )
-from backend.platform import runtime
+from backend.identity.principals import OfficerPrincipal
 from backend.platform.audit import Actor
-from backend.platform.calendar import add_working_days, today_in_shanghai
+from backend.platform.calendar import today_in_shanghai
 from backend.platform.database import connection
 from backend.platform.engine import DB
 from backend.platform.errors import Conflict, InvalidInput
 from backend.platform.language import say
 from backend.records.service import apply_repair
 from backend.repairs import commitments, views
+from backend.repairs.kind import DECIDE, REPAIR, REPLY
 from backend.repairs.rules import Eligibility, eligibility, open_cases
 from backend.repairs.schemas import RepairDetail, RepairIn, RepairOut
 
-_MAX_ID = 2**63 - 1
 # The input block each path needs, by its wire name.
 PATH_BLOCKS = {
     "obligation_fulfilled": "obligationFulfilled",
@@ -71,16 +67,14 @@ _RECORD_STATUS_WORDS = {
 # --- applying -----------------------------------------------------------------------------------
 
 
-async def apply(
-    citizen_id: int, data: RepairIn, actor: Actor, *, today: dt.date | None = None
-) -> RepairDetail:
-    today = today or today_in_shanghai()
+async def apply(citizen_id: int, data: RepairIn, actor: Actor) -> RepairDetail:
+    today = today_in_shanghai()
     commitment = _check_commitment(data, today)
     details = _check_details(data, today)
-    reply_due = add_working_days(today, runtime.current().settings.repair_notify_working_days)
+    reply_due = REPLY.due_after(today)
     try:
         async with DB.transaction(), connection() as conn:
-            record = await _own_record(conn, data.record_id, citizen_id)
+            record = await own_record(conn, data.record_id, citizen_id)
             objection, repair = await open_cases(conn, record["id"])
             found = eligibility(record, today, open_objection=objection, open_repair=repair)
             _refuse_if_blocked(found, data.path)
@@ -95,7 +89,7 @@ async def apply(
                 commitment.sha256(data.commitment.language), today, reply_due,
             )  # fmt: skip
             row = await lock_case(conn, REPAIR, new_id)
-            change = Transition("apply", "submitted", "submitted", actor, None, reply_due)
+            change = Change("apply", "submitted", "submitted", actor, None, reply_due)
             payload = {"path": data.path}
             await record_transition(conn, REPAIR, row, change, today, payload, created=True)
     except asyncpg.UniqueViolationError as exc:  # a concurrent application won the race
@@ -104,7 +98,7 @@ async def apply(
                 f"record {data.record_id} already has an open repair application"),
             field="recordId", code="repair-already-open",
         ) from exc  # fmt: skip
-    return await views.citizen_detail(row["id"], citizen_id, today=today)
+    return await views.citizen_detail(row["id"], citizen_id)
 
 
 def _refuse_if_blocked(found: Eligibility, path: str) -> None:
@@ -173,26 +167,15 @@ def _check_details(data: RepairIn, today: dt.date) -> str:
     return msgspec.json.encode(chosen).decode()
 
 
-async def _own_record(conn: Any, record_id: int, citizen_id: int) -> Any:
-    record = None
-    if 1 <= record_id <= _MAX_ID:
-        record = await conn.fetchrow("SELECT * FROM record WHERE id = $1 FOR UPDATE", record_id)
-    if record is None or record["citizen"] != citizen_id:
-        raise record_not_yours(record_id)
-    return record
-
-
 # --- decisions ----------------------------------------------------------------------------------
 
 
-async def _locked(
-    conn: Any, case_id: int, by: Staff, today: dt.date, allowed: tuple[str, ...], action: str
-) -> Any:
-    """The locked case, if ``by`` may see it, it is in an ``allowed`` status, and ``by`` is the
+async def _locked(conn: Any, case_id: int, by: Staff, today: dt.date, action: str) -> Any:
+    """The locked case, if ``by`` may see it, it may take ``action`` now, and ``by`` is the
     department or an officer stepping in on an overdue case."""
     row = await lock_case(conn, REPAIR, case_id)
     check_staff_access(REPAIR, row, by, case_id)
-    require_status(REPAIR, row, allowed, action)
+    require_status(REPAIR, row, action, by.actor)
     if isinstance(by, OfficerPrincipal) and not _lapsed(row, today):
         raise Conflict(
             say("谁认定、谁修复：由作出认定的报送单位决定；信用办仅在案件逾期后代为办理",
@@ -212,13 +195,11 @@ def _payload(row: Any) -> dict[str, Any]:
     return {"path": row["path"]}
 
 
-async def accept(
-    case_id: int, by: Staff, reason: str, *, today: dt.date | None = None
-) -> RepairOut:
-    today = today or today_in_shanghai()
-    decide_due = add_working_days(today, runtime.current().settings.repair_decide_working_days)
+async def accept(case_id: int, by: Staff, reason: str) -> RepairOut:
+    today = today_in_shanghai()
+    decide_due = DECIDE.due_after(today)
     async with DB.transaction(), connection() as conn:
-        row = await _locked(conn, case_id, by, today, ("submitted",), "accepted")
+        row = await _locked(conn, case_id, by, today, "accept")
         _refuse_unless_record_stands(row)
         due = min(decide_due, row["reply_due_on"])
         await conn.execute(
@@ -226,39 +207,33 @@ async def accept(
             " decide_due_on = $3, due_on = $4, updated_at = now() WHERE id = $1",
             case_id, today, decide_due, due,
         )  # fmt: skip
-        change = Transition("accept", "accepted", "accepted", by.actor, reason, due)
+        change = Change("accept", "accepted", "accepted", by.actor, reason, due)
         await record_transition(conn, REPAIR, row, change, today, _payload(row))
-    return await views.summary(case_id, today=today)
+    return await views.summary(case_id)
 
 
-async def reject(
-    case_id: int, by: Staff, reason: str, *, today: dt.date | None = None
-) -> RepairOut:
+async def reject(case_id: int, by: Staff, reason: str) -> RepairOut:
     """不予受理: the application does not meet the conditions; the reason is sent."""
-    return await _close(case_id, by, reason, ("submitted",), "reject", "rejected", today)
+    return await _close(case_id, by, reason, "reject", "rejected")
 
 
-async def deny(case_id: int, by: Staff, reason: str, *, today: dt.date | None = None) -> RepairOut:
+async def deny(case_id: int, by: Staff, reason: str) -> RepairOut:
     """不予修复: accepted, checked, and refused with the reason."""
-    return await _close(case_id, by, reason, ("accepted",), "deny", "denied", today)
+    return await _close(case_id, by, reason, "deny", "denied")
 
 
-async def approve(
-    case_id: int, by: Staff, reason: str, *, today: dt.date | None = None
-) -> RepairOut:
+async def approve(case_id: int, by: Staff, reason: str) -> RepairOut:
     """准予修复: the record is repaired today and the card re-scored at once."""
-    today = today or today_in_shanghai()
+    today = today_in_shanghai()
     async with DB.transaction(), connection() as conn:
-        row = await _locked(conn, case_id, by, today, ("accepted",), "approved")
+        row = await _locked(conn, case_id, by, today, "approve")
         _refuse_unless_record_stands(row)
         await _refuse_while_objection_open(conn, row)
         record = await conn.fetchrow("SELECT * FROM record WHERE id = $1", row["record"])
         await apply_repair(conn, record, f"repair {case_id}: {reason}", by.actor, today)
-        await _update_closed(conn, case_id, "approved", reason, today)
-        change = Transition("approve", "approved", "approved", by.actor, reason, None, True)
-        await record_transition(conn, REPAIR, row, change, today, _payload(row))
+        await _closed(conn, row, "approve", "approved", reason, by, today)
     await rescore_now(row["citizen"], "repair-approved")
-    return await views.summary(case_id, today=today)
+    return await views.summary(case_id)
 
 
 def _refuse_unless_record_stands(row: Any) -> None:
@@ -278,11 +253,7 @@ async def _refuse_while_objection_open(conn: Any, row: Any) -> None:
     """A record ends repaired or revoked, never both: while an objection may still revoke or
     correct it, the repair waits for the objection's result (the record's lock, held here, is
     what every objection change takes too)."""
-    objection_id = await conn.fetchval(
-        "SELECT id FROM objection WHERE record = $1"
-        " AND status IN ('submitted', 'accepted', 'verifying') LIMIT 1",
-        row["record"],
-    )
+    objection_id = await open_record_changing_case(conn, row["record"])
     if objection_id is not None:
         raise Conflict(
             say(f"记录（编号 {row['record']}）有处理中的异议申请（编号 {objection_id}），"
@@ -293,36 +264,30 @@ async def _refuse_while_objection_open(conn: Any, row: Any) -> None:
         )  # fmt: skip
 
 
-async def _close(
-    case_id: int, by: Staff, reason: str, allowed: tuple[str, ...], action: str, status: str,
-    today: dt.date | None,
-) -> RepairOut:  # fmt: skip
-    today = today or today_in_shanghai()
+async def _close(case_id: int, by: Staff, reason: str, action: str, status: str) -> RepairOut:
+    today = today_in_shanghai()
     async with DB.transaction(), connection() as conn:
-        row = await _locked(conn, case_id, by, today, allowed, status)
-        await _update_closed(conn, case_id, status, reason, today)
-        change = Transition(action, status, status, by.actor, reason, None, closes=True)
-        await record_transition(conn, REPAIR, row, change, today, _payload(row))
-    return await views.summary(case_id, today=today)
+        row = await _locked(conn, case_id, by, today, action)
+        await _closed(conn, row, action, status, reason, by, today)
+    return await views.summary(case_id)
 
 
-async def _update_closed(conn: Any, case_id: int, status: str, reason: str, today: dt.date) -> None:
-    await conn.execute(
-        "UPDATE repair_application SET status = $2, decision_reason = $3, decided_on = $4,"
-        " due_on = NULL, closed_at = now(), updated_at = now() WHERE id = $1",
-        case_id, status, reason, today,
+async def _closed(
+    conn: Any, row: Any, action: str, status: str, reason: str, by: Staff, today: dt.date
+) -> None:
+    await close_with_decision(
+        conn, REPAIR, row, action=action, status=status, reason=reason, actor=by.actor,
+        today=today, payload=_payload(row),
     )  # fmt: skip
 
 
 # --- withdrawal by the citizen ------------------------------------------------------------------
 
 
-async def withdraw(
-    case_id: int, citizen_id: int, reason: str | None, *, today: dt.date | None = None
-) -> RepairDetail:
+async def withdraw(case_id: int, citizen_id: int, reason: str | None) -> RepairDetail:
     """撤回: the citizen drops their own undecided application; its deadlines stop and the
     record stays as it is (the citizen may apply again later)."""
-    today = today or today_in_shanghai()
+    today = today_in_shanghai()
     async with DB.transaction(), connection() as conn:
         await withdraw_case(conn, REPAIR, case_id, citizen_id, reason, today)
-    return await views.citizen_detail(case_id, citizen_id, today=today)
+    return await views.citizen_detail(case_id, citizen_id)

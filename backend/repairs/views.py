@@ -4,38 +4,19 @@ commitment text, the staff queues and case view (a case view is written to the q
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any
 
 import msgspec
 
-from backend.objections import evidence
-from backend.objections.cases import (
-    REPAIR,
-    QueueFilter,
-    Staff,
-    audience_of,
-    check_staff_access,
-    department_principal,
-    log_staff_look,
-    not_found,
-    queue_key,
-    queue_sql,
-    record_title,
-    record_titles,
-    steps,
-    working_days_left,
-)
-from backend.objections.schemas import Deadline
+from backend.cases.machine import MAX_ID, Staff, record_title
+from backend.cases.views import CaseReader, summary_fields
 from backend.platform.calendar import today_in_shanghai
 from backend.platform.database import connection
-from backend.platform.engine import DB
 from backend.platform.errors import InvalidInput, NotFound
 from backend.platform.language import Language, current_language, say
-from backend.platform.pagination import Page, check_limit, decode_cursor, page_of
 from backend.records.catalog import RepairPath
-from backend.records.schemas import DepartmentRef
-from backend.records.service import department_record
 from backend.repairs import commitments
+from backend.repairs.kind import REPAIR
 from backend.repairs.rules import eligibility, open_cases
 from backend.repairs.schemas import (
     CommitmentOut,
@@ -45,14 +26,6 @@ from backend.repairs.schemas import (
     RepairOptions,
     RepairOut,
 )
-
-_SELECT = (
-    "SELECT c.*, r.record_type, r.catalog_version, d.code AS department_code,"
-    " d.name AS department_name FROM repair_application c JOIN record r ON r.id = c.record"
-    " JOIN api_client d ON d.id = c.department"
-)
-_MAX_ID = 2**63 - 1
-_OPEN = "c.status IN ('submitted', 'accepted')"
 
 # Path names and what the citizen needs for each (zh-CN first, en second).
 PATH_TEXTS: dict[str, tuple[str, str, str, str]] = {
@@ -77,96 +50,34 @@ PATH_TEXTS: dict[str, tuple[str, str, str, str]] = {
 }  # fmt: skip
 
 
-def deadline(row: Any, today: dt.date) -> Deadline | None:
-    due = row["due_on"]
-    if due is None:
-        return None
-    left = working_days_left(due, today)
-    stage: Literal["reply", "decide"] = "reply" if row["status"] == "submitted" else "decide"
-    return Deadline(
-        stage=stage, due_on=due, working_days_left=left, overdue=due < today,
-        near=due >= today and left <= 1,
-    )  # fmt: skip
-
-
 def repair_out(row: Any, today: dt.date) -> RepairOut:
-    title_zh, title_en = record_titles(row["record_type"], row["catalog_version"])
     return RepairOut(
-        id=row["id"], record_id=row["record"], record_type=row["record_type"],
-        record_title=say(title_zh, title_en), record_title_zh=title_zh, record_title_en=title_en,
-        department=DepartmentRef(code=row["department_code"], name=row["department_name"]),
-        path=row["path"], statement=row["statement"], details=msgspec.json.decode(row["details"]),
+        **summary_fields(REPAIR, row, today),
+        path=row["path"], details=msgspec.json.decode(row["details"]),
         commitment_version=row["commitment_version"],
         commitment_language=row["commitment_language"],
-        commitment_accepted_at=row["commitment_accepted_at"], status=row["status"],
-        applied_on=row["applied_on"], reply_due_on=row["reply_due_on"],
-        accepted_on=row["accepted_on"], decide_due_on=row["decide_due_on"],
-        decision_reason=row["decision_reason"], decided_on=row["decided_on"],
-        deadline=deadline(row, today), escalated=row["escalated_at"] is not None,
-        created_at=row["created_at"], updated_at=row["updated_at"], closed_at=row["closed_at"],
+        commitment_accepted_at=row["commitment_accepted_at"], applied_on=row["applied_on"],
+        reply_due_on=row["reply_due_on"], decide_due_on=row["decide_due_on"],
     )  # fmt: skip
 
 
-async def _fetch(conn: Any, case_id: int) -> Any:
-    if not 1 <= case_id <= _MAX_ID:
-        return None
-    return await conn.fetchrow(f"{_SELECT} WHERE c.id = $1", case_id)
+READER = CaseReader(REPAIR, repair_out)
+summary = READER.summary
+citizen_list = READER.citizen_list
+staff_queue = READER.staff_queue
 
 
-async def summary(case_id: int, *, today: dt.date | None = None) -> RepairOut:
-    async with connection() as conn:
-        row = await _fetch(conn, case_id)
-    return repair_out(row, today or today_in_shanghai())
+async def citizen_detail(case_id: int, citizen_id: int) -> RepairDetail:
+    found = await READER.citizen_case(case_id, citizen_id)
+    return RepairDetail(application=found.summary, evidence=found.evidence, steps=found.steps)
 
 
-# --- the citizen --------------------------------------------------------------------------------
-
-
-async def citizen_list(
-    citizen_id: int,
-    status: Literal["open", "closed", "all"],
-    cursor: str | None,
-    limit: int,
-    *,
-    today: dt.date | None = None,
-) -> Page[RepairOut]:
-    check_limit(limit)
-    after = decode_cursor(cursor, tuple[int])
-    condition = {"open": _OPEN, "closed": f"NOT ({_OPEN})", "all": "true"}[status]
-    async with connection() as conn:
-        rows = await conn.fetch(
-            f"{_SELECT} WHERE c.citizen = $1 AND {condition}"
-            " AND ($2::bigint IS NULL OR c.id < $2) ORDER BY c.id DESC LIMIT $3",
-            citizen_id,
-            after[0] if after else None,
-            limit + 1,
-        )
-    day = today or today_in_shanghai()
-    return page_of([repair_out(r, day) for r in rows], limit, lambda a: (a.id,))
-
-
-async def citizen_detail(
-    case_id: int, citizen_id: int, *, today: dt.date | None = None
-) -> RepairDetail:
-    async with connection() as conn:
-        row = await _fetch(conn, case_id)
-        if row is None or row["citizen"] != citizen_id:
-            raise not_found(REPAIR, case_id)
-        files = await evidence.list_for_case(conn, REPAIR, case_id)
-        timeline = await steps(conn, REPAIR, case_id, audience="citizen")
-    return RepairDetail(
-        application=repair_out(row, today or today_in_shanghai()), evidence=files, steps=timeline
-    )
-
-
-async def repair_options(
-    record_id: int, citizen_id: int, *, today: dt.date | None = None
-) -> RepairOptions:
+async def repair_options(record_id: int, citizen_id: int) -> RepairOptions:
     """Whether the record can be repaired now, from when, and by which paths."""
-    day = today or today_in_shanghai()
+    day = today_in_shanghai()
     async with connection() as conn:
         record = None
-        if 1 <= record_id <= _MAX_ID:
+        if 1 <= record_id <= MAX_ID:
             record = await conn.fetchrow("SELECT * FROM record WHERE id = $1", record_id)
         if record is None or record["citizen"] != citizen_id:
             raise NotFound(
@@ -203,10 +114,10 @@ def _path_option(code: RepairPath) -> PathOption:
     )  # fmt: skip
 
 
-def commitment(language: Language | None = None, *, today: dt.date | None = None) -> CommitmentOut:
+def commitment(language: Language | None = None) -> CommitmentOut:
     """The commitment in force, in ``language`` or else the request's language."""
     language = language or current_language()
-    current = commitments.in_force(today or today_in_shanghai())
+    current = commitments.in_force(today_in_shanghai())
     text = current.texts.get(language)
     if text is None:
         available = ", ".join(sorted(current.texts))
@@ -224,38 +135,19 @@ def commitment(language: Language | None = None, *, today: dt.date | None = None
 # --- departments and officers -------------------------------------------------------------------
 
 
-async def staff_queue(
-    f: QueueFilter, cursor: str | None, limit: int, *, today: dt.date | None = None
-) -> Page[RepairOut]:
-    check_limit(limit)
-    after = decode_cursor(cursor, tuple[dt.date, int])
-    day = today or today_in_shanghai()
-    sql, args = queue_sql(REPAIR, _SELECT, f, day, after, limit)
-    async with connection() as conn:
-        rows = await conn.fetch(sql, *args)
-    items = [repair_out(r, day) for r in rows]
-    return page_of(
-        items, limit, lambda a: queue_key(a.deadline.due_on if a.deadline else None, a.id)
+def _looked_at(row: Any, files: int) -> tuple[str, str, str]:
+    case_id = row["id"]
+    return (
+        f"repair application {case_id} for record {row['record']}"
+        f" ({row['record_type']}) and {files} evidence file(s)",
+        f"handling repair application {case_id} (信用修复)",
+        f"repair application {case_id}",
     )
 
 
-async def staff_case(case_id: int, by: Staff, *, today: dt.date | None = None) -> RepairCase:
-    day = today or today_in_shanghai()
-    async with DB.transaction(), connection() as conn:
-        row = await _fetch(conn, case_id)
-        check_staff_access(REPAIR, row, by, case_id)
-        files = await evidence.list_for_case(conn, REPAIR, case_id)
-        timeline = await steps(conn, REPAIR, case_id, audience=audience_of(by))
-        await log_staff_look(
-            conn, row["citizen"], by,
-            seen=f"repair application {case_id} for record {row['record']}"
-                 f" ({row['record_type']}) and {len(files)} evidence file(s)",
-            purpose=f"handling repair application {case_id} (信用修复)",
-            basis=f"repair application {case_id}",
-        )  # fmt: skip
-        owner = await department_principal(conn, row["department"])
-    record = await department_record(row["record"], owner)
+async def staff_case(case_id: int, by: Staff) -> RepairCase:
+    found = await READER.staff_case(case_id, by, looked_at=_looked_at)
     return RepairCase(
-        application=repair_out(row, day), record=record, department_late=row["department_late"],
-        evidence=files, steps=timeline,
+        application=found.summary, record=found.record,
+        department_late=found.row["department_late"], evidence=found.evidence, steps=found.steps,
     )  # fmt: skip

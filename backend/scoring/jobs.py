@@ -1,26 +1,26 @@
-"""arq jobs: re-score one citizen; every minute, re-score the citizens whose card is behind their
-records (``change_counter <> scored_counter``, a partial index), so a job lost with Redis or never
-enqueued is repaired within a minute; every night, re-score exactly the citizens whose card
-changes with the date (found by the indexed ``next_change_on``) or whose rules version is out of
-date. Jobs raise ``Retry`` while PostgreSQL or Redis is away."""
+"""Worker jobs: re-score one citizen (the job and its enqueueing live in ``scoring.queue``);
+every minute, re-score the citizens whose card is behind their records (``change_counter <>
+scored_counter``, a partial index), so a job lost with Redis or never enqueued is repaired
+within a minute; every night, re-score exactly the citizens whose card changes with the date
+(found by the indexed ``next_change_on``) or whose rules version is out of date. Jobs raise
+``RetryLater`` while PostgreSQL or Redis is away."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
-
-import asyncpg
-from arq import Retry, cron, func
 
 from backend.platform import runtime
 from backend.platform.calendar import today_in_shanghai
 from backend.platform.database import connection
-from backend.platform.errors import unavailable_service
-from backend.scoring import service
-from backend.scoring.queue import enqueue_at_counters, enqueue_day_rescore, enqueue_each
+from backend.platform.queue import WorkerJob, job, scheduled
+from backend.scoring.queue import (
+    enqueue_at_counters,
+    enqueue_day_rescore,
+    rescore_citizen,
+    rescore_many,
+)
 from backend.scoring.statistics import compute_percentiles, refresh_card_percentiles
 
 log = logging.getLogger("backend.scoring.jobs")
@@ -32,54 +32,6 @@ BEHIND_SQL = (
     "SELECT id, change_counter FROM citizen"
     " WHERE change_counter <> scored_counter AND id > $1 ORDER BY id LIMIT $2"
 )  # citizen_behind_idx: a partial index holding only the citizens who are behind
-
-
-@contextmanager
-def retry_on_outage(ctx: dict[str, Any], what: str) -> Iterator[None]:
-    """PostgreSQL or Redis away (or a deadlock): raise arq's Retry with a growing delay, so the
-    job runs again instead of finishing as if it had done its work."""
-    try:
-        yield
-    except Retry:
-        raise
-    except Exception as exc:
-        cause = _transient(exc)
-        if cause is None:
-            raise
-        delay = min(2 ** ctx.get("job_try", 1), 60)
-        log.warning("%s failed (%s: %s); retry in %s s", what, cause, exc, delay)
-        raise Retry(defer=delay) from exc
-
-
-def _transient(exc: Exception) -> str | None:
-    """Why trying again later may work: a service away, a deadlock, or any network error."""
-    if isinstance(exc, asyncpg.DeadlockDetectedError):
-        return "deadlock"
-    return unavailable_service(exc) or ("network" if isinstance(exc, OSError) else None)
-
-
-async def rescore_citizen(
-    ctx: dict[str, Any],
-    citizen_id: int,
-    as_of: str | None = None,
-    reason: str = "records-changed",
-) -> str:
-    day = dt.date.fromisoformat(as_of) if as_of else None
-    with retry_on_outage(ctx, f"re-scoring citizen {citizen_id}"):
-        outcome = await service.rescore(citizen_id, as_of=day, reason=reason)
-        await _follow_up(citizen_id)
-    return outcome.value
-
-
-async def _follow_up(citizen_id: int) -> None:
-    """A change that landed while this job ran moved the counter: queue its job now rather than
-    at the next sweep."""
-    async with connection() as conn:
-        behind = await conn.fetchval(
-            "SELECT change_counter <> scored_counter FROM citizen WHERE id = $1", citizen_id
-        )
-    if behind:
-        await enqueue_each([citizen_id])
 
 
 async def _ids(sql: str, *args: Any) -> list[int]:
@@ -151,13 +103,6 @@ async def nightly_rescore(ctx: dict[str, Any], as_of: str | None = None) -> dict
     return {"due": due, "rulesVersion": outdated, "behind": behind}
 
 
-async def rescore_many(ctx: dict[str, Any], citizen_ids: list[int]) -> int:
-    """The fan-out of a big batch: one deduplicated job per citizen. Raises (arq retries) when
-    PostgreSQL or Redis fails, instead of finishing as if every job had been queued."""
-    with retry_on_outage(ctx, f"fan-out of re-scoring for {len(citizen_ids)} citizens"):
-        return await enqueue_each(sorted(set(citizen_ids)))
-
-
 async def nightly_statistics(ctx: dict[str, Any], as_of: str | None = None) -> int:
     """Rank every scored citizen, then put the new percentiles on their cards; returns how many
     citizens were ranked."""
@@ -168,16 +113,16 @@ async def nightly_statistics(ctx: dict[str, Any], as_of: str | None = None) -> i
     return ranked
 
 
-JOBS: list[Any] = [
+JOBS: list[WorkerJob] = [
     # keep_result=0: a finished re-score must not block its job id (see scoring.queue).
-    func(rescore_citizen, keep_result=0, max_tries=8),
+    job(rescore_citizen, keep_result=0, max_tries=8),
     nightly_rescore,
     nightly_statistics,
-    func(rescore_many, max_tries=8),
+    job(rescore_many, max_tries=8),
 ]
 CRON_JOBS: list[Any] = [
     # At startup too: a worker coming back after an outage repairs at once, not a minute later.
-    cron(rescore_behind, second={30}, run_at_startup=True, unique=True, timeout=120),
-    cron(nightly_rescore, hour={0}, minute={5}, run_at_startup=False, unique=True),
-    cron(nightly_statistics, hour={2}, minute={0}, run_at_startup=False, unique=True),
+    scheduled(rescore_behind, second={30}, run_at_startup=True, unique=True, timeout=120),
+    scheduled(nightly_rescore, hour={0}, minute={5}, run_at_startup=False, unique=True),
+    scheduled(nightly_statistics, hour={2}, minute={0}, run_at_startup=False, unique=True),
 ]

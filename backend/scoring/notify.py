@@ -19,7 +19,7 @@ from typing import Any
 
 import msgspec
 
-from backend.benefits.catalog import benefit_set
+from backend.content.benefits import benefit_set
 from backend.notifications.events import (
     BadgeEarned,
     BenefitChanged,

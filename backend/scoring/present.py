@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from backend.benefits.teaser import benefits_teaser
 from backend.notifications.wording import record_type_names
 from backend.platform.language import Language, say
 from backend.scoring.schemas import (
@@ -23,6 +22,7 @@ from backend.scoring.schemas import (
     RecordCounts,
     SuspendedRecord,
 )
+from backend.scoring.teaser import benefits_teaser
 from points_engine import (
     Assessment,
     BadgeEarned,

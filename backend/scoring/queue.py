@@ -1,4 +1,4 @@
-"""Asks the worker to re-score citizens whose records changed.
+"""Re-scoring through the worker: the jobs that re-score, and how they are asked for.
 
 The job id carries the citizen's change counter, so one change (a whole batch counts once) is
 one job however often it is asked for, and a later change always gets a job of its own: arq
@@ -15,10 +15,17 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import asyncpg
 
 from backend.platform import runtime
 from backend.platform.database import connection
+from backend.platform.errors import unavailable_service
+from backend.platform.queue import RetryLater, enqueue
+from backend.scoring import service
 
 log = logging.getLogger("backend.scoring.queue")
 ENQUEUE_CONCURRENCY = 32
@@ -49,7 +56,7 @@ async def enqueue_rescore(citizen_ids: Iterable[int]) -> int:
         return 0
     try:
         if len(ids) > DIRECT_ENQUEUE_LIMIT:
-            await runtime.current().arq.enqueue_job("rescore_many", ids)
+            await enqueue(rescore_many, citizen_ids=ids)
             return len(ids)
         return await enqueue_each(ids)
     except Exception:  # the sweep repairs it; the caller's change stands
@@ -74,27 +81,83 @@ async def enqueue_each(ids: list[int]) -> int:
 async def enqueue_at_counters(pairs: Sequence[tuple[int, int]]) -> int:
     """Enqueue ``rescore_citizen`` for (citizen, change counter) pairs. A job already queued
     under the same id is left as it is (arq refuses the duplicate); raises on failure."""
-    arq = runtime.current().arq
     gate = asyncio.Semaphore(ENQUEUE_CONCURRENCY)
 
-    async def enqueue(citizen_id: int, counter: int) -> None:
+    async def enqueue_one(citizen_id: int, counter: int) -> None:
         async with gate:
-            await arq.enqueue_job(
-                "rescore_citizen", citizen_id, _job_id=change_job_id(citizen_id, counter)
+            await enqueue(
+                rescore_citizen, citizen_id=citizen_id, job_id=change_job_id(citizen_id, counter)
             )
 
-    await asyncio.gather(*(enqueue(citizen_id, counter) for citizen_id, counter in pairs))
+    await asyncio.gather(*(enqueue_one(citizen_id, counter) for citizen_id, counter in pairs))
     return len(pairs)
 
 
 async def enqueue_day_rescore(citizen_ids: list[int], as_of: dt.date, reason: str) -> int:
-    arq = runtime.current().arq
     for citizen_id in citizen_ids:
-        await arq.enqueue_job(
-            "rescore_citizen",
-            citizen_id,
-            as_of.isoformat(),
-            reason,
-            _job_id=day_job_id(citizen_id, as_of),
+        await enqueue(
+            rescore_citizen,
+            citizen_id=citizen_id,
+            as_of=as_of.isoformat(),
+            reason=reason,
+            job_id=day_job_id(citizen_id, as_of),
         )
     return len(citizen_ids)
+
+
+# --- the jobs ------------------------------------------------------------------------------
+
+
+@contextmanager
+def retry_on_outage(ctx: dict[str, Any], what: str) -> Iterator[None]:
+    """PostgreSQL or Redis away (or a deadlock): raise arq's Retry with a growing delay, so the
+    job runs again instead of finishing as if it had done its work."""
+    try:
+        yield
+    except RetryLater:
+        raise
+    except Exception as exc:
+        cause = _transient(exc)
+        if cause is None:
+            raise
+        delay = min(2 ** ctx.get("job_try", 1), 60)
+        log.warning("%s failed (%s: %s); retry in %s s", what, cause, exc, delay)
+        raise RetryLater(defer=delay) from exc
+
+
+def _transient(exc: Exception) -> str | None:
+    """Why trying again later may work: a service away, a deadlock, or any network error."""
+    if isinstance(exc, asyncpg.DeadlockDetectedError):
+        return "deadlock"
+    return unavailable_service(exc) or ("network" if isinstance(exc, OSError) else None)
+
+
+async def rescore_citizen(
+    ctx: dict[str, Any],
+    citizen_id: int,
+    as_of: str | None = None,
+    reason: str = "records-changed",
+) -> str:
+    day = dt.date.fromisoformat(as_of) if as_of else None
+    with retry_on_outage(ctx, f"re-scoring citizen {citizen_id}"):
+        outcome = await service.rescore(citizen_id, as_of=day, reason=reason)
+        await _follow_up(citizen_id)
+    return outcome.value
+
+
+async def _follow_up(citizen_id: int) -> None:
+    """A change that landed while this job ran moved the counter: queue its job now rather than
+    at the next sweep."""
+    async with connection() as conn:
+        behind = await conn.fetchval(
+            "SELECT change_counter <> scored_counter FROM citizen WHERE id = $1", citizen_id
+        )
+    if behind:
+        await enqueue_each([citizen_id])
+
+
+async def rescore_many(ctx: dict[str, Any], citizen_ids: list[int]) -> int:
+    """The fan-out of a big batch: one deduplicated job per citizen. Raises (arq retries) when
+    PostgreSQL or Redis fails, instead of finishing as if every job had been queued."""
+    with retry_on_outage(ctx, f"fan-out of re-scoring for {len(citizen_ids)} citizens"):
+        return await enqueue_each(sorted(set(citizen_ids)))

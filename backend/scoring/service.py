@@ -19,7 +19,6 @@ from typing import Any
 
 import msgspec
 
-from backend.benefits.teaser import benefits_teaser
 from backend.platform import runtime
 from backend.platform.caching import etag_for_version
 from backend.platform.calendar import today_in_shanghai
@@ -30,6 +29,7 @@ from backend.platform.language import LANGUAGES, Language
 from backend.platform.redis import namespaced
 from backend.scoring.notify import emit_card_changes
 from backend.scoring.present import card_view
+from backend.scoring.teaser import benefits_teaser
 from points_engine import Assessment, RecordFact, assess
 
 log = logging.getLogger("backend.scoring")

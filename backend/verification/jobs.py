@@ -1,12 +1,11 @@
-"""arq jobs: sweep expired codes so their numbers can be drawn again."""
+"""Worker jobs: sweep expired codes so their numbers can be drawn again."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from arq import cron
-
 from backend.platform.database import connection
+from backend.platform.queue import WorkerJob, scheduled
 
 
 async def sweep_expired_codes(ctx: dict[str, Any]) -> int:
@@ -18,7 +17,7 @@ async def sweep_expired_codes(ctx: dict[str, Any]) -> int:
     return int(result.split()[-1])
 
 
-JOBS: list[Any] = [sweep_expired_codes]
+JOBS: list[WorkerJob] = [sweep_expired_codes]
 CRON_JOBS: list[Any] = [
-    cron(sweep_expired_codes, second={40}, run_at_startup=True, unique=True, timeout=60),
+    scheduled(sweep_expired_codes, second={40}, run_at_startup=True, unique=True, timeout=60),
 ]

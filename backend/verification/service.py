@@ -31,7 +31,6 @@ from backend.platform.database import connection
 from backend.platform.engine import DB
 from backend.platform.errors import InvalidInput, ProblemError
 from backend.platform.language import say
-from backend.platform.query_log import write_query_log
 from backend.platform.redis import namespaced
 from backend.scoring.service import stored_assessment
 from backend.verification import signing
@@ -52,6 +51,7 @@ from backend.verification.errors import (
     VerificationNotFound,
 )
 from backend.verification.lock import refuse_if_locked
+from backend.verification.query_log import write_query_log
 from backend.verification.schemas import (
     CheckAnswer,
     CodeIssued,
@@ -462,7 +462,7 @@ async def _refuse_guessing(merchant: ClientPrincipal) -> None:
                     f"无效核验码尝试次数过多，请 {wait} 秒后再试",
                     f"too many unknown codes; try again in {wait} seconds",
                 ),
-                headers={"Retry-After": str(wait)},
+                retry_after=wait,
             )
     except TooManyGuesses:
         raise

@@ -6,9 +6,9 @@ from typing import Any
 
 import httpx
 
-from backend.benefits.teaser import benefits_teaser
 from backend.identity.sms import MemorySmsSender
 from backend.scoring.service import stored_assessment
+from backend.scoring.teaser import benefits_teaser
 from tests import factories as f
 from tests.api.identity.problems import assert_problem
 from tests.api.verification import helpers as h

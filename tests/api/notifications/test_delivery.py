@@ -17,7 +17,7 @@ from backend.notifications.sending import send_once
 from backend.platform.audit import Actor
 from backend.platform.database import connection
 from backend.platform.engine import DB
-from backend.platform.query_log import write_query_log
+from backend.verification.query_log import write_query_log
 from tests import factories as f
 from tests.conftest import RunWorker
 from tests.fakes.fcm import FakeFcm

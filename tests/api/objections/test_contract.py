@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
+from backend.cases.evidence import ALLOWED_MEDIA_TYPES, SIGNATURES
 from backend.contract import TAGS
 from backend.identity.sms import MemorySmsSender
-from backend.objections.evidence import ALLOWED_MEDIA_TYPES, SIGNATURES
 from backend.platform import runtime
 from tests.api.objections.helpers import (
     REASON,

@@ -23,6 +23,7 @@ from tests.api.objections.helpers import (
     officer_principal,
     repair_body,
 )
+from tests.conftest import BusinessDate
 from tests.factories import bearer
 
 DRINK = "TRAFFIC-DRINK-DRIVING"
@@ -133,7 +134,7 @@ async def test_the_citizen_sees_roles_and_the_department_name(
 
 
 async def test_department_repair_views_name_roles_not_ids(
-    client: httpx.AsyncClient, sms: MemorySmsSender, db: Any
+    client: httpx.AsyncClient, sms: MemorySmsSender, db: Any, business_date: BusinessDate
 ) -> None:
     who = await citizen(client, sms, "13939000004", [(PEDESTRIAN, days_ago(20))])
     await officer(client, USERNAME)
@@ -145,9 +146,8 @@ async def test_department_repair_views_name_roles_not_ids(
     reply_due = await db.fetchval("SELECT reply_due_on FROM repair_application")
     officer_id = await db.fetchval("SELECT id FROM officer WHERE username = $1", USERNAME)
     by_office = officer_principal(officer_id)
-    await repairs.accept(
-        application_id, by_office, "督办受理", today=add_working_days(reply_due, 1)
-    )
+    business_date(add_working_days(reply_due, 1))
+    await repairs.accept(application_id, by_office, "督办受理")
     ids = await _ids(db)
 
     case = await client.get(f"/v1/department/repairs/{application_id}", headers=who.dept)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.objections.evidence import clean_name, sniff
+from backend.cases.evidence import clean_name, sniff
 from backend.platform.storage import BlobMissing, DigestMismatch, LocalDirectoryStorage
 
 

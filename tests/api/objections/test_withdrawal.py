@@ -9,9 +9,10 @@ from typing import Any
 
 import httpx
 
+from backend.cases.deadlines import check_deadlines
 from backend.identity.sms import MemorySmsSender
 from backend.notifications.relay import relay_all
-from backend.objections.cases import OBJECTION, check_deadlines
+from backend.objections.kind import OBJECTION
 from backend.platform.calendar import add_working_days, today_in_shanghai
 from tests.api.objections.helpers import (
     REASON,

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
+from backend.cases import machine as cases
 from backend.identity.sms import MemorySmsSender
-from backend.objections import cases
 from backend.objections import service as objections
 from backend.platform.calendar import add_working_days, today_in_shanghai
 from backend.platform.errors import Conflict
@@ -30,6 +30,7 @@ from tests.api.objections.helpers import (
     file_objection,
     officer,
 )
+from tests.conftest import BusinessDate
 
 DRINK = "TRAFFIC-DRINK-DRIVING"  # general, -30 points
 
@@ -243,15 +244,15 @@ async def test_one_extension_with_a_reason_before_the_deadline(
 
 
 async def test_a_lapsed_deadline_cannot_be_extended(
-    client: httpx.AsyncClient, sms: MemorySmsSender, db: Any
+    client: httpx.AsyncClient, sms: MemorySmsSender, db: Any, business_date: BusinessDate
 ) -> None:
     who, objection_id = await _filed(client, sms, "13931000009")
     dept = await department_principal(who.key)
-    accepted = await objections.accept(objection_id, dept, "受理", today=today_in_shanghai())
+    accepted = await objections.accept(objection_id, dept, "受理")
     assert accepted.verify_due_on is not None
-    after = add_working_days(accepted.verify_due_on, 1)
+    business_date(add_working_days(accepted.verify_due_on, 1))
     with pytest.raises(Conflict) as refused:
-        await objections.extend(objection_id, dept, "太复杂", today=after)
+        await objections.extend(objection_id, dept, "太复杂")
     assert refused.value.code == "deadline-passed"
     assert await db.fetchval("SELECT extended FROM objection") is False
 

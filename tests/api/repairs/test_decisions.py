@@ -25,6 +25,7 @@ from tests.api.objections.helpers import (
     officer_principal,
     repair_body,
 )
+from tests.conftest import BusinessDate
 
 PEDESTRIAN = "TRAFFIC-SIGNAL-VIOLATION-PEDESTRIAN"  # minor, -5, repairable at once
 
@@ -131,7 +132,7 @@ async def test_wrong_department_wrong_state_and_closed_case(
 
 
 async def test_the_officer_steps_in_only_once_a_case_is_overdue(
-    client: httpx.AsyncClient, sms: MemorySmsSender, db: Any
+    client: httpx.AsyncClient, sms: MemorySmsSender, db: Any, business_date: BusinessDate
 ) -> None:
     who, application_id = await _applied(client, sms, "13934000004")
     officer_headers = await officer(client)
@@ -142,17 +143,15 @@ async def test_the_officer_steps_in_only_once_a_case_is_overdue(
     reply_due = await db.fetchval("SELECT reply_due_on FROM repair_application")
     assert body["extra"] == {"dueOn": reply_due.isoformat()}
     # The department let the reply deadline pass: the officer acts in its place.
-    late = add_working_days(reply_due, 1)
+    business_date(add_working_days(reply_due, 1))
     officer_id = await db.fetchval("SELECT id FROM officer")
-    accepted = await repairs.accept(
-        application_id, officer_principal(officer_id), "信用办督办受理", today=late
-    )
+    accepted = await repairs.accept(application_id, officer_principal(officer_id), "信用办督办受理")
     assert accepted.status == "accepted"
     assert accepted.deadline is not None and accepted.deadline.due_on == reply_due  # min of both
     stats = await db.fetchrow("SELECT handled, on_time, late FROM department_case_stat")
     assert tuple(stats) == (0, 0, 1)  # the lapse counts against the department, once
     dept = await department_principal(who.key)
-    approved = await repairs.approve(application_id, dept, "准予修复", today=late)
+    approved = await repairs.approve(application_id, dept, "准予修复")
     assert approved.status == "approved"
     stats = await db.fetchrow("SELECT handled, on_time, late FROM department_case_stat")
     assert tuple(stats) == (1, 0, 1)

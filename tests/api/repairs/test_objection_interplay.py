@@ -14,11 +14,12 @@ import asyncpg
 import httpx
 import pytest
 
+from backend.cases import machine as cases
+from backend.cases.deadlines import check_deadlines
 from backend.identity.sms import MemorySmsSender
 from backend.notifications.relay import relay_all
-from backend.objections import cases
-from backend.objections.cases import REPAIR, check_deadlines
 from backend.platform.calendar import add_working_days
+from backend.repairs.kind import REPAIR
 from tests.api.objections.helpers import (
     REASON,
     Citizen,

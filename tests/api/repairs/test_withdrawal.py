@@ -8,9 +8,10 @@ from typing import Any
 
 import httpx
 
+from backend.cases.deadlines import check_deadlines
 from backend.identity.sms import MemorySmsSender
-from backend.objections.cases import REPAIR, check_deadlines
 from backend.platform.calendar import add_working_days
+from backend.repairs.kind import REPAIR
 from tests.api.objections.helpers import (
     REASON,
     Citizen,

@@ -1,9 +1,9 @@
 """The card's benefits teaser: a pure function of the assessment (so the card snapshot stays
-idempotent). Kept apart from ``service`` so ``backend.scoring`` can import it without a cycle."""
+idempotent), reading the benefits content in force on the assessment's date."""
 
 from __future__ import annotations
 
-from backend.benefits.catalog import benefit_set
+from backend.content.benefits import benefit_set
 from backend.platform import runtime
 from points_engine import Assessment, BenefitsError, evaluate
 

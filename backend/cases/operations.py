@@ -1,6 +1,6 @@
 """What Litestar cannot infer about a few case operations, said once here and used by the
-objection and repair routes: a JSON body that may be omitted, evidence downloads served in the
-media types the upload check allows, and the ``Location`` of a created case or file."""
+routes of every kind of case: a JSON body that may be omitted, evidence downloads served in the
+media types the upload check allows, and the ``Location`` of a created file."""
 
 from __future__ import annotations
 
@@ -20,24 +20,12 @@ from litestar.openapi.spec import (
 )
 from litestar.status_codes import HTTP_201_CREATED
 
-from backend.objections.evidence import ALLOWED_MEDIA_TYPES
+from backend.cases.evidence import ALLOWED_MEDIA_TYPES
 
 T = TypeVar("T")
 
 # ``value`` is only an example here (the headers are documentation only): Litestar takes the
 # header's schema from its type.
-OBJECTION_LOCATION = ResponseHeader(
-    name="Location",
-    value="/v1/me/objections/1024",
-    description="The new objection's URL; a GET on it answers the same body.",
-    documentation_only=True,
-)
-REPAIR_LOCATION = ResponseHeader(
-    name="Location",
-    value="/v1/me/repair-applications/1024",
-    description="The new application's URL; a GET on it answers the same body.",
-    documentation_only=True,
-)
 EVIDENCE_LOCATION = ResponseHeader(
     name="Location",
     value="/v1/me/evidence/3051",

@@ -1,5 +1,10 @@
 """The query log (查询日志): every look at a citizen's credit by anyone but the citizen.
 
+Part of this domain (who may look at a citizen's credit, and who did: consents, the merchant
+check, ``GET /v1/me/queries``) rather than of the platform, because writing an entry is a
+business rule, not machinery: an officer's or a department's look is news the citizen hears
+about (``QueryMade``, at most once a day per looker), emitted in the same transaction.
+
 Append-only (a trigger refuses UPDATE and DELETE) and kept long-term. Write it in the same
 transaction as the read it records where there is one, so a look is never unrecorded.
 """

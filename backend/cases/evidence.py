@@ -1,4 +1,4 @@
-"""Evidence files of objection and repair cases.
+"""Evidence files of cases (objections, repair applications, any kind).
 
 A citizen uploads PDF, JPEG or PNG files (the type is read from the content, never from the
 name or the declared type) to one of their open cases; each file is at most
@@ -15,23 +15,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
-from typing import Any
+from typing import Any, Protocol
 
-from litestar.datastructures import UploadFile
-
+from backend.cases.kinds import CaseKind
+from backend.cases.machine import Staff, log_staff_look, not_found, status_words
+from backend.cases.schemas import EvidenceMediaType, EvidenceOut
 from backend.identity.principals import ClientPrincipal
-from backend.objections.cases import (
-    CaseKind,
-    Staff,
-    kind_words,
-    log_staff_look,
-    not_found,
-    status_words,
-)
-from backend.objections.schemas import EvidenceMediaType, EvidenceOut
 from backend.platform import runtime
 from backend.platform.audit import Actor, write_audit
 from backend.platform.database import connection
@@ -46,6 +38,18 @@ from backend.platform.errors import (
 )
 from backend.platform.language import say
 from backend.platform.storage import CHUNK_BYTES, evidence_storage
+
+
+class IncomingFile(Protocol):
+    """An uploaded file as the routes hand it over (Litestar's ``IncomingFile`` is one): the
+    service reads it in chunks and never sees the HTTP framework."""
+
+    filename: str
+
+    async def read(self, size: int = -1) -> bytes: ...
+
+    async def seek(self, offset: int) -> int: ...
+
 
 log = logging.getLogger("backend.evidence")
 
@@ -70,7 +74,7 @@ class UnsupportedEvidenceType(ProblemError):
 
 @dataclass(frozen=True)
 class CheckedFile:
-    upload: UploadFile
+    upload: IncomingFile
     digest: str
     size: int
     media_type: EvidenceMediaType
@@ -108,7 +112,7 @@ def clean_name(filename: str | None) -> str:
     return (name or "evidence")[:200]
 
 
-async def check_file(upload: UploadFile, index: int, max_bytes: int) -> CheckedFile:
+async def check_file(upload: IncomingFile, index: int, max_bytes: int) -> CheckedFile:
     name = clean_name(upload.filename)
     field = f"files[{index}]"
     hasher, size, head = hashlib.sha256(), 0, b""
@@ -138,14 +142,14 @@ async def check_file(upload: UploadFile, index: int, max_bytes: int) -> CheckedF
     return CheckedFile(upload, hasher.hexdigest(), size, media_type, name)
 
 
-async def _content(upload: UploadFile) -> AsyncIterator[bytes]:
+async def _content(upload: IncomingFile) -> AsyncIterator[bytes]:
     await upload.seek(0)
     while chunk := await upload.read(CHUNK_BYTES):
         yield chunk
 
 
 async def attach(
-    kind: CaseKind, case_id: int, citizen_id: int, uploads: list[UploadFile], actor: Actor
+    kind: CaseKind, case_id: int, citizen_id: int, uploads: Sequence[IncomingFile], actor: Actor
 ) -> list[EvidenceOut]:
     """Check every file, then store them and their rows for one of the citizen's open cases."""
     settings = runtime.current().settings
@@ -199,8 +203,8 @@ async def _lock_own_case(conn: Any, kind: CaseKind, case_id: int, citizen_id: in
     if case is None or case["citizen"] != citizen_id:
         raise not_found(kind, case_id)
     if not kind.is_open(case["status"]):
-        zh, en = kind_words(kind)
-        status = status_words(case["status"])
+        zh, en = kind.words
+        status = status_words(kind, case["status"])
         raise Conflict(
             say(f"该{zh}（编号 {case_id}）已办结（{status}），不能再添加证明材料",
                 f"{en} {case_id} is closed ({status}): no more evidence can be added"),

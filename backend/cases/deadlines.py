@@ -1,0 +1,128 @@
+"""Deadlines of cases in working days (工作日, Asia/Shanghai): the deadline a reader sees, and
+the hourly check that flags cases due within one working day and escalates overdue ones to the
+credit office (督办), counting the lapse against the department whose turn it was (政务诚信).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any, Literal, cast
+
+from backend.cases.kinds import CaseKind
+from backend.cases.machine import emit_event, note_department_lapse
+from backend.cases.schemas import Deadline
+from backend.platform.audit import SYSTEM, write_audit
+from backend.platform.calendar import add_working_days, today_in_shanghai, working_days_between
+from backend.platform.database import connection
+from backend.platform.engine import DB
+from backend.platform.queue import JobFunction, scheduled
+
+log = logging.getLogger("backend.cases")
+StageName = Literal["accept", "verify", "reply", "decide"]
+
+
+def working_days_left(due_on: dt.date, today: dt.date) -> int:
+    """0 on the due day, positive before it, negative (working days past) after it."""
+    return working_days_between(today, due_on)
+
+
+def deadline(kind: CaseKind, row: Any, today: dt.date) -> Deadline | None:
+    """The deadline of the case's current stage (the kind declares the stage of each state);
+    None once closed."""
+    due = row["due_on"]
+    stage = kind.state(row["status"]).stage
+    if due is None or stage is None:
+        return None
+    left = working_days_left(due, today)
+    return Deadline(
+        stage=cast(StageName, stage.name), due_on=due, working_days_left=left,
+        overdue=due < today, near=due >= today and left <= 1,
+    )  # fmt: skip
+
+
+_CHECK_SQL = (
+    "SELECT c.*, r.status AS record_status, r.record_type, r.catalog_version FROM {table} c"
+    " JOIN record r ON r.id = c.record WHERE c.id = $1 FOR UPDATE OF c, r SKIP LOCKED"
+)
+
+
+async def check_deadlines(kind: CaseKind, today: dt.date) -> dict[str, int]:
+    """The hourly check: flag cases due within one working day (an outbox event once per case
+    and deadline) and escalate overdue ones to the credit office (once per deadline), counting
+    the lapse against the department whose turn it was."""
+    horizon = add_working_days(today, 1)
+    near = await _candidates(
+        f"SELECT id FROM {kind.table} WHERE due_on BETWEEN $1 AND $2"
+        " AND near_flagged_for IS DISTINCT FROM due_on ORDER BY due_on, id",
+        today,
+        horizon,
+    )
+    flagged = sum([await _flag_near(kind, case_id, today, horizon) for case_id in near])
+    overdue = await _candidates(
+        f"SELECT id FROM {kind.table} WHERE due_on < $1"
+        " AND escalated_for IS DISTINCT FROM due_on ORDER BY due_on, id",
+        today,
+    )
+    escalated = sum([await _escalate(kind, case_id, today) for case_id in overdue])
+    if flagged or escalated:
+        log.info("%s deadlines on %s: %d near, %d escalated", kind.name, today, flagged, escalated)
+    return {"near": flagged, "escalated": escalated}
+
+
+def deadline_jobs(kind: CaseKind, *, minute: int) -> tuple[JobFunction, Any]:
+    """The hourly deadline check of ``kind`` as a worker job named ``check_<kind>_deadlines``
+    (the name arq knows it by) and its schedule, at ``minute`` past every hour (the kinds run at
+    different minutes so their checks do not compete). It runs on the runtime clock's date."""
+
+    async def check(ctx: dict[str, Any]) -> dict[str, int]:
+        return await check_deadlines(kind, today_in_shanghai())
+
+    check.__name__ = check.__qualname__ = f"check_{kind.name}_deadlines"
+    check.__doc__ = f"The hourly check of {kind.name} deadlines, on today's business date."
+    return check, scheduled(check, minute={minute}, run_at_startup=False, unique=True)
+
+
+async def _candidates(sql: str, *args: Any) -> list[int]:
+    async with connection() as conn:
+        return [row["id"] for row in await conn.fetch(sql, *args)]
+
+
+async def _locked_for_check(conn: Any, kind: CaseKind, case_id: int) -> Any:
+    """Like :func:`~backend.cases.machine.lock_case`, but a case another transaction holds is
+    left for the next run."""
+    return await conn.fetchrow(_CHECK_SQL.format(table=kind.table), case_id)
+
+
+async def _flag_near(kind: CaseKind, case_id: int, today: dt.date, horizon: dt.date) -> int:
+    async with DB.transaction(), connection() as conn:
+        row = await _locked_for_check(conn, kind, case_id)
+        due = row["due_on"] if row else None
+        if due is None or not today <= due <= horizon or row["near_flagged_for"] == due:
+            return 0
+        await conn.execute(
+            f"UPDATE {kind.table} SET near_flagged_for = due_on WHERE id = $1", case_id
+        )
+        payload = {"status": row["status"], "dueOn": due.isoformat(),
+                   "workingDaysLeft": working_days_left(due, today)}  # fmt: skip
+        await emit_event(conn, kind, row, "deadline.near", payload, key=f":{due.isoformat()}")
+    return 1
+
+
+async def _escalate(kind: CaseKind, case_id: int, today: dt.date) -> int:
+    async with DB.transaction(), connection() as conn:
+        row = await _locked_for_check(conn, kind, case_id)
+        due = row["due_on"] if row else None
+        if due is None or due >= today or row["escalated_for"] == due:
+            return 0
+        await note_department_lapse(conn, kind, row, today)
+        await conn.execute(
+            f"UPDATE {kind.table} SET escalated_for = due_on, escalated_at = now() WHERE id = $1",
+            case_id,
+        )
+        responsible = "department" if row["status"] in kind.department_turn else "credit_office"
+        after = {"status": row["status"], "dueOn": due, "responsible": responsible}
+        await write_audit(SYSTEM, f"{kind.name}.escalated", kind.name, case_id, after=after)
+        payload = {"status": row["status"], "dueOn": due.isoformat(), "responsible": responsible}
+        await emit_event(conn, kind, row, "escalated", payload, key=f":{due.isoformat()}")
+    return 1

@@ -1,0 +1,375 @@
+"""The machine every kind of case runs on: locking a case, checking a transition against the
+kind's declaration, recording it (step + statistics + audit + outbox in the caller's
+transaction), withdrawal by the citizen, the department's lapses (政务诚信), staff access and the
+query log of staff looks, and re-scoring right after a decision.
+
+Every case table has the same bookkeeping columns (``citizen``, ``department``, ``record``,
+``status``, ``due_on``, ``near_flagged_for``, ``escalated_for``, ``escalated_at``,
+``department_late``, ``closed_at``), so these functions work on any kind, named by its
+:class:`~backend.cases.kinds.CaseKind`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from backend.cases.kinds import CaseKind, record_changing_kinds, sql_list
+from backend.identity.principals import ClientPrincipal, OfficerPrincipal
+from backend.notifications.outbox import emit
+from backend.platform import runtime
+from backend.platform.audit import Actor, write_audit
+from backend.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
+from backend.platform.language import say
+from backend.scoring.queue import enqueue_rescore
+from backend.scoring.service import rescore
+from backend.verification.query_log import write_query_log
+
+log = logging.getLogger("backend.cases")
+Staff = ClientPrincipal | OfficerPrincipal
+CREDIT_OFFICE = "信用办 (credit office)"  # the organisation named in query logs (stored text)
+CASE_EVENT = "case.changed"  # the outbox kind of case events (see emit_event)
+WITHDRAWN_EVENT = "case.withdrawn"  # the citizen withdrew their own case (a receipt)
+MAX_ID = 2**63 - 1
+
+
+# --- reading and access -------------------------------------------------------------------------
+
+
+def status_words(kind: CaseKind, status: str) -> str:
+    return say(*kind.status_words(status))
+
+
+def not_found(kind: CaseKind, case_id: int) -> NotFound:
+    zh, en = kind.words
+    return NotFound(
+        say(f"找不到您可查看的{zh}（编号 {case_id}）", f"{en} {case_id} is not one you may see"),
+        code=kind.not_found_code,
+    )
+
+
+def record_not_yours(record_id: int) -> InvalidInput:
+    """A body names a record that is not the citizen's: 422 on ``recordId`` (the operation's
+    own URL exists, so not 404), and someone else's record reads exactly like a missing one."""
+    return InvalidInput(
+        say(f"记录（编号 {record_id}）不是您的信用记录",
+            f"record {record_id} is not one of your records"),
+        field="recordId", code="record-not-found",
+    )  # fmt: skip
+
+
+def check_staff_access(kind: CaseKind, row: Any, by: Staff, case_id: int) -> None:
+    """Officers see every case; a department only the cases against its own records (another
+    department's case is reported exactly like a missing one)."""
+    if row is None or (isinstance(by, ClientPrincipal) and row["department"] != by.client_id):
+        raise not_found(kind, case_id)
+
+
+_LOCK_SQL = (
+    "SELECT c.*, r.status AS record_status, r.record_type, r.catalog_version FROM {table} c"
+    " JOIN record r ON r.id = c.record WHERE c.id = $1 FOR UPDATE OF c, r{skip}"
+)
+_CASE_SQL = (
+    "SELECT c.*, r.status AS record_status, r.record_type, r.catalog_version FROM {table} c"
+    " JOIN record r ON r.id = c.record WHERE c.id = $1 FOR UPDATE OF c"
+)
+
+
+async def lock_case(conn: Any, kind: CaseKind, case_id: int) -> Any:
+    """The case row (with its record's status, type and catalog version) and the record row,
+    both locked for the rest of the transaction.
+
+    The record is locked first, then the case, on every path that changes a case: an objection
+    decision closes the record's open repair applications while holding the record, so a repair
+    decision taking the two locks the other way round could deadlock with it."""
+    if not 1 <= case_id <= MAX_ID:
+        return None
+    record_id = await conn.fetchval(f"SELECT record FROM {kind.table} WHERE id = $1", case_id)
+    if record_id is None:
+        return None
+    await conn.execute("SELECT 1 FROM record WHERE id = $1 FOR UPDATE", record_id)
+    return await conn.fetchrow(_CASE_SQL.format(table=kind.table), case_id)
+
+
+def require_status(kind: CaseKind, row: Any, action: str, by: Actor | None = None) -> None:
+    """The case may take ``action`` (a name the kind declares) now, and ``by`` may take it."""
+    declared = kind.action(action)
+    if by is not None and by.kind not in declared.by:
+        raise Forbidden(
+            say(f"{kind.words[0]}不能由此身份{declared.past[0]}",
+                f"a {kind.words[1]} cannot be {declared.past[1]} by a {by.kind}"),
+            code="action-not-allowed",
+        )  # fmt: skip
+    status, allowed = row["status"], declared.from_states
+    zh, en = kind.words
+    if not kind.is_open(status):
+        raise Conflict(
+            say(f"该{zh}（编号 {row['id']}）已办结（{status_words(kind, status)}），不能再更改",
+                f"{en} {row['id']} is closed ({status_words(kind, status)}); it cannot be"
+                " changed any more"),
+            code="case-closed", extra={"status": status},
+        )  # fmt: skip
+    if status not in allowed:
+        act_zh, act_en = declared.past
+        when = say("或".join(status_words(kind, s) for s in allowed),
+                   " or ".join(status_words(kind, s) for s in allowed))  # fmt: skip
+        raise Conflict(
+            say(f"该{zh}（编号 {row['id']}）当前为“{status_words(kind, status)}”，现在不能{act_zh}"
+                f"（仅在“{when}”时可以）",
+                f"{en} {row['id']} is {status_words(kind, status)}: it cannot be {act_en} now"
+                f" (only when {when})"),
+            code="invalid-transition", extra={"status": status, "allowedFrom": list(allowed)},
+        )  # fmt: skip
+
+
+async def department_principal(conn: Any, department_id: int) -> ClientPrincipal:
+    row = await conn.fetchrow(
+        "SELECT id, kind, code, name, scopes FROM api_client WHERE id = $1", department_id
+    )
+    return ClientPrincipal(
+        client_id=row["id"], kind=row["kind"], code=row["code"], name=row["name"],
+        scopes=frozenset(row["scopes"]),
+    )  # fmt: skip
+
+
+async def log_staff_look(
+    conn: Any, citizen_id: int, by: Staff, *, seen: str, purpose: str, basis: str
+) -> None:
+    """Every look by a department or an officer goes to the citizen's query log (查询日志)."""
+    organisation = by.name if isinstance(by, ClientPrincipal) else CREDIT_OFFICE
+    await write_query_log(
+        citizen_id, by.actor, organisation, seen=seen, purpose=purpose, basis=basis, conn=conn
+    )
+
+
+# --- transitions --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """One state change: what the step, the audit entry and the outbox event say."""
+
+    action: str  # accept, reject, extend, propose, upheld, ...
+    event: str  # the event and audit suffix: accepted, rejected, extended, ...
+    to_status: str
+    actor: Actor
+    reason: str | None
+    due_on: dt.date | None  # the deadline after the change (None once closed)
+    closes: bool = False  # a decision that closes the case: counted as handled (政务诚信)
+    notice: str = CASE_EVENT  # the outbox kind telling the citizen
+
+
+async def record_transition(
+    conn: Any,
+    kind: CaseKind,
+    row: Any,
+    change: Change,
+    today: dt.date,
+    payload: dict[str, Any],
+    *,
+    created: bool = False,
+) -> None:
+    """Step, statistics, audit entry and outbox event of a state change, in the caller's
+    transaction. ``row`` is the case as it was before the change (the caller has already
+    updated it), or the new row when ``created``."""
+    lapsed = False if created else await note_department_lapse(conn, kind, row, today)
+    if change.closes:
+        await bump_stat(conn, row["department"], kind, handled=1,
+                         on_time=0 if (row["department_late"] or lapsed) else 1)  # fmt: skip
+    from_status = None if created else row["status"]
+    await add_step(conn, kind, row["id"], change, from_status, today)
+    before = None if created else {"status": row["status"], "dueOn": row["due_on"]}
+    after = {"status": change.to_status, "dueOn": change.due_on, "reason": change.reason}
+    await write_audit(
+        change.actor, f"{kind.name}.{change.event}", kind.name, row["id"], before=before,
+        after=after,
+    )  # fmt: skip
+    due = change.due_on.isoformat() if change.due_on else None
+    body = {**payload, "status": change.to_status, "dueOn": due, "reason": change.reason}
+    await emit_event(conn, kind, row, change.event, body, notice=change.notice)
+
+
+async def add_step(
+    conn: Any, kind: CaseKind, case_id: int, change: Change, from_status: str | None,
+    today: dt.date,
+) -> None:  # fmt: skip
+    await conn.execute(
+        "INSERT INTO case_step (case_kind, case_id, action, from_status, to_status, actor_kind,"
+        " actor_id, reason, due_on, business_date, at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())",
+        kind.name, case_id, change.action, from_status, change.to_status, change.actor.kind,
+        change.actor.id, change.reason, change.due_on, today,
+    )  # fmt: skip
+
+
+async def emit_event(
+    conn: Any, kind: CaseKind, row: Any, state: str, payload: dict[str, Any], key: str = "",
+    *, notice: str = CASE_EVENT,
+) -> None:  # fmt: skip
+    """One outbox event for the case's citizen: ``case.changed`` for objection and repair
+    changes (``backend.notifications.events.CaseChanged``), or the ``notice`` kind with its own
+    template (a withdrawal, a repair closed by an objection). ``state`` is the new status or
+    what happened (``extended``, ``deadline.near``, ``escalated``); the dedupe key names the
+    case, the state and ``key`` (a deadline, for the hourly check)."""
+    title_zh, _ = record_titles(row["record_type"], row["catalog_version"])
+    body = {
+        "caseKind": kind.name, "caseId": row["id"], "state": state, "recordTitle": title_zh,
+        "recordId": row["record"], "recordType": row["record_type"], **payload,
+    }  # fmt: skip
+    dedupe = f"{kind.name}:{row['id']}:{state}{key}"
+    await emit(conn, row["citizen"], notice, body, dedupe_key=dedupe)
+
+
+async def rescore_now(citizen_id: int, reason: str) -> None:
+    """Re-score right after the decision committed, so the card moves at once; if that fails a job
+    is queued, and should that fail too the minute sweep finds the citizen behind (the change
+    counter moved) and re-scores them."""
+    try:
+        await rescore(citizen_id, reason=reason)
+    except Exception:
+        log.warning("re-scoring citizen %s after %s failed", citizen_id, reason, exc_info=True)
+        await enqueue_rescore([citizen_id])
+
+
+async def bump_change_counter(conn: Any, citizen_id: int) -> None:
+    await conn.execute(
+        "UPDATE citizen SET change_counter = change_counter + 1 WHERE id = $1", citizen_id
+    )
+
+
+async def close_with_decision(
+    conn: Any,
+    kind: CaseKind,
+    row: Any,
+    *,
+    action: str,
+    status: str,
+    reason: str,
+    actor: Actor,
+    today: dt.date,
+    payload: dict[str, Any] | None = None,
+    notice: str = CASE_EVENT,
+) -> None:
+    """Close the case (``row``, locked, as it was) with a decision, in the caller's transaction:
+    its new status, the reason the citizen reads and the day it was decided; no deadline is left.
+    The transition is recorded like any other; whether it counts as handled (政务诚信) is what
+    the kind declares of ``action``."""
+    await conn.execute(
+        f"UPDATE {kind.table} SET status = $2, decision_reason = $3, decided_on = $4,"
+        " due_on = NULL, closed_at = now(), updated_at = now() WHERE id = $1",
+        row["id"], status, reason, today,
+    )  # fmt: skip
+    closes = kind.action(action).closes
+    change = Change(action, status, status, actor, reason, None, closes=closes, notice=notice)
+    await record_transition(conn, kind, row, change, today, payload or {})
+
+
+# --- closing without a decision ------------------------------------------------------------------
+
+
+async def withdraw_case(
+    conn: Any, kind: CaseKind, case_id: int, citizen_id: int, reason: str | None, today: dt.date
+) -> Any:
+    """The citizen withdraws (撤回) their own undecided case, in the caller's transaction: it
+    closes with no deadline left, the step and audit entry say so, and the citizen gets a
+    receipt. Returns the case row as it was before. Another citizen's case answers exactly
+    like an unknown one."""
+    row = await lock_case(conn, kind, case_id)
+    if row is None or row["citizen"] != citizen_id:
+        raise not_found(kind, case_id)
+    actor = Actor("citizen", str(citizen_id))
+    require_status(kind, row, "withdraw", actor)
+    await conn.execute(
+        f"UPDATE {kind.table} SET status = 'withdrawn', due_on = NULL, closed_at = now(),"
+        " updated_at = now() WHERE id = $1",
+        case_id,
+    )
+    change = Change(
+        "withdraw", "withdrawn", "withdrawn", actor, reason, None, notice=WITHDRAWN_EVENT
+    )
+    name_zh, name_en = kind.words
+    payload = {"caseKindZh": name_zh, "caseKindEn": name_en}
+    await record_transition(conn, kind, row, change, today, payload)
+    return row
+
+
+# --- the department's promptness (政务诚信) ------------------------------------------------------
+
+
+async def note_department_lapse(conn: Any, kind: CaseKind, row: Any, today: dt.date) -> bool:
+    """If it was the department's turn and the current deadline has passed, count the case as
+    late against the department, once per case. Returns True if this call counted it."""
+    due = row["due_on"]
+    if row["department_late"] or row["status"] not in kind.department_turn:
+        return False
+    if due is None or due >= today:
+        return False
+    await conn.execute(f"UPDATE {kind.table} SET department_late = true WHERE id = $1", row["id"])
+    await bump_stat(conn, row["department"], kind, late=1)
+    return True
+
+
+async def bump_stat(
+    conn: Any, department_id: int, kind: CaseKind, *, handled: int = 0, on_time: int = 0,
+    late: int = 0,
+) -> None:  # fmt: skip
+    await conn.execute(
+        "INSERT INTO department_case_stat (department, case_kind, handled, on_time, late,"
+        " updated_at) VALUES ($1, $2, $3, $4, $5, now())"
+        " ON CONFLICT (department, case_kind) DO UPDATE SET"
+        " handled = department_case_stat.handled + EXCLUDED.handled,"
+        " on_time = department_case_stat.on_time + EXCLUDED.on_time,"
+        " late = department_case_stat.late + EXCLUDED.late, updated_at = now()",
+        department_id, kind.name, handled, on_time, late,
+    )  # fmt: skip
+
+
+# --- the record a case is about -----------------------------------------------------------------
+
+
+async def own_record(conn: Any, record_id: int, citizen_id: int) -> Any:
+    """The citizen's record named in a new case, locked; someone else's record reads exactly
+    like a missing one (422 on ``recordId``)."""
+    record = None
+    if 1 <= record_id <= MAX_ID:
+        record = await conn.fetchrow("SELECT * FROM record WHERE id = $1 FOR UPDATE", record_id)
+    if record is None or record["citizen"] != citizen_id:
+        raise record_not_yours(record_id)
+    return record
+
+
+async def open_case_id(conn: Any, kind: CaseKind, record_id: int) -> int | None:
+    """The record's open case of ``kind``, if any (the kind declares which states are open)."""
+    found: int | None = await conn.fetchval(
+        f"SELECT id FROM {kind.table} WHERE record = $1"
+        f" AND status IN ({sql_list(kind.open_statuses)}) LIMIT 1",
+        record_id,
+    )
+    return found
+
+
+async def open_record_changing_case(conn: Any, record_id: int) -> int | None:
+    """The id of an open case on the record whose decision may still revoke or correct it
+    (an objection), if any: what a repair's approval must wait for."""
+    for kind in record_changing_kinds():
+        found = await open_case_id(conn, kind, record_id)
+        if found is not None:
+            return found
+    return None
+
+
+def record_titles(record_type: str, catalog_version: str) -> tuple[str, str]:
+    """The record type's (zh, en) names in the catalog version the record was reported under."""
+    catalogs = runtime.current().catalogs
+    catalog = catalogs.by_version(catalog_version) or catalogs.latest
+    entry = catalog.get(record_type)
+    if entry is None:  # a type no catalog knows any more: say what it is, not its code
+        return "信用记录", "Credit record"
+    return entry.name_zh, entry.name_en
+
+
+def record_title(record_type: str, catalog_version: str) -> str:
+    """The record type's name in the request's language."""
+    return say(*record_titles(record_type, catalog_version))
