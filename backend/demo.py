@@ -35,17 +35,23 @@ DEMO_ID_NUMBER = make_id_number("330106", dt.date(1990, 3, 7), 123)
 
 # code, name, domains it reports (None: every domain nobody else covers)
 DEPARTMENTS: list[tuple[str, str, list[str] | None]] = [
-    ("city-market-regulation", "市市场监督管理局",
-     ["food_drugs", "product_quality", "e_commerce", "advertising", "circulation_services"]),
+    (
+        "city-market-regulation",
+        "市市场监督管理局",
+        ["food_drugs", "product_quality", "e_commerce", "advertising", "circulation_services"],
+    ),
     ("city-traffic-police", "市公安局交通警察支队", ["traffic_safety", "road_transport"]),
     ("city-tax", "国家税务总局市税务局", ["tax_payment"]),
     ("city-hrss", "市人力资源和社会保障局", ["labour_social_security", "housing_security"]),
-    ("city-civilisation-office", "市文明办（志愿服务联合会）",
-     ["volunteer_service", "public_welfare", "honours"]),
+    (
+        "city-civilisation-office",
+        "市文明办（志愿服务联合会）",
+        ["volunteer_service", "public_welfare", "honours"],
+    ),
     ("city-intermediate-court", "市中级人民法院", ["judicial_litigation", "contract_performance"]),
     ("city-utilities", "市公用事业服务中心", ["utilities_consumption"]),
     ("city-credit-office", "市信用办（公共信用信息中心）", None),
-]  # fmt: skip
+]
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
 )

@@ -68,9 +68,15 @@ TABLES: list[Any] = [
 ]
 
 _JOB_MODULES = [
-    identity_jobs, scoring_jobs, objections_jobs, repairs_jobs, benefits_jobs,
-    verification_jobs, notifications_jobs, content_jobs,
-]  # fmt: skip
+    identity_jobs,
+    scoring_jobs,
+    objections_jobs,
+    repairs_jobs,
+    benefits_jobs,
+    verification_jobs,
+    notifications_jobs,
+    content_jobs,
+]
 # Registered: a function enqueued by reference (platform.queue.enqueue) must be one the worker runs.
 JOBS: list[Any] = register(job for module in _JOB_MODULES for job in module.JOBS)
 CRON_JOBS: list[Any] = [job for module in _JOB_MODULES for job in module.CRON_JOBS]

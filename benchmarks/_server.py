@@ -72,12 +72,24 @@ def bench_database() -> Iterator[tuple[str, dict[str, str]]]:
     name = f"cc_bench_{secrets.token_hex(4)}"
     dsn = _database_url(admin, name)
     asyncio.run(_admin(admin, f'CREATE DATABASE "{name}"'))
-    env = {**os.environ, "DATABASE_URL": dsn, "REDIS_URL": redis_url, "VAR_DIR": str(var),
-           "REDIS_NAMESPACE": f"ccbench-{name}", "LOG_LEVEL": "WARNING",
-           "CLIENT_RATE_PER_MINUTE": "10000000", "CITIZEN_RATE_PER_MINUTE": "10000000"}  # fmt: skip
+    env = {
+        **os.environ,
+        "DATABASE_URL": dsn,
+        "REDIS_URL": redis_url,
+        "VAR_DIR": str(var),
+        "REDIS_NAMESPACE": f"ccbench-{name}",
+        "LOG_LEVEL": "WARNING",
+        "CLIENT_RATE_PER_MINUTE": "10000000",
+        "CITIZEN_RATE_PER_MINUTE": "10000000",
+    }
     try:
-        subprocess.run([sys.executable, "-m", "backend", "migrate"], cwd=REPO_ROOT, env=env,
-                       check=True, capture_output=True)  # fmt: skip
+        subprocess.run(
+            [sys.executable, "-m", "backend", "migrate"],
+            cwd=REPO_ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "VAR_DIR")})
         os.environ["REDIS_NAMESPACE"] = env["REDIS_NAMESPACE"]
         yield dsn, env
@@ -105,10 +117,23 @@ async def _forget_keys(redis_url: str, namespace: str) -> None:
 def api_server(env: dict[str, str], workers: int = 1) -> Iterator[str]:
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "backend.app:create_app", "--factory", "--port",
-         str(port), "--no-access-log", "--log-level", "warning", "--workers", str(workers)],
-        cwd=REPO_ROOT, env=env,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "backend.app:create_app",
+            "--factory",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            "--workers",
+            str(workers),
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(base)

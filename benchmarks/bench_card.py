@@ -44,12 +44,20 @@ async def _prepare_citizen(dsn: str, redis_url: str) -> str:
         entry = RegistryEntryIn(id_number=ID_NUMBER, name="张三", phone=PHONE)
         await identity.upsert_registry(RegistryBatch(entries=[entry]), dept)
         items: list[Any] = [
-            {"citizenIdNumber": ID_NUMBER, "citizenName": "张三", "recordType": t,
-             "occurredOn": "2026-06-01", "decisionDocumentNo": f"doc-{i}",
-             "sourceReference": f"bench-{i}", "evidenceSummary": "bench", "quantity": q}
-            for i, (t, q) in enumerate([("TRAFFIC-DRINK-DRIVING", 1),
-                                        ("VOLUNTEER-SERVICE-HOURS", 12)])
-        ]  # fmt: skip
+            {
+                "citizenIdNumber": ID_NUMBER,
+                "citizenName": "张三",
+                "recordType": t,
+                "occurredOn": "2026-06-01",
+                "decisionDocumentNo": f"doc-{i}",
+                "sourceReference": f"bench-{i}",
+                "evidenceSummary": "bench",
+                "quantity": q,
+            }
+            for i, (t, q) in enumerate(
+                [("TRAFFIC-DRINK-DRIVING", 1), ("VOLUNTEER-SERVICE-HOURS", 12)]
+            )
+        ]
         await records.ingest_batch(items, dept)
         await identity.request_code(PHONE)
         tokens = await identity.sign_up(PHONE, sms.last(PHONE), "张三", ID_NUMBER)

@@ -44,15 +44,17 @@ def _batch(start: int, size: int, citizens: int) -> list[dict[str, Any]]:
     for n in range(start, start + size):
         person = n % citizens
         born = dt.date(1980, 1, 1) + dt.timedelta(days=person % 9000)
-        items.append({
-            "citizenIdNumber": make_id_number("330106", born, person // 9000),
-            "citizenName": "测试",
-            "recordType": "TRAFFIC-DRINK-DRIVING",
-            "occurredOn": "2026-06-01",
-            "decisionDocumentNo": f"公交决字〔2026〕{n}号",
-            "sourceReference": f"bench-{n}",
-            "evidenceSummary": "benchmark",
-        })  # fmt: skip
+        items.append(
+            {
+                "citizenIdNumber": make_id_number("330106", born, person // 9000),
+                "citizenName": "测试",
+                "recordType": "TRAFFIC-DRINK-DRIVING",
+                "occurredOn": "2026-06-01",
+                "decisionDocumentNo": f"公交决字〔2026〕{n}号",
+                "sourceReference": f"bench-{n}",
+                "evidenceSummary": "benchmark",
+            }
+        )
     return items
 
 
@@ -96,21 +98,41 @@ async def _run_baseline(dsn: str, batches: int, size: int) -> float:
                 " 'traffic_safety', 'bad', 'general', 1, '2026-06-01', '2026-06-01', r, r, 'b',"
                 " '2027-06-01', 'active', now(), now(), 1 FROM unnest($3::text[]) AS r"
                 " ON CONFLICT (department, source_reference) DO NOTHING",
-                department, citizen, refs,
-            )  # fmt: skip
+                department,
+                citizen,
+                refs,
+            )
         return batches * size / (time.perf_counter() - started)
     finally:
         await conn.close()
 
 
 def _prepare(env: dict[str, str]) -> str:
-    subprocess.run([sys.executable, "-m", "backend", "migrate"], cwd=REPO_ROOT, env=env,
-                   check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "backend", "migrate"],
+        cwd=REPO_ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     out = subprocess.run(
-        [sys.executable, "-m", "backend", "create-client", "department", "bench-dept", "Bench",
-         "--scope", "domain:traffic_safety"],
-        cwd=REPO_ROOT, env=env, check=True, capture_output=True, text=True,
-    ).stdout  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "backend",
+            "create-client",
+            "department",
+            "bench-dept",
+            "Bench",
+            "--scope",
+            "domain:traffic_safety",
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return next(line.strip() for line in out.splitlines() if line.strip().startswith("ccd_"))
 
 
@@ -143,17 +165,35 @@ def main() -> None:
         else admin.replace("/postgres?", f"/{name}?")
     )
     asyncio.run(_create_db(admin, name))
-    env = {**os.environ, "DATABASE_URL": dsn, "REDIS_URL": redis_url, "VAR_DIR": str(var),
-           "REDIS_NAMESPACE": f"ccbench-{name}", "LOG_LEVEL": "WARNING",
-           "CLIENT_RATE_PER_MINUTE": "100000"}  # fmt: skip
+    env = {
+        **os.environ,
+        "DATABASE_URL": dsn,
+        "REDIS_URL": redis_url,
+        "VAR_DIR": str(var),
+        "REDIS_NAMESPACE": f"ccbench-{name}",
+        "LOG_LEVEL": "WARNING",
+        "CLIENT_RATE_PER_MINUTE": "100000",
+    }
     server = None
     try:
         key = _prepare(env)
         port = _free_port()
         server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "backend.app:create_app", "--factory", "--port",
-             str(port), "--no-access-log", "--log-level", "warning"], cwd=REPO_ROOT, env=env,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "backend.app:create_app",
+                "--factory",
+                "--port",
+                str(port),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+        )
         base = f"http://127.0.0.1:{port}"
         _wait_ready(base)
         api_rate = asyncio.run(_run_server_bench(base, key, args.batches, args.size, args.citizens))

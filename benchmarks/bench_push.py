@@ -54,16 +54,20 @@ async def _seed(citizens: int, events: int) -> None:
             [(c, f"bench-token-{c:08d}-abcdefghijklmnop") for c in range(1, citizens + 1)],
         )
         for n in range(events):
-            event = RecordAdded(record_id=n, record_title="饮酒后驾驶机动车", department="交警",
-                                points=-30)  # fmt: skip
+            event = RecordAdded(
+                record_id=n, record_title="饮酒后驾驶机动车", department="交警", points=-30
+            )
             await emit_event(conn, n % citizens + 1, event)
 
 
 async def _run(dsn: str, redis_url: str, fcm_url: str, citizens: int, events: int) -> None:
     settings = msgspec.structs.replace(
-        load_settings(), fcm_endpoint=fcm_url, fcm_static_token="bench",
-        fcm_project_id="bench", relay_batch_size=500,
-    )  # fmt: skip
+        load_settings(),
+        fcm_endpoint=fcm_url,
+        fcm_static_token="bench",
+        fcm_project_id="bench",
+        relay_batch_size=500,
+    )
     sender = FirebasePushSender(settings)
     rt = await start_runtime(
         settings, dsn, redis_url, jwt_auth=build_jwt_auth(settings), push=sender

@@ -67,8 +67,17 @@ async def _prepare(dsn: str, redis_url: str, count: int) -> tuple[str, list[tupl
             )
             payload = signing.sign(claims, private)
             code = f"{n:08d}"
-            rows.append((public_id, citizens[n % CITIZENS], BENEFIT, code, payload, issued,
-                         issued + dt.timedelta(hours=1)))  # fmt: skip
+            rows.append(
+                (
+                    public_id,
+                    citizens[n % CITIZENS],
+                    BENEFIT,
+                    code,
+                    payload,
+                    issued,
+                    issued + dt.timedelta(hours=1),
+                )
+            )
             codes.append((code, payload))
         async with connection() as conn:
             await conn.executemany(
@@ -133,15 +142,19 @@ def main() -> None:
             print(f"{'concurrency':>11} {'endpoint':>16} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
             for level in levels:
                 ceiling = asyncio.run(_load(base, "/healthz", {}, level, args.seconds))
-                print(f"{level:>11} {'/healthz':>16} {ceiling[0]:>8.0f} {ceiling[1]:>8.2f}"
-                      f" {ceiling[2]:>8.2f}")  # fmt: skip
+                print(
+                    f"{level:>11} {'/healthz':>16} {ceiling[0]:>8.0f} {ceiling[1]:>8.2f}"
+                    f" {ceiling[2]:>8.2f}"
+                )
                 for field in ("code", "payload"):
                     rps, p50, p99, _ = asyncio.run(
                         _redeem_load(base, key, supply, field, level, args.seconds)
                     )
                     name = f"redeem {field}"
-                    print(f"{level:>11} {name:>16} {rps:>8.0f} {p50:>8.2f} {p99:>8.2f}"
-                          f"   ({rps / ceiling[0]:.2f} of /healthz)")  # fmt: skip
+                    print(
+                        f"{level:>11} {name:>16} {rps:>8.0f} {p50:>8.2f} {p99:>8.2f}"
+                        f"   ({rps / ceiling[0]:.2f} of /healthz)"
+                    )
 
 
 if __name__ == "__main__":

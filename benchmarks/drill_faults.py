@@ -67,8 +67,10 @@ async def _postgres_cut(setup: drills.DrillSetup) -> drills.DrillResult | None:
     try:
         TcpProxy.to_url(setup.dsn)
     except ValueError:
-        print("PostgreSQL cut: skipped (the embedded server listens on a socket; set"
-              " TEST_DATABASE_URL to a TCP server)")  # fmt: skip
+        print(
+            "PostgreSQL cut: skipped (the embedded server listens on a socket; set"
+            " TEST_DATABASE_URL to a TCP server)"
+        )
         return None
     return await drills.postgres_cut(setup, seconds=10)
 
@@ -151,10 +153,16 @@ async def _rescore_redis_wiped(env: dict[str, str], citizens: int, var: Path) ->
             stop(api)
             worker.stop()
     return drills.DrillResult(
-        name="re-score: Redis back empty", went_in=ingested, came_out=ingested - len(wrong),
-        lost=len(wrong), duplicated=0, counted=0, expired=0,
-        seconds=time.monotonic() - started, facts={"workerRestarts": worker.restarts},
-    )  # fmt: skip
+        name="re-score: Redis back empty",
+        went_in=ingested,
+        came_out=ingested - len(wrong),
+        lost=len(wrong),
+        duplicated=0,
+        counted=0,
+        expired=0,
+        seconds=time.monotonic() - started,
+        facts={"workerRestarts": worker.restarts},
+    )
 
 
 async def _rescore_postgres_cut(
@@ -181,10 +189,16 @@ async def _rescore_postgres_cut(
             stop(api)
             worker.stop()
     return drills.DrillResult(
-        name="re-score: PostgreSQL cut 10 s", went_in=ingested, came_out=ingested - len(wrong),
-        lost=len(wrong), duplicated=0, counted=0, expired=0,
-        seconds=time.monotonic() - started, facts={"workerRestarts": worker.restarts},
-    )  # fmt: skip
+        name="re-score: PostgreSQL cut 10 s",
+        went_in=ingested,
+        came_out=ingested - len(wrong),
+        lost=len(wrong),
+        duplicated=0,
+        counted=0,
+        expired=0,
+        seconds=time.monotonic() - started,
+        facts={"workerRestarts": worker.restarts},
+    )
 
 
 async def _rescore_drills(dsn: str, env: dict[str, str], citizens: int) -> list[drills.DrillResult]:

@@ -25,12 +25,17 @@ def service_env(
 ) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TEST_")}
     env.update(
-        DATABASE_URL=database_url, REDIS_URL=redis_url, VAR_DIR=str(var),
-        REDIS_NAMESPACE=settings.redis_namespace, LOG_LEVEL="WARNING",
-        JWT_SECRET=settings.jwt_secret, ID_ENCRYPTION_KEY=settings.id_encryption_key,
-        ID_INDEX_KEY=settings.id_index_key, OTP_HASH_KEY=settings.otp_hash_key,
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        VAR_DIR=str(var),
+        REDIS_NAMESPACE=settings.redis_namespace,
+        LOG_LEVEL="WARNING",
+        JWT_SECRET=settings.jwt_secret,
+        ID_ENCRYPTION_KEY=settings.id_encryption_key,
+        ID_INDEX_KEY=settings.id_index_key,
+        OTP_HASH_KEY=settings.otp_hash_key,
         VERIFICATION_SIGNING_KEY=settings.verification_signing_key,
-    )  # fmt: skip
+    )
     return env
 
 
@@ -48,8 +53,17 @@ def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[
 def start_api(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
     """uvicorn with the app factory on a free port; returns the process and its base URL."""
     port = free_port()
-    args = [sys.executable, "-m", "uvicorn", "backend.app:create_app", "--factory",
-            "--port", str(port), "--log-level", "warning"]  # fmt: skip
+    args = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "backend.app:create_app",
+        "--factory",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
     return _spawn(args, env, log), f"http://127.0.0.1:{port}"
 
 

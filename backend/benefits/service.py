@@ -76,16 +76,20 @@ def _check_target(target: str, current: Grade, rules: Rules) -> None:
     codes = [g.code for g in rules.grades]
     if wanted is None:
         raise PlanTargetInvalid(
-            say(f"“{target}”不是信用等级，可选：{'、'.join(codes)}",
-                f"“{target}” is not a grade; the grades are {', '.join(codes)}"),
+            say(
+                f"“{target}”不是信用等级，可选：{'、'.join(codes)}",
+                f"“{target}” is not a grade; the grades are {', '.join(codes)}",
+            ),
             field="grade",
-        )  # fmt: skip
+        )
     if wanted.rank >= current.rank:
         raise PlanTargetInvalid(
-            say(f"目标等级 {target} 不高于当前等级 {current.code}，请选择更高的等级",
-                f"grade {target} is not above your current grade {current.code}"),
+            say(
+                f"目标等级 {target} 不高于当前等级 {current.code}，请选择更高的等级",
+                f"grade {target} is not above your current grade {current.code}",
+            ),
             field="grade",
-        )  # fmt: skip
+        )
 
 
 async def my_plan(citizen_id: int, target: str | None) -> Plan:

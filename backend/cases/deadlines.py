@@ -36,9 +36,12 @@ def deadline(kind: CaseKind, row: Any, today: dt.date) -> Deadline | None:
         return None
     left = working_days_left(due, today)
     return Deadline(
-        stage=cast(StageName, stage.name), due_on=due, working_days_left=left,
-        overdue=due < today, near=due >= today and left <= 1,
-    )  # fmt: skip
+        stage=cast(StageName, stage.name),
+        due_on=due,
+        working_days_left=left,
+        overdue=due < today,
+        near=due >= today and left <= 1,
+    )
 
 
 _CHECK_SQL = (
@@ -103,8 +106,11 @@ async def _flag_near(kind: CaseKind, case_id: int, today: dt.date, horizon: dt.d
         await conn.execute(
             f"UPDATE {kind.table} SET near_flagged_for = due_on WHERE id = $1", case_id
         )
-        payload = {"status": row["status"], "dueOn": due.isoformat(),
-                   "workingDaysLeft": working_days_left(due, today)}  # fmt: skip
+        payload = {
+            "status": row["status"],
+            "dueOn": due.isoformat(),
+            "workingDaysLeft": working_days_left(due, today),
+        }
         await emit_event(conn, kind, row, "deadline.near", payload, key=f":{due.isoformat()}")
     return 1
 

@@ -123,22 +123,29 @@ async def check_file(upload: IncomingFile, index: int, max_bytes: int) -> Checke
         size += len(chunk)
         if size > max_bytes:
             raise PayloadTooLarge(
-                say(f"文件“{name}”超过了每个文件 {_megabytes(max_bytes)} 的上限",
-                    f"'{name}' is larger than the limit of {_megabytes(max_bytes)} per file"),
-                field=field, code="evidence-too-large", extra={"maxBytes": max_bytes},
-            )  # fmt: skip
+                say(
+                    f"文件“{name}”超过了每个文件 {_megabytes(max_bytes)} 的上限",
+                    f"'{name}' is larger than the limit of {_megabytes(max_bytes)} per file",
+                ),
+                field=field,
+                code="evidence-too-large",
+                extra={"maxBytes": max_bytes},
+            )
         hasher.update(chunk)
     if size == 0:
         raise InvalidInput(say(f"文件“{name}”是空的", f"'{name}' is empty"), field=field)
     media_type = sniff(head)
     if media_type is None:
         raise UnsupportedEvidenceType(
-            say(f"文件“{name}”不是 PDF、JPEG 或 PNG 文件（按文件内容判断，"
+            say(
+                f"文件“{name}”不是 PDF、JPEG 或 PNG 文件（按文件内容判断，"
                 "而不是文件名或声明的类型）",
                 f"'{name}' is not a PDF, JPEG or PNG file (judged by its content, not by its"
-                " name or declared type)"),
-            field=field, extra={"allowed": list(ALLOWED_MEDIA_TYPES)},
-        )  # fmt: skip
+                " name or declared type)",
+            ),
+            field=field,
+            extra={"allowed": list(ALLOWED_MEDIA_TYPES)},
+        )
     return CheckedFile(upload, hasher.hexdigest(), size, media_type, name)
 
 
@@ -155,10 +162,12 @@ async def attach(
     settings = runtime.current().settings
     if not uploads:
         raise InvalidInput(
-            say("请在 multipart 字段 files 中上传一个或多个文件",
-                "send one or more files in the multipart field 'files'"),
+            say(
+                "请在 multipart 字段 files 中上传一个或多个文件",
+                "send one or more files in the multipart field 'files'",
+            ),
             field="files",
-        )  # fmt: skip
+        )
     checked = [
         await check_file(upload, index, settings.evidence_max_bytes)
         for index, upload in enumerate(uploads)
@@ -174,22 +183,36 @@ async def attach(
         if stored + len(checked) > settings.evidence_max_files:
             most = settings.evidence_max_files
             raise Conflict(
-                say(f"每个案件最多 {most} 个证明材料文件：已有 {stored} 个，本次又上传了"
+                say(
+                    f"每个案件最多 {most} 个证明材料文件：已有 {stored} 个，本次又上传了"
                     f" {len(checked)} 个",
                     f"a case holds at most {most} evidence files; this one has {stored} and"
-                    f" {len(checked)} more were sent"),
-                field="files", code="evidence-limit-reached",
+                    f" {len(checked)} more were sent",
+                ),
+                field="files",
+                code="evidence-limit-reached",
                 extra={"maxFiles": settings.evidence_max_files, "stored": stored},
-            )  # fmt: skip
+            )
         for item in checked:  # blobs first: a committed row always has its content
             await storage.put(item.digest, _content(item.upload))
         rows = [await _insert(conn, kind, case, item, actor) for item in checked]
         await write_audit(
-            actor, "evidence.add", kind.name, case_id,
-            after={"files": [{"id": r["id"], "sha256": r["sha256"],
-                              "mediaType": r["media_type"], "size": r["size_bytes"]}
-                             for r in rows]},
-        )  # fmt: skip
+            actor,
+            "evidence.add",
+            kind.name,
+            case_id,
+            after={
+                "files": [
+                    {
+                        "id": r["id"],
+                        "sha256": r["sha256"],
+                        "mediaType": r["media_type"],
+                        "size": r["size_bytes"],
+                    }
+                    for r in rows
+                ]
+            },
+        )
     return [evidence_out(row) for row in rows]
 
 
@@ -206,10 +229,13 @@ async def _lock_own_case(conn: Any, kind: CaseKind, case_id: int, citizen_id: in
         zh, en = kind.words
         status = status_words(kind, case["status"])
         raise Conflict(
-            say(f"该{zh}（编号 {case_id}）已办结（{status}），不能再添加证明材料",
-                f"{en} {case_id} is closed ({status}): no more evidence can be added"),
-            code="case-closed", extra={"status": case["status"]},
-        )  # fmt: skip
+            say(
+                f"该{zh}（编号 {case_id}）已办结（{status}），不能再添加证明材料",
+                f"{en} {case_id} is closed ({status}): no more evidence can be added",
+            ),
+            code="case-closed",
+            extra={"status": case["status"]},
+        )
     return case
 
 
@@ -218,16 +244,28 @@ async def _insert(conn: Any, kind: CaseKind, case: Any, item: CheckedFile, actor
         "INSERT INTO evidence_file (case_kind, case_id, citizen, department, uploaded_by_kind,"
         " uploaded_by_id, sha256, media_type, size_bytes, original_name, uploaded_at)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now()) RETURNING *",
-        kind.name, case["id"], case["citizen"], case["department"], actor.kind, actor.id,
-        item.digest, item.media_type, item.size, item.name,
-    )  # fmt: skip
+        kind.name,
+        case["id"],
+        case["citizen"],
+        case["department"],
+        actor.kind,
+        actor.id,
+        item.digest,
+        item.media_type,
+        item.size,
+        item.name,
+    )
 
 
 def evidence_out(row: Any) -> EvidenceOut:
     return EvidenceOut(
-        id=row["id"], media_type=row["media_type"], size_bytes=row["size_bytes"],
-        original_name=row["original_name"], sha256=row["sha256"], uploaded_at=row["uploaded_at"],
-    )  # fmt: skip
+        id=row["id"],
+        media_type=row["media_type"],
+        size_bytes=row["size_bytes"],
+        original_name=row["original_name"],
+        sha256=row["sha256"],
+        uploaded_at=row["uploaded_at"],
+    )
 
 
 async def list_for_case(conn: Any, kind: CaseKind, case_id: int) -> list[EvidenceOut]:
@@ -244,10 +282,12 @@ async def list_for_case(conn: Any, kind: CaseKind, case_id: int) -> list[Evidenc
 
 def _missing(evidence_id: int) -> NotFound:
     return NotFound(
-        say(f"找不到您可查看的证明材料文件（编号 {evidence_id}）",
-            f"evidence file {evidence_id} is not one you may read"),
+        say(
+            f"找不到您可查看的证明材料文件（编号 {evidence_id}）",
+            f"evidence file {evidence_id} is not one you may read",
+        ),
         code="evidence-not-found",
-    )  # fmt: skip
+    )
 
 
 async def _row(conn: Any, evidence_id: int) -> Any:
@@ -261,13 +301,18 @@ async def _download(row: Any) -> Download:
     if not await storage.exists(row["sha256"]):
         log.error("evidence %s: blob %s is missing from storage", row["id"], row["sha256"])
         raise ServiceUnavailable(
-            say("暂时无法读取该证明材料文件，请稍后再试",
-                "the evidence file cannot be read now; try again later")
-        )  # fmt: skip
+            say(
+                "暂时无法读取该证明材料文件，请稍后再试",
+                "the evidence file cannot be read now; try again later",
+            )
+        )
     return Download(
-        media_type=row["media_type"], name=row["original_name"], size=row["size_bytes"],
-        sha256=row["sha256"], chunks=storage.read(row["sha256"]),
-    )  # fmt: skip
+        media_type=row["media_type"],
+        name=row["original_name"],
+        size=row["size_bytes"],
+        sha256=row["sha256"],
+        chunks=storage.read(row["sha256"]),
+    )
 
 
 async def for_citizen(evidence_id: int, citizen_id: int) -> Download:
@@ -285,11 +330,15 @@ async def for_staff(evidence_id: int, by: Staff) -> Download:
         if row is None or (isinstance(by, ClientPrincipal) and row["department"] != by.client_id):
             raise _missing(evidence_id)
         await log_staff_look(
-            conn, row["citizen"], by,
-            seen=f"evidence file {row['id']} ({row['original_name']}) of"
-                 f" {row['case_kind']} {row['case_id']}",
+            conn,
+            row["citizen"],
+            by,
+            seen=(
+                f"evidence file {row['id']} ({row['original_name']}) of"
+                f" {row['case_kind']} {row['case_id']}"
+            ),
             purpose=f"handling {row['case_kind']} {row['case_id']}",
             basis=f"{row['case_kind']} {row['case_id']}",
-        )  # fmt: skip
+        )
         download = await _download(row)  # a missing blob rolls the log entry back
     return download

@@ -24,9 +24,10 @@ DepartmentRequest = Request[ClientPrincipal, Any, Any]
 OfficerRequest = Request[OfficerPrincipal, Any, Any]
 Cursor = Annotated[
     str | None,
-    QueryParameter(max_length=200, description="`nextCursor` of the previous page; omit for the"
-                   " first page"),
-]  # fmt: skip
+    QueryParameter(
+        max_length=200, description="`nextCursor` of the previous page; omit for the first page"
+    ),
+]
 Limit = Annotated[int, QueryParameter(ge=1, le=100, description="Items per page (1 to 100)")]
 DepartmentCode = Annotated[
     str | None,

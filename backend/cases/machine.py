@@ -54,10 +54,13 @@ def record_not_yours(record_id: int) -> InvalidInput:
     """A body names a record that is not the citizen's: 422 on ``recordId`` (the operation's
     own URL exists, so not 404), and someone else's record reads exactly like a missing one."""
     return InvalidInput(
-        say(f"记录（编号 {record_id}）不是您的信用记录",
-            f"record {record_id} is not one of your records"),
-        field="recordId", code="record-not-found",
-    )  # fmt: skip
+        say(
+            f"记录（编号 {record_id}）不是您的信用记录",
+            f"record {record_id} is not one of your records",
+        ),
+        field="recordId",
+        code="record-not-found",
+    )
 
 
 def check_staff_access(kind: CaseKind, row: Any, by: Staff, case_id: int) -> None:
@@ -98,30 +101,40 @@ def require_status(kind: CaseKind, row: Any, action: str, by: Actor | None = Non
     declared = kind.action(action)
     if by is not None and by.kind not in declared.by:
         raise Forbidden(
-            say(f"{kind.words[0]}不能由此身份{declared.past[0]}",
-                f"a {kind.words[1]} cannot be {declared.past[1]} by a {by.kind}"),
+            say(
+                f"{kind.words[0]}不能由此身份{declared.past[0]}",
+                f"a {kind.words[1]} cannot be {declared.past[1]} by a {by.kind}",
+            ),
             code="action-not-allowed",
-        )  # fmt: skip
+        )
     status, allowed = row["status"], declared.from_states
     zh, en = kind.words
     if not kind.is_open(status):
         raise Conflict(
-            say(f"该{zh}（编号 {row['id']}）已办结（{status_words(kind, status)}），不能再更改",
+            say(
+                f"该{zh}（编号 {row['id']}）已办结（{status_words(kind, status)}），不能再更改",
                 f"{en} {row['id']} is closed ({status_words(kind, status)}); it cannot be"
-                " changed any more"),
-            code="case-closed", extra={"status": status},
-        )  # fmt: skip
+                " changed any more",
+            ),
+            code="case-closed",
+            extra={"status": status},
+        )
     if status not in allowed:
         act_zh, act_en = declared.past
-        when = say("或".join(status_words(kind, s) for s in allowed),
-                   " or ".join(status_words(kind, s) for s in allowed))  # fmt: skip
+        when = say(
+            "或".join(status_words(kind, s) for s in allowed),
+            " or ".join(status_words(kind, s) for s in allowed),
+        )
         raise Conflict(
-            say(f"该{zh}（编号 {row['id']}）当前为“{status_words(kind, status)}”，现在不能{act_zh}"
+            say(
+                f"该{zh}（编号 {row['id']}）当前为“{status_words(kind, status)}”，现在不能{act_zh}"
                 f"（仅在“{when}”时可以）",
                 f"{en} {row['id']} is {status_words(kind, status)}: it cannot be {act_en} now"
-                f" (only when {when})"),
-            code="invalid-transition", extra={"status": status, "allowedFrom": list(allowed)},
-        )  # fmt: skip
+                f" (only when {when})",
+            ),
+            code="invalid-transition",
+            extra={"status": status, "allowedFrom": list(allowed)},
+        )
 
 
 async def department_principal(conn: Any, department_id: int) -> ClientPrincipal:
@@ -129,9 +142,12 @@ async def department_principal(conn: Any, department_id: int) -> ClientPrincipal
         "SELECT id, kind, code, name, scopes FROM api_client WHERE id = $1", department_id
     )
     return ClientPrincipal(
-        client_id=row["id"], kind=row["kind"], code=row["code"], name=row["name"],
+        client_id=row["id"],
+        kind=row["kind"],
+        code=row["code"],
+        name=row["name"],
         scopes=frozenset(row["scopes"]),
-    )  # fmt: skip
+    )
 
 
 async def log_staff_look(
@@ -176,38 +192,65 @@ async def record_transition(
     updated it), or the new row when ``created``."""
     lapsed = False if created else await note_department_lapse(conn, kind, row, today)
     if change.closes:
-        await bump_stat(conn, row["department"], kind, handled=1,
-                         on_time=0 if (row["department_late"] or lapsed) else 1)  # fmt: skip
+        await bump_stat(
+            conn,
+            row["department"],
+            kind,
+            handled=1,
+            on_time=0 if (row["department_late"] or lapsed) else 1,
+        )
     from_status = None if created else row["status"]
     await add_step(conn, kind, row["id"], change, from_status, today)
     before = None if created else {"status": row["status"], "dueOn": row["due_on"]}
     after = {"status": change.to_status, "dueOn": change.due_on, "reason": change.reason}
     await write_audit(
-        change.actor, f"{kind.name}.{change.event}", kind.name, row["id"], before=before,
+        change.actor,
+        f"{kind.name}.{change.event}",
+        kind.name,
+        row["id"],
+        before=before,
         after=after,
-    )  # fmt: skip
+    )
     due = change.due_on.isoformat() if change.due_on else None
     body = {**payload, "status": change.to_status, "dueOn": due, "reason": change.reason}
     await emit_event(conn, kind, row, change.event, body, notice=change.notice)
 
 
 async def add_step(
-    conn: Any, kind: CaseKind, case_id: int, change: Change, from_status: str | None,
+    conn: Any,
+    kind: CaseKind,
+    case_id: int,
+    change: Change,
+    from_status: str | None,
     today: dt.date,
-) -> None:  # fmt: skip
+) -> None:
     await conn.execute(
         "INSERT INTO case_step (case_kind, case_id, action, from_status, to_status, actor_kind,"
         " actor_id, reason, due_on, business_date, at)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())",
-        kind.name, case_id, change.action, from_status, change.to_status, change.actor.kind,
-        change.actor.id, change.reason, change.due_on, today,
-    )  # fmt: skip
+        kind.name,
+        case_id,
+        change.action,
+        from_status,
+        change.to_status,
+        change.actor.kind,
+        change.actor.id,
+        change.reason,
+        change.due_on,
+        today,
+    )
 
 
 async def emit_event(
-    conn: Any, kind: CaseKind, row: Any, state: str, payload: dict[str, Any], key: str = "",
-    *, notice: str = CASE_EVENT,
-) -> None:  # fmt: skip
+    conn: Any,
+    kind: CaseKind,
+    row: Any,
+    state: str,
+    payload: dict[str, Any],
+    key: str = "",
+    *,
+    notice: str = CASE_EVENT,
+) -> None:
     """One outbox event for the case's citizen: ``case.changed`` for objection and repair
     changes (``backend.notifications.events.CaseChanged``), or the ``notice`` kind with its own
     template (a withdrawal, a repair closed by an objection). ``state`` is the new status or
@@ -215,9 +258,14 @@ async def emit_event(
     case, the state and ``key`` (a deadline, for the hourly check)."""
     title_zh, _ = record_titles(row["record_type"], row["catalog_version"])
     body = {
-        "caseKind": kind.name, "caseId": row["id"], "state": state, "recordTitle": title_zh,
-        "recordId": row["record"], "recordType": row["record_type"], **payload,
-    }  # fmt: skip
+        "caseKind": kind.name,
+        "caseId": row["id"],
+        "state": state,
+        "recordTitle": title_zh,
+        "recordId": row["record"],
+        "recordType": row["record_type"],
+        **payload,
+    }
     dedupe = f"{kind.name}:{row['id']}:{state}{key}"
     await emit(conn, row["citizen"], notice, body, dedupe_key=dedupe)
 
@@ -259,8 +307,11 @@ async def close_with_decision(
     await conn.execute(
         f"UPDATE {kind.table} SET status = $2, decision_reason = $3, decided_on = $4,"
         " due_on = NULL, closed_at = now(), updated_at = now() WHERE id = $1",
-        row["id"], status, reason, today,
-    )  # fmt: skip
+        row["id"],
+        status,
+        reason,
+        today,
+    )
     closes = kind.action(action).closes
     change = Change(action, status, status, actor, reason, None, closes=closes, notice=notice)
     await record_transition(conn, kind, row, change, today, payload or {})
@@ -312,9 +363,14 @@ async def note_department_lapse(conn: Any, kind: CaseKind, row: Any, today: dt.d
 
 
 async def bump_stat(
-    conn: Any, department_id: int, kind: CaseKind, *, handled: int = 0, on_time: int = 0,
+    conn: Any,
+    department_id: int,
+    kind: CaseKind,
+    *,
+    handled: int = 0,
+    on_time: int = 0,
     late: int = 0,
-) -> None:  # fmt: skip
+) -> None:
     await conn.execute(
         "INSERT INTO department_case_stat (department, case_kind, handled, on_time, late,"
         " updated_at) VALUES ($1, $2, $3, $4, $5, now())"
@@ -322,8 +378,12 @@ async def bump_stat(
         " handled = department_case_stat.handled + EXCLUDED.handled,"
         " on_time = department_case_stat.on_time + EXCLUDED.on_time,"
         " late = department_case_stat.late + EXCLUDED.late, updated_at = now()",
-        department_id, kind.name, handled, on_time, late,
-    )  # fmt: skip
+        department_id,
+        kind.name,
+        handled,
+        on_time,
+        late,
+    )
 
 
 # --- the record a case is about -----------------------------------------------------------------

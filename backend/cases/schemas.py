@@ -21,9 +21,21 @@ Statement = Annotated[
     msgspec.Meta(min_length=2, max_length=4000, pattern=NOT_BLANK),
 ]
 QueueStatus = Literal[
-    "open", "closed", "all", "submitted", "accepted", "rejected", "verifying", "upheld",
-    "corrected", "revoked", "approved", "denied", "withdrawn", "terminated",
-]  # fmt: skip
+    "open",
+    "closed",
+    "all",
+    "submitted",
+    "accepted",
+    "rejected",
+    "verifying",
+    "upheld",
+    "corrected",
+    "revoked",
+    "approved",
+    "denied",
+    "withdrawn",
+    "terminated",
+]
 EvidenceMediaType = Literal["application/pdf", "image/jpeg", "image/png"]
 ActorKind = Literal["citizen", "department", "officer", "system"]
 
@@ -155,9 +167,10 @@ class StepOut(Output, omit_defaults=True):
     ]
     from_status: Annotated[
         str | None,
-        msgspec.Meta(description="The case's status before; null for the first step",
-                     examples=["submitted"]),
-    ]  # fmt: skip
+        msgspec.Meta(
+            description="The case's status before; null for the first step", examples=["submitted"]
+        ),
+    ]
     to_status: Annotated[
         str, msgspec.Meta(description="The case's status after", examples=["accepted"])
     ]
@@ -179,24 +192,27 @@ class StepOut(Output, omit_defaults=True):
     ]
     reason: Annotated[
         str | None,
-        msgspec.Meta(description="The reason the actor gave, if any",
-                     examples=["材料齐全，予以受理"]),
-    ]  # fmt: skip
+        msgspec.Meta(
+            description="The reason the actor gave, if any", examples=["材料齐全，予以受理"]
+        ),
+    ]
     due_on: Annotated[
         dt.date | None,
-        msgspec.Meta(description="The case's deadline after this step; null once closed",
-                     examples=["2026-09-21"]),
-    ]  # fmt: skip
+        msgspec.Meta(
+            description="The case's deadline after this step; null once closed",
+            examples=["2026-09-21"],
+        ),
+    ]
     business_date: Annotated[
         dt.date,
-        msgspec.Meta(description="Business day of the step (Asia/Shanghai)",
-                     examples=["2026-09-08"]),
-    ]  # fmt: skip
+        msgspec.Meta(
+            description="Business day of the step (Asia/Shanghai)", examples=["2026-09-08"]
+        ),
+    ]
     at: Annotated[
         dt.datetime,
-        msgspec.Meta(description="When the step happened (UTC)",
-                     examples=["2026-09-08T06:40:00Z"]),
-    ]  # fmt: skip
+        msgspec.Meta(description="When the step happened (UTC)", examples=["2026-09-08T06:40:00Z"]),
+    ]
     actor_id: Annotated[
         str | None,
         msgspec.Meta(
@@ -251,9 +267,8 @@ class EvidenceOut(Output):
     ]
     uploaded_at: Annotated[
         dt.datetime,
-        msgspec.Meta(description="When it was uploaded (UTC)",
-                     examples=["2026-09-07T02:20:11Z"]),
-    ]  # fmt: skip
+        msgspec.Meta(description="When it was uploaded (UTC)", examples=["2026-09-07T02:20:11Z"]),
+    ]
 
 
 _COUNT_EXAMPLES = {"handled": 42, "onTime": 40, "late": 3, "open": 5, "overdue": 1}
@@ -272,9 +287,11 @@ class CaseCounts(Output):
     ]
     on_time: Annotated[
         int,
-        msgspec.Meta(description="Closed without the department missing a deadline",
-                     examples=[_COUNT_EXAMPLES["onTime"]]),
-    ]  # fmt: skip
+        msgspec.Meta(
+            description="Closed without the department missing a deadline",
+            examples=[_COUNT_EXAMPLES["onTime"]],
+        ),
+    ]
     late: Annotated[
         int,
         msgspec.Meta(
@@ -288,9 +305,11 @@ class CaseCounts(Output):
     ]
     overdue: Annotated[
         int,
-        msgspec.Meta(description="Open cases past their current deadline",
-                     examples=[_COUNT_EXAMPLES["overdue"]]),
-    ]  # fmt: skip
+        msgspec.Meta(
+            description="Open cases past their current deadline",
+            examples=[_COUNT_EXAMPLES["overdue"]],
+        ),
+    ]
 
 
 class DepartmentStatistics(Output):

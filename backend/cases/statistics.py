@@ -22,17 +22,21 @@ async def department_statistics() -> list[DepartmentStatistics]:
             r["department"], {"ref": DepartmentRef(code=r["code"], name=r["name"])}
         )
         entry[r["case_kind"]] = CaseCounts(
-            handled=r["handled"], on_time=r["on_time"], late=r["late"], open=r["open"],
+            handled=r["handled"],
+            on_time=r["on_time"],
+            late=r["late"],
+            open=r["open"],
             overdue=r["overdue"],
-        )  # fmt: skip
+        )
     empty = CaseCounts(handled=0, on_time=0, late=0, open=0, overdue=0)
     return [
         DepartmentStatistics(
-            department=e["ref"], objections=e.get("objection", empty),
+            department=e["ref"],
+            objections=e.get("objection", empty),
             repairs=e.get("repair", empty),
         )
         for _, e in sorted(by_department.items(), key=lambda item: item[1]["ref"].code)
-    ]  # fmt: skip
+    ]
 
 
 _OPEN_COUNTS = (

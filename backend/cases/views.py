@@ -41,9 +41,11 @@ Audience = Literal["citizen", "department", "officer"]  # who reads a case's ste
 FAR_FUTURE = dt.date(9999, 12, 31)  # sort key of closed cases, which have no deadline
 # Who acted on a case, by role, as a reader sees it (zh-CN, en).
 ROLE_WORDS = {
-    "citizen": ("市民", "Citizen"), "officer": ("信用办", "Credit office"),
-    "department": ("报送单位", "Reporting department"), "system": ("系统", "System"),
-}  # fmt: skip
+    "citizen": ("市民", "Citizen"),
+    "officer": ("信用办", "Credit office"),
+    "department": ("报送单位", "Reporting department"),
+    "system": ("系统", "System"),
+}
 _STEPS_SQL = (
     "SELECT s.*, d.name AS department_name, o.username AS officer_username FROM case_step s"
     " LEFT JOIN api_client d ON s.actor_kind = 'department' AND d.id::text = s.actor_id"
@@ -68,14 +70,20 @@ async def steps(conn: Any, kind: CaseKind, case_id: int, *, audience: Audience) 
     officer = audience == "officer"
     return [
         StepOut(
-            action=r["action"], from_status=r["from_status"], to_status=r["to_status"],
-            actor_kind=r["actor_kind"], actor=actor_word(r["actor_kind"], r["department_name"]),
-            reason=r["reason"], due_on=r["due_on"], business_date=r["business_date"], at=r["at"],
+            action=r["action"],
+            from_status=r["from_status"],
+            to_status=r["to_status"],
+            actor_kind=r["actor_kind"],
+            actor=actor_word(r["actor_kind"], r["department_name"]),
+            reason=r["reason"],
+            due_on=r["due_on"],
+            business_date=r["business_date"],
+            at=r["at"],
             actor_id=r["actor_id"] if officer else None,
             officer_username=r["officer_username"] if officer else None,
         )
         for r in rows
-    ]  # fmt: skip
+    ]
 
 
 def audience_of(by: Staff) -> Audience:
@@ -149,14 +157,24 @@ def summary_fields(kind: CaseKind, row: Any, today: dt.date) -> dict[str, Any]:
     decision and deadline), from a reader row; a kind adds its own."""
     title_zh, title_en = record_titles(row["record_type"], row["catalog_version"])
     return dict(
-        id=row["id"], record_id=row["record"], record_type=row["record_type"],
-        record_title=say(title_zh, title_en), record_title_zh=title_zh, record_title_en=title_en,
+        id=row["id"],
+        record_id=row["record"],
+        record_type=row["record_type"],
+        record_title=say(title_zh, title_en),
+        record_title_zh=title_zh,
+        record_title_en=title_en,
         department=DepartmentRef(code=row["department_code"], name=row["department_name"]),
-        statement=row["statement"], status=row["status"], accepted_on=row["accepted_on"],
-        decision_reason=row["decision_reason"], decided_on=row["decided_on"],
-        deadline=deadline(kind, row, today), escalated=row["escalated_at"] is not None,
-        created_at=row["created_at"], updated_at=row["updated_at"], closed_at=row["closed_at"],
-    )  # fmt: skip
+        statement=row["statement"],
+        status=row["status"],
+        accepted_on=row["accepted_on"],
+        decision_reason=row["decision_reason"],
+        decided_on=row["decided_on"],
+        deadline=deadline(kind, row, today),
+        escalated=row["escalated_at"] is not None,
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        closed_at=row["closed_at"],
+    )
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ from backend.platform.language import say
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
+# Kept as a table (not formatted): the two-digit province codes of GB/T 2260, in region
+# order; one code a line would be 34 lines of two digits.
 _PROVINCES = {
     11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37,
     41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82,

@@ -20,9 +20,15 @@ class Event(msgspec.Struct, rename="camel", kw_only=True):
 
 
 RecordCounting = Literal[
-    "counted", "capped", "no_points", "suspended", "display_period_over", "revoked", "repaired",
+    "counted",
+    "capped",
+    "no_points",
+    "suspended",
+    "display_period_over",
+    "revoked",
+    "repaired",
     "not_yet_decided",
-]  # fmt: skip
+]
 """How a new record stands on the re-scored card: ``counted`` moves ``points``; ``capped`` moves
 what the yearly cap left (maybe 0); the others move nothing, and the notice says why."""
 
@@ -180,11 +186,22 @@ class RepairTerminated(Event):
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.kind: cls
     for cls in (
-        RecordAdded, RecordCorrected, RecordRevoked, ScoreChanged, BadgeEarned,
-        RecordRepairable, RecordDisplayEnded, BenefitChanged, VerificationMade, QueryMade,
-        CaseChanged, MonthlySummary, CaseWithdrawn, RepairTerminated,
+        RecordAdded,
+        RecordCorrected,
+        RecordRevoked,
+        ScoreChanged,
+        BadgeEarned,
+        RecordRepairable,
+        RecordDisplayEnded,
+        BenefitChanged,
+        VerificationMade,
+        QueryMade,
+        CaseChanged,
+        MonthlySummary,
+        CaseWithdrawn,
+        RepairTerminated,
     )
-}  # fmt: skip
+}
 
 
 def event_fields(kind: str) -> set[str]:

@@ -39,8 +39,10 @@ async def expire_overdue(now: dt.datetime | None = None) -> dict[str, int]:
     if expired or in_flight:
         log.warning(
             "push deliveries past their %s deadline: %d expired now, %d still in flight",
-            _deadline(), expired, in_flight,
-        )  # fmt: skip
+            _deadline(),
+            expired,
+            in_flight,
+        )
     return {"expired": int(expired), "overdueInFlight": int(in_flight)}
 
 
@@ -65,9 +67,13 @@ async def delivery_health(now: dt.datetime | None = None) -> DeliveryHealth:
             moment - dt.timedelta(hours=24),
         )
     return DeliveryHealth(
-        pending=row["pending"], in_flight=row["in_flight"], overdue=row["overdue"],
-        sent_last_day=day["sent"], expired_last_day=day["expired"],
-        failed_last_day=day["failed"], pruned_last_day=day["pruned"],
+        pending=row["pending"],
+        in_flight=row["in_flight"],
+        overdue=row["overdue"],
+        sent_last_day=day["sent"],
+        expired_last_day=day["expired"],
+        failed_last_day=day["failed"],
+        pruned_last_day=day["pruned"],
         possible_duplicates_last_day=int(day["reclaimed"]),
         deadline_hours=runtime.current().settings.push_delivery_deadline_hours,
-    )  # fmt: skip
+    )

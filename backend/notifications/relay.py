@@ -95,9 +95,16 @@ async def _deliver(
         "INSERT INTO notification (event_id, citizen, kind, category, legal, title, body, data,"
         " created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)"
         " ON CONFLICT (event_id) DO NOTHING RETURNING id",
-        event["id"], event["citizen"], event["kind"], category, legal, title, body,
-        event["payload"], now,
-    )  # fmt: skip
+        event["id"],
+        event["citizen"],
+        event["kind"],
+        category,
+        legal,
+        title,
+        body,
+        event["payload"],
+        now,
+    )
     if notification_id is None:
         return  # already delivered by an earlier, interrupted run
     preference = await conn.fetchrow(
@@ -106,9 +113,11 @@ async def _deliver(
     )
     if preference is not None and not legal and category in preference["push_off"]:
         return
-    held = None if legal or preference is None else quiet_until(
-        now, preference["quiet_start"], preference["quiet_end"]
-    )  # fmt: skip
+    held = (
+        None
+        if legal or preference is None
+        else quiet_until(now, preference["quiet_start"], preference["quiet_end"])
+    )
     await conn.execute(
         "INSERT INTO push_delivery (notification, device, citizen, status, not_before, attempts,"
         " created_at) SELECT $1, d.id, d.citizen, 'pending', $3, 0, $4 FROM push_device d"

@@ -148,9 +148,12 @@ def _classify(
     for row, result in zip(rows, results, strict=True):
         if result.outcome in ("sent", "skipped"):
             outcomes.add(
-                row, result.outcome, message_id=result.message_id, sent_at=now,
+                row,
+                result.outcome,
+                message_id=result.message_id,
+                sent_at=now,
                 error=result.error,
-            )  # fmt: skip
+            )
         elif result.outcome == "invalid-token":
             outcomes.add(row, "pruned", error=result.error)
             dead_devices.add(row["device"])

@@ -28,10 +28,16 @@ DEVICES_PATH = "/v1/me/devices"
 
 def _notification(row: Any) -> NotificationOut:
     return NotificationOut(
-        id=row["id"], kind=row["kind"], category=row["category"], legal=row["legal"],
-        title=row["title"], body=row["body"], data=msgspec.json.decode(row["data"]),
-        created_at=row["created_at"], read_at=row["read_at"],
-    )  # fmt: skip
+        id=row["id"],
+        kind=row["kind"],
+        category=row["category"],
+        legal=row["legal"],
+        title=row["title"],
+        body=row["body"],
+        data=msgspec.json.decode(row["data"]),
+        created_at=row["created_at"],
+        read_at=row["read_at"],
+    )
 
 
 async def inbox(citizen_id: int, cursor: str | None, limit: int, unread_only: bool) -> Inbox:
@@ -41,8 +47,11 @@ async def inbox(citizen_id: int, cursor: str | None, limit: int, unread_only: bo
         rows = await conn.fetch(
             "SELECT * FROM notification WHERE citizen = $1 AND ($2::bigint IS NULL OR id < $2)"
             " AND (NOT $3 OR read_at IS NULL) ORDER BY id DESC LIMIT $4",
-            citizen_id, after[0] if after else None, unread_only, limit + 1,
-        )  # fmt: skip
+            citizen_id,
+            after[0] if after else None,
+            unread_only,
+            limit + 1,
+        )
         unread = await conn.fetchval(
             "SELECT count(*) FROM notification WHERE citizen = $1 AND read_at IS NULL", citizen_id
         )
@@ -63,9 +72,11 @@ async def mark_read(citizen_id: int, notification_id: int) -> NotificationOut:
         )
     if row is None:
         raise NotFound(
-            say(f"你的消息中没有编号为 {notification_id} 的消息",
-                f"notification {notification_id} is not in your inbox")
-        )  # fmt: skip
+            say(
+                f"你的消息中没有编号为 {notification_id} 的消息",
+                f"notification {notification_id} is not in your inbox",
+            )
+        )
     return _notification(row)
 
 
@@ -80,9 +91,12 @@ async def mark_all_read(citizen_id: int) -> ReadAll:
 
 def _device(row: Any) -> DeviceOut:
     return DeviceOut(
-        id=row["id"], platform=row["platform"], token_tail=row["token"][-6:],
-        created_at=row["created_at"], last_seen_at=row["last_seen_at"],
-    )  # fmt: skip
+        id=row["id"],
+        platform=row["platform"],
+        token_tail=row["token"][-6:],
+        created_at=row["created_at"],
+        last_seen_at=row["last_seen_at"],
+    )
 
 
 def device_url(device_id: int) -> str:
@@ -176,16 +190,20 @@ def _clock(time: dt.time | None) -> str | None:
 async def set_preferences(citizen_id: int, wanted: PreferencesIn) -> Preferences:
     if (wanted.quiet_start is None) != (wanted.quiet_end is None):
         raise InvalidInput(
-            say("免打扰时段需同时填写开始和结束时间，或都不填",
-                "give both quietStart and quietEnd, or neither"),
+            say(
+                "免打扰时段需同时填写开始和结束时间，或都不填",
+                "give both quietStart and quietEnd, or neither",
+            ),
             field="quietEnd",
-        )  # fmt: skip
+        )
     if any(c in LEGAL_CATEGORIES for c in wanted.push_off):
         raise InvalidInput(
-            say("办件进度等依法告知的消息不能关闭推送",
-                "legal notices (the progress of your cases) cannot be switched off"),
+            say(
+                "办件进度等依法告知的消息不能关闭推送",
+                "legal notices (the progress of your cases) cannot be switched off",
+            ),
             field="pushOff",
-        )  # fmt: skip
+        )
     async with connection() as conn:
         await conn.execute(
             "INSERT INTO notification_preference (citizen, push_off, quiet_start, quiet_end,"

@@ -21,21 +21,38 @@ Names = tuple[str, str]  # (zh, en)
 
 _CASE_NAMES = {
     "zh": {
-        "objection": "异议申请", "repair": "信用修复申请", "submitted": "已提交",
-        "accepted": "已受理", "rejected": "不予受理", "verifying": "核查完毕，待信用办决定",
-        "upheld": "核查后维持原记录", "corrected": "记录已更正", "revoked": "记录已撤销",
-        "approved": "修复通过", "denied": "修复未通过", "extended": "核查期限已依法延长",
-        "deadline.near": "办理期限临近", "escalated": "已超期，已提交信用办督办",
+        "objection": "异议申请",
+        "repair": "信用修复申请",
+        "submitted": "已提交",
+        "accepted": "已受理",
+        "rejected": "不予受理",
+        "verifying": "核查完毕，待信用办决定",
+        "upheld": "核查后维持原记录",
+        "corrected": "记录已更正",
+        "revoked": "记录已撤销",
+        "approved": "修复通过",
+        "denied": "修复未通过",
+        "extended": "核查期限已依法延长",
+        "deadline.near": "办理期限临近",
+        "escalated": "已超期，已提交信用办督办",
     },
     "en": {
-        "objection": "objection", "repair": "repair application", "submitted": "submitted",
-        "accepted": "accepted", "rejected": "not accepted", "verifying": "verified, awaiting the"
-        " credit office", "upheld": "record upheld", "corrected": "record corrected",
-        "revoked": "record revoked", "approved": "repair approved", "denied": "repair denied",
-        "extended": "verification period extended", "deadline.near": "deadline near",
+        "objection": "objection",
+        "repair": "repair application",
+        "submitted": "submitted",
+        "accepted": "accepted",
+        "rejected": "not accepted",
+        "verifying": "verified, awaiting the credit office",
+        "upheld": "record upheld",
+        "corrected": "record corrected",
+        "revoked": "record revoked",
+        "approved": "repair approved",
+        "denied": "repair denied",
+        "extended": "verification period extended",
+        "deadline.near": "deadline near",
         "escalated": "overdue, escalated to the credit office",
     },
-}  # fmt: skip
+}
 
 
 def is_english(language: str) -> bool:

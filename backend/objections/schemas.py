@@ -54,9 +54,15 @@ REASON_CATEGORY_TEXT = (
     " `display_period` (公示期限, shown beyond its display period), `other`."
 )
 ObjectionStatus = Literal[
-    "submitted", "accepted", "rejected", "verifying", "upheld", "corrected", "revoked",
+    "submitted",
+    "accepted",
+    "rejected",
+    "verifying",
+    "upheld",
+    "corrected",
+    "revoked",
     "withdrawn",
-]  # fmt: skip
+]
 OBJECTION_STATUS_TEXT = (
     "`submitted` (已提交, waiting for acceptance), `accepted` (已受理, being verified; the"
     " record's penalty is suspended), `rejected` (不予受理), `verifying` (核查完毕, the department"
@@ -81,10 +87,12 @@ class ObjectionIn(Input):
     record_id: Annotated[
         int,
         msgspec.Meta(
-            ge=1, le=2**63 - 1, description="The citizen's own record being disputed",
+            ge=1,
+            le=2**63 - 1,
+            description="The citizen's own record being disputed",
             examples=[58231],
         ),
-    ]  # fmt: skip
+    ]
     reason_category: Annotated[
         ObjectionReasonCategory,
         msgspec.Meta(description=REASON_CATEGORY_TEXT, examples=["facts_incorrect"]),
@@ -105,19 +113,22 @@ class ProposedCorrection(Input):
         Annotated[
             str,
             msgspec.Meta(
-                min_length=1, max_length=60, pattern=_NO_NUL,
+                min_length=1,
+                max_length=60,
+                pattern=_NO_NUL,
                 description="Another record type code of the catalog, within the department's"
                 " scopes",
                 examples=["TRAFFIC-UNLICENSED-DRIVING"],
             ),
         ]
         | None
-    ) = None  # fmt: skip
+    ) = None
     occurred_on: Annotated[
         dt.date | None,
-        msgspec.Meta(description="The corrected day the behaviour happened",
-                     examples=["2026-08-14"]),
-    ] = None  # fmt: skip
+        msgspec.Meta(
+            description="The corrected day the behaviour happened", examples=["2026-08-14"]
+        ),
+    ] = None
     decided_on: Annotated[
         dt.date | None,
         msgspec.Meta(description="The corrected day of the decision", examples=["2026-08-20"]),
@@ -126,32 +137,40 @@ class ProposedCorrection(Input):
         Annotated[
             str,
             msgspec.Meta(
-                min_length=1, max_length=100, pattern=_NO_NUL,
+                min_length=1,
+                max_length=100,
+                pattern=_NO_NUL,
                 description="The corrected decision document number (决定书文号)",
                 examples=["杭公交决字〔2026〕第0815号"],
             ),
         ]
         | None
-    ) = None  # fmt: skip
+    ) = None
     evidence_summary: (
         Annotated[
             str,
             msgspec.Meta(
-                min_length=1, max_length=2000, pattern=_NO_NUL,
+                min_length=1,
+                max_length=2000,
+                pattern=_NO_NUL,
                 description="The corrected summary of the evidence",
                 examples=["经核查，驾驶人系车辆原车主，已于事发前过户"],
             ),
         ]
         | None
-    ) = None  # fmt: skip
+    ) = None
     quantity: (
         Annotated[
             int,
-            msgspec.Meta(ge=1, le=10_000, description="The corrected quantity (cases, hours,"
-                         " times or months)", examples=[1]),
+            msgspec.Meta(
+                ge=1,
+                le=10_000,
+                description="The corrected quantity (cases, hours, times or months)",
+                examples=[1],
+            ),
         ]
         | None
-    ) = None  # fmt: skip
+    ) = None
 
     def as_record_correction(self, reason: str) -> RecordCorrection:
         return RecordCorrection(reason=reason, **msgspec.structs.asdict(self))
@@ -162,9 +181,8 @@ class ProposalIn(Input):
 
     outcome: Annotated[
         Outcome,
-        msgspec.Meta(description=f"The proposed outcome: {OUTCOME_TEXT}",
-                     examples=["corrected"]),
-    ]  # fmt: skip
+        msgspec.Meta(description=f"The proposed outcome: {OUTCOME_TEXT}", examples=["corrected"]),
+    ]
     reason: Annotated[
         Reason,
         msgspec.Meta(
@@ -223,14 +241,14 @@ class ObjectionOut(Output):
     ]
     status: Annotated[
         ObjectionStatus,
-        msgspec.Meta(description=f"Where the case stands: {OBJECTION_STATUS_TEXT}",
-                     examples=["accepted"]),
-    ]  # fmt: skip
+        msgspec.Meta(
+            description=f"Where the case stands: {OBJECTION_STATUS_TEXT}", examples=["accepted"]
+        ),
+    ]
     filed_on: Annotated[
         dt.date,
-        msgspec.Meta(description="Business day of filing (Asia/Shanghai)",
-                     examples=["2026-09-07"]),
-    ]  # fmt: skip
+        msgspec.Meta(description="Business day of filing (Asia/Shanghai)", examples=["2026-09-07"]),
+    ]
     accept_due_on: Annotated[
         dt.date,
         msgspec.Meta(
@@ -250,9 +268,10 @@ class ObjectionOut(Output):
     ]
     extended: Annotated[
         bool,
-        msgspec.Meta(description="The verification deadline was extended (once at most)",
-                     examples=[False]),
-    ]  # fmt: skip
+        msgspec.Meta(
+            description="The verification deadline was extended (once at most)", examples=[False]
+        ),
+    ]
     extension_reason: Annotated[
         str | None,
         msgspec.Meta(description="Why it was extended; null if not", examples=[None]),
@@ -281,14 +300,16 @@ class Proposal(Output):
     """The department's verification result and proposed outcome, as the credit office reads it."""
 
     outcome: Annotated[
-        Outcome, msgspec.Meta(description=f"The proposed outcome: {OUTCOME_TEXT}",
-                              examples=["corrected"])
-    ]  # fmt: skip
+        Outcome,
+        msgspec.Meta(description=f"The proposed outcome: {OUTCOME_TEXT}", examples=["corrected"]),
+    ]
     reason: Annotated[
         str,
-        msgspec.Meta(description="The verification result",
-                     examples=["经核查，事发时车辆已过户，记录主体有误"]),
-    ]  # fmt: skip
+        msgspec.Meta(
+            description="The verification result",
+            examples=["经核查，事发时车辆已过户，记录主体有误"],
+        ),
+    ]
     correction: Annotated[
         ProposedCorrection | None,
         msgspec.Meta(description="The proposed new values; null unless `corrected`"),

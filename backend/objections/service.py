@@ -79,9 +79,14 @@ async def file_objection(citizen_id: int, data: ObjectionIn, actor: Actor) -> Ob
                 "INSERT INTO objection (record, citizen, department, reason_category, statement,"
                 " status, filed_on, accept_due_on, due_on, created_at, updated_at)"
                 " VALUES ($1, $2, $3, $4, $5, 'submitted', $6, $7, $7, now(), now()) RETURNING id",
-                record["id"], citizen_id, record["department"], data.reason_category,
-                data.statement, today, accept_due,
-            )  # fmt: skip
+                record["id"],
+                citizen_id,
+                record["department"],
+                data.reason_category,
+                data.statement,
+                today,
+                accept_due,
+            )
             row = await lock_case(conn, OBJECTION, new_id)
             change = Change("submit", "submitted", "submitted", actor, None, accept_due)
             await record_transition(conn, OBJECTION, row, change, today, {}, created=True)
@@ -95,26 +100,35 @@ async def _own_record(conn: Any, record_id: int, citizen_id: int) -> Any:
     record = await own_record(conn, record_id, citizen_id)
     if record["status"] == "revoked":
         raise Conflict(
-            say(f"记录（编号 {record_id}）已被撤销，不再展示和计分",
-                f"record {record_id} has been revoked: it no longer counts or shows"),
-            field="recordId", code="record-revoked",
-        )  # fmt: skip
+            say(
+                f"记录（编号 {record_id}）已被撤销，不再展示和计分",
+                f"record {record_id} has been revoked: it no longer counts or shows",
+            ),
+            field="recordId",
+            code="record-revoked",
+        )
     if record["status"] == "repaired":
         raise Conflict(
-            say(f"记录（编号 {record_id}）已完成信用修复，不再展示和计分",
-                f"record {record_id} has been repaired: it no longer counts or shows"),
-            field="recordId", code="record-repaired",
-        )  # fmt: skip
+            say(
+                f"记录（编号 {record_id}）已完成信用修复，不再展示和计分",
+                f"record {record_id} has been repaired: it no longer counts or shows",
+            ),
+            field="recordId",
+            code="record-repaired",
+        )
     return record
 
 
 def _already_open(record_id: int, objection_id: int | None) -> Conflict:
     return Conflict(
-        say(f"记录（编号 {record_id}）已有一件处理中的异议申请，请等待处理结果",
-            f"record {record_id} already has an open objection; wait for its result"),
-        field="recordId", code="objection-already-open",
+        say(
+            f"记录（编号 {record_id}）已有一件处理中的异议申请，请等待处理结果",
+            f"record {record_id} already has an open objection; wait for its result",
+        ),
+        field="recordId",
+        code="objection-already-open",
         extra={"objectionId": objection_id} if objection_id else None,
-    )  # fmt: skip
+    )
 
 
 # --- transitions by departments and officers ----------------------------------------------------
@@ -146,8 +160,10 @@ async def accept(case_id: int, by: Staff, reason: str) -> ObjectionOut:
         await conn.execute(
             "UPDATE objection SET status = 'accepted', accepted_on = $2, verify_due_on = $3,"
             " due_on = $3, updated_at = now() WHERE id = $1",
-            case_id, today, due,
-        )  # fmt: skip
+            case_id,
+            today,
+            due,
+        )
         await _set_under_objection(conn, row, True)
         change = Change("accept", "accepted", "accepted", by.actor, reason, due)
         await record_transition(conn, OBJECTION, row, change, today, {})
@@ -162,9 +178,15 @@ async def reject(case_id: int, by: Staff, reason: str) -> ObjectionOut:
         row = await _locked(conn, case_id, by)
         require_status(OBJECTION, row, "reject", by.actor)
         await close_with_decision(
-            conn, OBJECTION, row, action="reject", status="rejected", reason=reason,
-            actor=by.actor, today=today,
-        )  # fmt: skip
+            conn,
+            OBJECTION,
+            row,
+            action="reject",
+            status="rejected",
+            reason=reason,
+            actor=by.actor,
+            today=today,
+        )
     return await views.summary(case_id)
 
 
@@ -177,25 +199,32 @@ async def extend(case_id: int, by: Staff, reason: str) -> ObjectionOut:
         require_status(OBJECTION, row, "extend", by.actor)
         if row["extended"]:
             raise Conflict(
-                say(f"异议申请（编号 {case_id}）已延期过一次，不能再次延期",
+                say(
+                    f"异议申请（编号 {case_id}）已延期过一次，不能再次延期",
                     f"objection {case_id} has already been extended once; it cannot be extended"
-                    " again"),
+                    " again",
+                ),
                 code="already-extended",
-            )  # fmt: skip
+            )
         if today > row["verify_due_on"]:
             due = row["verify_due_on"].isoformat()
             raise Conflict(
-                say(f"核查期限 {due} 已过，逾期的期限不能延期",
+                say(
+                    f"核查期限 {due} 已过，逾期的期限不能延期",
                     f"the verification deadline {due} has passed; a lapsed deadline cannot be"
-                    " extended"),
-                code="deadline-passed", extra={"dueOn": row["verify_due_on"].isoformat()},
-            )  # fmt: skip
+                    " extended",
+                ),
+                code="deadline-passed",
+                extra={"dueOn": row["verify_due_on"].isoformat()},
+            )
         due = add_working_days(row["verify_due_on"], days)
         await conn.execute(
             "UPDATE objection SET extended = true, extension_reason = $2, verify_due_on = $3,"
             " due_on = $3, updated_at = now() WHERE id = $1",
-            case_id, reason, due,
-        )  # fmt: skip
+            case_id,
+            reason,
+            due,
+        )
         change = Change("extend", "extended", row["status"], by.actor, reason, due)
         await record_transition(conn, OBJECTION, row, change, today, {})
     return await views.summary(case_id)
@@ -218,8 +247,11 @@ async def propose(case_id: int, client: ClientPrincipal, data: ProposalIn) -> Ob
             "UPDATE objection SET status = 'verifying', proposed_outcome = $2,"
             " proposal_reason = $3, proposed_correction = $4::jsonb, updated_at = now()"
             " WHERE id = $1",
-            case_id, data.outcome, data.reason, correction,
-        )  # fmt: skip
+            case_id,
+            data.outcome,
+            data.reason,
+            correction,
+        )
         change = Change(
             "propose", "verifying", "verifying", client.actor, data.reason, row["due_on"]
         )
@@ -236,10 +268,12 @@ def _check_proposal(data: ProposalIn) -> None:
         )
     if data.outcome != "corrected" and data.correction is not None:
         raise InvalidInput(
-            say("只有建议更正（corrected）时才附更正内容",
-                "only a 'corrected' outcome carries new values"),
+            say(
+                "只有建议更正（corrected）时才附更正内容",
+                "only a 'corrected' outcome carries new values",
+            ),
             field="correction",
-        )  # fmt: skip
+        )
     if data.correction is not None and not any(msgspec.structs.astuple(data.correction)):
         raise InvalidInput(
             say("请至少给出一项要更正的内容", "name at least one value to correct"),
@@ -257,15 +291,25 @@ async def decide(case_id: int, officer: OfficerPrincipal, data: OfficerDecisionI
         if data.outcome != "upheld":
             _refuse_if_repaired(row, data.outcome)
             await terminate_open_repairs(
-                conn, record_id=row["record"], outcome=data.outcome,
-                cause=objection_cause(case_id), actor=officer.actor, today=today,
-            )  # fmt: skip
+                conn,
+                record_id=row["record"],
+                outcome=data.outcome,
+                cause=objection_cause(case_id),
+                actor=officer.actor,
+                today=today,
+            )
         await _apply_outcome(conn, row, data, officer.actor)
         await _set_under_objection(conn, row, False)
         await close_with_decision(
-            conn, OBJECTION, row, action="decide", status=data.outcome, reason=data.reason,
-            actor=officer.actor, today=today,
-        )  # fmt: skip
+            conn,
+            OBJECTION,
+            row,
+            action="decide",
+            status=data.outcome,
+            reason=data.reason,
+            actor=officer.actor,
+            today=today,
+        )
     await rescore_now(row["citizen"], f"objection-{data.outcome}")
     return await views.summary(case_id)
 
@@ -277,12 +321,15 @@ def _refuse_if_repaired(row: Any, outcome: str) -> None:
     if row["record_status"] == "repaired":
         words_zh = {"revoked": "撤销", "corrected": "更正"}.get(outcome, outcome)
         raise Conflict(
-            say(f"记录（编号 {row['record']}）已在此期间完成信用修复，不再展示和计分，"
+            say(
+                f"记录（编号 {row['record']}）已在此期间完成信用修复，不再展示和计分，"
                 f"不能再{words_zh}；请决定维持（upheld）",
                 f"record {row['record']} has been repaired meanwhile: it no longer counts or"
-                f" shows, so it cannot be {outcome} any more; decide upheld"),
-            field="outcome", code="record-repaired",
-        )  # fmt: skip
+                f" shows, so it cannot be {outcome} any more; decide upheld",
+            ),
+            field="outcome",
+            code="record-repaired",
+        )
 
 
 async def _apply_outcome(conn: Any, row: Any, data: OfficerDecisionIn, actor: Actor) -> None:
@@ -295,11 +342,14 @@ async def _apply_outcome(conn: Any, row: Any, data: OfficerDecisionIn, actor: Ac
         return
     if row["proposed_correction"] is None:
         raise Conflict(
-            say("报送单位没有提出更正内容：请决定维持或撤销，或等待其提出更正建议",
+            say(
+                "报送单位没有提出更正内容：请决定维持或撤销，或等待其提出更正建议",
                 "the department proposed no new values: decide upheld or revoked, or wait for"
-                " a corrected proposal"),
-            field="outcome", code="no-correction-proposed",
-        )  # fmt: skip
+                " a corrected proposal",
+            ),
+            field="outcome",
+            code="no-correction-proposed",
+        )
     proposed = msgspec.json.decode(row["proposed_correction"], type=ProposedCorrection)
     department = await department_principal(conn, row["department"])
     await apply_correction(

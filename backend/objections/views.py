@@ -23,10 +23,13 @@ from backend.objections.schemas import (
 def objection_out(row: Any, today: dt.date) -> ObjectionOut:
     return ObjectionOut(
         **summary_fields(OBJECTION, row, today),
-        reason_category=row["reason_category"], filed_on=row["filed_on"],
-        accept_due_on=row["accept_due_on"], verify_due_on=row["verify_due_on"],
-        extended=row["extended"], extension_reason=row["extension_reason"],
-    )  # fmt: skip
+        reason_category=row["reason_category"],
+        filed_on=row["filed_on"],
+        accept_due_on=row["accept_due_on"],
+        verify_due_on=row["verify_due_on"],
+        extended=row["extended"],
+        extension_reason=row["extension_reason"],
+    )
 
 
 READER = CaseReader(OBJECTION, objection_out)
@@ -58,12 +61,17 @@ async def staff_case(case_id: int, by: Staff) -> ObjectionCase:
     if row["proposed_outcome"] is not None:
         correction = row["proposed_correction"]
         proposal = Proposal(
-            outcome=row["proposed_outcome"], reason=row["proposal_reason"],
+            outcome=row["proposed_outcome"],
+            reason=row["proposal_reason"],
             correction=(
                 msgspec.json.decode(correction, type=ProposedCorrection) if correction else None
             ),
-        )  # fmt: skip
+        )
     return ObjectionCase(
-        objection=found.summary, record=found.record, proposal=proposal,
-        department_late=row["department_late"], evidence=found.evidence, steps=found.steps,
-    )  # fmt: skip
+        objection=found.summary,
+        record=found.record,
+        proposal=proposal,
+        department_late=row["department_late"],
+        evidence=found.evidence,
+        steps=found.steps,
+    )

@@ -69,9 +69,10 @@ class Problem(msgspec.Struct, omit_defaults=True, rename="camel"):
     status: Annotated[int, msgspec.Meta(description="The HTTP status code", examples=[422])]
     detail: Annotated[
         str | None,
-        msgspec.Meta(description="What went wrong this time, in plain words in the request's"
-                     " language"),
-    ] = None  # fmt: skip
+        msgspec.Meta(
+            description="What went wrong this time, in plain words in the request's language"
+        ),
+    ] = None
     instance: Annotated[
         str | None, msgspec.Meta(description="The request path", examples=["/v1/auth/codes"])
     ] = None
@@ -343,8 +344,14 @@ def handle_unavailable(
     request: Request[Any, Any, Any], exc: Exception, service: str
 ) -> Response[bytes]:
     # One line per request: an outage fails many requests the same way, a trace each is noise.
-    log.warning("%s unavailable on %s %s: %s: %s", service, request.method, request.url.path,
-                type(exc).__name__, exc)  # fmt: skip
+    log.warning(
+        "%s unavailable on %s %s: %s: %s",
+        service,
+        request.method,
+        request.url.path,
+        type(exc).__name__,
+        exc,
+    )
     problem = Problem(
         type=TYPE_PREFIX + ServiceUnavailable.code,
         title=title_for(ServiceUnavailable.code, 503),

@@ -90,7 +90,9 @@ async def readyz() -> Response[Readiness]:
         migrations = f"unknown: {type(exc).__name__}"
     ready = postgres == "ok" and redis == "ok" and migrations == "current"
     body = Readiness(
-        status="ready" if ready else "not-ready", postgres=postgres, redis=redis,
+        status="ready" if ready else "not-ready",
+        postgres=postgres,
+        redis=redis,
         migrations=migrations,
-    )  # fmt: skip
+    )
     return Response(body, status_code=200 if ready else 503)

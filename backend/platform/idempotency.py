@@ -69,8 +69,14 @@ class IdempotencyMiddleware:
             return
         if not KEY_PATTERN.match(key):
             detail = say("应为 8 到 128 个字母、数字或 ._:-", "use 8-128 letters, digits or ._:-")
-            await _send_problem(send, scope, status=422, code="validation-failed",
-                                field=HEADER, detail=f"{HEADER}: {detail}")  # fmt: skip
+            await _send_problem(
+                send,
+                scope,
+                status=422,
+                code="validation-failed",
+                field=HEADER,
+                detail=f"{HEADER}: {detail}",
+            )
             return
         body, receive = await _read_body(receive)
         fingerprint = _fingerprint(scope, body)
@@ -160,13 +166,25 @@ async def _answer_again(send: Send, scope: Scope, stored: bytes | None, fingerpr
     previous = msgspec.msgpack.decode(stored, type=_Stored) if stored else None
     if previous is not None and previous.fingerprint and previous.fingerprint != fingerprint:
         detail = say("该键已用于内容不同的请求，请换一个新键", "it was used with a different body")
-        await _send_problem(send, scope, status=422, code="idempotency-key-reused",
-                            field=HEADER, detail=f"{HEADER}: {detail}")  # fmt: skip
+        await _send_problem(
+            send,
+            scope,
+            status=422,
+            code="idempotency-key-reused",
+            field=HEADER,
+            detail=f"{HEADER}: {detail}",
+        )
         return
     if previous is None or previous.status == 0:
         detail = say("请稍后重试以获取其结果", "retry in a moment to get its answer")
-        await _send_problem(send, scope, status=409, code="request-in-progress",
-                            detail=detail, headers=[(b"retry-after", b"1")])  # fmt: skip
+        await _send_problem(
+            send,
+            scope,
+            status=409,
+            code="request-in-progress",
+            detail=detail,
+            headers=[(b"retry-after", b"1")],
+        )
         return
     headers = [
         (k, v)

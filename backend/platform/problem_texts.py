@@ -96,8 +96,12 @@ def _got(match: re.Match[str]) -> str:
     return say(f"应为{want[0]}，收到的是{got[0]}", f"must be {want[1]}, not {got[1]}")
 
 
-_BOUNDS = {">=": ("不能小于", "at least"), "<=": ("不能大于", "at most"),
-           ">": ("必须大于", "more than"), "<": ("必须小于", "less than")}  # fmt: skip
+_BOUNDS = {
+    ">=": ("不能小于", "at least"),
+    "<=": ("不能大于", "at most"),
+    ">": ("必须大于", "more than"),
+    "<": ("必须小于", "less than"),
+}
 
 
 def _length(match: re.Match[str]) -> str:
@@ -118,18 +122,30 @@ _REASONS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     (re.compile(r"Expected `(int|float)` (>=|<=|>|<) (\S+)"), _bound),
     (re.compile(r"Expected `([\w ]+?)`, got `(\w+)`"), _got),
     (re.compile(r"Object missing required field"), lambda m: say("必填", "is required")),
-    (re.compile(r"Object contains unknown field"),
-     lambda m: say("不是此请求接受的字段", "is not a field this request takes")),
-    (re.compile(r"Invalid enum value"),
-     lambda m: say("不是允许的取值", "is not one of the allowed values")),
-    (re.compile(r"Invalid RFC3339 encoded datetime"),
-     lambda m: say("应为 RFC 3339 时间，如 2026-11-29T08:00:00+08:00",
-                   "must be an RFC 3339 date-time such as 2026-11-29T08:00:00+08:00")),
-    (re.compile(r"Invalid RFC3339 encoded date"),
-     lambda m: say("应为日期，如 2026-11-29", "must be a date such as 2026-11-29")),
-    (re.compile(r"JSON is malformed|Input data was truncated"),
-     lambda m: say("不是有效的 JSON", "is not valid JSON")),
-]  # fmt: skip
+    (
+        re.compile(r"Object contains unknown field"),
+        lambda m: say("不是此请求接受的字段", "is not a field this request takes"),
+    ),
+    (
+        re.compile(r"Invalid enum value"),
+        lambda m: say("不是允许的取值", "is not one of the allowed values"),
+    ),
+    (
+        re.compile(r"Invalid RFC3339 encoded datetime"),
+        lambda m: say(
+            "应为 RFC 3339 时间，如 2026-11-29T08:00:00+08:00",
+            "must be an RFC 3339 date-time such as 2026-11-29T08:00:00+08:00",
+        ),
+    ),
+    (
+        re.compile(r"Invalid RFC3339 encoded date"),
+        lambda m: say("应为日期，如 2026-11-29", "must be a date such as 2026-11-29"),
+    ),
+    (
+        re.compile(r"JSON is malformed|Input data was truncated"),
+        lambda m: say("不是有效的 JSON", "is not valid JSON"),
+    ),
+]
 
 
 def plain_reason(message: str) -> str:

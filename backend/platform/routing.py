@@ -27,9 +27,13 @@ class Routes:
 
     def all(self) -> list[type[Controller]]:
         return [
-            *self.auth, *self.citizen, *self.department, *self.merchant, *self.officer,
+            *self.auth,
+            *self.citizen,
+            *self.department,
+            *self.merchant,
+            *self.officer,
             *self.public,
-        ]  # fmt: skip
+        ]
 
 
 def merge(routes: Sequence[Routes]) -> Routes:

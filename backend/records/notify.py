@@ -27,9 +27,11 @@ async def records_added(conn: Any, department: str, added: list[tuple[int, int, 
     for citizen_id, record_id, record_type, quantity in added:
         found = catalog.get(record_type)
         event = RecordAdded(
-            record_id=record_id, record_title=_title(record_type), department=department,
+            record_id=record_id,
+            record_title=_title(record_type),
+            department=department,
             points=(found.points if found else 0) * quantity,
-        )  # fmt: skip
+        )
         payload = msgspec.to_builtins(event)
         events.append((citizen_id, event.kind, payload, f"record.added:{record_id}"))
     await emit_many(conn, events)  # one statement for a whole batch
@@ -41,9 +43,11 @@ async def record_changed(conn: Any, row: Any, action: str, reason: str) -> None:
     version = row["version"] + 1
     kind = RecordCorrected if action == "corrected" else RecordRevoked
     event = kind(
-        record_id=row["id"], record_title=_title(row["record_type"], row["catalog_version"]),
-        department=department, reason=reason,
-    )  # fmt: skip
+        record_id=row["id"],
+        record_title=_title(row["record_type"], row["catalog_version"]),
+        department=department,
+        reason=reason,
+    )
     await emit_event(
         conn, row["citizen"], event, dedupe_key=f"record.{action}:{row['id']}:{version}"
     )

@@ -178,9 +178,12 @@ async def _drop_name_mismatches(
             name = on_file.setdefault(id_number_index(a.id_number), a.citizen_name)
             if not names_match(name, a.citizen_name):
                 rejected[ref] = BatchItemResult(
-                    index=a.index, source_reference=ref, status="rejected",
-                    field="citizenName", reason=say(*NAME_MISMATCH),
-                )  # fmt: skip
+                    index=a.index,
+                    source_reference=ref,
+                    status="rejected",
+                    field="citizenName",
+                    reason=say(*NAME_MISMATCH),
+                )
                 continue
             a.citizen_name = normalize_person_name(name)
         kept.append(a)
@@ -225,11 +228,21 @@ async def _insert_records(
     for a in sorted(accepted, key=lambda a: a.item.source_reference):
         t = a.record_type
         values = (
-            citizens[id_number_index(a.id_number)], t.code, t.domain, t.polarity, t.severity,
-            a.item.quantity, a.item.occurred_on, a.decided_on, a.item.decision_document_no,
-            a.item.source_reference, a.item.evidence_summary, a.item.occupational_group,
-            display_until(t, a.decided_on), repairable_from(t, a.decided_on),
-        )  # fmt: skip
+            citizens[id_number_index(a.id_number)],
+            t.code,
+            t.domain,
+            t.polarity,
+            t.severity,
+            a.item.quantity,
+            a.item.occurred_on,
+            a.decided_on,
+            a.item.decision_document_no,
+            a.item.source_reference,
+            a.item.evidence_summary,
+            a.item.occupational_group,
+            display_until(t, a.decided_on),
+            repairable_from(t, a.decided_on),
+        )
         for key, value in zip(_INSERT_COLUMNS, values, strict=True):
             columns[key].append(value)
     rows = await conn.fetch(_INSERT_SQL, client.client_id, catalog_version, *columns.values())
@@ -237,10 +250,21 @@ async def _insert_records(
 
 
 _INSERT_COLUMNS = (
-    "citizen", "record_type", "domain", "polarity", "severity", "quantity", "occurred_on",
-    "decided_on", "decision_document_no", "source_reference", "evidence_summary",
-    "occupational_group", "display_until", "repairable_from",
-)  # fmt: skip
+    "citizen",
+    "record_type",
+    "domain",
+    "polarity",
+    "severity",
+    "quantity",
+    "occurred_on",
+    "decided_on",
+    "decision_document_no",
+    "source_reference",
+    "evidence_summary",
+    "occupational_group",
+    "display_until",
+    "repairable_from",
+)
 _INSERT_SQL = (
     "INSERT INTO record (department, catalog_version, citizen, record_type, domain, polarity,"
     " severity, quantity, occurred_on, decided_on, decision_document_no, source_reference,"
@@ -289,9 +313,12 @@ async def ingest_batch(raw_items: list[Any], client: ClientPrincipal) -> BatchRe
             accepted = _parse_item(index, raw, client, today)
         except ItemRejected as exc:
             results[index] = BatchItemResult(
-                index=index, source_reference=_source_reference(raw), status="rejected",
-                field=exc.field, reason=exc.reason,
-            )  # fmt: skip
+                index=index,
+                source_reference=_source_reference(raw),
+                status="rejected",
+                field=exc.field,
+                reason=exc.reason,
+            )
             continue
         if accepted.item.source_reference not in seen:
             seen.add(accepted.item.source_reference)
@@ -318,16 +345,21 @@ async def ingest_batch(raw_items: list[Any], client: ClientPrincipal) -> BatchRe
         existing = await _existing_ids(conn, client.client_id, sorted(seen - set(inserted)))
         if inserted:
             await write_audit(
-                client.actor, "record.ingest", "record_batch", min(inserted.values()),
+                client.actor,
+                "record.ingest",
+                "record_batch",
+                min(inserted.values()),
                 after={"accepted": sorted(inserted.values())},
-            )  # fmt: skip
+            )
     for a in fresh:
         ref = a.item.source_reference
         status: Literal["accepted", "duplicate"] = "accepted" if ref in inserted else "duplicate"
         results[a.index] = BatchItemResult(
-            index=a.index, source_reference=ref, status=status,
+            index=a.index,
+            source_reference=ref,
+            status=status,
             record_id=inserted.get(ref) or existing.get(ref),
-        )  # fmt: skip
+        )
     _add_name_rejections(results, misnamed)
     for result in results.values():
         if result.status == "duplicate" and result.record_id is None:
@@ -357,9 +389,13 @@ async def _bump_change_counters(conn: Any, citizen_ids: set[int]) -> None:
 # --- corrections and revocations --------------------------------------------------------------
 
 _EDITABLE = (
-    "record_type", "occurred_on", "decided_on", "decision_document_no", "evidence_summary",
+    "record_type",
+    "occurred_on",
+    "decided_on",
+    "decision_document_no",
+    "evidence_summary",
     "quantity",
-)  # fmt: skip
+)
 
 
 def _snapshot(row: Any) -> dict[str, Any]:
@@ -479,9 +515,14 @@ class RecordEnded(Protocol):
     one of its records (the repairs domain ends the record's open applications)."""
 
     async def __call__(
-        self, conn: Any, *, record_id: int, outcome: Literal["revoked", "corrected"],
-        reason: str, actor: Actor,
-    ) -> object: ...  # fmt: skip
+        self,
+        conn: Any,
+        *,
+        record_id: int,
+        outcome: Literal["revoked", "corrected"],
+        reason: str,
+        actor: Actor,
+    ) -> object: ...
 
 
 # Installed by the wiring (``backend.wiring``): the records domain names no domain above it.

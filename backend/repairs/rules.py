@@ -45,38 +45,78 @@ def eligibility(
 
 
 def _blocker(
-    record: Any, today: dt.date, paths: tuple[RepairPath, ...], possible_from: dt.date | None,
-    open_objection: bool, open_repair: int | None,
-) -> Blocker | None:  # fmt: skip
+    record: Any,
+    today: dt.date,
+    paths: tuple[RepairPath, ...],
+    possible_from: dt.date | None,
+    open_objection: bool,
+    open_repair: int | None,
+) -> Blocker | None:
     rid, until = record["id"], record["display_until"]
     title = record_title(record["record_type"], record["catalog_version"])
     checks = [
-        (record["polarity"] != "bad", "record-not-bad",
-         say("良好记录无需修复", "good records are not repaired")),
-        (record["status"] == "revoked", "record-revoked",
-         say(f"记录（编号 {rid}）已被撤销，不再展示和计分",
-             f"record {rid} has been revoked: it no longer counts or shows")),
-        (record["status"] == "repaired", "record-already-repaired",
-         say(f"记录（编号 {rid}）已完成信用修复", f"record {rid} has already been repaired")),
-        (until <= today, "record-no-longer-shown",
-         say(f"记录（编号 {rid}）的公示期已于 {until} 届满，不再展示和计分，无需修复",
-             f"the display period of record {rid} ended on {until}: it no longer counts or"
-             " shows, so there is nothing to repair")),
-        (not paths, "record-not-repairable",
-         say(f"“{title}”类记录不适用信用修复",
-             f"this kind of record ({title}) cannot be repaired")),
-        (possible_from is not None and possible_from > today, "repair-too-early",
-         say(f"记录（编号 {rid}）自 {possible_from} 起可申请信用修复（最短公示期届满后）",
-             f"repair of record {rid} can be applied for from {possible_from}, when its"
-             " minimum display period has passed")),
-        (open_objection, "objection-open",
-         say(f"记录（编号 {rid}）有处理中的异议申请，请等待异议处理结果后再申请修复",
-             f"record {rid} has an open objection: wait for its result before applying for"
-             " repair")),
-        (open_repair is not None, "repair-already-open",
-         say(f"记录（编号 {rid}）已有一件处理中的信用修复申请（编号 {open_repair}）",
-             f"record {rid} already has an open repair application ({open_repair})")),
-    ]  # fmt: skip
+        (
+            record["polarity"] != "bad",
+            "record-not-bad",
+            say("良好记录无需修复", "good records are not repaired"),
+        ),
+        (
+            record["status"] == "revoked",
+            "record-revoked",
+            say(
+                f"记录（编号 {rid}）已被撤销，不再展示和计分",
+                f"record {rid} has been revoked: it no longer counts or shows",
+            ),
+        ),
+        (
+            record["status"] == "repaired",
+            "record-already-repaired",
+            say(f"记录（编号 {rid}）已完成信用修复", f"record {rid} has already been repaired"),
+        ),
+        (
+            until <= today,
+            "record-no-longer-shown",
+            say(
+                f"记录（编号 {rid}）的公示期已于 {until} 届满，不再展示和计分，无需修复",
+                f"the display period of record {rid} ended on {until}: it no longer counts or"
+                " shows, so there is nothing to repair",
+            ),
+        ),
+        (
+            not paths,
+            "record-not-repairable",
+            say(
+                f"“{title}”类记录不适用信用修复",
+                f"this kind of record ({title}) cannot be repaired",
+            ),
+        ),
+        (
+            possible_from is not None and possible_from > today,
+            "repair-too-early",
+            say(
+                f"记录（编号 {rid}）自 {possible_from} 起可申请信用修复（最短公示期届满后）",
+                f"repair of record {rid} can be applied for from {possible_from}, when its"
+                " minimum display period has passed",
+            ),
+        ),
+        (
+            open_objection,
+            "objection-open",
+            say(
+                f"记录（编号 {rid}）有处理中的异议申请，请等待异议处理结果后再申请修复",
+                f"record {rid} has an open objection: wait for its result before applying for"
+                " repair",
+            ),
+        ),
+        (
+            open_repair is not None,
+            "repair-already-open",
+            say(
+                f"记录（编号 {rid}）已有一件处理中的信用修复申请（编号 {open_repair}）",
+                f"record {rid} already has an open repair application ({open_repair})",
+            ),
+        ),
+    ]
     for failed, code, reason in checks:
         if failed:
             return Blocker(code=code, reason=reason)

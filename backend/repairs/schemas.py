@@ -37,10 +37,14 @@ _NO_NUL = NO_NUL
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=120, pattern=_NO_NUL)]
 Reference = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=_NO_NUL)]
 RepairStatus = Literal[
-    "submitted", "accepted", "rejected", "approved", "denied",
+    "submitted",
+    "accepted",
+    "rejected",
+    "approved",
+    "denied",
     "withdrawn",  # by the citizen, before a decision
     "terminated",  # closed because an objection revoked or corrected the record
-]  # fmt: skip
+]
 Language = Literal["zh-CN", "en"]
 PATH_TEXT = (
     "The repair path (修复方式): `obligation_fulfilled` (主动履约, the obligation has been met),"
@@ -67,17 +71,20 @@ class ObligationFulfilled(Input):
 
     fulfilled_on: Annotated[
         dt.date,
-        msgspec.Meta(description="The day the obligation was met; not in the future",
-                     examples=["2026-08-28"]),
-    ]  # fmt: skip
+        msgspec.Meta(
+            description="The day the obligation was met; not in the future", examples=["2026-08-28"]
+        ),
+    ]
     proof: Annotated[
         str,
         msgspec.Meta(
-            min_length=2, max_length=1000, pattern=_NO_NUL,
+            min_length=2,
+            max_length=1000,
+            pattern=_NO_NUL,
             description="What proves it (payment receipt, settlement, proof of execution)",
             examples=["缴款凭证 No. 20260828-0113"],
         ),
-    ]  # fmt: skip
+    ]
 
 
 class TrainingReport(Input):
@@ -93,19 +100,22 @@ class TrainingReport(Input):
     ]
     provider: Annotated[
         Name,
-        msgspec.Meta(description="Who gave the course or issued the report",
-                     examples=["市信用协会"]),
-    ]  # fmt: skip
+        msgspec.Meta(
+            description="Who gave the course or issued the report", examples=["市信用协会"]
+        ),
+    ]
     completed_on: Annotated[
         dt.date,
-        msgspec.Meta(description="Day completed or issued; not in the future",
-                     examples=["2026-09-01"]),
-    ]  # fmt: skip
+        msgspec.Meta(
+            description="Day completed or issued; not in the future", examples=["2026-09-01"]
+        ),
+    ]
     certificate_no: Annotated[
         Reference,
-        msgspec.Meta(description="The certificate's or report's number",
-                     examples=["XYPX-2026-0815"]),
-    ]  # fmt: skip
+        msgspec.Meta(
+            description="The certificate's or report's number", examples=["XYPX-2026-0815"]
+        ),
+    ]
 
 
 class VolunteerService(Input):
@@ -117,14 +127,16 @@ class VolunteerService(Input):
     ]
     organiser: Annotated[
         Name,
-        msgspec.Meta(description="The organiser who certifies the hours",
-                     examples=["西湖区志愿者协会"]),
-    ]  # fmt: skip
+        msgspec.Meta(
+            description="The organiser who certifies the hours", examples=["西湖区志愿者协会"]
+        ),
+    ]
     completed_on: Annotated[
         dt.date,
-        msgspec.Meta(description="Day the service was completed; not in the future",
-                     examples=["2026-08-30"]),
-    ]  # fmt: skip
+        msgspec.Meta(
+            description="Day the service was completed; not in the future", examples=["2026-08-30"]
+        ),
+    ]
 
 
 class CharitableDonation(Input):
@@ -133,18 +145,18 @@ class CharitableDonation(Input):
 
     recipient: Annotated[
         Name,
-        msgspec.Meta(description="The registered charity that received it",
-                     examples=["市慈善总会"]),
-    ]  # fmt: skip
+        msgspec.Meta(
+            description="The registered charity that received it", examples=["市慈善总会"]
+        ),
+    ]
     receipt_no: Annotated[
         Reference,
         msgspec.Meta(description="The donation receipt's number", examples=["CS-2026-0077"]),
     ]
     donated_on: Annotated[
         dt.date,
-        msgspec.Meta(description="Day of the donation; not in the future",
-                     examples=["2026-08-25"]),
-    ]  # fmt: skip
+        msgspec.Meta(description="Day of the donation; not in the future", examples=["2026-08-25"]),
+    ]
 
 
 class CommitmentAcceptance(Input):
@@ -153,17 +165,19 @@ class CommitmentAcceptance(Input):
     version: Annotated[
         str,
         msgspec.Meta(
-            min_length=1, max_length=20,
+            min_length=1,
+            max_length=20,
             description="The version of the commitment shown (from GET /v1/me/repair-commitment);"
             " it must be the one in force",
             examples=["2026.1"],
         ),
-    ]  # fmt: skip
+    ]
     language: Annotated[
         Language,
-        msgspec.Meta(description="The language of the text shown: `zh-CN` or `en`",
-                     examples=["zh-CN"]),
-    ]  # fmt: skip
+        msgspec.Meta(
+            description="The language of the text shown: `zh-CN` or `en`", examples=["zh-CN"]
+        ),
+    ]
     accepted: Annotated[
         bool,
         msgspec.Meta(description="The citizen accepts it; must be true", examples=[True]),
@@ -176,9 +190,13 @@ class RepairIn(Input):
 
     record_id: Annotated[
         int,
-        msgspec.Meta(ge=1, le=2**63 - 1, description="The citizen's own bad record to repair",
-                     examples=[58231]),
-    ]  # fmt: skip
+        msgspec.Meta(
+            ge=1,
+            le=2**63 - 1,
+            description="The citizen's own bad record to repair",
+            examples=[58231],
+        ),
+    ]
     path: Annotated[RepairPath, msgspec.Meta(description=PATH_TEXT, examples=["training_report"])]
     statement: Annotated[
         Statement,
@@ -189,9 +207,10 @@ class RepairIn(Input):
     ]
     commitment: Annotated[
         CommitmentAcceptance,
-        msgspec.Meta(description="The accepted credit commitment (信用承诺书); every repair needs"
-                     " it"),
-    ]  # fmt: skip
+        msgspec.Meta(
+            description="The accepted credit commitment (信用承诺书); every repair needs it"
+        ),
+    ]
     obligation_fulfilled: Annotated[
         ObligationFulfilled | None,
         msgspec.Meta(description="Only with path `obligation_fulfilled`"),
@@ -214,9 +233,11 @@ class PathOption(Output):
     code: Annotated[RepairPath, msgspec.Meta(description=PATH_TEXT, examples=["training_report"])]
     name: Annotated[
         str,
-        msgspec.Meta(description="The path's name in the request's language",
-                     examples=["信用修复培训或信用报告"]),
-    ]  # fmt: skip
+        msgspec.Meta(
+            description="The path's name in the request's language",
+            examples=["信用修复培训或信用报告"],
+        ),
+    ]
     needs: Annotated[
         str,
         msgspec.Meta(
@@ -230,19 +251,25 @@ class PathOption(Output):
     ]
     name_en: Annotated[
         str,
-        msgspec.Meta(description="The path's English name",
-                     examples=["Credit-repair training or a credit report"]),
-    ]  # fmt: skip
+        msgspec.Meta(
+            description="The path's English name",
+            examples=["Credit-repair training or a credit report"],
+        ),
+    ]
     needs_zh: Annotated[
         str,
-        msgspec.Meta(description="What the citizen needs, in Chinese",
-                     examples=["培训结业证书或信用报告的编号及出具机构"]),
-    ]  # fmt: skip
+        msgspec.Meta(
+            description="What the citizen needs, in Chinese",
+            examples=["培训结业证书或信用报告的编号及出具机构"],
+        ),
+    ]
     needs_en: Annotated[
         str,
-        msgspec.Meta(description="What the citizen needs, in English",
-                     examples=["The training certificate or credit report, its number and issuer"]),
-    ]  # fmt: skip
+        msgspec.Meta(
+            description="What the citizen needs, in English",
+            examples=["The training certificate or credit report, its number and issuer"],
+        ),
+    ]
 
 
 class Blocker(Output):
@@ -278,9 +305,10 @@ class RepairOptions(Output):
     ]
     possible_now: Annotated[
         bool,
-        msgspec.Meta(description="The citizen can apply today (nothing blocks it)",
-                     examples=[False]),
-    ]  # fmt: skip
+        msgspec.Meta(
+            description="The citizen can apply today (nothing blocks it)", examples=[False]
+        ),
+    ]
     possible_from: Annotated[
         dt.date | None,
         msgspec.Meta(
@@ -291,9 +319,10 @@ class RepairOptions(Output):
     ]
     days_until_possible: Annotated[
         int | None,
-        msgspec.Meta(description="Calendar days until `possibleFrom`; 0 once reached",
-                     examples=[40]),
-    ]  # fmt: skip
+        msgspec.Meta(
+            description="Calendar days until `possibleFrom`; 0 once reached", examples=[40]
+        ),
+    ]
     paths: Annotated[
         list[PathOption],
         msgspec.Meta(description="The paths the record type allows; empty if none"),
@@ -304,30 +333,33 @@ class RepairOptions(Output):
     ]
     open_application_id: Annotated[
         int | None,
-        msgspec.Meta(description="The record's open repair application, if any",
-                     examples=[None]),
-    ]  # fmt: skip
+        msgspec.Meta(description="The record's open repair application, if any", examples=[None]),
+    ]
     commitment_version: Annotated[
         str,
-        msgspec.Meta(description="The credit commitment in force, to accept when applying",
-                     examples=["2026.1"]),
-    ]  # fmt: skip
+        msgspec.Meta(
+            description="The credit commitment in force, to accept when applying",
+            examples=["2026.1"],
+        ),
+    ]
 
 
 class CommitmentOut(Output):
     """The credit commitment (信用承诺书) a repair application must accept, in one language."""
 
     version: Annotated[
-        str, msgspec.Meta(description="Its version, to send back on acceptance",
-                          examples=["2026.1"])
-    ]  # fmt: skip
+        str,
+        msgspec.Meta(description="Its version, to send back on acceptance", examples=["2026.1"]),
+    ]
     effective_from: Annotated[
         dt.date, msgspec.Meta(description="In force from this day", examples=["2026-04-01"])
     ]
     language: Annotated[
-        Language, msgspec.Meta(description="The language of `title` and `body`: `zh-CN` or `en`",
-                               examples=["zh-CN"])
-    ]  # fmt: skip
+        Language,
+        msgspec.Meta(
+            description="The language of `title` and `body`: `zh-CN` or `en`", examples=["zh-CN"]
+        ),
+    ]
     title: Annotated[str, msgspec.Meta(description="The title", examples=["信用承诺书"])]
     body: Annotated[
         str,
@@ -366,40 +398,53 @@ class RepairOut(Output):
     path: Annotated[RepairPath, msgspec.Meta(description=PATH_TEXT, examples=["training_report"])]
     statement: Annotated[
         str,
-        msgspec.Meta(description="The citizen's statement",
-                     examples=["已参加信用修复培训并结业，今后严格遵守交通法规。"]),
-    ]  # fmt: skip
+        msgspec.Meta(
+            description="The citizen's statement",
+            examples=["已参加信用修复培训并结业，今后严格遵守交通法规。"],
+        ),
+    ]
     details: Annotated[
         dict[str, Any],
         msgspec.Meta(
             description="The block of the chosen path as sent (the fields of"
             " ObligationFulfilled, TrainingReport, VolunteerService or CharitableDonation)",
-            examples=[{"kind": "training", "provider": "市信用协会", "completedOn": "2026-09-01",
-                       "certificateNo": "XYPX-2026-0815"}],
+            examples=[
+                {
+                    "kind": "training",
+                    "provider": "市信用协会",
+                    "completedOn": "2026-09-01",
+                    "certificateNo": "XYPX-2026-0815",
+                }
+            ],
         ),
-    ]  # fmt: skip
+    ]
     commitment_version: Annotated[
         str, msgspec.Meta(description="The commitment version accepted", examples=["2026.1"])
     ]
     commitment_language: Annotated[
-        Language, msgspec.Meta(description="The language of the commitment text accepted",
-                               examples=["zh-CN"])
-    ]  # fmt: skip
+        Language,
+        msgspec.Meta(
+            description="The language of the commitment text accepted", examples=["zh-CN"]
+        ),
+    ]
     commitment_accepted_at: Annotated[
         dt.datetime,
-        msgspec.Meta(description="When the commitment was accepted (UTC)",
-                     examples=["2026-09-07T02:15:30Z"]),
-    ]  # fmt: skip
+        msgspec.Meta(
+            description="When the commitment was accepted (UTC)", examples=["2026-09-07T02:15:30Z"]
+        ),
+    ]
     status: Annotated[
         RepairStatus,
-        msgspec.Meta(description=f"Where the application stands: {STATUS_TEXT}",
-                     examples=["accepted"]),
-    ]  # fmt: skip
+        msgspec.Meta(
+            description=f"Where the application stands: {STATUS_TEXT}", examples=["accepted"]
+        ),
+    ]
     applied_on: Annotated[
         dt.date,
-        msgspec.Meta(description="Business day of the application (Asia/Shanghai)",
-                     examples=["2026-09-07"]),
-    ]  # fmt: skip
+        msgspec.Meta(
+            description="Business day of the application (Asia/Shanghai)", examples=["2026-09-07"]
+        ),
+    ]
     reply_due_on: Annotated[
         dt.date,
         msgspec.Meta(

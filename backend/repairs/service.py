@@ -59,9 +59,10 @@ PATH_BLOCKS = {
 }
 _DATE_FIELDS = ("fulfilled_on", "completed_on", "donated_on")
 _RECORD_STATUS_WORDS = {
-    "revoked": ("已被撤销", "revoked"), "repaired": ("已完成修复", "repaired"),
+    "revoked": ("已被撤销", "revoked"),
+    "repaired": ("已完成修复", "repaired"),
     "expired": ("已过公示期", "no longer shown"),
-}  # fmt: skip
+}
 
 
 # --- applying -----------------------------------------------------------------------------------
@@ -84,20 +85,31 @@ async def apply(citizen_id: int, data: RepairIn, actor: Actor) -> RepairDetail:
                 " commitment_accepted_at, status, applied_on, reply_due_on, due_on, created_at,"
                 " updated_at) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, now(),"
                 " 'submitted', $10, $11, $11, now(), now()) RETURNING id",
-                record["id"], citizen_id, record["department"], data.path, data.statement,
-                details, commitment.version, data.commitment.language,
-                commitment.sha256(data.commitment.language), today, reply_due,
-            )  # fmt: skip
+                record["id"],
+                citizen_id,
+                record["department"],
+                data.path,
+                data.statement,
+                details,
+                commitment.version,
+                data.commitment.language,
+                commitment.sha256(data.commitment.language),
+                today,
+                reply_due,
+            )
             row = await lock_case(conn, REPAIR, new_id)
             change = Change("apply", "submitted", "submitted", actor, None, reply_due)
             payload = {"path": data.path}
             await record_transition(conn, REPAIR, row, change, today, payload, created=True)
     except asyncpg.UniqueViolationError as exc:  # a concurrent application won the race
         raise Conflict(
-            say(f"记录（编号 {data.record_id}）已有一件处理中的信用修复申请",
-                f"record {data.record_id} already has an open repair application"),
-            field="recordId", code="repair-already-open",
-        ) from exc  # fmt: skip
+            say(
+                f"记录（编号 {data.record_id}）已有一件处理中的信用修复申请",
+                f"record {data.record_id} already has an open repair application",
+            ),
+            field="recordId",
+            code="repair-already-open",
+        ) from exc
     return await views.citizen_detail(row["id"], citizen_id)
 
 
@@ -108,28 +120,37 @@ def _refuse_if_blocked(found: Eligibility, path: str) -> None:
     if path not in found.paths:
         names = [views.path_name(code) for code in found.paths]
         raise InvalidInput(
-            say(f"该记录只能通过以下方式修复：{'、'.join(names)}",
-                f"this record can be repaired only by: {', '.join(names)}"),
-            field="path", code="repair-path-not-allowed", extra={"allowed": list(found.paths)},
-        )  # fmt: skip
+            say(
+                f"该记录只能通过以下方式修复：{'、'.join(names)}",
+                f"this record can be repaired only by: {', '.join(names)}",
+            ),
+            field="path",
+            code="repair-path-not-allowed",
+            extra={"allowed": list(found.paths)},
+        )
 
 
 def _check_commitment(data: RepairIn, today: dt.date) -> commitments.Commitment:
     current = commitments.in_force(today)
     if not data.commitment.accepted:
         raise InvalidInput(
-            say("每一项信用修复都需要签署信用承诺书：请阅读并接受",
-                "every repair needs the signed credit commitment (信用承诺书): accept it"),
-            field="commitment.accepted", code="commitment-required",
-        )  # fmt: skip
+            say(
+                "每一项信用修复都需要签署信用承诺书：请阅读并接受",
+                "every repair needs the signed credit commitment (信用承诺书): accept it",
+            ),
+            field="commitment.accepted",
+            code="commitment-required",
+        )
     if data.commitment.version != current.version:
         raise Conflict(
-            say(f"现行信用承诺书为 {current.version} 版，请阅读并接受该版本",
-                f"the credit commitment in force is version {current.version}; read and accept"
-                " it"),
-            field="commitment.version", code="commitment-outdated",
+            say(
+                f"现行信用承诺书为 {current.version} 版，请阅读并接受该版本",
+                f"the credit commitment in force is version {current.version}; read and accept it",
+            ),
+            field="commitment.version",
+            code="commitment-outdated",
             extra={"currentVersion": current.version},
-        )  # fmt: skip
+        )
     return current
 
 
@@ -146,17 +167,21 @@ def _check_details(data: RepairIn, today: dt.date) -> str:
     for name, block in blocks.items():
         if name != wanted and block is not None:
             raise InvalidInput(
-                say(f"所选修复方式为“{path_name}”，不应填写 {name}",
-                    f"{name} does not belong to the chosen path ({path_name})"),
+                say(
+                    f"所选修复方式为“{path_name}”，不应填写 {name}",
+                    f"{name} does not belong to the chosen path ({path_name})",
+                ),
                 field=name,
-            )  # fmt: skip
+            )
     chosen = blocks[wanted]
     if chosen is None:
         raise InvalidInput(
-            say(f"修复方式“{path_name}”需要填写 {wanted}",
-                f"the chosen path ({path_name}) needs the {wanted} details"),
+            say(
+                f"修复方式“{path_name}”需要填写 {wanted}",
+                f"the chosen path ({path_name}) needs the {wanted} details",
+            ),
             field=wanted,
-        )  # fmt: skip
+        )
     for field in _DATE_FIELDS:
         day = getattr(chosen, field, None)
         if day is not None and day > today:
@@ -178,11 +203,14 @@ async def _locked(conn: Any, case_id: int, by: Staff, today: dt.date, action: st
     require_status(REPAIR, row, action, by.actor)
     if isinstance(by, OfficerPrincipal) and not _lapsed(row, today):
         raise Conflict(
-            say("谁认定、谁修复：由作出认定的报送单位决定；信用办仅在案件逾期后代为办理",
+            say(
+                "谁认定、谁修复：由作出认定的报送单位决定；信用办仅在案件逾期后代为办理",
                 "the department that made the finding decides (谁认定、谁修复); the credit"
-                " office acts in its place only once the case is overdue"),
-            code="department-decides", extra={"dueOn": row["due_on"].isoformat()},
-        )  # fmt: skip
+                " office acts in its place only once the case is overdue",
+            ),
+            code="department-decides",
+            extra={"dueOn": row["due_on"].isoformat()},
+        )
     return row
 
 
@@ -205,8 +233,11 @@ async def accept(case_id: int, by: Staff, reason: str) -> RepairOut:
         await conn.execute(
             "UPDATE repair_application SET status = 'accepted', accepted_on = $2,"
             " decide_due_on = $3, due_on = $4, updated_at = now() WHERE id = $1",
-            case_id, today, decide_due, due,
-        )  # fmt: skip
+            case_id,
+            today,
+            decide_due,
+            due,
+        )
         change = Change("accept", "accepted", "accepted", by.actor, reason, due)
         await record_transition(conn, REPAIR, row, change, today, _payload(row))
     return await views.summary(case_id)
@@ -242,11 +273,14 @@ def _refuse_unless_record_stands(row: Any) -> None:
     if row["record_status"] != "active":
         zh, en = _RECORD_STATUS_WORDS.get(row["record_status"], (row["record_status"],) * 2)
         raise Conflict(
-            say(f"记录（编号 {row['record']}）{zh}，不能修复；请改为不予受理或不予修复",
+            say(
+                f"记录（编号 {row['record']}）{zh}，不能修复；请改为不予受理或不予修复",
                 f"record {row['record']} is {en}: it cannot be repaired; reject or deny the"
-                " application instead"),
-            code=f"record-{row['record_status']}", extra={"recordStatus": row["record_status"]},
-        )  # fmt: skip
+                " application instead",
+            ),
+            code=f"record-{row['record_status']}",
+            extra={"recordStatus": row["record_status"]},
+        )
 
 
 async def _refuse_while_objection_open(conn: Any, row: Any) -> None:
@@ -256,12 +290,15 @@ async def _refuse_while_objection_open(conn: Any, row: Any) -> None:
     objection_id = await open_record_changing_case(conn, row["record"])
     if objection_id is not None:
         raise Conflict(
-            say(f"记录（编号 {row['record']}）有处理中的异议申请（编号 {objection_id}），"
+            say(
+                f"记录（编号 {row['record']}）有处理中的异议申请（编号 {objection_id}），"
                 "请等待异议处理结果后再准予修复",
                 f"record {row['record']} has an open objection ({objection_id}): wait for its"
-                " result before approving the repair"),
-            code="objection-open", extra={"objectionId": objection_id},
-        )  # fmt: skip
+                " result before approving the repair",
+            ),
+            code="objection-open",
+            extra={"objectionId": objection_id},
+        )
 
 
 async def _close(case_id: int, by: Staff, reason: str, action: str, status: str) -> RepairOut:
@@ -276,9 +313,16 @@ async def _closed(
     conn: Any, row: Any, action: str, status: str, reason: str, by: Staff, today: dt.date
 ) -> None:
     await close_with_decision(
-        conn, REPAIR, row, action=action, status=status, reason=reason, actor=by.actor,
-        today=today, payload=_payload(row),
-    )  # fmt: skip
+        conn,
+        REPAIR,
+        row,
+        action=action,
+        status=status,
+        reason=reason,
+        actor=by.actor,
+        today=today,
+        payload=_payload(row),
+    )
 
 
 # --- withdrawal by the citizen ------------------------------------------------------------------

@@ -51,13 +51,26 @@ async def terminate_open_repairs(
     words_zh, words_en = _OUTCOME_WORDS[outcome]
     cause_zh, cause_en = cause
     reason = f"{cause_zh}，该记录{words_zh}。 {cause_en}, the record {words_en}."
-    payload = {"causeZh": cause_zh, "causeEn": cause_en, "outcome": outcome,
-               "outcomeZh": words_zh, "outcomeEn": words_en}  # fmt: skip
+    payload = {
+        "causeZh": cause_zh,
+        "causeEn": cause_en,
+        "outcome": outcome,
+        "outcomeZh": words_zh,
+        "outcomeEn": words_en,
+    }
     for row in rows:
         await close_with_decision(
-            conn, REPAIR, row, action="terminate", status="terminated", reason=reason,
-            actor=actor, today=today, payload=payload, notice=TERMINATED_EVENT,
-        )  # fmt: skip
+            conn,
+            REPAIR,
+            row,
+            action="terminate",
+            status="terminated",
+            reason=reason,
+            actor=actor,
+            today=today,
+            payload=payload,
+            notice=TERMINATED_EVENT,
+        )
     return [row["id"] for row in rows]
 
 
@@ -83,6 +96,10 @@ async def end_for_department(
 ) -> list[int]:
     """The department revoked or corrected the record itself: its open applications end."""
     return await terminate_open_repairs(
-        conn, record_id=record_id, outcome=outcome, cause=department_cause(outcome, reason),
-        actor=actor, today=today_in_shanghai(),
-    )  # fmt: skip
+        conn,
+        record_id=record_id,
+        outcome=outcome,
+        cause=department_cause(outcome, reason),
+        actor=actor,
+        today=today_in_shanghai(),
+    )

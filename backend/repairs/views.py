@@ -30,35 +30,44 @@ from backend.repairs.schemas import (
 # Path names and what the citizen needs for each (zh-CN first, en second).
 PATH_TEXTS: dict[str, tuple[str, str, str, str]] = {
     "obligation_fulfilled": (
-        "主动履约", "Obligation fulfilled",
+        "主动履约",
+        "Obligation fulfilled",
         "履行义务的证明（缴款凭证、和解协议、执行完毕证明等）",
         "Proof that the obligation was met (payment receipt, settlement, proof of execution)",
     ),
     "training_report": (
-        "信用修复培训或信用报告", "Credit-repair training or a credit report",
+        "信用修复培训或信用报告",
+        "Credit-repair training or a credit report",
         "培训结业证书或信用报告的编号及出具机构",
         "The training certificate or credit report, its number and issuer",
     ),
     "volunteer_service": (
-        "志愿服务", "Volunteer service",
-        "志愿服务时长及组织单位出具的证明", "Hours served and the organiser's certificate",
+        "志愿服务",
+        "Volunteer service",
+        "志愿服务时长及组织单位出具的证明",
+        "Hours served and the organiser's certificate",
     ),
     "charitable_donation": (
-        "慈善捐助", "Charitable donation",
-        "依法登记的慈善组织出具的捐赠票据", "The receipt from a registered charity",
+        "慈善捐助",
+        "Charitable donation",
+        "依法登记的慈善组织出具的捐赠票据",
+        "The receipt from a registered charity",
     ),
-}  # fmt: skip
+}
 
 
 def repair_out(row: Any, today: dt.date) -> RepairOut:
     return RepairOut(
         **summary_fields(REPAIR, row, today),
-        path=row["path"], details=msgspec.json.decode(row["details"]),
+        path=row["path"],
+        details=msgspec.json.decode(row["details"]),
         commitment_version=row["commitment_version"],
         commitment_language=row["commitment_language"],
-        commitment_accepted_at=row["commitment_accepted_at"], applied_on=row["applied_on"],
-        reply_due_on=row["reply_due_on"], decide_due_on=row["decide_due_on"],
-    )  # fmt: skip
+        commitment_accepted_at=row["commitment_accepted_at"],
+        applied_on=row["applied_on"],
+        reply_due_on=row["reply_due_on"],
+        decide_due_on=row["decide_due_on"],
+    )
 
 
 READER = CaseReader(REPAIR, repair_out)
@@ -81,23 +90,29 @@ async def repair_options(record_id: int, citizen_id: int) -> RepairOptions:
             record = await conn.fetchrow("SELECT * FROM record WHERE id = $1", record_id)
         if record is None or record["citizen"] != citizen_id:
             raise NotFound(
-                say(f"找不到您的信用记录（编号 {record_id}）",
-                    f"record {record_id} is not one of your records"),
+                say(
+                    f"找不到您的信用记录（编号 {record_id}）",
+                    f"record {record_id} is not one of your records",
+                ),
                 code="record-not-found",
-            )  # fmt: skip
+            )
         objection, repair = await open_cases(conn, record_id)
     found = eligibility(record, day, open_objection=objection, open_repair=repair)
     possible_from = found.possible_from
     return RepairOptions(
-        record_id=record_id, record_type=record["record_type"],
+        record_id=record_id,
+        record_type=record["record_type"],
         record_title=record_title(record["record_type"], record["catalog_version"]),
         severity=record["severity"],
-        repairable=bool(found.paths), possible_now=found.blocker is None,
+        repairable=bool(found.paths),
+        possible_now=found.blocker is None,
         possible_from=possible_from,
         days_until_possible=max((possible_from - day).days, 0) if possible_from else None,
-        paths=[_path_option(code) for code in found.paths], blocked_by=found.blocker,
-        open_application_id=repair, commitment_version=commitments.in_force(day).version,
-    )  # fmt: skip
+        paths=[_path_option(code) for code in found.paths],
+        blocked_by=found.blocker,
+        open_application_id=repair,
+        commitment_version=commitments.in_force(day).version,
+    )
 
 
 def path_name(code: str) -> str:
@@ -109,9 +124,14 @@ def path_name(code: str) -> str:
 def _path_option(code: RepairPath) -> PathOption:
     name_zh, name_en, needs_zh, needs_en = PATH_TEXTS[code]
     return PathOption(
-        code=code, name=say(name_zh, name_en), needs=say(needs_zh, needs_en), name_zh=name_zh,
-        name_en=name_en, needs_zh=needs_zh, needs_en=needs_en,
-    )  # fmt: skip
+        code=code,
+        name=say(name_zh, name_en),
+        needs=say(needs_zh, needs_en),
+        name_zh=name_zh,
+        name_en=name_en,
+        needs_zh=needs_zh,
+        needs_en=needs_en,
+    )
 
 
 def commitment(language: Language | None = None) -> CommitmentOut:
@@ -122,14 +142,21 @@ def commitment(language: Language | None = None) -> CommitmentOut:
     if text is None:
         available = ", ".join(sorted(current.texts))
         raise InvalidInput(
-            say(f"信用承诺书仅提供以下语言：{available}",
-                f"the commitment is available in {available}"),
+            say(
+                f"信用承诺书仅提供以下语言：{available}",
+                f"the commitment is available in {available}",
+            ),
             field="language",
-        )  # fmt: skip
+        )
     return CommitmentOut(
-        version=current.version, effective_from=current.effective_from, language=language,
-        title=text.title, body=text.body, sha256=current.sha256(language), source=current.source,
-    )  # fmt: skip
+        version=current.version,
+        effective_from=current.effective_from,
+        language=language,
+        title=text.title,
+        body=text.body,
+        sha256=current.sha256(language),
+        source=current.source,
+    )
 
 
 # --- departments and officers -------------------------------------------------------------------
@@ -148,6 +175,9 @@ def _looked_at(row: Any, files: int) -> tuple[str, str, str]:
 async def staff_case(case_id: int, by: Staff) -> RepairCase:
     found = await READER.staff_case(case_id, by, looked_at=_looked_at)
     return RepairCase(
-        application=found.summary, record=found.record,
-        department_late=found.row["department_late"], evidence=found.evidence, steps=found.steps,
-    )  # fmt: skip
+        application=found.summary,
+        record=found.record,
+        department_late=found.row["department_late"],
+        evidence=found.evidence,
+        steps=found.steps,
+    )

@@ -98,8 +98,11 @@ async def nightly_rescore(ctx: dict[str, Any], as_of: str | None = None) -> dict
     behind = await enqueue_behind()
     log.info(
         "nightly re-scoring for %s: %d due, %d on older rules, %d behind",
-        day, due, outdated, behind,
-    )  # fmt: skip
+        day,
+        due,
+        outdated,
+        behind,
+    )
     return {"due": due, "rulesVersion": outdated, "behind": behind}
 
 

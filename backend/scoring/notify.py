@@ -60,10 +60,13 @@ def card_changes(
         return changes  # beyond its records, a citizen's first card is not news
     if (before.points, before.grade.code) != (after.points, after.grade.code):
         event = ScoreChanged(
-            points=after.points, previous_points=before.points, grade=after.grade.code,
-            previous_grade=before.grade.code, grade_name=after.grade.name_zh,
+            points=after.points,
+            previous_points=before.points,
+            grade=after.grade.code,
+            previous_grade=before.grade.code,
+            grade_name=after.grade.name_zh,
             grade_name_en=after.grade.name_en,
-        )  # fmt: skip
+        )
         changes.append((event, f"score:{citizen_id}:r{revision}"))
     had = {b.code for b in before.badges}
     for badge in after.badges:
@@ -94,10 +97,12 @@ def _benefit_changes(
     for code in sorted(has.keys() ^ had.keys()):
         status, gained = (has[code], True) if code in has else (had[code], False)
         event = BenefitChanged(
-            benefit=code, benefit_name=status.name_zh, benefit_name_en=status.name_en,
+            benefit=code,
+            benefit_name=status.name_zh,
+            benefit_name_en=status.name_en,
             change_zh="可以享受" if gained else "暂不能享受",
             change_en="available to you" if gained else "no longer available",
-        )  # fmt: skip
+        )
         state = "gained" if gained else "lost"
         changes.append((event, f"benefit:{citizen_id}:{code}:{state}:r{revision}"))
     return changes

@@ -65,64 +65,91 @@ def record_title(record_type: str, catalog_version: str | None, language: Langua
 
 def grade(band: EngineGrade, language: Language) -> Grade:
     return Grade(
-        code=band.code, name=say(band.name_zh, band.name_en, language), name_zh=band.name_zh,
-        name_en=band.name_en, colour=band.colour, min_points=band.min_points,
-        max_points=band.max_points, rank=band.rank,
-    )  # fmt: skip
+        code=band.code,
+        name=say(band.name_zh, band.name_en, language),
+        name_zh=band.name_zh,
+        name_en=band.name_en,
+        colour=band.colour,
+        min_points=band.min_points,
+        max_points=band.max_points,
+        rank=band.rank,
+    )
 
 
 def badge(earned: BadgeEarned, language: Language) -> Badge:
     return Badge(
-        code=earned.code, name=say(earned.name_zh, earned.name_en, language),
-        name_zh=earned.name_zh, name_en=earned.name_en, earned_on=earned.earned_on,
+        code=earned.code,
+        name=say(earned.name_zh, earned.name_en, language),
+        name_zh=earned.name_zh,
+        name_en=earned.name_en,
+        earned_on=earned.earned_on,
         record_id=earned.record_id,
-    )  # fmt: skip
+    )
 
 
 def points_line(line: ExplanationLine, language: Language) -> PointsLine:
     return PointsLine(
-        record_id=line.record_id, record_type=line.record_type,
+        record_id=line.record_id,
+        record_type=line.record_type,
         record_title=record_title(line.record_type, line.catalog_version, language),
-        domain=line.domain, polarity=line.polarity, department=line.department,
-        catalog_version=line.catalog_version, rules_version=line.rules_version,
-        occurred_on=line.occurred_on, display_until=line.display_until, quantity=line.quantity,
-        points=line.points, uncapped_points=line.uncapped_points, capped=line.capped,
-        bonus_category=line.bonus_category, text=say(line.text_zh, line.text_en, language),
-        text_zh=line.text_zh, text_en=line.text_en,
-    )  # fmt: skip
+        domain=line.domain,
+        polarity=line.polarity,
+        department=line.department,
+        catalog_version=line.catalog_version,
+        rules_version=line.rules_version,
+        occurred_on=line.occurred_on,
+        display_until=line.display_until,
+        quantity=line.quantity,
+        points=line.points,
+        uncapped_points=line.uncapped_points,
+        capped=line.capped,
+        bonus_category=line.bonus_category,
+        text=say(line.text_zh, line.text_en, language),
+        text_zh=line.text_zh,
+        text_en=line.text_en,
+    )
 
 
 def not_counting(record: NotCounting, language: Language) -> NotCountingRecord:
     return NotCountingRecord(
-        record_id=record.record_id, record_type=record.record_type,
-        record_title=record_title(record.record_type, None, language), domain=record.domain,
-        polarity=record.polarity, reason=record.reason,
+        record_id=record.record_id,
+        record_type=record.record_type,
+        record_title=record_title(record.record_type, None, language),
+        domain=record.domain,
+        polarity=record.polarity,
+        reason=record.reason,
         reason_text=say(*NOT_COUNTING_WORDS[record.reason], language),
-        stopped_on=record.stopped_on, counts_from=record.counts_from,
-    )  # fmt: skip
+        stopped_on=record.stopped_on,
+        counts_from=record.counts_from,
+    )
 
 
 def suspended(record: Suspended, language: Language) -> SuspendedRecord:
     return SuspendedRecord(
-        record_id=record.record_id, record_type=record.record_type,
+        record_id=record.record_id,
+        record_type=record.record_type,
         record_title=record_title(record.record_type, record.catalog_version, language),
-        domain=record.domain, department=record.department,
-        catalog_version=record.catalog_version, withheld_points=record.withheld_points,
-        text=say(record.text_zh, record.text_en, language), text_zh=record.text_zh,
+        domain=record.domain,
+        department=record.department,
+        catalog_version=record.catalog_version,
+        withheld_points=record.withheld_points,
+        text=say(record.text_zh, record.text_en, language),
+        text_zh=record.text_zh,
         text_en=record.text_en,
-    )  # fmt: skip
+    )
 
 
 def countdown(record: Countdown, today: dt.date, language: Language) -> CountdownView:
     """Dates, not the engine's day counts: a stored assessment is read on later days too."""
     return CountdownView(
-        record_id=record.record_id, record_type=record.record_type,
+        record_id=record.record_id,
+        record_type=record.record_type,
         record_title=record_title(record.record_type, None, language),
         repairable_from=record.repairable_from,
         repair_possible_now=record.repairable_from is not None and record.repairable_from <= today,
         display_until=record.display_until,
         repair_paths=record.repair_paths,  # type: ignore[arg-type]  # the catalog checks them
-    )  # fmt: skip
+    )
 
 
 def history_reason(reason: str, language: Language) -> str:

@@ -61,9 +61,10 @@ async def enqueue_rescore(citizen_ids: Iterable[int]) -> int:
         return await enqueue_each(ids)
     except Exception:  # the sweep repairs it; the caller's change stands
         log.warning(
-            "could not enqueue re-scoring for %d citizens; the minute sweep will", len(ids),
+            "could not enqueue re-scoring for %d citizens; the minute sweep will",
+            len(ids),
             exc_info=True,
-        )  # fmt: skip
+        )
         return 0
 
 

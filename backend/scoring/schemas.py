@@ -89,8 +89,9 @@ TextEn = Annotated[
     str,
     msgspec.Meta(description="The same text in English", examples=["Driving after drinking: -30"]),
 ]
-RepairPath = Literal["obligation_fulfilled", "training_report", "volunteer_service",
-                     "charitable_donation"]  # fmt: skip
+RepairPath = Literal[
+    "obligation_fulfilled", "training_report", "volunteer_service", "charitable_donation"
+]
 REPAIR_PATH_TEXT = (
     "`obligation_fulfilled` (主动履约, the obligation met, with proof), `training_report` (信用修复"
     "培训或信用报告), `volunteer_service` (志愿服务), `charitable_donation` (慈善捐助)"

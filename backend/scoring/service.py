@@ -206,9 +206,15 @@ async def _write(
             await _mark_scored(conn, citizen_id, counter)
             return Outcome.UNCHANGED, None
         written = await _changed(
-            conn, citizen_id=citizen_id, counter=counter, as_of=as_of, assessment=assessment,
-            fp=fp, existing=existing, reason=reason,
-        )  # fmt: skip
+            conn,
+            citizen_id=citizen_id,
+            counter=counter,
+            as_of=as_of,
+            assessment=assessment,
+            fp=fp,
+            existing=existing,
+            reason=reason,
+        )
         await _mark_scored(conn, citizen_id, counter)
     return Outcome.CHANGED, written
 
@@ -318,9 +324,11 @@ async def _cache_cards(
         async with runtime.current().redis.pipeline(transaction=False) as pipe:
             for language, body in bodies.items():
                 pipe.set(
-                    card_cache_key(citizen_id, language), b"%d\n%s" % (revision, body),
-                    ex=CARD_CACHE_SECONDS, nx=not replace,
-                )  # fmt: skip
+                    card_cache_key(citizen_id, language),
+                    b"%d\n%s" % (revision, body),
+                    ex=CARD_CACHE_SECONDS,
+                    nx=not replace,
+                )
             await pipe.execute()
     except Exception:
         log.warning("could not cache the card of citizen %s", citizen_id, exc_info=True)

@@ -105,6 +105,7 @@ async def _drop_cached(citizen_ids: list[int]) -> None:
         await runtime.current().redis.delete(*keys)
     except Exception:
         log.warning(
-            "could not drop %d cached cards after the percentile refresh", len(citizen_ids),
+            "could not drop %d cached cards after the percentile refresh",
+            len(citizen_ids),
             exc_info=True,
-        )  # fmt: skip
+        )

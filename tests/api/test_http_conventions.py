@@ -122,9 +122,10 @@ async def test_a_change_changes_the_etag(client: httpx.AsyncClient, sms: MemoryS
     _, headers = await f.signed_up(client, sms, "13900005005")
     before = await client.get(h.CONSENTS, headers=headers)
     created = await client.post(
-        h.CONSENTS, json={"organisation": "city-library", "purpose": "借书", "days": 30},
+        h.CONSENTS,
+        json={"organisation": "city-library", "purpose": "借书", "days": 30},
         headers=headers,
-    )  # fmt: skip
+    )
     assert created.status_code == 201, created.text
     after = await client.get(
         h.CONSENTS, headers={**headers, "If-None-Match": before.headers["etag"]}

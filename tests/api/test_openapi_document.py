@@ -17,11 +17,41 @@ from backend.identity.id_number import normalize_id_number
 from backend.platform.config import Settings
 
 VERBS = [
-    "get", "list", "create", "make", "file", "apply", "add", "accept", "reject", "approve", "deny",
-    "decide", "extend", "propose", "withdraw", "revoke", "correct", "redeem", "record", "register",
-    "remove", "set", "update", "mark", "sign", "request", "refresh", "lock", "unlock", "grant",
-    "download", "check", "upsert", "ingest",
-]  # fmt: skip
+    "get",
+    "list",
+    "create",
+    "make",
+    "file",
+    "apply",
+    "add",
+    "accept",
+    "reject",
+    "approve",
+    "deny",
+    "decide",
+    "extend",
+    "propose",
+    "withdraw",
+    "revoke",
+    "correct",
+    "redeem",
+    "record",
+    "register",
+    "remove",
+    "set",
+    "update",
+    "mark",
+    "sign",
+    "request",
+    "refresh",
+    "lock",
+    "unlock",
+    "grant",
+    "download",
+    "check",
+    "upsert",
+    "ingest",
+]
 OPERATION_ID = re.compile(r"^(" + "|".join(VERBS) + r")[A-Z][A-Za-z0-9]*$")
 PUBLIC = re.compile(r"^/(healthz|readyz)$|^/v1/public/|^/v1/auth/(?!sign-out)")
 API_KEY = re.compile(r"^/v1/(department|merchant)/")

@@ -22,8 +22,11 @@ async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
     ready = await client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json() == {
-        "status": "ready", "postgres": "ok", "redis": "ok", "migrations": "current"
-    }  # fmt: skip
+        "status": "ready",
+        "postgres": "ok",
+        "redis": "ok",
+        "migrations": "current",
+    }
 
 
 async def test_unknown_route_is_a_problem_document(client: httpx.AsyncClient) -> None:
@@ -85,13 +88,23 @@ async def test_openapi_documents_every_route(client: httpx.AsyncClient, app: obj
     assert schema["openapi"].startswith("3.1")
     paths = set(schema["paths"])
     for path in (
-        "/v1/auth/codes", "/v1/auth/sign-up", "/v1/auth/sign-in", "/v1/auth/refresh",
-        "/v1/auth/sign-out", "/v1/auth/officer/sign-in", "/v1/me", "/v1/me/records",
-        "/v1/department/records:batch", "/v1/department/records/{record_id}",
+        "/v1/auth/codes",
+        "/v1/auth/sign-up",
+        "/v1/auth/sign-in",
+        "/v1/auth/refresh",
+        "/v1/auth/sign-out",
+        "/v1/auth/officer/sign-in",
+        "/v1/me",
+        "/v1/me/records",
+        "/v1/department/records:batch",
+        "/v1/department/records/{record_id}",
         "/v1/department/records/{record_id}/correction",
         "/v1/department/records/{record_id}/revocation",
-        "/v1/department/registry/entries:batch", "/v1/officer/audit-log", "/healthz", "/readyz",
-    ):  # fmt: skip
+        "/v1/department/registry/entries:batch",
+        "/v1/officer/audit-log",
+        "/healthz",
+        "/readyz",
+    ):
         assert path in paths, path
     schemes = schema["components"]["securitySchemes"]
     assert set(schemes) == {"ApiKey", "AccessToken"}

@@ -46,9 +46,18 @@ async def test_demo_loads_once_and_the_walkthrough_works(
     again = await client.post(
         "/v1/department/records:batch",
         headers={"X-Api-Key": key},
-        json={"records": [{"citizenIdNumber": "330106199003071236", "citizenName": "张三",
-              "recordType": "TRAFFIC-DRINK-DRIVING", "occurredOn": "2026-10-01",
-              "decisionDocumentNo": "公交决字〔2026〕001号", "sourceReference": "walkthrough-1",
-              "evidenceSummary": "饮酒后驾驶机动车"}]},
-    )  # fmt: skip
+        json={
+            "records": [
+                {
+                    "citizenIdNumber": "330106199003071236",
+                    "citizenName": "张三",
+                    "recordType": "TRAFFIC-DRINK-DRIVING",
+                    "occurredOn": "2026-10-01",
+                    "decisionDocumentNo": "公交决字〔2026〕001号",
+                    "sourceReference": "walkthrough-1",
+                    "evidenceSummary": "饮酒后驾驶机动车",
+                }
+            ]
+        },
+    )
     assert again.json()["accepted"] == 1

@@ -43,9 +43,12 @@ async def _accepted_objection(
 
 
 async def _propose_and_decide(
-    client: httpx.AsyncClient, who: Citizen, objection_id: int, officer_headers: dict[str, str],
+    client: httpx.AsyncClient,
+    who: Citizen,
+    objection_id: int,
+    officer_headers: dict[str, str],
     outcome: str,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     decision = {"outcome": outcome, "reason": f"核查意见：{outcome}"}
     proposed = await client.post(
         f"/v1/department/objections/{objection_id}/proposal", headers=who.dept, json=decision
@@ -71,9 +74,7 @@ async def test_objection_accepted_then_revoked(
     assert [r["id"] for r in revoked["items"]] == who.records
     mine = (await client.get(f"/v1/me/objections/{objection_id}", headers=who.headers)).json()
     assert mine["objection"]["decisionReason"] == "核查意见：revoked"
-    assert await case_events(db, "objection") == [
-        "submitted", "accepted", "verifying", "revoked"
-    ]  # fmt: skip
+    assert await case_events(db, "objection") == ["submitted", "accepted", "verifying", "revoked"]
 
 
 async def test_objection_accepted_then_upheld(
@@ -96,9 +97,10 @@ async def test_repair_too_early_is_refused_with_the_date(
     ).json()
     assert options["possibleNow"] is False
     response = await client.post(
-        "/v1/me/repair-applications", headers=who.headers,
+        "/v1/me/repair-applications",
+        headers=who.headers,
         json=repair_body(who.records[0], "volunteer_service"),
-    )  # fmt: skip
+    )
     body = assert_problem(response, 409, "repair-too-early")
     assert body["extra"]["possibleFrom"] == options["possibleFrom"]
     assert options["possibleFrom"] in body["detail"]
@@ -116,9 +118,10 @@ async def test_repair_approved_the_record_leaves_and_the_badge_arrives(
     assert applied.status_code == 201, applied.text
     application_id = applied.json()["application"]["id"]
     uploaded = await client.post(
-        f"/v1/me/repair-applications/{application_id}/evidence", headers=who.headers,
+        f"/v1/me/repair-applications/{application_id}/evidence",
+        headers=who.headers,
         files=[("files", ("志愿服务证明.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf"))],
-    )  # fmt: skip
+    )
     assert uploaded.status_code == 201, uploaded.text
 
     queue = (await client.get("/v1/department/repairs", headers=who.dept)).json()["items"]
@@ -127,9 +130,10 @@ async def test_repair_approved_the_record_leaves_and_the_badge_arrives(
     assert [e["originalName"] for e in case["evidence"]] == ["志愿服务证明.pdf"]
     for action, reason in (("acceptance", "材料齐全"), ("approval", "志愿服务8小时，准予修复")):
         response = await client.post(
-            f"/v1/department/repairs/{application_id}/{action}", headers=who.dept,
+            f"/v1/department/repairs/{application_id}/{action}",
+            headers=who.dept,
             json={"reason": reason},
-        )  # fmt: skip
+        )
         assert response.status_code == 200, response.text
 
     assert await card_points(client, who.headers) == 1000

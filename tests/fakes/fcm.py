@@ -19,17 +19,34 @@ from typing import Any
 
 FCM_ERROR = "type.googleapis.com/google.firebase.fcm.v1.FcmError"
 ANSWERS: dict[str, tuple[int, dict[str, Any]]] = {
-    "unregistered": (404, {"error": {"code": 404, "message": "Requested entity was not found.",
-                     "status": "NOT_FOUND",
-                     "details": [{"@type": FCM_ERROR, "errorCode": "UNREGISTERED"}]}}),
-    "quota": (429, {"error": {"code": 429, "message": "Quota exceeded.",
-              "status": "RESOURCE_EXHAUSTED",
-              "details": [{"@type": FCM_ERROR, "errorCode": "QUOTA_EXCEEDED"}]}}),
-    "unavailable": (503, {"error": {"code": 503, "message": "The service is unavailable.",
-                    "status": "UNAVAILABLE"}}),
-    "internal": (500, {"error": {"code": 500, "message": "Internal error.",
-                 "status": "INTERNAL"}}),
-}  # fmt: skip
+    "unregistered": (
+        404,
+        {
+            "error": {
+                "code": 404,
+                "message": "Requested entity was not found.",
+                "status": "NOT_FOUND",
+                "details": [{"@type": FCM_ERROR, "errorCode": "UNREGISTERED"}],
+            }
+        },
+    ),
+    "quota": (
+        429,
+        {
+            "error": {
+                "code": 429,
+                "message": "Quota exceeded.",
+                "status": "RESOURCE_EXHAUSTED",
+                "details": [{"@type": FCM_ERROR, "errorCode": "QUOTA_EXCEEDED"}],
+            }
+        },
+    ),
+    "unavailable": (
+        503,
+        {"error": {"code": 503, "message": "The service is unavailable.", "status": "UNAVAILABLE"}},
+    ),
+    "internal": (500, {"error": {"code": 500, "message": "Internal error.", "status": "INTERNAL"}}),
+}
 
 
 @dataclass
@@ -105,10 +122,14 @@ class FakeFcm:
         token = message.get("token", "")
         notification = message.get("notification", {})
         record = Received(
-            token=token, title=notification.get("title", ""), body=notification.get("body", ""),
-            data=message.get("data", {}), collapse_key=message.get("android", {}).get(
-                "collapse_key"), authorization=headers.get("Authorization", ""), path=path,
-        )  # fmt: skip
+            token=token,
+            title=notification.get("title", ""),
+            body=notification.get("body", ""),
+            data=message.get("data", {}),
+            collapse_key=message.get("android", {}).get("collapse_key"),
+            authorization=headers.get("Authorization", ""),
+            path=path,
+        )
         with self.lock:
             self.received.append(record)
             script = self.scripts[token]

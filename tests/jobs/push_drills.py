@@ -48,10 +48,14 @@ class DrillSetup:
 
     def worker_env(self, **overrides: str) -> dict[str, str]:
         env = {
-            **self.env, "FCM_ENDPOINT": self.fcm.url, "FCM_STATIC_TOKEN": "fake-access-token",
-            "FCM_PROJECT_ID": "citizen-credit-test", "PUSH_IN_FLIGHT": str(self.in_flight),
-            "PUSH_CLAIM_SECONDS": "3", "LOG_LEVEL": "WARNING",
-        }  # fmt: skip
+            **self.env,
+            "FCM_ENDPOINT": self.fcm.url,
+            "FCM_STATIC_TOKEN": "fake-access-token",
+            "FCM_PROJECT_ID": "citizen-credit-test",
+            "PUSH_IN_FLIGHT": str(self.in_flight),
+            "PUSH_CLAIM_SECONDS": "3",
+            "LOG_LEVEL": "WARNING",
+        }
         env.update(overrides)
         return env
 
@@ -112,10 +116,20 @@ async def seed(dsn: str, citizens: int, events_each: int = 1, first: int = 1) ->
                 rows,
             )
             payloads = [
-                (c, msgspec.json.encode({"recordId": c * 10 + e, "recordTitle": "演练记录",
-                                         "department": "演练部门", "points": -5}).decode())
-                for c in range(first, first + citizens) for e in range(events_each)
-            ]  # fmt: skip
+                (
+                    c,
+                    msgspec.json.encode(
+                        {
+                            "recordId": c * 10 + e,
+                            "recordTitle": "演练记录",
+                            "department": "演练部门",
+                            "points": -5,
+                        }
+                    ).decode(),
+                )
+                for c in range(first, first + citizens)
+                for e in range(events_each)
+            ]
             await conn.executemany(
                 "INSERT INTO outbox_event (citizen, kind, payload, created_at)"
                 " VALUES ($1, 'record.added', $2::jsonb, now())",
@@ -322,9 +336,12 @@ async def postgres_cut(setup: DrillSetup, seconds: float = 10.0) -> DrillResult:
 
         # The claim outlives the cut, so outcomes FCM gave are recorded once it is over.
         return await _run(
-            setup, f"PostgreSQL cut {seconds:.0f} s", cut, DATABASE_URL=proxy.url,
+            setup,
+            f"PostgreSQL cut {seconds:.0f} s",
+            cut,
+            DATABASE_URL=proxy.url,
             PUSH_CLAIM_SECONDS=str(int(seconds * 3)),
-        )  # fmt: skip
+        )
 
 
 def _alive(setup: DrillSetup) -> Callable[[], Awaitable[bool]]:
@@ -353,8 +370,9 @@ async def redis_restarted_empty(
         facts["jobAfterwards"] = await _job_runs(setup, redis.url)
 
     facts: dict[str, Any] = {}
-    result = await _run(setup, f"Redis away {seconds:.0f} s, back empty", outage,
-                        REDIS_URL=redis.url)  # fmt: skip
+    result = await _run(
+        setup, f"Redis away {seconds:.0f} s, back empty", outage, REDIS_URL=redis.url
+    )
     result.facts.update(facts)
     return result
 

@@ -27,8 +27,15 @@ def records(first: int, count: int, tag: str) -> list[dict[str, Any]]:
         if i % 2:
             records.append(f.record(number, f"{tag}-bad-{i}"))
         else:
-            records.append(f.record(number, f"{tag}-hours-{i}", "VOLUNTEER-SERVICE-HOURS",
-                                    occurredOn="2026-10-01", quantity=i % 9 + 1))  # fmt: skip
+            records.append(
+                f.record(
+                    number,
+                    f"{tag}-hours-{i}",
+                    "VOLUNTEER-SERVICE-HOURS",
+                    occurredOn="2026-10-01",
+                    quantity=i % 9 + 1,
+                )
+            )
         if i % 3 == 0:
             records.append(f.record(number, f"{tag}-bad2-{i}", occurredOn="2026-08-01"))
     return records

@@ -81,9 +81,12 @@ async def test_accept_deadline_across_national_day(
         business_date(day)
         left[day] = (await views.summary(case_id)).deadline
     assert {day: (d.working_days_left, d.overdue) for day, d in left.items() if d} == {
-        D(2026, 9, 29): (2, False), D(2026, 9, 30): (1, False), D(2026, 10, 5): (1, False),
-        D(2026, 10, 8): (0, False), D(2026, 10, 9): (-1, True),
-    }  # fmt: skip
+        D(2026, 9, 29): (2, False),
+        D(2026, 9, 30): (1, False),
+        D(2026, 10, 5): (1, False),
+        D(2026, 10, 8): (0, False),
+        D(2026, 10, 9): (-1, True),
+    }
 
 
 async def test_verify_deadline_counts_the_make_up_working_days(
@@ -122,13 +125,17 @@ async def test_repair_deadlines_across_the_holidays(
     who = await citizen(client, sms, "13935000004", [(PEDESTRIAN, "2026-09-01")])
     citizen_id = await db.fetchval("SELECT citizen FROM record")
     data = RepairIn(
-        record_id=who.records[0], path="training_report", statement="已参加培训",
+        record_id=who.records[0],
+        path="training_report",
+        statement="已参加培训",
         commitment=CommitmentAcceptance(version="2026.1", language="zh-CN", accepted=True),
         training_report=TrainingReport(
-            kind="training", provider="市信用协会", completed_on=D(2026, 9, 28),
+            kind="training",
+            provider="市信用协会",
+            completed_on=D(2026, 9, 28),
             certificate_no="XY-1",
         ),
-    )  # fmt: skip
+    )
     business_date(D(2026, 9, 29))
     applied = await repairs.apply(citizen_id, data, citizen_actor(citizen_id))
     application = applied.application
@@ -186,9 +193,7 @@ async def test_overdue_cases_escalate_and_count_against_the_department(
     assert queue.json()["items"][0]["escalated"] is True
     stats = (await client.get("/v1/officer/statistics/departments", headers=officer_headers)).json()
     traffic = next(s for s in stats if s["department"]["code"] == "traffic")
-    assert traffic["objections"] == {
-        "handled": 0, "onTime": 0, "late": 1, "open": 1, "overdue": 1
-    }  # fmt: skip
+    assert traffic["objections"] == {"handled": 0, "onTime": 0, "late": 1, "open": 1, "overdue": 1}
 
     # Accepting late does not count the lapse twice; closing counts it handled, not on time.
     dept = await department_principal(key)

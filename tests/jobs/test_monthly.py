@@ -19,8 +19,9 @@ from tests import factories as f
 BATCH = "/v1/department/records:batch"
 
 
-async def _scored(client: httpx.AsyncClient, sms: MemorySmsSender, phone: str, key: str,
-                  bad: int) -> Any:  # fmt: skip
+async def _scored(
+    client: httpx.AsyncClient, sms: MemorySmsSender, phone: str, key: str, bad: int
+) -> Any:
     number, headers = await f.signed_up(client, sms, phone)
     records = [f.record(number, f"{phone}-{n}") for n in range(bad)]
     if records:
@@ -74,8 +75,11 @@ async def test_a_later_month_compares_with_the_month_before(
     today = today_in_shanghai()
     last_month_end = today.replace(day=1) - dt.timedelta(days=1)
     early = (today - dt.timedelta(days=60)).isoformat()
-    await client.post(BATCH, headers={"X-Api-Key": key},
-                      json={"records": [f.record(number, "m-1", occurredOn=early)]})  # fmt: skip
+    await client.post(
+        BATCH,
+        headers={"X-Api-Key": key},
+        json={"records": [f.record(number, "m-1", occurredOn=early)]},
+    )
     citizen_id = await db.fetchval("SELECT max(id) FROM citizen")
     await service.rescore(citizen_id, as_of=last_month_end)  # first scored last month: 970
     later = f.record(number, "m-2", occurredOn=today.isoformat())

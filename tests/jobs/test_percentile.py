@@ -37,8 +37,9 @@ async def test_the_card_shows_the_percentile_after_the_nightly_ranking(
     key = await f.department()
     low_number, low = await _citizen(client, sms, "13971000001")
     _, high = await _citizen(client, sms, "13971000002")
-    await client.post(BATCH, headers={"X-Api-Key": key},
-                      json={"records": [f.record(low_number, "p-1")]})  # fmt: skip
+    await client.post(
+        BATCH, headers={"X-Api-Key": key}, json={"records": [f.record(low_number, "p-1")]}
+    )
     await run_worker()
     before = await client.get(CARD, headers=low)
     assert before.json()["percentile"] is None  # not ranked yet
@@ -67,8 +68,9 @@ async def test_the_card_shows_the_percentile_after_the_nightly_ranking(
 
     # Nothing moved: nothing rewritten. A later re-score keeps the percentile in the body.
     assert await refresh_card_percentiles() == 0
-    await client.post(BATCH, headers={"X-Api-Key": key},
-                      json={"records": [f.record(low_number, "p-2")]})  # fmt: skip
+    await client.post(
+        BATCH, headers={"X-Api-Key": key}, json={"records": [f.record(low_number, "p-2")]}
+    )
     await run_worker()
     rescored = (await client.get(CARD, headers=low)).json()
     assert rescored["points"] == 940 and rescored["percentile"] == 0
@@ -89,19 +91,18 @@ async def test_a_moved_percentile_rewrites_only_the_cards_it_moved(
     assert [(await client.get(CARD, headers=h)).json()["percentile"] for h in headers] == [0] * 3
     revisions = await db.fetch("SELECT citizen, revision FROM credit_card ORDER BY citizen")
 
-    await client.post(BATCH, headers={"X-Api-Key": key},
-                      json={"records": [f.record(numbers[0], "m-1")]})  # fmt: skip
+    await client.post(
+        BATCH, headers={"X-Api-Key": key}, json={"records": [f.record(numbers[0], "m-1")]}
+    )
     first_id = revisions[0]["citizen"]
     await service.rescore(first_id)
     assert await nightly_statistics({}) == 3
-    assert [(await client.get(CARD, headers=h)).json()["percentile"] for h in headers] == [
-        0, 50, 50,
-    ]  # fmt: skip
+    percentiles = [(await client.get(CARD, headers=h)).json()["percentile"] for h in headers]
+    assert percentiles == [0, 50, 50]
     moved = await db.fetch("SELECT citizen, revision FROM credit_card ORDER BY citizen")
     # The re-scored card moved with its re-score, the other two with the refresh.
-    assert [m["revision"] - r["revision"] for m, r in zip(moved, revisions, strict=True)] == [
-        1, 1, 1,
-    ]  # fmt: skip
+    steps = [m["revision"] - r["revision"] for m, r in zip(moved, revisions, strict=True)]
+    assert steps == [1, 1, 1]
 
 
 async def test_the_percentile_is_documented(client: httpx.AsyncClient) -> None:

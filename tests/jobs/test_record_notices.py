@@ -54,14 +54,21 @@ async def test_each_record_states_what_it_moved_on_the_card(
     assert cap > 10
     long_ago = add_months(today, -13)  # drink driving shows 12 months: already over
     first, capped, counted, expired = await _post(
-        client, key,
-        f.record(number, "hours-1", "VOLUNTEER-SERVICE-HOURS", occurredOn=today.isoformat(),
-                 quantity=cap - 10),
-        f.record(number, "hours-2", "VOLUNTEER-SERVICE-HOURS", occurredOn=today.isoformat(),
-                 quantity=24),
+        client,
+        key,
+        f.record(
+            number,
+            "hours-1",
+            "VOLUNTEER-SERVICE-HOURS",
+            occurredOn=today.isoformat(),
+            quantity=cap - 10,
+        ),
+        f.record(
+            number, "hours-2", "VOLUNTEER-SERVICE-HOURS", occurredOn=today.isoformat(), quantity=24
+        ),
         f.record(number, "drink-1", occurredOn=(today - dt.timedelta(days=3)).isoformat()),
         f.record(number, "drink-old", occurredOn=long_ago.isoformat()),
-    )  # fmt: skip
+    )
     await relay_all()
     assert await _record_notices(client, headers) == {}  # not before re-scoring knows
     assert await run_worker() >= 1
@@ -103,10 +110,11 @@ async def test_the_notice_is_in_the_citizen_language(
     await _set_language(db, "en")
     long_ago = add_months(today_in_shanghai(), -13)
     counted, expired = await _post(
-        client, key,
+        client,
+        key,
         f.record(number, "en-1"),
         f.record(number, "en-old", occurredOn=long_ago.isoformat()),
-    )  # fmt: skip
+    )
     await run_worker()
     await relay_all()
     notices = await _record_notices(client, headers)

@@ -25,9 +25,11 @@ async def test_events_of_an_outage_are_delivered_when_redis_returns(
     app: object, settings: Settings, private_redis: PrivateRedis, tmp_path: Path
 ) -> None:
     env = service_env(
-        settings, database_url=settings.database_url or "", redis_url=private_redis.url,
+        settings,
+        database_url=settings.database_url or "",
+        redis_url=private_redis.url,
         var=tmp_path,
-    )  # fmt: skip
+    )
     api, base = start_api(env, tmp_path / "api.log")
     worker = None
     try:

@@ -36,10 +36,11 @@ async def test_records_to_card_through_the_worker(
     batch = {
         "records": [
             f.record(number, "bad-1", occurredOn=_days_ago(30)),
-            f.record(number, "good-1", "VOLUNTEER-SERVICE-HOURS", occurredOn=_days_ago(10),
-                     quantity=10),
+            f.record(
+                number, "good-1", "VOLUNTEER-SERVICE-HOURS", occurredOn=_days_ago(10), quantity=10
+            ),
         ]
-    }  # fmt: skip
+    }
     posted = (await client.post(BATCH, json=batch, headers={"X-Api-Key": key})).json()
     assert posted["accepted"] == 2
     assert await run_worker() >= 1
@@ -59,9 +60,10 @@ async def test_records_to_card_through_the_worker(
         (980, "A", "first-assessment")
     ]
     records = (await client.get("/v1/me/records", headers=headers)).json()["items"]
-    assert {r["sourceReference"] if "sourceReference" in r else r["id"]: r["pointsEffect"]
-            for r in records} == {posted["items"][0]["recordId"]: -30,
-                                  posted["items"][1]["recordId"]: 10}  # fmt: skip
+    assert {
+        r["sourceReference"] if "sourceReference" in r else r["id"]: r["pointsEffect"]
+        for r in records
+    } == {posted["items"][0]["recordId"]: -30, posted["items"][1]["recordId"]: 10}
 
     assessed_at = card["assessedAt"]
     again = (await client.post(BATCH, json=batch, headers={"X-Api-Key": key})).json()
@@ -78,10 +80,16 @@ async def test_nightly_rescores_only_citizens_whose_date_arrives(
     soon, soon_headers = await f.signed_up(client, sms, "13920000002")
     later, later_headers = await f.signed_up(client, sms, "13920000003")
     decided = today_in_shanghai() - dt.timedelta(days=80)
-    await client.post(BATCH, headers={"X-Api-Key": key}, json={"records": [
-        f.record(soon, "late-1", "UTILITY-LATE-PAYMENT", occurredOn=decided.isoformat()),
-        f.record(later, "late-2", "UTILITY-LATE-PAYMENT", occurredOn=_days_ago(5)),
-    ]})  # fmt: skip
+    await client.post(
+        BATCH,
+        headers={"X-Api-Key": key},
+        json={
+            "records": [
+                f.record(soon, "late-1", "UTILITY-LATE-PAYMENT", occurredOn=decided.isoformat()),
+                f.record(later, "late-2", "UTILITY-LATE-PAYMENT", occurredOn=_days_ago(5)),
+            ]
+        },
+    )
     await run_worker()
     first = (await client.get("/v1/me/card", headers=soon_headers)).json()
     other = (await client.get("/v1/me/card", headers=later_headers)).json()
@@ -96,8 +104,9 @@ async def test_nightly_rescores_only_citizens_whose_date_arrives(
     assert after["points"] == 1000
     history = (await client.get("/v1/me/score-history", headers=soon_headers)).json()["items"]
     assert [(h["points"], h["reason"]) for h in history] == [
-        (1000, "date-boundary"), (980, "first-assessment")
-    ]  # fmt: skip
+        (1000, "date-boundary"),
+        (980, "first-assessment"),
+    ]
     assert (await client.get("/v1/me/card", headers=later_headers)).json() == other
     assert await db.fetchval("SELECT count(*) FROM score_history") == 3
 
@@ -241,8 +250,9 @@ async def test_a_change_during_a_run_leaves_the_citizen_behind(
         await blocker.execute("SELECT pg_advisory_lock($1, $2)", service.RESCORE_LOCK, citizen_id)
         run = asyncio.create_task(service.rescore(citizen_id))
         await _until_waiting_on_lock(db)
-        await client.post(BATCH, headers={"X-Api-Key": key},
-                          json={"records": [f.record(number, "b")]})  # fmt: skip
+        await client.post(
+            BATCH, headers={"X-Api-Key": key}, json={"records": [f.record(number, "b")]}
+        )
         await blocker.execute("SELECT pg_advisory_unlock($1, $2)", service.RESCORE_LOCK, citizen_id)
         assert await asyncio.wait_for(run, 30) == service.Outcome.CHANGED
     finally:
@@ -268,9 +278,10 @@ async def test_every_move_of_the_score_is_told_even_back_to_an_earlier_value(
 
     async def revoke(record_id: int) -> None:
         response = await client.post(
-            f"/v1/department/records/{record_id}/revocation", headers={"X-Api-Key": key},
+            f"/v1/department/records/{record_id}/revocation",
+            headers={"X-Api-Key": key},
             json={"reason": "登记有误，依法撤销"},
-        )  # fmt: skip
+        )
         assert response.status_code == 200, response.text
 
     async def points_after_rescore() -> int:
@@ -294,11 +305,15 @@ async def test_every_move_of_the_score_is_told_even_back_to_an_earlier_value(
     )
     payloads = [json.loads(row["payload"]) for row in told]
     assert [(p["previousPoints"], p["points"]) for p in payloads] == [
-        (940, 945), (945, 940), (940, 945)
-    ]  # fmt: skip
+        (940, 945),
+        (945, 940),
+        (940, 945),
+    ]
     assert [row["dedupe_key"] for row in told] == [
-        f"score:{citizen_id}:r2", f"score:{citizen_id}:r3", f"score:{citizen_id}:r4"
-    ]  # fmt: skip
+        f"score:{citizen_id}:r2",
+        f"score:{citizen_id}:r3",
+        f"score:{citizen_id}:r4",
+    ]
     assert await db.fetchval("SELECT revision FROM credit_card") == 4
     assert await service.rescore(citizen_id) == service.Outcome.UNCHANGED  # nothing told twice
     assert await db.fetchval("SELECT count(*) FROM outbox_event WHERE kind = 'score.changed'") == 3

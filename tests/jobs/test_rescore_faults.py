@@ -35,9 +35,11 @@ async def test_queue_lost_with_redis_every_card_still_right(
 ) -> None:
     key = await f.department("civic", SCOPES)
     env = service_env(
-        settings, database_url=settings.database_url or "", redis_url=private_redis.url,
+        settings,
+        database_url=settings.database_url or "",
+        redis_url=private_redis.url,
         var=tmp_path,
-    )  # fmt: skip
+    )
     api, base = start_api(env, tmp_path / "api.log")
     worker = Supervisor(env, tmp_path / "worker.log")
     queue = f"{settings.redis_namespace}:queue"

@@ -44,8 +44,9 @@ async def _two_scored_citizens(
     headers = []
     for phone in ("13930000001", "13930000002"):
         number, h = await f.signed_up(client, sms, phone)
-        await client.post(BATCH, headers={"X-Api-Key": key},
-                          json={"records": [f.record(number, f"r-{phone}")]})  # fmt: skip
+        await client.post(
+            BATCH, headers={"X-Api-Key": key}, json={"records": [f.record(number, f"r-{phone}")]}
+        )
         headers.append(h)
     await run_worker()
     return headers
@@ -59,11 +60,15 @@ async def test_new_rules_rescore_everyone_from_their_effective_date(
 ) -> None:
     headers = await _two_scored_citizens(client, sms, run_worker)
     assert await nightly_rescore({}, today_in_shanghai().isoformat()) == {
-        "due": 0, "rulesVersion": 0, "behind": 0
-    }  # fmt: skip
+        "due": 0,
+        "rulesVersion": 0,
+        "behind": 0,
+    }
     assert await nightly_rescore({}, new_rules_tomorrow.isoformat()) == {
-        "due": 0, "rulesVersion": 2, "behind": 0
-    }  # fmt: skip
+        "due": 0,
+        "rulesVersion": 2,
+        "behind": 0,
+    }
     assert await run_worker() == 2
     for h in headers:
         card = (await client.get("/v1/me/card", headers=h)).json()

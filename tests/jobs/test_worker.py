@@ -35,8 +35,11 @@ def worker_env(settings: Settings, tmp_path: Path) -> dict[str, str]:
 def worker(worker_env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
     process = subprocess.Popen(
         [sys.executable, "-m", "backend", "worker"],
-        cwd=REPO_ROOT, env=worker_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        cwd=REPO_ROOT,
+        env=worker_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     yield process
     process.terminate()
     process.wait(timeout=30)
@@ -71,8 +74,12 @@ async def _assert_check_passes(env: dict[str, str]) -> None:
     for _ in range(40):
         check = subprocess.run(
             [sys.executable, "-m", "arq", "--check", "backend.worker.WorkerSettings"],
-            cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60,
-        )  # fmt: skip
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         if check.returncode == 0:
             return
         await asyncio.sleep(0.5)

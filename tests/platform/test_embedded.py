@@ -43,22 +43,39 @@ def test_embedded_servers_start_and_serve(var_dir: Path) -> None:
     env = _env(var_dir)
     migrate = subprocess.run(
         [sys.executable, "-m", "backend", "migrate"],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=180,
-    )  # fmt: skip
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert migrate.returncode == 0, migrate.stderr
     assert "starting an embedded PostgreSQL" in migrate.stderr
     assert "starting an embedded Redis" in migrate.stderr
     port = _free_port()
     api = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "backend.app:create_app", "--factory",
-         "--port", str(port)],
-        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "backend.app:create_app",
+            "--factory",
+            "--port",
+            str(port),
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         body = _wait_ready(f"http://127.0.0.1:{port}/readyz", api)
         assert body == {
-            "status": "ready", "postgres": "ok", "redis": "ok", "migrations": "current",
-        }  # fmt: skip
+            "status": "ready",
+            "postgres": "ok",
+            "redis": "ok",
+            "migrations": "current",
+        }
     finally:
         api.terminate()
         output = api.communicate(timeout=60)[0].decode()

@@ -14,13 +14,35 @@ from backend.platform.config import REPO_ROOT
 from tests.conftest import _with_database
 
 EXPECTED = {
-    "api_client", "audit_log", "citizen", "citizen_account", "officer", "one_time_code",
-    "population_registry", "record", "record_history", "refresh_token", "credit_card",
-    "score_history", "outbox_event", "query_log", "notification", "push_device",
-    "push_delivery", "notification_preference", "points_percentile", "objection",
-    "repair_application", "evidence_file", "case_step", "department_case_stat", "verification",
-    "benefit_redemption", "consent", "credit_lock",
-}  # fmt: skip
+    "api_client",
+    "audit_log",
+    "citizen",
+    "citizen_account",
+    "officer",
+    "one_time_code",
+    "population_registry",
+    "record",
+    "record_history",
+    "refresh_token",
+    "credit_card",
+    "score_history",
+    "outbox_event",
+    "query_log",
+    "notification",
+    "push_device",
+    "push_delivery",
+    "notification_preference",
+    "points_percentile",
+    "objection",
+    "repair_application",
+    "evidence_file",
+    "case_step",
+    "department_case_stat",
+    "verification",
+    "benefit_redemption",
+    "consent",
+    "credit_lock",
+}
 
 
 async def test_migrations_run_forwards_backwards_and_forwards_again(
@@ -32,10 +54,17 @@ async def test_migrations_run_forwards_backwards_and_forwards_again(
     await conn.execute(f'CREATE DATABASE "{name}"')
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "tests.platform.migration_roundtrip",
-             _with_database(admin_url, name)],
-            cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "tests.platform.migration_roundtrip",
+                _with_database(admin_url, name),
+            ],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert result.returncode == 0, result.stderr
         steps = json.loads(result.stdout.strip().splitlines()[-1])
         assert set(steps["forwards"]) >= EXPECTED

@@ -35,12 +35,18 @@ async def test_a_citizen_without_records_sees_what_grade_a_gives_and_what_aa_wou
     assert {"library-deposit-waiver", "green-channel", "rongque-shouli"} <= set(available)
     xin_yi_dai = next(b for b in body["oneGradeAway"] if b["code"] == "xin-yi-dai")
     assert xin_yi_dai["requiredGrade"]["code"] == "AA" and xin_yi_dai["eligible"] is False
-    assert xin_yi_dai["unmet"] == [{
-        "kind": "grade", "text": "需达到 AA（诚信优秀）：还差 30 分",
-        "textZh": "需达到 AA（诚信优秀）：还差 30 分",
-        "textEn": "Needs grade AA (Excellent integrity): 30 more points", "grade": "AA",
-        "pointsNeeded": 30, "metOn": None, "recordIds": [],
-    }]  # fmt: skip
+    assert xin_yi_dai["unmet"] == [
+        {
+            "kind": "grade",
+            "text": "需达到 AA（诚信优秀）：还差 30 分",
+            "textZh": "需达到 AA（诚信优秀）：还差 30 分",
+            "textEn": "Needs grade AA (Excellent integrity): 30 more points",
+            "grade": "AA",
+            "pointsNeeded": 30,
+            "metOn": None,
+            "recordIds": [],
+        }
+    ]
     assert (
         xin_yi_dai["name"] == "信易贷·信用贷款"
         and xin_yi_dai["requiredGrade"]["name"] == "诚信优秀"
@@ -53,10 +59,15 @@ async def test_a_judgment_debtor_sees_the_measures_with_the_record_and_their_end
 ) -> None:
     key = await f.department("court", ["domain:judicial_litigation"])
     number, headers = await f.signed_up(client, sms, "13950000002")
-    posted = await _report(client, key, [
-        f.record(number, "debtor-1", "JUDICIAL-DISHONEST-JUDGMENT-DEBTOR",
-                 occurredOn=h.days_ago(30)),
-    ])  # fmt: skip
+    posted = await _report(
+        client,
+        key,
+        [
+            f.record(
+                number, "debtor-1", "JUDICIAL-DISHONEST-JUDGMENT-DEBTOR", occurredOn=h.days_ago(30)
+            ),
+        ],
+    )
     record_id = posted["items"][0]["recordId"]
     records = (await client.get("/v1/me/records", headers=headers)).json()["items"]
     display_until = next(r for r in records if r["id"] == record_id)["displayUntil"]
@@ -122,10 +133,15 @@ async def test_the_card_teaser_names_the_highest_benefits_held(
 ) -> None:
     key = await f.department("civic", ["domain:volunteer_service"])
     number, headers = await f.signed_up(client, sms, "13950000004")
-    await _report(client, key, [
-        f.record(number, "hours", "VOLUNTEER-SERVICE-HOURS", occurredOn=h.days_ago(3),
-                 quantity=35),
-    ])  # fmt: skip
+    await _report(
+        client,
+        key,
+        [
+            f.record(
+                number, "hours", "VOLUNTEER-SERVICE-HOURS", occurredOn=h.days_ago(3), quantity=35
+            ),
+        ],
+    )
     assessment = await stored_assessment(await h.citizen_id(number))
     assert assessment.points == 1035
     assert benefits_teaser(assessment) == ("xin-yi-dai", "xin-yi-zu", "xin-yi-xing")

@@ -16,10 +16,13 @@ from backend.repairs.kind import REPAIR
 def test_a_declaration_naming_an_unknown_state_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown states"):
         CaseKind(
-            name="report", table="report", words=("举报", "report"), not_found_code="x",
+            name="report",
+            table="report",
+            words=("举报", "report"),
+            not_found_code="x",
             states=(State("submitted", ("已提交", "submitted")),),
             actions=(Action("accept", ("受理", "accepted"), ("submitted",), ("accepted",)),),
-        )  # fmt: skip
+        )
 
 
 def test_open_states_and_department_turns_come_from_the_declaration() -> None:

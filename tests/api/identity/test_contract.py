@@ -28,10 +28,13 @@ async def test_sign_out_is_documented_and_served_as_authenticated(
 async def test_auth_operations_are_named_and_tagged(client: httpx.AsyncClient) -> None:
     paths = (await _document(client))["paths"]
     expected = {
-        "/v1/auth/codes": "requestSignInCode", "/v1/auth/sign-up": "signUp",
-        "/v1/auth/sign-in": "signIn", "/v1/auth/refresh": "refreshTokens",
-        "/v1/auth/sign-out": "signOut", "/v1/auth/officer/sign-in": "signInOfficer",
-    }  # fmt: skip
+        "/v1/auth/codes": "requestSignInCode",
+        "/v1/auth/sign-up": "signUp",
+        "/v1/auth/sign-in": "signIn",
+        "/v1/auth/refresh": "refreshTokens",
+        "/v1/auth/sign-out": "signOut",
+        "/v1/auth/officer/sign-in": "signInOfficer",
+    }
     for path, operation_id in expected.items():
         operation = paths[path]["post"]
         assert (operation["operationId"], operation["tags"]) == (operation_id, ["Sign-in"])
@@ -40,8 +43,9 @@ async def test_auth_operations_are_named_and_tagged(client: httpx.AsyncClient) -
     assert {"401", "403", "409"} <= set(paths["/v1/auth/sign-up"]["post"]["responses"])
     profile = paths["/v1/me"]
     assert (profile["get"]["operationId"], profile["patch"]["operationId"]) == (
-        "getMyProfile", "updateMyProfile",
-    )  # fmt: skip
+        "getMyProfile",
+        "updateMyProfile",
+    )
     schemas = (await _document(client))["components"]["schemas"]
     assert schemas["ProfileUpdate"]["properties"]["language"]["enum"] == ["zh-CN", "en", None]
     assert schemas["Profile"]["properties"]["language"]["enum"] == ["zh-CN", "en"]

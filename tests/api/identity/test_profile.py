@@ -46,8 +46,9 @@ async def test_setting_the_same_language_again_changes_nothing(
     assert await db.fetchval("SELECT count(*) FROM audit_log WHERE action = 'account.update'") == 0
 
 
-@pytest.mark.parametrize("body", [{"language": "fr"}, {"language": "EN"}, {"language": 1},
-                                  {"theme": "dark"}], ids=repr)  # fmt: skip
+@pytest.mark.parametrize(
+    "body", [{"language": "fr"}, {"language": "EN"}, {"language": 1}, {"theme": "dark"}], ids=repr
+)
 async def test_a_language_other_than_zh_cn_or_en_is_refused(
     client: httpx.AsyncClient, sms: MemorySmsSender, db: Any, body: dict[str, Any]
 ) -> None:

@@ -54,8 +54,10 @@ def _without_request_id(response: httpx.Response) -> bytes:
     return response.content.replace(request_id.encode(), b"")
 
 
-@pytest.mark.parametrize(("language", "detail"), [("zh-CN", REAL_NAME_CHECK_FAILED[0]),
-                                                   ("en", REAL_NAME_CHECK_FAILED[1])])  # fmt: skip
+@pytest.mark.parametrize(
+    ("language", "detail"),
+    [("zh-CN", REAL_NAME_CHECK_FAILED[0]), ("en", REAL_NAME_CHECK_FAILED[1])],
+)
 async def test_a_wrong_name_id_number_or_phone_gets_byte_identical_problems(
     client: httpx.AsyncClient,
     sms: MemorySmsSender,
@@ -148,6 +150,10 @@ async def test_registry_names_are_stored_normalised_and_a_blank_one_is_rejected_
     assert response.status_code == 200, response.text
     body = response.json()
     assert (body["upserted"], body["rejected"]) == (1, 1)
-    assert body["items"][1] == {"index": 1, "status": "rejected", "field": "name",
-                                "reason": "不能为空白"}  # fmt: skip
+    assert body["items"][1] == {
+        "index": 1,
+        "status": "rejected",
+        "field": "name",
+        "reason": "不能为空白",
+    }
     assert await db.fetchval("SELECT name FROM population_registry") == "阿依古丽·买买提"

@@ -175,12 +175,24 @@ async def test_preferences_and_quiet_hours_hold_push_but_not_legal_notices(
         json={"pushOff": ["score"], "quietStart": start.isoformat(), "quietEnd": end.isoformat()},
     )
     assert prefs.status_code == 200, prefs.text
-    await _emit(citizen_id, ScoreChanged(points=970, previous_points=1000, grade="A",
-                                         previous_grade="A", grade_name="诚信良好",
-                                         grade_name_en="Good integrity"))  # fmt: skip
+    await _emit(
+        citizen_id,
+        ScoreChanged(
+            points=970,
+            previous_points=1000,
+            grade="A",
+            previous_grade="A",
+            grade_name="诚信良好",
+            grade_name_en="Good integrity",
+        ),
+    )
     await _emit(citizen_id, _record_added())
-    await _emit(citizen_id, CaseChanged(case_kind="objection", case_id=1, state="accepted",
-                                        record_title="饮酒后驾驶机动车"))  # fmt: skip
+    await _emit(
+        citizen_id,
+        CaseChanged(
+            case_kind="objection", case_id=1, state="accepted", record_title="饮酒后驾驶机动车"
+        ),
+    )
     await relay_all(now)
     await send_all(now)
     assert [r.data["kind"] for r in fcm.delivered()] == ["case.changed"]  # legal: at once
@@ -232,9 +244,10 @@ async def test_quiet_hours_are_wall_clock_times(
     assert (saved.json()["quietStart"], saved.json()["quietEnd"]) == ("22:00:00", "07:00:00")
     assert (await client.get(path, headers=headers)).json() == saved.json()
     wrong = await client.put(
-        path, headers={**headers, "Accept-Language": "en"},
+        path,
+        headers={**headers, "Accept-Language": "en"},
         json={"quietStart": "25:00", "quietEnd": "07:00"},
-    )  # fmt: skip
+    )
     assert wrong.status_code == 422 and wrong.json()["field"] == "quietStart"
     assert "24-hour time" in wrong.json()["errors"][0]["reason"]
 
@@ -361,8 +374,12 @@ async def test_case_states_are_named_in_the_citizen_language(
     client: httpx.AsyncClient, sms: MemorySmsSender
 ) -> None:
     citizen_id, headers = await _citizen(client, sms, "13950000014")
-    await _emit(citizen_id, CaseChanged(case_kind="objection", case_id=3, state="accepted",
-                                        record_title="饮酒后驾驶机动车"))  # fmt: skip
+    await _emit(
+        citizen_id,
+        CaseChanged(
+            case_kind="objection", case_id=3, state="accepted", record_title="饮酒后驾驶机动车"
+        ),
+    )
     await relay_all()
     item = (await client.get("/v1/me/notifications", headers=headers)).json()["items"][0]
     assert item["title"] == "异议申请办理进度"
@@ -374,10 +391,17 @@ async def test_an_officer_look_is_news_once_a_day_and_merchants_send_their_own(
 ) -> None:
     citizen_id, headers = await _citizen(client, sms, "13950000015")
     for _ in range(2):
-        await write_query_log(citizen_id, Actor("officer", "9"), "市信用办", seen="case",
-                              purpose="异议核查", basis="objection 1")  # fmt: skip
-    await write_query_log(citizen_id, Actor("merchant", "3"), "市图书馆", seen="x",
-                          purpose="免押金", basis="code")  # fmt: skip
+        await write_query_log(
+            citizen_id,
+            Actor("officer", "9"),
+            "市信用办",
+            seen="case",
+            purpose="异议核查",
+            basis="objection 1",
+        )
+    await write_query_log(
+        citizen_id, Actor("merchant", "3"), "市图书馆", seen="x", purpose="免押金", basis="code"
+    )
     await relay_all()
     items = (await client.get("/v1/me/notifications", headers=headers)).json()["items"]
     assert [i["kind"] for i in items] == ["query.made"]

@@ -185,39 +185,65 @@ async def test_a_merchant_check_names_the_benefit_in_english_with_or_without_its
             await emit_event(conn, citizen_id, event)
     await relay_all()
     bodies = [i["body"] for i in await _inbox(client, headers) if i["kind"] == made.kind]
-    assert sorted(bodies) == sorted([
-        "市图书馆 checked your credit for “Library borrowing without deposit”.",
-        "市图书馆 checked your credit for “Library”.",
-        "市图书馆 checked your credit for “某项未知权益”.",
-    ])  # fmt: skip
+    assert sorted(bodies) == sorted(
+        [
+            "市图书馆 checked your credit for “Library borrowing without deposit”.",
+            "市图书馆 checked your credit for “Library”.",
+            "市图书馆 checked your credit for “某项未知权益”.",
+        ]
+    )
 
 
 def test_points_are_signed_and_nothing_says_why() -> None:
     assert (signed(10), signed(-30), signed(0)) == ("+10", "-30", "0")
     cases: list[tuple[dict[str, Any], str, str]] = [
         ({"points": -30}, "-30", "-30"),
-        ({"points": 10, "counting": "capped", "catalogPoints": 24},
-         "+10（本年度同类加分已达上限，应得 +24）",
-         "+10 (the yearly cap for this kind was reached; +24 earned)"),
-        ({"points": 0, "counting": "capped", "catalogPoints": 24},
-         "不计分（本年度同类加分已达上限，应得 +24）",
-         "none (the yearly cap for this kind was reached; +24 earned)"),
-        ({"points": 0, "counting": "display_period_over", "on": "2025-10-01"},
-         "不计分（公示期已于 2025-10-01 届满）", "none (its display period ended on 2025-10-01)"),
-        ({"points": 0, "counting": "suspended", "catalogPoints": -30},
-         "暂不计分（异议核查期间暂停扣分，暂缓 -30）",
-         "none for now (-30 withheld while your objection is verified)"),
-        ({"points": 0, "counting": "revoked"}, "不计分（记录已撤销）",
-         "none (the record was revoked)"),
-        ({"points": 0, "counting": "repaired"}, "不计分（已完成信用修复）",
-         "none (the record was repaired)"),
-        ({"points": 0, "counting": "not_yet_decided", "on": "2026-12-01"},
-         "暂不计分（自 2026-12-01 起计入）", "none yet (it counts from 2026-12-01)"),
-        ({"points": 0, "counting": "no_points"}, "不计分（该类记录不加减分）",
-         "none (this kind of record carries no points)"),
-        ({"points": 0}, "不计分（该类记录不加减分）",
-         "none (this kind of record carries no points)"),
-    ]  # fmt: skip
+        (
+            {"points": 10, "counting": "capped", "catalogPoints": 24},
+            "+10（本年度同类加分已达上限，应得 +24）",
+            "+10 (the yearly cap for this kind was reached; +24 earned)",
+        ),
+        (
+            {"points": 0, "counting": "capped", "catalogPoints": 24},
+            "不计分（本年度同类加分已达上限，应得 +24）",
+            "none (the yearly cap for this kind was reached; +24 earned)",
+        ),
+        (
+            {"points": 0, "counting": "display_period_over", "on": "2025-10-01"},
+            "不计分（公示期已于 2025-10-01 届满）",
+            "none (its display period ended on 2025-10-01)",
+        ),
+        (
+            {"points": 0, "counting": "suspended", "catalogPoints": -30},
+            "暂不计分（异议核查期间暂停扣分，暂缓 -30）",
+            "none for now (-30 withheld while your objection is verified)",
+        ),
+        (
+            {"points": 0, "counting": "revoked"},
+            "不计分（记录已撤销）",
+            "none (the record was revoked)",
+        ),
+        (
+            {"points": 0, "counting": "repaired"},
+            "不计分（已完成信用修复）",
+            "none (the record was repaired)",
+        ),
+        (
+            {"points": 0, "counting": "not_yet_decided", "on": "2026-12-01"},
+            "暂不计分（自 2026-12-01 起计入）",
+            "none yet (it counts from 2026-12-01)",
+        ),
+        (
+            {"points": 0, "counting": "no_points"},
+            "不计分（该类记录不加减分）",
+            "none (this kind of record carries no points)",
+        ),
+        (
+            {"points": 0},
+            "不计分（该类记录不加减分）",
+            "none (this kind of record carries no points)",
+        ),
+    ]
     for payload, zh, en in cases:
         assert (effect_words(payload, False), effect_words(payload, True)) == (zh, en), payload
 
@@ -228,15 +254,18 @@ def test_monthly_words() -> None:
     assert change_words(first, True) == "your first month: -30 from the starting 1000"
     level = {"pointsChange": 0, "comparedWith": 1000, "firstMonth": True}
     assert (change_words(level, False), change_words(level, True)) == (
-        "首月，与初始积分 1000 持平", "your first month: level with the starting 1000",
-    )  # fmt: skip
+        "首月，与初始积分 1000 持平",
+        "your first month: level with the starting 1000",
+    )
     later = {"pointsChange": 12, "comparedWith": 958, "firstMonth": False}
     assert (change_words(later, False), change_words(later, True)) == (
-        "较上月 +12", "+12 on last month",
-    )  # fmt: skip
+        "较上月 +12",
+        "+12 on last month",
+    )
     same = {"pointsChange": 0, "comparedWith": 970, "firstMonth": False}
     assert (change_words(same, False), change_words(same, True)) == (
-        "与上月持平", "same as last month",
-    )  # fmt: skip
+        "与上月持平",
+        "same as last month",
+    )
     assert ranking_words({"percentile": 35}, False) == "超过 35% 的市民"
     assert ranking_words({"percentile": None}, True) == "ranking not yet computed"

@@ -124,22 +124,30 @@ def repair_body(record_id: int, path: str = "training_report", **extra: Any) -> 
     blocks: dict[str, dict[str, Any]] = {
         "training_report": {
             "trainingReport": {
-                "kind": "training", "provider": "市信用协会", "completedOn": days_ago(3),
+                "kind": "training",
+                "provider": "市信用协会",
+                "completedOn": days_ago(3),
                 "certificateNo": "XYPX-2026-0815",
             }
         },
         "volunteer_service": {
-            "volunteerService": {"hours": 8, "organiser": "西湖区志愿者协会",
-                                 "completedOn": days_ago(2)}
+            "volunteerService": {
+                "hours": 8,
+                "organiser": "西湖区志愿者协会",
+                "completedOn": days_ago(2),
+            }
         },
         "obligation_fulfilled": {
             "obligationFulfilled": {"fulfilledOn": days_ago(5), "proof": "缴款凭证 No. 20261101"}
         },
         "charitable_donation": {
-            "charitableDonation": {"recipient": "市慈善总会", "receiptNo": "CS-2026-77",
-                                   "donatedOn": days_ago(4)}
+            "charitableDonation": {
+                "recipient": "市慈善总会",
+                "receiptNo": "CS-2026-77",
+                "donatedOn": days_ago(4),
+            }
         },
-    }  # fmt: skip
+    }
     return {
         "recordId": record_id,
         "path": path,

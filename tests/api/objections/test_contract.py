@@ -28,9 +28,11 @@ from tests.api.objections.test_evidence import JPEG, PDF, PNG
 
 DRINK = "TRAFFIC-DRINK-DRIVING"
 EN = {"Accept-Language": "en"}
-MINE = re.compile(r"^/v1/(me/(objections|evidence|repair-|records/\{record_id\}/repair)"
-                  r"|department/(objections|repairs|evidence)"
-                  r"|officer/(objections|repairs|evidence|statistics/departments))")  # fmt: skip
+MINE = re.compile(
+    r"^/v1/(me/(objections|evidence|repair-|records/\{record_id\}/repair)"
+    r"|department/(objections|repairs|evidence)"
+    r"|officer/(objections|repairs|evidence|statistics/departments))"
+)
 DOWNLOADS = (
     "/v1/me/evidence/{evidence_id}",
     "/v1/department/evidence/{evidence_id}",
@@ -154,9 +156,10 @@ async def test_an_unsupported_file_is_refused_in_english_too(
     who = await _filed(client, sms, "13934100005")
     objection_id = (await file_objection(client, who, who.records[0])).json()["objection"]["id"]
     response = await client.post(
-        f"/v1/me/objections/{objection_id}/evidence", headers=_with_language(who, "en"),
+        f"/v1/me/objections/{objection_id}/evidence",
+        headers=_with_language(who, "en"),
         files=[("files", ("notes.pdf", b"plain text", "application/pdf"))],
-    )  # fmt: skip
+    )
     body = assert_problem(response, 415, "evidence-type-not-allowed", "files[0]")
     assert body["detail"] == (
         "'notes.pdf' is not a PDF, JPEG or PNG file (judged by its content, not by its name or"
@@ -206,8 +209,13 @@ def test_every_operation_of_the_domain_is_named_described_and_tagged(
         assert re.match(r"^[a-z]+[A-Z]\w*$", operation["operationId"]), where
         assert operation["summary"] and not operation["summary"].endswith("."), where
         assert len(operation["description"]) >= 80, where
-        assert operation["tags"] in (["My objections"], ["My repairs"], ["Department cases"],
-                                     ["Officer cases"], ["Officer oversight"]), where  # fmt: skip
+        assert operation["tags"] in (
+            ["My objections"],
+            ["My repairs"],
+            ["Department cases"],
+            ["Officer cases"],
+            ["Officer oversight"],
+        ), where
         assert operation["tags"][0] in TAGS
         if method == "post":
             assert set(operation["responses"]) & {"200", "201"}, where
@@ -221,16 +229,21 @@ def test_created_answers_document_their_location(document: dict[str, Any]) -> No
         if "201" in operation["responses"]
     }
     assert set(created) == {
-        "fileObjection", "applyForRepair", "addObjectionEvidence", "addRepairEvidence"
-    }  # fmt: skip
+        "fileObjection",
+        "applyForRepair",
+        "addObjectionEvidence",
+        "addRepairEvidence",
+    }
     for response in created.values():
         assert response["headers"]["Location"]["schema"] == {"type": "string"}
 
 
 def test_uploads_and_downloads_document_what_is_served(document: dict[str, Any]) -> None:
     paths = document["paths"]
-    for path in ("/v1/me/objections/{objection_id}/evidence",
-                 "/v1/me/repair-applications/{application_id}/evidence"):  # fmt: skip
+    for path in (
+        "/v1/me/objections/{objection_id}/evidence",
+        "/v1/me/repair-applications/{application_id}/evidence",
+    ):
         operation = paths[path]["post"]
         assert {"409", "413", "415"} <= set(operation["responses"])
         assert list(operation["requestBody"]["content"]) == ["multipart/form-data"]
@@ -247,20 +260,45 @@ def test_uploads_and_downloads_document_what_is_served(document: dict[str, Any])
 
 
 def test_withdrawal_bodies_are_optional(document: dict[str, Any]) -> None:
-    for path in ("/v1/me/objections/{objection_id}/withdrawal",
-                 "/v1/me/repair-applications/{application_id}/withdrawal"):  # fmt: skip
+    for path in (
+        "/v1/me/objections/{objection_id}/withdrawal",
+        "/v1/me/repair-applications/{application_id}/withdrawal",
+    ):
         body = document["paths"][path]["post"]["requestBody"]
         assert body["required"] is False, path
 
 
 SCHEMAS = [
-    "Deadline", "StepOut", "EvidenceOut", "CaseCounts", "DepartmentStatistics", "ObjectionIn",
-    "WithdrawalIn", "DecisionReason", "ProposedCorrection", "ProposalIn", "OfficerDecisionIn",
-    "ObjectionOut", "ObjectionDetail", "Proposal", "ObjectionCase", "ObligationFulfilled",
-    "TrainingReport", "VolunteerService", "CharitableDonation", "CommitmentAcceptance",
-    "RepairIn", "PathOption", "Blocker", "RepairOptions", "CommitmentOut", "RepairOut",
-    "RepairDetail", "RepairCase", "EvidenceUpload",
-]  # fmt: skip
+    "Deadline",
+    "StepOut",
+    "EvidenceOut",
+    "CaseCounts",
+    "DepartmentStatistics",
+    "ObjectionIn",
+    "WithdrawalIn",
+    "DecisionReason",
+    "ProposedCorrection",
+    "ProposalIn",
+    "OfficerDecisionIn",
+    "ObjectionOut",
+    "ObjectionDetail",
+    "Proposal",
+    "ObjectionCase",
+    "ObligationFulfilled",
+    "TrainingReport",
+    "VolunteerService",
+    "CharitableDonation",
+    "CommitmentAcceptance",
+    "RepairIn",
+    "PathOption",
+    "Blocker",
+    "RepairOptions",
+    "CommitmentOut",
+    "RepairOut",
+    "RepairDetail",
+    "RepairCase",
+    "EvidenceUpload",
+]
 
 
 def test_every_field_of_the_domain_is_described(document: dict[str, Any]) -> None:
@@ -277,8 +315,11 @@ def test_every_field_of_the_domain_is_described(document: dict[str, Any]) -> Non
 def test_record_type_examples_are_real_catalog_codes(document: dict[str, Any]) -> None:
     catalog = runtime.current().catalogs.latest
     schemas = document["components"]["schemas"]
-    for name, field in (("ObjectionOut", "recordType"), ("RepairOut", "recordType"),
-                        ("ProposedCorrection", "recordType")):  # fmt: skip
+    for name, field in (
+        ("ObjectionOut", "recordType"),
+        ("RepairOut", "recordType"),
+        ("ProposedCorrection", "recordType"),
+    ):
         prop = schemas[name]["properties"][field]
         examples = prop.get("examples") or [
             e for arm in prop.get("oneOf", []) for e in arm.get("examples", [])

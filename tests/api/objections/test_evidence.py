@@ -61,11 +61,13 @@ async def test_pdf_jpeg_and_png_are_stored_by_content_hash(
 ) -> None:
     who, objection_id = await _case(client, sms, "13932000001")
     response = await _upload(
-        client, who, objection_id,
+        client,
+        who,
+        objection_id,
         ("过户证明.pdf", PDF, "application/pdf"),
         ("photo.jpg", JPEG, "image/jpeg"),
         ("../../etc/screen.png", PNG, "application/octet-stream"),
-    )  # fmt: skip
+    )
     assert response.status_code == 201, response.text
     files = response.json()
     assert [(f["mediaType"], f["originalName"], f["sizeBytes"]) for f in files] == [
@@ -80,8 +82,10 @@ async def test_pdf_jpeg_and_png_are_stored_by_content_hash(
     assert [f["id"] for f in detail["evidence"]] == [f["id"] for f in files]
     row = await db.fetchrow("SELECT * FROM evidence_file ORDER BY id LIMIT 1")
     assert (row["case_kind"], row["case_id"], row["uploaded_by_kind"]) == (
-        "objection", objection_id, "citizen"
-    )  # fmt: skip
+        "objection",
+        objection_id,
+        "citizen",
+    )
     # The same content again is one more row but the same blob.
     before = len(_stored_blobs(settings))
     again = await _upload(client, who, objection_id, ("copy.pdf", PDF, "application/pdf"))
@@ -95,10 +99,12 @@ async def test_a_file_that_claims_to_be_a_pdf_but_is_not_is_refused(
     who, objection_id = await _case(client, sms, "13932000002")
     blobs = len(_stored_blobs(settings))
     response = await _upload(
-        client, who, objection_id,
+        client,
+        who,
+        objection_id,
         ("good.png", PNG, "image/png"),
         ("证明.pdf", FAKE_PDF, "application/pdf"),
-    )  # fmt: skip
+    )
     body = assert_problem(response, 415, "evidence-type-not-allowed", "files[1]")
     assert (
         body["detail"]
@@ -144,9 +150,10 @@ async def test_no_file_is_a_validation_problem(
 ) -> None:
     who, objection_id = await _case(client, sms, "13932000005")
     response = await client.post(
-        f"/v1/me/objections/{objection_id}/evidence", headers=who.headers,
+        f"/v1/me/objections/{objection_id}/evidence",
+        headers=who.headers,
         files=[("other", ("a.png", PNG, "image/png"))],
-    )  # fmt: skip
+    )
     assert response.status_code in (400, 422), response.text
     assert response.headers["content-type"].startswith("application/problem+json")
 
@@ -197,8 +204,9 @@ async def test_downloads_for_citizen_department_and_officer_only(
     assert overseen.status_code == 200 and overseen.content == PDF
     looks = await db.fetch("SELECT * FROM query_log ORDER BY id")
     assert [(r["actor_kind"], r["basis"]) for r in looks] == [
-        ("department", f"objection {objection_id}"), ("officer", f"objection {objection_id}")
-    ]  # fmt: skip
+        ("department", f"objection {objection_id}"),
+        ("officer", f"objection {objection_id}"),
+    ]
     citizen_id = await db.fetchval("SELECT citizen FROM evidence_file")
     assert {r["citizen"] for r in looks} == {citizen_id}
     assert f"evidence file {evidence_id}" in looks[0]["seen"]

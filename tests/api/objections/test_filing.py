@@ -52,9 +52,12 @@ async def test_filing_shows_the_accept_deadline_in_working_days(
     assert objection["filedOn"] == today.isoformat()
     assert objection["acceptDueOn"] == due.isoformat()
     assert objection["deadline"] == {
-        "stage": "accept", "dueOn": due.isoformat(), "workingDaysLeft": 2, "overdue": False,
+        "stage": "accept",
+        "dueOn": due.isoformat(),
+        "workingDaysLeft": 2,
+        "overdue": False,
         "near": False,
-    }  # fmt: skip
+    }
     assert [s["action"] for s in body["steps"]] == ["submit"]
     assert body["steps"][0]["actorKind"] == "citizen" and "actorId" not in body["steps"][0]
     assert body["evidence"] == []

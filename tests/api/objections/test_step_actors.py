@@ -54,9 +54,9 @@ def _leaks(document: Any, ids: tuple[str, ...]) -> list[str]:
         elif isinstance(node, list):
             for i, value in enumerate(node):
                 walk(value, f"{path}[{i}]")
-        elif isinstance(node, str) and (node == USERNAME or any(
-            node in (i, f"citizen:{i}", f"officer:{i}") for i in ids
-        )):  # fmt: skip
+        elif isinstance(node, str) and (
+            node == USERNAME or any(node in (i, f"citizen:{i}", f"officer:{i}") for i in ids)
+        ):
             found.append(f"{path}={node}")
 
     walk(document, "$")
@@ -75,9 +75,10 @@ async def _objection_through_every_actor(
     )
     assert accepted.status_code == 200, accepted.text
     proposed = await client.post(
-        f"/v1/department/objections/{objection_id}/proposal", headers=who.dept,
+        f"/v1/department/objections/{objection_id}/proposal",
+        headers=who.dept,
         json={"outcome": "upheld", "reason": "经核查，事实清楚"},
-    )  # fmt: skip
+    )
     assert proposed.status_code == 200, proposed.text
     return objection_id
 
@@ -94,9 +95,10 @@ async def test_department_objection_views_name_roles_not_ids(
     assert case.status_code == 200, case.text
     steps = case.json()["steps"]
     assert [(s["action"], s["actorKind"], s["actor"]) for s in steps] == [
-        ("submit", "citizen", CITIZEN), ("accept", "officer", OFFICE),
+        ("submit", "citizen", CITIZEN),
+        ("accept", "officer", OFFICE),
         ("propose", "department", DEPARTMENT),
-    ]  # fmt: skip
+    ]
     assert _leaks(case.json(), ids) == []
     assert USERNAME not in case.text
     for status in ("open", "all", "verifying"):
@@ -117,9 +119,10 @@ async def test_the_officer_view_keeps_ids_and_usernames(
     assert case.status_code == 200, case.text
     steps = case.json()["steps"]
     assert [(s["actor"], s["actorId"], s.get("officerUsername")) for s in steps] == [
-        (CITIZEN, citizen_id, None), (OFFICE, officer_id, USERNAME),
+        (CITIZEN, citizen_id, None),
+        (OFFICE, officer_id, USERNAME),
         (DEPARTMENT, department_id, None),
-    ]  # fmt: skip
+    ]
 
 
 async def test_the_citizen_sees_roles_and_the_department_name(
@@ -153,8 +156,9 @@ async def test_department_repair_views_name_roles_not_ids(
     case = await client.get(f"/v1/department/repairs/{application_id}", headers=who.dept)
     assert case.status_code == 200, case.text
     assert [(s["actorKind"], s["actor"]) for s in case.json()["steps"]] == [
-        ("citizen", CITIZEN), ("officer", OFFICE)
-    ]  # fmt: skip
+        ("citizen", CITIZEN),
+        ("officer", OFFICE),
+    ]
     assert _leaks(case.json(), ids) == [] and USERNAME not in case.text
     queue = await client.get("/v1/department/repairs?status=all", headers=who.dept)
     assert queue.json()["items"] and _leaks(queue.json(), ids) == []

@@ -67,8 +67,10 @@ async def test_withdrawing_a_submitted_objection_closes_it_with_the_reason(
     assert objection["decidedOn"] is None and objection["decisionReason"] is None
     last = body["steps"][-1]
     assert (last["action"], last["fromStatus"], last["toStatus"]) == (
-        "withdraw", "submitted", "withdrawn"
-    )  # fmt: skip
+        "withdraw",
+        "submitted",
+        "withdrawn",
+    )
     assert last["actorKind"] == "citizen" and last["reason"] == reason["reason"]
     assert last["dueOn"] is None and "actorId" not in last
     assert await db.fetchval("SELECT due_on FROM objection") is None

@@ -101,18 +101,24 @@ async def test_each_transition_needs_the_right_actor_and_state(
     assert decided.status_code == 200, decided.text
     assert decided.json()["status"] == "revoked" and decided.json()["deadline"] is None
     actions = [
-        r["action"] for r in await db.fetch("SELECT action FROM audit_log ORDER BY id")
+        r["action"]
+        for r in await db.fetch("SELECT action FROM audit_log ORDER BY id")
         if r["action"].startswith("objection.")
-    ]  # fmt: skip
+    ]
     assert actions == [
-        "objection.submitted", "objection.accepted", "objection.verifying", "objection.revoked"
-    ]  # fmt: skip
+        "objection.submitted",
+        "objection.accepted",
+        "objection.verifying",
+        "objection.revoked",
+    ]
     assert ["objection." + s for s in await case_events(db, "objection")] == actions
     detail = (await client.get(f"/v1/me/objections/{objection_id}", headers=who.headers)).json()
     assert [(s["action"], s["actorKind"]) for s in detail["steps"]] == [
-        ("submit", "citizen"), ("accept", "officer"), ("propose", "department"),
+        ("submit", "citizen"),
+        ("accept", "officer"),
+        ("propose", "department"),
         ("decide", "officer"),
-    ]  # fmt: skip
+    ]
 
 
 async def test_a_decision_by_another_department_is_refused_and_changes_nothing(
@@ -187,35 +193,48 @@ async def test_corrected_applies_the_proposed_values_and_keeps_the_old_ones(
     officer_headers = await officer(client)
     await client.post(_url(objection_id, "acceptance"), headers=who.dept, json=REASON)
     missing = await client.post(
-        _url(objection_id, "proposal"), headers=who.dept,
+        _url(objection_id, "proposal"),
+        headers=who.dept,
         json={"outcome": "corrected", "reason": "类型认定有误"},
-    )  # fmt: skip
+    )
     assert_problem(missing, 422, "validation-failed", "correction")
     outside = await client.post(
-        _url(objection_id, "proposal"), headers=who.dept,
-        json={"outcome": "corrected", "reason": "类型认定有误",
-              "correction": {"recordType": "FOOD-TOXIC-HARMFUL"}},
-    )  # fmt: skip
+        _url(objection_id, "proposal"),
+        headers=who.dept,
+        json={
+            "outcome": "corrected",
+            "reason": "类型认定有误",
+            "correction": {"recordType": "FOOD-TOXIC-HARMFUL"},
+        },
+    )
     assert_problem(outside, 422, "validation-failed", "recordType")
     proposal = {
-        "outcome": "corrected", "reason": "应认定为行人闯红灯",
+        "outcome": "corrected",
+        "reason": "应认定为行人闯红灯",
         "correction": {"recordType": "TRAFFIC-SIGNAL-VIOLATION-PEDESTRIAN"},
-    }  # fmt: skip
+    }
     proposed = await client.post(_url(objection_id, "proposal"), headers=who.dept, json=proposal)
     assert proposed.status_code == 200, proposed.text
     case = (
         await client.get(f"/v1/officer/objections/{objection_id}", headers=officer_headers)
     ).json()
     assert case["proposal"] == {
-        "outcome": "corrected", "reason": "应认定为行人闯红灯",
-        "correction": {"recordType": "TRAFFIC-SIGNAL-VIOLATION-PEDESTRIAN", "occurredOn": None,
-                       "decidedOn": None, "decisionDocumentNo": None, "evidenceSummary": None,
-                       "quantity": None},
-    }  # fmt: skip
+        "outcome": "corrected",
+        "reason": "应认定为行人闯红灯",
+        "correction": {
+            "recordType": "TRAFFIC-SIGNAL-VIOLATION-PEDESTRIAN",
+            "occurredOn": None,
+            "decidedOn": None,
+            "decisionDocumentNo": None,
+            "evidenceSummary": None,
+            "quantity": None,
+        },
+    }
     decided = await client.post(
-        _url(objection_id, "decision", "officer"), headers=officer_headers,
+        _url(objection_id, "decision", "officer"),
+        headers=officer_headers,
         json={"outcome": "corrected", "reason": "同意部门核查意见，予以更正"},
-    )  # fmt: skip
+    )
     assert decided.status_code == 200, decided.text
     record = (await client.get(f"/v1/department/records/{who.records[0]}", headers=who.dept)).json()
     assert record["record"]["recordType"] == "TRAFFIC-SIGNAL-VIOLATION-PEDESTRIAN"
@@ -288,8 +307,9 @@ async def test_staff_case_views_and_queues(
     await client.get(f"/v1/officer/objections/{first}", headers=officer_headers)
     looks = await db.fetch("SELECT actor_kind, organisation, basis FROM query_log ORDER BY id")
     assert [(r["actor_kind"], r["basis"]) for r in looks] == [
-        ("department", f"objection {first}"), ("officer", f"objection {first}")
-    ]  # fmt: skip
+        ("department", f"objection {first}"),
+        ("officer", f"objection {first}"),
+    ]
     assert looks[0]["organisation"] == "Department traffic"
     citizen_view = await client.get("/v1/me/queries", headers=who.headers)
     if citizen_view.status_code == 200:  # the query-log endpoint belongs to another issue

@@ -49,13 +49,16 @@ async def test_a_record_under_another_name_than_the_registry_is_rejected_on_citi
 ) -> None:
     await f.register_person(client, await f.registrar(), ZHANG_SAN, "张三", "13900005001")
     other = f.id_number()
-    body = await post_batch(client, await f.department(), [
-        _item(ZHANG_SAN, "n-1", "李四"),
-        _item(ZHANG_SAN, "n-2", "张三"),
-        _item(other, "n-3", "王五"),
-    ])  # fmt: skip
-    assert _outcomes(body) == [("rejected", "citizenName"), ("accepted", None),
-                               ("accepted", None)]  # fmt: skip
+    body = await post_batch(
+        client,
+        await f.department(),
+        [
+            _item(ZHANG_SAN, "n-1", "李四"),
+            _item(ZHANG_SAN, "n-2", "张三"),
+            _item(other, "n-3", "王五"),
+        ],
+    )
+    assert _outcomes(body) == [("rejected", "citizenName"), ("accepted", None), ("accepted", None)]
     rejected = body["items"][0]
     assert rejected["sourceReference"] == "n-1" and rejected["recordId"] is None
     assert rejected["reason"] == NAME_MISMATCH[0]
@@ -69,15 +72,19 @@ async def test_without_a_registry_entry_the_first_reported_name_is_the_one_on_fi
     client: httpx.AsyncClient, db: asyncpg.Connection[Any]
 ) -> None:
     key, number = await f.department(), f.id_number()
-    first = await post_batch(client, key, [
-        _item(number, "p-1", "张三"),
-        _item(number, "p-2", "李四"),  # same batch, same new citizen, another name
-        _item(number, "p-3", " 张 三 "),
-    ])  # fmt: skip
-    assert _outcomes(first) == [("accepted", None), ("rejected", "citizenName"),
-                                ("accepted", None)]  # fmt: skip
-    later = await post_batch(client, key, [_item(number, "p-4", "李四"),
-                                           _item(number, "p-5", "张三")])  # fmt: skip
+    first = await post_batch(
+        client,
+        key,
+        [
+            _item(number, "p-1", "张三"),
+            _item(number, "p-2", "李四"),  # same batch, same new citizen, another name
+            _item(number, "p-3", " 张 三 "),
+        ],
+    )
+    assert _outcomes(first) == [("accepted", None), ("rejected", "citizenName"), ("accepted", None)]
+    later = await post_batch(
+        client, key, [_item(number, "p-4", "李四"), _item(number, "p-5", "张三")]
+    )
     assert _outcomes(later) == [("rejected", "citizenName"), ("accepted", None)]
     assert await _records_of(db, number) == ["p-1", "p-3", "p-5"]
     assert await _citizen_name(db, number) == "张三"
@@ -90,8 +97,9 @@ async def test_the_registry_name_wins_over_a_name_first_reported_with_a_typo(
     typo = await post_batch(client, key, [_item(number, "t-1", "张叁丰")])
     assert typo["accepted"] == 1
     await f.register_person(client, await f.registrar(), number, "张三丰", "13900005002")
-    after = await post_batch(client, key, [_item(number, "t-2", "张叁丰"),
-                                           _item(number, "t-3", "张三丰")])  # fmt: skip
+    after = await post_batch(
+        client, key, [_item(number, "t-2", "张叁丰"), _item(number, "t-3", "张三丰")]
+    )
     assert _outcomes(after) == [("rejected", "citizenName"), ("accepted", None)]
 
 
@@ -100,14 +108,22 @@ async def test_spelling_variants_match_and_a_new_citizen_gets_the_registry_spell
 ) -> None:
     number, unregistered = f.id_number(), f.id_number()
     await f.register_person(client, await f.registrar(), number, "阿依古丽·买买提", "13900005003")
-    body = await post_batch(client, await f.department(), [
-        _item(number, "v-1", "阿依古丽・买买提"),  # katakana middle dot
-        _item(number, "v-2", " 阿依古丽 • 买买提\u3000"),  # bullet, spaces, ideographic space
-        _item(number, "v-3", "阿依古丽买买提"),  # without the dot: another name
-        _item(unregistered, "v-4", "  王\u200b五 "),
-    ])  # fmt: skip
-    assert _outcomes(body) == [("accepted", None), ("accepted", None),
-                               ("rejected", "citizenName"), ("accepted", None)]  # fmt: skip
+    body = await post_batch(
+        client,
+        await f.department(),
+        [
+            _item(number, "v-1", "阿依古丽・买买提"),  # katakana middle dot
+            _item(number, "v-2", " 阿依古丽 • 买买提\u3000"),  # bullet, spaces, ideographic space
+            _item(number, "v-3", "阿依古丽买买提"),  # without the dot: another name
+            _item(unregistered, "v-4", "  王\u200b五 "),
+        ],
+    )
+    assert _outcomes(body) == [
+        ("accepted", None),
+        ("accepted", None),
+        ("rejected", "citizenName"),
+        ("accepted", None),
+    ]
     assert await _citizen_name(db, number) == "阿依古丽·买买提"
     assert await _citizen_name(db, unregistered) == "王五"  # stored normalised
 
@@ -115,10 +131,14 @@ async def test_spelling_variants_match_and_a_new_citizen_gets_the_registry_spell
 async def test_a_blank_name_is_rejected_per_item(
     client: httpx.AsyncClient, db: asyncpg.Connection[Any]
 ) -> None:
-    body = await post_batch(client, await f.department(), [
-        _item(f.id_number(), "b-1", " \u3000\u200b "),
-        _item(f.id_number(), "b-2", "张三"),
-    ])  # fmt: skip
+    body = await post_batch(
+        client,
+        await f.department(),
+        [
+            _item(f.id_number(), "b-1", " \u3000\u200b "),
+            _item(f.id_number(), "b-2", "张三"),
+        ],
+    )
     assert _outcomes(body) == [("rejected", "citizenName"), ("accepted", None)]
     assert body["items"][0]["reason"] == "不能为空白"
     assert await db.fetchval("SELECT count(*) FROM citizen") == 1
@@ -140,10 +160,14 @@ async def test_a_repeat_of_a_misnamed_item_in_the_same_batch_is_rejected_not_a_d
     client: httpx.AsyncClient,
 ) -> None:
     await f.register_person(client, await f.registrar(), ZHANG_SAN, "张三", "13900005005")
-    body = await post_batch(client, await f.department(), [
-        _item(ZHANG_SAN, "d-1", "李四"),
-        _item(ZHANG_SAN, "d-1", "李四"),
-    ])  # fmt: skip
+    body = await post_batch(
+        client,
+        await f.department(),
+        [
+            _item(ZHANG_SAN, "d-1", "李四"),
+            _item(ZHANG_SAN, "d-1", "李四"),
+        ],
+    )
     assert _outcomes(body) == [("rejected", "citizenName"), ("rejected", "citizenName")]
     assert body["items"][1]["reason"] == NAME_MISMATCH[0]
     assert (body["accepted"], body["duplicate"], body["rejected"]) == (0, 0, 2)

@@ -53,8 +53,11 @@ async def test_revoking_a_record_ends_its_open_repair_with_a_notice(
     assert "the reporting department revoked it" in application["decisionReason"]
     last = detail["steps"][-1]
     assert (last["action"], last["fromStatus"], last["toStatus"], last["actorKind"]) == (
-        "terminate", "submitted", "terminated", "department",
-    )  # fmt: skip
+        "terminate",
+        "submitted",
+        "terminated",
+        "department",
+    )
     # The citizen hears it in a notice of its own, in their language (no case.changed).
     assert await case_events(db, "repair") == ["submitted"]
     kinds = await db.fetch("SELECT kind FROM outbox_event WHERE kind = 'repair.terminated'")

@@ -44,8 +44,10 @@ async def test_repair_options_per_record(client: httpx.AsyncClient, sms: MemoryS
     assert now["possibleNow"] is True and now["repairable"] is True
     assert now["blockedBy"] is None and now["daysUntilPossible"] == 0
     assert [p["code"] for p in now["paths"]] == [
-        "obligation_fulfilled", "training_report", "volunteer_service"
-    ]  # fmt: skip
+        "obligation_fulfilled",
+        "training_report",
+        "volunteer_service",
+    ]
     assert now["paths"][2]["nameZh"] == "志愿服务"
     assert now["commitmentVersion"] == "2026.1"
 
@@ -85,11 +87,15 @@ async def test_only_a_path_the_record_type_allows(
     body = repair_body(who.records[0], "charitable_donation")
     problem = assert_problem(
         await client.post(APPLY, headers=who.headers, json=body),
-        422, "repair-path-not-allowed", "path",
-    )  # fmt: skip
+        422,
+        "repair-path-not-allowed",
+        "path",
+    )
     assert problem["extra"]["allowed"] == [
-        "obligation_fulfilled", "training_report", "volunteer_service"
-    ]  # fmt: skip
+        "obligation_fulfilled",
+        "training_report",
+        "volunteer_service",
+    ]
     unknown = repair_body(who.records[0]) | {"path": "pay_a_fee"}
     assert_problem(
         await client.post(APPLY, headers=who.headers, json=unknown),
@@ -115,20 +121,26 @@ async def test_the_credit_commitment_is_required_and_must_be_current(
     }
     assert_problem(
         await client.post(APPLY, headers=who.headers, json=not_signed),
-        422, "commitment-required", "commitment.accepted",
-    )  # fmt: skip
+        422,
+        "commitment-required",
+        "commitment.accepted",
+    )
     missing = {k: v for k, v in repair_body(who.records[0]).items() if k != "commitment"}
     assert_problem(
         await client.post(APPLY, headers=who.headers, json=missing),
-        422, "validation-failed", "commitment",
-    )  # fmt: skip
+        422,
+        "validation-failed",
+        "commitment",
+    )
     old = repair_body(who.records[0]) | {
         "commitment": {"version": "2025.1", "language": "zh-CN", "accepted": True}
     }
     body = assert_problem(
         await client.post(APPLY, headers=who.headers, json=old),
-        409, "commitment-outdated", "commitment.version",
-    )  # fmt: skip
+        409,
+        "commitment-outdated",
+        "commitment.version",
+    )
     assert body["extra"] == {"currentVersion": "2026.1"}
     await _nothing_written(db)
 
@@ -147,27 +159,35 @@ async def test_the_details_of_the_chosen_path_and_nothing_else(
     without = {k: v for k, v in repair_body(who.records[0]).items() if k != "trainingReport"}
     assert_problem(
         await client.post(APPLY, headers=who.headers, json=without),
-        422, "validation-failed", "trainingReport",
-    )  # fmt: skip
+        422,
+        "validation-failed",
+        "trainingReport",
+    )
     both = repair_body(who.records[0]) | {
         "volunteerService": {"hours": 4, "organiser": "社区", "completedOn": days_ago(1)}
     }
     assert_problem(
         await client.post(APPLY, headers=who.headers, json=both),
-        422, "validation-failed", "volunteerService",
-    )  # fmt: skip
+        422,
+        "validation-failed",
+        "volunteerService",
+    )
     future = repair_body(who.records[0], "volunteer_service")
     future["volunteerService"]["completedOn"] = "2099-01-01"
     assert_problem(
         await client.post(APPLY, headers=who.headers, json=future),
-        422, "validation-failed", "volunteerService.completedOn",
-    )  # fmt: skip
+        422,
+        "validation-failed",
+        "volunteerService.completedOn",
+    )
     zero = repair_body(who.records[0], "volunteer_service")
     zero["volunteerService"]["hours"] = 0
     assert_problem(
         await client.post(APPLY, headers=who.headers, json=zero),
-        422, "validation-failed", "volunteerService.hours",
-    )  # fmt: skip
+        422,
+        "validation-failed",
+        "volunteerService.hours",
+    )
     await _nothing_written(db)
 
 
@@ -178,16 +198,23 @@ async def test_records_that_cannot_be_repaired(
         "mixed", ["domain:traffic_safety", "domain:food_drugs", "domain:volunteer_service"]
     )
     who = await citizen(
-        client, sms, "13933000007",
-        [("FOOD-TOXIC-HARMFUL", days_ago(20)), ("VOLUNTEER-SERVICE-HOURS", days_ago(20)),
-         (PEDESTRIAN, days_ago(20)), (PEDESTRIAN, days_ago(200))],
+        client,
+        sms,
+        "13933000007",
+        [
+            ("FOOD-TOXIC-HARMFUL", days_ago(20)),
+            ("VOLUNTEER-SERVICE-HOURS", days_ago(20)),
+            (PEDESTRIAN, days_ago(20)),
+            (PEDESTRIAN, days_ago(200)),
+        ],
         key=key,
-    )  # fmt: skip
+    )
     serious, good, pedestrian, expired = who.records
     for record_id, code in (
-        (serious, "record-not-repairable"), (good, "record-not-bad"),
+        (serious, "record-not-repairable"),
+        (good, "record-not-bad"),
         (expired, "record-no-longer-shown"),
-    ):  # fmt: skip
+    ):
         response = await client.post(APPLY, headers=who.headers, json=repair_body(record_id))
         assert_problem(response, 409, code, "recordId")
     options = await client.get(f"/v1/me/records/{serious}/repair-options", headers=who.headers)
@@ -231,11 +258,16 @@ async def test_one_open_application_per_record_with_deadlines(
 
 async def test_repair_is_free_no_fee_or_amount_anywhere(client: httpx.AsyncClient) -> None:
     schema = (await client.get("/schema/openapi.json")).json()
-    names = [
-        name for name in schema["components"]["schemas"]
-        if name.startswith(("Repair", "Obligation", "Training", "Volunteer", "Charitable",
-                            "Commitment", "PathOption"))
-    ]  # fmt: skip
+    prefixes = (
+        "Repair",
+        "Obligation",
+        "Training",
+        "Volunteer",
+        "Charitable",
+        "Commitment",
+        "PathOption",
+    )
+    names = [name for name in schema["components"]["schemas"] if name.startswith(prefixes)]
     assert "RepairIn" in names and "RepairOut" in names
     for name in names:
         props = schema["components"]["schemas"][name].get("properties", {})

@@ -38,9 +38,10 @@ async def test_a_new_application_is_at_its_location(
     assert again.status_code == 200 and again.json() == applied.json()
 
     uploaded = await client.post(
-        f"{APPLY}/{application_id}/evidence", headers=who.headers,
+        f"{APPLY}/{application_id}/evidence",
+        headers=who.headers,
         files=[("files", ("证书.pdf", PDF, "application/pdf"))],
-    )  # fmt: skip
+    )
     assert uploaded.status_code == 201, uploaded.text
     assert uploaded.headers["location"] == f"/v1/me/evidence/{uploaded.json()[0]['id']}"
     got = await client.get(uploaded.headers["location"], headers=who.headers)
@@ -57,8 +58,9 @@ async def test_options_name_paths_and_blockers_in_the_requests_language(
     assert zh["recordTitle"] == "饮酒后驾驶机动车" and en["recordTitle"] == "Driving after drinking"
     assert [p["name"] for p in zh["paths"]] == ["信用修复培训或信用报告", "志愿服务"]
     assert [p["name"] for p in en["paths"]] == [
-        "Credit-repair training or a credit report", "Volunteer service"
-    ]  # fmt: skip
+        "Credit-repair training or a credit report",
+        "Volunteer service",
+    ]
     assert en["paths"][1]["needs"] == en["paths"][1]["needsEn"]
     assert zh["blockedBy"]["code"] == en["blockedBy"]["code"] == "repair-too-early"
     day = zh["possibleFrom"]
@@ -79,12 +81,16 @@ async def test_refusals_read_in_the_requests_language(
     wrong_path = repair_body(record_id, "charitable_donation")
     zh = assert_problem(
         await client.post(APPLY, headers=who.headers, json=wrong_path),
-        422, "repair-path-not-allowed", "path",
-    )  # fmt: skip
+        422,
+        "repair-path-not-allowed",
+        "path",
+    )
     en = assert_problem(
         await client.post(APPLY, headers=_en(who), json=wrong_path),
-        422, "repair-path-not-allowed", "path",
-    )  # fmt: skip
+        422,
+        "repair-path-not-allowed",
+        "path",
+    )
     assert zh["detail"] == "该记录只能通过以下方式修复：主动履约、信用修复培训或信用报告、志愿服务"
     assert en["detail"] == (
         "this record can be repaired only by: Obligation fulfilled, Credit-repair training or a"
@@ -94,8 +100,10 @@ async def test_refusals_read_in_the_requests_language(
     await file_objection(client, who, record_id)
     blocked = assert_problem(
         await client.post(APPLY, headers=_en(who), json=repair_body(record_id)),
-        409, "objection-open", "recordId",
-    )  # fmt: skip
+        409,
+        "objection-open",
+        "recordId",
+    )
     assert blocked["detail"].startswith(f"record {record_id} has an open objection")
 
 

@@ -57,9 +57,12 @@ async def test_approval_repairs_the_record_at_once(
     decide_due = add_working_days(today, 3)
     assert body["status"] == "accepted" and body["decideDueOn"] == decide_due.isoformat()
     assert body["deadline"] == {
-        "stage": "decide", "dueOn": decide_due.isoformat(), "workingDaysLeft": 3,
-        "overdue": False, "near": False,
-    }  # fmt: skip
+        "stage": "decide",
+        "dueOn": decide_due.isoformat(),
+        "workingDaysLeft": 3,
+        "overdue": False,
+        "near": False,
+    }
     approved = await client.post(
         _url(application_id, "approval"), headers=who.dept, json={"reason": "培训结业，准予修复"}
     )
@@ -82,8 +85,11 @@ async def test_approval_repairs_the_record_at_once(
     assert await case_events(db, "repair") == ["submitted", "accepted", "approved"]
     stats = await db.fetchrow("SELECT * FROM department_case_stat")
     assert (stats["case_kind"], stats["handled"], stats["on_time"], stats["late"]) == (
-        "repair", 1, 1, 0
-    )  # fmt: skip
+        "repair",
+        1,
+        1,
+        0,
+    )
 
 
 async def test_rejection_and_denial_keep_the_record(
@@ -117,12 +123,14 @@ async def test_wrong_department_wrong_state_and_closed_case(
     stranger = {"X-Api-Key": await department("stranger")}
     assert_problem(
         await client.post(_url(application_id, "acceptance"), headers=stranger, json=REASON),
-        404, "repair-not-found",
-    )  # fmt: skip
+        404,
+        "repair-not-found",
+    )
     assert_problem(
         await client.post(_url(application_id, "approval"), headers=who.dept, json=REASON),
-        409, "invalid-transition",
-    )  # fmt: skip
+        409,
+        "invalid-transition",
+    )
     await client.post(_url(application_id, "rejection"), headers=who.dept, json=REASON)
     for action in ("acceptance", "approval", "denial", "rejection"):
         response = await client.post(_url(application_id, action), headers=who.dept, json=REASON)
@@ -157,8 +165,10 @@ async def test_the_officer_steps_in_only_once_a_case_is_overdue(
     assert tuple(stats) == (1, 0, 1)
     steps = await db.fetch("SELECT action, actor_kind FROM case_step ORDER BY id")
     assert [(s["action"], s["actor_kind"]) for s in steps] == [
-        ("apply", "citizen"), ("accept", "officer"), ("approve", "department")
-    ]  # fmt: skip
+        ("apply", "citizen"),
+        ("accept", "officer"),
+        ("approve", "department"),
+    ]
 
 
 async def test_staff_views_of_a_repair_case(

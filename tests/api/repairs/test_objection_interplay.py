@@ -64,8 +64,9 @@ async def _verified_objection(
     filed = await file_objection(client, who, who.records[0])
     assert filed.status_code == 201, filed.text
     objection_id: int = filed.json()["objection"]["id"]
-    accepted = await client.post(_objection(objection_id, "acceptance"), headers=who.dept,
-                                 json=REASON)  # fmt: skip
+    accepted = await client.post(
+        _objection(objection_id, "acceptance"), headers=who.dept, json=REASON
+    )
     assert accepted.status_code == 200, accepted.text
     proposed = await client.post(
         _objection(objection_id, "proposal"), headers=who.dept, json=proposal
@@ -77,8 +78,9 @@ async def _verified_objection(
 async def _decide(
     client: httpx.AsyncClient, headers: dict[str, str], objection_id: int, body: dict[str, Any]
 ) -> httpx.Response:
-    return await client.post(_objection(objection_id, "decision", "officer"), headers=headers,
-                             json=body)  # fmt: skip
+    return await client.post(
+        _objection(objection_id, "decision", "officer"), headers=headers, json=body
+    )
 
 
 async def test_a_revoking_objection_closes_the_open_repair_with_a_notice(
@@ -99,8 +101,10 @@ async def test_a_revoking_objection_closes_the_open_repair_with_a_notice(
     assert "revoked" in application["decisionReason"]
     last = detail["steps"][-1]
     assert (last["action"], last["fromStatus"], last["toStatus"]) == (
-        "terminate", "submitted", "terminated"
-    )  # fmt: skip
+        "terminate",
+        "submitted",
+        "terminated",
+    )
     assert last["actorKind"] == "officer" and last["actor"] == "信用办"
     assert await db.fetchval("SELECT due_on FROM repair_application") is None
     # The citizen is told, through the outbox, in a notice of its own.
@@ -152,9 +156,10 @@ async def test_a_correcting_objection_closes_an_accepted_repair_and_a_new_one_is
     )
     assert accepted.status_code == 200, accepted.text
     proposal = {
-        "outcome": "corrected", "reason": "决定书文号登记有误",
+        "outcome": "corrected",
+        "reason": "决定书文号登记有误",
         "correction": {"decisionDocumentNo": "杭公交决字〔2026〕第 88 号"},
-    }  # fmt: skip
+    }
     objection_id = await _verified_objection(client, who, proposal)
     decided = await _decide(
         client, officer_headers, objection_id, {"outcome": "corrected", "reason": "予以更正"}
@@ -229,9 +234,10 @@ async def test_a_revoked_record_is_never_accepted_or_approved_for_repair(
     await client.post(_repair(accepted, "acceptance"), headers=who.dept, json=REASON)
     for record_id in (who.records[0], other.records[0]):
         revoked = await client.post(
-            f"/v1/department/records/{record_id}/revocation", headers=who.dept,
+            f"/v1/department/records/{record_id}/revocation",
+            headers=who.dept,
             json={"reason": "处罚决定已被行政复议撤销"},
-        )  # fmt: skip
+        )
         assert revoked.status_code == 200, revoked.text
     # The revocation itself ended both applications; nothing can accept or approve them now.
     statuses = await db.fetch("SELECT status FROM repair_application")
@@ -288,8 +294,9 @@ async def test_closing_the_repairs_commits_with_the_decision_or_not_at_all(
     objection_id = await _verified_objection(client, who, REVOKE)
     real_emit = cases.emit
 
-    async def broken_for_terminations(conn: Any, citizen_id: int, kind: str, *a: Any,
-                                      **kw: Any) -> None:  # fmt: skip
+    async def broken_for_terminations(
+        conn: Any, citizen_id: int, kind: str, *a: Any, **kw: Any
+    ) -> None:
         if kind == "repair.terminated":
             raise RuntimeError("outbox unavailable")
         await real_emit(conn, citizen_id, kind, *a, **kw)

@@ -58,8 +58,11 @@ async def test_withdrawing_an_application_closes_it_and_the_record_stays(
     assert application["closedAt"] is not None and application["decidedOn"] is None
     last = body["steps"][-1]
     assert (last["action"], last["fromStatus"], last["toStatus"], last["reason"]) == (
-        "withdraw", "submitted", "withdrawn", reason["reason"]
-    )  # fmt: skip
+        "withdraw",
+        "submitted",
+        "withdrawn",
+        reason["reason"],
+    )
     assert last["actor"] == "市民" and "actorId" not in last
     assert await db.fetchval("SELECT due_on FROM repair_application") is None
     assert await db.fetchval("SELECT status FROM record") == "active"
@@ -143,6 +146,7 @@ async def test_the_deadline_check_leaves_a_withdrawn_application_alone(
     reply_due = await db.fetchval("SELECT reply_due_on FROM repair_application")
     await client.post(_withdrawal(application_id), headers=who.headers)
     assert await check_deadlines(REPAIR, add_working_days(reply_due, 2)) == {
-        "near": 0, "escalated": 0
-    }  # fmt: skip
+        "near": 0,
+        "escalated": 0,
+    }
     assert await db.fetchval("SELECT department_late FROM repair_application") is False

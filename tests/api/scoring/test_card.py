@@ -48,8 +48,10 @@ async def test_a_citizen_without_records_gets_the_base_card(
     card = (await client.get("/v1/me/card", headers=headers)).json()
     assert (card["points"], card["grade"]["code"], card["cleanThreeYears"]) == (1000, "A", True)
     assert card["benefitsTeaser"] == [
-        "car-park-pay-later", "library-deposit-waiver", "public-bike-deposit-waiver"
-    ]  # fmt: skip
+        "car-park-pay-later",
+        "library-deposit-waiver",
+        "public-bike-deposit-waiver",
+    ]
     assert card["topUp"] == [] and card["topDown"] == []
     assert 0 <= card["progress"] < 1
     history = (await client.get("/v1/me/score-history", headers=headers)).json()
@@ -64,9 +66,13 @@ async def test_card_explanation_and_paged_history(
     posted = await _post(client, key, [f.record(number, "bad", occurredOn=_ago(20))])
     cid = await _citizen_id(number)
     await service.rescore(cid)
-    await _post(client, key, [
-        f.record(number, "good", "VOLUNTEER-SERVICE-HOURS", occurredOn=_ago(5), quantity=60),
-    ])  # fmt: skip
+    await _post(
+        client,
+        key,
+        [
+            f.record(number, "good", "VOLUNTEER-SERVICE-HOURS", occurredOn=_ago(5), quantity=60),
+        ],
+    )
     await service.rescore(cid)
     card = (await client.get("/v1/me/card", headers=headers)).json()
     cap = runtime.current().rules.latest.cap("volunteer").yearly_cap
@@ -82,9 +88,10 @@ async def test_card_explanation_and_paged_history(
     first = (await client.get("/v1/me/score-history?limit=1", headers=headers)).json()
     assert len(first["items"]) == 1 and first["nextCursor"]
     second = (
-        await client.get(f"/v1/me/score-history?limit=1&cursor={first['nextCursor']}",
-                         headers=headers)
-    ).json()  # fmt: skip
+        await client.get(
+            f"/v1/me/score-history?limit=1&cursor={first['nextCursor']}", headers=headers
+        )
+    ).json()
     assert [h["points"] for h in first["items"] + second["items"]] == [card["points"], 970]
     bad = await client.get("/v1/me/score-history?cursor=garbage", headers=headers)
     assert bad.status_code == 422 and bad.json()["field"] == "cursor"

@@ -67,8 +67,9 @@ def test_a_new_record_is_told_once_with_its_name(app: object) -> None:
     )
 
     second = _assess(bad(1), good(2, quantity=3))
-    changes = card_changes(7, first, second, revision=2, new_records=_new(2, record_type=(
-        "VOLUNTEER-SERVICE-HOURS")))  # fmt: skip
+    changes = card_changes(
+        7, first, second, revision=2, new_records=_new(2, record_type="VOLUNTEER-SERVICE-HOURS")
+    )
     added = [e for e, _ in changes if isinstance(e, RecordAdded)]
     assert [(e.record_id, e.record_title, e.points) for e in added] == [(2, "志愿服务时长", 3)]
     assert any(key == "score:7:r2" for _, key in changes)

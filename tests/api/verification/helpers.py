@@ -23,8 +23,14 @@ KEY = "/v1/public/verification-key"
 BATCH = "/v1/department/records:batch"
 # Everything a merchant may learn from a check, and nothing else.
 ANSWER_FIELDS = {
-    "verificationId", "benefit", "eligible", "requiredGrade", "citizenName", "checkedAt", "basis",
-}  # fmt: skip
+    "verificationId",
+    "benefit",
+    "eligible",
+    "requiredGrade",
+    "citizenName",
+    "checkedAt",
+    "basis",
+}
 
 
 async def merchant(

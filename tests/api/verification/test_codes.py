@@ -36,8 +36,11 @@ async def test_a_code_has_eight_digits_a_signed_payload_and_a_two_minute_life(
         issued["verificationId"],
     )
     assert (row["live"], row["redeemed_at"], row["numeric_code"], row["method"]) == (
-        True, None, issued["code"], "code",
-    )  # fmt: skip
+        True,
+        None,
+        issued["code"],
+        "code",
+    )
 
 
 async def test_the_qr_is_served_as_svg_and_png_only_to_its_citizen(
@@ -61,8 +64,9 @@ async def test_the_qr_is_served_as_svg_and_png_only_to_its_citizen(
     malformed = await client.get(f"{h.CODES}/not-an-id/qr.svg", headers=citizen)
     assert_problem(malformed, 422, "validation-failed")
     await h.expire(issued["verificationId"])
-    assert_problem(await client.get(issued["qrPng"], headers=citizen), 410,
-                   "verification-code-expired")  # fmt: skip
+    assert_problem(
+        await client.get(issued["qrPng"], headers=citizen), 410, "verification-code-expired"
+    )
 
 
 async def test_bad_benefits_and_hoarding_are_refused(

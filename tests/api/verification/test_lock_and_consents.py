@@ -18,16 +18,18 @@ async def test_the_lock_is_one_call_each_way_idempotent_and_audited(
 ) -> None:
     _, citizen = await f.signed_up(client, sms, "13964000001")
     assert (await client.get(h.LOCK, headers=citizen)).json() == {
-        "locked": False, "changedAt": None,
-    }  # fmt: skip
+        "locked": False,
+        "changedAt": None,
+    }
     assert (await client.delete(h.LOCK, headers=citizen)).json()["locked"] is False
     first = (await client.post(h.LOCK, headers=citizen)).json()
     again = (await client.post(h.LOCK, headers=citizen)).json()
     assert first["locked"] is again["locked"] is True and first["changedAt"] == again["changedAt"]
     assert (await client.get(h.LOCK, headers=citizen)).json()["locked"] is True
     assert (await client.delete(h.LOCK, headers=citizen)).json()["locked"] is False
-    actions = await db.fetch("SELECT action FROM audit_log WHERE object_type = 'citizen'"
-                             " ORDER BY id")  # fmt: skip
+    actions = await db.fetch(
+        "SELECT action FROM audit_log WHERE object_type = 'citizen' ORDER BY id"
+    )
     assert [r["action"] for r in actions] == ["credit.lock", "credit.unlock"]
     assert_problem(await client.post(h.LOCK), 401, "token-invalid")
 
@@ -60,8 +62,10 @@ async def test_a_consent_lets_its_organisation_check_and_the_log_says_so(
     assert granted.status_code == 201, granted.text
     consent = granted.json()
     assert (consent["organisation"], consent["organisationName"], consent["status"]) == (
-        "city-library", "市图书馆", "active",
-    )  # fmt: skip
+        "city-library",
+        "市图书馆",
+        "active",
+    )
     check = await client.post(
         h.CONSENT_CHECKS, json={"consentId": consent["id"], "benefit": h.LIBRARY}, headers=library
     )
@@ -79,8 +83,11 @@ async def test_a_consent_lets_its_organisation_check_and_the_log_says_so(
     assert await db.fetchval("SELECT count(*) FROM outbox_event") == 2
     # The check can carry a recorded redemption like a code.
     vid = check.json()["verificationId"]
-    recorded = await client.post(f"/v1/merchant/verifications/{vid}/redemption",
-                                 json={"description": "年卡免押金"}, headers=library)  # fmt: skip
+    recorded = await client.post(
+        f"/v1/merchant/verifications/{vid}/redemption",
+        json={"description": "年卡免押金"},
+        headers=library,
+    )
     assert recorded.status_code == 201
 
 
@@ -91,28 +98,42 @@ async def test_without_a_valid_consent_an_organisation_gets_nothing(
     _, other_citizen = await f.signed_up(client, sms, "13964000005")
     library = await h.merchant()
     bikes = await h.merchant("city-bikes", "市公共自行车公司", (h.LIBRARY, h.BIKES))
-    consent = (await client.post(
-        h.CONSENTS, json={"organisation": "city-library", "purpose": "借阅", "days": 30},
-        headers=citizen,
-    )).json()  # fmt: skip
+    consent = (
+        await client.post(
+            h.CONSENTS,
+            json={"organisation": "city-library", "purpose": "借阅", "days": 30},
+            headers=citizen,
+        )
+    ).json()
     body = {"consentId": consent["id"], "benefit": h.LIBRARY}
 
     # Another organisation cannot use it, even scoped to the benefit.
-    assert_problem(await client.post(h.CONSENT_CHECKS, json=body, headers=bikes), 404,
-                   "consent-not-found")  # fmt: skip
+    assert_problem(
+        await client.post(h.CONSENT_CHECKS, json=body, headers=bikes), 404, "consent-not-found"
+    )
     # Unknown benefit, unscoped benefit, malformed body.
     unknown = {"consentId": consent["id"], "benefit": "free-lunch"}
-    assert_problem(await client.post(h.CONSENT_CHECKS, json=unknown, headers=library), 422,
-                   "benefit-unknown")  # fmt: skip
+    assert_problem(
+        await client.post(h.CONSENT_CHECKS, json=unknown, headers=library), 422, "benefit-unknown"
+    )
     unscoped = {"consentId": consent["id"], "benefit": h.BIKES}
-    assert_problem(await client.post(h.CONSENT_CHECKS, json=unscoped, headers=library), 403,
-                   "benefit-scope-missing")  # fmt: skip
-    assert_problem(await client.post(h.CONSENT_CHECKS, json={"consentId": 0, "benefit": h.LIBRARY},
-                                     headers=library), 422, "validation-failed")  # fmt: skip
+    assert_problem(
+        await client.post(h.CONSENT_CHECKS, json=unscoped, headers=library),
+        403,
+        "benefit-scope-missing",
+    )
+    assert_problem(
+        await client.post(
+            h.CONSENT_CHECKS, json={"consentId": 0, "benefit": h.LIBRARY}, headers=library
+        ),
+        422,
+        "validation-failed",
+    )
     # Locked: nothing.
     await client.post(h.LOCK, headers=citizen)
-    assert_problem(await client.post(h.CONSENT_CHECKS, json=body, headers=library), 423,
-                   "credit-locked")  # fmt: skip
+    assert_problem(
+        await client.post(h.CONSENT_CHECKS, json=body, headers=library), 423, "credit-locked"
+    )
     await client.delete(h.LOCK, headers=citizen)
     # Another citizen cannot revoke it; its citizen can, at once.
     path = f"{h.CONSENTS}/{consent['id']}"
@@ -125,12 +146,16 @@ async def test_without_a_valid_consent_an_organisation_gets_nothing(
     refused = await client.post(h.CONSENT_CHECKS, json=body, headers=library)
     assert assert_problem(refused, 403, "consent-not-valid")["detail"] == "该市民已撤回此授权"
     # An expired consent is no consent.
-    second = (await client.post(
-        h.CONSENTS, json={"organisation": "city-library", "purpose": "借阅", "days": 1},
-        headers=citizen,
-    )).json()  # fmt: skip
-    await db.execute("UPDATE consent SET valid_until = now() - interval '1 minute' WHERE id = $1",
-                     second["id"])  # fmt: skip
+    second = (
+        await client.post(
+            h.CONSENTS,
+            json={"organisation": "city-library", "purpose": "借阅", "days": 1},
+            headers=citizen,
+        )
+    ).json()
+    await db.execute(
+        "UPDATE consent SET valid_until = now() - interval '1 minute' WHERE id = $1", second["id"]
+    )
     expired = await client.post(
         h.CONSENT_CHECKS, json={"consentId": second["id"], "benefit": h.LIBRARY}, headers=library
     )
@@ -147,15 +172,17 @@ async def test_consents_are_listed_newest_first_and_checked_on_the_way_in(
     ids = []
     for organisation in ("city-library", "city-bikes", "city-library"):
         response = await client.post(
-            h.CONSENTS, json={"organisation": organisation, "purpose": "会员", "days": 10},
+            h.CONSENTS,
+            json={"organisation": organisation, "purpose": "会员", "days": 10},
             headers=citizen,
-        )  # fmt: skip
+        )
         ids.append(response.json()["id"])
     await client.delete(f"{h.CONSENTS}/{ids[1]}", headers=citizen)
     page = (await client.get(f"{h.CONSENTS}?limit=2", headers=citizen)).json()
     assert [c["id"] for c in page["items"]] == [ids[2], ids[1]] and page["nextCursor"]
-    rest = (await client.get(f"{h.CONSENTS}?limit=2&cursor={page['nextCursor']}",
-                             headers=citizen)).json()  # fmt: skip
+    rest = (
+        await client.get(f"{h.CONSENTS}?limit=2&cursor={page['nextCursor']}", headers=citizen)
+    ).json()
     assert [c["id"] for c in rest["items"]] == [ids[0]] and rest["nextCursor"] is None
     active = (await client.get(f"{h.CONSENTS}?status=active", headers=citizen)).json()
     assert [c["id"] for c in active["items"]] == [ids[2], ids[0]]
@@ -164,17 +191,27 @@ async def test_consents_are_listed_newest_first_and_checked_on_the_way_in(
         ({"organisation": "no-such-shop", "purpose": "x", "days": 10}, "organisation"),
         ({"organisation": "registrar", "purpose": "x", "days": 10}, "organisation"),
     ):
-        assert_problem(await client.post(h.CONSENTS, json=body, headers=citizen), 422,
-                       "organisation-unknown", field=field)  # fmt: skip
+        assert_problem(
+            await client.post(h.CONSENTS, json=body, headers=citizen),
+            422,
+            "organisation-unknown",
+            field=field,
+        )
     for body in (
         {"organisation": "city-library", "purpose": "x", "days": 0},
         {"organisation": "city-library", "purpose": "x", "days": 366},
         {"organisation": "city-library", "purpose": "", "days": 10},
         {"organisation": "city-library", "days": 10},
     ):
-        assert_problem(await client.post(h.CONSENTS, json=body, headers=citizen), 422,
-                       "validation-failed")  # fmt: skip
-    assert_problem(await client.delete(f"{h.CONSENTS}/999999", headers=citizen), 404,
-                   "consent-not-found")  # fmt: skip
-    assert_problem(await client.get(f"{h.CONSENTS}?cursor=nonsense", headers=citizen), 422,
-                   "validation-failed", field="cursor")  # fmt: skip
+        assert_problem(
+            await client.post(h.CONSENTS, json=body, headers=citizen), 422, "validation-failed"
+        )
+    assert_problem(
+        await client.delete(f"{h.CONSENTS}/999999", headers=citizen), 404, "consent-not-found"
+    )
+    assert_problem(
+        await client.get(f"{h.CONSENTS}?cursor=nonsense", headers=citizen),
+        422,
+        "validation-failed",
+        field="cursor",
+    )

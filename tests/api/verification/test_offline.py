@@ -59,8 +59,12 @@ async def test_a_merchant_verifies_a_payload_offline_with_only_the_public_key(
     raw_key = _unb64(published["publicKey"])
     assert signing.verify_offline(issued["payload"], raw_key).jti == issued["verificationId"]
     pem_key = load_pem_public_key(published["publicKeyPem"].encode())
-    decoded = jwt.decode(issued["payload"], pem_key, algorithms=["EdDSA"],  # type: ignore[arg-type]
-                         issuer=signing.ISSUER)  # fmt: skip
+    decoded = jwt.decode(
+        issued["payload"],
+        pem_key,
+        algorithms=["EdDSA"],  # type: ignore[arg-type]
+        issuer=signing.ISSUER,
+    )
     assert decoded["ben"] == h.LIBRARY
     assert jwt.get_unverified_header(issued["payload"])["kid"] == published["keyId"]
 
@@ -87,8 +91,9 @@ async def test_a_tampered_payload_fails_offline_and_online(
     # Re-signed with another key: refused as well.
     other = Ed25519PrivateKey.generate().private_bytes_raw()
     resigned = signing.sign(signing.CodeClaims(**forged), other)
-    assert_problem(await h.redeem(client, bank, payload=resigned), 422,
-                   "verification-payload-invalid")  # fmt: skip
+    assert_problem(
+        await h.redeem(client, bank, payload=resigned), 422, "verification-payload-invalid"
+    )
     # The genuine payload still works, and says "not eligible".
     assert (await h.redeem(client, bank, payload=issued["payload"])).json()["eligible"] is False
 
@@ -96,8 +101,16 @@ async def test_a_tampered_payload_fails_offline_and_online(
 def test_offline_checks_refuse_expired_and_malformed_payloads() -> None:
     key = Ed25519PrivateKey.generate().private_bytes_raw()
     public = signing.public_key_bytes(key)
-    claims = signing.CodeClaims(iss=signing.ISSUER, jti="vf_test", ben=h.LIBRARY, elg=True,
-                                grd="A", nm="张*", iat=1_000, exp=1_120)  # fmt: skip
+    claims = signing.CodeClaims(
+        iss=signing.ISSUER,
+        jti="vf_test",
+        ben=h.LIBRARY,
+        elg=True,
+        grd="A",
+        nm="张*",
+        iat=1_000,
+        exp=1_120,
+    )
     token = signing.sign(claims, key)
     assert signing.verify_offline(token, public, now=1_119) == claims
     with pytest.raises(signing.OfflineCheckError) as expired:

@@ -63,8 +63,9 @@ async def test_used_expired_or_locked_codes_out_of_scope_are_unknown_too(
     expired = await h.make_code(client, citizen)
     await h.expire(expired["verificationId"])
     locked = await h.make_code(client, citizen)
-    unknown = await h.redeem(client, bikes, code=_spare_code(used["code"], expired["code"],
-                                                             locked["code"]))  # fmt: skip
+    unknown = await h.redeem(
+        client, bikes, code=_spare_code(used["code"], expired["code"], locked["code"])
+    )
     for issued, in_scope_status in ((used, 409), (expired, 410), (locked, 423)):
         if issued is locked:
             assert (await client.post(h.LOCK, headers=citizen)).status_code == 200
@@ -107,5 +108,6 @@ async def test_out_of_scope_and_unknown_codes_share_one_guess_budget(
     assert (await h.redeem(client, bikes, code=bikes_code["code"])).status_code == 200
     # ... and the last miss uses up the budget.
     assert (await h.redeem(client, bikes, code=library_code["code"])).status_code == 404
-    assert_problem(await h.redeem(client, bikes, code=unknown), 429,
-                   "verification-guesses-exceeded")  # fmt: skip
+    assert_problem(
+        await h.redeem(client, bikes, code=unknown), 429, "verification-guesses-exceeded"
+    )

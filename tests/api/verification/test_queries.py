@@ -23,17 +23,21 @@ async def test_the_query_log_is_the_citizens_own_newest_first_and_paged(
         made.append(issued["verificationId"])
     page = (await client.get(f"{h.QUERIES}?limit=2", headers=citizen)).json()
     assert [e["basis"] for e in page["items"]] == [
-        f"verification code {made[2]}", f"verification code {made[1]}",
-    ]  # fmt: skip
-    rest = (await client.get(f"{h.QUERIES}?limit=2&cursor={page['nextCursor']}",
-                             headers=citizen)).json()  # fmt: skip
+        f"verification code {made[2]}",
+        f"verification code {made[1]}",
+    ]
+    rest = (
+        await client.get(f"{h.QUERIES}?limit=2&cursor={page['nextCursor']}", headers=citizen)
+    ).json()
     assert [e["basis"] for e in rest["items"]] == [f"verification code {made[0]}"]
     assert rest["nextCursor"] is None
     entry = page["items"][0]
     assert set(entry) == {"id", "at", "actorKind", "organisation", "seen", "purpose", "basis"}
     assert (await client.get(h.QUERIES, headers=other)).json() == {"items": [], "nextCursor": None}
-    assert_problem(await client.get(f"{h.QUERIES}?limit=0", headers=citizen), 422,
-                   "validation-failed")  # fmt: skip
-    assert_problem(await client.get(f"{h.QUERIES}?cursor=%%%", headers=citizen), 422,
-                   "validation-failed")  # fmt: skip
+    assert_problem(
+        await client.get(f"{h.QUERIES}?limit=0", headers=citizen), 422, "validation-failed"
+    )
+    assert_problem(
+        await client.get(f"{h.QUERIES}?cursor=%%%", headers=citizen), 422, "validation-failed"
+    )
     assert_problem(await client.get(h.QUERIES), 401, "token-invalid")

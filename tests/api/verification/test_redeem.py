@@ -25,10 +25,12 @@ async def test_redeeming_by_payload_answers_the_same_and_counts_once(
     assert answer.status_code == 200, answer.text
     assert set(answer.json()) == h.ANSWER_FIELDS and answer.json()["eligible"] is True
     # Once redeemed by its payload, the typed code is spent too.
-    assert_problem(await h.redeem(client, library, code=issued["code"]), 409,
-                   "verification-code-used")  # fmt: skip
-    assert_problem(await h.redeem(client, library, payload=issued["payload"]), 409,
-                   "verification-code-used")  # fmt: skip
+    assert_problem(
+        await h.redeem(client, library, code=issued["code"]), 409, "verification-code-used"
+    )
+    assert_problem(
+        await h.redeem(client, library, payload=issued["payload"]), 409, "verification-code-used"
+    )
     assert await db.fetchval("SELECT count(*) FROM query_log") == 1
     event = await db.fetchrow("SELECT kind, payload FROM outbox_event")
     assert event["kind"] == "verification.redeemed"
@@ -76,20 +78,25 @@ async def test_bad_codes_and_merchants_are_refused_with_problems(
     library = await h.merchant()
     bikes = await h.merchant("city-bikes", "市公共自行车公司", ("public-bike-deposit-waiver",))
     issued = await h.make_code(client, citizen)
-    assert_problem(await h.redeem(client, library, code="00000000"), 404,
-                   "verification-code-unknown")  # fmt: skip
-    for body in ({"code": "1234"}, {"code": "abcdefgh"}, {},
-                 {"code": issued["code"], "payload": issued["payload"]}):  # fmt: skip
+    assert_problem(
+        await h.redeem(client, library, code="00000000"), 404, "verification-code-unknown"
+    )
+    for body in (
+        {"code": "1234"},
+        {"code": "abcdefgh"},
+        {},
+        {"code": issued["code"], "payload": issued["payload"]},
+    ):
         response = await client.post(h.REDEEM, json=body, headers=library)
         assert_problem(response, 422, "validation-failed")
     garbage = await h.redeem(client, library, payload="x" * 40)
     assert_problem(garbage, 422, "verification-payload-invalid", field="payload")
     # Unscoped: refused as an unknown code, and the code is still there for the right merchant.
-    assert_problem(await h.redeem(client, bikes, code=issued["code"]), 404,
-                   "verification-code-unknown")  # fmt: skip
+    assert_problem(
+        await h.redeem(client, bikes, code=issued["code"]), 404, "verification-code-unknown"
+    )
     department = {"X-Api-Key": await f.department()}
-    assert_problem(await h.redeem(client, department, code=issued["code"]), 401,
-                   "api-key-invalid")  # fmt: skip
+    assert_problem(await h.redeem(client, department, code=issued["code"]), 401, "api-key-invalid")
     assert_problem(await h.redeem(client, {}, code=issued["code"]), 401, "api-key-missing")
     citizen_token = await h.redeem(client, citizen, code=issued["code"])
     assert_problem(citizen_token, 401, "api-key-missing")
@@ -126,16 +133,20 @@ async def test_a_redemption_is_recorded_once_by_the_merchant_that_checked(
     recorded = await client.post(path, json=body, headers=library)
     assert recorded.status_code == 201, recorded.text
     assert recorded.json()["verificationId"] == vid and recorded.json()["benefit"] == h.LIBRARY
-    assert_problem(await client.post(path, json=body, headers=library), 409,
-                   "redemption-already-recorded")  # fmt: skip
-    assert_problem(await client.post(path, json=body, headers=branch), 404,
-                   "verification-not-found")  # fmt: skip
-    assert_problem(await client.post(path, json={"description": ""}, headers=library), 422,
-                   "validation-failed")  # fmt: skip
+    assert_problem(
+        await client.post(path, json=body, headers=library), 409, "redemption-already-recorded"
+    )
+    assert_problem(
+        await client.post(path, json=body, headers=branch), 404, "verification-not-found"
+    )
+    assert_problem(
+        await client.post(path, json={"description": ""}, headers=library), 422, "validation-failed"
+    )
     unredeemed = await h.make_code(client, citizen)
     pending = f"/v1/merchant/verifications/{unredeemed['verificationId']}/redemption"
-    assert_problem(await client.post(pending, json=body, headers=library), 404,
-                   "verification-not-found")  # fmt: skip
+    assert_problem(
+        await client.post(pending, json=body, headers=library), 404, "verification-not-found"
+    )
     assert (
         await db.fetchval("SELECT count(*) FROM audit_log WHERE action = 'benefit.redemption'") == 1
     )
@@ -164,10 +175,17 @@ async def test_the_openapi_document_describes_the_verification_routes(
     assert redeem["security"] == [{"ApiKey": []}]
     assert {"403", "404", "409", "410", "422", "423", "429"} <= set(redeem["responses"])
     for path in (
-        "/v1/me/benefits", "/v1/me/plan", "/v1/me/verification-codes", "/v1/me/lock",
-        "/v1/me/consents", "/v1/me/consents/{consent_id}", "/v1/me/queries",
+        "/v1/me/benefits",
+        "/v1/me/plan",
+        "/v1/me/verification-codes",
+        "/v1/me/lock",
+        "/v1/me/consents",
+        "/v1/me/consents/{consent_id}",
+        "/v1/me/queries",
         "/v1/me/verification-codes/{verification_id}/qr.svg",
         "/v1/merchant/verifications/{verification_id}/redemption",
-        "/v1/merchant/consent-checks", "/v1/public/verification-key", "/v1/public/benefits",
-    ):  # fmt: skip
+        "/v1/merchant/consent-checks",
+        "/v1/public/verification-key",
+        "/v1/public/benefits",
+    ):
         assert path in schema["paths"], path
