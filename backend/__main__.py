@@ -24,12 +24,12 @@ from typing import Any
 
 from rich.console import Console
 
-from backend.platform.bootstrap import resolve_services
+from backend.platform.bootstrap import close_connections, open_connections, resolve_services
 from backend.platform.config import Settings, get_settings
 from backend.platform.embedded import EmbeddedServers
 from backend.platform.migrate import migrate_forwards
 from backend.platform.requestid import configure_logging
-from backend.wiring import start_runtime, stop_runtime
+from backend.wiring import import_content_seed, start_runtime, stop_runtime
 
 console = Console()
 
@@ -48,11 +48,23 @@ def _services(settings: Settings) -> tuple[str, str, EmbeddedServers]:
     return resolve_services(settings)
 
 
+async def _migrate(settings: Settings, database_url: str, redis_url: str) -> int:
+    """Apply the migrations, then import the content seed (the files under ``content/``
+    whose version is new) and tell running processes; no runtime: content is loaded from
+    the tables this creates."""
+    connections = await open_connections(settings, database_url, redis_url)
+    try:
+        await migrate_forwards()
+        return await import_content_seed(settings, announce_with=connections.redis)
+    finally:
+        await close_connections(connections)
+
+
 def cmd_migrate(settings: Settings) -> None:
     db, rd, embedded = _services(settings)
     try:
-        asyncio.run(_with_runtime(settings, db, rd, migrate_forwards))
-        console.print("[green]migrations applied[/green]")
+        imported = asyncio.run(_migrate(settings, db, rd))
+        console.print(f"[green]migrations applied; {imported} content versions imported[/green]")
     finally:
         embedded.stop()
 
@@ -78,12 +90,8 @@ def cmd_run(settings: Settings, port: int) -> None:
     db, rd, embedded = _services(settings)
     children: list[subprocess.Popen[bytes]] = []
     try:
-
-        async def prepare() -> Any:
-            await migrate_forwards()
-            return await load_demo()
-
-        credentials = asyncio.run(_with_runtime(settings, db, rd, prepare))
+        asyncio.run(_migrate(settings, db, rd))
+        credentials = asyncio.run(_with_runtime(settings, db, rd, load_demo))
         env = {**os.environ, "DATABASE_URL": db, "REDIS_URL": rd}
         children.append(subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "backend.app:create_app", "--factory",

@@ -27,16 +27,16 @@ those records, or earlier when they are repaired.
 
 from __future__ import annotations
 
-import bisect
 import datetime
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Annotated, Any, Final, Literal, TypeAlias
 
 import msgspec
 
 from points_engine.model import Assessment, ExplanationLine, Grade, Polarity, Severity, Unit
 from points_engine.rules import Rules
+from points_engine.versions import Checker, Header, VersionedSet
 
 __all__ = [
     "MEASURE_KINDS",
@@ -83,11 +83,6 @@ _CODE = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 _SNAKE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 _CODE_MAX = 60  # merchant scopes are ``benefit:<code>`` in an 80-character column
 _ACTIONS_PER_CATEGORY = 3  # keeps the planner's per-category enumeration small
-_MSGSPEC_ERROR = re.compile(r"^(?P<msg>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
-_FIELD_IN_MSG = re.compile(r"(?:unknown|required) field `(?P<field>[^`]+)`")
-_LOCATION = re.compile(
-    r"^\.(?P<section>\w+)(?:\[(?P<index>\d+)\])?(?:\.(?P<field>\w+))?(?P<rest>.*)$"
-)
 
 
 class BenefitsError(Exception):
@@ -238,50 +233,13 @@ class BenefitCatalog:
         return (info.name_zh, info.name_en) if info is not None else (record_type, record_type)
 
 
-class BenefitSet:
+class BenefitSet(VersionedSet[BenefitCatalog]):
     """Every benefits version, ordered by ``effective_from``; :meth:`in_force` picks one."""
 
-    __slots__ = ("_catalogs", "_dates")
-
-    def __init__(self, catalogs: Iterable[BenefitCatalog]) -> None:
-        items = sorted(catalogs, key=lambda c: c.effective_from)
-        if not items:
-            raise BenefitsError("benefit set: no benefits versions given")
-        versions: set[str] = set()
-        for index, item in enumerate(items):
-            if item.version in versions:
-                raise BenefitsError(
-                    f"benefit set: field 'version': version {item.version!r} is defined twice"
-                )
-            versions.add(item.version)
-            if index and items[index - 1].effective_from == item.effective_from:
-                raise BenefitsError(
-                    f"benefit set: field 'effective_from': versions {items[index - 1].version!r}"
-                    f" and {item.version!r} both take effect on {item.effective_from.isoformat()}"
-                )
-        self._catalogs: tuple[BenefitCatalog, ...] = tuple(items)
-        self._dates = tuple(c.effective_from for c in items)
-
-    def __iter__(self) -> Iterator[BenefitCatalog]:
-        return iter(self._catalogs)
-
-    def __len__(self) -> int:
-        return len(self._catalogs)
-
-    @property
-    def latest(self) -> BenefitCatalog:
-        return self._catalogs[-1]
-
-    def in_force(self, on: datetime.date) -> BenefitCatalog:
-        """The latest version with ``effective_from <= on``; BenefitsError before the first."""
-        index = bisect.bisect_right(self._dates, on)
-        if index == 0:
-            first = self._catalogs[0]
-            raise BenefitsError(
-                f"benefit set: no benefits version is in force on {on.isoformat()}; the "
-                f"earliest, {first.version!r}, takes effect on {first.effective_from.isoformat()}"
-            )
-        return self._catalogs[index - 1]
+    __slots__ = ()
+    label = "benefit set"
+    noun = "benefits"
+    error = BenefitsError
 
 
 # --- results ------------------------------------------------------------------------------------
@@ -643,12 +601,6 @@ def evaluate(
 # --- raw file structure (exactly what the TOML may contain) -------------------------------------
 
 
-class _RawHeader(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    version: str
-    effective_from: datetime.date
-    source: str
-
-
 class _RawBenefit(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     code: str
     name_zh: str
@@ -702,7 +654,7 @@ class _RawPlanner(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class _RawFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    benefits: _RawHeader
+    benefits: Header
     benefit: list[_RawBenefit] = []
     measure: list[_RawMeasure] = []
     planner: _RawPlanner = msgspec.field(default_factory=_RawPlanner)
@@ -711,76 +663,11 @@ class _RawFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 # --- validation ---------------------------------------------------------------------------------
 
 
-class _Check:
-    """Builds errors for one file; checks stop at the first problem, in file order."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def fail(self, entry: str, field: str | None, message: str) -> BenefitsError:
-        where = f"{self.source}: {entry}"
-        if field is not None:
-            where += f": field {field!r}"
-        return BenefitsError(f"{where}: {message}")
-
-    def text(self, entry: str, field: str, value: str) -> None:
-        if not value.strip():
-            raise self.fail(entry, field, "must not be empty")
-        if value != value.strip():
-            raise self.fail(entry, field, f"{value!r} has leading or trailing whitespace")
-
-    def texts(self, entry: str, field: str, values: Sequence[str]) -> None:
-        if not values:
-            raise self.fail(entry, field, "must name at least one body")
-        for value in values:
-            self.text(entry, field, value)
+def _check_header(check: Checker, header: Header) -> None:
+    check.header("benefits", header.version, header.source)
 
 
-def _entry_label(section: str, index: int, raw: Mapping[str, Any]) -> str:
-    label = f"{section}[{index}]"
-    items = raw.get(section)
-    if isinstance(raw.get("planner"), Mapping) and section in ("repair_path", "action"):
-        items = raw["planner"].get(section)
-        label = f"planner.{label}"
-    if isinstance(items, list) and index < len(items) and isinstance(items[index], Mapping):
-        name = (
-            items[index].get("code") or items[index].get("path") or items[index].get("record_type")
-        )
-        if isinstance(name, str) and name:
-            label += f" {name!r}"
-    return label
-
-
-def _from_validation_error(
-    check: _Check, error: msgspec.ValidationError, raw: Mapping[str, Any]
-) -> BenefitsError:
-    match = _MSGSPEC_ERROR.match(str(error))
-    message, path = (match.group("msg"), match.group("path") or "") if match else (str(error), "")
-    if path.startswith(".planner."):
-        path = path[len(".planner") :]
-    entry, field, rest = "file", None, ""
-    located = _LOCATION.match(path)
-    if located:
-        section, index, field, rest = located.group("section", "index", "field", "rest")
-        entry = section if index is None else _entry_label(section, int(index), raw)
-    if field is None:
-        named = _FIELD_IN_MSG.search(message)
-        if named:
-            field = named.group("field")
-    message = message[:1].lower() + message[1:]
-    if rest:
-        message += f" (at {field}{rest})"
-    return check.fail(entry, field, message)
-
-
-def _check_header(check: _Check, header: _RawHeader) -> None:
-    check.text("benefits", "version", header.version)
-    if any(c.isspace() for c in header.version):
-        raise check.fail("benefits", "version", f"{header.version!r} must not contain spaces")
-    check.text("benefits", "source", header.source)
-
-
-def _check_code(check: _Check, entry: str, code: str, seen: set[str]) -> None:
+def _check_code(check: Checker, entry: str, code: str, seen: set[str]) -> None:
     if not _CODE.fullmatch(code) or len(code) > _CODE_MAX:
         raise check.fail(
             entry, "code", f"{code!r} is not lower-kebab-case of at most {_CODE_MAX} characters"
@@ -790,12 +677,12 @@ def _check_code(check: _Check, entry: str, code: str, seen: set[str]) -> None:
     seen.add(code)
 
 
-def _check_names(check: _Check, entry: str, raw: object) -> None:
+def _check_names(check: Checker, entry: str, raw: object) -> None:
     for name in ("name_zh", "name_en", "description_zh", "description_en", "source"):
         check.text(entry, name, getattr(raw, name))
 
 
-def _check_benefit(check: _Check, entry: str, raw: _RawBenefit, grades: Sequence[str]) -> Benefit:
+def _check_benefit(check: Checker, entry: str, raw: _RawBenefit, grades: Sequence[str]) -> Benefit:
     _check_names(check, entry, raw)
     if not _SNAKE.fullmatch(raw.category):
         raise check.fail(entry, "category", f"{raw.category!r} is not snake_case")
@@ -827,7 +714,7 @@ def _check_benefit(check: _Check, entry: str, raw: _RawBenefit, grades: Sequence
 
 
 def _check_triggers(
-    check: _Check,
+    check: Checker,
     entry: str,
     raw: _RawMeasure,
     record_types: Mapping[str, RecordTypeInfo],
@@ -864,7 +751,7 @@ def _check_triggers(
 
 
 def _check_measure(
-    check: _Check,
+    check: Checker,
     entry: str,
     raw: _RawMeasure,
     record_types: Mapping[str, RecordTypeInfo],
@@ -895,7 +782,7 @@ def _check_measure(
 
 
 def _check_repair_paths(
-    check: _Check, raws: list[_RawRepairPath], known: Collection[str]
+    check: Checker, raws: list[_RawRepairPath], known: Collection[str]
 ) -> tuple[RepairPathEffort, ...]:
     found: dict[str, RepairPathEffort] = {}
     for index, raw in enumerate(raws):
@@ -920,7 +807,7 @@ def _check_repair_paths(
 
 
 def _check_action(
-    check: _Check, entry: str, raw: _RawAction, record_types: Mapping[str, RecordTypeInfo]
+    check: Checker, entry: str, raw: _RawAction, record_types: Mapping[str, RecordTypeInfo]
 ) -> PlanAction:
     info = record_types.get(raw.record_type)
     if info is None:
@@ -948,7 +835,7 @@ def _check_action(
 
 
 def _check_actions(
-    check: _Check, raws: list[_RawAction], record_types: Mapping[str, RecordTypeInfo]
+    check: Checker, raws: list[_RawAction], record_types: Mapping[str, RecordTypeInfo]
 ) -> tuple[PlanAction, ...]:
     actions: list[PlanAction] = []
     seen: set[str] = set()
@@ -985,13 +872,10 @@ def benefits_from_mapping(
     and ``repair_paths`` what the catalog defines. ``source`` names the file in error messages.
     Raises :class:`BenefitsError`.
     """
-    check = _Check(source)
-    if not isinstance(data, Mapping):
-        raise check.fail("file", None, f"expected a table, got {type(data).__name__}")
-    try:
-        parsed = msgspec.convert(data, _RawFile)
-    except msgspec.ValidationError as exc:
-        raise _from_validation_error(check, exc, data) from exc
+    check = Checker(source, BenefitsError)
+    parsed: _RawFile = check.convert(
+        data, _RawFile, name_keys=("code", "path", "record_type"), nested=("planner",)
+    )
     _check_header(check, parsed.benefits)
     if not parsed.benefit:
         raise check.fail("benefit", None, "the file declares no [[benefit]] entries")

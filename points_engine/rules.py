@@ -12,16 +12,16 @@ field, e.g. ``content/rules/2026.1.toml: grade[1] 'AA': field 'min_points': ...`
 
 from __future__ import annotations
 
-import bisect
 import datetime
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any, ClassVar, Final, Literal, TypeAlias
 
 import msgspec
 
 from points_engine.compiled import Compiled
 from points_engine.model import Grade
+from points_engine.versions import Checker, VersionedSet
 
 __all__ = [
     "BADGE_KINDS",
@@ -49,11 +49,6 @@ _SNAKE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 _GRADE_CODE = re.compile(r"[A-Z][A-Z0-9+\-]*")
 _RECORD_CODE = re.compile(r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*")
 _COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
-_MSGSPEC_ERROR = re.compile(r"^(?P<msg>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
-_FIELD_IN_MSG = re.compile(r"(?:unknown|required) field `(?P<field>[^`]+)`")
-_LOCATION = re.compile(
-    r"^\.(?P<section>\w+)(?:\[(?P<index>\d+)\])?(?:\.(?P<field>\w+))?(?P<rest>.*)$"
-)
 
 
 class RulesError(Exception):
@@ -142,64 +137,13 @@ class Rules(msgspec.Struct, frozen=True, dict=True, rename="camel"):
         return None
 
 
-class RuleSet:
-    """Every rules version, ordered by ``effective_from``."""
+class RuleSet(VersionedSet[Rules]):
+    """Every rules version, ordered by ``effective_from``; :meth:`in_force` picks one."""
 
-    __slots__ = ("_by_version", "_dates", "_rules")
-
-    def __init__(self, rules: Iterable[Rules]) -> None:
-        items = list(rules)
-        if not items:
-            raise RulesError("rule set: no rules versions given")
-        by_version: dict[str, Rules] = {}
-        by_date: dict[datetime.date, Rules] = {}
-        for item in items:
-            if item.version in by_version:
-                raise RulesError(
-                    f"rule set: field 'version': version {item.version!r} is defined twice"
-                )
-            clash = by_date.get(item.effective_from)
-            if clash is not None:
-                raise RulesError(
-                    f"rule set: field 'effective_from': versions {clash.version!r} and "
-                    f"{item.version!r} both take effect on {item.effective_from.isoformat()}"
-                )
-            by_version[item.version] = item
-            by_date[item.effective_from] = item
-        self._rules: tuple[Rules, ...] = tuple(sorted(items, key=lambda r: r.effective_from))
-        self._dates: tuple[datetime.date, ...] = tuple(r.effective_from for r in self._rules)
-        self._by_version = by_version
-
-    def __iter__(self) -> Iterator[Rules]:
-        return iter(self._rules)
-
-    def __len__(self) -> int:
-        return len(self._rules)
-
-    @property
-    def versions(self) -> tuple[Rules, ...]:
-        """Every version, oldest ``effective_from`` first."""
-        return self._rules
-
-    @property
-    def latest(self) -> Rules:
-        """The version with the latest ``effective_from`` (possibly not yet in force)."""
-        return self._rules[-1]
-
-    def by_version(self, version: str) -> Rules | None:
-        """The version with this name, or None."""
-        return self._by_version.get(version)
-
-    def in_force(self, on: datetime.date) -> Rules:
-        """The latest version with ``effective_from <= on``; RulesError before the first."""
-        index = bisect.bisect_right(self._dates, on)
-        if index == 0:
-            first = self._rules[0]
-            raise RulesError(
-                f"rule set: no rules version is in force on {on.isoformat()}; the earliest, "
-                f"{first.version!r}, takes effect on {first.effective_from.isoformat()}"
-            )
-        return self._rules[index - 1]
+    __slots__ = ()
+    label = "rule set"
+    noun = "rules"
+    error = RulesError
 
 
 # --- raw file structure (exactly what the TOML may contain) -------------------------------------
@@ -252,65 +196,15 @@ class _RawFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 # --- validation ---------------------------------------------------------------------------------
 
 
-class _Check:
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def fail(self, entry: str, field: str | None, message: str) -> RulesError:
-        where = f"{self.source}: {entry}"
-        if field is not None:
-            where += f": field {field!r}"
-        return RulesError(f"{where}: {message}")
-
-    def text(self, entry: str, field: str, value: str) -> None:
-        if not value.strip():
-            raise self.fail(entry, field, "must not be empty")
-        if value != value.strip():
-            raise self.fail(entry, field, f"{value!r} has leading or trailing whitespace")
-
-
-def _entry_label(section: str, index: int, raw: Mapping[str, Any]) -> str:
-    label = f"{section}[{index}]"
-    items = raw.get(section)
-    if isinstance(items, list) and index < len(items) and isinstance(items[index], Mapping):
-        name = items[index].get("code", items[index].get("category"))
-        if isinstance(name, str) and name:
-            label += f" {name!r}"
-    return label
-
-
-def _from_validation_error(
-    check: _Check, error: msgspec.ValidationError, raw: Mapping[str, Any]
-) -> RulesError:
-    match = _MSGSPEC_ERROR.match(str(error))
-    message, path = (match.group("msg"), match.group("path") or "") if match else (str(error), "")
-    entry, field, rest = "file", None, ""
-    located = _LOCATION.match(path)
-    if located:
-        section, index, field, rest = located.group("section", "index", "field", "rest")
-        entry = section if index is None else _entry_label(section, int(index), raw)
-    if field is None:
-        named = _FIELD_IN_MSG.search(message)
-        if named:
-            field = named.group("field")
-    message = message[:1].lower() + message[1:]
-    if rest:
-        message += f" (at {field}{rest})"
-    return check.fail(entry, field, message)
-
-
-def _check_header(check: _Check, header: _RawHeader) -> None:
-    check.text("rules", "version", header.version)
-    if any(c.isspace() for c in header.version):
-        raise check.fail("rules", "version", f"{header.version!r} must not contain spaces")
-    check.text("rules", "source", header.source)
+def _check_header(check: Checker, header: _RawHeader) -> None:
+    check.header("rules", header.version, header.source)
     if header.base_points <= 0:
         raise check.fail("rules", "base_points", f"{header.base_points} must be positive")
     if header.clean_years < 1:
         raise check.fail("rules", "clean_years", f"{header.clean_years} must be at least 1")
 
 
-def _check_grades(check: _Check, raws: list[_RawGrade]) -> tuple[Grade, ...]:
+def _check_grades(check: Checker, raws: list[_RawGrade]) -> tuple[Grade, ...]:
     if len(raws) < 2:
         raise check.fail("grade", None, "at least two [[grade]] bands are needed, top first")
     last = len(raws) - 1
@@ -371,7 +265,7 @@ def _check_grades(check: _Check, raws: list[_RawGrade]) -> tuple[Grade, ...]:
     return tuple(grades)
 
 
-def _check_caps(check: _Check, raws: list[_RawCap]) -> tuple[BonusCap, ...]:
+def _check_caps(check: Checker, raws: list[_RawCap]) -> tuple[BonusCap, ...]:
     caps: list[BonusCap] = []
     seen: set[str] = set()
     for index, raw in enumerate(raws):
@@ -389,7 +283,7 @@ def _check_caps(check: _Check, raws: list[_RawCap]) -> tuple[BonusCap, ...]:
     return tuple(caps)
 
 
-def _check_badge(check: _Check, entry: str, raw: _RawBadge, categories: set[str]) -> BadgeDef:
+def _check_badge(check: Checker, entry: str, raw: _RawBadge, categories: set[str]) -> BadgeDef:
     if not _SNAKE.fullmatch(raw.code):
         raise check.fail(entry, "code", f"{raw.code!r} is not snake_case")
     for name in ("name_zh", "name_en", "description_zh", "description_en"):
@@ -451,7 +345,7 @@ def _check_badge(check: _Check, entry: str, raw: _RawBadge, categories: set[str]
 
 
 def _check_badges(
-    check: _Check, raws: list[_RawBadge], caps: tuple[BonusCap, ...]
+    check: Checker, raws: list[_RawBadge], caps: tuple[BonusCap, ...]
 ) -> tuple[BadgeDef, ...]:
     categories = {c.category for c in caps}
     badges: list[BadgeDef] = []
@@ -470,13 +364,8 @@ def rules_from_mapping(data: Mapping[str, Any], source: str) -> Rules:
 
     ``source`` names the file in error messages. Raises :class:`RulesError`.
     """
-    check = _Check(source)
-    if not isinstance(data, Mapping):
-        raise check.fail("file", None, f"expected a table, got {type(data).__name__}")
-    try:
-        parsed = msgspec.convert(data, _RawFile)
-    except msgspec.ValidationError as exc:
-        raise _from_validation_error(check, exc, data) from exc
+    check = Checker(source, RulesError)
+    parsed: _RawFile = check.convert(data, _RawFile, name_keys=("code", "category"))
     _check_header(check, parsed.rules)
     grades = _check_grades(check, parsed.grade)
     caps = _check_caps(check, parsed.bonus_cap)

@@ -11,9 +11,10 @@ first request) and installs it in :mod:`backend.content.benefits`, where every d
 
 from __future__ import annotations
 
-import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 
+from backend.content.kinds import Source, parse_toml, read_sources
 from backend.platform.config import REPO_ROOT
 from backend.records.catalog import REPAIR_PATHS, CatalogSet
 from points_engine import (
@@ -51,33 +52,29 @@ def _common_grades(rules: RuleSet) -> list[str]:
     return [code for code in first if all(r.grade(code) is not None for r in versions)]
 
 
-def _label(path: Path) -> str:
-    return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
+def benefit_set_from_sources(
+    sources: Iterable[Source], catalogs: CatalogSet, rules: RuleSet
+) -> BenefitSet:
+    """The benefit set of these sources (stored versions or files), each checked against the
+    catalog and the rules; BenefitsError naming the source, the entry and the field."""
+    infos = record_type_infos(catalogs)
+    domains = {code for catalog in catalogs for code in catalog.domains}
+    grades = _common_grades(rules)
+
+    def parse(label: str, text: str) -> BenefitCatalog:
+        return benefits_from_mapping(
+            parse_toml(label, text, BenefitsError),
+            label,
+            grades=grades,
+            record_types=infos,
+            domains=domains,
+            repair_paths=REPAIR_PATHS,
+        )
+
+    return BenefitSet.from_sources(sources, parse, "benefits")
 
 
 def load_benefit_set(directory: Path, catalogs: CatalogSet, rules: RuleSet) -> BenefitSet:
     """Load and validate every ``*.toml`` in ``directory``."""
-    files = sorted(directory.glob("*.toml"))
-    if not files:
-        raise BenefitsError(f"{_label(directory)}: no benefits files (*.toml)")
-    infos = record_type_infos(catalogs)
-    domains = {code for catalog in catalogs for code in catalog.domains}
-    grades = _common_grades(rules)
-    loaded: list[BenefitCatalog] = []
-    for path in files:
-        name = _label(path)
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise BenefitsError(f"{name}: not valid TOML: {exc}") from exc
-        loaded.append(
-            benefits_from_mapping(
-                data,
-                name,
-                grades=grades,
-                record_types=infos,
-                domains=domains,
-                repair_paths=REPAIR_PATHS,
-            )
-        )
-    return BenefitSet(loaded)
+    sources = read_sources(directory, REPO_ROOT, BenefitsError, "benefits")
+    return benefit_set_from_sources(sources, catalogs, rules)

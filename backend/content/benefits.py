@@ -11,18 +11,13 @@ the record catalog and the rules) and installed by the wiring (``backend.wiring`
 
 from __future__ import annotations
 
+from backend.content.installed import Installed
 from points_engine import BenefitSet
 
-_installed: BenefitSet | None = None
-
-
-def install_benefit_set(benefits: BenefitSet) -> None:
-    global _installed
-    _installed = benefits
+_installed: Installed[BenefitSet] = Installed("the benefits content")
+install_benefit_set = _installed.install
 
 
 def benefit_set() -> BenefitSet:
     """Every benefits version of this process's content."""
-    if _installed is None:
-        raise RuntimeError("the benefits content is not installed: start the app or worker first")
-    return _installed
+    return _installed.get()

@@ -1,16 +1,22 @@
-"""Notification templates from ``content/notifications/``, checked against the event kinds at
-start-up: a template that names a field its event does not carry fails then, not at send time."""
+"""Notification templates (``content/notifications/`` files or stored versions), checked against
+the event kinds when loaded: a template that names a field its event does not carry fails then,
+not at send time. Each file or stored version is one version of every template."""
 
 from __future__ import annotations
 
+import datetime as dt
 import string
-import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
+from backend.content.kinds import Source, parse_toml, read_sources
 from backend.notifications.events import EVENT_TYPES, event_fields
+from backend.platform import runtime
+from backend.platform.config import REPO_ROOT
+from points_engine.versions import Checker, Header, VersionedSet
 
 
 class TemplateError(ValueError):
@@ -31,42 +37,82 @@ class Template(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class _File(msgspec.Struct, forbid_unknown_fields=True):
+    notifications: Header
     template: list[Template]
+
+
+class TemplateVersion(msgspec.Struct, frozen=True):
+    version: str
+    effective_from: dt.date
+    source: str
+    templates: dict[str, Template]
+
+
+class TemplateSet(VersionedSet[TemplateVersion]):
+    """Every version of the templates; reads go to the version in force on the business date."""
+
+    __slots__ = ()
+    label = "template set"
+    noun = "notifications"
+    error = TemplateError
+
+    def current(self) -> dict[str, Template]:
+        return self.in_force(runtime.clock().today()).templates
+
+    def get(self, kind: str) -> Template | None:
+        return self.current().get(kind)
+
+    def __contains__(self, kind: object) -> bool:
+        return kind in self.current()
 
 
 def _placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
-def _check(template: Template, where: str) -> None:
+def _check(check: Checker, entry: str, template: Template) -> None:
     if template.kind not in EVENT_TYPES:
-        raise TemplateError(f"{where}: unknown event kind {template.kind!r}")
+        raise check.fail(entry, "kind", f"unknown event kind {template.kind!r}")
     allowed = event_fields(template.kind)
     for field in ("title_zh", "body_zh", "title_en", "body_en"):
         text = getattr(template, field)
         if not text.strip():
-            raise TemplateError(f"{where} {template.kind!r}: field {field!r} is empty")
+            raise check.fail(entry, field, "is empty")
         missing = _placeholders(text) - allowed
         if missing:
-            raise TemplateError(
-                f"{where} {template.kind!r}: field {field!r} refers to {sorted(missing)}, which"
-                f" the event does not carry (it has {sorted(allowed)})"
+            raise check.fail(
+                entry,
+                field,
+                f"refers to {sorted(missing)}, which the event does not carry (it has"
+                f" {sorted(allowed)})",
             )
 
 
-def load_templates(directory: Path) -> dict[str, Template]:
+def template_version(label: str, text: str) -> TemplateVersion:
+    check = Checker(label, TemplateError)
+    parsed: _File = check.convert(
+        parse_toml(label, text, TemplateError), _File, name_keys=("kind",)
+    )
+    check.header("notifications", parsed.notifications.version, parsed.notifications.source)
     templates: dict[str, Template] = {}
-    for path in sorted(directory.glob("*.toml")):
-        try:
-            parsed = msgspec.convert(tomllib.loads(path.read_text(encoding="utf-8")), _File)
-        except (tomllib.TOMLDecodeError, msgspec.ValidationError) as exc:
-            raise TemplateError(f"{path.name}: {exc}") from exc
-        for index, template in enumerate(parsed.template):
-            _check(template, f"{path.name}: template[{index}]")
-            if template.kind in templates:
-                raise TemplateError(f"{path.name}: a second template for {template.kind!r}")
-            templates[template.kind] = template
+    for index, template in enumerate(parsed.template):
+        entry = f"template[{index}] {template.kind!r}"
+        _check(check, entry, template)
+        if template.kind in templates:
+            raise check.fail(entry, "kind", f"a second template for {template.kind!r}")
+        templates[template.kind] = template
     missing = set(EVENT_TYPES) - set(templates)
     if missing:
-        raise TemplateError(f"{directory}: no template for event kinds {sorted(missing)}")
-    return templates
+        raise check.fail("template", None, f"no template for event kinds {sorted(missing)}")
+    header = parsed.notifications
+    return TemplateVersion(header.version, header.effective_from, header.source, templates)
+
+
+def templates_from_sources(sources: Iterable[Source]) -> TemplateSet:
+    return TemplateSet.from_sources(sources, template_version, "notifications")
+
+
+def load_templates(directory: Path) -> TemplateSet:
+    return templates_from_sources(
+        read_sources(directory, REPO_ROOT, TemplateError, "notifications")
+    )

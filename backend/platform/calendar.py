@@ -1,14 +1,19 @@
 """Working days (工作日) on the Chinese public-holiday calendar, in Asia/Shanghai.
 
-``chinese-calendar`` knows each year's official schedule (holidays and make-up working days)
-once the State Council publishes it. For a year it does not know yet we fall back to
-weekends-only and log one warning per year, so deadlines are never refused, only approximate.
+Two sources, in order: the calendar overrides published as content (kind ``calendar``: the
+State Council's holiday arrangement for a year, entered by the office once the notice is out,
+installed here by the wiring), then ``chinese-calendar``, which knows each year's schedule once
+a release carries it (1.11.0 stops at 2026). For a year neither knows we fall back to
+weekends-only, so deadlines are never refused, only approximate, and the log says so once a
+day for each such year.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 import chinese_calendar
 
@@ -16,7 +21,66 @@ from backend.platform import runtime
 from backend.platform.clock import SHANGHAI
 
 log = logging.getLogger("backend.calendar")
+
+
+@dataclass(frozen=True)
+class CalendarOverrides:
+    """Per covered year: the days off (放假) and the make-up working days (调休上班)."""
+
+    years: frozenset[int] = frozenset()
+    holidays: frozenset[dt.date] = frozenset()
+    workdays: frozenset[dt.date] = frozenset()
+
+    def is_working_day(self, day: dt.date) -> bool | None:
+        """The answer for a covered year, else None."""
+        if day.year not in self.years:
+            return None
+        if day in self.workdays:
+            return True
+        return day.weekday() < 5 and day not in self.holidays
+
+
+@dataclass
+class _State:
+    overrides: CalendarOverrides = field(default_factory=CalendarOverrides)
+    warned_on: dt.date | None = None  # the business day ``_warned_years`` is about
+
+
+_state = _State()
 _warned_years: set[int] = set()
+
+
+def install_overrides(overrides: CalendarOverrides) -> None:
+    _state.overrides = overrides
+
+
+def unknown_years(years: Iterable[int]) -> list[int]:
+    """The years neither the overrides nor ``chinese-calendar`` know (officers' warning)."""
+    return sorted({year for year in years if not _known(year)})
+
+
+def _known(year: int) -> bool:
+    if year in _state.overrides.years:
+        return True
+    try:
+        chinese_calendar.is_workday(dt.date(year, 1, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+def _warn_once_a_day(year: int) -> None:
+    today = runtime.clock().today()
+    if _state.warned_on != today:
+        _state.warned_on = today
+        _warned_years.clear()
+    if year not in _warned_years:
+        _warned_years.add(year)
+        log.warning(
+            "no holiday arrangement for %s (neither calendar overrides nor chinese-calendar):"
+            " counting weekends only; publish a calendar version with the State Council's notice",
+            year,
+        )
 
 
 def today_in_shanghai(now: dt.datetime | None = None) -> dt.date:
@@ -28,14 +92,13 @@ def today_in_shanghai(now: dt.datetime | None = None) -> dt.date:
 
 
 def is_working_day(day: dt.date) -> bool:
+    overridden = _state.overrides.is_working_day(day)
+    if overridden is not None:
+        return overridden
     try:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:
-        if day.year not in _warned_years:
-            _warned_years.add(day.year)
-            log.warning(
-                "chinese-calendar has no holiday data for %s: counting weekends only", day.year
-            )
+        _warn_once_a_day(day.year)
         return day.weekday() < 5
 
 

@@ -17,12 +17,14 @@ import datetime
 import pathlib
 import re
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Final, Literal, TypeAlias
 
 import msgspec
 
+from backend.content.kinds import Source, parse_toml, read_sources
 from backend.platform import runtime
+from points_engine.versions import Checker, Header, VersionedSet
 
 __all__ = [
     "BAD_SEVERITIES",
@@ -36,6 +38,8 @@ __all__ = [
     "Domain",
     "RecordType",
     "add_months",
+    "catalog_from_mapping",
+    "catalogs_from_sources",
     "default_catalog_dir",
     "display_until",
     "load_catalog_file",
@@ -84,11 +88,6 @@ _SEVERITY_ZH: Final[Mapping[Severity, str]] = {
 _DOMAIN_CODE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 _RECORD_CODE = re.compile(r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*")
 _CATEGORY_CODE = _DOMAIN_CODE
-_MSGSPEC_ERROR = re.compile(r"^(?P<msg>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
-_MSGSPEC_FIELD_IN_MSG = re.compile(r"(?:unknown|required) field `(?P<field>[^`]+)`")
-_MSGSPEC_LOCATION = re.compile(
-    r"^\.(?P<section>\w+)(?:\[(?P<index>\d+)\])?(?:\.(?P<field>\w+))?(?P<rest>.*)$"
-)
 
 _REPO_ROOT: Final = pathlib.Path(__file__).resolve().parents[2]
 
@@ -148,66 +147,18 @@ class Catalog(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         return self.record_types.get(code)
 
 
-class CatalogSet:
+class CatalogSet(VersionedSet[Catalog]):
     """All catalog versions, ordered by ``effective_from``."""
 
-    def __init__(self, catalogs: list[Catalog]) -> None:
-        if not catalogs:
-            raise CatalogError("catalog set: no catalog versions given")
-        by_version: dict[str, Catalog] = {}
-        by_date: dict[datetime.date, Catalog] = {}
-        for catalog in catalogs:
-            if catalog.version in by_version:
-                raise CatalogError(
-                    f"catalog set: field 'version': version {catalog.version!r} is defined twice"
-                )
-            clash = by_date.get(catalog.effective_from)
-            if clash is not None:
-                raise CatalogError(
-                    f"catalog set: field 'effective_from': versions {clash.version!r} and "
-                    f"{catalog.version!r} both take effect on {catalog.effective_from.isoformat()}"
-                )
-            by_version[catalog.version] = catalog
-            by_date[catalog.effective_from] = catalog
-        self._catalogs: tuple[Catalog, ...] = tuple(
-            sorted(catalogs, key=lambda c: c.effective_from)
-        )
-        self._by_version = by_version
-
-    def __iter__(self) -> Iterator[Catalog]:
-        return iter(self._catalogs)
-
-    def __len__(self) -> int:
-        return len(self._catalogs)
+    __slots__ = ()
+    label = "catalog set"
+    noun = "catalog"
+    error = CatalogError
 
     @property
     def catalogs(self) -> tuple[Catalog, ...]:
         """Every version, oldest ``effective_from`` first."""
-        return self._catalogs
-
-    @property
-    def latest(self) -> Catalog:
-        """The version with the latest ``effective_from`` (possibly not yet in force)."""
-        return self._catalogs[-1]
-
-    def by_version(self, version: str) -> Catalog | None:
-        return self._by_version.get(version)
-
-    def in_force(self, on: datetime.date) -> Catalog:
-        """The latest version with ``effective_from <= on``."""
-        found: Catalog | None = None
-        for catalog in self._catalogs:
-            if catalog.effective_from <= on:
-                found = catalog
-            else:
-                break
-        if found is None:
-            first = self._catalogs[0]
-            raise CatalogError(
-                f"catalog set: no catalog version is in force on {on.isoformat()}; the earliest, "
-                f"{first.version!r}, takes effect on {first.effective_from.isoformat()}"
-            )
-        return found
+        return self.versions
 
 
 # --- dates --------------------------------------------------------------------------------------
@@ -239,12 +190,6 @@ def repairable_from(record_type: RecordType, decided_on: datetime.date) -> datet
 # --- raw file structure (exactly what the TOML may contain) -------------------------------------
 
 
-class _RawHeader(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    version: str
-    effective_from: datetime.date
-    source: str
-
-
 class _RawRecordType(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     code: str
     name_zh: str
@@ -263,7 +208,7 @@ class _RawRecordType(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class _RawFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    catalog: _RawHeader
+    catalog: Header
     domain: list[Domain] = []
     record_type: list[_RawRecordType] = []
 
@@ -283,68 +228,11 @@ def _display_path(path: pathlib.Path) -> str:
         return str(path)
 
 
-def _entry_label(section: str, index: int, raw: Mapping[str, Any]) -> str:
-    items = raw.get(section)
-    code: object = None
-    if isinstance(items, list) and index < len(items) and isinstance(items[index], dict):
-        code = items[index].get("code")
-    label = f"{section}[{index}]"
-    if isinstance(code, str) and code:
-        label += f" {code!r}"
-    return label
+def _check_header(check: Checker, header: Header) -> None:
+    check.header("catalog", header.version, header.source)
 
 
-def _describe_validation_error(
-    error: msgspec.ValidationError, raw: Mapping[str, Any]
-) -> tuple[str, str | None, str]:
-    """Split a msgspec error into (entry label, field, message)."""
-    match = _MSGSPEC_ERROR.match(str(error))
-    message, path = (match.group("msg"), match.group("path") or "") if match else (str(error), "")
-    entry, field, rest = "file", None, ""
-    located = _MSGSPEC_LOCATION.match(path)
-    if located:
-        section, index, field, rest = located.group("section", "index", "field", "rest")
-        entry = section if index is None else _entry_label(section, int(index), raw)
-    if field is None:
-        named = _MSGSPEC_FIELD_IN_MSG.search(message)
-        if named:
-            field = named.group("field")
-    message = message[:1].lower() + message[1:]
-    allowed = _ALLOWED_VALUES.get(field or "")
-    if allowed and message.startswith("invalid enum value"):
-        message += f"; allowed: {', '.join(allowed)}"
-    if rest:
-        message += f" (at {field}{rest})"
-    return entry, field, message
-
-
-class _Checker:
-    """Builds the errors for one file; checks stop at the first problem, in file order."""
-
-    def __init__(self, file_label: str) -> None:
-        self.file_label = file_label
-
-    def fail(self, entry: str, field: str | None, message: str) -> CatalogError:
-        where = f"{self.file_label}: {entry}"
-        if field is not None:
-            where += f": field {field!r}"
-        return CatalogError(f"{where}: {message}")
-
-    def text(self, entry: str, field: str, value: str) -> None:
-        if not value.strip():
-            raise self.fail(entry, field, "must not be empty")
-        if value != value.strip():
-            raise self.fail(entry, field, f"{value!r} has leading or trailing whitespace")
-
-
-def _check_header(check: _Checker, header: _RawHeader) -> None:
-    check.text("catalog", "version", header.version)
-    if any(c.isspace() for c in header.version):
-        raise check.fail("catalog", "version", f"{header.version!r} must not contain spaces")
-    check.text("catalog", "source", header.source)
-
-
-def _check_domains(check: _Checker, domains: list[Domain]) -> dict[str, Domain]:
+def _check_domains(check: Checker, domains: list[Domain]) -> dict[str, Domain]:
     if not domains:
         raise check.fail("domain", None, "the catalog declares no [[domain]] entries")
     result: dict[str, Domain] = {}
@@ -361,7 +249,7 @@ def _check_domains(check: _Checker, domains: list[Domain]) -> dict[str, Domain]:
 
 
 def _check_record_type(
-    check: _Checker, entry: str, raw: _RawRecordType, domains: Mapping[str, Domain]
+    check: Checker, entry: str, raw: _RawRecordType, domains: Mapping[str, Domain]
 ) -> RecordType:
     if not _RECORD_CODE.fullmatch(raw.code):
         raise check.fail(entry, "code", f"{raw.code!r} is not UPPER-KEBAB-CASE")
@@ -376,7 +264,7 @@ def _check_record_type(
     return _check_bad(check, entry, raw)
 
 
-def _check_good(check: _Checker, entry: str, raw: _RawRecordType) -> RecordType:
+def _check_good(check: Checker, entry: str, raw: _RawRecordType) -> RecordType:
     if raw.points < 0:
         raise check.fail(entry, "points", f"{raw.points} must be positive for a good record")
     if raw.severity is not None:
@@ -420,7 +308,7 @@ def _check_good(check: _Checker, entry: str, raw: _RawRecordType) -> RecordType:
     )
 
 
-def _check_bad(check: _Checker, entry: str, raw: _RawRecordType) -> RecordType:
+def _check_bad(check: Checker, entry: str, raw: _RawRecordType) -> RecordType:
     if raw.points > 0:
         raise check.fail(entry, "points", f"{raw.points} must be negative for a bad record")
     if raw.bonus_category is not None:
@@ -487,7 +375,7 @@ def _check_bad(check: _Checker, entry: str, raw: _RawRecordType) -> RecordType:
     )
 
 
-def _build_catalog(check: _Checker, parsed: _RawFile) -> Catalog:
+def _build_catalog(check: Checker, parsed: _RawFile) -> Catalog:
     _check_header(check, parsed.catalog)
     domains = _check_domains(check, parsed.domain)
     if not parsed.record_type:
@@ -520,39 +408,30 @@ def load_catalog_file(path: pathlib.Path) -> Catalog:
         raise CatalogError(f"{label}: not valid UTF-8: {exc}") from exc
     except OSError as exc:
         raise CatalogError(f"{label}: cannot be read: {exc.strerror or exc}") from exc
-    check = _Checker(label)
-    try:
-        parsed = msgspec.convert(raw, _RawFile)
-    except msgspec.ValidationError as exc:
-        entry, field, message = _describe_validation_error(exc, raw)
-        raise check.fail(entry, field, message) from exc
+    return catalog_from_mapping(raw, label)
+
+
+def catalog_from_mapping(data: Mapping[str, Any], source: str) -> Catalog:
+    """Convert and validate one parsed catalog (a file's or a stored version's ``tomllib``
+    output); ``source`` names it in errors. Raises :class:`CatalogError`."""
+    check = Checker(source, CatalogError)
+    parsed: _RawFile = check.convert(data, _RawFile, allowed=_ALLOWED_VALUES)
     return _build_catalog(check, parsed)
 
 
 def load_catalogs(directory: pathlib.Path | None = None) -> CatalogSet:
     """Load every ``*.toml`` in ``directory`` (default: :func:`default_catalog_dir`)."""
     directory = default_catalog_dir() if directory is None else directory
-    label = _display_path(directory)
-    if not directory.is_dir():
-        raise CatalogError(f"{label}: catalog directory does not exist")
-    files = sorted(p for p in directory.glob("*.toml") if p.is_file())
-    if not files:
-        raise CatalogError(f"{label}: no catalog files (*.toml) found")
-    catalogs: list[Catalog] = []
-    seen: dict[str, pathlib.Path] = {}
-    for file in files:
-        catalog = load_catalog_file(file)
-        if catalog.version in seen:
-            raise CatalogError(
-                f"{_display_path(file)}: catalog: field 'version': version {catalog.version!r} "
-                f"is already defined in {_display_path(seen[catalog.version])}"
-            )
-        seen[catalog.version] = file
-        catalogs.append(catalog)
-    try:
-        return CatalogSet(catalogs)
-    except CatalogError as exc:
-        raise CatalogError(f"{label}: {exc}") from exc
+    return catalogs_from_sources(read_sources(directory, _REPO_ROOT, CatalogError, "catalog"))
+
+
+def catalogs_from_sources(sources: Iterable[Source]) -> CatalogSet:
+    """The catalog set of these sources (stored versions or files)."""
+    return CatalogSet.from_sources(sources, _parse_catalog, "catalog")
+
+
+def _parse_catalog(label: str, text: str) -> Catalog:
+    return catalog_from_mapping(parse_toml(label, text, CatalogError), label)
 
 
 def catalog_set() -> CatalogSet:

@@ -1,21 +1,24 @@
 """The credit commitment (信用承诺书) every repair application must accept: versioned text under
 ``content/commitments/`` (format in its README), zh-CN and en.
 
-Loaded once per process per directory and checked: each file names a unique version and
-``effective_from``, and has a non-empty title and body in both required languages.
+Loaded with every kind of content (files as the seed, stored versions at run time) and
+checked: each version has a unique name and ``effective_from``, and a non-empty title and
+body in both required languages.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import tomllib
-from functools import lru_cache
+from collections.abc import Iterable
 from pathlib import Path
 
 import msgspec
 
-from backend.platform import runtime
+from backend.content.installed import Installed
+from backend.content.kinds import Source, parse_toml, read_sources
+from backend.platform.config import REPO_ROOT
+from points_engine.versions import Checker, Header, VersionedSet
 
 REQUIRED_LANGUAGES = ("zh-CN", "en")
 
@@ -29,14 +32,8 @@ class CommitmentText(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     body: str
 
 
-class _Header(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    version: str
-    effective_from: dt.date
-    source: str
-
-
 class _RawFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    commitment: _Header
+    commitment: Header
     text: dict[str, CommitmentText]
 
 
@@ -52,20 +49,25 @@ class Commitment(msgspec.Struct, frozen=True):
         return hashlib.sha256(f"{text.title}\n\n{text.body}".encode()).hexdigest()
 
 
-def _load_file(path: Path) -> Commitment:
-    try:
-        raw = msgspec.convert(tomllib.loads(path.read_text(encoding="utf-8")), _RawFile)
-    except (tomllib.TOMLDecodeError, msgspec.ValidationError) as exc:
-        raise CommitmentError(f"{path.name}: {exc}") from exc
+class CommitmentSet(VersionedSet[Commitment]):
+    __slots__ = ()
+    label = "commitment set"
+    noun = "commitments"
+    error = CommitmentError
+
+
+def commitment_from_source(label: str, text: str) -> Commitment:
+    check = Checker(label, CommitmentError)
+    raw: _RawFile = check.convert(parse_toml(label, text, CommitmentError), _RawFile)
     header = raw.commitment
-    if not header.version.strip() or any(c.isspace() for c in header.version):
-        raise CommitmentError(f"{path.name}: field 'version' must be one word")
+    check.header("commitment", header.version, header.source)
     for language in REQUIRED_LANGUAGES:
-        text = raw.text.get(language)
-        if text is None:
-            raise CommitmentError(f"{path.name}: [text.{language}] is required")
-        if not text.title.strip() or not text.body.strip():
-            raise CommitmentError(f"{path.name}: [text.{language}] needs a title and a body")
+        text_in = raw.text.get(language)
+        if text_in is None:
+            raise check.fail("file", f"text.{language}", f"[text.{language}] is required")
+        for field in ("title", "body"):
+            if not getattr(text_in, field).strip():
+                raise check.fail(f"[text.{language}]", field, "must not be empty")
     texts = {
         lang: CommitmentText(title=t.title.strip(), body=t.body.strip())
         for lang, t in raw.text.items()
@@ -73,28 +75,29 @@ def _load_file(path: Path) -> Commitment:
     return Commitment(header.version, header.effective_from, header.source.strip(), texts)
 
 
-@lru_cache(maxsize=4)
+def commitments_from_sources(sources: Iterable[Source]) -> CommitmentSet:
+    return CommitmentSet.from_sources(sources, commitment_from_source, "commitment")
+
+
 def load_commitments(directory: str) -> tuple[Commitment, ...]:
     """Every version in ``directory``, oldest ``effective_from`` first."""
-    found = [_load_file(path) for path in sorted(Path(directory).glob("*.toml"))]
-    if not found:
-        raise CommitmentError(f"{directory}: no credit commitment (*.toml) found")
-    versions = [c.version for c in found]
-    dates = [c.effective_from for c in found]
-    if len(set(versions)) != len(versions) or len(set(dates)) != len(dates):
-        raise CommitmentError(f"{directory}: two files share a version or an effective_from")
-    return tuple(sorted(found, key=lambda c: c.effective_from))
+    sources = read_sources(Path(directory), REPO_ROOT, CommitmentError, "credit commitment")
+    try:
+        return commitments_from_sources(sources).versions
+    except CommitmentError as exc:
+        if "commitment set" not in str(exc) and "already defined in" not in str(exc):
+            raise
+        raise CommitmentError(
+            f"{directory}: two files share a version or an effective_from: {exc}"
+        ) from exc
 
 
-def commitments_dir() -> str:
-    return str(Path(runtime.current().settings.content_dir) / "commitments")
+_installed: Installed[CommitmentSet] = Installed("the credit commitments")
+install_commitments = _installed.install
 
 
 def in_force(on: dt.date) -> Commitment:
     """The commitment text in force on ``on`` (the earliest one before any takes effect)."""
-    versions = load_commitments(commitments_dir())
-    current = versions[0]
-    for commitment in versions:
-        if commitment.effective_from <= on:
-            current = commitment
-    return current
+    commitments = _installed.get()
+    first = commitments.versions[0]
+    return first if on < first.effective_from else commitments.in_force(on)

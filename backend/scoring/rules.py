@@ -1,24 +1,24 @@
-"""Reads the points rules under ``content/rules/`` for the pure engine, which does no I/O."""
+"""Reads the points rules (``content/rules/`` files or stored versions) for the pure engine,
+which does no I/O."""
 
 from __future__ import annotations
 
-import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 
+from backend.content.kinds import Source, parse_toml, read_sources
 from backend.platform.config import REPO_ROOT
-from points_engine import RulesError, RuleSet, rules_from_mapping
+from points_engine import Rules, RulesError, RuleSet, rules_from_mapping
+
+
+def rules_from_sources(sources: Iterable[Source]) -> RuleSet:
+    """The rule set of these sources; RulesError naming the source, the entry and the field."""
+    return RuleSet.from_sources(sources, _parse_rules, "rules")
+
+
+def _parse_rules(label: str, text: str) -> Rules:
+    return rules_from_mapping(parse_toml(label, text, RulesError), label)
 
 
 def load_rule_set(directory: Path) -> RuleSet:
-    files = sorted(directory.glob("*.toml"))
-    if not files:
-        raise RulesError(f"{directory}: no rules files (*.toml)")
-    rules = []
-    for path in files:
-        name = str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise RulesError(f"{name}: not valid TOML: {exc}") from exc
-        rules.append(rules_from_mapping(data, name))
-    return RuleSet(rules)
+    return rules_from_sources(read_sources(directory, REPO_ROOT, RulesError, "rules"))
