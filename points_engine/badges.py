@@ -25,7 +25,7 @@ from points_engine.compiled import Compiled
 from points_engine.dates import years_after
 from points_engine.model import BadgeEarned, RecordFact
 
-__all__ = ["first_clean_completion", "settle_badges"]
+__all__ = ["counter_hits", "first_clean_completion", "settle_badges"]
 
 _first = itemgetter(0)
 
@@ -49,9 +49,49 @@ def first_clean_completion(
     return years_after(start, years)
 
 
+def counter_hits(
+    compiled: Compiled, ordered: list[RecordFact], as_of: datetime.date
+) -> list[tuple[int, RecordFact]]:
+    """Counter badges (``cumulative_quantity``, ``record_count``): the records that completed
+    them, as (slot in ``compiled.match_badges``, record), in ``(occurred_on, id)`` order.
+
+    ``ordered`` is every record in ``(occurred_on, id)`` order; the history counts: the records
+    decided by ``as_of`` and not revoked, display period over or not. A record feeds the
+    counters of the badges that name its record type or bonus category, with its quantity
+    (cumulative quantity, e.g. volunteer hours) or with one (record count, e.g. honours). The
+    record that brings a counter to or past a threshold completes that badge; one record can
+    complete several.
+    """
+    hits: list[tuple[int, RecordFact]] = []
+    match_types = compiled.match_types
+    match_categories = compiled.match_categories
+    matcher_cache = compiled.matcher_cache
+    by_quantity = compiled.counter_by_quantity
+    running: list[int] = []  # per counter: the total so far
+    need: list[int] = []  # per counter: the next threshold to reach
+    for r in ordered:
+        category = r.bonus_category
+        if (r.record_type in match_types or category in match_categories) and (
+            r.decided_on <= as_of and r.status != "revoked"
+        ):
+            slots = matcher_cache.get((r.record_type, category))
+            if slots is None:
+                slots = compiled.matching(r.record_type, category)
+            if not running:
+                running = [0] * len(by_quantity)
+                need = list(compiled.counter_first_need)
+            for counter in slots:
+                total = running[counter] = running[counter] + (
+                    r.quantity if by_quantity[counter] else 1
+                )
+                if total >= need[counter]:
+                    need[counter] = compiled.reach(counter, need[counter], total, r, hits)
+    return hits
+
+
 def settle_badges(
     compiled: Compiled,
-    hits: list[tuple[int, RecordFact]],
+    ordered: list[RecordFact],
     first_seen: datetime.date,
     bad_dates: list[datetime.date],
     anniversaries: tuple[datetime.date, ...],
@@ -60,15 +100,20 @@ def settle_badges(
 ) -> tuple[tuple[BadgeEarned, ...], datetime.date | None]:
     """Badges earned by ``as_of`` in definition order, and the earliest later badge date.
 
-    ``hits`` holds (slot in ``compiled.match_badges``, the record that completed that badge);
+    ``ordered`` is every record in ``(occurred_on, id)`` order (see :func:`counter_hits`);
     ``first_seen`` is the earliest decision date (``date.max`` when nothing was decided yet),
     ``bad_dates`` the decision dates of the bad records that break a clean period,
     ``anniversaries`` :meth:`Compiled.anniversaries` of the start of the current clean period
     (the latest bad date, else ``first_seen``), and ``repaired`` the (repaired_on, id) of
-    repaired records. ``bad_dates`` must be sorted; sorts ``hits`` and ``repaired`` in place.
+    repaired records. ``bad_dates`` must be sorted; sorts ``repaired`` in place.
+
+    A counter badge is earned on the day the record that completed it occurred; a clean-period
+    badge on the first completion of its period (:func:`first_clean_completion`); a repair
+    badge on the day of the repair that reached its threshold.
     """
     earned: list[BadgeEarned] = []
     pending: datetime.date | None = None
+    hits = counter_hits(compiled, ordered, as_of)
     if hits:
         if len(hits) > 1:
             hits.sort(key=_first)
@@ -81,19 +126,24 @@ def settle_badges(
             elif pending is None or day < pending:
                 pending = day
     if anniversaries:
-        # An earlier period can only have completed if the records span more than a year.
-        earlier = bool(bad_dates) and (bad_dates[-1] - first_seen).days > 365
+        # The clean runs that a bad decision ended, if longer than a year (a shorter one
+        # completes no period, as badges count whole years): (start, end, days), usually none.
+        ended: list[tuple[datetime.date, datetime.date, int]] = []
+        if bad_dates and (bad_dates[-1] - first_seen).days > 365:
+            start = first_seen
+            for bad in bad_dates:
+                days = (bad - start).days
+                if days > 365:
+                    ended.append((start, bad, days))
+                start = bad
         for badge, position, least_days in compiled.clean_plan:
-            day = anniversaries[position]
-            if earlier:  # first_clean_completion, with the anniversaries memoised
-                start = first_seen
-                for bad in bad_dates:
-                    if (bad - start).days > least_days:
-                        done = compiled.anniversaries(start)[position]
-                        if done < bad:
-                            day = done
-                            break
-                    start = bad
+            day = anniversaries[position]  # when the current run completes
+            for start, end, days in ended:  # first_clean_completion, anniversaries memoised
+                if days > least_days:
+                    done = compiled.anniversaries(start)[position]
+                    if done < end:
+                        day = done
+                        break
             if day <= as_of:
                 earned.append(BadgeEarned(badge.code, badge.name_zh, badge.name_en, day, None))
             elif pending is None or day < pending:

@@ -38,6 +38,7 @@ class Compiled:
         "clean_plan",
         "counter_by_quantity",
         "counter_first_need",
+        "counter_steps",
         "counters",
         "grouped",
         "match_badges",
@@ -75,6 +76,11 @@ class Compiled:
                 tuple(sorted(slots, key=lambda i: (self.match_badges[i].threshold, i))),
             )
             for slots in groups.values()
+        )
+        # Per counter: its (threshold, badge slot) pairs, ascending; zipped here once because
+        # zip(strict=True) in reach() cost a few percent of assess (a keyword call on a type).
+        self.counter_steps: tuple[tuple[tuple[int, int], ...], ...] = tuple(
+            tuple(zip(c[1], c[2], strict=True)) for c in self.counters
         )
         self.counter_by_quantity: tuple[bool, ...] = tuple(c[0] for c in self.counters)
         self.counter_first_need: tuple[int, ...] = tuple(c[1][0] for c in self.counters)
@@ -151,8 +157,7 @@ class Compiled:
     ) -> int:
         """Record the badges of ``counter`` whose thresholds ``running`` has reached (those from
         ``need`` up) as completed by ``record``; return the next threshold to reach."""
-        _, thresholds, slots = self.counters[counter]
-        for threshold, slot in zip(thresholds, slots, strict=True):
+        for threshold, slot in self.counter_steps[counter]:
             if threshold > running:
                 return threshold
             if threshold >= need:

@@ -348,9 +348,12 @@ def _lifted_by(step: PlanStep, lifted: Sequence[str]) -> PlanStep:
 
 
 def _texts(
-    need: int, target: Grade | None, reachable: bool, steps: Sequence[PlanStep],
+    need: int,
+    target: Grade | None,
+    reachable: bool,
+    steps: Sequence[PlanStep],
     unlocks: Sequence[BenefitRef],
-) -> tuple[str, str]:  # fmt: skip
+) -> tuple[str, str]:
     if target is None:
         return "已是最高等级，保持守信即可", "Already at the top grade: keep it up"
     head_zh = f"还差 {need} 分升至 {target.code}（{target.name_zh}）"

@@ -54,13 +54,22 @@ def _names(name_zh: str, name_en: str, quantity: int, unit: str) -> tuple[str, s
 
 def plain_texts(record: RecordFact, points: int) -> tuple[str, str]:
     """Texts for a counting record the cap did not touch."""
-    code = record.record_type
-    name_zh, name_en = record.name_zh or code, record.name_en or code
-    key = (0, name_zh, name_en, record.quantity, record.unit, points)
+    # Keyed by the fields the texts come from (the code stands in for a missing name only when
+    # the texts are made): one line of every card passes here.
+    key = (
+        0,
+        record.record_type,
+        record.name_zh,
+        record.name_en,
+        record.quantity,
+        record.unit,
+        points,
+    )
     found = _cache.get(key)
     if found is not None:
         return found
-    zh, en = _names(name_zh, name_en, record.quantity, record.unit)
+    code = record.record_type
+    zh, en = _names(record.name_zh or code, record.name_en or code, record.quantity, record.unit)
     return _remember(key, (f"{zh} {points:+d}", f"{en}: {points:+d}"))
 
 

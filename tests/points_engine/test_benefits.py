@@ -127,9 +127,17 @@ def test_the_shipped_benefits_and_measures_validate() -> None:
     assert catalog.version == "2026.1" and catalog.effective_from == dt.date(2026, 4, 1)
     assert len(catalog.benefits) >= 12
     named = {b.code for b in catalog.benefits}
-    assert {"xin-yi-dai", "xin-yi-xing", "xin-yi-zu", "xin-yi-yi", "library-deposit-waiver",
-            "public-bike-deposit-waiver", "roadside-parking-pay-later", "green-channel",
-            "rongque-shouli"} <= named  # fmt: skip
+    assert {
+        "xin-yi-dai",
+        "xin-yi-xing",
+        "xin-yi-zu",
+        "xin-yi-yi",
+        "library-deposit-waiver",
+        "public-bike-deposit-waiver",
+        "roadside-parking-pay-later",
+        "green-channel",
+        "rongque-shouli",
+    } <= named
     assert {m.kind for m in catalog.measures} == {"mandatory", "recommended"}
     codes_ = {m.code for m in catalog.measures}
     assert {"high-consumption-restriction", "no-government-honours"} <= codes_
@@ -139,8 +147,10 @@ def test_the_shipped_benefits_and_measures_validate() -> None:
     for measure in catalog.measures:
         assert measure.applied_by_zh and measure.legal_basis and measure.source
     assert {a.record_type for a in catalog.actions} == {
-        "VOLUNTEER-SERVICE-HOURS", "BLOOD-DONATION-UNPAID", "CHARITY-DONATION",
-    }  # fmt: skip
+        "VOLUNTEER-SERVICE-HOURS",
+        "BLOOD-DONATION-UNPAID",
+        "CHARITY-DONATION",
+    }
     assert BenefitSet([catalog]).in_force(AS_OF) is catalog
 
 
@@ -169,45 +179,99 @@ def _duplicate_first_benefit(data: dict[str, Any]) -> None:
 
 
 BROKEN = [
-    (_set(("benefit", 2, "colour"), "gold"), "benefit[2] 'library-deposit-waiver': field 'colour'",
-     "unknown field"),
-    (_set(("benefit", 2, "min_grade"), "AAAA"), "benefit[2] 'library-deposit-waiver': field "
-     "'min_grade'", "not a grade of the rules"),
-    (_drop(("benefit", 0, "name_en")), "benefit[0] 'roadside-parking-pay-later': field 'name_en'",
-     "required field"),
-    (_set(("benefit", 0, "code"), "Bad_Code"), "benefit[0] 'Bad_Code': field 'code'",
-     "lower-kebab-case"),
-    (_duplicate_first_benefit, "benefit[16] 'roadside-parking-pay-later': field 'code'",
-     "duplicate code"),
-    (_set(("benefit", 1, "offered_by_en"), []), "benefit[1] 'car-park-pay-later': field "
-     "'offered_by_en'", "at least one body"),
-    (_set(("benefit", 1, "offered_by_en"), ["a", "b"]), "benefit[1] 'car-park-pay-later': "
-     "field 'offered_by_en'", "as many"),
-    (_set(("benefit", 1, "name_zh"), " 停车 "), "benefit[1] 'car-park-pay-later': field "
-     "'name_zh'", "whitespace"),
-    (_set(("measure", 0, "kind"), "optional"), "measure[0] 'high-consumption-restriction': "
-     "field 'kind'", "invalid enum value"),
-    (_set(("measure", 0, "trigger_record_types"), ["NO-SUCH-TYPE"]), "measure[0] "
-     "'high-consumption-restriction': field 'trigger_record_types'", "not a record type"),
-    (_set(("measure", 0, "trigger_record_types"), ["BLOOD-DONATION-UNPAID"]), "measure[0] "
-     "'high-consumption-restriction': field 'trigger_record_types'", "only bad ones trigger"),
-    (_set(("measure", 0, "trigger_record_types"), []), "measure[0] "
-     "'high-consumption-restriction': field 'trigger_record_types'", "needs a trigger"),
-    (_set(("measure", 9, "trigger_serious_domains"), ["outer_space"]), "measure[9] "
-     "'prudent-lending': field 'trigger_serious_domains'", "not a domain"),
-    (_set(("measure", 6, "trigger_serious_domains"), ["tax_payment"]), "measure[6] "
-     "'civil-service-exclusion': field 'trigger_serious_domains'", "already covers"),
-    (_drop(("planner", "repair_path", 3)), "planner.repair_path: field 'path'",
-     "'volunteer_service' has no effort entry"),
-    (_set(("planner", "repair_path", 0, "effort"), 0), "planner.repair_path[0] "
-     "'obligation_fulfilled': field 'effort'", "at least 1"),
-    (_set(("planner", "action", 0, "record_type"), "TRAFFIC-DRUNK-DRIVING"), "planner.action[0] "
-     "'TRAFFIC-DRUNK-DRIVING': field 'record_type'", "not a good record"),
-    (_set(("planner", "action", 1, "max_units"), "two"), "planner.action[1] "
-     "'BLOOD-DONATION-UNPAID': field 'max_units'", "expected `int`"),
+    (
+        _set(("benefit", 2, "colour"), "gold"),
+        "benefit[2] 'library-deposit-waiver': field 'colour'",
+        "unknown field",
+    ),
+    (
+        _set(("benefit", 2, "min_grade"), "AAAA"),
+        "benefit[2] 'library-deposit-waiver': field 'min_grade'",
+        "not a grade of the rules",
+    ),
+    (
+        _drop(("benefit", 0, "name_en")),
+        "benefit[0] 'roadside-parking-pay-later': field 'name_en'",
+        "required field",
+    ),
+    (
+        _set(("benefit", 0, "code"), "Bad_Code"),
+        "benefit[0] 'Bad_Code': field 'code'",
+        "lower-kebab-case",
+    ),
+    (
+        _duplicate_first_benefit,
+        "benefit[16] 'roadside-parking-pay-later': field 'code'",
+        "duplicate code",
+    ),
+    (
+        _set(("benefit", 1, "offered_by_en"), []),
+        "benefit[1] 'car-park-pay-later': field 'offered_by_en'",
+        "at least one body",
+    ),
+    (
+        _set(("benefit", 1, "offered_by_en"), ["a", "b"]),
+        "benefit[1] 'car-park-pay-later': field 'offered_by_en'",
+        "as many",
+    ),
+    (
+        _set(("benefit", 1, "name_zh"), " 停车 "),
+        "benefit[1] 'car-park-pay-later': field 'name_zh'",
+        "whitespace",
+    ),
+    (
+        _set(("measure", 0, "kind"), "optional"),
+        "measure[0] 'high-consumption-restriction': field 'kind'",
+        "invalid enum value",
+    ),
+    (
+        _set(("measure", 0, "trigger_record_types"), ["NO-SUCH-TYPE"]),
+        "measure[0] 'high-consumption-restriction': field 'trigger_record_types'",
+        "not a record type",
+    ),
+    (
+        _set(("measure", 0, "trigger_record_types"), ["BLOOD-DONATION-UNPAID"]),
+        "measure[0] 'high-consumption-restriction': field 'trigger_record_types'",
+        "only bad ones trigger",
+    ),
+    (
+        _set(("measure", 0, "trigger_record_types"), []),
+        "measure[0] 'high-consumption-restriction': field 'trigger_record_types'",
+        "needs a trigger",
+    ),
+    (
+        _set(("measure", 9, "trigger_serious_domains"), ["outer_space"]),
+        "measure[9] 'prudent-lending': field 'trigger_serious_domains'",
+        "not a domain",
+    ),
+    (
+        _set(("measure", 6, "trigger_serious_domains"), ["tax_payment"]),
+        "measure[6] 'civil-service-exclusion': field 'trigger_serious_domains'",
+        "already covers",
+    ),
+    (
+        _drop(("planner", "repair_path", 3)),
+        "planner.repair_path: field 'path'",
+        "'volunteer_service' has no effort entry",
+    ),
+    (
+        _set(("planner", "repair_path", 0, "effort"), 0),
+        "planner.repair_path[0] 'obligation_fulfilled': field 'effort'",
+        "at least 1",
+    ),
+    (
+        _set(("planner", "action", 0, "record_type"), "TRAFFIC-DRUNK-DRIVING"),
+        "planner.action[0] 'TRAFFIC-DRUNK-DRIVING': field 'record_type'",
+        "not a good record",
+    ),
+    (
+        _set(("planner", "action", 1, "max_units"), "two"),
+        "planner.action[1] 'BLOOD-DONATION-UNPAID': field 'max_units'",
+        "expected `int`",
+    ),
     (_set(("benefits", "version"), "2026 1"), "benefits: field 'version'", "spaces"),
     (_drop(("benefit",)), "benefit", "no [[benefit]] entries"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("change", "where", "what"), BROKEN)
@@ -263,10 +327,15 @@ def test_a_citizen_without_records_holds_the_a_benefits_and_the_clean_ones() -> 
     result = evaluate(assess([], rules(), AS_OF), shipped(), rules())
     assert (result.points, result.grade.code, result.next_grade.code) == (1000, "A", "AA")  # type: ignore[union-attr]
     assert codes(result.available) == [
-        "roadside-parking-pay-later", "car-park-pay-later", "library-deposit-waiver",
-        "public-bike-deposit-waiver", "xin-yi-yi", "xin-yi-jie", "green-channel",
+        "roadside-parking-pay-later",
+        "car-park-pay-later",
+        "library-deposit-waiver",
+        "public-bike-deposit-waiver",
+        "xin-yi-yi",
+        "xin-yi-jie",
+        "green-channel",
         "rongque-shouli",
-    ]  # fmt: skip
+    ]
     assert all(s.eligible and not s.unmet for s in result.available)
     assert {s.code for s in result.one_grade_away} == {
         b.code for b in shipped().benefits if b.min_grade == "AA"
@@ -318,18 +387,26 @@ def test_a_judgment_debtor_gets_the_court_measures_until_the_record_ends() -> No
     result = evaluate(assessment, shipped(), rules())
     assert result.grade.code == "B"  # 1000 - 150
     assert [r.code for r in result.restrictions] == [
-        "high-consumption-restriction", "flight-restriction", "rail-first-class-restriction",
-        "real-estate-purchase-restriction", "exit-restriction",
-        "legal-representative-restriction", "civil-service-exclusion", "no-government-honours",
-        "key-supervision", "prudent-lending",
-    ]  # fmt: skip
+        "high-consumption-restriction",
+        "flight-restriction",
+        "rail-first-class-restriction",
+        "real-estate-purchase-restriction",
+        "exit-restriction",
+        "legal-representative-restriction",
+        "civil-service-exclusion",
+        "no-government-honours",
+        "key-supervision",
+        "prudent-lending",
+    ]
     high = result.restrictions[0]
     assert high.kind == "mandatory" and high.applied_by_zh[0] == "人民法院"
     assert high.ends_on == debtor.display_until == dt.date(2029, 1, 10)
     [record] = high.records
     assert (record.record_id, record.repairable_from, record.repair_possible) == (
-        7, dt.date(2027, 1, 10), False,
-    )  # fmt: skip
+        7,
+        dt.date(2027, 1, 10),
+        False,
+    )
     assert record.name_zh.startswith("失信被执行人")
     xin_yi_yi = check_benefit(assessment, "xin-yi-yi", shipped(), rules())
     [unmet] = [u for u in xin_yi_yi.unmet if u.kind == "no_serious_record"]
@@ -343,8 +420,10 @@ def test_a_serious_traffic_record_triggers_only_the_any_serious_measures() -> No
     assessment = assess([fact(1, "TRAFFIC-DRUNK-DRIVING")], rules(), AS_OF)
     result = evaluate(assessment, shipped(), rules())
     assert [r.code for r in result.restrictions] == [
-        "civil-service-exclusion", "no-government-honours", "key-supervision",
-    ]  # fmt: skip
+        "civil-service-exclusion",
+        "no-government-honours",
+        "key-supervision",
+    ]
 
 
 def test_general_suspended_and_repaired_records_trigger_nothing() -> None:
@@ -407,8 +486,9 @@ def test_every_benefit_is_in_exactly_one_group_and_eligible_means_nothing_unmet(
     # Restrictions name only counting serious (or listed) bad records, ending at the latest one.
     counting = {line.record_id: line for line in assessment.lines}
     for restriction in result.restrictions:
-        assert restriction.ends_on == max(counting[r.record_id].display_until
-                                          for r in restriction.records)  # fmt: skip
+        assert restriction.ends_on == max(
+            counting[r.record_id].display_until for r in restriction.records
+        )
     assert msgspec.json.decode(msgspec.json.encode(result)) == msgspec.json.decode(
         msgspec.json.encode(evaluate(assessment, shipped(), rules()))
     )

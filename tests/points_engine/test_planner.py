@@ -72,8 +72,12 @@ def test_a_clean_citizen_volunteers_thirty_hours_to_reach_aa() -> None:
     assert result.reachable and result.points_needed == 30
     [step] = result.steps
     assert (step.kind, step.record_type, step.units, step.points, step.effort) == (
-        "bonus", "VOLUNTEER-SERVICE-HOURS", 30, 30, 30,
-    )  # fmt: skip
+        "bonus",
+        "VOLUNTEER-SERVICE-HOURS",
+        30,
+        30,
+        30,
+    )
     assert step.text_zh == "参加志愿服务 30 小时，+30 分"
     assert [b.code for b in result.unlocks] == [
         b.code for b in shipped().benefits if b.min_grade == "AA"
@@ -96,8 +100,11 @@ def test_a_repair_possible_now_is_one_cheap_step() -> None:
     assert (assessment.points, result.points_needed) == (1010, 20)
     [step] = result.steps
     assert (step.kind, step.record_id, step.repair_path, step.points) == (
-        "repair", 1, "training_report", 30,
-    )  # fmt: skip
+        "repair",
+        1,
+        "training_report",
+        30,
+    )
     assert step.text_zh.startswith(
         "申请修复记录「饮酒后驾驶机动车」（#1），途径：信用修复培训或信用报告"
     )
@@ -105,23 +112,30 @@ def test_a_repair_possible_now_is_one_cheap_step() -> None:
 
 
 def test_with_the_volunteer_cap_used_up_the_plan_combines_other_deeds() -> None:
-    records = [fact(1, "VOLUNTEER-SERVICE-HOURS", dt.date(2027, 1, 10), quantity=40),
-               fact(2, "CONTRACT-NON-PERFORMANCE", dt.date(2027, 5, 1))]  # fmt: skip
+    records = [
+        fact(1, "VOLUNTEER-SERVICE-HOURS", dt.date(2027, 1, 10), quantity=40),
+        fact(2, "CONTRACT-NON-PERFORMANCE", dt.date(2027, 5, 1)),
+    ]
     assessment, result = planned(records)
     # 1000 + 40 - 20 = 1020: 10 to AA; the contract record is not repairable until August.
     assert (assessment.points, result.points_needed) == (1020, 10)
     [step] = result.steps
     assert (step.record_type, step.units, step.points, step.effort) == (
-        "BLOOD-DONATION-UNPAID", 1, 10, 2,
-    )  # fmt: skip
+        "BLOOD-DONATION-UNPAID",
+        1,
+        10,
+        2,
+    )
     assert [u.record_id for u in result.upcoming] == [2]
     reaches(records, result)
 
 
 def test_a_repair_that_is_enough_alone_beats_deeds_else_the_cheapest_deed() -> None:
-    records = [fact(1, "VOLUNTEER-SERVICE-HOURS", dt.date(2027, 1, 10), quantity=40),
-               fact(2, "BLOOD-DONATION-UNPAID", dt.date(2027, 3, 1)),
-               fact(3, "UTILITY-LATE-PAYMENT", dt.date(2027, 5, 20))]  # fmt: skip
+    records = [
+        fact(1, "VOLUNTEER-SERVICE-HOURS", dt.date(2027, 1, 10), quantity=40),
+        fact(2, "BLOOD-DONATION-UNPAID", dt.date(2027, 3, 1)),
+        fact(3, "UTILITY-LATE-PAYMENT", dt.date(2027, 5, 20)),
+    ]
     # 1000 + 40 + 10 - 20 = 1030; AAA needs 20: the repair (+20, repairable at once) alone.
     assessment, result = planned(records, target="AAA")
     assert (assessment.points, result.points_needed) == (1030, 20)
@@ -144,24 +158,31 @@ def test_two_steps_when_no_single_step_is_enough() -> None:
     # blood 10 per plan): 30 volunteer hours and four donations (effort 34) are the cheapest pair.
     _, result = planned([], target="AAA")
     assert [(s.record_type, s.units, s.points, s.effort) for s in result.steps] == [
-        ("VOLUNTEER-SERVICE-HOURS", 30, 30, 30), ("CHARITY-DONATION", 4, 20, 4),
-    ]  # fmt: skip
+        ("VOLUNTEER-SERVICE-HOURS", 30, 30, 30),
+        ("CHARITY-DONATION", 4, 20, 4),
+    ]
     assert (result.effort, result.points_after, result.grade_after.code) == (34, 1050, "AAA")
     reaches([], result)
 
 
 def test_a_judgment_debtor_repairs_and_the_court_measures_lift() -> None:
-    records = [fact(1, "JUDICIAL-DISHONEST-JUDGMENT-DEBTOR", dt.date(2026, 3, 1)),
-               fact(2, "TRAFFIC-DRUNK-DRIVING", dt.date(2027, 1, 5))]  # fmt: skip
+    records = [
+        fact(1, "JUDICIAL-DISHONEST-JUDGMENT-DEBTOR", dt.date(2026, 3, 1)),
+        fact(2, "TRAFFIC-DRUNK-DRIVING", dt.date(2027, 1, 5)),
+    ]
     assessment, result = planned(records)
     assert (assessment.points, assessment.grade.code, result.target.code) == (770, "C", "B")  # type: ignore[union-attr]
     [step] = result.steps
     assert (step.record_id, step.repair_path, step.points) == (1, "obligation_fulfilled", 150)
     assert set(step.lifts) == {
-        "high-consumption-restriction", "flight-restriction", "rail-first-class-restriction",
-        "real-estate-purchase-restriction", "exit-restriction", "legal-representative-restriction",
+        "high-consumption-restriction",
+        "flight-restriction",
+        "rail-first-class-restriction",
+        "real-estate-purchase-restriction",
+        "exit-restriction",
+        "legal-representative-restriction",
         "prudent-lending",
-    }  # fmt: skip
+    }
     assert result.lifts == step.lifts  # the drunk-driving record keeps the any-serious ones
     assert [b.code for b in result.unlocks] == ["roadside-parking-pay-later"]
     # The drunk-driving repair becomes possible a year after its decision.
@@ -173,16 +194,20 @@ def test_a_judgment_debtor_repairs_and_the_court_measures_lift() -> None:
 
 def test_out_of_reach_today_says_what_helps_and_what_comes_later() -> None:
     # Refusal to execute (-200, never repairable) and toxic food (-200): 600 -> 400, grade D.
-    records = [fact(1, "JUDICIAL-REFUSAL-TO-EXECUTE", dt.date(2027, 1, 1)),
-               fact(2, "FOOD-TOXIC-HARMFUL", dt.date(2027, 2, 1)),
-               fact(3, "TAX-EVASION", dt.date(2027, 3, 1))]  # fmt: skip
+    records = [
+        fact(1, "JUDICIAL-REFUSAL-TO-EXECUTE", dt.date(2027, 1, 1)),
+        fact(2, "FOOD-TOXIC-HARMFUL", dt.date(2027, 2, 1)),
+        fact(3, "TAX-EVASION", dt.date(2027, 3, 1)),
+    ]
     assessment, result = planned(records)
     assert (assessment.points, result.target.code) == (450, "C")  # type: ignore[union-attr]
     assert result.reachable is False and result.points_needed == 150
     # Every deed still under its cap: 40 volunteer hours, one blood donation, four donations.
     assert sorted((s.record_type, s.points) for s in result.steps) == [
-        ("BLOOD-DONATION-UNPAID", 10), ("CHARITY-DONATION", 20), ("VOLUNTEER-SERVICE-HOURS", 40),
-    ]  # fmt: skip
+        ("BLOOD-DONATION-UNPAID", 10),
+        ("CHARITY-DONATION", 20),
+        ("VOLUNTEER-SERVICE-HOURS", 40),
+    ]
     assert result.points_after == 520 and result.caps_reset_on == dt.date(2028, 1, 1)
     assert [u.record_id for u in result.upcoming] == [3]
     assert "目前最多可得 +70 分" in result.text_zh
@@ -220,11 +245,19 @@ def test_the_plan_unlocks_only_what_the_engine_confirms() -> None:
 # --- properties: reaches, cheapest, deterministic ------------------------------------------------
 
 POOL = [
-    "TRAFFIC-DRINK-DRIVING", "CONTRACT-NON-PERFORMANCE", "UTILITY-LATE-PAYMENT", "TAX-LATE-FILING",
-    "LITIGATION-BREACH-JUDGMENT", "TRAFFIC-DRUNK-DRIVING", "JUDICIAL-DISHONEST-JUDGMENT-DEBTOR",
-    "FOOD-TOXIC-HARMFUL", "VOLUNTEER-SERVICE-HOURS", "BLOOD-DONATION-UNPAID", "CHARITY-DONATION",
+    "TRAFFIC-DRINK-DRIVING",
+    "CONTRACT-NON-PERFORMANCE",
+    "UTILITY-LATE-PAYMENT",
+    "TAX-LATE-FILING",
+    "LITIGATION-BREACH-JUDGMENT",
+    "TRAFFIC-DRUNK-DRIVING",
+    "JUDICIAL-DISHONEST-JUDGMENT-DEBTOR",
+    "FOOD-TOXIC-HARMFUL",
+    "VOLUNTEER-SERVICE-HOURS",
+    "BLOOD-DONATION-UNPAID",
+    "CHARITY-DONATION",
     "HONOUR-BRAVERY",
-]  # fmt: skip
+]
 
 
 @st.composite
@@ -252,9 +285,11 @@ def brute_force(assessment: Assessment, need: int) -> tuple[int, int] | None:
     for action in shipped().actions:
         cap = rules().cap(action.bonus_category)  # type: ignore[arg-type]
         assert cap is not None
-        used = sum(line.points for line in assessment.lines
-                   if line.bonus_category == action.bonus_category
-                   and line.occurred_on.year == ON.year)  # fmt: skip
+        used = sum(
+            line.points
+            for line in assessment.lines
+            if line.bonus_category == action.bonus_category and line.occurred_on.year == ON.year
+        )
         deeds.append((action, max(cap.yearly_cap - used, 0)))
     best: tuple[int, int] | None = None
     for mask in range(1 << len(repairs)):

@@ -10,7 +10,14 @@ import msgspec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from points_engine import Assessment, RecordFact, assess, years_after, years_before
+from points_engine import (
+    Assessment,
+    RecordFact,
+    assess,
+    first_clean_completion,
+    years_after,
+    years_before,
+)
 from tests.points_engine.helpers import D, rules
 
 FIRST, LAST = D(2019, 1, 1), D(2031, 12, 31)
@@ -260,6 +267,26 @@ def test_clean_flag_matches_its_definition(scenario: tuple[list[RecordFact], dt.
     assert card.clean_years_flag == all(d <= years_before(as_of, 3) for d in breaking)
     assert card.one_year_clean == all(d <= years_before(as_of, 1) for d in breaking)
     assert card.clean_since == (max(breaking) if breaking else None)
+
+
+@given(scenarios())
+def test_clean_badges_are_dated_by_the_first_completed_period(
+    scenario: tuple[list[RecordFact], dt.date],
+) -> None:
+    records, as_of = scenario
+    card = assess(records, rules(), as_of)
+    history = [r for r in records if r.status != "revoked" and r.decided_on <= as_of]
+    breaking = sorted(r.decided_on for r in history if r.polarity == "bad" and r.status == "active")
+    earned = {b.code: b.earned_on for b in card.badges}
+    for badge in rules().badges:
+        if badge.kind != "clean_years":
+            continue
+        if not history:  # no period to observe
+            assert badge.code not in earned
+            continue
+        start = min(r.decided_on for r in history)
+        day = first_clean_completion(start, breaking, badge.years)
+        assert earned.get(badge.code) == (day if day <= as_of else None)
 
 
 @given(scenarios(max_size=8), st.data())
