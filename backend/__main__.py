@@ -93,10 +93,23 @@ def cmd_run(settings: Settings, port: int) -> None:
         asyncio.run(_migrate(settings, db, rd))
         credentials = asyncio.run(_with_runtime(settings, db, rd, load_demo))
         env = {**os.environ, "DATABASE_URL": db, "REDIS_URL": rd}
-        children.append(subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "backend.app:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(port), "--no-access-log"], env=env,
-        ))  # fmt: skip
+        children.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "backend.app:create_app",
+                    "--factory",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--no-access-log",
+                ],
+                env=env,
+            )
+        )
         children.append(_start_worker(env))
         time.sleep(2)
         _print_welcome(credentials, port)
@@ -152,10 +165,14 @@ def cmd_create_client(settings: Settings, args: argparse.Namespace) -> None:
 
     db, rd, embedded = _services(settings)
     try:
-        _, key = asyncio.run(_with_runtime(
-            settings, db, rd,
-            lambda: create_api_client(args.kind, args.code, args.name, args.scope or []),
-        ))  # fmt: skip
+        _, key = asyncio.run(
+            _with_runtime(
+                settings,
+                db,
+                rd,
+                lambda: create_api_client(args.kind, args.code, args.name, args.scope or []),
+            )
+        )
         console.print(f"API key for {args.code} (shown once, store it now):\n{key}")
     finally:
         embedded.stop()
@@ -168,10 +185,14 @@ def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> None:
     db, rd, embedded = _services(settings)
     try:
         roles = ["officer", "admin"]
-        asyncio.run(_with_runtime(
-            settings, db, rd,
-            lambda: create_officer(args.username, password, args.display_name, roles),
-        ))  # fmt: skip
+        asyncio.run(
+            _with_runtime(
+                settings,
+                db,
+                rd,
+                lambda: create_officer(args.username, password, args.display_name, roles),
+            )
+        )
         console.print(f"[green]admin {args.username} created[/green]")
     finally:
         embedded.stop()
