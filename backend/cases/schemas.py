@@ -318,6 +318,15 @@ class DepartmentStatistics(Output):
     department: Annotated[DepartmentRef, msgspec.Meta(description="The department")]
     objections: Annotated[CaseCounts, msgspec.Meta(description="Its objection cases (异议)")]
     repairs: Annotated[CaseCounts, msgspec.Meta(description="Its repair applications (信用修复)")]
+    unknown_calendar_years: Annotated[
+        list[int],
+        msgspec.Meta(
+            description="Years in which some of its open cases' deadlines fall that no holiday"
+            " calendar knows yet (neither the published overrides nor chinese-calendar): those"
+            " deadlines count weekends only until the office publishes the year's arrangement",
+            examples=[[2027]],
+        ),
+    ] = []
 
 
 class WithdrawalIn(Input):

@@ -8,7 +8,7 @@ from typing import Any
 
 from backend.cases.kinds import KINDS, sql_list
 from backend.cases.schemas import CaseCounts, DepartmentStatistics
-from backend.platform.calendar import today_in_shanghai
+from backend.platform.calendar import today_in_shanghai, unknown_years
 from backend.platform.database import connection
 from backend.records.schemas import DepartmentRef
 
@@ -19,8 +19,9 @@ async def department_statistics() -> list[DepartmentStatistics]:
     by_department: dict[int, dict[str, Any]] = {}
     for r in rows:
         entry = by_department.setdefault(
-            r["department"], {"ref": DepartmentRef(code=r["code"], name=r["name"])}
+            r["department"], {"ref": DepartmentRef(code=r["code"], name=r["name"]), "years": set()}
         )
+        entry["years"].update(r["due_years"] or ())
         entry[r["case_kind"]] = CaseCounts(
             handled=r["handled"],
             on_time=r["on_time"],
@@ -34,15 +35,24 @@ async def department_statistics() -> list[DepartmentStatistics]:
             department=e["ref"],
             objections=e.get("objection", empty),
             repairs=e.get("repair", empty),
+            unknown_calendar_years=_unknown_years(e["years"]),
         )
         for _, e in sorted(by_department.items(), key=lambda item: item[1]["ref"].code)
     ]
 
 
+def _unknown_years(years: set[int]) -> list[int]:
+    """Years of open deadlines that neither the calendar overrides nor ``chinese-calendar``
+    know: those deadlines count weekends only until the year's arrangement is entered (the
+    calendar logs the same once a day when it counts such a day)."""
+    return unknown_years(years)
+
+
 _OPEN_COUNTS = (
     "SELECT department, '{kind}' AS case_kind, count(*) AS open,"
-    " count(*) FILTER (WHERE due_on < $1) AS overdue FROM {table}"
-    " WHERE status IN ({statuses}) GROUP BY department"
+    " count(*) FILTER (WHERE due_on < $1) AS overdue,"
+    " array_agg(DISTINCT extract(year FROM due_on)::int) FILTER (WHERE due_on IS NOT NULL)"
+    " AS due_years FROM {table} WHERE status IN ({statuses}) GROUP BY department"
 )
 
 
@@ -58,7 +68,7 @@ def _statistics_sql() -> str:
         " SELECT k.department, k.case_kind, d.code, d.name,"
         " coalesce(s.handled, 0) AS handled, coalesce(s.on_time, 0) AS on_time,"
         " coalesce(s.late, 0) AS late, coalesce(l.open, 0) AS open,"
-        " coalesce(l.overdue, 0) AS overdue"
+        " coalesce(l.overdue, 0) AS overdue, l.due_years"
         " FROM keys k JOIN api_client d ON d.id = k.department"
         " LEFT JOIN department_case_stat s ON s.department = k.department"
         " AND s.case_kind = k.case_kind"

@@ -194,6 +194,14 @@ async def test_overdue_cases_escalate_and_count_against_the_department(
     stats = (await client.get("/v1/officer/statistics/departments", headers=officer_headers)).json()
     traffic = next(s for s in stats if s["department"]["code"] == "traffic")
     assert traffic["objections"] == {"handled": 0, "onTime": 0, "late": 1, "open": 1, "overdue": 1}
+    assert traffic["unknownCalendarYears"] == []
+    # A deadline in a year no holiday calendar knows is shown to the officers.
+    due = await db.fetchval("SELECT due_on FROM objection WHERE id = $1", case_id)
+    await db.execute("UPDATE objection SET due_on = '2099-03-02' WHERE id = $1", case_id)
+    stats = (await client.get("/v1/officer/statistics/departments", headers=officer_headers)).json()
+    traffic = next(s for s in stats if s["department"]["code"] == "traffic")
+    assert traffic["unknownCalendarYears"] == [2099]
+    await db.execute("UPDATE objection SET due_on = $2 WHERE id = $1", case_id, due)
 
     # Accepting late does not count the lapse twice; closing counts it handled, not on time.
     dept = await department_principal(key)
