@@ -44,19 +44,26 @@ def unmet(condition: Unmet, language: Language) -> api.Unmet:
     )
 
 
+def _benefit_texts(benefit: Benefit | BenefitStatus, language: Language) -> dict[str, Any]:
+    """What a benefit and a citizen's status for it say alike, in the request's language too."""
+    return {
+        "code": benefit.code,
+        "name": say(benefit.name_zh, benefit.name_en, language),
+        "name_zh": benefit.name_zh,
+        "name_en": benefit.name_en,
+        "description": say(benefit.description_zh, benefit.description_en, language),
+        "description_zh": benefit.description_zh,
+        "description_en": benefit.description_en,
+        "category": benefit.category,
+        "offered_by": _names(benefit.offered_by_zh, benefit.offered_by_en, language),
+        "offered_by_zh": benefit.offered_by_zh,
+        "offered_by_en": benefit.offered_by_en,
+    }
+
+
 def benefit_status(status: BenefitStatus, language: Language) -> api.BenefitStatus:
     return api.BenefitStatus(
-        code=status.code,
-        name=say(status.name_zh, status.name_en, language),
-        name_zh=status.name_zh,
-        name_en=status.name_en,
-        description=say(status.description_zh, status.description_en, language),
-        description_zh=status.description_zh,
-        description_en=status.description_en,
-        category=status.category,
-        offered_by=_names(status.offered_by_zh, status.offered_by_en, language),
-        offered_by_zh=status.offered_by_zh,
-        offered_by_en=status.offered_by_en,
+        **_benefit_texts(status, language),
         required_grade=present.grade(status.required_grade, language),
         eligible=status.eligible,
         unmet=tuple(unmet(u, language) for u in status.unmet),
@@ -187,17 +194,7 @@ def plan(found: Plan, language: Language) -> api.Plan:
 
 def _benefit(benefit: Benefit, language: Language) -> api.Benefit:
     return api.Benefit(
-        code=benefit.code,
-        name=say(benefit.name_zh, benefit.name_en, language),
-        name_zh=benefit.name_zh,
-        name_en=benefit.name_en,
-        description=say(benefit.description_zh, benefit.description_en, language),
-        description_zh=benefit.description_zh,
-        description_en=benefit.description_en,
-        category=benefit.category,
-        offered_by=_names(benefit.offered_by_zh, benefit.offered_by_en, language),
-        offered_by_zh=benefit.offered_by_zh,
-        offered_by_en=benefit.offered_by_en,
+        **_benefit_texts(benefit, language),
         min_grade=benefit.min_grade,
         clean_years=benefit.clean_years,
         no_serious_record=benefit.no_serious_record,

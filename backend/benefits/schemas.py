@@ -194,6 +194,25 @@ class Unmet(Output):
     ]
 
 
+OfferedBy = Annotated[
+    tuple[str, ...],
+    msgspec.Meta(
+        description="Who offers it, in the request's language", examples=[["市图书馆及各区分馆"]]
+    ),
+]
+OfferedByZh = Annotated[
+    tuple[str, ...],
+    msgspec.Meta(description="Who offers it, in Chinese", examples=[["市图书馆及各区分馆"]]),
+]
+OfferedByEn = Annotated[
+    tuple[str, ...],
+    msgspec.Meta(
+        description="Who offers it, in English",
+        examples=[["City library and its district branches"]],
+    ),
+]
+
+
 class BenefitStatus(Output):
     """One benefit (守信激励) and whether the citizen holds it today, with what is missing."""
 
@@ -205,24 +224,9 @@ class BenefitStatus(Output):
     description_zh: DescriptionZh
     description_en: DescriptionEn
     category: Category
-    offered_by: Annotated[
-        tuple[str, ...],
-        msgspec.Meta(
-            description="Who offers it, in the request's language",
-            examples=[["市图书馆及各区分馆"]],
-        ),
-    ]
-    offered_by_zh: Annotated[
-        tuple[str, ...],
-        msgspec.Meta(description="Who offers it, in Chinese", examples=[["市图书馆及各区分馆"]]),
-    ]
-    offered_by_en: Annotated[
-        tuple[str, ...],
-        msgspec.Meta(
-            description="Who offers it, in English",
-            examples=[["City library and its district branches"]],
-        ),
-    ]
+    offered_by: OfferedBy
+    offered_by_zh: OfferedByZh
+    offered_by_en: OfferedByEn
     required_grade: Grade
     eligible: Annotated[
         bool, msgspec.Meta(description="True when every condition holds today", examples=[True])
@@ -546,24 +550,9 @@ class Benefit(Output):
     description_zh: DescriptionZh
     description_en: DescriptionEn
     category: Category
-    offered_by: Annotated[
-        tuple[str, ...],
-        msgspec.Meta(
-            description="Who offers it, in the request's language",
-            examples=[["市图书馆及各区分馆"]],
-        ),
-    ]
-    offered_by_zh: Annotated[
-        tuple[str, ...],
-        msgspec.Meta(description="Who offers it, in Chinese", examples=[["市图书馆及各区分馆"]]),
-    ]
-    offered_by_en: Annotated[
-        tuple[str, ...],
-        msgspec.Meta(
-            description="Who offers it, in English",
-            examples=[["City library and its district branches"]],
-        ),
-    ]
+    offered_by: OfferedBy
+    offered_by_zh: OfferedByZh
+    offered_by_en: OfferedByEn
     min_grade: Annotated[
         str,
         msgspec.Meta(
