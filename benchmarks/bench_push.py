@@ -24,8 +24,7 @@ from backend.notifications.push import FirebasePushSender, PushMessage
 from backend.notifications.relay import relay_all
 from backend.notifications.sending import send_once
 from backend.platform.config import load_settings
-from backend.platform.database import connection
-from backend.platform.engine import DB
+from backend.platform.database import transaction
 from backend.wiring import start_runtime, stop_runtime
 from benchmarks._server import bench_database
 
@@ -47,7 +46,7 @@ async def _send_all() -> int:
 
 
 async def _seed(citizens: int, events: int) -> None:
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         await conn.executemany(
             "INSERT INTO push_device (citizen, token, platform, created_at, last_seen_at)"
             " VALUES ($1, $2, 'android', now(), now())",

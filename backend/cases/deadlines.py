@@ -14,8 +14,7 @@ from backend.cases.machine import emit_event, note_department_lapse
 from backend.cases.schemas import Deadline
 from backend.platform.audit import SYSTEM, write_audit
 from backend.platform.calendar import add_working_days, today_in_shanghai, working_days_between
-from backend.platform.database import connection
-from backend.platform.engine import DB
+from backend.platform.database import connection, transaction
 from backend.platform.queue import JobFunction, scheduled
 
 log = logging.getLogger("backend.cases")
@@ -98,7 +97,7 @@ async def _locked_for_check(conn: Any, kind: CaseKind, case_id: int) -> Any:
 
 
 async def _flag_near(kind: CaseKind, case_id: int, today: dt.date, horizon: dt.date) -> int:
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         row = await _locked_for_check(conn, kind, case_id)
         due = row["due_on"] if row else None
         if due is None or not today <= due <= horizon or row["near_flagged_for"] == due:
@@ -116,7 +115,7 @@ async def _flag_near(kind: CaseKind, case_id: int, today: dt.date, horizon: dt.d
 
 
 async def _escalate(kind: CaseKind, case_id: int, today: dt.date) -> int:
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         row = await _locked_for_check(conn, kind, case_id)
         due = row["due_on"] if row else None
         if due is None or due >= today or row["escalated_for"] == due:
@@ -128,7 +127,7 @@ async def _escalate(kind: CaseKind, case_id: int, today: dt.date) -> int:
         )
         responsible = "department" if row["status"] in kind.department_turn else "credit_office"
         after = {"status": row["status"], "dueOn": due, "responsible": responsible}
-        await write_audit(SYSTEM, f"{kind.name}.escalated", kind.name, case_id, after=after)
+        await write_audit(conn, SYSTEM, f"{kind.name}.escalated", kind.name, case_id, after=after)
         payload = {"status": row["status"], "dueOn": due.isoformat(), "responsible": responsible}
         await emit_event(conn, kind, row, "escalated", payload, key=f":{due.isoformat()}")
     return 1

@@ -26,8 +26,7 @@ from backend.cases.schemas import EvidenceMediaType, EvidenceOut
 from backend.identity.principals import ClientPrincipal
 from backend.platform import runtime
 from backend.platform.audit import Actor, write_audit
-from backend.platform.database import connection
-from backend.platform.engine import DB
+from backend.platform.database import connection, transaction
 from backend.platform.errors import (
     Conflict,
     InvalidInput,
@@ -173,7 +172,7 @@ async def attach(
         for index, upload in enumerate(uploads)
     ]
     storage = evidence_storage()
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         case = await _lock_own_case(conn, kind, case_id, citizen_id)
         stored = await conn.fetchval(
             "SELECT count(*) FROM evidence_file WHERE case_kind = $1 AND case_id = $2",
@@ -197,6 +196,7 @@ async def attach(
             await storage.put(item.digest, _content(item.upload))
         rows = [await _insert(conn, kind, case, item, actor) for item in checked]
         await write_audit(
+            conn,
             actor,
             "evidence.add",
             kind.name,
@@ -325,7 +325,7 @@ async def for_citizen(evidence_id: int, citizen_id: int) -> Download:
 
 async def for_staff(evidence_id: int, by: Staff) -> Download:
     """The handling department (its own cases only) or an officer; the look is logged."""
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         row = await _row(conn, evidence_id)
         if row is None or (isinstance(by, ClientPrincipal) and row["department"] != by.client_id):
             raise _missing(evidence_id)

@@ -156,7 +156,7 @@ async def log_staff_look(
     """Every look by a department or an officer goes to the citizen's query log (查询日志)."""
     organisation = by.name if isinstance(by, ClientPrincipal) else CREDIT_OFFICE
     await write_query_log(
-        citizen_id, by.actor, organisation, seen=seen, purpose=purpose, basis=basis, conn=conn
+        conn, citizen_id, by.actor, organisation, seen=seen, purpose=purpose, basis=basis
     )
 
 
@@ -204,6 +204,7 @@ async def record_transition(
     before = None if created else {"status": row["status"], "dueOn": row["due_on"]}
     after = {"status": change.to_status, "dueOn": change.due_on, "reason": change.reason}
     await write_audit(
+        conn,
         change.actor,
         f"{kind.name}.{change.event}",
         kind.name,

@@ -29,8 +29,7 @@ from backend.cases.machine import (
 from backend.cases.schemas import EvidenceOut, StepOut
 from backend.identity.principals import OfficerPrincipal
 from backend.platform.calendar import today_in_shanghai
-from backend.platform.database import connection
-from backend.platform.engine import DB
+from backend.platform.database import connection, transaction
 from backend.platform.language import say
 from backend.platform.pagination import Page, check_limit, decode_cursor, page_of
 from backend.records.schemas import DepartmentRecordOut, DepartmentRef
@@ -270,7 +269,7 @@ class CaseReader(Generic[Out]):
     ) -> StaffCaseFile[Out]:
         """One case with the record and the evidence; the look goes to the citizen's query
         log, in the words ``looked_at`` gives for the row and its number of files."""
-        async with DB.transaction(), connection() as conn:
+        async with transaction() as conn:
             row = await self.fetch(conn, case_id)
             check_staff_access(self.kind, row, by, case_id)
             files = await evidence.list_for_case(conn, self.kind, case_id)

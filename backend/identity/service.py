@@ -28,8 +28,7 @@ from backend.platform.audit import Actor, write_audit
 from backend.platform.calendar import today_in_shanghai
 from backend.platform.config import Settings
 from backend.platform.crypto import blind_index, constant_time_equal, decrypt, encrypt, sha256_hex
-from backend.platform.database import connection
-from backend.platform.engine import DB
+from backend.platform.database import connection, transaction
 from backend.platform.errors import (
     Conflict,
     Forbidden,
@@ -158,7 +157,7 @@ class _CodeCheck(Enum):
 async def _check_code(phone: str, code: str) -> tuple[_CodeCheck, int]:
     max_attempts = runtime.current().settings.otp_max_attempts
     outcome, left = _CodeCheck.MISSING, 0
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         row = await conn.fetchrow(
             "SELECT id, code_hash, attempts FROM one_time_code WHERE phone = $1"
             " AND consumed_at IS NULL AND expires_at > now()"
@@ -295,7 +294,7 @@ async def revoke_family(family: str) -> None:
 
 
 async def refresh_session(raw_token: str) -> TokenPair:
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         row = await conn.fetchrow(
             "SELECT id, family_id, subject_kind, subject_id, expires_at < now() AS expired,"
             " used_at, revoked_at FROM refresh_token WHERE token_hash = $1 FOR UPDATE",
@@ -392,7 +391,7 @@ async def sign_up(phone: str, code: str, name: str, id_number_text: str) -> Toke
     await consume_code(phone, code)
     # The registry's spelling is kept, whichever accepted variant the citizen typed.
     name = await _verify_real_name(name, id_number, phone)
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         citizen_id = await find_or_create_citizen(id_number, name)
         # ON CONFLICT covers both a second account and two sign-ups racing for one.
         account_id = await conn.fetchval(
@@ -414,7 +413,11 @@ async def sign_up(phone: str, code: str, name: str, id_number_text: str) -> Toke
             "UPDATE citizen SET name = $2 WHERE id = $1 AND name <> $2", citizen_id, name
         )
         await write_audit(
-            Actor("citizen", str(citizen_id)), "account.sign-up", "citizen_account", account_id
+            conn,
+            Actor("citizen", str(citizen_id)),
+            "account.sign-up",
+            "citizen_account",
+            account_id,
         )
     return await _start_citizen_session(account_id, citizen_id)
 
@@ -453,7 +456,7 @@ async def update_profile(account_id: int, change: ProfileUpdate) -> Profile:
     """Change the account's settings (today its language, 推送语言); the audit log keeps the
     old and new values. Sending the current values again changes nothing."""
     if change.language is not None:
-        async with DB.transaction(), connection() as conn:
+        async with transaction() as conn:
             before = await conn.fetchrow(
                 "SELECT citizen, language FROM citizen_account WHERE id = $1 FOR UPDATE",
                 account_id,
@@ -467,6 +470,7 @@ async def update_profile(account_id: int, change: ProfileUpdate) -> Profile:
                     change.language,
                 )
                 await write_audit(
+                    conn,
                     Actor("citizen", str(before["citizen"])),
                     "account.update",
                     "citizen_account",
@@ -494,14 +498,17 @@ async def officer_sign_in(username: str, password: str) -> TokenPair:
             say("用户名或密码错误", "wrong username or password"), code="bad-credentials"
         )
     extras: dict[str, object] = {"usr": username, "roles": list(row["roles"])}
-    await write_audit(Actor("officer", str(row["id"])), "officer.sign-in", "officer", row["id"])
+    async with transaction() as conn:
+        await write_audit(
+            conn, Actor("officer", str(row["id"])), "officer.sign-in", "officer", row["id"]
+        )
     return await _token_pair("officer", row["id"], secrets.token_hex(16), extras)
 
 
 async def create_officer(username: str, password: str, display_name: str, roles: list[str]) -> int:
     if len(password) < 12:
         raise InvalidInput("the password must have at least 12 characters", field="password")
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         officer_id = await conn.fetchval(
             "INSERT INTO officer (username, password_hash, display_name, roles, active, created_at)"
             " VALUES ($1, $2, $3, $4, true, now()) ON CONFLICT (username) DO NOTHING RETURNING id",
@@ -513,7 +520,12 @@ async def create_officer(username: str, password: str, display_name: str, roles:
         if officer_id is None:
             raise Conflict(f"officer {username!r} already exists", field="username")
         await write_audit(
-            Actor("system", "cli"), "officer.create", "officer", officer_id, after={"roles": roles}
+            conn,
+            Actor("system", "cli"),
+            "officer.create",
+            "officer",
+            officer_id,
+            after={"roles": roles},
         )
     return int(officer_id)
 
@@ -530,7 +542,7 @@ async def create_api_client(kind: str, code: str, name: str, scopes: list[str]) 
         raise InvalidInput("kind must be department or merchant", field="kind")
     prefix = secrets.token_hex(4)
     key = f"{_KEY_PREFIX[kind]}_{prefix}_{secrets.token_urlsafe(32)}"
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         client_id = await conn.fetchval(
             "INSERT INTO api_client (kind, code, name, key_prefix, key_hash, scopes, active,"
             " created_at) VALUES ($1, $2, $3, $4, $5, $6, true, now())"
@@ -545,6 +557,7 @@ async def create_api_client(kind: str, code: str, name: str, scopes: list[str]) 
         if client_id is None:
             raise Conflict(f"a client with code {code!r} already exists", field="code")
         await write_audit(
+            conn,
             Actor("system", "cli"),
             "api-client.create",
             "api_client",
@@ -609,7 +622,7 @@ async def upsert_registry(batch: RegistryBatch, client: ClientPrincipal) -> Regi
             continue
         rows.append((id_number_index(id_number), encrypt_id_number(id_number), name, entry.phone))
         items.append(RegistryItemResult(index=i, status="upserted"))
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         await conn.executemany(
             "INSERT INTO population_registry (id_number_index, id_number_encrypted, name, phone,"
             " updated_at, updated_by) VALUES ($1, $2, $3, $4, now(), $5)"
@@ -619,6 +632,7 @@ async def upsert_registry(batch: RegistryBatch, client: ClientPrincipal) -> Regi
             [(*row, client.client_id) for row in rows],
         )
         await write_audit(
+            conn,
             client.actor,
             "registry.upsert",
             "population_registry",

@@ -14,8 +14,7 @@ from typing import Any
 import msgspec
 
 from backend.notifications.events import MonthlySummary, emit_event
-from backend.platform.database import connection
-from backend.platform.engine import DB
+from backend.platform.database import transaction
 from points_engine import Assessment
 
 BATCH = 500
@@ -67,7 +66,7 @@ async def send_monthly_summaries(today: dt.date) -> int:
     start, end = previous_month(today)
     last, total = 0, 0
     while True:
-        async with DB.transaction(), connection() as conn:
+        async with transaction() as conn:
             rows = await conn.fetch(
                 "SELECT k.citizen, k.assessment_json, p.percentile FROM credit_card k"
                 " JOIN citizen_account a ON a.citizen = k.citizen"

@@ -17,8 +17,7 @@ from backend.notifications.events import EVENT_TYPES
 from backend.notifications.wording import Names, is_english, localise, record_names
 from backend.platform import runtime
 from backend.platform.clock import SHANGHAI
-from backend.platform.database import connection
-from backend.platform.engine import DB
+from backend.platform.database import transaction
 
 log = logging.getLogger("backend.notifications")
 _FALLBACK = ("你的信用信息有更新", "Your credit information has changed")
@@ -63,7 +62,7 @@ async def relay_once(now: dt.datetime | None = None) -> int:
     """Move one batch of outbox events; returns how many."""
     moment = now or dt.datetime.now(dt.UTC)
     limit = runtime.current().settings.relay_batch_size
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         events = await conn.fetch(
             "SELECT e.id, e.citizen, e.kind, e.payload, a.language FROM outbox_event e"
             " LEFT JOIN citizen_account a ON a.citizen = e.citizen"

@@ -17,8 +17,7 @@ from backend.notifications.schemas import (
     PreferencesIn,
     ReadAll,
 )
-from backend.platform.database import connection
-from backend.platform.engine import DB
+from backend.platform.database import connection, transaction
 from backend.platform.errors import InvalidInput, NotFound
 from backend.platform.language import say
 from backend.platform.pagination import check_limit, decode_cursor, encode_cursor
@@ -150,7 +149,7 @@ async def devices(citizen_id: int) -> list[DeviceOut]:
 
 
 async def remove_device(citizen_id: int, device_id: int) -> None:
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         deleted = await conn.fetchval(
             "DELETE FROM push_device WHERE id = $1 AND citizen = $2 RETURNING id",
             device_id,

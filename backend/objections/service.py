@@ -55,8 +55,7 @@ from backend.objections.schemas import (
 from backend.platform import runtime
 from backend.platform.audit import Actor
 from backend.platform.calendar import add_working_days, today_in_shanghai
-from backend.platform.database import connection
-from backend.platform.engine import DB
+from backend.platform.database import transaction
 from backend.platform.errors import Conflict, InvalidInput
 from backend.platform.language import say
 from backend.records.service import apply_correction, apply_revocation, check_correction
@@ -70,7 +69,7 @@ async def file_objection(citizen_id: int, data: ObjectionIn, actor: Actor) -> Ob
     today = today_in_shanghai()
     accept_due = ACCEPT.due_after(today)
     try:
-        async with DB.transaction(), connection() as conn:
+        async with transaction() as conn:
             record = await _own_record(conn, data.record_id, citizen_id)
             open_id = await open_case_id(conn, OBJECTION, record["id"])
             if open_id is not None:
@@ -154,7 +153,7 @@ async def accept(case_id: int, by: Staff, reason: str) -> ObjectionOut:
     """受理: the verification deadline starts and the penalty is suspended at once."""
     today = today_in_shanghai()
     due = VERIFY.due_after(today)
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         row = await _locked(conn, case_id, by)
         require_status(OBJECTION, row, "accept", by.actor)
         await conn.execute(
@@ -174,7 +173,7 @@ async def accept(case_id: int, by: Staff, reason: str) -> ObjectionOut:
 async def reject(case_id: int, by: Staff, reason: str) -> ObjectionOut:
     """不予受理, with the reason the citizen reads. The record stays as it is."""
     today = today_in_shanghai()
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         row = await _locked(conn, case_id, by)
         require_status(OBJECTION, row, "reject", by.actor)
         await close_with_decision(
@@ -194,7 +193,7 @@ async def extend(case_id: int, by: Staff, reason: str) -> ObjectionOut:
     """One extension of the verification deadline for a complex case, before it passes."""
     today = today_in_shanghai()
     days = runtime.current().settings.objection_extension_working_days
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         row = await _locked(conn, case_id, by)
         require_status(OBJECTION, row, "extend", by.actor)
         if row["extended"]:
@@ -235,7 +234,7 @@ async def propose(case_id: int, client: ClientPrincipal, data: ProposalIn) -> Ob
     proposed correction is checked now, against the department's scopes."""
     today = today_in_shanghai()
     _check_proposal(data)
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         row = await _locked(conn, case_id, client)
         require_status(OBJECTION, row, "propose", client.actor)
         correction = None
@@ -285,7 +284,7 @@ async def decide(case_id: int, officer: OfficerPrincipal, data: OfficerDecisionI
     """The credit office decides: upheld restores the penalty, corrected applies the proposed
     values (old ones kept in history), revoked stops the record counting and showing."""
     today = today_in_shanghai()
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         row = await _locked(conn, case_id, officer)
         require_status(OBJECTION, row, "decide", officer.actor)
         if data.outcome != "upheld":
@@ -364,7 +363,7 @@ async def withdraw(case_id: int, citizen_id: int, reason: str | None) -> Objecti
     """撤回: the citizen drops their own undecided objection. Its deadline stops; a penalty
     suspended since acceptance applies again and the card is re-scored at once."""
     today = today_in_shanghai()
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         row = await withdraw_case(conn, OBJECTION, case_id, citizen_id, reason, today)
         suspended = row["status"] in ("accepted", "verifying")
         if suspended:

@@ -43,6 +43,7 @@ def _json(value: Any) -> str | None:
 
 
 async def write_audit(
+    conn: Any,
     actor: Actor,
     action: str,
     object_type: str,
@@ -51,20 +52,20 @@ async def write_audit(
     before: Any = None,
     after: Any = None,
 ) -> None:
-    async with connection() as conn:
-        await conn.execute(
-            "INSERT INTO audit_log (at, actor_kind, actor_id, action, object_type, object_id,"
-            " before, after, request_id)"
-            " VALUES (now(), $1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8)",
-            actor.kind,
-            actor.id,
-            action,
-            object_type,
-            str(object_id),
-            _json(before),
-            _json(after),
-            current_request_id(),
-        )
+    """Append one entry on ``conn``: the transaction of the change it describes."""
+    await conn.execute(
+        "INSERT INTO audit_log (at, actor_kind, actor_id, action, object_type, object_id,"
+        " before, after, request_id)"
+        " VALUES (now(), $1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8)",
+        actor.kind,
+        actor.id,
+        action,
+        object_type,
+        str(object_id),
+        _json(before),
+        _json(after),
+        current_request_id(),
+    )
 
 
 def _meta(description: str, example: Any = None) -> msgspec.Meta:

@@ -44,6 +44,24 @@ async def connection() -> AsyncIterator[asyncpg.Connection[Any]]:
         yield pooled  # type: ignore[misc]
 
 
+@asynccontextmanager
+async def transaction() -> AsyncIterator[asyncpg.Connection[Any]]:
+    """The one way a service opens a transaction, yielding its connection; stores and the
+    writers of the audit log, the outbox and the query log take that connection explicitly.
+
+    Inside another transaction this is a savepoint (asyncpg's nested transaction): a failure
+    inside rolls back only the inner work and the outer transaction decides. Piccolo's own
+    nested ``transaction()`` would silently join the outer one instead.
+    """
+    current = DB.current_transaction.get()
+    if current is not None:
+        async with current.connection.transaction():
+            yield current.connection
+        return
+    async with DB.transaction() as opened:
+        yield opened.connection
+
+
 async def ping() -> bool:
     async with connection() as conn:
         return bool(await conn.fetchval("SELECT 1"))

@@ -18,8 +18,7 @@ from backend.notifications.jobs import wake_relay
 from backend.platform import runtime
 from backend.platform.audit import Actor, write_audit
 from backend.platform.calendar import today_in_shanghai
-from backend.platform.database import connection
-from backend.platform.engine import DB
+from backend.platform.database import connection, transaction
 from backend.platform.errors import (
     Conflict,
     InvalidInput,
@@ -330,7 +329,7 @@ async def ingest_batch(raw_items: list[Any], client: ClientPrincipal) -> BatchRe
     inserted: dict[str, int] = {}
     changed: set[int] = set()
     misnamed: dict[str, BatchItemResult] = {}
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         if fresh:
             fresh, citizens = await _named_citizens(conn, client, fresh, misnamed)
             inserted = await _insert_records(conn, client, fresh, citizens)
@@ -345,6 +344,7 @@ async def ingest_batch(raw_items: list[Any], client: ClientPrincipal) -> BatchRe
         existing = await _existing_ids(conn, client.client_id, sorted(seen - set(inserted)))
         if inserted:
             await write_audit(
+                conn,
                 client.actor,
                 "record.ingest",
                 "record_batch",
@@ -459,7 +459,7 @@ async def correct_record(
 ) -> DepartmentRecordOut:
     """The department corrects its own record (更正); its open repair applications end, since
     the corrected record is a different finding with its own paths and dates."""
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         row = await _own_record_for_update(conn, record_id, client)
         if await apply_correction(conn, row, change, client, client.actor):
             await _end_open_repairs(conn, row, "corrected", change.reason, client.actor)
@@ -501,7 +501,7 @@ async def revoke_record(
 ) -> DepartmentRecordOut:
     """The department revokes its own record (撤销); its open repair applications end, since
     a record that no longer counts has nothing to repair."""
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         row = await _own_record_for_update(conn, record_id, client)
         if await apply_revocation(conn, row, reason, client.actor):
             await _end_open_repairs(conn, row, "revoked", reason, client.actor)
@@ -602,7 +602,9 @@ async def _write_history(
         reason,
         actor.id,
     )
-    await write_audit(actor, f"record.{action}", "record", row["id"], before=before, after=after)
+    await write_audit(
+        conn, actor, f"record.{action}", "record", row["id"], before=before, after=after
+    )
 
 
 # --- reading ----------------------------------------------------------------------------------

@@ -40,8 +40,7 @@ from backend.cases.machine import (
 from backend.identity.principals import OfficerPrincipal
 from backend.platform.audit import Actor
 from backend.platform.calendar import today_in_shanghai
-from backend.platform.database import connection
-from backend.platform.engine import DB
+from backend.platform.database import transaction
 from backend.platform.errors import Conflict, InvalidInput
 from backend.platform.language import say
 from backend.records.service import apply_repair
@@ -74,7 +73,7 @@ async def apply(citizen_id: int, data: RepairIn, actor: Actor) -> RepairDetail:
     details = _check_details(data, today)
     reply_due = REPLY.due_after(today)
     try:
-        async with DB.transaction(), connection() as conn:
+        async with transaction() as conn:
             record = await own_record(conn, data.record_id, citizen_id)
             objection, repair = await open_cases(conn, record["id"])
             found = eligibility(record, today, open_objection=objection, open_repair=repair)
@@ -226,7 +225,7 @@ def _payload(row: Any) -> dict[str, Any]:
 async def accept(case_id: int, by: Staff, reason: str) -> RepairOut:
     today = today_in_shanghai()
     decide_due = DECIDE.due_after(today)
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         row = await _locked(conn, case_id, by, today, "accept")
         _refuse_unless_record_stands(row)
         due = min(decide_due, row["reply_due_on"])
@@ -256,7 +255,7 @@ async def deny(case_id: int, by: Staff, reason: str) -> RepairOut:
 async def approve(case_id: int, by: Staff, reason: str) -> RepairOut:
     """准予修复: the record is repaired today and the card re-scored at once."""
     today = today_in_shanghai()
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         row = await _locked(conn, case_id, by, today, "approve")
         _refuse_unless_record_stands(row)
         await _refuse_while_objection_open(conn, row)
@@ -303,7 +302,7 @@ async def _refuse_while_objection_open(conn: Any, row: Any) -> None:
 
 async def _close(case_id: int, by: Staff, reason: str, action: str, status: str) -> RepairOut:
     today = today_in_shanghai()
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         row = await _locked(conn, case_id, by, today, action)
         await _closed(conn, row, action, status, reason, by, today)
     return await views.summary(case_id)
@@ -332,6 +331,6 @@ async def withdraw(case_id: int, citizen_id: int, reason: str | None) -> RepairD
     """撤回: the citizen drops their own undecided application; its deadlines stop and the
     record stays as it is (the citizen may apply again later)."""
     today = today_in_shanghai()
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         await withdraw_case(conn, REPAIR, case_id, citizen_id, reason, today)
     return await views.citizen_detail(case_id, citizen_id)

@@ -22,8 +22,7 @@ import msgspec
 from backend.platform import runtime
 from backend.platform.caching import etag_for_version
 from backend.platform.calendar import today_in_shanghai
-from backend.platform.database import connection
-from backend.platform.engine import DB
+from backend.platform.database import connection, transaction
 from backend.platform.language import DEFAULT as DEFAULT_LANGUAGE
 from backend.platform.language import LANGUAGES, Language
 from backend.platform.redis import namespaced
@@ -179,7 +178,7 @@ async def _write(
 ) -> tuple[Outcome, tuple[int, dict[Language, bytes]] | None]:
     """What happened, and for a change the new revision and bodies (to cache after commit)."""
     fp = fingerprint(assessment)
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         # Serialise writers for one citizen without blocking record ingest on the citizen row.
         await conn.execute(
             "SELECT pg_advisory_xact_lock($1, ($2 % 2147483647)::int)", RESCORE_LOCK, citizen_id

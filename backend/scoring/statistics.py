@@ -18,8 +18,7 @@ from typing import Any
 import msgspec
 
 from backend.platform import runtime
-from backend.platform.database import connection
-from backend.platform.engine import DB
+from backend.platform.database import connection, transaction
 from backend.platform.language import LANGUAGES
 from backend.scoring.schemas import CardView
 from backend.scoring.service import RESCORE_LOCK, card_cache_key
@@ -60,7 +59,7 @@ async def refresh_card_percentiles(batch_size: int = REFRESH_BATCH) -> int:
 
 
 async def _refresh(citizen_ids: list[int]) -> int:
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         # Re-scoring holds the same per-citizen lock while it writes a card; taken in id order,
         # and a re-score holds one at a time, so the two never deadlock.
         await conn.execute(

@@ -7,8 +7,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from backend.platform.audit import Actor, write_audit
-from backend.platform.database import connection
-from backend.platform.engine import DB
+from backend.platform.database import connection, transaction
 from backend.platform.language import say
 from backend.platform.pagination import Page, check_limit, decode_cursor, page_of
 from backend.verification.errors import ConsentNotFound, ConsentNotValid, OrganisationUnknown
@@ -29,7 +28,7 @@ def _out(row: Any) -> ConsentOut:
 
 
 async def grant(citizen_id: int, data: ConsentIn) -> ConsentOut:
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         merchant = await conn.fetchrow(
             "SELECT id, name FROM api_client WHERE code = $1 AND kind = 'merchant' AND active",
             data.organisation,
@@ -53,6 +52,7 @@ async def grant(citizen_id: int, data: ConsentIn) -> ConsentOut:
             data.days,
         )
         await write_audit(
+            conn,
             Actor("citizen", str(citizen_id)),
             "consent.grant",
             "consent",
@@ -84,7 +84,7 @@ async def revoke(citizen_id: int, consent_id: int) -> ConsentOut:
     """Revoke one of the citizen's own consents at once; revoking twice changes nothing."""
     if not 1 <= consent_id <= _MAX_ID:
         raise _not_yours(consent_id)
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         revoked = await conn.fetchval(
             "UPDATE consent SET revoked_at = now() WHERE id = $1 AND citizen = $2"
             " AND revoked_at IS NULL RETURNING id",
@@ -93,7 +93,7 @@ async def revoke(citizen_id: int, consent_id: int) -> ConsentOut:
         )
         if revoked is not None:
             await write_audit(
-                Actor("citizen", str(citizen_id)), "consent.revoke", "consent", consent_id
+                conn, Actor("citizen", str(citizen_id)), "consent.revoke", "consent", consent_id
             )
         row = await conn.fetchrow(
             f"SELECT {_COLUMNS}{_FROM} WHERE c.id = $1 AND c.citizen = $2", consent_id, citizen_id

@@ -7,8 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from backend.platform.audit import Actor, write_audit
-from backend.platform.database import connection
-from backend.platform.engine import DB
+from backend.platform.database import connection, transaction
 from backend.platform.language import say
 from backend.verification.errors import LOCKED_DETAIL, CreditLocked
 from backend.verification.schemas import LockState
@@ -49,12 +48,13 @@ async def lock_state(citizen_id: int) -> LockState:
 
 async def set_lock(citizen_id: int, locked: bool) -> LockState:
     """Lock or unlock; idempotent (the same state again changes nothing and is not audited)."""
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         row = await conn.fetchrow(_LOCK_SQL if locked else _UNLOCK_SQL, citizen_id)
         if row is None:  # already in that state
             return await lock_state(citizen_id)
         state = LockState(locked=row["locked"], changed_at=row["changed_at"])
         await write_audit(
+            conn,
             Actor("citizen", str(citizen_id)),
             "credit.lock" if locked else "credit.unlock",
             "citizen",

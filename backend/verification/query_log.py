@@ -19,7 +19,6 @@ from piccolo.table import Table
 from backend.notifications.events import QueryMade, emit_event
 from backend.platform.audit import Actor
 from backend.platform.calendar import today_in_shanghai
-from backend.platform.database import connection
 from backend.platform.engine import DB
 from backend.platform.requestid import current_request_id
 
@@ -41,6 +40,7 @@ TABLES: list[Any] = [QueryLogEntry]
 
 
 async def write_query_log(
+    conn: Any,
     citizen_id: int,
     actor: Actor,
     organisation: str,
@@ -48,20 +48,16 @@ async def write_query_log(
     seen: str,
     purpose: str,
     basis: str,
-    conn: Any = None,
 ) -> None:
+    """Append one entry on ``conn``, the transaction of the look it records, so a look is
+    never unrecorded; officers' and departments' looks also tell the citizen."""
     sql = (
         "INSERT INTO query_log (citizen, at, actor_kind, actor_id, organisation, seen, purpose,"
         " basis, request_id) VALUES ($1, now(), $2, $3, $4, $5, $6, $7, $8)"
     )
     args = (citizen_id, actor.kind, actor.id, organisation, seen, purpose, basis)
-    if conn is not None:
-        await conn.execute(sql, *args, current_request_id())
-        await _tell_citizen(conn, citizen_id, actor, organisation, purpose)
-        return
-    async with DB.transaction(), connection() as own:
-        await own.execute(sql, *args, current_request_id())
-        await _tell_citizen(own, citizen_id, actor, organisation, purpose)
+    await conn.execute(sql, *args, current_request_id())
+    await _tell_citizen(conn, citizen_id, actor, organisation, purpose)
 
 
 async def _tell_citizen(

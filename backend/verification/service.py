@@ -27,8 +27,7 @@ from backend.notifications.events import VerificationMade, emit_event
 from backend.platform import runtime
 from backend.platform.audit import write_audit
 from backend.platform.calendar import today_in_shanghai
-from backend.platform.database import connection
-from backend.platform.engine import DB
+from backend.platform.database import connection, transaction
 from backend.platform.errors import InvalidInput, ProblemError
 from backend.platform.language import say
 from backend.platform.redis import namespaced
@@ -137,6 +136,7 @@ async def _log_and_notify(
     """The query-log row and the 'merchant verified you' event, in the caller's transaction."""
     # Stored once and read in either language: both, by name (never the benefit's code).
     await write_query_log(
+        conn,
         row["citizen"],
         merchant.actor,
         merchant.name,
@@ -144,7 +144,6 @@ async def _log_and_notify(
         f" “{benefit.name_en}”, the grade band it needs, masked name)",
         purpose=f"守信激励：{benefit.name_zh} (benefit: {benefit.name_en})",
         basis=basis,
-        conn=conn,
     )
     await emit_event(
         conn,
@@ -182,7 +181,7 @@ async def make_code(citizen_id: int, benefit_code: str) -> CodeIssued:
     issued = dt.datetime.now(dt.UTC).replace(microsecond=0)
     expires = issued + dt.timedelta(seconds=seconds)
     public_id = _new_public_id()
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         await refuse_if_locked(conn, citizen_id)
         live = await conn.fetchval(
             "SELECT count(*) FROM verification WHERE citizen = $1 AND live AND expires_at > now()",
@@ -406,7 +405,7 @@ async def redeem(merchant: ClientPrincipal, request: RedeemRequest) -> CheckAnsw
     if key == _BY_CODE:
         await _refuse_guessing(merchant)
     scoped = _scoped_benefits(merchant)
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         row = await conn.fetchrow(_REDEEM.format(key=key), value, merchant.client_id, scoped)
         if row is None:
             raise await _refusal(conn, key, value, scoped, merchant)
@@ -503,7 +502,7 @@ async def consent_check(merchant: ClientPrincipal, request: ConsentCheckRequest)
     async with connection() as conn:
         first = await valid_consent(conn, request.consent_id, merchant.client_id, share=False)
     status = status_for(await stored_assessment(first["citizen"]), request.benefit)
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         consent = await valid_consent(conn, request.consent_id, merchant.client_id, share=True)
         await refuse_if_locked(conn, consent["citizen"])
         inserted = await conn.fetchrow(
@@ -554,7 +553,7 @@ async def record_redemption(
     merchant: ClientPrincipal, verification_id: str, data: RedemptionIn
 ) -> RedemptionOut:
     """What the merchant did on a verification it made (e.g. deposit waived); once."""
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         check = await conn.fetchrow(
             "SELECT id, citizen, benefit, eligible FROM verification"
             " WHERE public_id = $1 AND merchant = $2 AND redeemed_at IS NOT NULL",
@@ -589,6 +588,7 @@ async def record_redemption(
                 )
             )
         await write_audit(
+            conn,
             merchant.actor,
             "benefit.redemption",
             "verification",

@@ -15,8 +15,7 @@ from backend.notifications.health import expire_overdue
 from backend.notifications.relay import quiet_until, relay_all
 from backend.notifications.sending import send_once
 from backend.platform.audit import Actor
-from backend.platform.database import connection
-from backend.platform.engine import DB
+from backend.platform.database import connection, transaction
 from backend.verification.query_log import write_query_log
 from tests import factories as f
 from tests.conftest import RunWorker
@@ -50,7 +49,7 @@ async def _device(client: httpx.AsyncClient, headers: Any, token: str) -> int:
 
 
 async def _emit(citizen_id: int, event: Any, dedupe: str | None = None) -> None:
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         await emit_event(conn, citizen_id, event, dedupe_key=dedupe)
 
 
@@ -391,17 +390,26 @@ async def test_an_officer_look_is_news_once_a_day_and_merchants_send_their_own(
 ) -> None:
     citizen_id, headers = await _citizen(client, sms, "13950000015")
     for _ in range(2):
+        async with transaction() as conn:
+            await write_query_log(
+                conn,
+                citizen_id,
+                Actor("officer", "9"),
+                "市信用办",
+                seen="case",
+                purpose="异议核查",
+                basis="objection 1",
+            )
+    async with transaction() as conn:
         await write_query_log(
+            conn,
             citizen_id,
-            Actor("officer", "9"),
-            "市信用办",
-            seen="case",
-            purpose="异议核查",
-            basis="objection 1",
+            Actor("merchant", "3"),
+            "市图书馆",
+            seen="x",
+            purpose="免押金",
+            basis="code",
         )
-    await write_query_log(
-        citizen_id, Actor("merchant", "3"), "市图书馆", seen="x", purpose="免押金", basis="code"
-    )
     await relay_all()
     items = (await client.get("/v1/me/notifications", headers=headers)).json()["items"]
     assert [i["kind"] for i in items] == ["query.made"]

@@ -15,8 +15,7 @@ from backend.notifications.events import EVENT_TYPES, emit_event
 from backend.notifications.relay import relay_all
 from backend.notifications.wording import change_words, effect_words, ranking_words, signed
 from backend.platform import runtime
-from backend.platform.database import connection
-from backend.platform.engine import DB
+from backend.platform.database import connection, transaction
 from tests import factories as f
 
 RECORD_TYPE = "TRAFFIC-DRINK-DRIVING"
@@ -133,7 +132,7 @@ async def test_no_template_shows_a_catalog_code(
 ) -> None:
     phone = "13951000001" if language == "zh-CN" else "13951000002"
     citizen_id, record_id, headers = await _citizen_with_record(client, sms, phone, language)
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         for kind in EVENT_TYPES:
             await emit_event(conn, citizen_id, _realistic_event(kind, record_id))
     await relay_all()
@@ -154,7 +153,7 @@ async def test_a_record_is_named_without_its_id_too(
 ) -> None:
     """An emitter that gives no record id: a code or the zh name still reads as the name."""
     citizen_id, _, headers = await _citizen_with_record(client, sms, "13951000003", "en")
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         for title in (RECORD_TYPE, NAME_ZH, "某项未知记录"):
             await emit_event(
                 conn,
@@ -176,7 +175,7 @@ async def test_a_merchant_check_names_the_benefit_in_english_with_or_without_its
     finds it by the Chinese name; a name no benefits version knows is kept as written."""
     citizen_id, _, headers = await _citizen_with_record(client, sms, "13951000004", "en")
     made = EVENT_TYPES["verification.redeemed"]
-    async with DB.transaction(), connection() as conn:
+    async with transaction() as conn:
         for event in (
             made(organisation="市图书馆", benefit="图书馆免押金借阅"),
             made(organisation="市图书馆", benefit="图书馆免押金借阅", benefit_name_en="Library"),
