@@ -174,12 +174,21 @@ def _refuse_unknown_fields(openapi: OpenAPI) -> None:
 
 def _describe_components(openapi: OpenAPI) -> None:
     """A shared schema is described by its Struct's docstring; Litestar would otherwise copy
-    onto it the description of whichever field first referred to it."""
-    for struct in {*_subclasses(Input), *_subclasses(Output), *_subclasses(msgspec.Struct)}:
+    onto it the description of whichever field first referred to it.
+
+    The wire Structs (Input, Output) come first and the first Struct of a name wins, so an
+    engine Struct of the same name (``points_engine``'s ``ActiveMeasure``) never replaces the
+    wire one's text, whatever order the classes were imported in."""
+    described: set[str] = set()
+    ordered = [*_subclasses(Input), *_subclasses(Output), *_subclasses(msgspec.Struct)]
+    for struct in dict.fromkeys(ordered):
+        name = getattr(struct, "__schema_name__", struct.__name__)
         schema = _component(openapi, struct)
         doc = inspect.getdoc(struct)
-        if schema is not None and doc and not doc.startswith("A base class"):
-            schema.description = doc
+        if name in described or schema is None or not doc or doc.startswith("A base class"):
+            continue
+        schema.description = doc
+        described.add(name)
 
 
 def _subclasses(cls: type) -> list[type]:

@@ -9,9 +9,11 @@ import datetime as dt
 import logging
 from typing import Any, Literal, cast
 
+from backend.cases import store
 from backend.cases.kinds import CaseKind
 from backend.cases.machine import emit_event, note_department_lapse
 from backend.cases.schemas import Deadline
+from backend.cases.store import CaseBasics
 from backend.platform.audit import SYSTEM, write_audit
 from backend.platform.calendar import add_working_days, today_in_shanghai, working_days_between
 from backend.platform.database import connection, transaction
@@ -26,11 +28,11 @@ def working_days_left(due_on: dt.date, today: dt.date) -> int:
     return working_days_between(today, due_on)
 
 
-def deadline(kind: CaseKind, row: Any, today: dt.date) -> Deadline | None:
+def deadline(kind: CaseKind, row: CaseBasics, today: dt.date) -> Deadline | None:
     """The deadline of the case's current stage (the kind declares the stage of each state);
     None once closed."""
-    due = row["due_on"]
-    stage = kind.state(row["status"]).stage
+    due = row.due_on
+    stage = kind.state(row.status).stage
     if due is None or stage is None:
         return None
     left = working_days_left(due, today)
@@ -43,29 +45,16 @@ def deadline(kind: CaseKind, row: Any, today: dt.date) -> Deadline | None:
     )
 
 
-_CHECK_SQL = (
-    "SELECT c.*, r.status AS record_status, r.record_type, r.catalog_version FROM {table} c"
-    " JOIN record r ON r.id = c.record WHERE c.id = $1 FOR UPDATE OF c, r SKIP LOCKED"
-)
-
-
 async def check_deadlines(kind: CaseKind, today: dt.date) -> dict[str, int]:
     """The hourly check: flag cases due within one working day (an outbox event once per case
     and deadline) and escalate overdue ones to the credit office (once per deadline), counting
     the lapse against the department whose turn it was."""
     horizon = add_working_days(today, 1)
-    near = await _candidates(
-        f"SELECT id FROM {kind.table} WHERE due_on BETWEEN $1 AND $2"
-        " AND near_flagged_for IS DISTINCT FROM due_on ORDER BY due_on, id",
-        today,
-        horizon,
-    )
+    async with connection() as conn:
+        near = await store.cases_due_between(conn, kind, today, horizon)
     flagged = sum([await _flag_near(kind, case_id, today, horizon) for case_id in near])
-    overdue = await _candidates(
-        f"SELECT id FROM {kind.table} WHERE due_on < $1"
-        " AND escalated_for IS DISTINCT FROM due_on ORDER BY due_on, id",
-        today,
-    )
+    async with connection() as conn:
+        overdue = await store.cases_overdue(conn, kind, today)
     escalated = sum([await _escalate(kind, case_id, today) for case_id in overdue])
     if flagged or escalated:
         log.info("%s deadlines on %s: %d near, %d escalated", kind.name, today, flagged, escalated)
@@ -85,28 +74,18 @@ def deadline_jobs(kind: CaseKind, *, minute: int) -> tuple[JobFunction, Any]:
     return check, scheduled(check, minute={minute}, run_at_startup=False, unique=True)
 
 
-async def _candidates(sql: str, *args: Any) -> list[int]:
-    async with connection() as conn:
-        return [row["id"] for row in await conn.fetch(sql, *args)]
-
-
-async def _locked_for_check(conn: Any, kind: CaseKind, case_id: int) -> Any:
-    """Like :func:`~backend.cases.machine.lock_case`, but a case another transaction holds is
-    left for the next run."""
-    return await conn.fetchrow(_CHECK_SQL.format(table=kind.table), case_id)
-
-
 async def _flag_near(kind: CaseKind, case_id: int, today: dt.date, horizon: dt.date) -> int:
     async with transaction() as conn:
-        row = await _locked_for_check(conn, kind, case_id)
-        due = row["due_on"] if row else None
-        if due is None or not today <= due <= horizon or row["near_flagged_for"] == due:
+        # Unlike ``machine.lock_case``, a case another transaction holds is left for the next run.
+        row = await store.locked_case_unless_busy(conn, kind, case_id)
+        if row is None or row.due_on is None:
             return 0
-        await conn.execute(
-            f"UPDATE {kind.table} SET near_flagged_for = due_on WHERE id = $1", case_id
-        )
+        due = row.due_on
+        if not today <= due <= horizon or row.near_flagged_for == due:
+            return 0
+        await store.mark_near_flagged(conn, kind, case_id)
         payload = {
-            "status": row["status"],
+            "status": row.status,
             "dueOn": due.isoformat(),
             "workingDaysLeft": working_days_left(due, today),
         }
@@ -116,18 +95,17 @@ async def _flag_near(kind: CaseKind, case_id: int, today: dt.date, horizon: dt.d
 
 async def _escalate(kind: CaseKind, case_id: int, today: dt.date) -> int:
     async with transaction() as conn:
-        row = await _locked_for_check(conn, kind, case_id)
-        due = row["due_on"] if row else None
-        if due is None or due >= today or row["escalated_for"] == due:
+        row = await store.locked_case_unless_busy(conn, kind, case_id)
+        if row is None or row.due_on is None:
+            return 0
+        due = row.due_on
+        if due >= today or row.escalated_for == due:
             return 0
         await note_department_lapse(conn, kind, row, today)
-        await conn.execute(
-            f"UPDATE {kind.table} SET escalated_for = due_on, escalated_at = now() WHERE id = $1",
-            case_id,
-        )
-        responsible = "department" if row["status"] in kind.department_turn else "credit_office"
-        after = {"status": row["status"], "dueOn": due, "responsible": responsible}
+        await store.mark_escalated(conn, kind, case_id)
+        responsible = "department" if row.status in kind.department_turn else "credit_office"
+        after = {"status": row.status, "dueOn": due, "responsible": responsible}
         await write_audit(conn, SYSTEM, f"{kind.name}.escalated", kind.name, case_id, after=after)
-        payload = {"status": row["status"], "dueOn": due.isoformat(), "responsible": responsible}
+        payload = {"status": row.status, "dueOn": due.isoformat(), "responsible": responsible}
         await emit_event(conn, kind, row, "escalated", payload, key=f":{due.isoformat()}")
     return 1

@@ -18,11 +18,13 @@ import re
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
-from typing import Any, Protocol
+from typing import Protocol
 
+from backend.cases import store
 from backend.cases.kinds import CaseKind
 from backend.cases.machine import Staff, log_staff_look, not_found, status_words
 from backend.cases.schemas import EvidenceMediaType, EvidenceOut
+from backend.cases.store import Connection, EvidenceRow, LockedCase
 from backend.identity.principals import ClientPrincipal
 from backend.platform import runtime
 from backend.platform.audit import Actor, write_audit
@@ -174,11 +176,7 @@ async def attach(
     storage = evidence_storage()
     async with transaction() as conn:
         case = await _lock_own_case(conn, kind, case_id, citizen_id)
-        stored = await conn.fetchval(
-            "SELECT count(*) FROM evidence_file WHERE case_kind = $1 AND case_id = $2",
-            kind.name,
-            case_id,
-        )
+        stored = await store.count_evidence(conn, kind, case_id)
         if stored + len(checked) > settings.evidence_max_files:
             most = settings.evidence_max_files
             raise Conflict(
@@ -204,10 +202,10 @@ async def attach(
             after={
                 "files": [
                     {
-                        "id": r["id"],
-                        "sha256": r["sha256"],
-                        "mediaType": r["media_type"],
-                        "size": r["size_bytes"],
+                        "id": r.id,
+                        "sha256": r.sha256,
+                        "mediaType": r.media_type,
+                        "size": r.size_bytes,
                     }
                     for r in rows
                 ]
@@ -216,65 +214,59 @@ async def attach(
     return [evidence_out(row) for row in rows]
 
 
-async def _lock_own_case(conn: Any, kind: CaseKind, case_id: int, citizen_id: int) -> Any:
+async def _lock_own_case(
+    conn: Connection, kind: CaseKind, case_id: int, citizen_id: int
+) -> LockedCase:
+    """The case, locked (its record is not), so that the count of its files holds until the
+    new ones are in."""
     case = None
     if 1 <= case_id <= _MAX_ID:
-        case = await conn.fetchrow(
-            f"SELECT id, citizen, department, status FROM {kind.table} WHERE id = $1 FOR UPDATE",
-            case_id,
-        )
-    if case is None or case["citizen"] != citizen_id:
+        case = await store.locked_case(conn, kind, case_id, row_type=LockedCase)
+    if case is None or case.citizen != citizen_id:
         raise not_found(kind, case_id)
-    if not kind.is_open(case["status"]):
+    if not kind.is_open(case.status):
         zh, en = kind.words
-        status = status_words(kind, case["status"])
+        status = status_words(kind, case.status)
         raise Conflict(
             say(
                 f"该{zh}（编号 {case_id}）已办结（{status}），不能再添加证明材料",
                 f"{en} {case_id} is closed ({status}): no more evidence can be added",
             ),
             code="case-closed",
-            extra={"status": case["status"]},
+            extra={"status": case.status},
         )
     return case
 
 
-async def _insert(conn: Any, kind: CaseKind, case: Any, item: CheckedFile, actor: Actor) -> Any:
-    return await conn.fetchrow(
-        "INSERT INTO evidence_file (case_kind, case_id, citizen, department, uploaded_by_kind,"
-        " uploaded_by_id, sha256, media_type, size_bytes, original_name, uploaded_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now()) RETURNING *",
-        kind.name,
-        case["id"],
-        case["citizen"],
-        case["department"],
-        actor.kind,
-        actor.id,
-        item.digest,
-        item.media_type,
-        item.size,
-        item.name,
+async def _insert(
+    conn: Connection, kind: CaseKind, case: LockedCase, item: CheckedFile, actor: Actor
+) -> EvidenceRow:
+    return await store.insert_evidence(
+        conn,
+        kind,
+        case,
+        uploaded_by_kind=actor.kind,
+        uploaded_by_id=actor.id,
+        sha256=item.digest,
+        media_type=item.media_type,
+        size_bytes=item.size,
+        original_name=item.name,
     )
 
 
-def evidence_out(row: Any) -> EvidenceOut:
+def evidence_out(row: EvidenceRow) -> EvidenceOut:
     return EvidenceOut(
-        id=row["id"],
-        media_type=row["media_type"],
-        size_bytes=row["size_bytes"],
-        original_name=row["original_name"],
-        sha256=row["sha256"],
-        uploaded_at=row["uploaded_at"],
+        id=row.id,
+        media_type=row.media_type,
+        size_bytes=row.size_bytes,
+        original_name=row.original_name,
+        sha256=row.sha256,
+        uploaded_at=row.uploaded_at,
     )
 
 
-async def list_for_case(conn: Any, kind: CaseKind, case_id: int) -> list[EvidenceOut]:
-    rows = await conn.fetch(
-        "SELECT * FROM evidence_file WHERE case_kind = $1 AND case_id = $2 ORDER BY id",
-        kind.name,
-        case_id,
-    )
-    return [evidence_out(row) for row in rows]
+async def list_for_case(conn: Connection, kind: CaseKind, case_id: int) -> list[EvidenceOut]:
+    return [evidence_out(row) for row in await store.evidence_of_case(conn, kind, case_id)]
 
 
 # --- downloads ----------------------------------------------------------------------------------
@@ -290,16 +282,16 @@ def _missing(evidence_id: int) -> NotFound:
     )
 
 
-async def _row(conn: Any, evidence_id: int) -> Any:
+async def _row(conn: Connection, evidence_id: int) -> EvidenceRow | None:
     if not 1 <= evidence_id <= _MAX_ID:
         return None
-    return await conn.fetchrow("SELECT * FROM evidence_file WHERE id = $1", evidence_id)
+    return await store.evidence_by_id(conn, evidence_id)
 
 
-async def _download(row: Any) -> Download:
+async def _download(row: EvidenceRow) -> Download:
     storage = evidence_storage()
-    if not await storage.exists(row["sha256"]):
-        log.error("evidence %s: blob %s is missing from storage", row["id"], row["sha256"])
+    if not await storage.exists(row.sha256):
+        log.error("evidence %s: blob %s is missing from storage", row.id, row.sha256)
         raise ServiceUnavailable(
             say(
                 "暂时无法读取该证明材料文件，请稍后再试",
@@ -307,18 +299,18 @@ async def _download(row: Any) -> Download:
             )
         )
     return Download(
-        media_type=row["media_type"],
-        name=row["original_name"],
-        size=row["size_bytes"],
-        sha256=row["sha256"],
-        chunks=storage.read(row["sha256"]),
+        media_type=row.media_type,
+        name=row.original_name,
+        size=row.size_bytes,
+        sha256=row.sha256,
+        chunks=storage.read(row.sha256),
     )
 
 
 async def for_citizen(evidence_id: int, citizen_id: int) -> Download:
     async with connection() as conn:
         row = await _row(conn, evidence_id)
-    if row is None or row["citizen"] != citizen_id:
+    if row is None or row.citizen != citizen_id:
         raise _missing(evidence_id)
     return await _download(row)
 
@@ -327,18 +319,16 @@ async def for_staff(evidence_id: int, by: Staff) -> Download:
     """The handling department (its own cases only) or an officer; the look is logged."""
     async with transaction() as conn:
         row = await _row(conn, evidence_id)
-        if row is None or (isinstance(by, ClientPrincipal) and row["department"] != by.client_id):
+        if row is None or (isinstance(by, ClientPrincipal) and row.department != by.client_id):
             raise _missing(evidence_id)
+        case = f"{row.case_kind} {row.case_id}"
         await log_staff_look(
             conn,
-            row["citizen"],
+            row.citizen,
             by,
-            seen=(
-                f"evidence file {row['id']} ({row['original_name']}) of"
-                f" {row['case_kind']} {row['case_id']}"
-            ),
-            purpose=f"handling {row['case_kind']} {row['case_id']}",
-            basis=f"{row['case_kind']} {row['case_id']}",
+            seen=f"evidence file {row.id} ({row.original_name}) of {case}",
+            purpose=f"handling {case}",
+            basis=case,
         )
         download = await _download(row)  # a missing blob rolls the log entry back
     return download

@@ -64,29 +64,36 @@ class Action:
     closes: bool = False  # a decision that closes the case: counted as handled (政务诚信)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CaseKind:
     """One kind of case (异议, 信用修复, ...)."""
 
     name: str  # objection | repair: the step's ``case_kind``, the audit type, the event prefix
     table: str
     words: tuple[str, str]  # zh-CN, en: what a citizen calls one case of this kind
-    not_found_code: str
     states: tuple[State, ...]
     actions: tuple[Action, ...]
     # Its decision may revoke or correct the record (an objection): other kinds' decisions on
     # the record (a repair's approval) wait while such a case is open.
     may_change_record: bool = False
+    not_found_code: str = ""  # the problem code of a missing case; ``<name>-not-found`` if ""
     _states: dict[str, State] = field(init=False, repr=False, compare=False)
     _actions: dict[str, Action] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if not self.not_found_code:
+            object.__setattr__(self, "not_found_code", f"{self.name}-not-found")
         object.__setattr__(self, "_states", {s.name: s for s in self.states})
         object.__setattr__(self, "_actions", {a.name: a for a in self.actions})
         for action in self.actions:
             unknown = {*action.from_states, *action.to_states} - self._states.keys()
             if unknown:
                 raise ValueError(f"{self.name}.{action.name} names unknown states {unknown}")
+
+    @property
+    def filing(self) -> Action:
+        """The citizen's action that opens a case (from no state): ``submit``, ``apply``."""
+        return next(a for a in self.actions if not a.from_states)
 
     @property
     def open_statuses(self) -> tuple[str, ...]:
@@ -109,6 +116,38 @@ class CaseKind:
     def status_words(self, status: str) -> tuple[str, str]:
         state = self._states.get(status)
         return state.words if state else (status, status)
+
+
+# --- what every kind of case a citizen files shares ------------------------------------------
+
+
+def intake_states(submitted: Stage, accepted: Stage) -> tuple[State, ...]:
+    """The citizen files a case (``submitted``) and the department accepts it (``accepted``)
+    or rejects it (``rejected``, 不予受理); until it is decided, the citizen may withdraw it
+    (``withdrawn``, 撤回). Both open states are the department's turn, each in the stage the
+    kind gives it."""
+    return (
+        State("submitted", ("已提交", "submitted"), submitted, department_turn=True),
+        State("accepted", ("已受理", "accepted"), accepted, department_turn=True),
+        State("rejected", ("不予受理", "rejected")),
+        State("withdrawn", ("已撤回", "withdrawn")),
+    )
+
+
+def intake_actions(
+    filing: str, filed: tuple[str, str], withdrawable: tuple[str, ...]
+) -> tuple[Action, ...]:
+    """The citizen's filing (named as the kind calls it: ``submit``, ``apply``), the
+    department's (or an officer's) acceptance and rejection, and the citizen's withdrawal from
+    any of the ``withdrawable`` states."""
+    return (
+        Action(filing, filed, (), ("submitted",), frozenset({"citizen"})),
+        Action("accept", ("受理", "accepted"), ("submitted",), ("accepted",)),
+        Action("reject", ("不予受理", "rejected"), ("submitted",), ("rejected",), closes=True),
+        Action(
+            "withdraw", ("撤回", "withdrawn"), withdrawable, ("withdrawn",), frozenset({"citizen"})
+        ),
+    )
 
 
 KINDS: dict[str, CaseKind] = {}

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
-from backend.cases.kinds import CaseKind, record_changing_kinds, sql_list
+from backend.cases import store
+from backend.cases.kinds import CaseKind, record_changing_kinds
+from backend.cases.store import CaseBasics, CaseRecord, Connection, Filing, LockedCase
 from backend.identity.principals import ClientPrincipal, OfficerPrincipal
 from backend.notifications.outbox import emit
 from backend.platform import runtime
@@ -33,6 +36,8 @@ CREDIT_OFFICE = "信用办 (credit office)"  # the organisation named in query l
 CASE_EVENT = "case.changed"  # the outbox kind of case events (see emit_event)
 WITHDRAWN_EVENT = "case.withdrawn"  # the citizen withdrew their own case (a receipt)
 MAX_ID = 2**63 - 1
+CaseT = TypeVar("CaseT", bound=CaseBasics)
+LockedT = TypeVar("LockedT", bound=LockedCase)
 
 
 # --- reading and access -------------------------------------------------------------------------
@@ -63,41 +68,38 @@ def record_not_yours(record_id: int) -> InvalidInput:
     )
 
 
-def check_staff_access(kind: CaseKind, row: Any, by: Staff, case_id: int) -> None:
-    """Officers see every case; a department only the cases against its own records (another
-    department's case is reported exactly like a missing one)."""
-    if row is None or (isinstance(by, ClientPrincipal) and row["department"] != by.client_id):
+def check_staff_access(kind: CaseKind, row: CaseT | None, by: Staff, case_id: int) -> CaseT:
+    """The case, if ``by`` may see it: officers see every case; a department only the cases
+    against its own records (another department's case is reported exactly like a missing
+    one)."""
+    if row is None or (isinstance(by, ClientPrincipal) and row.department != by.client_id):
         raise not_found(kind, case_id)
+    return row
 
 
-_LOCK_SQL = (
-    "SELECT c.*, r.status AS record_status, r.record_type, r.catalog_version FROM {table} c"
-    " JOIN record r ON r.id = c.record WHERE c.id = $1 FOR UPDATE OF c, r{skip}"
-)
-_CASE_SQL = (
-    "SELECT c.*, r.status AS record_status, r.record_type, r.catalog_version FROM {table} c"
-    " JOIN record r ON r.id = c.record WHERE c.id = $1 FOR UPDATE OF c"
-)
-
-
-async def lock_case(conn: Any, kind: CaseKind, case_id: int) -> Any:
-    """The case row (with its record's status, type and catalog version) and the record row,
-    both locked for the rest of the transaction.
+async def lock_case(
+    conn: Connection, kind: CaseKind, case_id: int, *, row_type: type[LockedT]
+) -> LockedT | None:
+    """The case row (``row_type``: :class:`~backend.cases.store.LockedCase` or a kind's
+    extension of it) and the record row, both locked for the rest of the transaction.
 
     The record is locked first, then the case, on every path that changes a case: an objection
     decision closes the record's open repair applications while holding the record, so a repair
     decision taking the two locks the other way round could deadlock with it."""
     if not 1 <= case_id <= MAX_ID:
         return None
-    record_id = await conn.fetchval(f"SELECT record FROM {kind.table} WHERE id = $1", case_id)
+    record_id = await store.case_record_id(conn, kind, case_id)
     if record_id is None:
         return None
-    await conn.execute("SELECT 1 FROM record WHERE id = $1 FOR UPDATE", record_id)
-    return await conn.fetchrow(_CASE_SQL.format(table=kind.table), case_id)
+    await store.lock_record(conn, record_id)
+    return await store.locked_case(conn, kind, case_id, row_type=row_type)
 
 
-def require_status(kind: CaseKind, row: Any, action: str, by: Actor | None = None) -> None:
-    """The case may take ``action`` (a name the kind declares) now, and ``by`` may take it."""
+def require_status(
+    kind: CaseKind, row: CaseBasics | Mapping[str, Any], action: str, by: Actor | None = None
+) -> None:
+    """The case may take ``action`` (a name the kind declares) now, and ``by`` may take it.
+    ``row`` may also be a plain mapping of ``id`` and ``status``."""
     declared = kind.action(action)
     if by is not None and by.kind not in declared.by:
         raise Forbidden(
@@ -107,13 +109,17 @@ def require_status(kind: CaseKind, row: Any, action: str, by: Actor | None = Non
             ),
             code="action-not-allowed",
         )
-    status, allowed = row["status"], declared.from_states
+    if isinstance(row, Mapping):
+        case_id, status = row["id"], row["status"]
+    else:
+        case_id, status = row.id, row.status
+    allowed = declared.from_states
     zh, en = kind.words
     if not kind.is_open(status):
         raise Conflict(
             say(
-                f"该{zh}（编号 {row['id']}）已办结（{status_words(kind, status)}），不能再更改",
-                f"{en} {row['id']} is closed ({status_words(kind, status)}); it cannot be"
+                f"该{zh}（编号 {case_id}）已办结（{status_words(kind, status)}），不能再更改",
+                f"{en} {case_id} is closed ({status_words(kind, status)}); it cannot be"
                 " changed any more",
             ),
             code="case-closed",
@@ -127,9 +133,9 @@ def require_status(kind: CaseKind, row: Any, action: str, by: Actor | None = Non
         )
         raise Conflict(
             say(
-                f"该{zh}（编号 {row['id']}）当前为“{status_words(kind, status)}”，现在不能{act_zh}"
+                f"该{zh}（编号 {case_id}）当前为“{status_words(kind, status)}”，现在不能{act_zh}"
                 f"（仅在“{when}”时可以）",
-                f"{en} {row['id']} is {status_words(kind, status)}: it cannot be {act_en} now"
+                f"{en} {case_id} is {status_words(kind, status)}: it cannot be {act_en} now"
                 f" (only when {when})",
             ),
             code="invalid-transition",
@@ -137,21 +143,21 @@ def require_status(kind: CaseKind, row: Any, action: str, by: Actor | None = Non
         )
 
 
-async def department_principal(conn: Any, department_id: int) -> ClientPrincipal:
-    row = await conn.fetchrow(
-        "SELECT id, kind, code, name, scopes FROM api_client WHERE id = $1", department_id
-    )
+async def department_principal(conn: Connection, department_id: int) -> ClientPrincipal:
+    """The department handling a case (a case's department always exists: a foreign key)."""
+    client = await store.department_client(conn, department_id)
+    assert client is not None, "a case's department is an API client (a foreign key)"
     return ClientPrincipal(
-        client_id=row["id"],
-        kind=row["kind"],
-        code=row["code"],
-        name=row["name"],
-        scopes=frozenset(row["scopes"]),
+        client_id=client.id,
+        kind=client.kind,
+        code=client.code,
+        name=client.name,
+        scopes=frozenset(client.scopes),
     )
 
 
 async def log_staff_look(
-    conn: Any, citizen_id: int, by: Staff, *, seen: str, purpose: str, basis: str
+    conn: Connection, citizen_id: int, by: Staff, *, seen: str, purpose: str, basis: str
 ) -> None:
     """Every look by a department or an officer goes to the citizen's query log (查询日志)."""
     organisation = by.name if isinstance(by, ClientPrincipal) else CREDIT_OFFICE
@@ -178,9 +184,9 @@ class Change:
 
 
 async def record_transition(
-    conn: Any,
+    conn: Connection,
     kind: CaseKind,
-    row: Any,
+    row: LockedCase,
     change: Change,
     today: dt.date,
     payload: dict[str, Any],
@@ -194,21 +200,21 @@ async def record_transition(
     if change.closes:
         await bump_stat(
             conn,
-            row["department"],
+            row.department,
             kind,
             handled=1,
-            on_time=0 if (row["department_late"] or lapsed) else 1,
+            on_time=0 if (row.department_late or lapsed) else 1,
         )
-    from_status = None if created else row["status"]
-    await add_step(conn, kind, row["id"], change, from_status, today)
-    before = None if created else {"status": row["status"], "dueOn": row["due_on"]}
+    from_status = None if created else row.status
+    await add_step(conn, kind, row.id, change, from_status, today)
+    before = None if created else {"status": row.status, "dueOn": row.due_on}
     after = {"status": change.to_status, "dueOn": change.due_on, "reason": change.reason}
     await write_audit(
         conn,
         change.actor,
         f"{kind.name}.{change.event}",
         kind.name,
-        row["id"],
+        row.id,
         before=before,
         after=after,
     )
@@ -218,34 +224,32 @@ async def record_transition(
 
 
 async def add_step(
-    conn: Any,
+    conn: Connection,
     kind: CaseKind,
     case_id: int,
     change: Change,
     from_status: str | None,
     today: dt.date,
 ) -> None:
-    await conn.execute(
-        "INSERT INTO case_step (case_kind, case_id, action, from_status, to_status, actor_kind,"
-        " actor_id, reason, due_on, business_date, at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())",
-        kind.name,
+    await store.insert_step(
+        conn,
+        kind,
         case_id,
-        change.action,
-        from_status,
-        change.to_status,
-        change.actor.kind,
-        change.actor.id,
-        change.reason,
-        change.due_on,
-        today,
+        action=change.action,
+        from_status=from_status,
+        to_status=change.to_status,
+        actor_kind=change.actor.kind,
+        actor_id=change.actor.id,
+        reason=change.reason,
+        due_on=change.due_on,
+        business_date=today,
     )
 
 
 async def emit_event(
-    conn: Any,
+    conn: Connection,
     kind: CaseKind,
-    row: Any,
+    row: CaseBasics,
     state: str,
     payload: dict[str, Any],
     key: str = "",
@@ -257,18 +261,18 @@ async def emit_event(
     template (a withdrawal, a repair closed by an objection). ``state`` is the new status or
     what happened (``extended``, ``deadline.near``, ``escalated``); the dedupe key names the
     case, the state and ``key`` (a deadline, for the hourly check)."""
-    title_zh, _ = record_titles(row["record_type"], row["catalog_version"])
+    title_zh, _ = record_titles(row.record_type, row.catalog_version)
     body = {
         "caseKind": kind.name,
-        "caseId": row["id"],
+        "caseId": row.id,
         "state": state,
         "recordTitle": title_zh,
-        "recordId": row["record"],
-        "recordType": row["record_type"],
+        "recordId": row.record,
+        "recordType": row.record_type,
         **payload,
     }
-    dedupe = f"{kind.name}:{row['id']}:{state}{key}"
-    await emit(conn, row["citizen"], notice, body, dedupe_key=dedupe)
+    dedupe = f"{kind.name}:{row.id}:{state}{key}"
+    await emit(conn, row.citizen, notice, body, dedupe_key=dedupe)
 
 
 async def rescore_now(citizen_id: int, reason: str) -> None:
@@ -282,16 +286,10 @@ async def rescore_now(citizen_id: int, reason: str) -> None:
         await enqueue_rescore([citizen_id])
 
 
-async def bump_change_counter(conn: Any, citizen_id: int) -> None:
-    await conn.execute(
-        "UPDATE citizen SET change_counter = change_counter + 1 WHERE id = $1", citizen_id
-    )
-
-
 async def close_with_decision(
-    conn: Any,
+    conn: Connection,
     kind: CaseKind,
-    row: Any,
+    row: LockedCase,
     *,
     action: str,
     status: str,
@@ -305,39 +303,51 @@ async def close_with_decision(
     its new status, the reason the citizen reads and the day it was decided; no deadline is left.
     The transition is recorded like any other; whether it counts as handled (政务诚信) is what
     the kind declares of ``action``."""
-    await conn.execute(
-        f"UPDATE {kind.table} SET status = $2, decision_reason = $3, decided_on = $4,"
-        " due_on = NULL, closed_at = now(), updated_at = now() WHERE id = $1",
-        row["id"],
-        status,
-        reason,
-        today,
-    )
+    await store.close_case(conn, kind, row.id, status=status, reason=reason, decided_on=today)
     closes = kind.action(action).closes
     change = Change(action, status, status, actor, reason, None, closes=closes, notice=notice)
     await record_transition(conn, kind, row, change, today, payload or {})
+
+
+async def record_filing(
+    conn: Connection,
+    kind: CaseKind,
+    case_id: int,
+    *,
+    filing: Filing,
+    actor: Actor,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """Step, audit entry and outbox event of a case the citizen filed (inserted in this
+    transaction: it is locked now, after its record, like any case that changes)."""
+    row = await lock_case(conn, kind, case_id, row_type=LockedCase)
+    assert row is not None, "the case was inserted in this transaction"
+    action = kind.filing.name
+    change = Change(action, "submitted", "submitted", actor, None, filing.due_on)
+    await record_transition(conn, kind, row, change, filing.on, payload or {}, created=True)
 
 
 # --- closing without a decision ------------------------------------------------------------------
 
 
 async def withdraw_case(
-    conn: Any, kind: CaseKind, case_id: int, citizen_id: int, reason: str | None, today: dt.date
-) -> Any:
+    conn: Connection,
+    kind: CaseKind,
+    case_id: int,
+    citizen_id: int,
+    reason: str | None,
+    today: dt.date,
+) -> LockedCase:
     """The citizen withdraws (撤回) their own undecided case, in the caller's transaction: it
     closes with no deadline left, the step and audit entry say so, and the citizen gets a
     receipt. Returns the case row as it was before. Another citizen's case answers exactly
     like an unknown one."""
-    row = await lock_case(conn, kind, case_id)
-    if row is None or row["citizen"] != citizen_id:
+    row = await lock_case(conn, kind, case_id, row_type=LockedCase)
+    if row is None or row.citizen != citizen_id:
         raise not_found(kind, case_id)
     actor = Actor("citizen", str(citizen_id))
     require_status(kind, row, "withdraw", actor)
-    await conn.execute(
-        f"UPDATE {kind.table} SET status = 'withdrawn', due_on = NULL, closed_at = now(),"
-        " updated_at = now() WHERE id = $1",
-        case_id,
-    )
+    await store.mark_withdrawn(conn, kind, case_id)
     change = Change(
         "withdraw", "withdrawn", "withdrawn", actor, reason, None, notice=WITHDRAWN_EVENT
     )
@@ -350,21 +360,23 @@ async def withdraw_case(
 # --- the department's promptness (政务诚信) ------------------------------------------------------
 
 
-async def note_department_lapse(conn: Any, kind: CaseKind, row: Any, today: dt.date) -> bool:
+async def note_department_lapse(
+    conn: Connection, kind: CaseKind, row: CaseBasics, today: dt.date
+) -> bool:
     """If it was the department's turn and the current deadline has passed, count the case as
     late against the department, once per case. Returns True if this call counted it."""
-    due = row["due_on"]
-    if row["department_late"] or row["status"] not in kind.department_turn:
+    due = row.due_on
+    if row.department_late or row.status not in kind.department_turn:
         return False
     if due is None or due >= today:
         return False
-    await conn.execute(f"UPDATE {kind.table} SET department_late = true WHERE id = $1", row["id"])
-    await bump_stat(conn, row["department"], kind, late=1)
+    await store.mark_department_late(conn, kind, row.id)
+    await bump_stat(conn, row.department, kind, late=1)
     return True
 
 
 async def bump_stat(
-    conn: Any,
+    conn: Connection,
     department_id: int,
     kind: CaseKind,
     *,
@@ -372,46 +384,51 @@ async def bump_stat(
     on_time: int = 0,
     late: int = 0,
 ) -> None:
-    await conn.execute(
-        "INSERT INTO department_case_stat (department, case_kind, handled, on_time, late,"
-        " updated_at) VALUES ($1, $2, $3, $4, $5, now())"
-        " ON CONFLICT (department, case_kind) DO UPDATE SET"
-        " handled = department_case_stat.handled + EXCLUDED.handled,"
-        " on_time = department_case_stat.on_time + EXCLUDED.on_time,"
-        " late = department_case_stat.late + EXCLUDED.late, updated_at = now()",
-        department_id,
-        kind.name,
-        handled,
-        on_time,
-        late,
-    )
+    await store.bump_stat(conn, department_id, kind, handled=handled, on_time=on_time, late=late)
 
 
 # --- the record a case is about -----------------------------------------------------------------
 
 
-async def own_record(conn: Any, record_id: int, citizen_id: int) -> Any:
+async def own_record(conn: Connection, record_id: int, citizen_id: int) -> CaseRecord:
     """The citizen's record named in a new case, locked; someone else's record reads exactly
     like a missing one (422 on ``recordId``)."""
     record = None
     if 1 <= record_id <= MAX_ID:
-        record = await conn.fetchrow("SELECT * FROM record WHERE id = $1 FOR UPDATE", record_id)
-    if record is None or record["citizen"] != citizen_id:
+        record = await store.record_for_update(conn, record_id)
+    if record is None or record.citizen != citizen_id:
         raise record_not_yours(record_id)
     return record
 
 
-async def open_case_id(conn: Any, kind: CaseKind, record_id: int) -> int | None:
+class FilingIn(Protocol):
+    """What a citizen's filing of any kind says: which record, and their statement."""
+
+    @property
+    def record_id(self) -> int: ...
+
+    @property
+    def statement(self) -> str: ...
+
+
+async def filing_for(
+    conn: Connection, kind: CaseKind, data: FilingIn, *, citizen_id: int, today: dt.date
+) -> Filing:
+    """A new case of ``kind`` filed today against the citizen's record (:func:`own_record`,
+    locked): its first deadline is the one of the stage a submitted case is in."""
+    record = await own_record(conn, data.record_id, citizen_id)
+    stage = kind.state("submitted").stage
+    assert stage is not None, "a submitted case is open"
+    due_on = stage.due_after(today)
+    return Filing(record=record, statement=data.statement, on=today, due_on=due_on)
+
+
+async def open_case_id(conn: Connection, kind: CaseKind, record_id: int) -> int | None:
     """The record's open case of ``kind``, if any (the kind declares which states are open)."""
-    found: int | None = await conn.fetchval(
-        f"SELECT id FROM {kind.table} WHERE record = $1"
-        f" AND status IN ({sql_list(kind.open_statuses)}) LIMIT 1",
-        record_id,
-    )
-    return found
+    return await store.open_case_id(conn, kind, record_id)
 
 
-async def open_record_changing_case(conn: Any, record_id: int) -> int | None:
+async def open_record_changing_case(conn: Connection, record_id: int) -> int | None:
     """The id of an open case on the record whose decision may still revoke or correct it
     (an objection), if any: what a repair's approval must wait for."""
     for kind in record_changing_kinds():

@@ -354,3 +354,50 @@ class DecisionReason(Input):
             examples=["材料齐全，予以受理"],
         ),
     ]
+
+
+# --- what every kind's views share -------------------------------------------------------------
+
+EvidenceFiles = Annotated[
+    list[EvidenceOut], msgspec.Meta(description="Evidence files, oldest first")
+]
+CaseSteps = Annotated[list[StepOut], msgspec.Meta(description="Every step, oldest first")]
+DepartmentLate = Annotated[
+    bool,
+    msgspec.Meta(
+        description="The department let a deadline of this case lapse (counted against it)",
+        examples=[False],
+    ),
+]
+CurrentDeadline = Annotated[
+    Deadline | None, msgspec.Meta(description="The current stage's deadline; null once closed")
+]
+
+
+class CaseSummary(Output):
+    """What every kind of case shows first: the case, the record it is about, the handling
+    department, the citizen's statement, and where it stands in time. A kind adds its own
+    fields after these."""
+
+    id: CaseId
+    record_id: RecordId
+    record_type: RecordType
+    record_title: RecordTitle
+    record_title_zh: RecordTitleZh
+    record_title_en: RecordTitleEn
+    department: Handler
+    statement: Annotated[
+        str,
+        msgspec.Meta(
+            description="The citizen's statement",
+            examples=["当天我不在现场，车辆已于事发前出售，附过户证明。"],
+        ),
+    ]
+    accepted_on: AcceptedOn
+    decision_reason: DecisionText
+    decided_on: DecidedOn
+    deadline: CurrentDeadline
+    escalated: Escalated
+    created_at: CreatedAt
+    updated_at: UpdatedAt
+    closed_at: ClosedAt

@@ -2,21 +2,24 @@
 the staff work queues (sorted by deadline, closed cases last) and the staff case view, and the
 steps of a case as each audience reads them.
 
-A kind supplies only how one row reads as its summary (``to_out``); a staff queue lists case
-facts and deadlines, not who the citizen is; opening a case shows the citizen's masked ID
-number, the record and the evidence, and is written to the citizen's query log.
+A kind supplies how one row reads as its summary (``to_out``, mostly :func:`summary_of`) and
+how its answers name and hold a case; a staff queue lists case facts and deadlines, not who the
+citizen is; opening a case shows the citizen's masked ID number, the record and the evidence,
+and is written to the citizen's query log.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import Any, Generic, Literal, TypeVar
 
-from backend.cases import evidence
+import msgspec
+
+from backend.cases import evidence, store
 from backend.cases.deadlines import deadline
-from backend.cases.kinds import CaseKind, sql_list
+from backend.cases.kinds import CaseKind
 from backend.cases.machine import (
     MAX_ID,
     Staff,
@@ -26,18 +29,23 @@ from backend.cases.machine import (
     not_found,
     record_titles,
 )
-from backend.cases.schemas import EvidenceOut, StepOut
+from backend.cases.schemas import StepOut
+from backend.cases.store import FAR_FUTURE, CaseRow, Connection
+from backend.cases.store import QueueFilter as QueueFilter
 from backend.identity.principals import OfficerPrincipal
 from backend.platform.calendar import today_in_shanghai
 from backend.platform.database import connection, transaction
 from backend.platform.language import say
 from backend.platform.pagination import Page, check_limit, decode_cursor, page_of
-from backend.records.schemas import DepartmentRecordOut, DepartmentRef
+from backend.records.schemas import DepartmentRef
 from backend.records.service import department_record
 
+Row = TypeVar("Row", bound=CaseRow)
 Out = TypeVar("Out")
+Summary = TypeVar("Summary", bound=msgspec.Struct)
+Detail = TypeVar("Detail")
+StaffView = TypeVar("StaffView")
 Audience = Literal["citizen", "department", "officer"]  # who reads a case's steps
-FAR_FUTURE = dt.date(9999, 12, 31)  # sort key of closed cases, which have no deadline
 # Who acted on a case, by role, as a reader sees it (zh-CN, en).
 ROLE_WORDS = {
     "citizen": ("市民", "Citizen"),
@@ -45,12 +53,6 @@ ROLE_WORDS = {
     "department": ("报送单位", "Reporting department"),
     "system": ("系统", "System"),
 }
-_STEPS_SQL = (
-    "SELECT s.*, d.name AS department_name, o.username AS officer_username FROM case_step s"
-    " LEFT JOIN api_client d ON s.actor_kind = 'department' AND d.id::text = s.actor_id"
-    " LEFT JOIN officer o ON s.actor_kind = 'officer' AND o.id::text = s.actor_id"
-    " WHERE s.case_kind = $1 AND s.case_id = $2 ORDER BY s.id"
-)
 
 
 def actor_word(actor_kind: str, department_name: str | None) -> str:
@@ -62,26 +64,27 @@ def actor_word(actor_kind: str, department_name: str | None) -> str:
     return say(zh, en)
 
 
-async def steps(conn: Any, kind: CaseKind, case_id: int, *, audience: Audience) -> list[StepOut]:
+async def steps(
+    conn: Connection, kind: CaseKind, case_id: int, *, audience: Audience
+) -> list[StepOut]:
     """The case history. Only the credit office (``audience="officer"``) sees who acted by id
     and which officer acted by username: citizens and departments see role words."""
-    rows = await conn.fetch(_STEPS_SQL, kind.name, case_id)
     officer = audience == "officer"
     return [
         StepOut(
-            action=r["action"],
-            from_status=r["from_status"],
-            to_status=r["to_status"],
-            actor_kind=r["actor_kind"],
-            actor=actor_word(r["actor_kind"], r["department_name"]),
-            reason=r["reason"],
-            due_on=r["due_on"],
-            business_date=r["business_date"],
-            at=r["at"],
-            actor_id=r["actor_id"] if officer else None,
-            officer_username=r["officer_username"] if officer else None,
+            action=r.action,
+            from_status=r.from_status,
+            to_status=r.to_status,
+            actor_kind=r.actor_kind,
+            actor=actor_word(r.actor_kind, r.department_name),
+            reason=r.reason,
+            due_on=r.due_on,
+            business_date=r.business_date,
+            at=r.at,
+            actor_id=r.actor_id if officer else None,
+            officer_username=r.officer_username if officer else None,
         )
-        for r in rows
+        for r in await store.steps_of(conn, kind, case_id)
     ]
 
 
@@ -89,138 +92,113 @@ def audience_of(by: Staff) -> Audience:
     return "officer" if isinstance(by, OfficerPrincipal) else "department"
 
 
-# --- work queues --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class QueueFilter:
-    """Filters of a staff work queue; the queue is sorted by deadline (closed cases last)."""
-
-    status: str = "open"  # open | closed | all | one status
-    overdue: bool | None = None
-    escalated: bool | None = None
-    department_id: int | None = None  # a department sees only its own cases
-    department_code: str | None = None  # an officer may pick one department
-
-
-def queue_sql(
-    kind: CaseKind, select: str, f: QueueFilter, today: dt.date, after: Any, limit: int
-) -> tuple[str, list[Any]]:
-    """``select`` names the case table ``c`` and the department ``d``."""
-    args: list[Any] = []
-
-    def arg(value: Any) -> str:
-        args.append(value)
-        return f"${len(args)}"
-
-    where = [_status_condition(kind, f.status, arg)]
-    if f.department_id is not None:
-        where.append(f"c.department = {arg(f.department_id)}")
-    if f.department_code is not None:
-        where.append(f"d.code = {arg(f.department_code)}")
-    if f.overdue is not None:
-        where.append(f"{'' if f.overdue else 'NOT '}coalesce(c.due_on < {arg(today)}, false)")
-    if f.escalated is not None:
-        where.append(f"c.escalated_at IS {'NOT ' if f.escalated else ''}NULL")
-    key = f"coalesce(c.due_on, DATE '{FAR_FUTURE.isoformat()}')"
-    if after is not None:
-        where.append(f"({key}, c.id) > ({arg(after[0])}::date, {arg(after[1])})")
-    sql = f"{select} WHERE {' AND '.join(where)} ORDER BY {key}, c.id LIMIT {arg(limit + 1)}"
-    return sql, args
-
-
-def _status_condition(kind: CaseKind, status: str, arg: Callable[[Any], str]) -> str:
-    if status in ("open", "closed", "all"):
-        return _group_condition(kind, status)
-    return f"c.status = {arg(status)}"
-
-
-def _group_condition(kind: CaseKind, group: str) -> str:
-    open_list = sql_list(kind.open_statuses)
-    return {
-        "open": f"c.status IN ({open_list})",
-        "closed": f"c.status NOT IN ({open_list})",
-        "all": "true",
-    }[group]
-
-
 def queue_key(due_on: dt.date | None, case_id: int) -> tuple[str, int]:
     return ((due_on or FAR_FUTURE).isoformat(), case_id)
+
+
+# --- summaries ----------------------------------------------------------------------------------
+
+
+def summary_fields(kind: CaseKind, row: CaseRow, today: dt.date) -> dict[str, Any]:
+    """The fields every kind's summary has (the case, its record and department, its status,
+    decision and deadline), from a reader row."""
+    title_zh, title_en = record_titles(row.record_type, row.catalog_version)
+    return dict(
+        id=row.id,
+        record_id=row.record,
+        record_type=row.record_type,
+        record_title=say(title_zh, title_en),
+        record_title_zh=title_zh,
+        record_title_en=title_en,
+        department=DepartmentRef(code=row.department_code, name=row.department_name),
+        statement=row.statement,
+        status=row.status,
+        accepted_on=row.accepted_on,
+        decision_reason=row.decision_reason,
+        decided_on=row.decided_on,
+        deadline=deadline(kind, row, today),
+        escalated=row.escalated_at is not None,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        closed_at=row.closed_at,
+    )
+
+
+def summary_of(
+    kind: CaseKind, shape: type[Summary], row: CaseRow, today: dt.date, **own: Any
+) -> Summary:
+    """A kind's summary (``shape``): the fields every kind has (:func:`summary_fields`), then
+    the kind's own columns, each under its column's name (``reason_category``, ``path``, ...)
+    unless ``own`` gives it otherwise (a JSON column decoded, say)."""
+    common = summary_fields(kind, row, today)
+    for name in shape.__struct_fields__:
+        if name not in common and name not in own:
+            own[name] = getattr(row, name)
+    return shape(**common, **own)
 
 
 # --- readers ------------------------------------------------------------------------------------
 
 
-def summary_fields(kind: CaseKind, row: Any, today: dt.date) -> dict[str, Any]:
-    """The fields every kind's summary has (the case, its record and department, its status,
-    decision and deadline), from a reader row; a kind adds its own."""
-    title_zh, title_en = record_titles(row["record_type"], row["catalog_version"])
-    return dict(
-        id=row["id"],
-        record_id=row["record"],
-        record_type=row["record_type"],
-        record_title=say(title_zh, title_en),
-        record_title_zh=title_zh,
-        record_title_en=title_en,
-        department=DepartmentRef(code=row["department_code"], name=row["department_name"]),
-        statement=row["statement"],
-        status=row["status"],
-        accepted_on=row["accepted_on"],
-        decision_reason=row["decision_reason"],
-        decided_on=row["decided_on"],
-        deadline=deadline(kind, row, today),
-        escalated=row["escalated_at"] is not None,
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        closed_at=row["closed_at"],
-    )
+@dataclass(frozen=True)
+class StaffLook:
+    """How a staff look at a case of the kind reads in the citizen's query log (查询日志): what
+    was seen after the case's name (a template of ``record``, ``record_type`` and ``files``, the
+    number of evidence files) and the handling it serves (``异议处理``)."""
+
+    seen: str
+    handling: str
+
+    def words(self, kind: CaseKind, row: CaseRow, files: int) -> tuple[str, str, str]:
+        """(seen, purpose, basis) of a look at ``row``."""
+        case = f"{kind.words[1]} {row.id}"
+        seen = self.seen.format(record=row.record, record_type=row.record_type, files=files)
+        return f"{case} {seen}", f"handling {case} ({self.handling})", case
+
+
+def _nothing_more(row: CaseRow) -> dict[str, Any]:
+    return {}
 
 
 @dataclass(frozen=True)
-class CaseFile(Generic[Out]):
-    """One case as read for a page: its row, its summary, evidence files and steps."""
+class Answers(Generic[Detail, StaffView]):
+    """How a kind's answers hold one case's summary: as ``case_field`` (``objection``,
+    ``application``) of the citizen's ``detail`` (with the evidence and the steps) and of the
+    staff's ``staff_view`` (also with the record and the department's lapse)."""
 
-    row: Any
-    summary: Out
-    evidence: list[EvidenceOut]
-    steps: list[StepOut]
-
-
-@dataclass(frozen=True)
-class StaffCaseFile(CaseFile[Out]):
-    """One case as staff read it: also the record, with the citizen's masked ID number."""
-
-    record: DepartmentRecordOut
+    case_field: str
+    detail: Callable[..., Detail]
+    staff_view: Callable[..., StaffView]
 
 
 @dataclass(frozen=True)
-class CaseReader(Generic[Out]):
-    """Reads one kind of case; ``to_out`` makes a row (the case with its record's type and
-    catalog version and its department's code and name) into the kind's summary."""
+class CaseReader(Generic[Row, Out, Detail, StaffView]):
+    """Reads one kind of case. ``row_type`` is the kind's reader row (the case with its record's
+    type and catalog version and its department's code and name) and ``to_out`` makes it the
+    kind's summary; ``answers`` says how the kind's answers hold it, and ``looked_at`` how a
+    staff look reads in the query log."""
 
     kind: CaseKind
-    to_out: Callable[[Any, dt.date], Out]
+    row_type: type[Row]
+    to_out: Callable[[Row, dt.date], Out]
+    _: KW_ONLY
+    answers: Answers[Detail, StaffView]
+    looked_at: StaffLook
 
-    @property
-    def select(self) -> str:
-        return (
-            "SELECT c.*, r.record_type, r.catalog_version, d.code AS department_code,"
-            f" d.name AS department_name FROM {self.kind.table} c JOIN record r ON r.id = c.record"
-            " JOIN api_client d ON d.id = c.department"
-        )
-
-    def out(self, row: Any) -> Out:
+    def out(self, row: Row) -> Out:
         """The row as the kind's summary, on today's business date."""
         return self.to_out(row, today_in_shanghai())
 
-    async def fetch(self, conn: Any, case_id: int) -> Any:
+    async def fetch(self, conn: Connection, case_id: int) -> Row | None:
         if not 1 <= case_id <= MAX_ID:
             return None
-        return await conn.fetchrow(f"{self.select} WHERE c.id = $1", case_id)
+        return await store.case_row(conn, self.kind, case_id, row_type=self.row_type)
 
     async def summary(self, case_id: int) -> Out:
         async with connection() as conn:
             row = await self.fetch(conn, case_id)
+        if row is None:  # only asked for just after a change, of a case that exists
+            raise not_found(self.kind, case_id)
         return self.out(row)
 
     async def citizen_list(
@@ -234,55 +212,66 @@ class CaseReader(Generic[Out]):
         check_limit(limit)
         after = decode_cursor(cursor, tuple[int])
         async with connection() as conn:
-            rows = await conn.fetch(
-                f"{self.select} WHERE c.citizen = $1 AND {_group_condition(self.kind, status)}"
-                " AND ($2::bigint IS NULL OR c.id < $2) ORDER BY c.id DESC LIMIT $3",
+            rows = await store.citizen_case_rows(
+                conn,
+                self.kind,
                 citizen_id,
-                after[0] if after else None,
-                limit + 1,
+                row_type=self.row_type,
+                group=status,
+                before=after[0] if after else None,
+                limit=limit,
             )
         day = today_in_shanghai()
         return page_of([self.to_out(r, day) for r in rows], limit, lambda o: (o.id,))
 
-    async def citizen_case(self, case_id: int, citizen_id: int) -> CaseFile[Out]:
-        """One of the citizen's own cases; another citizen's reads exactly like a missing one."""
+    async def citizen_detail(self, case_id: int, citizen_id: int) -> Detail:
+        """One of the citizen's own cases, with its evidence and steps; another citizen's reads
+        exactly like a missing one."""
         async with connection() as conn:
             row = await self.fetch(conn, case_id)
-            if row is None or row["citizen"] != citizen_id:
+            if row is None or row.citizen != citizen_id:
                 raise not_found(self.kind, case_id)
             files = await evidence.list_for_case(conn, self.kind, case_id)
             timeline = await steps(conn, self.kind, case_id, audience="citizen")
-        return CaseFile(row, self.out(row), files, timeline)
+        summary = {self.answers.case_field: self.out(row)}
+        return self.answers.detail(**summary, evidence=files, steps=timeline)
 
     async def staff_queue(self, f: QueueFilter, cursor: str | None, limit: int) -> Page[Out]:
         check_limit(limit)
         after = decode_cursor(cursor, tuple[dt.date, int])
         day = today_in_shanghai()
-        sql, args = queue_sql(self.kind, self.select, f, day, after, limit)
         async with connection() as conn:
-            rows = await conn.fetch(sql, *args)
+            rows = await store.queue_rows(
+                conn, self.kind, f, row_type=self.row_type, today=day, after=after, limit=limit
+            )
         items = [self.to_out(r, day) for r in rows]
         return page_of(items, limit, _queue_key_of)
 
     async def staff_case(
-        self, case_id: int, by: Staff, *, looked_at: LookedAt
-    ) -> StaffCaseFile[Out]:
-        """One case with the record and the evidence; the look goes to the citizen's query
-        log, in the words ``looked_at`` gives for the row and its number of files."""
+        self,
+        case_id: int,
+        by: Staff,
+        *,
+        extras: Callable[[Row], dict[str, Any]] = _nothing_more,
+    ) -> StaffView:
+        """One case with the record and the evidence, and what ``extras`` adds of the row; the
+        look goes to the citizen's query log."""
         async with transaction() as conn:
-            row = await self.fetch(conn, case_id)
-            check_staff_access(self.kind, row, by, case_id)
+            row = check_staff_access(self.kind, await self.fetch(conn, case_id), by, case_id)
             files = await evidence.list_for_case(conn, self.kind, case_id)
             timeline = await steps(conn, self.kind, case_id, audience=audience_of(by))
-            seen, purpose, basis = looked_at(row, len(files))
-            await log_staff_look(conn, row["citizen"], by, seen=seen, purpose=purpose, basis=basis)
-            owner = await department_principal(conn, row["department"])
-        record = await department_record(row["record"], owner)
-        return StaffCaseFile(row, self.out(row), files, timeline, record)
-
-
-# (seen, purpose, basis) of a staff look, from the case row and its number of evidence files
-LookedAt = Callable[[Any, int], tuple[str, str, str]]
+            seen, purpose, basis = self.looked_at.words(self.kind, row, len(files))
+            await log_staff_look(conn, row.citizen, by, seen=seen, purpose=purpose, basis=basis)
+            owner = await department_principal(conn, row.department)
+        record = await department_record(row.record, owner)
+        return self.answers.staff_view(
+            **{self.answers.case_field: self.out(row)},
+            record=record,
+            department_late=row.department_late,
+            evidence=files,
+            steps=timeline,
+            **extras(row),
+        )
 
 
 def _queue_key_of(item: Any) -> tuple[str, int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from backend.platform.calendar import today_in_shanghai
 from backend.platform.language import say
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -34,8 +35,12 @@ def check_digit(first17: str) -> str:
     return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True)) % 11]
 
 
-def normalize_id_number(value: str, today: dt.date | None = None) -> str:
-    """Return the canonical form (upper-case X) or raise InvalidIdNumber with the reason."""
+def normalize_id_number(value: str, *, today: dt.date | None = None) -> str:
+    """Return the canonical form (upper-case X) or raise InvalidIdNumber with the reason.
+
+    A birth date after the business date (the runtime clock's) is refused. A batch passes the
+    one ``today`` it judges all its items by, so a batch sent across midnight is not checked
+    against two dates (and the clock is not read once per item)."""
     candidate = value.strip().upper()
     if len(candidate) != 18:
         raise InvalidIdNumber("应为 18 位", "must be 18 characters")
@@ -54,7 +59,7 @@ def normalize_id_number(value: str, today: dt.date | None = None) -> str:
         raise InvalidIdNumber(
             "出生日期（第 7–14 位）不是真实日期", "the birth date (digits 7-14) is not a real date"
         ) from exc
-    if born > (today or dt.date.today()) or born.year < 1890:
+    if born > (today if today is not None else today_in_shanghai()) or born.year < 1890:
         raise InvalidIdNumber(
             "出生日期（第 7–14 位）超出范围", "the birth date (digits 7-14) is out of range"
         )

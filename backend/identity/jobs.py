@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from backend.identity import store
 from backend.platform.database import connection
 from backend.platform.queue import WorkerJob, scheduled
 
@@ -11,13 +12,8 @@ from backend.platform.queue import WorkerJob, scheduled
 async def purge_expired_credentials(ctx: dict[str, Any]) -> dict[str, int]:
     """Delete one-time codes a day after expiry and refresh tokens a week after; idempotent."""
     async with connection() as conn:
-        codes = await conn.execute(
-            "DELETE FROM one_time_code WHERE expires_at < now() - interval '1 day'"
-        )
-        tokens = await conn.execute(
-            "DELETE FROM refresh_token WHERE expires_at < now() - interval '7 days'"
-        )
-    return {"codes": int(codes.split()[-1]), "refreshTokens": int(tokens.split()[-1])}
+        purged = await store.delete_expired_credentials(conn)
+    return {"codes": purged.codes, "refreshTokens": purged.refresh_tokens}
 
 
 JOBS: list[WorkerJob] = [purge_expired_credentials]

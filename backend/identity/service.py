@@ -10,6 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from backend.identity import store
 from backend.identity.id_number import InvalidIdNumber, mask_id_number, normalize_id_number
 from backend.identity.principals import ClientPrincipal
 from backend.identity.schemas import (
@@ -69,7 +70,7 @@ def decrypt_id_number(blob: bytes) -> str:
 
 def parse_id_number(value: str, field: str = "idNumber") -> str:
     try:
-        return normalize_id_number(value, today_in_shanghai())
+        return normalize_id_number(value)
     except InvalidIdNumber as exc:
         raise InvalidInput(
             say(f"身份证号无效：{exc.zh}", f"invalid ID number: {exc.en}"),
@@ -133,12 +134,8 @@ async def request_code(phone: str) -> CodeSent:
         ) from exc
     code = f"{secrets.randbelow(1_000_000):06d}"
     async with connection() as conn:
-        await conn.execute(
-            "INSERT INTO one_time_code (phone, code_hash, created_at, expires_at, attempts)"
-            " VALUES ($1, $2, now(), now() + make_interval(secs => $3), 0)",
-            phone,
-            _code_hash(phone, code),
-            s.otp_ttl_seconds,
+        await store.insert_code(
+            conn, phone=phone, code_hash=_code_hash(phone, code), ttl_seconds=s.otp_ttl_seconds
         )
     await rt.sms.send_code(phone, code)
     log.info("one-time code sent to %s", mask_phone(phone))
@@ -158,24 +155,17 @@ async def _check_code(phone: str, code: str) -> tuple[_CodeCheck, int]:
     max_attempts = runtime.current().settings.otp_max_attempts
     outcome, left = _CodeCheck.MISSING, 0
     async with transaction() as conn:
-        row = await conn.fetchrow(
-            "SELECT id, code_hash, attempts FROM one_time_code WHERE phone = $1"
-            " AND consumed_at IS NULL AND expires_at > now()"
-            " ORDER BY created_at DESC LIMIT 1 FOR UPDATE",
-            phone,
-        )
-        if row is not None and row["attempts"] >= max_attempts:
+        pending = await store.pending_code_for_update(conn, phone)
+        if pending is not None and pending.attempts >= max_attempts:
             outcome = _CodeCheck.LOCKED
-        elif row is not None and constant_time_equal(row["code_hash"], _code_hash(phone, code)):
-            await conn.execute(
-                "UPDATE one_time_code SET consumed_at = now() WHERE id = $1", row["id"]
-            )
+        elif pending is not None and constant_time_equal(
+            pending.code_hash, _code_hash(phone, code)
+        ):
+            await store.consume_code(conn, pending.id)
             outcome = _CodeCheck.OK
-        elif row is not None:
-            await conn.execute(
-                "UPDATE one_time_code SET attempts = attempts + 1 WHERE id = $1", row["id"]
-            )
-            outcome, left = _CodeCheck.WRONG, max_attempts - row["attempts"] - 1
+        elif pending is not None:
+            await store.count_wrong_try(conn, pending.id)
+            outcome, left = _CodeCheck.WRONG, max_attempts - pending.attempts - 1
     return outcome, left
 
 
@@ -218,15 +208,13 @@ async def _new_refresh_token(family: str, kind: str, subject_id: int) -> str:
     raw = secrets.token_urlsafe(32)
     days = runtime.current().settings.refresh_token_days
     async with connection() as conn:
-        await conn.execute(
-            "INSERT INTO refresh_token (token_hash, family_id, subject_kind, subject_id,"
-            " created_at, expires_at)"
-            " VALUES ($1, $2, $3, $4, now(), now() + make_interval(days => $5))",
-            sha256_hex(raw),
-            family,
-            kind,
-            subject_id,
-            days,
+        await store.insert_refresh_token(
+            conn,
+            token_hash=sha256_hex(raw),
+            family=family,
+            subject_kind=kind,
+            subject_id=subject_id,
+            valid_days=days,
         )
     return raw
 
@@ -256,9 +244,7 @@ async def _token_pair(
 
 async def _citizen_extras(account_id: int) -> dict[str, object]:
     async with connection() as conn:
-        citizen_id = await conn.fetchval(
-            "SELECT citizen FROM citizen_account WHERE id = $1", account_id
-        )
+        citizen_id = await store.citizen_of_account(conn, account_id)
     if citizen_id is None:
         raise Unauthorized(
             say("账户已不存在", "the account no longer exists"), code="account-missing"
@@ -268,24 +254,18 @@ async def _citizen_extras(account_id: int) -> dict[str, object]:
 
 async def _officer_extras(officer_id: int) -> dict[str, object]:
     async with connection() as conn:
-        row = await conn.fetchrow(
-            "SELECT username, roles, active FROM officer WHERE id = $1", officer_id
-        )
-    if row is None or not row["active"]:
+        officer = await store.officer_standing(conn, officer_id)
+    if officer is None or not officer.active:
         raise Unauthorized(
             say("该工作人员账户已停用", "the officer account is disabled"), code="officer-disabled"
         )
-    return {"usr": row["username"], "roles": list(row["roles"])}
+    return {"usr": officer.username, "roles": list(officer.roles)}
 
 
 async def revoke_family(family: str) -> None:
     rt = runtime.current()
     async with connection() as conn:
-        await conn.execute(
-            "UPDATE refresh_token SET revoked_at = now()"
-            " WHERE family_id = $1 AND revoked_at IS NULL",
-            family,
-        )
+        await store.revoke_token_family(conn, family)
     await rt.redis.set(
         revoked_session_key(rt.settings, family),
         b"1",
@@ -295,26 +275,22 @@ async def revoke_family(family: str) -> None:
 
 async def refresh_session(raw_token: str) -> TokenPair:
     async with transaction() as conn:
-        row = await conn.fetchrow(
-            "SELECT id, family_id, subject_kind, subject_id, expires_at < now() AS expired,"
-            " used_at, revoked_at FROM refresh_token WHERE token_hash = $1 FOR UPDATE",
-            sha256_hex(raw_token),
-        )
-        fresh = row is not None and row["used_at"] is None and row["revoked_at"] is None
-        if row is not None and fresh and not row["expired"]:
-            await conn.execute("UPDATE refresh_token SET used_at = now() WHERE id = $1", row["id"])
-    if row is None:
+        token = await store.refresh_token_for_update(conn, sha256_hex(raw_token))
+        fresh = token is not None and token.used_at is None and token.revoked_at is None
+        if token is not None and fresh and not token.expired:
+            await store.mark_refresh_token_used(conn, token.id)
+    if token is None:
         raise Unauthorized(
             say("无法识别的刷新令牌", "unknown refresh token"), code="refresh-token-invalid"
         )
-    if row["revoked_at"] is not None:
+    if token.revoked_at is not None:
         raise Unauthorized(
             say("此次登录已退出", "this session was signed out"), code="refresh-token-revoked"
         )
-    if row["used_at"] is not None:
+    if token.used_at is not None:
         # A rotated token came back: someone holds a copy. End the whole session.
-        await revoke_family(row["family_id"])
-        log.warning("refresh token reuse detected; session %s revoked", row["family_id"])
+        await revoke_family(token.family_id)
+        log.warning("refresh token reuse detected; session %s revoked", token.family_id)
         raise Unauthorized(
             say(
                 "该刷新令牌已被使用过，为安全起见此次登录已关闭",
@@ -322,23 +298,21 @@ async def refresh_session(raw_token: str) -> TokenPair:
             ),
             code="refresh-token-reused",
         )
-    if row["expired"]:
+    if token.expired:
         raise Unauthorized(
             say("刷新令牌已过期，请重新登录", "the refresh token expired; sign in again"),
             code="refresh-token-expired",
         )
-    kind, subject_id = row["subject_kind"], row["subject_id"]
+    kind, subject_id = token.subject_kind, token.subject_id
     extras = await (
         _citizen_extras(subject_id) if kind == "citizen" else _officer_extras(subject_id)
     )
-    return await _token_pair(kind, subject_id, row["family_id"], extras)
+    return await _token_pair(kind, subject_id, token.family_id, extras)
 
 
 async def _start_citizen_session(account_id: int, citizen_id: int) -> TokenPair:
     async with connection() as conn:
-        await conn.execute(
-            "UPDATE citizen_account SET last_sign_in_at = now() WHERE id = $1", account_id
-        )
+        await store.record_sign_in(conn, account_id)
     return await _token_pair("citizen", account_id, secrets.token_hex(16), {"cid": citizen_id})
 
 
@@ -346,19 +320,13 @@ async def _start_citizen_session(account_id: int, citizen_id: int) -> TokenPair:
 
 
 async def find_or_create_citizen(id_number: str, name: str) -> int:
-    index = id_number_index(id_number)
     async with connection() as conn:
-        citizen_id = await conn.fetchval(
-            "INSERT INTO citizen (id_number_index, id_number_encrypted, name, created_at,"
-            " change_counter) VALUES ($1, $2, $3, now(), 0)"
-            " ON CONFLICT (id_number_index)"
-            " DO UPDATE SET id_number_index = EXCLUDED.id_number_index"
-            " RETURNING id",
-            index,
-            encrypt_id_number(id_number),
-            name,
+        return await store.insert_or_find_citizen(
+            conn,
+            id_number_index=id_number_index(id_number),
+            id_number_encrypted=encrypt_id_number(id_number),
+            name=name,
         )
-    return int(citizen_id)
 
 
 # One answer whichever of name, ID number or phone is wrong: a specific reason would tell a
@@ -394,12 +362,7 @@ async def sign_up(phone: str, code: str, name: str, id_number_text: str) -> Toke
     async with transaction() as conn:
         citizen_id = await find_or_create_citizen(id_number, name)
         # ON CONFLICT covers both a second account and two sign-ups racing for one.
-        account_id = await conn.fetchval(
-            "INSERT INTO citizen_account (citizen, phone, language, created_at)"
-            " VALUES ($1, $2, 'zh-CN', now()) ON CONFLICT DO NOTHING RETURNING id",
-            citizen_id,
-            phone,
-        )
+        account_id = await store.insert_account(conn, citizen_id, phone)
         if account_id is None:
             raise Conflict(
                 say(
@@ -409,9 +372,7 @@ async def sign_up(phone: str, code: str, name: str, id_number_text: str) -> Toke
                 code="account-exists",
             )
         # The name just verified against the registry wins over one a department reported.
-        await conn.execute(
-            "UPDATE citizen SET name = $2 WHERE id = $1 AND name <> $2", citizen_id, name
-        )
+        await store.rename_citizen(conn, citizen_id, name)
         await write_audit(
             conn,
             Actor("citizen", str(citizen_id)),
@@ -425,30 +386,26 @@ async def sign_up(phone: str, code: str, name: str, id_number_text: str) -> Toke
 async def sign_in(phone: str, code: str) -> TokenPair:
     await consume_code(phone, code)
     async with connection() as conn:
-        row = await conn.fetchrow("SELECT id, citizen FROM citizen_account WHERE phone = $1", phone)
-    if row is None:
+        account = await store.account_by_phone(conn, phone)
+    if account is None:
         raise NotFound(
             say("没有使用此手机号的账户，请先注册", "no account uses this phone; sign up first"),
             code="account-not-found",
         )
-    return await _start_citizen_session(row["id"], row["citizen"])
+    return await _start_citizen_session(account.id, account.citizen)
 
 
 async def profile(account_id: int) -> Profile:
     async with connection() as conn:
-        row = await conn.fetchrow(
-            "SELECT a.phone, a.language, a.created_at, c.name, c.id_number_encrypted"
-            " FROM citizen_account a JOIN citizen c ON c.id = a.citizen WHERE a.id = $1",
-            account_id,
-        )
-    if row is None:
+        stored = await store.account_profile(conn, account_id)
+    if stored is None:
         raise NotFound(say("账户不存在", "account not found"))
     return Profile(
-        name=row["name"],
-        id_number_masked=mask_id_number(decrypt_id_number(row["id_number_encrypted"])),
-        phone_masked=mask_phone(row["phone"]),
-        language=row["language"],
-        member_since=row["created_at"],
+        name=stored.name,
+        id_number_masked=mask_id_number(decrypt_id_number(stored.id_number_encrypted)),
+        phone_masked=mask_phone(stored.phone),
+        language=stored.language,
+        member_since=stored.created_at,
     )
 
 
@@ -457,25 +414,18 @@ async def update_profile(account_id: int, change: ProfileUpdate) -> Profile:
     old and new values. Sending the current values again changes nothing."""
     if change.language is not None:
         async with transaction() as conn:
-            before = await conn.fetchrow(
-                "SELECT citizen, language FROM citizen_account WHERE id = $1 FOR UPDATE",
-                account_id,
-            )
+            before = await store.account_for_update(conn, account_id)
             if before is None:
                 raise NotFound(say("账户不存在", "account not found"))
-            if before["language"] != change.language:
-                await conn.execute(
-                    "UPDATE citizen_account SET language = $2 WHERE id = $1",
-                    account_id,
-                    change.language,
-                )
+            if before.language != change.language:
+                await store.set_account_language(conn, account_id, change.language)
                 await write_audit(
                     conn,
-                    Actor("citizen", str(before["citizen"])),
+                    Actor("citizen", str(before.citizen)),
                     "account.update",
                     "citizen_account",
                     account_id,
-                    before={"language": before["language"]},
+                    before={"language": before.language},
                     after={"language": change.language},
                 )
     return await profile(account_id)
@@ -486,36 +436,34 @@ async def update_profile(account_id: int, change: ProfileUpdate) -> Profile:
 
 async def officer_sign_in(username: str, password: str) -> TokenPair:
     async with connection() as conn:
-        row = await conn.fetchrow(
-            "SELECT id, password_hash, active, roles FROM officer WHERE username = $1", username
-        )
+        officer = await store.officer_credentials(conn, username)
     try:
-        _hasher.verify(row["password_hash"] if row else _DUMMY_HASH, password)
+        # An unknown username costs a hash check too, so timing does not tell which exist.
+        _hasher.verify(officer.password_hash if officer is not None else _DUMMY_HASH, password)
     except VerificationError:
-        row = None
-    if row is None or not row["active"]:
+        officer = None
+    if officer is None or not officer.active:
         raise Unauthorized(
             say("用户名或密码错误", "wrong username or password"), code="bad-credentials"
         )
-    extras: dict[str, object] = {"usr": username, "roles": list(row["roles"])}
+    extras: dict[str, object] = {"usr": username, "roles": list(officer.roles)}
     async with transaction() as conn:
         await write_audit(
-            conn, Actor("officer", str(row["id"])), "officer.sign-in", "officer", row["id"]
+            conn, Actor("officer", str(officer.id)), "officer.sign-in", "officer", officer.id
         )
-    return await _token_pair("officer", row["id"], secrets.token_hex(16), extras)
+    return await _token_pair("officer", officer.id, secrets.token_hex(16), extras)
 
 
 async def create_officer(username: str, password: str, display_name: str, roles: list[str]) -> int:
     if len(password) < 12:
         raise InvalidInput("the password must have at least 12 characters", field="password")
     async with transaction() as conn:
-        officer_id = await conn.fetchval(
-            "INSERT INTO officer (username, password_hash, display_name, roles, active, created_at)"
-            " VALUES ($1, $2, $3, $4, true, now()) ON CONFLICT (username) DO NOTHING RETURNING id",
-            username,
-            _hasher.hash(password),
-            display_name,
-            roles,
+        officer_id = await store.insert_officer(
+            conn,
+            username=username,
+            password_hash=_hasher.hash(password),
+            display_name=display_name,
+            roles=roles,
         )
         if officer_id is None:
             raise Conflict(f"officer {username!r} already exists", field="username")
@@ -527,7 +475,7 @@ async def create_officer(username: str, password: str, display_name: str, roles:
             officer_id,
             after={"roles": roles},
         )
-    return int(officer_id)
+    return officer_id
 
 
 # --- API clients ------------------------------------------------------------------------------
@@ -543,16 +491,14 @@ async def create_api_client(kind: str, code: str, name: str, scopes: list[str]) 
     prefix = secrets.token_hex(4)
     key = f"{_KEY_PREFIX[kind]}_{prefix}_{secrets.token_urlsafe(32)}"
     async with transaction() as conn:
-        client_id = await conn.fetchval(
-            "INSERT INTO api_client (kind, code, name, key_prefix, key_hash, scopes, active,"
-            " created_at) VALUES ($1, $2, $3, $4, $5, $6, true, now())"
-            " ON CONFLICT (code) DO NOTHING RETURNING id",
-            kind,
-            code,
-            name,
-            prefix,
-            sha256_hex(key),
-            scopes,
+        client_id = await store.insert_api_client(
+            conn,
+            kind=kind,
+            code=code,
+            name=name,
+            key_prefix=prefix,
+            key_hash=sha256_hex(key),
+            scopes=scopes,
         )
         if client_id is None:
             raise Conflict(f"a client with code {code!r} already exists", field="code")
@@ -564,7 +510,7 @@ async def create_api_client(kind: str, code: str, name: str, scopes: list[str]) 
             client_id,
             after={"kind": kind, "code": code, "scopes": scopes},
         )
-    return int(client_id), key
+    return client_id, key
 
 
 async def authenticate_api_key(key: str, kind: str) -> ClientPrincipal:
@@ -575,23 +521,19 @@ async def authenticate_api_key(key: str, kind: str) -> ClientPrincipal:
             code="api-key-invalid",
         )
     async with connection() as conn:
-        row = await conn.fetchrow(
-            "SELECT id, kind, code, name, key_hash, scopes, active FROM api_client"
-            " WHERE key_prefix = $1",
-            parts[1],
-        )
-    if row is None or not constant_time_equal(row["key_hash"], sha256_hex(key)):
+        client = await store.api_client_by_prefix(conn, parts[1])
+    if client is None or not constant_time_equal(client.key_hash, sha256_hex(key)):
         raise Unauthorized(say("无法识别的 API 密钥", "unknown API key"), code="api-key-invalid")
-    if not row["active"] or row["kind"] != kind:
+    if not client.active or client.kind != kind:
         raise Unauthorized(
             say("该 API 密钥已停用", "this API key is disabled"), code="api-key-disabled"
         )
     return ClientPrincipal(
-        client_id=row["id"],
-        kind=row["kind"],
-        code=row["code"],
-        name=row["name"],
-        scopes=frozenset(row["scopes"]),
+        client_id=client.id,
+        kind=client.kind,
+        code=client.code,
+        name=client.name,
+        scopes=frozenset(client.scopes),
     )
 
 
@@ -600,11 +542,13 @@ async def authenticate_api_key(key: str, kind: str) -> ClientPrincipal:
 
 async def upsert_registry(batch: RegistryBatch, client: ClientPrincipal) -> RegistryBatchResult:
     items: list[RegistryItemResult] = []
-    rows: list[tuple[str, bytes, str, str]] = []
+    accepted: list[store.RegistryUpsert] = []
+    # One business date for the whole batch, as the records ingest does: a batch sent across
+    # midnight is judged on the day it arrived.
     today = today_in_shanghai()
     for i, entry in enumerate(batch.entries):
         try:
-            id_number = normalize_id_number(entry.id_number, today)
+            id_number = normalize_id_number(entry.id_number, today=today)
         except InvalidIdNumber as exc:
             items.append(
                 RegistryItemResult(
@@ -620,23 +564,25 @@ async def upsert_registry(batch: RegistryBatch, client: ClientPrincipal) -> Regi
                 )
             )
             continue
-        rows.append((id_number_index(id_number), encrypt_id_number(id_number), name, entry.phone))
+        accepted.append(
+            store.RegistryUpsert(
+                id_number_index=id_number_index(id_number),
+                id_number_encrypted=encrypt_id_number(id_number),
+                name=name,
+                phone=entry.phone,
+            )
+        )
         items.append(RegistryItemResult(index=i, status="upserted"))
     async with transaction() as conn:
-        await conn.executemany(
-            "INSERT INTO population_registry (id_number_index, id_number_encrypted, name, phone,"
-            " updated_at, updated_by) VALUES ($1, $2, $3, $4, now(), $5)"
-            " ON CONFLICT (id_number_index) DO UPDATE SET name = EXCLUDED.name,"
-            " phone = EXCLUDED.phone, updated_at = now(), updated_by = EXCLUDED.updated_by,"
-            " id_number_encrypted = EXCLUDED.id_number_encrypted",
-            [(*row, client.client_id) for row in rows],
-        )
+        await store.upsert_registry_entries(conn, accepted, updated_by=client.client_id)
         await write_audit(
             conn,
             client.actor,
             "registry.upsert",
             "population_registry",
             "batch",
-            after={"upserted": len(rows)},
+            after={"upserted": len(accepted)},
         )
-    return RegistryBatchResult(upserted=len(rows), rejected=len(items) - len(rows), items=items)
+    return RegistryBatchResult(
+        upserted=len(accepted), rejected=len(items) - len(accepted), items=items
+    )

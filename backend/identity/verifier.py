@@ -9,6 +9,7 @@ from typing import Protocol
 
 import msgspec
 
+from backend.identity.store import registry_person
 from backend.platform.database import connection
 
 MIDDLE_DOT = "\u00b7"  # ·, the separator in transliterated names (e.g. 阿依古丽·买买提)
@@ -63,14 +64,11 @@ class RegistryIdentityVerifier:
 
     async def verify(self, name: str, id_number_index: str, phone: str) -> VerificationResult:
         async with connection() as conn:
-            row = await conn.fetchrow(
-                "SELECT name, phone FROM population_registry WHERE id_number_index = $1",
-                id_number_index,
-            )
-        if row is None:
+            on_file = await registry_person(conn, id_number_index)
+        if on_file is None:
             return VerificationResult(False, "the ID number is not in the population registry")
-        if not names_match(row["name"], name):
+        if not names_match(on_file.name, name):
             return VerificationResult(False, "the name does not match the registry")
-        if row["phone"] != phone:
+        if on_file.phone != phone:
             return VerificationResult(False, "the phone is not the one registered to this ID")
-        return VerificationResult(True, name=row["name"])
+        return VerificationResult(True, name=on_file.name)

@@ -9,47 +9,42 @@
 
 Acceptance is due within ``objection_accept_working_days`` of filing; verification and the
 decision within ``objection_verify_working_days`` of acceptance (the ``verify`` stage runs on
-through ``verifying``).
+through ``verifying``). Filing, acceptance, rejection and withdrawal are what every kind shares
+(``backend.cases.kinds.intake_states``, ``intake_actions``).
 """
 
 from __future__ import annotations
 
-from backend.cases.kinds import Action, CaseKind, Stage, State, register
+from backend.cases import kinds
 
-ACCEPT = Stage("accept", "objection_accept_working_days")
-VERIFY = Stage("verify", "objection_verify_working_days")
+ACCEPT = kinds.Stage("accept", "objection_accept_working_days")
+VERIFY = kinds.Stage("verify", "objection_verify_working_days")
 OPEN = ("submitted", "accepted", "verifying")
 
-OBJECTION = register(
-    CaseKind(
+OBJECTION = kinds.register(
+    kinds.CaseKind(
         name="objection",
         table="objection",
         words=("异议申请", "objection"),
-        not_found_code="objection-not-found",
         may_change_record=True,
         states=(
-            State("submitted", ("已提交", "submitted"), ACCEPT, department_turn=True),
-            State("accepted", ("已受理", "accepted"), VERIFY, department_turn=True),
-            State("verifying", ("核查完毕待决定", "verified"), VERIFY),
-            State("rejected", ("不予受理", "rejected")),
-            State("upheld", ("维持原记录", "upheld")),
-            State("corrected", ("已更正", "corrected")),
-            State("revoked", ("已撤销", "revoked")),
-            State("withdrawn", ("已撤回", "withdrawn")),
+            *kinds.intake_states(ACCEPT, VERIFY),
+            kinds.State("verifying", ("核查完毕待决定", "verified"), VERIFY),
+            kinds.State("upheld", ("维持原记录", "upheld")),
+            kinds.State("corrected", ("已更正", "corrected")),
+            kinds.State("revoked", ("已撤销", "revoked")),
         ),
         actions=(
-            Action("submit", ("提交", "filed"), (), ("submitted",), frozenset({"citizen"})),
-            Action("accept", ("受理", "accepted"), ("submitted",), ("accepted",)),
-            Action("reject", ("不予受理", "rejected"), ("submitted",), ("rejected",), closes=True),
-            Action("extend", ("延期", "extended"), ("accepted", "verifying")),
-            Action(
+            *kinds.intake_actions("submit", ("提交", "filed"), OPEN),
+            kinds.Action("extend", ("延期", "extended"), ("accepted", "verifying")),
+            kinds.Action(
                 "propose",
                 ("提交核查意见", "given a proposal"),
                 ("accepted",),
                 ("verifying",),
                 frozenset({"department"}),
             ),
-            Action(
+            kinds.Action(
                 "decide",
                 ("作出决定", "decided"),
                 ("verifying",),
@@ -57,7 +52,6 @@ OBJECTION = register(
                 frozenset({"officer"}),
                 closes=True,
             ),
-            Action("withdraw", ("撤回", "withdrawn"), OPEN, ("withdrawn",), frozenset({"citizen"})),
         ),
     )
 )

@@ -13,24 +13,11 @@ from typing import Annotated, Literal
 import msgspec
 
 from backend.cases.schemas import (
-    AcceptedOn,
-    CaseId,
-    ClosedAt,
-    CreatedAt,
-    Deadline,
-    DecidedOn,
-    DecisionText,
-    Escalated,
-    EvidenceOut,
-    Handler,
-    RecordId,
-    RecordTitle,
-    RecordTitleEn,
-    RecordTitleZh,
-    RecordType,
+    CaseSteps,
+    CaseSummary,
+    DepartmentLate,
+    EvidenceFiles,
     Statement,
-    StepOut,
-    UpdatedAt,
 )
 from backend.platform.problem_texts import NO_NUL
 from backend.platform.schemas import Input, Output
@@ -218,26 +205,12 @@ class OfficerDecisionIn(Input):
     ]
 
 
-class ObjectionOut(Output):
+class ObjectionOut(CaseSummary):
     """One objection with its dates and the deadline of its current stage."""
 
-    id: CaseId
-    record_id: RecordId
-    record_type: RecordType
-    record_title: RecordTitle
-    record_title_zh: RecordTitleZh
-    record_title_en: RecordTitleEn
-    department: Handler
     reason_category: Annotated[
         ObjectionReasonCategory,
         msgspec.Meta(description=REASON_CATEGORY_TEXT, examples=["facts_incorrect"]),
-    ]
-    statement: Annotated[
-        str,
-        msgspec.Meta(
-            description="The citizen's statement",
-            examples=["当天我不在现场，车辆已于事发前出售，附过户证明。"],
-        ),
     ]
     status: Annotated[
         ObjectionStatus,
@@ -257,7 +230,6 @@ class ObjectionOut(Output):
             examples=["2026-09-09"],
         ),
     ]
-    accepted_on: AcceptedOn
     verify_due_on: Annotated[
         dt.date | None,
         msgspec.Meta(
@@ -276,24 +248,14 @@ class ObjectionOut(Output):
         str | None,
         msgspec.Meta(description="Why it was extended; null if not", examples=[None]),
     ]
-    decision_reason: DecisionText
-    decided_on: DecidedOn
-    deadline: Annotated[
-        Deadline | None,
-        msgspec.Meta(description="The current stage's deadline; null once closed"),
-    ]
-    escalated: Escalated
-    created_at: CreatedAt
-    updated_at: UpdatedAt
-    closed_at: ClosedAt
 
 
 class ObjectionDetail(Output):
     """The citizen's view of one objection: the case, its evidence and its history."""
 
     objection: Annotated[ObjectionOut, msgspec.Meta(description="The objection")]
-    evidence: Annotated[list[EvidenceOut], msgspec.Meta(description="Evidence files, oldest first")]
-    steps: Annotated[list[StepOut], msgspec.Meta(description="Every step, oldest first")]
+    evidence: EvidenceFiles
+    steps: CaseSteps
 
 
 class Proposal(Output):
@@ -331,12 +293,6 @@ class ObjectionCase(Output):
         Proposal | None,
         msgspec.Meta(description="The department's proposal; null until it made one"),
     ]
-    department_late: Annotated[
-        bool,
-        msgspec.Meta(
-            description="The department let a deadline of this case lapse (counted against it)",
-            examples=[False],
-        ),
-    ]
-    evidence: Annotated[list[EvidenceOut], msgspec.Meta(description="Evidence files, oldest first")]
-    steps: Annotated[list[StepOut], msgspec.Meta(description="Every step, oldest first")]
+    department_late: DepartmentLate
+    evidence: EvidenceFiles
+    steps: CaseSteps

@@ -1,12 +1,5 @@
 """Objection rules (异议处理): filing, and each transition by the actor allowed to make it.
 
-    submitted ──accept (department | officer)──▶ accepted ──propose (department)──▶ verifying
-        │                                          │                                  │
-        └──reject (department | officer)──▶ rejected   extend once (either, with a reason)
-                                                                   decide (officer) ──┘
-                                                          ▶ upheld | corrected | revoked
-    submitted | accepted | verifying ──withdraw (the citizen)──▶ withdrawn
-
 Deadlines are working days (工作日) from the day of each transition: accept within
 ``objection_accept_working_days`` of filing, verify and decide within
 ``objection_verify_working_days`` of acceptance, extendable once by
@@ -14,36 +7,36 @@ Deadlines are working days (工作日) from the day of each transition: accept w
 suspended (联合惩戒措施在信息核实期间暂不执行) and the citizen is re-scored at once, as after each
 decision and after a withdrawal that lifts the suspension. A revoked or corrected record closes
 its open repair applications in the same transaction (``repairs.termination``). The states,
-actions and stage deadlines are declared in ``backend.objections.kind``. Each
+actions and stage deadlines are declared (and drawn) in ``backend.objections.kind``. Each
 transition writes its step, audit entry and outbox event in its own transaction, on the business
 date of the runtime clock (``today_in_shanghai``).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import asyncpg
 import msgspec
 
+from backend.cases import store as cases_store
 from backend.cases.machine import (
     Change,
     Staff,
-    bump_change_counter,
     check_staff_access,
     close_with_decision,
     department_principal,
+    filing_for,
     lock_case,
     open_case_id,
-    own_record,
+    record_filing,
     record_transition,
     require_status,
     rescore_now,
     withdraw_case,
 )
+from backend.cases.store import CaseRecord, Connection, LockedCase
 from backend.identity.principals import ClientPrincipal, OfficerPrincipal
-from backend.objections import views
-from backend.objections.kind import ACCEPT, OBJECTION, VERIFY
+from backend.objections import store, views
+from backend.objections.kind import OBJECTION, VERIFY
 from backend.objections.schemas import (
     ObjectionDetail,
     ObjectionIn,
@@ -52,6 +45,7 @@ from backend.objections.schemas import (
     ProposalIn,
     ProposedCorrection,
 )
+from backend.objections.store import LockedObjection
 from backend.platform import runtime
 from backend.platform.audit import Actor
 from backend.platform.calendar import add_working_days, today_in_shanghai
@@ -67,37 +61,24 @@ from backend.repairs.termination import objection_cause, terminate_open_repairs
 async def file_objection(citizen_id: int, data: ObjectionIn, actor: Actor) -> ObjectionDetail:
     """One open objection per record, against the citizen's own record that still stands."""
     today = today_in_shanghai()
-    accept_due = ACCEPT.due_after(today)
     try:
         async with transaction() as conn:
-            record = await _own_record(conn, data.record_id, citizen_id)
-            open_id = await open_case_id(conn, OBJECTION, record["id"])
+            filing = await filing_for(conn, OBJECTION, data, citizen_id=citizen_id, today=today)
+            _refuse_unless_standing(filing.record)
+            open_id = await open_case_id(conn, OBJECTION, filing.record.id)
             if open_id is not None:
-                raise _already_open(record["id"], open_id)
-            new_id = await conn.fetchval(
-                "INSERT INTO objection (record, citizen, department, reason_category, statement,"
-                " status, filed_on, accept_due_on, due_on, created_at, updated_at)"
-                " VALUES ($1, $2, $3, $4, $5, 'submitted', $6, $7, $7, now(), now()) RETURNING id",
-                record["id"],
-                citizen_id,
-                record["department"],
-                data.reason_category,
-                data.statement,
-                today,
-                accept_due,
-            )
-            row = await lock_case(conn, OBJECTION, new_id)
-            change = Change("submit", "submitted", "submitted", actor, None, accept_due)
-            await record_transition(conn, OBJECTION, row, change, today, {}, created=True)
+                raise _already_open(filing.record.id, open_id)
+            new_id = await store.insert_objection(conn, filing, data.reason_category)
+            await record_filing(conn, OBJECTION, new_id, filing=filing, actor=actor)
     except asyncpg.UniqueViolationError as exc:  # a concurrent filing won the race
         raise _already_open(data.record_id, None) from exc
-    return await views.citizen_detail(row["id"], citizen_id)
+    return await views.citizen_detail(new_id, citizen_id)
 
 
-async def _own_record(conn: Any, record_id: int, citizen_id: int) -> Any:
-    """The citizen's own record, standing: a revoked or repaired one takes no objection."""
-    record = await own_record(conn, record_id, citizen_id)
-    if record["status"] == "revoked":
+def _refuse_unless_standing(record: CaseRecord) -> None:
+    """A revoked or repaired record takes no objection."""
+    record_id = record.id
+    if record.status == "revoked":
         raise Conflict(
             say(
                 f"记录（编号 {record_id}）已被撤销，不再展示和计分",
@@ -106,7 +87,7 @@ async def _own_record(conn: Any, record_id: int, citizen_id: int) -> Any:
             field="recordId",
             code="record-revoked",
         )
-    if record["status"] == "repaired":
+    if record.status == "repaired":
         raise Conflict(
             say(
                 f"记录（编号 {record_id}）已完成信用修复，不再展示和计分",
@@ -115,7 +96,6 @@ async def _own_record(conn: Any, record_id: int, citizen_id: int) -> Any:
             field="recordId",
             code="record-repaired",
         )
-    return record
 
 
 def _already_open(record_id: int, objection_id: int | None) -> Conflict:
@@ -133,20 +113,15 @@ def _already_open(record_id: int, objection_id: int | None) -> Conflict:
 # --- transitions by departments and officers ----------------------------------------------------
 
 
-async def _locked(conn: Any, case_id: int, by: Staff) -> Any:
-    row = await lock_case(conn, OBJECTION, case_id)
-    check_staff_access(OBJECTION, row, by, case_id)
-    return row
+async def _locked(conn: Connection, case_id: int, by: Staff) -> LockedObjection:
+    row = await lock_case(conn, OBJECTION, case_id, row_type=LockedObjection)
+    return check_staff_access(OBJECTION, row, by, case_id)
 
 
-async def _set_under_objection(conn: Any, row: Any, flag: bool) -> None:
+async def _set_under_objection(conn: Connection, row: LockedCase, flag: bool) -> None:
     """Suspend (True) or restore (False) the record's penalty; the card follows."""
-    await conn.execute(
-        "UPDATE record SET under_objection = $2, updated_at = now() WHERE id = $1",
-        row["record"],
-        flag,
-    )
-    await bump_change_counter(conn, row["citizen"])
+    await store.set_under_objection(conn, row.record, flag)
+    await cases_store.bump_change_counter(conn, row.citizen)
 
 
 async def accept(case_id: int, by: Staff, reason: str) -> ObjectionOut:
@@ -156,17 +131,11 @@ async def accept(case_id: int, by: Staff, reason: str) -> ObjectionOut:
     async with transaction() as conn:
         row = await _locked(conn, case_id, by)
         require_status(OBJECTION, row, "accept", by.actor)
-        await conn.execute(
-            "UPDATE objection SET status = 'accepted', accepted_on = $2, verify_due_on = $3,"
-            " due_on = $3, updated_at = now() WHERE id = $1",
-            case_id,
-            today,
-            due,
-        )
+        await store.mark_accepted(conn, case_id, accepted_on=today, verify_due_on=due)
         await _set_under_objection(conn, row, True)
         change = Change("accept", "accepted", "accepted", by.actor, reason, due)
         await record_transition(conn, OBJECTION, row, change, today, {})
-    await rescore_now(row["citizen"], "objection-accepted")
+    await rescore_now(row.citizen, "objection-accepted")
     return await views.summary(case_id)
 
 
@@ -196,7 +165,7 @@ async def extend(case_id: int, by: Staff, reason: str) -> ObjectionOut:
     async with transaction() as conn:
         row = await _locked(conn, case_id, by)
         require_status(OBJECTION, row, "extend", by.actor)
-        if row["extended"]:
+        if row.extended:
             raise Conflict(
                 say(
                     f"异议申请（编号 {case_id}）已延期过一次，不能再次延期",
@@ -205,26 +174,22 @@ async def extend(case_id: int, by: Staff, reason: str) -> ObjectionOut:
                 ),
                 code="already-extended",
             )
-        if today > row["verify_due_on"]:
-            due = row["verify_due_on"].isoformat()
+        verify_due = row.verify_due_on
+        assert verify_due is not None, "set on acceptance, and only accepted cases extend"
+        if today > verify_due:
+            lapsed = verify_due.isoformat()
             raise Conflict(
                 say(
-                    f"核查期限 {due} 已过，逾期的期限不能延期",
-                    f"the verification deadline {due} has passed; a lapsed deadline cannot be"
-                    " extended",
+                    f"核查期限 {lapsed} 已过，逾期的期限不能延期",
+                    f"the verification deadline {lapsed} has passed; a lapsed deadline cannot"
+                    " be extended",
                 ),
                 code="deadline-passed",
-                extra={"dueOn": row["verify_due_on"].isoformat()},
+                extra={"dueOn": lapsed},
             )
-        due = add_working_days(row["verify_due_on"], days)
-        await conn.execute(
-            "UPDATE objection SET extended = true, extension_reason = $2, verify_due_on = $3,"
-            " due_on = $3, updated_at = now() WHERE id = $1",
-            case_id,
-            reason,
-            due,
-        )
-        change = Change("extend", "extended", row["status"], by.actor, reason, due)
+        due = add_working_days(verify_due, days)
+        await store.mark_extended(conn, case_id, reason=reason, verify_due_on=due)
+        change = Change("extend", "extended", row.status, by.actor, reason, due)
         await record_transition(conn, OBJECTION, row, change, today, {})
     return await views.summary(case_id)
 
@@ -239,21 +204,13 @@ async def propose(case_id: int, client: ClientPrincipal, data: ProposalIn) -> Ob
         require_status(OBJECTION, row, "propose", client.actor)
         correction = None
         if data.correction is not None:
-            record = await conn.fetchrow("SELECT * FROM record WHERE id = $1", row["record"])
+            record = await cases_store.whole_record(conn, row.record)
             check_correction(record, data.correction.as_record_correction(data.reason), client)
             correction = msgspec.json.encode(data.correction).decode()
-        await conn.execute(
-            "UPDATE objection SET status = 'verifying', proposed_outcome = $2,"
-            " proposal_reason = $3, proposed_correction = $4::jsonb, updated_at = now()"
-            " WHERE id = $1",
-            case_id,
-            data.outcome,
-            data.reason,
-            correction,
+        await store.record_proposal(
+            conn, case_id, outcome=data.outcome, reason=data.reason, correction=correction
         )
-        change = Change(
-            "propose", "verifying", "verifying", client.actor, data.reason, row["due_on"]
-        )
+        change = Change("propose", "verifying", "verifying", client.actor, data.reason, row.due_on)
         payload = {"proposedOutcome": data.outcome}
         await record_transition(conn, OBJECTION, row, change, today, payload)
     return await views.summary(case_id)
@@ -291,7 +248,7 @@ async def decide(case_id: int, officer: OfficerPrincipal, data: OfficerDecisionI
             _refuse_if_repaired(row, data.outcome)
             await terminate_open_repairs(
                 conn,
-                record_id=row["record"],
+                record_id=row.record,
                 outcome=data.outcome,
                 cause=objection_cause(case_id),
                 actor=officer.actor,
@@ -309,21 +266,21 @@ async def decide(case_id: int, officer: OfficerPrincipal, data: OfficerDecisionI
             actor=officer.actor,
             today=today,
         )
-    await rescore_now(row["citizen"], f"objection-{data.outcome}")
+    await rescore_now(row.citizen, f"objection-{data.outcome}")
     return await views.summary(case_id)
 
 
-def _refuse_if_repaired(row: Any, outcome: str) -> None:
+def _refuse_if_repaired(row: LockedCase, outcome: str) -> None:
     """A record ends repaired or revoked, never both. A repair cannot be approved while an
     objection is open and a repaired record takes no new objection, so this guards only
     against a record repaired some other way while the objection was open."""
-    if row["record_status"] == "repaired":
+    if row.record_status == "repaired":
         words_zh = {"revoked": "撤销", "corrected": "更正"}.get(outcome, outcome)
         raise Conflict(
             say(
-                f"记录（编号 {row['record']}）已在此期间完成信用修复，不再展示和计分，"
+                f"记录（编号 {row.record}）已在此期间完成信用修复，不再展示和计分，"
                 f"不能再{words_zh}；请决定维持（upheld）",
-                f"record {row['record']} has been repaired meanwhile: it no longer counts or"
+                f"record {row.record} has been repaired meanwhile: it no longer counts or"
                 f" shows, so it cannot be {outcome} any more; decide upheld",
             ),
             field="outcome",
@@ -331,15 +288,17 @@ def _refuse_if_repaired(row: Any, outcome: str) -> None:
         )
 
 
-async def _apply_outcome(conn: Any, row: Any, data: OfficerDecisionIn, actor: Actor) -> None:
+async def _apply_outcome(
+    conn: Connection, row: LockedObjection, data: OfficerDecisionIn, actor: Actor
+) -> None:
     if data.outcome == "upheld":
         return
-    record = await conn.fetchrow("SELECT * FROM record WHERE id = $1", row["record"])
-    history_reason = f"objection {row['id']}: {data.reason}"
+    record = await cases_store.whole_record(conn, row.record)
+    history_reason = f"objection {row.id}: {data.reason}"
     if data.outcome == "revoked":
         await apply_revocation(conn, record, history_reason, actor)
         return
-    if row["proposed_correction"] is None:
+    if row.proposed_correction is None:
         raise Conflict(
             say(
                 "报送单位没有提出更正内容：请决定维持或撤销，或等待其提出更正建议",
@@ -349,8 +308,8 @@ async def _apply_outcome(conn: Any, row: Any, data: OfficerDecisionIn, actor: Ac
             field="outcome",
             code="no-correction-proposed",
         )
-    proposed = msgspec.json.decode(row["proposed_correction"], type=ProposedCorrection)
-    department = await department_principal(conn, row["department"])
+    proposed = msgspec.json.decode(row.proposed_correction, type=ProposedCorrection)
+    department = await department_principal(conn, row.department)
     await apply_correction(
         conn, record, proposed.as_record_correction(history_reason), department, actor
     )
@@ -365,7 +324,7 @@ async def withdraw(case_id: int, citizen_id: int, reason: str | None) -> Objecti
     today = today_in_shanghai()
     async with transaction() as conn:
         row = await withdraw_case(conn, OBJECTION, case_id, citizen_id, reason, today)
-        suspended = row["status"] in ("accepted", "verifying")
+        suspended = row.status in ("accepted", "verifying")
         if suspended:
             await _set_under_objection(conn, row, False)
     if suspended:

@@ -9,7 +9,7 @@ from typing import Any
 import msgspec
 
 from backend.cases.machine import Staff
-from backend.cases.views import CaseReader, summary_fields
+from backend.cases.views import Answers, CaseReader, StaffLook, summary_of
 from backend.objections.kind import OBJECTION
 from backend.objections.schemas import (
     ObjectionCase,
@@ -18,60 +18,39 @@ from backend.objections.schemas import (
     Proposal,
     ProposedCorrection,
 )
+from backend.objections.store import ObjectionRow
 
 
-def objection_out(row: Any, today: dt.date) -> ObjectionOut:
-    return ObjectionOut(
-        **summary_fields(OBJECTION, row, today),
-        reason_category=row["reason_category"],
-        filed_on=row["filed_on"],
-        accept_due_on=row["accept_due_on"],
-        verify_due_on=row["verify_due_on"],
-        extended=row["extended"],
-        extension_reason=row["extension_reason"],
+def objection_out(row: ObjectionRow, today: dt.date) -> ObjectionOut:
+    return summary_of(OBJECTION, ObjectionOut, row, today)
+
+
+def _proposal(row: ObjectionRow) -> dict[str, Any]:
+    """The department's proposal, once it made one."""
+    if row.proposed_outcome is None or row.proposal_reason is None:  # set together
+        return {"proposal": None}
+    correction = row.proposed_correction
+    proposal = Proposal(
+        outcome=row.proposed_outcome,
+        reason=row.proposal_reason,
+        correction=msgspec.json.decode(correction, type=ProposedCorrection) if correction else None,
     )
+    return {"proposal": proposal}
 
 
-READER = CaseReader(OBJECTION, objection_out)
+ANSWERS = Answers("objection", ObjectionDetail, ObjectionCase)
+LOOKED_AT = StaffLook(
+    "with record {record} ({record_type}), the statement and {files} evidence file(s)",
+    handling="异议处理",
+)
+READER = CaseReader(OBJECTION, ObjectionRow, objection_out, answers=ANSWERS, looked_at=LOOKED_AT)
 summary = READER.summary
 citizen_list = READER.citizen_list
+citizen_detail = READER.citizen_detail
 staff_queue = READER.staff_queue
 
 
-async def citizen_detail(case_id: int, citizen_id: int) -> ObjectionDetail:
-    found = await READER.citizen_case(case_id, citizen_id)
-    return ObjectionDetail(objection=found.summary, evidence=found.evidence, steps=found.steps)
-
-
-def _looked_at(row: Any, files: int) -> tuple[str, str, str]:
-    case_id = row["id"]
-    return (
-        f"objection {case_id} with record {row['record']} ({row['record_type']}),"
-        f" the statement and {files} evidence file(s)",
-        f"handling objection {case_id} (异议处理)",
-        f"objection {case_id}",
-    )
-
-
 async def staff_case(case_id: int, by: Staff) -> ObjectionCase:
-    """One case with the record, the proposal and the evidence; the look is query-logged."""
-    found = await READER.staff_case(case_id, by, looked_at=_looked_at)
-    row = found.row
-    proposal = None
-    if row["proposed_outcome"] is not None:
-        correction = row["proposed_correction"]
-        proposal = Proposal(
-            outcome=row["proposed_outcome"],
-            reason=row["proposal_reason"],
-            correction=(
-                msgspec.json.decode(correction, type=ProposedCorrection) if correction else None
-            ),
-        )
-    return ObjectionCase(
-        objection=found.summary,
-        record=found.record,
-        proposal=proposal,
-        department_late=row["department_late"],
-        evidence=found.evidence,
-        steps=found.steps,
-    )
+    """One case with the record, the department's proposal and the evidence; the look is
+    query-logged."""
+    return await READER.staff_case(case_id, by, extras=_proposal)

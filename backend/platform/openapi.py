@@ -51,7 +51,9 @@ def _handlers(item: Any) -> list[HTTPRouteHandler]:
     if isinstance(item, HTTPRouteHandler):
         return [item]
     if isinstance(item, type) and issubclass(item, Controller):
-        return [v for v in vars(item).values() if isinstance(v, HTTPRouteHandler)]
+        # Inherited handlers too: a kind's controller may extend one built for every kind.
+        found = {name: getattr(item, name) for name in dir(item)}
+        return [v for v in found.values() if isinstance(v, HTTPRouteHandler)]
     return []
 
 

@@ -8,7 +8,9 @@ import msgspec
 
 from backend.notifications.events import RecordAdded, RecordCorrected, RecordRevoked, emit_event
 from backend.notifications.outbox import emit_many
+from backend.records import store
 from backend.records.catalog import catalog_set
+from backend.records.store import Connection, RecordRow
 
 
 def _title(record_type: str, catalog_version: str | None = None) -> str:
@@ -37,17 +39,15 @@ async def records_added(conn: Any, department: str, added: list[tuple[int, int, 
     await emit_many(conn, events)  # one statement for a whole batch
 
 
-async def record_changed(conn: Any, row: Any, action: str, reason: str) -> None:
+async def record_changed(conn: Connection, row: RecordRow, action: str, reason: str) -> None:
     """A correction or revocation of ``row`` (the record as it was), by whoever acted."""
-    department = await conn.fetchval("SELECT name FROM api_client WHERE id = $1", row["department"])
-    version = row["version"] + 1
+    department = await store.department_name(conn, row.department)
+    version = row.version + 1
     kind = RecordCorrected if action == "corrected" else RecordRevoked
     event = kind(
-        record_id=row["id"],
-        record_title=_title(row["record_type"], row["catalog_version"]),
+        record_id=row.id,
+        record_title=_title(row.record_type, row.catalog_version),
         department=department,
         reason=reason,
     )
-    await emit_event(
-        conn, row["citizen"], event, dedupe_key=f"record.{action}:{row['id']}:{version}"
-    )
+    await emit_event(conn, row.citizen, event, dedupe_key=f"record.{action}:{row.id}:{version}")

@@ -28,6 +28,7 @@ from backend.platform.errors import (
 )
 from backend.platform.language import say
 from backend.platform.pagination import Page, check_limit, decode_cursor, page_of
+from backend.records import store
 from backend.records.catalog import RecordType, catalog_set, display_until, repairable_from
 from backend.records.notify import record_changed
 from backend.records.schemas import (
@@ -40,10 +41,18 @@ from backend.records.schemas import (
     RecordIn,
     RecordOut,
 )
+from backend.records.store import (
+    Connection,
+    CorrectedValues,
+    NewRecords,
+    RecordRow,
+    RecordStatus,
+    ShownRecord,
+    record_row,
+)
 from backend.scoring.queue import enqueue_rescore
 from backend.scoring.views import points_effects
 
-RecordStatus = Literal["active", "expired", "revoked", "repaired", "all"]
 _MAX_ID = 2**63 - 1  # record ids are PostgreSQL bigint
 NAME_MISMATCH = (
     "与该身份证号登记的姓名不一致（以人口信息库为准，否则以首次报送的姓名为准），请核对姓名和"
@@ -107,7 +116,7 @@ def _parse_item(index: int, raw: Any, client: ClientPrincipal, today: dt.date) -
     except msgspec.ValidationError as exc:
         raise ItemRejected(*field_and_reason(str(exc), "record")) from exc
     try:
-        id_number = normalize_id_number(item.citizen_id_number, today)
+        id_number = normalize_id_number(item.citizen_id_number, today=today)
     except InvalidIdNumber as exc:
         raise ItemRejected(
             "citizenIdNumber", say(f"身份证号无效：{exc.zh}", f"invalid ID number: {exc.en}")
@@ -126,41 +135,23 @@ def _source_reference(raw: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-async def _upsert_citizens(conn: Any, accepted: Sequence[_Accepted]) -> dict[str, int]:
+async def _upsert_citizens(conn: Connection, accepted: Sequence[_Accepted]) -> dict[str, int]:
     by_index: dict[str, _Accepted] = {}
     for a in accepted:
         by_index.setdefault(id_number_index(a.id_number), a)
     # One global order: concurrent batches naming the same new citizens cannot deadlock.
     indexes = sorted(by_index)
-    await conn.execute(
-        "INSERT INTO citizen (id_number_index, id_number_encrypted, name, created_at,"
-        " change_counter)"
-        " SELECT i, e, n, now(), 0 FROM unnest($1::text[], $2::bytea[], $3::text[]) AS t(i, e, n)"
-        " ON CONFLICT (id_number_index) DO NOTHING",
+    await store.insert_new_citizens(
+        conn,
         indexes,
         [encrypt_id_number(by_index[i].id_number) for i in indexes],
         [by_index[i].citizen_name for i in indexes],
     )
-    rows = await conn.fetch(
-        "SELECT id, id_number_index FROM citizen WHERE id_number_index = ANY($1::text[])", indexes
-    )
-    return {row["id_number_index"]: row["id"] for row in rows}
-
-
-async def _names_on_file(conn: Any, indexes: list[str]) -> dict[str, str]:
-    """The name on file per ID number's index: the population registry's, else the citizen's
-    (the name first reported, or the one verified at sign-up)."""
-    rows = await conn.fetch(
-        "SELECT t.i, coalesce(r.name, c.name) AS name FROM unnest($1::text[]) AS t(i)"
-        " LEFT JOIN population_registry r ON r.id_number_index = t.i"
-        " LEFT JOIN citizen c ON c.id_number_index = t.i",
-        indexes,
-    )
-    return {row["i"]: row["name"] for row in rows if row["name"] is not None}
+    return await store.citizen_ids(conn, indexes)
 
 
 async def _drop_name_mismatches(
-    conn: Any,
+    conn: Connection,
     accepted: list[_Accepted],
     resubmitted: set[str],
     rejected: dict[str, BatchItemResult],
@@ -168,8 +159,10 @@ async def _drop_name_mismatches(
     """The items whose citizen name matches the name on file for their ID number (姓名与身份证号
     一致); the others go to ``rejected`` by source reference. An ID number with no name on file
     takes the first name this batch gives it. Resubmissions of stored records pass: they are
-    answered as duplicates, whatever the registry says now."""
-    on_file = await _names_on_file(conn, sorted({id_number_index(a.id_number) for a in accepted}))
+    answered as duplicates, whatever the registry says now. The name on file is the population
+    registry's, else the citizen's (the name first reported, or the one verified at sign-up)."""
+    indexes = sorted({id_number_index(a.id_number) for a in accepted})
+    on_file = await store.names_on_file(conn, indexes)
     kept: list[_Accepted] = []
     for a in accepted:
         ref = a.item.source_reference
@@ -190,7 +183,7 @@ async def _drop_name_mismatches(
 
 
 async def _named_citizens(
-    conn: Any,
+    conn: Connection,
     client: ClientPrincipal,
     fresh: list[_Accepted],
     misnamed: dict[str, BatchItemResult],
@@ -198,7 +191,7 @@ async def _named_citizens(
     """Drop the items whose name is not the one on file, create the new citizens; return the
     items kept and the citizen id per ID number's index."""
     references = sorted({a.item.source_reference for a in fresh})
-    resubmitted = set(await _existing_ids(conn, client.client_id, references))
+    resubmitted = set(await store.record_ids(conn, client.client_id, references))
     kept = await _drop_name_mismatches(conn, fresh, resubmitted, misnamed)
     citizens = await _upsert_citizens(conn, kept)
     # Again against the stored names: a batch running alongside may have reported one of these
@@ -219,71 +212,35 @@ def _add_name_rejections(
 
 
 async def _insert_records(
-    conn: Any, client: ClientPrincipal, accepted: Sequence[_Accepted], citizens: dict[str, int]
+    conn: Connection,
+    client: ClientPrincipal,
+    accepted: Sequence[_Accepted],
+    citizens: dict[str, int],
 ) -> dict[str, int]:
     catalog_version = catalog_set().in_force(today_in_shanghai()).version
-    columns: dict[str, list[Any]] = {k: [] for k in _INSERT_COLUMNS}
+    new = NewRecords()
     # Inserted in source-reference order, so overlapping concurrent batches cannot deadlock.
     for a in sorted(accepted, key=lambda a: a.item.source_reference):
         t = a.record_type
-        values = (
-            citizens[id_number_index(a.id_number)],
-            t.code,
-            t.domain,
-            t.polarity,
-            t.severity,
-            a.item.quantity,
-            a.item.occurred_on,
-            a.decided_on,
-            a.item.decision_document_no,
-            a.item.source_reference,
-            a.item.evidence_summary,
-            a.item.occupational_group,
-            display_until(t, a.decided_on),
-            repairable_from(t, a.decided_on),
+        new.add(
+            citizen=citizens[id_number_index(a.id_number)],
+            record_type=t.code,
+            domain=t.domain,
+            polarity=t.polarity,
+            severity=t.severity,
+            quantity=a.item.quantity,
+            occurred_on=a.item.occurred_on,
+            decided_on=a.decided_on,
+            decision_document_no=a.item.decision_document_no,
+            source_reference=a.item.source_reference,
+            evidence_summary=a.item.evidence_summary,
+            occupational_group=a.item.occupational_group,
+            display_until=display_until(t, a.decided_on),
+            repairable_from=repairable_from(t, a.decided_on),
         )
-        for key, value in zip(_INSERT_COLUMNS, values, strict=True):
-            columns[key].append(value)
-    rows = await conn.fetch(_INSERT_SQL, client.client_id, catalog_version, *columns.values())
-    return {row["source_reference"]: row["id"] for row in rows}
-
-
-_INSERT_COLUMNS = (
-    "citizen",
-    "record_type",
-    "domain",
-    "polarity",
-    "severity",
-    "quantity",
-    "occurred_on",
-    "decided_on",
-    "decision_document_no",
-    "source_reference",
-    "evidence_summary",
-    "occupational_group",
-    "display_until",
-    "repairable_from",
-)
-_INSERT_SQL = (
-    "INSERT INTO record (department, catalog_version, citizen, record_type, domain, polarity,"
-    " severity, quantity, occurred_on, decided_on, decision_document_no, source_reference,"
-    " evidence_summary, occupational_group, display_until, repairable_from, status, created_at,"
-    " updated_at, version)"
-    " SELECT $1, $2, t.*, 'active', now(), now(), 1 FROM unnest($3::bigint[], $4::text[],"
-    " $5::text[], $6::text[], $7::text[], $8::int[], $9::date[], $10::date[], $11::text[],"
-    " $12::text[], $13::text[], $14::text[], $15::date[], $16::date[]) AS t"
-    " ON CONFLICT (department, source_reference) DO NOTHING RETURNING id, source_reference"
-)
-
-
-async def _existing_ids(conn: Any, client_id: int, references: list[str]) -> dict[str, int]:
-    rows = await conn.fetch(
-        "SELECT id, source_reference FROM record WHERE department = $1"
-        " AND source_reference = ANY($2::text[])",
-        client_id,
-        references,
+    return await store.insert_records(
+        conn, new, department=client.client_id, catalog_version=catalog_version
     )
-    return {row["source_reference"]: row["id"] for row in rows}
 
 
 def _check_batch_size(count: int) -> None:
@@ -341,7 +298,7 @@ async def ingest_batch(raw_items: list[Any], client: ClientPrincipal) -> BatchRe
             # The counter makes re-scoring certain (job, else the minute sweep); re-scoring
             # tells the citizen of each new record with the points it actually moved.
             await _bump_change_counters(conn, changed)
-        existing = await _existing_ids(conn, client.client_id, sorted(seen - set(inserted)))
+        existing = await store.record_ids(conn, client.client_id, sorted(seen - set(inserted)))
         if inserted:
             await write_audit(
                 conn,
@@ -377,13 +334,10 @@ async def ingest_batch(raw_items: list[Any], client: ClientPrincipal) -> BatchRe
     )
 
 
-async def _bump_change_counters(conn: Any, citizen_ids: set[int]) -> None:
+async def _bump_change_counters(conn: Connection, citizen_ids: set[int]) -> None:
     """Each change to a citizen's records moves their counter; re-scoring compares against it."""
     if citizen_ids:
-        await conn.execute(
-            "UPDATE citizen SET change_counter = change_counter + 1 WHERE id = ANY($1::bigint[])",
-            sorted(citizen_ids),
-        )
+        await store.bump_change_counters(conn, sorted(citizen_ids))
 
 
 # --- corrections and revocations --------------------------------------------------------------
@@ -398,8 +352,8 @@ _EDITABLE = (
 )
 
 
-def _snapshot(row: Any) -> dict[str, Any]:
-    return {key: msgspec.to_builtins(row[key]) for key in (*_EDITABLE, "status")}
+def _snapshot(row: RecordRow) -> dict[str, Any]:
+    return {key: msgspec.to_builtins(getattr(row, key)) for key in (*_EDITABLE, "status")}
 
 
 def _not_found(record_id: int) -> NotFound:
@@ -411,30 +365,32 @@ def _not_found(record_id: int) -> NotFound:
     )
 
 
-async def _own_record_for_update(conn: Any, record_id: int, client: ClientPrincipal) -> Any:
+async def _own_record_for_update(
+    conn: Connection, record_id: int, client: ClientPrincipal
+) -> RecordRow:
     if not 1 <= record_id <= _MAX_ID:
         raise _not_found(record_id)
-    row = await conn.fetchrow("SELECT * FROM record WHERE id = $1 FOR UPDATE", record_id)
-    if row is None or row["department"] != client.client_id:
+    row = await store.record_for_update(conn, record_id)
+    if row is None or row.department != client.client_id:
         # Another department's record is reported exactly like a missing one.
         raise _not_found(record_id)
     return row
 
 
 def _corrected_values(
-    row: Any, change: RecordCorrection, client: ClientPrincipal
-) -> dict[str, Any]:
-    new = {key: row[key] for key in _EDITABLE}
+    row: RecordRow, change: RecordCorrection, client: ClientPrincipal
+) -> CorrectedValues:
+    edited = {key: getattr(row, key) for key in _EDITABLE}
     for key in _EDITABLE:
         value = getattr(change, key)
         if value is not None:
-            new[key] = value
+            edited[key] = value
     try:
-        record_type = _resolve_type(new["record_type"], client)
-        _check_dates(new["occurred_on"], new["decided_on"], today_in_shanghai())
+        record_type = _resolve_type(edited["record_type"], client)
+        _check_dates(edited["occurred_on"], edited["decided_on"], today_in_shanghai())
     except ItemRejected as exc:
         raise InvalidInput(exc.reason, field=exc.field) from exc
-    if record_type.polarity != row["polarity"]:
+    if record_type.polarity != row.polarity:
         raise InvalidInput(
             say(
                 "更正不能把优良记录改为失信记录或反之；请撤销后重新报送",
@@ -443,15 +399,19 @@ def _corrected_values(
             ),
             field="recordType",
         )
-    new["domain"], new["severity"] = record_type.domain, record_type.severity
-    new["display_until"] = display_until(record_type, new["decided_on"])
-    new["repairable_from"] = repairable_from(record_type, new["decided_on"])
-    return new
+    return CorrectedValues(
+        **edited,
+        domain=record_type.domain,
+        severity=record_type.severity,
+        display_until=display_until(record_type, edited["decided_on"]),
+        repairable_from=repairable_from(record_type, edited["decided_on"]),
+    )
 
 
 def check_correction(row: Any, change: RecordCorrection, client: ClientPrincipal) -> None:
-    """Raise InvalidInput unless ``change`` is a valid correction of ``row`` by ``client``."""
-    _corrected_values(row, change, client)
+    """Raise InvalidInput unless ``change`` is a valid correction of ``row`` (a RecordRow or a
+    ``record`` row as asyncpg returns it) by ``client``."""
+    _corrected_values(record_row(row), change, client)
 
 
 async def correct_record(
@@ -463,36 +423,35 @@ async def correct_record(
         row = await _own_record_for_update(conn, record_id, client)
         if await apply_correction(conn, row, change, client, client.actor):
             await _end_open_repairs(conn, row, "corrected", change.reason, client.actor)
-    await enqueue_rescore([row["citizen"]])
+    await enqueue_rescore([row.citizen])
     await wake_relay()
     return await department_record(record_id, client)
 
 
 async def apply_correction(
-    conn: Any, row: Any, change: RecordCorrection, client: ClientPrincipal, actor: Actor
+    conn: Connection, row: Any, change: RecordCorrection, client: ClientPrincipal, actor: Actor
 ) -> bool:
-    """Correct a locked record row inside the caller's transaction (old values to history).
-    ``client`` is the owning department (its scopes bound the new type); ``actor`` who acts.
-    Returns False for a correction that changes nothing (a retry)."""
-    if row["status"] == "revoked":
+    """Correct a locked record row (a RecordRow or a ``record`` row as asyncpg returns it)
+    inside the caller's transaction (old values to history). ``client`` is the owning
+    department (its scopes bound the new type); ``actor`` who acts. Returns False for a
+    correction that changes nothing (a retry)."""
+    record = record_row(row)
+    if record.status == "revoked":
         raise Conflict(
             say("已撤销的记录不能更正", "a revoked record cannot be corrected"),
             code="record-revoked",
         )
-    _refuse_if_repaired(row, say("更正", "corrected"))
-    new = _corrected_values(row, change, client)
-    if all(new[key] == row[key] for key in _EDITABLE):
+    _refuse_if_repaired(record, say("更正", "corrected"))
+    new = _corrected_values(record, change, client)
+    if all(getattr(new, key) == getattr(record, key) for key in _EDITABLE):
         return False
-    sets = ", ".join(f"{key} = ${n}" for n, key in enumerate(new, start=2))
-    await conn.execute(
-        f"UPDATE record SET {sets}, version = version + 1, updated_at = now() WHERE id = $1",
-        row["id"],
-        *new.values(),
+    await store.write_correction(conn, record.id, new)
+    edited = {key: msgspec.to_builtins(getattr(new, key)) for key in _EDITABLE}
+    await _write_history(
+        conn, record, "corrected", change.reason, actor, {**_snapshot(record), **edited}
     )
-    after = {**_snapshot(row), **{k: msgspec.to_builtins(new[k]) for k in _EDITABLE}}
-    await _write_history(conn, row, "corrected", change.reason, actor, after)
-    await _bump_change_counters(conn, {row["citizen"]})
-    await record_changed(conn, row, "corrected", change.reason)
+    await _bump_change_counters(conn, {record.citizen})
+    await record_changed(conn, record, "corrected", change.reason)
     return True
 
 
@@ -505,7 +464,7 @@ async def revoke_record(
         row = await _own_record_for_update(conn, record_id, client)
         if await apply_revocation(conn, row, reason, client.actor):
             await _end_open_repairs(conn, row, "revoked", reason, client.actor)
-    await enqueue_rescore([row["citizen"]])
+    await enqueue_rescore([row.citizen])
     await wake_relay()
     return await department_record(record_id, client)
 
@@ -535,131 +494,129 @@ def when_record_ended(name: str, handler: RecordEnded) -> None:
 
 
 async def _end_open_repairs(
-    conn: Any, record: Any, outcome: Literal["revoked", "corrected"], reason: str, actor: Actor
+    conn: Connection,
+    record: RecordRow,
+    outcome: Literal["revoked", "corrected"],
+    reason: str,
+    actor: Actor,
 ) -> None:
     """Tell the domains that care, inside the caller's transaction (the caller holds the
     record's lock): the record's open repair applications end (终止办理)."""
     for handler in _when_record_ended.values():
-        await handler(conn, record_id=record["id"], outcome=outcome, reason=reason, actor=actor)
+        await handler(conn, record_id=record.id, outcome=outcome, reason=reason, actor=actor)
 
 
-def _refuse_if_repaired(row: Any, verb: str) -> None:
+def _refuse_if_repaired(row: RecordRow, verb: str) -> None:
     """A repaired record (信用修复) no longer shows or counts; it never ends repaired and revoked
     or corrected as well, whoever asks (the department or an objection's decision)."""
-    if row["status"] == "repaired":
+    if row.status == "repaired":
         raise Conflict(
             say(
-                f"该记录已于 {row['repaired_on']} 完成信用修复，不能再{verb}",
-                f"the record was repaired on {row['repaired_on']} and cannot be {verb}",
+                f"该记录已于 {row.repaired_on} 完成信用修复，不能再{verb}",
+                f"the record was repaired on {row.repaired_on} and cannot be {verb}",
             ),
             code="record-repaired",
             extra={"recordStatus": "repaired"},
         )
 
 
-async def apply_revocation(conn: Any, row: Any, reason: str, actor: Actor) -> bool:
-    """Revoke a locked record row inside the caller's transaction; False if already revoked."""
-    if row["status"] == "revoked":
+async def apply_revocation(conn: Connection, row: Any, reason: str, actor: Actor) -> bool:
+    """Revoke a locked record row (a RecordRow or a ``record`` row as asyncpg returns it)
+    inside the caller's transaction; False if already revoked."""
+    record = record_row(row)
+    if record.status == "revoked":
         return False
-    _refuse_if_repaired(row, say("撤销", "revoked"))
-    await conn.execute(
-        "UPDATE record SET status = 'revoked', version = version + 1, updated_at = now()"
-        " WHERE id = $1",
-        row["id"],
-    )
-    after = {**_snapshot(row), "status": "revoked"}
-    await _write_history(conn, row, "revoked", reason, actor, after)
-    await _bump_change_counters(conn, {row["citizen"]})
-    await record_changed(conn, row, "revoked", reason)
+    _refuse_if_repaired(record, say("撤销", "revoked"))
+    await store.write_revocation(conn, record.id)
+    after = {**_snapshot(record), "status": "revoked"}
+    await _write_history(conn, record, "revoked", reason, actor, after)
+    await _bump_change_counters(conn, {record.citizen})
+    await record_changed(conn, record, "revoked", reason)
     return True
 
 
-async def apply_repair(conn: Any, row: Any, reason: str, actor: Actor, on: dt.date) -> None:
-    """Mark a locked active record repaired (信用修复) on ``on`` inside the caller's transaction:
-    it stops showing, being shared and counting; the old values stay in history."""
-    await conn.execute(
-        "UPDATE record SET status = 'repaired', repaired_on = $2, version = version + 1,"
-        " updated_at = now() WHERE id = $1",
-        row["id"],
-        on,
-    )
-    after = {**_snapshot(row), "status": "repaired"}
-    await _write_history(conn, row, "repaired", reason, actor, after)
-    await _bump_change_counters(conn, {row["citizen"]})
+async def apply_repair(conn: Connection, row: Any, reason: str, actor: Actor, on: dt.date) -> None:
+    """Mark a locked active record row (a RecordRow or a ``record`` row as asyncpg returns it)
+    repaired (信用修复) on ``on`` inside the caller's transaction: it stops showing, being
+    shared and counting; the old values stay in history."""
+    record = record_row(row)
+    await store.write_repair(conn, record.id, on)
+    after = {**_snapshot(record), "status": "repaired"}
+    await _write_history(conn, record, "repaired", reason, actor, after)
+    await _bump_change_counters(conn, {record.citizen})
 
 
 async def _write_history(
-    conn: Any, row: Any, action: str, reason: str, actor: Actor, after: dict[str, Any]
+    conn: Connection,
+    row: RecordRow,
+    action: str,
+    reason: str,
+    actor: Actor,
+    after: dict[str, Any],
 ) -> None:
     before = _snapshot(row)
-    await conn.execute(
-        "INSERT INTO record_history (record, action, before, after, reason, actor_id, at)"
-        " VALUES ($1, $2, $3::jsonb, $4::jsonb, $5, $6, now())",
-        row["id"],
-        action,
-        msgspec.json.encode(before).decode(),
-        msgspec.json.encode(after).decode(),
-        reason,
-        actor.id,
+    await store.insert_history(
+        conn,
+        row.id,
+        action=action,
+        before=msgspec.json.encode(before).decode(),
+        after=msgspec.json.encode(after).decode(),
+        reason=reason,
+        actor_id=actor.id,
     )
-    await write_audit(
-        conn, actor, f"record.{action}", "record", row["id"], before=before, after=after
-    )
+    await write_audit(conn, actor, f"record.{action}", "record", row.id, before=before, after=after)
 
 
 # --- reading ----------------------------------------------------------------------------------
 
-_SELECT = (
-    "SELECT r.*, d.code AS department_code, d.name AS department_name FROM record r"
-    " JOIN api_client d ON d.id = r.department"
-)
 
-
-def _status(row: Any, today: dt.date) -> Literal["active", "expired", "revoked", "repaired"]:
-    if row["status"] == "revoked":
+def _status(
+    row: ShownRecord, today: dt.date
+) -> Literal["active", "expired", "revoked", "repaired"]:
+    if row.status == "revoked":
         return "revoked"
-    if row["status"] == "repaired":
+    if row.status == "repaired":
         return "repaired"
     # display_until is the first day the record no longer shows (exclusive end).
-    return "expired" if row["display_until"] <= today else "active"
+    return "expired" if row.display_until <= today else "active"
 
 
-def record_out(row: Any, today: dt.date, points_effect: int | None = None) -> RecordOut:
+def record_out(row: ShownRecord, today: dt.date, points_effect: int | None = None) -> RecordOut:
     catalogs = catalog_set()
-    catalog = catalogs.by_version(row["catalog_version"]) or catalogs.latest
-    record_type = catalog.get(row["record_type"])
-    domain = catalog.domains.get(row["domain"])
+    catalog = catalogs.by_version(row.catalog_version) or catalogs.latest
+    record_type = catalog.get(row.record_type)
+    domain = catalog.domains.get(row.domain)
     # An unknown type (a catalog withdrawn since) still gets a name a person can read.
     title_zh = record_type.name_zh if record_type else "信用记录"
     title_en = record_type.name_en if record_type else "Credit record"
     domain_zh = domain.name_zh if domain else "其他"
     return RecordOut(
-        id=row["id"],
-        record_type=row["record_type"],
+        id=row.id,
+        record_type=row.record_type,
         title=say(title_zh, title_en),
         title_zh=title_zh,
         title_en=title_en,
-        domain=row["domain"],
+        domain=row.domain,
         domain_name=say(domain_zh, domain.name_en if domain else "Other"),
         domain_name_zh=domain_zh,
-        polarity=row["polarity"],
-        severity=row["severity"],
-        quantity=row["quantity"],
-        occurred_on=row["occurred_on"],
-        decided_on=row["decided_on"],
-        decision_document_no=row["decision_document_no"],
-        evidence_summary=row["evidence_summary"],
+        polarity=row.polarity,
+        severity=row.severity,
+        quantity=row.quantity,
+        occurred_on=row.occurred_on,
+        decided_on=row.decided_on,
+        decision_document_no=row.decision_document_no,
+        evidence_summary=row.evidence_summary,
         legal_basis=record_type.legal_basis if record_type else "",
-        department=DepartmentRef(code=row["department_code"], name=row["department_name"]),
+        department=DepartmentRef(code=row.department_code, name=row.department_name),
         status=_status(row, today),
-        display_until=row["display_until"],
-        repair_possible_from=row["repairable_from"],
-        catalog_version=row["catalog_version"],
-        reported_at=row["created_at"],
-        updated_at=row["updated_at"],
+        display_until=row.display_until,
+        repair_possible_from=row.repairable_from,
+        catalog_version=row.catalog_version,
+        reported_at=row.created_at,
+        updated_at=row.updated_at,
         points_effect=points_effect,
-        under_objection=row["under_objection"],
-        repaired_on=row["repaired_on"],
+        under_objection=row.under_objection,
+        repaired_on=row.repaired_on,
     )
 
 
@@ -676,44 +633,27 @@ async def department_record(record_id: int, client: ClientPrincipal) -> Departme
     if not 1 <= record_id <= _MAX_ID:
         raise _not_found(record_id)
     async with connection() as conn:
-        row = await conn.fetchrow(
-            f"{_SELECT} WHERE r.id = $1 AND r.department = $2", record_id, client.client_id
-        )
+        row = await store.department_record(conn, record_id, client.client_id)
         if row is None:
             raise _not_found(record_id)
-        history = await conn.fetch(
-            "SELECT action, reason, before, after, at FROM record_history WHERE record = $1"
-            " ORDER BY at, id",
-            record_id,
-        )
-        encrypted = await conn.fetchval(
-            "SELECT id_number_encrypted FROM citizen WHERE id = $1", row["citizen"]
-        )
+        history = await store.record_history(conn, record_id)
+        encrypted = await store.citizen_id_number_encrypted(conn, row.citizen)
     return DepartmentRecordOut(
         record=record_out(row, today_in_shanghai()),
         citizen_id_number_masked=mask_id_number(decrypt_id_number(encrypted)),
-        source_reference=row["source_reference"],
-        version=row["version"],
+        source_reference=row.source_reference,
+        version=row.version,
         history=[
             HistoryEntry(
-                action=h["action"],
-                reason=h["reason"],
-                before=_camel_keys(msgspec.json.decode(h["before"])),
-                after=_camel_keys(msgspec.json.decode(h["after"])),
-                at=h["at"],
+                action=h.action,
+                reason=h.reason,
+                before=_camel_keys(msgspec.json.decode(h.before)),
+                after=_camel_keys(msgspec.json.decode(h.after)),
+                at=h.at,
             )
             for h in history
         ],
     )
-
-
-_STATUS_FILTER = {
-    "active": "r.status = 'active' AND r.display_until > $2",
-    "expired": "r.status = 'active' AND r.display_until <= $2",
-    "revoked": "r.status = 'revoked' AND $2::date IS NOT NULL",
-    "repaired": "r.status = 'repaired' AND $2::date IS NOT NULL",
-    "all": "$2::date IS NOT NULL",
-}
 
 
 async def citizen_records(
@@ -732,21 +672,17 @@ async def citizen_records(
             say("游标不是本接口签发的", "the cursor is not one this API issued"), field="cursor"
         )
     today = today_in_shanghai()
-    sql = f"{_SELECT} WHERE r.citizen = $1 AND {_STATUS_FILTER[status]}"
-    args: list[Any] = [citizen_id, today]
-    if polarity is not None:
-        args.append(polarity)
-        sql += f" AND r.polarity = ${len(args)}"
-    if domain is not None:
-        args.append(domain)
-        sql += f" AND r.domain = ${len(args)}"
-    if after is not None:
-        args.extend(after)
-        sql += f" AND (r.occurred_on, r.id) < (${len(args) - 1}, ${len(args)})"
-    args.append(limit + 1)
-    sql += f" ORDER BY r.occurred_on DESC, r.id DESC LIMIT ${len(args)}"
     async with connection() as conn:
-        rows = await conn.fetch(sql, *args)
+        rows = await store.citizen_records(
+            conn,
+            citizen_id,
+            today=today,
+            status=status,
+            polarity=polarity,
+            domain=domain,
+            after=after,
+            limit=limit + 1,  # one more tells whether there is a next page
+        )
     effects = await points_effects(citizen_id)
-    items = [record_out(row, today, effects.get(row["id"], 0)) for row in rows]
+    items = [record_out(row, today, effects.get(row.id, 0)) for row in rows]
     return page_of(items, limit, lambda r: (r.occurred_on.isoformat(), r.id))

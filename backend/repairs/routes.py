@@ -1,38 +1,19 @@
 """Repair routes: the citizen applies and follows; the department decides (谁认定、谁修复); the
-credit office oversees and steps in on overdue cases."""
+credit office oversees and steps in on overdue cases. The operations every kind of case has are
+built by ``backend.cases.controllers`` from the texts below; the repair options of a record and
+the commitment text are repair's own."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, get
 from litestar.datastructures import ResponseHeader
-from litestar.params import FromPath, JSONBody, QueryParameter
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from litestar.params import FromPath, QueryParameter
 
-from backend.cases import evidence
-from backend.cases.http import (
-    CONFLICT,
-    CitizenListStatus,
-    CitizenRequest,
-    Cursor,
-    DepartmentCode,
-    DepartmentRequest,
-    Escalated,
-    EvidenceBody,
-    Limit,
-    OfficerRequest,
-    OptionalWithdrawal,
-    Overdue,
-    StaffQueueStatus,
-    close_uploads,
-    evidence_url,
-)
-from backend.cases.operations import EVIDENCE_LOCATION, OptionalBodyOperation, created
-from backend.cases.schemas import DecisionReason, EvidenceOut
-from backend.cases.views import QueueFilter
+from backend.cases.controllers import CaseEndpoints, CitizenRoutes, Doc, Filing, StaffRoutes, Step
+from backend.cases.http import CitizenRequest, DepartmentRequest, OfficerRequest
 from backend.identity.security import citizen_guard
-from backend.platform.pagination import DEFAULT_LIMIT, Page
 from backend.platform.routing import Routes
 from backend.repairs import service, views
 from backend.repairs.kind import REPAIR
@@ -44,6 +25,8 @@ from backend.repairs.schemas import (
     RepairOptions,
     RepairOut,
 )
+
+ANSWERS = (RepairOut, RepairDetail, RepairCase)
 
 # ``value`` is only an example here (the header is documentation only): Litestar takes the
 # header's schema from its type.
@@ -57,115 +40,68 @@ CommitmentLanguage = Annotated[
     Literal["zh-CN", "en"] | None,
     QueryParameter(description="The text's language; by default the request's (Accept-Language)"),
 ]
+CASES = CaseEndpoints(
+    kind=REPAIR, id_name="application_id", views=views, withdraw=service.withdraw, answers=ANSWERS
+)
 
+# --- citizens -----------------------------------------------------------------------------------
 
-class MeRepairsController(Controller):
-    path = "/me/repair-applications"
-    tags = ["My repairs"]
-    guards = [citizen_guard]
+CITIZEN_ROUTES = CitizenRoutes(
+    path="/me/repair-applications",
+    tag="My repairs",
+    docs=(
+        Doc(
+            """Apply for credit repair (信用修复, free of charge) of one of your own bad
+            records, through a path its record type allows, with the accepted credit commitment
+            (信用承诺书). Citizens only; attach evidence afterwards. The department that
+            reported the record decides, and you hear the result within 10 working days
+            (default). A record that is not yours answers 422 ``record-not-found``; one that
+            cannot be repaired now (too early, open objection or application) or an outdated
+            commitment version, 409.""",
+            "applyForRepair",
+            "Apply to repair a bad record",
+        ),
+        Doc(
+            """Your repair applications, newest first, each with its current deadline in
+            working days. Citizens only; filter by ``status`` (open, closed or all) and page
+            with ``cursor``.""",
+            "listMyRepairApplications",
+            "List your repair applications",
+        ),
+        Doc(
+            """One of your repair applications with its deadlines, evidence files and every
+            step (who acted by role, never by id). Citizens only; another citizen's application
+            answers 404 exactly like an unknown id.""",
+            "getMyRepairApplication",
+            "Get one of your repair applications",
+        ),
+        Doc(
+            """Withdraw (撤回) one of your own repair applications that is not decided yet
+            (submitted or accepted), with an optional reason (the body may be omitted).
 
-    @post(
-        "",
-        status_code=HTTP_201_CREATED,
-        operation_id="applyForRepair",
-        summary="Apply to repair a bad record",
-        response_headers=[REPAIR_LOCATION],
-        opt=CONFLICT,
-    )
-    async def apply(
-        self, data: JSONBody[RepairIn], request: CitizenRequest
-    ) -> Response[RepairDetail]:
-        """Apply for credit repair (信用修复, free of charge) of one of your own bad records,
-        through a path its record type allows, with the accepted credit commitment (信用承诺书).
-        Citizens only; attach evidence afterwards. The department that reported the record
-        decides, and you hear the result within 10 working days (default). A record that is not
-        yours answers 422 ``record-not-found``; one that cannot be repaired now (too early, open
-        objection or application) or an outdated commitment version, 409."""
-        user = request.user
-        detail = await service.apply(user.citizen_id, data, user.actor)
-        url = request.app.route_reverse(
-            "getMyRepairApplication", application_id=detail.application.id
-        )
-        return created(detail, url)
-
-    @get("", operation_id="listMyRepairApplications", summary="List your repair applications")
-    async def list_applications(
-        self,
-        request: CitizenRequest,
-        status: CitizenListStatus = "all",
-        cursor: Cursor = None,
-        limit: Limit = DEFAULT_LIMIT,
-    ) -> Page[RepairOut]:
-        """Your repair applications, newest first, each with its current deadline in working
-        days. Citizens only; filter by ``status`` (open, closed or all) and page with
-        ``cursor``."""
-        return await views.citizen_list(request.user.citizen_id, status, cursor, limit)
-
-    @get(
-        "/{application_id:int}",
-        name="getMyRepairApplication",
-        operation_id="getMyRepairApplication",
-        summary="Get one of your repair applications",
-    )
-    async def show(self, application_id: FromPath[int], request: CitizenRequest) -> RepairDetail:
-        """One of your repair applications with its deadlines, evidence files and every step
-        (who acted by role, never by id). Citizens only; another citizen's application answers
-        404 exactly like an unknown id."""
-        return await views.citizen_detail(application_id, request.user.citizen_id)
-
-    @post(
-        "/{application_id:int}/withdrawal",
-        status_code=HTTP_200_OK,
-        operation_id="withdrawRepairApplication",
-        summary="Withdraw your repair application while it is undecided",
-        operation_class=OptionalBodyOperation,
-        opt=CONFLICT,
-    )
-    async def withdraw(
-        self,
-        application_id: FromPath[int],
-        request: CitizenRequest,
-        data: OptionalWithdrawal = None,
-    ) -> RepairDetail:
-        """Withdraw (撤回) one of your own repair applications that is not decided yet
-        (submitted or accepted), with an optional reason (the body may be omitted).
-
-        Only the signed-in citizen who applied may call this; another citizen's application
-        answers 404 exactly like an unknown id, and a decided, closed or already withdrawn one
-        409 ``case-closed``. The application becomes ``withdrawn``: its deadlines stop, the
-        step and its reason join the case history, the audit log records it and a receipt goes
-        to your inbox. The record stays as it is; you may apply again.
-        """
-        user = request.user
-        reason = data.reason if data else None
-        return await service.withdraw(application_id, user.citizen_id, reason)
-
-    @post(
-        "/{application_id:int}/evidence",
-        status_code=HTTP_201_CREATED,
-        operation_id="addRepairEvidence",
-        summary="Attach evidence files to your open repair application",
-        request_max_body_size=evidence.UPLOAD_BODY_LIMIT,
-        response_headers=[EVIDENCE_LOCATION],
-        opt={"problems": (409, 413, 415)},
-    )
-    async def add_evidence(
-        self, application_id: FromPath[int], data: EvidenceBody, request: CitizenRequest
-    ) -> Response[list[EvidenceOut]]:
-        """Attach evidence files (证明材料: PDF, JPEG or PNG, judged by content) to one of your
-        own open repair applications; the department and the credit office can then read them.
-        Every file is checked before any is stored, so a refused request stores nothing.
-        Answers 413 ``evidence-too-large`` for a file over the per-file limit (10 MB by
-        default), 415 ``evidence-type-not-allowed`` for any other type, 409
-        ``evidence-limit-reached`` past 5 files per case or ``case-closed`` once it is closed."""
-        user = request.user
-        try:
-            files = await evidence.attach(
-                REPAIR, application_id, user.citizen_id, data.files, user.actor
-            )
-        finally:
-            await close_uploads(data)
-        return created(files, evidence_url(request, files))
+            Only the signed-in citizen who applied may call this; another citizen's application
+            answers 404 exactly like an unknown id, and a decided, closed or already withdrawn
+            one 409 ``case-closed``. The application becomes ``withdrawn``: its deadlines stop,
+            the step and its reason join the case history, the audit log records it and a
+            receipt goes to your inbox. The record stays as it is; you may apply again.""",
+            "withdrawRepairApplication",
+            "Withdraw your repair application while it is undecided",
+        ),
+        Doc(
+            """Attach evidence files (证明材料: PDF, JPEG or PNG, judged by content) to one of
+            your own open repair applications; the department and the credit office can then
+            read them. Every file is checked before any is stored, so a refused request stores
+            nothing. Answers 413 ``evidence-too-large`` for a file over the per-file limit (10
+            MB by default), 415 ``evidence-type-not-allowed`` for any other type, 409
+            ``evidence-limit-reached`` past 5 files per case or ``case-closed`` once it is
+            closed.""",
+            "addRepairEvidence",
+            "Attach evidence files to your open repair application",
+        ),
+    ),
+    filing=Filing(RepairIn, service.apply, REPAIR_LOCATION),
+)
+MeRepairsController = CASES.citizen_controller(CITIZEN_ROUTES, guards=[citizen_guard])
 
 
 class MeRepairOptionsController(Controller):
@@ -197,213 +133,137 @@ class MeRepairOptionsController(Controller):
         return views.commitment(language)
 
 
-class DepartmentRepairsController(Controller):
-    path = "/repairs"
-    tags = ["Department cases"]
+# --- departments and the credit office ---------------------------------------------------------
 
-    @get(
-        "",
-        operation_id="listDepartmentRepairs",
-        summary="List repair applications for your records",
-    )
-    async def queue(
-        self,
-        request: DepartmentRequest,
-        status: StaffQueueStatus = "open",
-        overdue: Overdue = None,
-        escalated: Escalated = None,
-        cursor: Cursor = None,
-        limit: Limit = DEFAULT_LIMIT,
-    ) -> Page[RepairOut]:
-        """The repair applications (信用修复) for this department's own records, earliest
-        deadline first (closed cases last). Department API key only: the body that made the
-        finding decides (谁认定、谁修复). Filter by status, overdue or escalated."""
-        f = QueueFilter(status, overdue, escalated, department_id=request.user.client_id)
-        return await views.staff_queue(f, cursor, limit)
-
-    @get(
-        "/{application_id:int}",
-        operation_id="getDepartmentRepair",
-        summary="Get one repair application with the record and evidence",
-    )
-    async def show(self, application_id: FromPath[int], request: DepartmentRequest) -> RepairCase:
-        """One repair application for this department's records, with the record (masked ID
-        number, history), the evidence files and every step. Department API key only; another
-        department's case answers 404. The look is written to the citizen's query log."""
-        return await views.staff_case(application_id, request.user)
-
-    @post(
-        "/{application_id:int}/acceptance",
-        status_code=HTTP_200_OK,
-        operation_id="acceptRepairAsDepartment",
-        summary="Accept a repair application",
-        opt=CONFLICT,
-    )
-    async def accept(
-        self,
-        application_id: FromPath[int],
-        data: JSONBody[DecisionReason],
-        request: DepartmentRequest,
-    ) -> RepairOut:
-        """Accept (受理) a submitted repair application for this department's record, with a
-        reason; the decision is then due within 3 working days (default). Department API key
-        only; the citizen is notified. A case that is not submitted, or a record that no longer
-        stands, answers 409."""
-        return await service.accept(application_id, request.user, data.reason)
-
-    @post(
-        "/{application_id:int}/rejection",
-        status_code=HTTP_200_OK,
-        operation_id="rejectRepairAsDepartment",
-        summary="Reject a repair application",
-        opt=CONFLICT,
-    )
-    async def reject(
-        self,
-        application_id: FromPath[int],
-        data: JSONBody[DecisionReason],
-        request: DepartmentRequest,
-    ) -> RepairOut:
-        """Refuse to accept (不予受理) a submitted repair application that does not meet the
-        conditions, with the reason the citizen reads. Department API key only. The case closes
-        and the record stays as it is; the citizen is notified. A case that is not submitted
-        answers 409."""
-        return await service.reject(application_id, request.user, data.reason)
-
-    @post(
-        "/{application_id:int}/approval",
-        status_code=HTTP_200_OK,
-        operation_id="approveRepairAsDepartment",
-        summary="Approve a repair application",
-        opt=CONFLICT,
-    )
-    async def approve(
-        self,
-        application_id: FromPath[int],
-        data: JSONBody[DecisionReason],
-        request: DepartmentRequest,
-    ) -> RepairOut:
-        """Approve (准予修复) an accepted repair application, with a reason. Department API key
-        only. The record is repaired today: it stops showing, being shared and counting, its
-        restrictions are lifted, the card is re-scored at once and the citizen notified.
-        Answers 409 while an objection against the record is open, for a record that no longer
-        stands, or for a case that is not accepted."""
-        return await service.approve(application_id, request.user, data.reason)
-
-    @post(
-        "/{application_id:int}/denial",
-        status_code=HTTP_200_OK,
-        operation_id="denyRepairAsDepartment",
-        summary="Deny a repair application",
-        opt=CONFLICT,
-    )
-    async def deny(
-        self,
-        application_id: FromPath[int],
-        data: JSONBody[DecisionReason],
-        request: DepartmentRequest,
-    ) -> RepairOut:
-        """Deny (不予修复) an accepted repair application after checking it, with the reason the
-        citizen reads. Department API key only. The case closes and the record stays as it is;
-        the citizen is notified. A case that is not accepted answers 409."""
-        return await service.deny(application_id, request.user, data.reason)
-
-
-class OfficerRepairsController(Controller):
-    path = "/repairs"
-    tags = ["Officer cases"]
-
-    @get("", operation_id="listOfficerRepairs", summary="List every repair application")
-    async def queue(
-        self,
-        status: StaffQueueStatus = "open",
-        overdue: Overdue = None,
-        escalated: Escalated = None,
-        department: DepartmentCode = None,
-        cursor: Cursor = None,
-        limit: Limit = DEFAULT_LIMIT,
-    ) -> Page[RepairOut]:
-        """Every repair application (信用修复), earliest deadline first (closed cases last), for
-        the credit office's oversight. Officers only. Filter by status, overdue, escalated or
-        one department's code."""
-        f = QueueFilter(status, overdue, escalated, department_code=department)
-        return await views.staff_queue(f, cursor, limit)
-
-    @get(
-        "/{application_id:int}",
-        operation_id="getOfficerRepair",
-        summary="Get one repair application with the record and evidence",
-    )
-    async def show(self, application_id: FromPath[int], request: OfficerRequest) -> RepairCase:
-        """One repair application with the record (masked ID number, history), the evidence
-        files and every step, with actor ids and officer usernames for oversight. Officers
-        only. The look is written to the citizen's query log (查询日志)."""
-        return await views.staff_case(application_id, request.user)
-
-    @post(
-        "/{application_id:int}/acceptance",
-        status_code=HTTP_200_OK,
-        operation_id="acceptRepairAsOfficer",
-        summary="Accept an overdue repair application in the department's place",
-        opt=CONFLICT,
-    )
-    async def accept(
-        self, application_id: FromPath[int], data: JSONBody[DecisionReason], request: OfficerRequest
-    ) -> RepairOut:
-        """Accept (受理) a submitted repair application in the department's place, with a
-        reason; the citizen is notified. Officers only, and only once the case is overdue:
-        until then the department decides (谁认定、谁修复) and this answers 409
-        ``department-decides``."""
-        return await service.accept(application_id, request.user, data.reason)
-
-    @post(
-        "/{application_id:int}/rejection",
-        status_code=HTTP_200_OK,
-        operation_id="rejectRepairAsOfficer",
-        summary="Reject an overdue repair application in the department's place",
-        opt=CONFLICT,
-    )
-    async def reject(
-        self, application_id: FromPath[int], data: JSONBody[DecisionReason], request: OfficerRequest
-    ) -> RepairOut:
-        """Refuse to accept (不予受理) a submitted repair application in the department's place,
-        with the reason the citizen reads; the case closes and the citizen is notified.
-        Officers only, and only once the case is overdue: until then the department decides
-        (谁认定、谁修复) and this answers 409 ``department-decides``."""
-        return await service.reject(application_id, request.user, data.reason)
-
-    @post(
-        "/{application_id:int}/approval",
-        status_code=HTTP_200_OK,
-        operation_id="approveRepairAsOfficer",
-        summary="Approve an overdue repair application in the department's place",
-        opt=CONFLICT,
-    )
-    async def approve(
-        self, application_id: FromPath[int], data: JSONBody[DecisionReason], request: OfficerRequest
-    ) -> RepairOut:
-        """Approve (准予修复) an accepted repair application in the department's place: the
-        record is repaired today, the card re-scored at once and the citizen notified.
-        Officers only, and only once the case is overdue: until then the department decides
-        (谁认定、谁修复) and this answers 409 ``department-decides``."""
-        return await service.approve(application_id, request.user, data.reason)
-
-    @post(
-        "/{application_id:int}/denial",
-        status_code=HTTP_200_OK,
-        operation_id="denyRepairAsOfficer",
-        summary="Deny an overdue repair application in the department's place",
-        opt=CONFLICT,
-    )
-    async def deny(
-        self, application_id: FromPath[int], data: JSONBody[DecisionReason], request: OfficerRequest
-    ) -> RepairOut:
-        """Deny (不予修复) an accepted repair application in the department's place, with the
-        reason the citizen reads; the case closes and the citizen is notified.
-        Officers only, and only once the case is overdue: until then the department decides
-        (谁认定、谁修复) and this answers 409 ``department-decides``."""
-        return await service.deny(application_id, request.user, data.reason)
-
+# The department decides (谁认定、谁修复).
+DEPARTMENT_ROUTES = StaffRoutes(
+    path="/repairs",
+    tag="Department cases",
+    docs=(
+        Doc(
+            """The repair applications (信用修复) for this department's own records, earliest
+            deadline first (closed cases last). Department API key only: the body that made the
+            finding decides (谁认定、谁修复). Filter by status, overdue or escalated.""",
+            "listDepartmentRepairs",
+            "List repair applications for your records",
+        ),
+        Doc(
+            """One repair application for this department's records, with the record (masked ID
+            number, history), the evidence files and every step. Department API key only;
+            another department's case answers 404. The look is written to the citizen's query
+            log.""",
+            "getDepartmentRepair",
+            "Get one repair application with the record and evidence",
+        ),
+    ),
+    steps=(
+        Step(
+            """Accept (受理) a submitted repair application for this department's record, with
+            a reason; the decision is then due within 3 working days (default). Department API
+            key only; the citizen is notified. A case that is not submitted, or a record that no
+            longer stands, answers 409.""",
+            "acceptRepairAsDepartment",
+            "Accept a repair application",
+            path="acceptance",
+            take=service.accept,
+        ),
+        Step(
+            """Refuse to accept (不予受理) a submitted repair application that does not meet
+            the conditions, with the reason the citizen reads. Department API key only. The case
+            closes and the record stays as it is; the citizen is notified. A case that is not
+            submitted answers 409.""",
+            "rejectRepairAsDepartment",
+            "Reject a repair application",
+            path="rejection",
+            take=service.reject,
+        ),
+        Step(
+            """Approve (准予修复) an accepted repair application, with a reason. Department API
+            key only. The record is repaired today: it stops showing, being shared and counting,
+            its restrictions are lifted, the card is re-scored at once and the citizen notified.
+            Answers 409 while an objection against the record is open, for a record that no
+            longer stands, or for a case that is not accepted.""",
+            "approveRepairAsDepartment",
+            "Approve a repair application",
+            path="approval",
+            take=service.approve,
+        ),
+        Step(
+            """Deny (不予修复) an accepted repair application after checking it, with the
+            reason the citizen reads. Department API key only. The case closes and the record
+            stays as it is; the citizen is notified. A case that is not accepted answers 409.""",
+            "denyRepairAsDepartment",
+            "Deny a repair application",
+            path="denial",
+            take=service.deny,
+        ),
+    ),
+)
+DepartmentRepairsController = CASES.staff_controller(DEPARTMENT_ROUTES, by=DepartmentRequest)
+# The credit office oversees, and steps in once a case is overdue.
+OFFICER_ROUTES = StaffRoutes(
+    path="/repairs",
+    tag="Officer cases",
+    docs=(
+        Doc(
+            """Every repair application (信用修复), earliest deadline first (closed cases
+            last), for the credit office's oversight. Officers only. Filter by status, overdue,
+            escalated or one department's code.""",
+            "listOfficerRepairs",
+            "List every repair application",
+        ),
+        Doc(
+            """One repair application with the record (masked ID number, history), the evidence
+            files and every step, with actor ids and officer usernames for oversight. Officers
+            only. The look is written to the citizen's query log (查询日志).""",
+            "getOfficerRepair",
+            "Get one repair application with the record and evidence",
+        ),
+    ),
+    steps=(
+        Step(
+            """Accept (受理) a submitted repair application in the department's place, with a
+            reason; the citizen is notified. Officers only, and only once the case is overdue:
+            until then the department decides (谁认定、谁修复) and this answers 409
+            ``department-decides``.""",
+            "acceptRepairAsOfficer",
+            "Accept an overdue repair application in the department's place",
+            path="acceptance",
+            take=service.accept,
+        ),
+        Step(
+            """Refuse to accept (不予受理) a submitted repair application in the department's
+            place, with the reason the citizen reads; the case closes and the citizen is
+            notified. Officers only, and only once the case is overdue: until then the
+            department decides (谁认定、谁修复) and this answers 409 ``department-decides``.""",
+            "rejectRepairAsOfficer",
+            "Reject an overdue repair application in the department's place",
+            path="rejection",
+            take=service.reject,
+        ),
+        Step(
+            """Approve (准予修复) an accepted repair application in the department's place: the
+            record is repaired today, the card re-scored at once and the citizen notified.
+            Officers only, and only once the case is overdue: until then the department decides
+            (谁认定、谁修复) and this answers 409 ``department-decides``.""",
+            "approveRepairAsOfficer",
+            "Approve an overdue repair application in the department's place",
+            path="approval",
+            take=service.approve,
+        ),
+        Step(
+            """Deny (不予修复) an accepted repair application in the department's place, with
+            the reason the citizen reads; the case closes and the citizen is notified. Officers
+            only, and only once the case is overdue: until then the department decides
+            (谁认定、谁修复) and this answers 409 ``department-decides``.""",
+            "denyRepairAsOfficer",
+            "Deny an overdue repair application in the department's place",
+            path="denial",
+            take=service.deny,
+        ),
+    ),
+)
+OfficerRepairsController = CASES.staff_controller(OFFICER_ROUTES, by=OfficerRequest)
 
 ROUTES = Routes(
     citizen=[MeRepairsController, MeRepairOptionsController],

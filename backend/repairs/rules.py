@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from backend.cases.machine import open_case_id, open_record_changing_case, record_title
+from backend.cases.store import CaseRecord, Connection
 from backend.platform import runtime
 from backend.platform.language import say
 from backend.records.catalog import RecordType, RepairPath
@@ -24,44 +24,44 @@ class Eligibility:
     blocker: Blocker | None
 
 
-def record_type_of(record: Any) -> RecordType | None:
+def record_type_of(record: CaseRecord) -> RecordType | None:
     catalogs = runtime.current().catalogs
-    catalog = catalogs.by_version(record["catalog_version"]) or catalogs.latest
-    found: RecordType | None = catalog.get(record["record_type"])
+    catalog = catalogs.by_version(record.catalog_version) or catalogs.latest
+    found: RecordType | None = catalog.get(record.record_type)
     return found
 
 
 def eligibility(
-    record: Any, today: dt.date, *, open_objection: bool, open_repair: int | None
+    record: CaseRecord, today: dt.date, *, open_objection: bool, open_repair: int | None
 ) -> Eligibility:
     """What the rules say about repairing ``record`` on ``today``; the blocker's reason is in
     the request's language."""
     record_type = record_type_of(record)
-    bad = record["polarity"] == "bad"
+    bad = record.polarity == "bad"
     paths = tuple(record_type.repair_paths) if record_type and bad else ()
-    possible_from = record["repairable_from"] if paths else None
+    possible_from = record.repairable_from if paths else None
     blocker = _blocker(record, today, paths, possible_from, open_objection, open_repair)
     return Eligibility(record_type, paths, possible_from, blocker)
 
 
 def _blocker(
-    record: Any,
+    record: CaseRecord,
     today: dt.date,
     paths: tuple[RepairPath, ...],
     possible_from: dt.date | None,
     open_objection: bool,
     open_repair: int | None,
 ) -> Blocker | None:
-    rid, until = record["id"], record["display_until"]
-    title = record_title(record["record_type"], record["catalog_version"])
+    rid, until = record.id, record.display_until
+    title = record_title(record.record_type, record.catalog_version)
     checks = [
         (
-            record["polarity"] != "bad",
+            record.polarity != "bad",
             "record-not-bad",
             say("良好记录无需修复", "good records are not repaired"),
         ),
         (
-            record["status"] == "revoked",
+            record.status == "revoked",
             "record-revoked",
             say(
                 f"记录（编号 {rid}）已被撤销，不再展示和计分",
@@ -69,7 +69,7 @@ def _blocker(
             ),
         ),
         (
-            record["status"] == "repaired",
+            record.status == "repaired",
             "record-already-repaired",
             say(f"记录（编号 {rid}）已完成信用修复", f"record {rid} has already been repaired"),
         ),
@@ -123,7 +123,7 @@ def _blocker(
     return None
 
 
-async def open_cases(conn: Any, record_id: int) -> tuple[bool, int | None]:
+async def open_cases(conn: Connection, record_id: int) -> tuple[bool, int | None]:
     """Whether the record has an open case that may change it (an objection), and its open
     repair application's id."""
     objection = await open_record_changing_case(conn, record_id)

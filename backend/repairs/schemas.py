@@ -9,24 +9,14 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from backend.cases.schemas import (
-    AcceptedOn,
-    CaseId,
-    ClosedAt,
-    CreatedAt,
-    Deadline,
-    DecidedOn,
-    DecisionText,
-    Escalated,
-    EvidenceOut,
-    Handler,
+    CaseSteps,
+    CaseSummary,
+    DepartmentLate,
+    EvidenceFiles,
     RecordId,
     RecordTitle,
-    RecordTitleEn,
-    RecordTitleZh,
     RecordType,
     Statement,
-    StepOut,
-    UpdatedAt,
 )
 from backend.platform.problem_texts import NO_NUL
 from backend.platform.schemas import Input, Output
@@ -385,24 +375,10 @@ class CommitmentOut(Output):
     ]
 
 
-class RepairOut(Output):
+class RepairOut(CaseSummary):
     """One repair application with its dates and the deadline of its current stage."""
 
-    id: CaseId
-    record_id: RecordId
-    record_type: RecordType
-    record_title: RecordTitle
-    record_title_zh: RecordTitleZh
-    record_title_en: RecordTitleEn
-    department: Handler
     path: Annotated[RepairPath, msgspec.Meta(description=PATH_TEXT, examples=["training_report"])]
-    statement: Annotated[
-        str,
-        msgspec.Meta(
-            description="The citizen's statement",
-            examples=["已参加信用修复培训并结业，今后严格遵守交通法规。"],
-        ),
-    ]
     details: Annotated[
         dict[str, Any],
         msgspec.Meta(
@@ -453,7 +429,6 @@ class RepairOut(Output):
             examples=["2026-09-20"],
         ),
     ]
-    accepted_on: AcceptedOn
     decide_due_on: Annotated[
         dt.date | None,
         msgspec.Meta(
@@ -462,24 +437,6 @@ class RepairOut(Output):
             examples=["2026-09-11"],
         ),
     ]
-    decision_reason: DecisionText
-    decided_on: DecidedOn
-    deadline: Annotated[
-        Deadline | None,
-        msgspec.Meta(description="The current stage's deadline; null once closed"),
-    ]
-    escalated: Escalated
-    created_at: CreatedAt
-    updated_at: UpdatedAt
-    closed_at: ClosedAt
-
-
-class RepairDetail(Output):
-    """The citizen's view of one repair application: the case, its evidence and its history."""
-
-    application: Annotated[RepairOut, msgspec.Meta(description="The application")]
-    evidence: Annotated[list[EvidenceOut], msgspec.Meta(description="Evidence files, oldest first")]
-    steps: Annotated[list[StepOut], msgspec.Meta(description="Every step, oldest first")]
 
 
 class RepairCase(Output):
@@ -493,12 +450,14 @@ class RepairCase(Output):
             " record's history"
         ),
     ]
-    department_late: Annotated[
-        bool,
-        msgspec.Meta(
-            description="The department let a deadline of this case lapse (counted against it)",
-            examples=[False],
-        ),
-    ]
-    evidence: Annotated[list[EvidenceOut], msgspec.Meta(description="Evidence files, oldest first")]
-    steps: Annotated[list[StepOut], msgspec.Meta(description="Every step, oldest first")]
+    department_late: DepartmentLate
+    evidence: EvidenceFiles
+    steps: CaseSteps
+
+
+class RepairDetail(Output):
+    """The citizen's view of one repair application: the case, its evidence and its history."""
+
+    application: Annotated[RepairOut, msgspec.Meta(description="The application")]
+    evidence: EvidenceFiles
+    steps: CaseSteps

@@ -24,19 +24,22 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from backend.cases import store as cases_store
 from backend.cases.machine import (
     Change,
     Staff,
     check_staff_access,
     close_with_decision,
+    filing_for,
     lock_case,
     open_record_changing_case,
-    own_record,
+    record_filing,
     record_transition,
     require_status,
     rescore_now,
     withdraw_case,
 )
+from backend.cases.store import Connection, LockedCase
 from backend.identity.principals import OfficerPrincipal
 from backend.platform.audit import Actor
 from backend.platform.calendar import today_in_shanghai
@@ -44,10 +47,11 @@ from backend.platform.database import transaction
 from backend.platform.errors import Conflict, InvalidInput
 from backend.platform.language import say
 from backend.records.service import apply_repair
-from backend.repairs import commitments, views
-from backend.repairs.kind import DECIDE, REPAIR, REPLY
+from backend.repairs import commitments, store, views
+from backend.repairs.kind import DECIDE, REPAIR
 from backend.repairs.rules import Eligibility, eligibility, open_cases
 from backend.repairs.schemas import RepairDetail, RepairIn, RepairOut
+from backend.repairs.store import LockedRepair
 
 # The input block each path needs, by its wire name.
 PATH_BLOCKS = {
@@ -71,35 +75,23 @@ async def apply(citizen_id: int, data: RepairIn, actor: Actor) -> RepairDetail:
     today = today_in_shanghai()
     commitment = _check_commitment(data, today)
     details = _check_details(data, today)
-    reply_due = REPLY.due_after(today)
     try:
         async with transaction() as conn:
-            record = await own_record(conn, data.record_id, citizen_id)
-            objection, repair = await open_cases(conn, record["id"])
+            filing = await filing_for(conn, REPAIR, data, citizen_id=citizen_id, today=today)
+            record = filing.record
+            objection, repair = await open_cases(conn, record.id)
             found = eligibility(record, today, open_objection=objection, open_repair=repair)
             _refuse_if_blocked(found, data.path)
-            new_id = await conn.fetchval(
-                "INSERT INTO repair_application (record, citizen, department, path, statement,"
-                " details, commitment_version, commitment_language, commitment_sha256,"
-                " commitment_accepted_at, status, applied_on, reply_due_on, due_on, created_at,"
-                " updated_at) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, now(),"
-                " 'submitted', $10, $11, $11, now(), now()) RETURNING id",
-                record["id"],
-                citizen_id,
-                record["department"],
-                data.path,
-                data.statement,
-                details,
-                commitment.version,
-                data.commitment.language,
-                commitment.sha256(data.commitment.language),
-                today,
-                reply_due,
+            new_id = await store.insert_application(
+                conn,
+                filing,
+                path=data.path,
+                details=details,
+                commitment=commitment,
+                language=data.commitment.language,
             )
-            row = await lock_case(conn, REPAIR, new_id)
-            change = Change("apply", "submitted", "submitted", actor, None, reply_due)
             payload = {"path": data.path}
-            await record_transition(conn, REPAIR, row, change, today, payload, created=True)
+            await record_filing(conn, REPAIR, new_id, filing=filing, actor=actor, payload=payload)
     except asyncpg.UniqueViolationError as exc:  # a concurrent application won the race
         raise Conflict(
             say(
@@ -109,7 +101,7 @@ async def apply(citizen_id: int, data: RepairIn, actor: Actor) -> RepairDetail:
             field="recordId",
             code="repair-already-open",
         ) from exc
-    return await views.citizen_detail(row["id"], citizen_id)
+    return await views.citizen_detail(new_id, citizen_id)
 
 
 def _refuse_if_blocked(found: Eligibility, path: str) -> None:
@@ -194,11 +186,13 @@ def _check_details(data: RepairIn, today: dt.date) -> str:
 # --- decisions ----------------------------------------------------------------------------------
 
 
-async def _locked(conn: Any, case_id: int, by: Staff, today: dt.date, action: str) -> Any:
+async def _locked(
+    conn: Connection, case_id: int, by: Staff, today: dt.date, action: str
+) -> LockedRepair:
     """The locked case, if ``by`` may see it, it may take ``action`` now, and ``by`` is the
     department or an officer stepping in on an overdue case."""
-    row = await lock_case(conn, REPAIR, case_id)
-    check_staff_access(REPAIR, row, by, case_id)
+    locked = await lock_case(conn, REPAIR, case_id, row_type=LockedRepair)
+    row = check_staff_access(REPAIR, locked, by, case_id)
     require_status(REPAIR, row, action, by.actor)
     if isinstance(by, OfficerPrincipal) and not _lapsed(row, today):
         raise Conflict(
@@ -208,18 +202,18 @@ async def _locked(conn: Any, case_id: int, by: Staff, today: dt.date, action: st
                 " office acts in its place only once the case is overdue",
             ),
             code="department-decides",
-            extra={"dueOn": row["due_on"].isoformat()},
+            extra={"dueOn": row.due_on.isoformat() if row.due_on else None},
         )
     return row
 
 
-def _lapsed(row: Any, today: dt.date) -> bool:
-    due = row["due_on"]
-    return row["escalated_at"] is not None or (due is not None and due < today)
+def _lapsed(row: LockedCase, today: dt.date) -> bool:
+    due = row.due_on
+    return row.escalated_at is not None or (due is not None and due < today)
 
 
-def _payload(row: Any) -> dict[str, Any]:
-    return {"path": row["path"]}
+def _payload(row: LockedRepair) -> dict[str, Any]:
+    return {"path": row.path}
 
 
 async def accept(case_id: int, by: Staff, reason: str) -> RepairOut:
@@ -228,14 +222,9 @@ async def accept(case_id: int, by: Staff, reason: str) -> RepairOut:
     async with transaction() as conn:
         row = await _locked(conn, case_id, by, today, "accept")
         _refuse_unless_record_stands(row)
-        due = min(decide_due, row["reply_due_on"])
-        await conn.execute(
-            "UPDATE repair_application SET status = 'accepted', accepted_on = $2,"
-            " decide_due_on = $3, due_on = $4, updated_at = now() WHERE id = $1",
-            case_id,
-            today,
-            decide_due,
-            due,
+        due = min(decide_due, row.reply_due_on)
+        await store.mark_accepted(
+            conn, case_id, accepted_on=today, decide_due_on=decide_due, due_on=due
         )
         change = Change("accept", "accepted", "accepted", by.actor, reason, due)
         await record_transition(conn, REPAIR, row, change, today, _payload(row))
@@ -259,40 +248,41 @@ async def approve(case_id: int, by: Staff, reason: str) -> RepairOut:
         row = await _locked(conn, case_id, by, today, "approve")
         _refuse_unless_record_stands(row)
         await _refuse_while_objection_open(conn, row)
-        record = await conn.fetchrow("SELECT * FROM record WHERE id = $1", row["record"])
+        record = await cases_store.whole_record(conn, row.record)
         await apply_repair(conn, record, f"repair {case_id}: {reason}", by.actor, today)
         await _closed(conn, row, "approve", "approved", reason, by, today)
-    await rescore_now(row["citizen"], "repair-approved")
+    await rescore_now(row.citizen, "repair-approved")
     return await views.summary(case_id)
 
 
-def _refuse_unless_record_stands(row: Any) -> None:
+def _refuse_unless_record_stands(row: LockedCase) -> None:
     """A revoked or repaired record cannot be repaired (again): the department rejects or
     denies instead. Applications an objection closed are already refused as closed."""
-    if row["record_status"] != "active":
-        zh, en = _RECORD_STATUS_WORDS.get(row["record_status"], (row["record_status"],) * 2)
+    status = row.record_status
+    if status != "active":
+        zh, en = _RECORD_STATUS_WORDS.get(status, (status, status))
         raise Conflict(
             say(
-                f"记录（编号 {row['record']}）{zh}，不能修复；请改为不予受理或不予修复",
-                f"record {row['record']} is {en}: it cannot be repaired; reject or deny the"
+                f"记录（编号 {row.record}）{zh}，不能修复；请改为不予受理或不予修复",
+                f"record {row.record} is {en}: it cannot be repaired; reject or deny the"
                 " application instead",
             ),
-            code=f"record-{row['record_status']}",
-            extra={"recordStatus": row["record_status"]},
+            code=f"record-{status}",
+            extra={"recordStatus": status},
         )
 
 
-async def _refuse_while_objection_open(conn: Any, row: Any) -> None:
+async def _refuse_while_objection_open(conn: Connection, row: LockedCase) -> None:
     """A record ends repaired or revoked, never both: while an objection may still revoke or
     correct it, the repair waits for the objection's result (the record's lock, held here, is
     what every objection change takes too)."""
-    objection_id = await open_record_changing_case(conn, row["record"])
+    objection_id = await open_record_changing_case(conn, row.record)
     if objection_id is not None:
         raise Conflict(
             say(
-                f"记录（编号 {row['record']}）有处理中的异议申请（编号 {objection_id}），"
+                f"记录（编号 {row.record}）有处理中的异议申请（编号 {objection_id}），"
                 "请等待异议处理结果后再准予修复",
-                f"record {row['record']} has an open objection ({objection_id}): wait for its"
+                f"record {row.record} has an open objection ({objection_id}): wait for its"
                 " result before approving the repair",
             ),
             code="objection-open",
@@ -309,7 +299,13 @@ async def _close(case_id: int, by: Staff, reason: str, action: str, status: str)
 
 
 async def _closed(
-    conn: Any, row: Any, action: str, status: str, reason: str, by: Staff, today: dt.date
+    conn: Connection,
+    row: LockedRepair,
+    action: str,
+    status: str,
+    reason: str,
+    by: Staff,
+    today: dt.date,
 ) -> None:
     await close_with_decision(
         conn,

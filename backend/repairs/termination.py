@@ -5,10 +5,11 @@ transaction of the change that caused it."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Literal
 
-from backend.cases.kinds import sql_list
+from backend.cases import store
 from backend.cases.machine import close_with_decision
+from backend.cases.store import Connection
 from backend.platform.audit import Actor
 from backend.platform.calendar import today_in_shanghai
 from backend.repairs.kind import REPAIR
@@ -28,7 +29,7 @@ _OUTCOME_WORDS = {
 
 
 async def terminate_open_repairs(
-    conn: Any,
+    conn: Connection,
     *,
     record_id: int,
     outcome: str,
@@ -42,12 +43,7 @@ async def terminate_open_repairs(
     counted rightly, so there is nothing to repair; a corrected one is a different finding,
     with its own paths and dates, for which the citizen applies anew. ``cause`` says what
     happened, (Chinese, English). The caller holds the record's lock. Returns the ids closed."""
-    rows = await conn.fetch(
-        "SELECT c.*, r.status AS record_status, r.record_type, r.catalog_version"
-        " FROM repair_application c JOIN record r ON r.id = c.record WHERE c.record = $1"
-        f" AND c.status IN ({sql_list(REPAIR.open_statuses)}) ORDER BY c.id FOR UPDATE OF c",
-        record_id,
-    )
+    rows = await store.locked_open_cases_of_record(conn, REPAIR, record_id)
     words_zh, words_en = _OUTCOME_WORDS[outcome]
     cause_zh, cause_en = cause
     reason = f"{cause_zh}，该记录{words_zh}。 {cause_en}, the record {words_en}."
@@ -71,7 +67,7 @@ async def terminate_open_repairs(
             payload=payload,
             notice=TERMINATED_EVENT,
         )
-    return [row["id"] for row in rows]
+    return [row.id for row in rows]
 
 
 def objection_cause(objection_id: int) -> tuple[str, str]:
@@ -87,7 +83,7 @@ def department_cause(outcome: str, reason: str) -> tuple[str, str]:
 
 
 async def end_for_department(
-    conn: Any,
+    conn: Connection,
     *,
     record_id: int,
     outcome: Literal["revoked", "corrected"],

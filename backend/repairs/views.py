@@ -4,12 +4,12 @@ commitment text, the staff queues and case view (a case view is written to the q
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import msgspec
 
-from backend.cases.machine import MAX_ID, Staff, record_title
-from backend.cases.views import CaseReader, summary_fields
+from backend.cases import store as cases_store
+from backend.cases.machine import MAX_ID, record_title
+from backend.cases.views import Answers, CaseReader, StaffLook, summary_of
 from backend.platform.calendar import today_in_shanghai
 from backend.platform.database import connection
 from backend.platform.errors import InvalidInput, NotFound
@@ -26,6 +26,7 @@ from backend.repairs.schemas import (
     RepairOptions,
     RepairOut,
 )
+from backend.repairs.store import RepairRow
 
 # Path names and what the citizen needs for each (zh-CN first, en second).
 PATH_TEXTS: dict[str, tuple[str, str, str, str]] = {
@@ -56,29 +57,22 @@ PATH_TEXTS: dict[str, tuple[str, str, str, str]] = {
 }
 
 
-def repair_out(row: Any, today: dt.date) -> RepairOut:
-    return RepairOut(
-        **summary_fields(REPAIR, row, today),
-        path=row["path"],
-        details=msgspec.json.decode(row["details"]),
-        commitment_version=row["commitment_version"],
-        commitment_language=row["commitment_language"],
-        commitment_accepted_at=row["commitment_accepted_at"],
-        applied_on=row["applied_on"],
-        reply_due_on=row["reply_due_on"],
-        decide_due_on=row["decide_due_on"],
-    )
+def repair_out(row: RepairRow, today: dt.date) -> RepairOut:
+    return summary_of(REPAIR, RepairOut, row, today, details=msgspec.json.decode(row.details))
 
 
-READER = CaseReader(REPAIR, repair_out)
+# The citizen's applications and the staff queues and case view, on the generic reader; a staff
+# look is written to the query log in these words.
+LOOKED_AT = StaffLook(
+    "for record {record} ({record_type}) and {files} evidence file(s)", handling="信用修复"
+)
+ANSWERS = Answers("application", RepairDetail, RepairCase)
+READER = CaseReader(REPAIR, RepairRow, repair_out, answers=ANSWERS, looked_at=LOOKED_AT)
 summary = READER.summary
 citizen_list = READER.citizen_list
+citizen_detail = READER.citizen_detail
 staff_queue = READER.staff_queue
-
-
-async def citizen_detail(case_id: int, citizen_id: int) -> RepairDetail:
-    found = await READER.citizen_case(case_id, citizen_id)
-    return RepairDetail(application=found.summary, evidence=found.evidence, steps=found.steps)
+staff_case = READER.staff_case
 
 
 async def repair_options(record_id: int, citizen_id: int) -> RepairOptions:
@@ -87,8 +81,8 @@ async def repair_options(record_id: int, citizen_id: int) -> RepairOptions:
     async with connection() as conn:
         record = None
         if 1 <= record_id <= MAX_ID:
-            record = await conn.fetchrow("SELECT * FROM record WHERE id = $1", record_id)
-        if record is None or record["citizen"] != citizen_id:
+            record = await cases_store.case_record(conn, record_id)
+        if record is None or record.citizen != citizen_id:
             raise NotFound(
                 say(
                     f"找不到您的信用记录（编号 {record_id}）",
@@ -101,9 +95,9 @@ async def repair_options(record_id: int, citizen_id: int) -> RepairOptions:
     possible_from = found.possible_from
     return RepairOptions(
         record_id=record_id,
-        record_type=record["record_type"],
-        record_title=record_title(record["record_type"], record["catalog_version"]),
-        severity=record["severity"],
+        record_type=record.record_type,
+        record_title=record_title(record.record_type, record.catalog_version),
+        severity=record.severity,
         repairable=bool(found.paths),
         possible_now=found.blocker is None,
         possible_from=possible_from,
@@ -156,28 +150,4 @@ def commitment(language: Language | None = None) -> CommitmentOut:
         body=text.body,
         sha256=current.sha256(language),
         source=current.source,
-    )
-
-
-# --- departments and officers -------------------------------------------------------------------
-
-
-def _looked_at(row: Any, files: int) -> tuple[str, str, str]:
-    case_id = row["id"]
-    return (
-        f"repair application {case_id} for record {row['record']}"
-        f" ({row['record_type']}) and {files} evidence file(s)",
-        f"handling repair application {case_id} (信用修复)",
-        f"repair application {case_id}",
-    )
-
-
-async def staff_case(case_id: int, by: Staff) -> RepairCase:
-    found = await READER.staff_case(case_id, by, looked_at=_looked_at)
-    return RepairCase(
-        application=found.summary,
-        record=found.record,
-        department_late=found.row["department_late"],
-        evidence=found.evidence,
-        steps=found.steps,
     )

@@ -12,6 +12,7 @@ from backend.platform import runtime
 from backend.platform.calendar import today_in_shanghai
 from backend.platform.database import connection
 from backend.platform.redis import namespaced
+from backend.scoring import store
 from backend.scoring.service import rescore
 
 PARALLEL = 8
@@ -23,7 +24,7 @@ def progress_key(version: str) -> str:
 
 async def count_remaining(after_id: int) -> int:
     async with connection() as conn:
-        return int(await conn.fetchval("SELECT count(*) FROM citizen WHERE id > $1", after_id))
+        return await store.count_citizens_after(conn, after_id)
 
 
 async def resume_point(restart: bool) -> tuple[str, int]:
@@ -48,12 +49,7 @@ async def rescore_everyone(
     done = 0
     while True:
         async with connection() as conn:
-            ids = [
-                row["id"]
-                for row in await conn.fetch(
-                    "SELECT id FROM citizen WHERE id > $1 ORDER BY id LIMIT $2", last, batch_size
-                )
-            ]
+            ids = await store.citizen_ids_after(conn, after=last, limit=batch_size)
         if not ids:
             break
         for start in range(0, len(ids), PARALLEL):

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from backend.platform import runtime
 from backend.platform.calendar import today_in_shanghai
 from backend.platform.database import connection
 from backend.platform.queue import WorkerJob, job, scheduled
+from backend.scoring import store
 from backend.scoring.queue import (
     enqueue_at_counters,
     enqueue_day_rescore,
@@ -28,15 +30,7 @@ NIGHTLY_BATCH = 1000
 SWEEP_PAGE = 1000
 # Per sweep run: one minute's worth of enqueues; a bigger backlog is paged over the next runs.
 SWEEP_LIMIT = 20_000
-BEHIND_SQL = (
-    "SELECT id, change_counter FROM citizen"
-    " WHERE change_counter <> scored_counter AND id > $1 ORDER BY id LIMIT $2"
-)  # citizen_behind_idx: a partial index holding only the citizens who are behind
-
-
-async def _ids(sql: str, *args: Any) -> list[int]:
-    async with connection() as conn:
-        return [row[0] for row in await conn.fetch(sql, *args)]
+BEHIND_SQL = store.BEHIND_SQL  # the sweep's query: the tests check it reads its partial index
 
 
 async def enqueue_behind(limit: int = SWEEP_LIMIT, *, page: int = SWEEP_PAGE) -> int:
@@ -45,12 +39,12 @@ async def enqueue_behind(limit: int = SWEEP_LIMIT, *, page: int = SWEEP_PAGE) ->
     found, last = 0, 0
     while found < limit:
         async with connection() as conn:
-            rows = await conn.fetch(BEHIND_SQL, last, min(page, limit - found))
-        if not rows:
+            behind = await store.citizens_behind(conn, after=last, limit=min(page, limit - found))
+        if not behind:
             break
-        await enqueue_at_counters([(row["id"], row["change_counter"]) for row in rows])
-        found += len(rows)
-        last = rows[-1]["id"]
+        await enqueue_at_counters([(c.id, c.change_counter) for c in behind])
+        found += len(behind)
+        last = behind[-1].id
     return found
 
 
@@ -63,38 +57,38 @@ async def rescore_behind(ctx: dict[str, Any]) -> int:
     return behind
 
 
-async def nightly_rescore(ctx: dict[str, Any], as_of: str | None = None) -> dict[str, int]:
-    """Enqueue re-scoring for the citizens whose card changes today (a display period ends,
-    repair becomes possible, a badge date or three clean years arrive) and, on the day a new
-    rules version takes effect, for everyone still on an older version."""
-    day = dt.date.fromisoformat(as_of) if as_of else today_in_shanghai()
+CardsPage = Callable[[int], Awaitable[list[int]]]  # the citizens after an id, in id order
+
+
+async def _enqueue_pages(next_page: CardsPage, day: dt.date, reason: str) -> int:
+    """Enqueue the day's re-scoring of every citizen ``next_page`` finds, page by page."""
+    enqueued, last = 0, 0
+    while batch := await next_page(last):
+        enqueued += await enqueue_day_rescore(batch, day, reason)
+        last = batch[-1]
+    return enqueued
+
+
+async def nightly_rescore(ctx: dict[str, Any]) -> dict[str, int]:
+    """Enqueue re-scoring for the citizens whose card changes today, the business date of the
+    runtime clock (a display period ends, repair becomes possible, a badge date or three clean
+    years arrive) and, on the day a new rules version takes effect, for everyone still on an
+    older version."""
+    day = today_in_shanghai()
     version = runtime.current().rules.in_force(day).version
-    due, outdated, last = 0, 0, 0
-    while True:
-        batch = await _ids(
-            "SELECT citizen FROM credit_card WHERE next_change_on <= $1 AND citizen > $2"
-            " ORDER BY citizen LIMIT $3",
-            day,
-            last,
-            NIGHTLY_BATCH,
-        )
-        if not batch:
-            break
-        due += await enqueue_day_rescore(batch, day, "date-boundary")
-        last = batch[-1]
-    last = 0
-    while True:
-        batch = await _ids(
-            "SELECT citizen FROM credit_card WHERE rules_version <> $1 AND citizen > $2"
-            " ORDER BY citizen LIMIT $3",
-            version,
-            last,
-            NIGHTLY_BATCH,
-        )
-        if not batch:
-            break
-        outdated += await enqueue_day_rescore(batch, day, "rules-version")
-        last = batch[-1]
+
+    async def due_cards(after: int) -> list[int]:
+        async with connection() as conn:
+            return await store.cards_due(conn, by=day, after=after, limit=NIGHTLY_BATCH)
+
+    async def cards_on_older_rules(after: int) -> list[int]:
+        async with connection() as conn:
+            return await store.cards_on_other_rules(
+                conn, version=version, after=after, limit=NIGHTLY_BATCH
+            )
+
+    due = await _enqueue_pages(due_cards, day, "date-boundary")
+    outdated = await _enqueue_pages(cards_on_older_rules, day, "rules-version")
     behind = await enqueue_behind()
     log.info(
         "nightly re-scoring for %s: %d due, %d on older rules, %d behind",
@@ -106,10 +100,10 @@ async def nightly_rescore(ctx: dict[str, Any], as_of: str | None = None) -> dict
     return {"due": due, "rulesVersion": outdated, "behind": behind}
 
 
-async def nightly_statistics(ctx: dict[str, Any], as_of: str | None = None) -> int:
-    """Rank every scored citizen, then put the new percentiles on their cards; returns how many
-    citizens were ranked."""
-    day = dt.date.fromisoformat(as_of) if as_of else today_in_shanghai()
+async def nightly_statistics(ctx: dict[str, Any]) -> int:
+    """Rank every scored citizen on the runtime clock's business date, then put the new
+    percentiles on their cards; returns how many citizens were ranked."""
+    day = today_in_shanghai()
     ranked = await compute_percentiles(day)
     refreshed = await refresh_card_percentiles()
     log.info("percentiles for %s: %d citizens ranked, %d cards updated", day, ranked, refreshed)

@@ -15,8 +15,6 @@ Badge, repairable and display-ended keys name the badge or record, which happens
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
 
 from backend.content.benefits import benefit_set
@@ -32,7 +30,9 @@ from backend.notifications.events import (
 )
 from backend.notifications.wording import record_title_zh
 from backend.platform import runtime
+from backend.scoring import store
 from backend.scoring.effects import record_effects, record_ids
+from backend.scoring.store import Connection
 from points_engine import Assessment, BenefitsError, BenefitStatus, evaluate
 
 Change = tuple[Event, str]
@@ -162,31 +162,30 @@ def _countdown_changes(before: Assessment, after: Assessment) -> list[Change]:
 
 
 async def _new_records(
-    conn: Any, citizen_id: int, before: Assessment | None, after: Assessment
+    conn: Connection, citizen_id: int, before: Assessment | None, after: Assessment
 ) -> dict[int, NewRecord]:
     """The records ``after`` holds and ``before`` did not, with their department's name."""
     new_ids = record_ids(after) - record_ids(before)
     if not new_ids:
         return {}
-    rows = await conn.fetch(
-        "SELECT r.id, r.record_type, r.catalog_version, d.name AS department"
-        " FROM record r JOIN api_client d ON d.id = r.department"
-        " WHERE r.citizen = $1 AND r.id = ANY($2::bigint[])",
-        citizen_id,
-        sorted(new_ids),
-    )
+    rows = await store.new_records(conn, citizen_id, sorted(new_ids))
     return {
-        row["id"]: NewRecord(
-            record_type=row["record_type"],
-            catalog_version=row["catalog_version"],
-            department=row["department"],
+        row.id: NewRecord(
+            record_type=row.record_type,
+            catalog_version=row.catalog_version,
+            department=row.department,
         )
         for row in rows
     }
 
 
 async def emit_card_changes(
-    conn: Any, citizen_id: int, before: Assessment | None, after: Assessment, *, revision: int
+    conn: Connection,
+    citizen_id: int,
+    before: Assessment | None,
+    after: Assessment,
+    *,
+    revision: int,
 ) -> None:
     """Write the events of one card write to the outbox, in the caller's transaction."""
     new_records = await _new_records(conn, citizen_id, before, after)

@@ -25,7 +25,7 @@ from backend.platform import runtime
 from backend.platform.database import connection
 from backend.platform.errors import unavailable_service
 from backend.platform.queue import RetryLater, enqueue
-from backend.scoring import service
+from backend.scoring import service, store
 
 log = logging.getLogger("backend.scoring.queue")
 ENQUEUE_CONCURRENCY = 32
@@ -73,10 +73,8 @@ async def enqueue_each(ids: list[int]) -> int:
 
     Raises when PostgreSQL or Redis fails, so a job that calls it is retried by arq."""
     async with connection() as conn:
-        rows = await conn.fetch(
-            "SELECT id, change_counter FROM citizen WHERE id = ANY($1::bigint[])", ids
-        )
-    return await enqueue_at_counters([(row["id"], row["change_counter"]) for row in rows])
+        counters = await store.change_counters(conn, ids)
+    return await enqueue_at_counters([(c.id, c.change_counter) for c in counters])
 
 
 async def enqueue_at_counters(pairs: Sequence[tuple[int, int]]) -> int:
@@ -95,11 +93,12 @@ async def enqueue_at_counters(pairs: Sequence[tuple[int, int]]) -> int:
 
 
 async def enqueue_day_rescore(citizen_ids: list[int], as_of: dt.date, reason: str) -> int:
+    """One job per citizen for the business day ``as_of`` (its id names the day); the job
+    re-scores on the runtime clock's business date, which is that day or a later one."""
     for citizen_id in citizen_ids:
         await enqueue(
             rescore_citizen,
             citizen_id=citizen_id,
-            as_of=as_of.isoformat(),
             reason=reason,
             job_id=day_job_id(citizen_id, as_of),
         )
@@ -134,14 +133,10 @@ def _transient(exc: Exception) -> str | None:
 
 
 async def rescore_citizen(
-    ctx: dict[str, Any],
-    citizen_id: int,
-    as_of: str | None = None,
-    reason: str = "records-changed",
+    ctx: dict[str, Any], citizen_id: int, reason: str = "records-changed"
 ) -> str:
-    day = dt.date.fromisoformat(as_of) if as_of else None
     with retry_on_outage(ctx, f"re-scoring citizen {citizen_id}"):
-        outcome = await service.rescore(citizen_id, as_of=day, reason=reason)
+        outcome = await service.rescore(citizen_id, reason=reason)
         await _follow_up(citizen_id)
     return outcome.value
 
@@ -150,9 +145,7 @@ async def _follow_up(citizen_id: int) -> None:
     """A change that landed while this job ran moved the counter: queue its job now rather than
     at the next sweep."""
     async with connection() as conn:
-        behind = await conn.fetchval(
-            "SELECT change_counter <> scored_counter FROM citizen WHERE id = $1", citizen_id
-        )
+        behind = await store.is_behind(conn, citizen_id)
     if behind:
         await enqueue_each([citizen_id])
 

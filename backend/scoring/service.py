@@ -26,25 +26,19 @@ from backend.platform.database import connection, transaction
 from backend.platform.language import DEFAULT as DEFAULT_LANGUAGE
 from backend.platform.language import LANGUAGES, Language
 from backend.platform.redis import namespaced
+from backend.scoring import store
 from backend.scoring.notify import emit_card_changes
 from backend.scoring.present import card_view
+from backend.scoring.store import Connection, StoredCard
 from backend.scoring.teaser import benefits_teaser
 from points_engine import Assessment, RecordFact, assess
 
 log = logging.getLogger("backend.scoring")
 CARD_CACHE_SECONDS = 6 * 3600
-RESCORE_LOCK = 1  # advisory lock class for re-scoring; the object is the citizen id
+RESCORE_LOCK = store.RESCORE_LOCK  # the tests and drills hold it to pause a re-score
 # The shape of the card body: part of the cache key and the ETag, so a release that changes the
 # shape never serves (or answers 304 for) a body cached by the one before.
 CARD_FORMAT = "card2"
-
-RECORDS_SQL = (
-    "SELECT r.id, r.record_type, r.catalog_version, r.domain, r.polarity, r.severity,"
-    " r.quantity, r.occurred_on, r.decided_on, r.display_until, r.repairable_from, r.status,"
-    " r.under_objection, r.repaired_on, d.code AS department"
-    " FROM record r JOIN api_client d ON d.id = r.department"
-    " WHERE r.citizen = $1"
-)
 
 
 class Outcome(enum.StrEnum):
@@ -55,6 +49,7 @@ class Outcome(enum.StrEnum):
 
 
 def fact_from_row(row: Any) -> RecordFact:
+    """A raw row of ``store.scored_records`` as the engine's fact."""
     catalogs = runtime.current().catalogs
     catalog = catalogs.by_version(row["catalog_version"]) or catalogs.latest
     record_type = catalog.get(row["record_type"])
@@ -140,13 +135,11 @@ async def _read_state(citizen_id: int) -> tuple[int, list[RecordFact]] | None:
         # The counter first, then the records: a change committing in between is in the records
         # but not in the counter, so the card is written at the older counter and the citizen
         # stays behind until a later run (or the sweep) reads the newer one.
-        counter = await conn.fetchval(
-            "SELECT change_counter FROM citizen WHERE id = $1", citizen_id
-        )
+        counter = await store.change_counter(conn, citizen_id)
         if counter is None:
             return None
-        rows = await conn.fetch(RECORDS_SQL, citizen_id)
-    return int(counter), [fact_from_row(row) for row in rows]
+        rows = await store.scored_records(conn, citizen_id)
+    return counter, [fact_from_row(row) for row in rows]
 
 
 async def assess_citizen(citizen_id: int, as_of: dt.date) -> tuple[int, Assessment] | None:
@@ -158,11 +151,10 @@ async def assess_citizen(citizen_id: int, as_of: dt.date) -> tuple[int, Assessme
     return counter, assess(facts, runtime.current().rules.in_force(as_of), as_of)
 
 
-async def rescore(
-    citizen_id: int, *, as_of: dt.date | None = None, reason: str = "records-changed"
-) -> Outcome:
-    """Compute → compare → write. Returns what happened to the stored card."""
-    as_of = as_of or today_in_shanghai()
+async def rescore(citizen_id: int, *, reason: str = "records-changed") -> Outcome:
+    """Compute → compare → write, on the business date of the runtime clock. Returns what
+    happened to the stored card."""
+    as_of = today_in_shanghai()
     state = await assess_citizen(citizen_id, as_of)
     if state is None:
         return Outcome.MISSING
@@ -180,28 +172,13 @@ async def _write(
     fp = fingerprint(assessment)
     async with transaction() as conn:
         # Serialise writers for one citizen without blocking record ingest on the citizen row.
-        await conn.execute(
-            "SELECT pg_advisory_xact_lock($1, ($2 % 2147483647)::int)", RESCORE_LOCK, citizen_id
-        )
-        existing = await conn.fetchrow(
-            "SELECT points, grade, fingerprint, scored_counter, as_of, assessment_json"
-            " FROM credit_card"
-            " WHERE citizen = $1",
-            citizen_id,
-        )
-        if existing is not None and (existing["scored_counter"], existing["as_of"]) > (
-            counter,
-            as_of,
-        ):
+        await store.lock_for_rescore(conn, citizen_id)
+        existing = await store.stored_card(conn, citizen_id)
+        if existing is not None and (existing.scored_counter, existing.as_of) > (counter, as_of):
             return Outcome.STALE, None
-        if existing is not None and existing["fingerprint"] == fp:
-            if (existing["scored_counter"], existing["as_of"]) != (counter, as_of):
-                await conn.execute(
-                    "UPDATE credit_card SET scored_counter = $2, as_of = $3 WHERE citizen = $1",
-                    citizen_id,
-                    counter,
-                    as_of,
-                )
+        if existing is not None and existing.fingerprint == fp:
+            if (existing.scored_counter, existing.as_of) != (counter, as_of):
+                await store.confirm_card(conn, citizen_id, counter=counter, as_of=as_of)
             await _mark_scored(conn, citizen_id, counter)
             return Outcome.UNCHANGED, None
         written = await _changed(
@@ -218,61 +195,60 @@ async def _write(
     return Outcome.CHANGED, written
 
 
-async def _mark_scored(conn: Any, citizen_id: int, counter: int) -> None:
+async def _mark_scored(conn: Connection, citizen_id: int, counter: int) -> None:
     """The card now reflects the records up to ``counter``: the citizen is no longer behind,
     unless a later change moved ``change_counter`` past it. Last in the transaction, so the
     citizen row (which ingest also updates) is held only until the commit."""
-    await conn.execute(
-        "UPDATE citizen SET scored_counter = $2 WHERE id = $1 AND scored_counter < $2",
-        citizen_id,
-        counter,
-    )
+    await store.mark_scored(conn, citizen_id, counter)
 
 
 async def _changed(
-    conn: Any,
+    conn: Connection,
     *,
     citizen_id: int,
     counter: int,
     as_of: dt.date,
     assessment: Assessment,
     fp: str,
-    existing: Any,
+    existing: StoredCard | None,
     reason: str,
 ) -> tuple[int, dict[Language, bytes]]:
     """Write the new card, tell the citizen what moved, and keep a history row for points or
     grade. The events' dedupe keys carry the card's new revision, so a move back to a value
     told earlier is told again, and a retry of this same write (same revision) is not."""
     before = (
-        msgspec.json.decode(existing["assessment_json"], type=Assessment)
+        msgspec.json.decode(existing.assessment_json, type=Assessment)
         if existing is not None
         else None
     )
     revision, bodies = await _store(conn, citizen_id, counter, as_of, assessment, fp)
     await emit_card_changes(conn, citizen_id, before, assessment, revision=revision)
-    moved = existing is None or (existing["points"], existing["grade"]) != (
+    moved = existing is None or (existing.points, existing.grade) != (
         assessment.points,
         assessment.grade.code,
     )
     if moved:
-        await conn.execute(
-            "INSERT INTO score_history (citizen, points, grade, previous_points,"
-            " previous_grade, rules_version, reason, as_of, at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())",
+        await store.insert_score_history(
+            conn,
             citizen_id,
-            assessment.points,
-            assessment.grade.code,
-            existing["points"] if existing else None,
-            existing["grade"] if existing else None,
-            assessment.rules_version,
-            reason if existing else "first-assessment",
-            as_of,
+            points=assessment.points,
+            grade=assessment.grade.code,
+            previous_points=existing.points if existing else None,
+            previous_grade=existing.grade if existing else None,
+            rules_version=assessment.rules_version,
+            reason=reason if existing else "first-assessment",
+            as_of=as_of,
         )
     return revision, bodies
 
 
 async def _store(
-    conn: Any, citizen_id: int, counter: int, as_of: dt.date, assessment: Assessment, fp: str
+    conn: Connection,
+    citizen_id: int,
+    counter: int,
+    as_of: dt.date,
+    assessment: Assessment,
+    fp: str,
 ) -> tuple[int, dict[Language, bytes]]:
     """Upsert the snapshot; returns its revision (1 for a first card) and its bodies. The stored
     body (``card_json``) is the default language's; the others are built from the same stored
@@ -280,38 +256,25 @@ async def _store(
     carry the citizen's latest nightly percentile, and ``credit_card.percentile`` says which,
     so the nightly refresh finds the bodies it has to rewrite."""
     assessed_at = dt.datetime.now(dt.UTC)
-    percentile = await conn.fetchval(
-        "SELECT percentile FROM points_percentile WHERE citizen = $1", citizen_id
-    )
+    percentile = await store.latest_percentile(conn, citizen_id)
     bodies = encode_cards(assessment, assessed_at, percentile)
-    revision = await conn.fetchval(
-        "INSERT INTO credit_card (citizen, points, grade, rules_version, clean_years_flag, as_of,"
-        " next_change_on, scored_counter, fingerprint, assessment_json, card_json, assessed_at,"
-        " percentile, revision)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1)"
-        " ON CONFLICT (citizen) DO UPDATE SET points = EXCLUDED.points, grade = EXCLUDED.grade,"
-        " rules_version = EXCLUDED.rules_version, clean_years_flag = EXCLUDED.clean_years_flag,"
-        " as_of = EXCLUDED.as_of, next_change_on = EXCLUDED.next_change_on,"
-        " scored_counter = EXCLUDED.scored_counter, fingerprint = EXCLUDED.fingerprint,"
-        " assessment_json = EXCLUDED.assessment_json, card_json = EXCLUDED.card_json,"
-        " assessed_at = EXCLUDED.assessed_at, percentile = EXCLUDED.percentile,"
-        " revision = credit_card.revision + 1"
-        " RETURNING revision",
+    revision = await store.upsert_card(
+        conn,
         citizen_id,
-        assessment.points,
-        assessment.grade.code,
-        assessment.rules_version,
-        assessment.clean_years_flag,
-        as_of,
-        assessment.next_change_on,
-        counter,
-        fp,
-        msgspec.json.encode(assessment),
-        bodies[DEFAULT_LANGUAGE],
-        assessed_at,
-        percentile,
+        points=assessment.points,
+        grade=assessment.grade.code,
+        rules_version=assessment.rules_version,
+        clean_years_flag=assessment.clean_years_flag,
+        as_of=as_of,
+        next_change_on=assessment.next_change_on,
+        scored_counter=counter,
+        fingerprint=fp,
+        assessment_json=msgspec.json.encode(assessment),
+        card_json=bodies[DEFAULT_LANGUAGE],
+        assessed_at=assessed_at,
+        percentile=percentile,
     )
-    return int(revision), bodies
+    return revision, bodies
 
 
 async def _cache_cards(
@@ -358,29 +321,22 @@ async def card_body(citizen_id: int, language: Language) -> CardBody:
 async def _snapshot_body(citizen_id: int, language: Language) -> tuple[int, bytes] | None:
     """The stored revision and body: the default language's as stored, another built from the
     same stored assessment, time and percentile (one row, so body and revision agree)."""
-    default = language == DEFAULT_LANGUAGE
+    if language == DEFAULT_LANGUAGE:
+        async with connection() as conn:
+            stored = await store.stored_body(conn, citizen_id)
+        return None if stored is None else (stored.revision, bytes(stored.card_json))
     async with connection() as conn:
-        row = await conn.fetchrow(_STORED_BODY_SQL if default else _STORED_INPUTS_SQL, citizen_id)
-    if row is None:
+        inputs = await store.stored_inputs(conn, citizen_id)
+    if inputs is None:
         return None
-    if default:
-        return int(row["revision"]), bytes(row["card_json"])
-    assessment = msgspec.json.decode(row["assessment_json"], type=Assessment)
-    view = card_view(assessment, row["assessed_at"], row["percentile"], language)
-    return int(row["revision"]), msgspec.json.encode(view)
-
-
-_STORED_BODY_SQL = "SELECT revision, card_json FROM credit_card WHERE citizen = $1"
-_STORED_INPUTS_SQL = (
-    "SELECT revision, assessment_json, assessed_at, percentile FROM credit_card WHERE citizen = $1"
-)
+    assessment = msgspec.json.decode(inputs.assessment_json, type=Assessment)
+    view = card_view(assessment, inputs.assessed_at, inputs.percentile, language)
+    return inputs.revision, msgspec.json.encode(view)
 
 
 async def stored_assessment(citizen_id: int) -> Assessment:
     async with connection() as conn:
-        raw = await conn.fetchval(
-            "SELECT assessment_json FROM credit_card WHERE citizen = $1", citizen_id
-        )
+        raw = await store.stored_assessment_json(conn, citizen_id)
     if raw is None:
         await rescore(citizen_id, reason="first-assessment")
         return await stored_assessment(citizen_id)

@@ -12,7 +12,7 @@ from backend.platform.calendar import today_in_shanghai
 from backend.platform.database import connection
 from backend.platform.language import current_language, say
 from backend.platform.pagination import Page, check_limit, decode_cursor, page_of
-from backend.scoring import present
+from backend.scoring import present, store
 from backend.scoring.schemas import DomainExplanation, Explanation, ScorePoint
 from backend.scoring.service import stored_assessment
 from points_engine import ExplanationLine
@@ -60,9 +60,7 @@ def _sum(lines: list[ExplanationLine]) -> int:
 async def points_effects(citizen_id: int) -> dict[int, int]:
     """Record id → the points it adds or takes now (suspended penalties count 0)."""
     async with connection() as conn:
-        raw = await conn.fetchval(
-            "SELECT assessment_json FROM credit_card WHERE citizen = $1", citizen_id
-        )
+        raw = await store.stored_assessment_json(conn, citizen_id)
     if raw is None:
         return {}
     lines = msgspec.json.decode(raw, type=_LinesOnly).lines
@@ -78,16 +76,14 @@ async def score_history(citizen_id: int, cursor: str | None, limit: int) -> Page
     after = decode_cursor(cursor, tuple[int])
     language = current_language()
     async with connection() as conn:
-        rows = await conn.fetch(
-            "SELECT id, points, grade, previous_points, previous_grade, reason, rules_version,"
-            " as_of, at FROM score_history WHERE citizen = $1 AND ($2::bigint IS NULL OR id < $2)"
-            " ORDER BY id DESC LIMIT $3",
-            citizen_id,
-            after[0] if after else None,
-            limit + 1,
+        rows = await store.score_history(
+            conn, citizen_id, before_id=after[0] if after else None, limit=limit + 1
         )
     points = [
-        ScorePoint(**dict(row), reason_text=present.history_reason(row["reason"], language))
+        ScorePoint(
+            **msgspec.structs.asdict(row),
+            reason_text=present.history_reason(row.reason, language),
+        )
         for row in rows
     ]
     return page_of(points, limit, lambda p: (p.id,))

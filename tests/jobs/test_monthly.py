@@ -15,6 +15,7 @@ from backend.platform.database import connection
 from backend.scoring import service
 from backend.scoring.jobs import nightly_statistics
 from tests import factories as f
+from tests.conftest import BusinessDate
 
 BATCH = "/v1/department/records:batch"
 
@@ -68,7 +69,7 @@ def _first_of_next_month(day: dt.date) -> dt.date:
 
 
 async def test_a_later_month_compares_with_the_month_before(
-    client: httpx.AsyncClient, sms: MemorySmsSender, db: Any
+    client: httpx.AsyncClient, sms: MemorySmsSender, db: Any, business_date: BusinessDate
 ) -> None:
     key = await f.department()
     number, headers = await f.signed_up(client, sms, "13970000003")
@@ -81,7 +82,9 @@ async def test_a_later_month_compares_with_the_month_before(
         json={"records": [f.record(number, "m-1", occurredOn=early)]},
     )
     citizen_id = await db.fetchval("SELECT max(id) FROM citizen")
-    await service.rescore(citizen_id, as_of=last_month_end)  # first scored last month: 970
+    business_date(last_month_end)
+    await service.rescore(citizen_id)  # first scored last month: 970
+    business_date(0)
     later = f.record(number, "m-2", occurredOn=today.isoformat())
     await client.post(BATCH, headers={"X-Api-Key": key}, json={"records": [later]})
     await service.rescore(citizen_id)  # this month: 940

@@ -16,7 +16,7 @@ from backend.records.catalog import add_months
 from backend.scoring import service
 from backend.scoring.jobs import rescore_behind
 from tests import factories as f
-from tests.conftest import RunWorker
+from tests.conftest import BusinessDate, RunWorker
 
 BATCH = "/v1/department/records:batch"
 
@@ -43,7 +43,11 @@ async def _set_language(db: Any, language: str) -> None:
 
 
 async def test_each_record_states_what_it_moved_on_the_card(
-    client: httpx.AsyncClient, sms: MemorySmsSender, run_worker: RunWorker, db: Any
+    client: httpx.AsyncClient,
+    sms: MemorySmsSender,
+    run_worker: RunWorker,
+    db: Any,
+    business_date: BusinessDate,
 ) -> None:
     key = await f.department("civic", ["domain:traffic_safety", "domain:volunteer_service"])
     number, headers = await f.signed_up(client, sms, "13921000001")
@@ -96,7 +100,8 @@ async def test_each_record_states_what_it_moved_on_the_card(
     # Re-scored again, by the job or by the nightly run: nothing is told twice.
     citizen_id = await db.fetchval("SELECT max(id) FROM citizen")
     await service.rescore(citizen_id, reason="full-rescore")
-    await service.rescore(citizen_id, as_of=today + dt.timedelta(days=1), reason="date-boundary")
+    business_date(today + dt.timedelta(days=1))
+    await service.rescore(citizen_id, reason="date-boundary")
     await relay_all()
     assert len(await _record_notices(client, headers)) == 4
     assert await db.fetchval("SELECT count(*) FROM outbox_event WHERE kind = 'record.added'") == 4

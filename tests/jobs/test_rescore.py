@@ -19,6 +19,7 @@ from backend.scoring import jobs, service
 from backend.scoring.jobs import nightly_rescore, rescore_behind, rescore_citizen
 from backend.scoring.queue import change_job_id
 from tests import factories as f
+from tests.conftest import BusinessDate
 
 RunWorker = Callable[[], Awaitable[int]]
 BATCH = "/v1/department/records:batch"
@@ -74,7 +75,11 @@ async def test_records_to_card_through_the_worker(
 
 
 async def test_nightly_rescores_only_citizens_whose_date_arrives(
-    client: httpx.AsyncClient, sms: MemorySmsSender, run_worker: RunWorker, db: Any
+    client: httpx.AsyncClient,
+    sms: MemorySmsSender,
+    run_worker: RunWorker,
+    db: Any,
+    business_date: BusinessDate,
 ) -> None:
     key = await f.department("utilities", ["domain:utilities_consumption"])
     soon, soon_headers = await f.signed_up(client, sms, "13920000002")
@@ -97,7 +102,8 @@ async def test_nightly_rescores_only_citizens_whose_date_arrives(
     leaves_display = add_months(decided, 3)
     assert first["nextChangeOn"] == leaves_display.isoformat()
 
-    result = await nightly_rescore({}, leaves_display.isoformat())
+    business_date(leaves_display)
+    result = await nightly_rescore({})
     assert result == {"due": 1, "rulesVersion": 0, "behind": 0}
     assert await run_worker() == 1
     after = (await client.get("/v1/me/card", headers=soon_headers)).json()

@@ -19,6 +19,7 @@ from backend.scoring.bulk import progress_key, rescore_everyone
 from backend.scoring.jobs import nightly_rescore
 from points_engine import RuleSet, rules_from_mapping
 from tests import factories as f
+from tests.conftest import BusinessDate
 from tests.jobs.conftest import RunWorker
 
 BATCH = "/v1/department/records:batch"
@@ -57,14 +58,16 @@ async def test_new_rules_rescore_everyone_from_their_effective_date(
     sms: MemorySmsSender,
     run_worker: RunWorker,
     new_rules_tomorrow: dt.date,
+    business_date: BusinessDate,
 ) -> None:
     headers = await _two_scored_citizens(client, sms, run_worker)
-    assert await nightly_rescore({}, today_in_shanghai().isoformat()) == {
+    assert await nightly_rescore({}) == {
         "due": 0,
         "rulesVersion": 0,
         "behind": 0,
     }
-    assert await nightly_rescore({}, new_rules_tomorrow.isoformat()) == {
+    business_date(new_rules_tomorrow)
+    assert await nightly_rescore({}) == {
         "due": 0,
         "rulesVersion": 2,
         "behind": 0,

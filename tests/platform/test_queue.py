@@ -50,8 +50,8 @@ async def test_enqueue_by_reference_reaches_the_worker_under_the_derived_name(
 
 
 async def test_keyword_arguments_reach_the_job(app: object, run_worker: RunWorker) -> None:
-    job_id = f"{NAMESPACE}:test-nightly"
-    assert await enqueue(nightly_rescore, as_of="2026-06-01", job_id=job_id)
+    job_id = f"{NAMESPACE}:test-rescore"
+    assert await enqueue(rescore_citizen, citizen_id=1, reason="full-rescore", job_id=job_id)
     info = await Job(job_id, runtime.current().arq, _queue_name=f"{NAMESPACE}:queue").info()
-    assert info is not None and info.kwargs == {"as_of": "2026-06-01"}
+    assert info is not None and info.kwargs == {"citizen_id": 1, "reason": "full-rescore"}
     assert await run_worker() == 1

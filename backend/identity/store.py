@@ -1,0 +1,374 @@
+"""The SQL of identity: one-time codes, refresh tokens, citizens and their accounts, officers,
+API clients and the population registry (人口信息库). Every function takes the connection its
+caller opened; the services decide the transactions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, TypeAlias
+
+import asyncpg
+import msgspec
+
+from backend.platform.language import Language
+from backend.platform.rows import RowT, columns, row_as
+
+Connection: TypeAlias = "asyncpg.Connection[Any]"
+
+
+async def _row(conn: Connection, kind: type[RowT], query: str, *args: object) -> RowT | None:
+    """The first row of ``query`` (which selects exactly ``kind``'s fields) as ``kind``, or
+    None."""
+    return row_as(kind, await conn.fetchrow(query, *args))
+
+
+async def _first(conn: Connection, kind: type[RowT], source: str, *args: object) -> RowT | None:
+    """``SELECT`` ``kind``'s columns ``source`` (``FROM ... WHERE ...``), as ``_row``."""
+    return await _row(conn, kind, f"SELECT {columns(kind)} {source}", *args)
+
+
+async def _id_or_none(conn: Connection, statement: str, *args: object) -> int | None:
+    """The id a statement returned, or None when it found or inserted nothing (``ON CONFLICT DO
+    NOTHING``)."""
+    found: int | None = await conn.fetchval(statement, *args)
+    return found
+
+
+# --- one-time codes ---------------------------------------------------------------------------
+
+
+class PendingCode(msgspec.Struct, frozen=True, kw_only=True):
+    """The newest unused, unexpired code of a phone."""
+
+    id: int
+    code_hash: str
+    attempts: int
+
+
+async def insert_code(conn: Connection, *, phone: str, code_hash: str, ttl_seconds: int) -> None:
+    await conn.execute(
+        "INSERT INTO one_time_code (phone, code_hash, created_at, expires_at, attempts)"
+        " VALUES ($1, $2, now(), now() + make_interval(secs => $3), 0)",
+        phone,
+        code_hash,
+        ttl_seconds,
+    )
+
+
+async def pending_code_for_update(conn: Connection, phone: str) -> PendingCode | None:
+    return await _first(
+        conn,
+        PendingCode,
+        "FROM one_time_code WHERE phone = $1"
+        " AND consumed_at IS NULL AND expires_at > now()"
+        " ORDER BY created_at DESC LIMIT 1 FOR UPDATE",
+        phone,
+    )
+
+
+async def consume_code(conn: Connection, code_id: int) -> None:
+    await conn.execute("UPDATE one_time_code SET consumed_at = now() WHERE id = $1", code_id)
+
+
+async def count_wrong_try(conn: Connection, code_id: int) -> None:
+    await conn.execute("UPDATE one_time_code SET attempts = attempts + 1 WHERE id = $1", code_id)
+
+
+# --- refresh tokens ---------------------------------------------------------------------------
+
+
+async def insert_refresh_token(
+    conn: Connection,
+    *,
+    token_hash: str,
+    family: str,
+    subject_kind: str,
+    subject_id: int,
+    valid_days: int,
+) -> None:
+    await conn.execute(
+        "INSERT INTO refresh_token (token_hash, family_id, subject_kind, subject_id,"
+        " created_at, expires_at)"
+        " VALUES ($1, $2, $3, $4, now(), now() + make_interval(days => $5))",
+        token_hash,
+        family,
+        subject_kind,
+        subject_id,
+        valid_days,
+    )
+
+
+class RefreshTokenState(msgspec.Struct, frozen=True, kw_only=True):
+    """A stored refresh token as a refresh sees it."""
+
+    id: int
+    family_id: str
+    subject_kind: str
+    subject_id: int
+    expired: bool
+    used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+async def refresh_token_for_update(conn: Connection, token_hash: str) -> RefreshTokenState | None:
+    # Written out because ``expired`` is computed: the database's clock judges expiry.
+    return await _row(
+        conn,
+        RefreshTokenState,
+        "SELECT id, family_id, subject_kind, subject_id, expires_at < now() AS expired,"
+        " used_at, revoked_at FROM refresh_token WHERE token_hash = $1 FOR UPDATE",
+        token_hash,
+    )
+
+
+async def mark_refresh_token_used(conn: Connection, token_id: int) -> None:
+    await conn.execute("UPDATE refresh_token SET used_at = now() WHERE id = $1", token_id)
+
+
+async def revoke_token_family(conn: Connection, family: str) -> None:
+    await conn.execute(
+        "UPDATE refresh_token SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL",
+        family,
+    )
+
+
+# --- citizens and their accounts --------------------------------------------------------------
+
+
+async def insert_or_find_citizen(
+    conn: Connection, *, id_number_index: str, id_number_encrypted: bytes, name: str
+) -> int:
+    """The citizen's id, created with ``name`` if the ID number is new (an existing citizen's
+    name is left as it is)."""
+    citizen_id: int = await conn.fetchval(
+        "INSERT INTO citizen (id_number_index, id_number_encrypted, name, created_at,"
+        " change_counter) VALUES ($1, $2, $3, now(), 0)"
+        " ON CONFLICT (id_number_index)"
+        " DO UPDATE SET id_number_index = EXCLUDED.id_number_index"
+        " RETURNING id",
+        id_number_index,
+        id_number_encrypted,
+        name,
+    )
+    return citizen_id
+
+
+async def rename_citizen(conn: Connection, citizen_id: int, name: str) -> None:
+    await conn.execute(
+        "UPDATE citizen SET name = $2 WHERE id = $1 AND name <> $2", citizen_id, name
+    )
+
+
+async def insert_account(conn: Connection, citizen_id: int, phone: str) -> int | None:
+    """The new account's id, or None when the citizen or the phone already has one."""
+    return await _id_or_none(
+        conn,
+        "INSERT INTO citizen_account (citizen, phone, language, created_at)"
+        " VALUES ($1, $2, 'zh-CN', now()) ON CONFLICT DO NOTHING RETURNING id",
+        citizen_id,
+        phone,
+    )
+
+
+class Account(msgspec.Struct, frozen=True, kw_only=True):
+    """A citizen's app account: whose it is, and its settings."""
+
+    id: int
+    citizen: int
+    language: Language
+
+
+async def account_by_phone(conn: Connection, phone: str) -> Account | None:
+    return await _first(conn, Account, "FROM citizen_account WHERE phone = $1", phone)
+
+
+async def citizen_of_account(conn: Connection, account_id: int) -> int | None:
+    return await _id_or_none(conn, "SELECT citizen FROM citizen_account WHERE id = $1", account_id)
+
+
+async def record_sign_in(conn: Connection, account_id: int) -> None:
+    await conn.execute(
+        "UPDATE citizen_account SET last_sign_in_at = now() WHERE id = $1", account_id
+    )
+
+
+class AccountProfile(msgspec.Struct, frozen=True, kw_only=True):
+    """What the profile page shows, before masking."""
+
+    phone: str
+    language: Language
+    created_at: dt.datetime
+    name: str
+    id_number_encrypted: bytes
+
+
+async def account_profile(conn: Connection, account_id: int) -> AccountProfile | None:
+    # Qualified by hand: both tables have a created_at.
+    return await _row(
+        conn,
+        AccountProfile,
+        "SELECT a.phone, a.language, a.created_at, c.name, c.id_number_encrypted"
+        " FROM citizen_account a JOIN citizen c ON c.id = a.citizen WHERE a.id = $1",
+        account_id,
+    )
+
+
+async def account_for_update(conn: Connection, account_id: int) -> Account | None:
+    return await _first(conn, Account, "FROM citizen_account WHERE id = $1 FOR UPDATE", account_id)
+
+
+async def set_account_language(conn: Connection, account_id: int, language: Language) -> None:
+    await conn.execute(
+        "UPDATE citizen_account SET language = $2 WHERE id = $1", account_id, language
+    )
+
+
+# --- officers ---------------------------------------------------------------------------------
+
+
+class OfficerCredentials(msgspec.Struct, frozen=True, kw_only=True):
+    """What a password sign-in checks."""
+
+    id: int
+    password_hash: str
+    active: bool
+    roles: list[str]
+
+
+async def officer_credentials(conn: Connection, username: str) -> OfficerCredentials | None:
+    return await _first(conn, OfficerCredentials, "FROM officer WHERE username = $1", username)
+
+
+class OfficerStanding(msgspec.Struct, frozen=True, kw_only=True):
+    """What a session refresh re-reads: the officer may have been disabled or re-roled."""
+
+    username: str
+    roles: list[str]
+    active: bool
+
+
+async def officer_standing(conn: Connection, officer_id: int) -> OfficerStanding | None:
+    return await _first(conn, OfficerStanding, "FROM officer WHERE id = $1", officer_id)
+
+
+async def insert_officer(
+    conn: Connection, *, username: str, password_hash: str, display_name: str, roles: list[str]
+) -> int | None:
+    """The new officer's id, or None when the username is taken."""
+    return await _id_or_none(
+        conn,
+        "INSERT INTO officer (username, password_hash, display_name, roles, active, created_at)"
+        " VALUES ($1, $2, $3, $4, true, now()) ON CONFLICT (username) DO NOTHING RETURNING id",
+        username,
+        password_hash,
+        display_name,
+        roles,
+    )
+
+
+# --- API clients ------------------------------------------------------------------------------
+
+
+async def insert_api_client(
+    conn: Connection,
+    *,
+    kind: str,
+    code: str,
+    name: str,
+    key_prefix: str,
+    key_hash: str,
+    scopes: list[str],
+) -> int | None:
+    """The new client's id, or None when the code is taken."""
+    return await _id_or_none(
+        conn,
+        "INSERT INTO api_client (kind, code, name, key_prefix, key_hash, scopes, active,"
+        " created_at) VALUES ($1, $2, $3, $4, $5, $6, true, now())"
+        " ON CONFLICT (code) DO NOTHING RETURNING id",
+        kind,
+        code,
+        name,
+        key_prefix,
+        key_hash,
+        scopes,
+    )
+
+
+class StoredApiClient(msgspec.Struct, frozen=True, kw_only=True):
+    """A client as key authentication reads it (the key itself is kept only hashed)."""
+
+    id: int
+    kind: str
+    code: str
+    name: str
+    key_hash: str
+    scopes: list[str]
+    active: bool
+
+
+async def api_client_by_prefix(conn: Connection, key_prefix: str) -> StoredApiClient | None:
+    return await _first(conn, StoredApiClient, "FROM api_client WHERE key_prefix = $1", key_prefix)
+
+
+# --- population registry ----------------------------------------------------------------------
+
+
+class RegistryPerson(msgspec.Struct, frozen=True, kw_only=True):
+    """The registry's name and phone for one ID number: what 三要素核验 compares."""
+
+    name: str
+    phone: str
+
+
+async def registry_person(conn: Connection, id_number_index: str) -> RegistryPerson | None:
+    return await _first(
+        conn, RegistryPerson, "FROM population_registry WHERE id_number_index = $1", id_number_index
+    )
+
+
+class RegistryUpsert(msgspec.Struct, frozen=True, kw_only=True):
+    """One accepted entry of a department's registry batch, ready to store."""
+
+    id_number_index: str
+    id_number_encrypted: bytes
+    name: str
+    phone: str
+
+
+async def upsert_registry_entries(
+    conn: Connection, entries: list[RegistryUpsert], *, updated_by: int
+) -> None:
+    await conn.executemany(
+        "INSERT INTO population_registry (id_number_index, id_number_encrypted, name, phone,"
+        " updated_at, updated_by) VALUES ($1, $2, $3, $4, now(), $5)"
+        " ON CONFLICT (id_number_index) DO UPDATE SET name = EXCLUDED.name,"
+        " phone = EXCLUDED.phone, updated_at = now(), updated_by = EXCLUDED.updated_by,"
+        " id_number_encrypted = EXCLUDED.id_number_encrypted",
+        [
+            (entry.id_number_index, entry.id_number_encrypted, entry.name, entry.phone, updated_by)
+            for entry in entries
+        ],
+    )
+
+
+# --- housekeeping -----------------------------------------------------------------------------
+
+
+class PurgedCredentials(msgspec.Struct, frozen=True, kw_only=True):
+    """How many expired credentials a purge deleted."""
+
+    codes: int
+    refresh_tokens: int
+
+
+async def delete_expired_credentials(conn: Connection) -> PurgedCredentials:
+    """One-time codes a day past expiry and refresh tokens a week past; each statement commits
+    on its own unless the caller opened a transaction."""
+    codes = await conn.execute(
+        "DELETE FROM one_time_code WHERE expires_at < now() - interval '1 day'"
+    )
+    tokens = await conn.execute(
+        "DELETE FROM refresh_token WHERE expires_at < now() - interval '7 days'"
+    )
+    # The command status reads ``DELETE <count>``.
+    return PurgedCredentials(codes=int(codes.split()[-1]), refresh_tokens=int(tokens.split()[-1]))

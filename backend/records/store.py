@@ -1,0 +1,366 @@
+"""The SQL of records (记录): batch ingest, corrections, revocations, repairs, their history, and
+the reads of a department's and a citizen's records. Services own the transactions and pass
+their connection in."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any, Literal, TypeAlias
+
+import asyncpg
+import msgspec
+
+from backend.platform.rows import columns, row_as, rows_as
+
+Connection: TypeAlias = "asyncpg.Connection[Any]"
+RecordStatus = Literal["active", "expired", "revoked", "repaired", "all"]
+
+
+class RecordRow(msgspec.Struct, frozen=True, kw_only=True):
+    """One record as stored (``status``: active | revoked | repaired)."""
+
+    id: int
+    citizen: int
+    department: int
+    record_type: str
+    catalog_version: str
+    domain: str
+    polarity: str
+    severity: str | None
+    quantity: int
+    occurred_on: dt.date
+    decided_on: dt.date
+    decision_document_no: str
+    source_reference: str
+    evidence_summary: str
+    occupational_group: str | None
+    status: str
+    display_until: dt.date
+    repairable_from: dt.date | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int
+    under_objection: bool
+    repaired_on: dt.date | None
+
+
+class ShownRecord(RecordRow, frozen=True, kw_only=True):
+    """A record with the department that reported it, as the API shows it."""
+
+    department_code: str
+    department_name: str
+
+
+class HistoryRow(msgspec.Struct, frozen=True, kw_only=True):
+    """One correction, revocation or repair; ``before``/``after`` are JSON text."""
+
+    action: str
+    reason: str
+    before: str
+    after: str
+    at: dt.datetime
+
+
+class CorrectedValues(msgspec.Struct, frozen=True, kw_only=True):
+    """What a correction (更正) writes: the edited fields and those derived from the type."""
+
+    record_type: str
+    occurred_on: dt.date
+    decided_on: dt.date
+    decision_document_no: str
+    evidence_summary: str
+    quantity: int
+    domain: str
+    severity: str | None
+    display_until: dt.date
+    repairable_from: dt.date | None
+
+
+class NewRecords(msgspec.Struct, kw_only=True):
+    """The records of one batch, column by column, for one ``unnest`` INSERT: ingest is measured
+    (benchmarks/bench_ingest.py), so there is no Struct per record."""
+
+    citizen: list[int] = msgspec.field(default_factory=list)
+    record_type: list[str] = msgspec.field(default_factory=list)
+    domain: list[str] = msgspec.field(default_factory=list)
+    polarity: list[str] = msgspec.field(default_factory=list)
+    severity: list[str | None] = msgspec.field(default_factory=list)
+    quantity: list[int] = msgspec.field(default_factory=list)
+    occurred_on: list[dt.date] = msgspec.field(default_factory=list)
+    decided_on: list[dt.date] = msgspec.field(default_factory=list)
+    decision_document_no: list[str] = msgspec.field(default_factory=list)
+    source_reference: list[str] = msgspec.field(default_factory=list)
+    evidence_summary: list[str] = msgspec.field(default_factory=list)
+    occupational_group: list[str | None] = msgspec.field(default_factory=list)
+    display_until: list[dt.date] = msgspec.field(default_factory=list)
+    repairable_from: list[dt.date | None] = msgspec.field(default_factory=list)
+
+    def add(
+        self,
+        *,
+        citizen: int,
+        record_type: str,
+        domain: str,
+        polarity: str,
+        severity: str | None,
+        quantity: int,
+        occurred_on: dt.date,
+        decided_on: dt.date,
+        decision_document_no: str,
+        source_reference: str,
+        evidence_summary: str,
+        occupational_group: str | None,
+        display_until: dt.date,
+        repairable_from: dt.date | None,
+    ) -> None:
+        self.citizen.append(citizen)
+        self.record_type.append(record_type)
+        self.domain.append(domain)
+        self.polarity.append(polarity)
+        self.severity.append(severity)
+        self.quantity.append(quantity)
+        self.occurred_on.append(occurred_on)
+        self.decided_on.append(decided_on)
+        self.decision_document_no.append(decision_document_no)
+        self.source_reference.append(source_reference)
+        self.evidence_summary.append(evidence_summary)
+        self.occupational_group.append(occupational_group)
+        self.display_until.append(display_until)
+        self.repairable_from.append(repairable_from)
+
+
+def record_row(row: RecordRow | Mapping[str, Any]) -> RecordRow:
+    """``row`` as a RecordRow: other domains hand over the ``record`` rows they locked."""
+    if isinstance(row, RecordRow):
+        return row
+    return RecordRow(**{name: row[name] for name in RecordRow.__struct_fields__})
+
+
+# --- batch ingest: rows stay raw, straight into dicts (one statement per step, measured) -------
+
+
+async def insert_new_citizens(
+    conn: Connection, indexes: list[str], encrypted: list[bytes], names: list[str]
+) -> None:
+    """Create the citizens not known yet (a citizen already there keeps its name)."""
+    await conn.execute(
+        "INSERT INTO citizen (id_number_index, id_number_encrypted, name, created_at,"
+        " change_counter)"
+        " SELECT i, e, n, now(), 0 FROM unnest($1::text[], $2::bytea[], $3::text[]) AS t(i, e, n)"
+        " ON CONFLICT (id_number_index) DO NOTHING",
+        indexes,
+        encrypted,
+        names,
+    )
+
+
+async def citizen_ids(conn: Connection, indexes: list[str]) -> dict[str, int]:
+    """ID number's index → citizen id."""
+    rows = await conn.fetch(
+        "SELECT id, id_number_index FROM citizen WHERE id_number_index = ANY($1::text[])", indexes
+    )
+    return {row["id_number_index"]: row["id"] for row in rows}
+
+
+async def names_on_file(conn: Connection, indexes: list[str]) -> dict[str, str]:
+    """ID number's index → the population registry's name, else the citizen's."""
+    rows = await conn.fetch(
+        "SELECT t.i, coalesce(r.name, c.name) AS name FROM unnest($1::text[]) AS t(i)"
+        " LEFT JOIN population_registry r ON r.id_number_index = t.i"
+        " LEFT JOIN citizen c ON c.id_number_index = t.i",
+        indexes,
+    )
+    return {row["i"]: row["name"] for row in rows if row["name"] is not None}
+
+
+async def record_ids(conn: Connection, department: int, references: list[str]) -> dict[str, int]:
+    """Source reference → id of the department's records stored under these references."""
+    rows = await conn.fetch(
+        "SELECT id, source_reference FROM record WHERE department = $1"
+        " AND source_reference = ANY($2::text[])",
+        department,
+        references,
+    )
+    return {row["source_reference"]: row["id"] for row in rows}
+
+
+_INSERT_RECORDS = (
+    "INSERT INTO record (department, catalog_version, citizen, record_type, domain, polarity,"
+    " severity, quantity, occurred_on, decided_on, decision_document_no, source_reference,"
+    " evidence_summary, occupational_group, display_until, repairable_from, status, created_at,"
+    " updated_at, version)"
+    " SELECT $1, $2, t.*, 'active', now(), now(), 1 FROM unnest($3::bigint[], $4::text[],"
+    " $5::text[], $6::text[], $7::text[], $8::int[], $9::date[], $10::date[], $11::text[],"
+    " $12::text[], $13::text[], $14::text[], $15::date[], $16::date[]) AS t"
+    " ON CONFLICT (department, source_reference) DO NOTHING RETURNING id, source_reference"
+)
+
+
+async def insert_records(
+    conn: Connection, new: NewRecords, *, department: int, catalog_version: str
+) -> dict[str, int]:
+    """Insert the batch's records, active; source reference → id of those inserted (a
+    reference the department used before inserts nothing)."""
+    rows = await conn.fetch(
+        _INSERT_RECORDS,
+        department,
+        catalog_version,
+        *(getattr(new, name) for name in NewRecords.__struct_fields__),
+    )
+    return {row["source_reference"]: row["id"] for row in rows}
+
+
+async def bump_change_counters(conn: Connection, citizens: list[int]) -> None:
+    await conn.execute(
+        "UPDATE citizen SET change_counter = change_counter + 1 WHERE id = ANY($1::bigint[])",
+        citizens,
+    )
+
+
+# --- corrections, revocations, repairs ----------------------------------------------------------
+
+
+async def record_for_update(conn: Connection, record_id: int) -> RecordRow | None:
+    row = await conn.fetchrow(
+        f"SELECT {columns(RecordRow)} FROM record WHERE id = $1 FOR UPDATE", record_id
+    )
+    return row_as(RecordRow, row)
+
+
+async def write_correction(conn: Connection, record_id: int, new: CorrectedValues) -> None:
+    await conn.execute(
+        "UPDATE record SET record_type = $2, occurred_on = $3, decided_on = $4,"
+        " decision_document_no = $5, evidence_summary = $6, quantity = $7, domain = $8,"
+        " severity = $9, display_until = $10, repairable_from = $11,"
+        " version = version + 1, updated_at = now() WHERE id = $1",
+        record_id,
+        new.record_type,
+        new.occurred_on,
+        new.decided_on,
+        new.decision_document_no,
+        new.evidence_summary,
+        new.quantity,
+        new.domain,
+        new.severity,
+        new.display_until,
+        new.repairable_from,
+    )
+
+
+async def write_revocation(conn: Connection, record_id: int) -> None:
+    await conn.execute(
+        "UPDATE record SET status = 'revoked', version = version + 1, updated_at = now()"
+        " WHERE id = $1",
+        record_id,
+    )
+
+
+async def write_repair(conn: Connection, record_id: int, repaired_on: dt.date) -> None:
+    await conn.execute(
+        "UPDATE record SET status = 'repaired', repaired_on = $2, version = version + 1,"
+        " updated_at = now() WHERE id = $1",
+        record_id,
+        repaired_on,
+    )
+
+
+async def insert_history(
+    conn: Connection,
+    record_id: int,
+    *,
+    action: str,
+    before: str,
+    after: str,
+    reason: str,
+    actor_id: str,
+) -> None:
+    """``before``/``after``: the record's values as JSON text."""
+    await conn.execute(
+        "INSERT INTO record_history (record, action, before, after, reason, actor_id, at)"
+        " VALUES ($1, $2, $3::jsonb, $4::jsonb, $5, $6, now())",
+        record_id,
+        action,
+        before,
+        after,
+        reason,
+        actor_id,
+    )
+
+
+async def department_name(conn: Connection, department: int) -> str:
+    """Of a record's department, which always exists (the record's foreign key)."""
+    name: str = await conn.fetchval("SELECT name FROM api_client WHERE id = $1", department)
+    return name
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+_SHOWN = (
+    f"SELECT {columns(RecordRow, 'r')}, d.code AS department_code, d.name AS department_name"
+    " FROM record r JOIN api_client d ON d.id = r.department"
+)
+
+
+async def department_record(
+    conn: Connection, record_id: int, department: int
+) -> ShownRecord | None:
+    row = await conn.fetchrow(
+        f"{_SHOWN} WHERE r.id = $1 AND r.department = $2", record_id, department
+    )
+    return row_as(ShownRecord, row)
+
+
+async def record_history(conn: Connection, record_id: int) -> list[HistoryRow]:
+    rows = await conn.fetch(
+        f"SELECT {columns(HistoryRow)} FROM record_history WHERE record = $1 ORDER BY at, id",
+        record_id,
+    )
+    return rows_as(HistoryRow, rows)
+
+
+async def citizen_id_number_encrypted(conn: Connection, citizen_id: int) -> bytes:
+    """Of a record's citizen, who always exists (the record's foreign key)."""
+    encrypted: bytes = await conn.fetchval(
+        "SELECT id_number_encrypted FROM citizen WHERE id = $1", citizen_id
+    )
+    return encrypted
+
+
+# ``today`` is $2 in every filter, so the parameters after it number the same whatever the status.
+_STATUS_FILTER = {
+    "active": "r.status = 'active' AND r.display_until > $2",
+    "expired": "r.status = 'active' AND r.display_until <= $2",
+    "revoked": "r.status = 'revoked' AND $2::date IS NOT NULL",
+    "repaired": "r.status = 'repaired' AND $2::date IS NOT NULL",
+    "all": "$2::date IS NOT NULL",
+}
+
+
+async def citizen_records(
+    conn: Connection,
+    citizen_id: int,
+    *,
+    today: dt.date,
+    status: RecordStatus,
+    polarity: str | None,
+    domain: str | None,
+    after: tuple[dt.date, int] | None,
+    limit: int,
+) -> list[ShownRecord]:
+    """One page of the citizen's records, newest occurrence first, after the cursor's
+    (occurred_on, id) when given."""
+    sql = f"{_SHOWN} WHERE r.citizen = $1 AND {_STATUS_FILTER[status]}"
+    args: list[Any] = [citizen_id, today]
+    if polarity is not None:
+        args.append(polarity)
+        sql += f" AND r.polarity = ${len(args)}"
+    if domain is not None:
+        args.append(domain)
+        sql += f" AND r.domain = ${len(args)}"
+    if after is not None:
+        args.extend(after)
+        sql += f" AND (r.occurred_on, r.id) < (${len(args) - 1}, ${len(args)})"
+    args.append(limit)
+    sql += f" ORDER BY r.occurred_on DESC, r.id DESC LIMIT ${len(args)}"
+    return rows_as(ShownRecord, await conn.fetch(sql, *args))
