@@ -1,7 +1,8 @@
 """Calendar overrides (节假日安排): the State Council's holiday arrangement for years
 ``chinese-calendar`` does not know yet, as versioned content (kind ``calendar``, format in
-``content/calendar/README.md``). The version in force on the business date is installed in
-:mod:`backend.platform.calendar`, which consults it before ``chinese-calendar``."""
+``content/calendar/README.md``). :mod:`backend.platform.calendar` consults the version in force
+on the business date before ``chinese-calendar``, asking this set for it whenever the business
+date changes."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from collections.abc import Iterable
 import msgspec
 
 from backend.content.kinds import Source, parse_toml
-from backend.platform import runtime
 from backend.platform.calendar import CalendarOverrides, install_overrides
 from points_engine.versions import Checker, Header, VersionedSet
 
@@ -90,8 +90,13 @@ def calendars_from_sources(sources: Iterable[Source]) -> CalendarSet:
 
 
 def install_calendar(calendars: CalendarSet) -> None:
-    """Install the version in force on the business date (the latest before the first)."""
-    today = runtime.clock().today()
+    """Install the whole set: the working-day calendar picks the version in force on each
+    business date, so a version dated later takes over on its date with no reload."""
+    install_overrides(lambda today: overrides_in_force(calendars, today))
+
+
+def overrides_in_force(calendars: CalendarSet, on: dt.date) -> CalendarOverrides:
+    """The overrides of the version in force on ``on`` (the first before any takes effect)."""
     first = calendars.versions[0]
-    current = first if today < first.effective_from else calendars.in_force(today)
-    install_overrides(current.overrides)
+    current = first if on < first.effective_from else calendars.in_force(on)
+    return current.overrides

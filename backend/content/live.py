@@ -10,6 +10,16 @@ lost with Redis (flush, failover) reads as a change and triggers a harmless relo
 also needs no extra connection per process. The price, a delay of up to two seconds, is well
 inside "within seconds".
 
+**The table is the truth, the counter only the fast path.** A version published while Redis is
+away is stored but never announced, and a counter that does not move tells nobody. So every
+:data:`FINGERPRINT_SECONDS` each process also reads a fingerprint of ``content_version`` (per
+kind: how many versions, the highest id; one aggregate over a few dozen rows) and reloads the
+kinds whose fingerprint moved. We chose this over having the publisher retry the bump: a retry
+either holds the officer's request for as long as Redis is away or, in the background, dies with
+the process, while the fingerprint needs nothing to survive and also catches a version written
+by any other path (a migrate, a hand-made fix, a deletion). Thirty seconds keeps the extra load
+to one small query per process per half-minute, for the rare case the counter missed.
+
 A changed kind is re-read from PostgreSQL with the kinds that depend on it (benefits on the
 catalog and the rules), every set is validated by the same checkers as at start-up, and only
 then are all of them installed, in one synchronous step (no ``await`` in between), so no
@@ -22,7 +32,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Collection, Mapping, Sequence
+import time
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from redis.asyncio import Redis
@@ -31,11 +42,15 @@ from redis.exceptions import RedisError
 from backend.content import store
 from backend.content.installed import Installed
 from backend.content.kinds import ContentKind, sources_of
-from backend.content.store import StoredVersion
+from backend.content.store import Fingerprint, StoredVersion, stored_fingerprints
+from backend.platform.errors import unavailable_service
 from backend.platform.redis import namespaced
 
 log = logging.getLogger("backend.content")
 POLL_SECONDS = 2.0
+FINGERPRINT_SECONDS = 30.0
+
+NO_VERSIONS: Fingerprint = (0, 0)
 
 
 def generation_key(namespace: str) -> str:
@@ -52,14 +67,17 @@ class LiveContent:
         redis: Redis,
         namespace: str,
         poll_seconds: float = POLL_SECONDS,
+        fingerprint_seconds: float = FINGERPRINT_SECONDS,
     ) -> None:
         self.kinds = {kind.name: kind for kind in kinds}
         self.redis = redis
         self.key = generation_key(namespace)
         self.poll_seconds = poll_seconds
+        self.fingerprint_seconds = fingerprint_seconds
         self.versions: dict[str, list[StoredVersion]] = {}
         self.built: dict[str, Any] = {}
         self.seen: dict[str, int] = {}
+        self.fingerprints: dict[str, Fingerprint] = {}
         self._task: asyncio.Task[None] | None = None
 
     # --- loading ------------------------------------------------------------------------------
@@ -100,6 +118,8 @@ class LiveContent:
             self.seen = await self.generations()
         except (RedisError, OSError):
             self.seen = {}  # Redis away at start: the first poll that reaches it reloads
+        # Read before the versions: one stored in between shows as a change at the next check.
+        self.fingerprints = await stored_fingerprints()
         rows = await store.versions_of(self.kinds)
         empty = [name for name, found in rows.items() if not found]
         if empty:
@@ -116,7 +136,33 @@ class LiveContent:
         if not changed:
             return []
         self.seen = {**self.seen, **{k: generations.get(k, 0) for k in changed}}
+        return await self.reload(changed, await stored_fingerprints())
+
+    async def refresh_from_table(self) -> list[str]:
+        """Reload the kinds whose stored versions changed without their counter moving (a
+        version published while Redis was away); returns the kinds installed anew."""
+        fingerprints = await stored_fingerprints()
+        changed = [
+            k
+            for k in self.kinds
+            if fingerprints.get(k, NO_VERSIONS) != self.fingerprints.get(k, NO_VERSIONS)
+        ]
+        if not changed:
+            return []
+        log.info("content %s changed in PostgreSQL without an announcement", ", ".join(changed))
+        return await self.reload(changed, fingerprints)
+
+    async def reload(
+        self, changed: Collection[str], fingerprints: Mapping[str, Fingerprint]
+    ) -> list[str]:
+        """Re-read ``changed`` and install it with the kinds depending on it. Once the versions
+        are read, ``fingerprints`` (read before them) count as seen even if the new content does
+        not validate, so a bad version is reported once, not at every check."""
         rows = await store.versions_of(changed)
+        self.fingerprints = {
+            **self.fingerprints,
+            **{k: fingerprints.get(k, NO_VERSIONS) for k in changed},
+        }
         if any(not rows[k] for k in changed):
             log.warning("content %s: no stored version; keeping what this process has", changed)
             return []
@@ -135,18 +181,32 @@ class LiveContent:
     # --- polling ------------------------------------------------------------------------------
 
     async def _poll(self) -> None:
-        failing = False
+        """Every ``poll_seconds`` the counter; every ``fingerprint_seconds`` (read afresh each
+        round, so a test may shorten it on a running process) the table as well, on its own,
+        so it still runs while Redis is away."""
+        failing: set[str] = set()
+        table_checked = time.monotonic()
         while True:
             await asyncio.sleep(self.poll_seconds)
-            try:
-                await self.refresh()
-                failing = False
-            except (RedisError, OSError) as exc:
-                if not failing:  # once per outage, not every two seconds
-                    log.warning("content poll: Redis unavailable (%s); retrying", exc)
-                failing = True
-            except Exception:
-                log.exception("content poll failed; retrying")
+            await self._attempt("poll", self.refresh, failing)
+            if time.monotonic() - table_checked >= self.fingerprint_seconds:
+                table_checked = time.monotonic()
+                await self._attempt("table check", self.refresh_from_table, failing)
+
+    @staticmethod
+    async def _attempt(
+        what: str, step: Callable[[], Awaitable[list[str]]], failing: set[str]
+    ) -> None:
+        try:
+            await step()
+        except Exception as exc:
+            if not _is_outage(exc):
+                log.exception("content %s failed; retrying", what)
+            elif what not in failing:  # once per outage, not every two seconds
+                log.warning("content %s: %s unavailable (%s); retrying", what, _service(exc), exc)
+                failing.add(what)
+            return
+        failing.discard(what)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._poll(), name="content-poll")
@@ -157,6 +217,14 @@ class LiveContent:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+
+
+def _is_outage(exc: Exception) -> bool:
+    return isinstance(exc, RedisError | OSError) or unavailable_service(exc) is not None
+
+
+def _service(exc: Exception) -> str:
+    return "Redis" if isinstance(exc, RedisError) else unavailable_service(exc) or "a server"
 
 
 _current: Installed[LiveContent] = Installed("the live content")

@@ -76,3 +76,17 @@ async def stored_digests(kind: str) -> dict[str, str]:
     async with connection() as conn:
         rows = await conn.fetch("SELECT version, sha256 FROM content_version WHERE kind = $1", kind)
     return {row["version"]: row["sha256"] for row in rows}
+
+
+Fingerprint = tuple[int, int]
+"""Of one kind's stored versions: (how many, the highest id). A version inserted raises both,
+a deleted one lowers the count."""
+
+
+async def stored_fingerprints() -> dict[str, Fingerprint]:
+    """The fingerprint of every kind that has a stored version."""
+    async with connection() as conn:
+        rows = await conn.fetch(
+            "SELECT kind, count(*) AS stored, max(id) AS highest FROM content_version GROUP BY kind"
+        )
+    return {row["kind"]: (row["stored"], row["highest"]) for row in rows}

@@ -9,10 +9,10 @@ measured from the base points their card started from, and the summary says it i
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import msgspec
 
+from backend.notifications import store
 from backend.notifications.events import MonthlySummary, emit_event
 from backend.platform.database import transaction
 from points_engine import Assessment
@@ -31,20 +31,12 @@ def _next_step(assessment: Assessment) -> str:
     return f"+{assessment.points_to_next_grade} → {assessment.next_grade.code}"
 
 
-async def _points_before(conn: Any, citizen_id: int, start: dt.date) -> int | None:
-    """The points at the end of the month before ``start``; None: no history before it."""
-    points = await conn.fetchval(
-        "SELECT points FROM score_history WHERE citizen = $1 AND as_of < $2"
-        " ORDER BY id DESC LIMIT 1",
-        citizen_id,
-        start,
-    )
-    return int(points) if points is not None else None
-
-
-async def _summarise(conn: Any, row: Any, start: dt.date, end: dt.date) -> None:
-    assessment = msgspec.json.decode(row["assessment_json"], type=Assessment)
-    before = await _points_before(conn, row["citizen"], start)
+async def _summarise(
+    conn: store.Connection, card: store.CardToSummarise, start: dt.date, end: dt.date
+) -> None:
+    assessment = msgspec.json.decode(card.assessment_json, type=Assessment)
+    # The points at the end of the month before; None: the citizen's first month.
+    before = await store.points_before(conn, card.citizen, start)
     compared_with = assessment.base_points if before is None else before
     event = MonthlySummary(
         month=f"{start:%Y-%m}",
@@ -54,11 +46,11 @@ async def _summarise(conn: Any, row: Any, start: dt.date, end: dt.date) -> None:
         first_month=before is None,
         grade_name=assessment.grade.name_zh,
         grade_name_en=assessment.grade.name_en,
-        percentile=row["percentile"],
+        percentile=card.percentile,
         new_badges=sum(1 for b in assessment.badges if start <= b.earned_on <= end),
         next_step=_next_step(assessment),
     )
-    await emit_event(conn, row["citizen"], event, dedupe_key=f"monthly:{row['citizen']}:{start}")
+    await emit_event(conn, card.citizen, event, dedupe_key=f"monthly:{card.citizen}:{start}")
 
 
 async def send_monthly_summaries(today: dt.date) -> int:
@@ -67,17 +59,10 @@ async def send_monthly_summaries(today: dt.date) -> int:
     last, total = 0, 0
     while True:
         async with transaction() as conn:
-            rows = await conn.fetch(
-                "SELECT k.citizen, k.assessment_json, p.percentile FROM credit_card k"
-                " JOIN citizen_account a ON a.citizen = k.citizen"
-                " LEFT JOIN points_percentile p ON p.citizen = k.citizen"
-                " WHERE k.citizen > $1 ORDER BY k.citizen LIMIT $2",
-                last,
-                BATCH,
-            )
-            for row in rows:
-                await _summarise(conn, row, start, end)
-        if not rows:
+            cards = await store.cards_after(conn, last, BATCH)
+            for card in cards:
+                await _summarise(conn, card, start, end)
+        if not cards:
             return total
-        total += len(rows)
-        last = rows[-1]["citizen"]
+        total += len(cards)
+        last = cards[-1].citizen

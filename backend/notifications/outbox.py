@@ -12,6 +12,8 @@ from typing import Any
 
 import msgspec
 
+from backend.notifications import store
+
 
 async def emit(
     conn: Any,
@@ -21,14 +23,8 @@ async def emit(
     *,
     dedupe_key: str | None = None,
 ) -> None:
-    await conn.execute(
-        "INSERT INTO outbox_event (citizen, kind, payload, dedupe_key, created_at)"
-        " VALUES ($1, $2, $3::jsonb, $4, now()) ON CONFLICT (dedupe_key) DO NOTHING",
-        citizen_id,
-        kind,
-        msgspec.json.encode(payload).decode(),
-        dedupe_key,
-    )
+    payload_json = msgspec.json.encode(payload).decode()
+    await store.insert_event(conn, citizen_id, kind, payload_json, dedupe_key=dedupe_key)
 
 
 async def emit_many(
@@ -37,13 +33,10 @@ async def emit_many(
     """Many events in one statement: (citizen id, kind, payload, dedupe key)."""
     if not events:
         return
-    await conn.execute(
-        "INSERT INTO outbox_event (citizen, kind, payload, dedupe_key, created_at)"
-        " SELECT c, k, p::jsonb, d, now()"
-        " FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS t(c, k, p, d)"
-        " ON CONFLICT (dedupe_key) DO NOTHING",
-        [e[0] for e in events],
-        [e[1] for e in events],
-        [msgspec.json.encode(e[2]).decode() for e in events],
-        [e[3] for e in events],
+    await store.insert_events(
+        conn,
+        citizens=[e[0] for e in events],
+        kinds=[e[1] for e in events],
+        payloads_json=[msgspec.json.encode(e[2]).decode() for e in events],
+        dedupe_keys=[e[3] for e in events],
     )

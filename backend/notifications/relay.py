@@ -11,8 +11,10 @@ import datetime as dt
 import logging
 from typing import Any
 
+import asyncpg
 import msgspec
 
+from backend.notifications import store
 from backend.notifications.events import EVENT_TYPES
 from backend.notifications.wording import Names, is_english, localise, record_names
 from backend.platform import runtime
@@ -63,12 +65,8 @@ async def relay_once(now: dt.datetime | None = None) -> int:
     moment = now or dt.datetime.now(dt.UTC)
     limit = runtime.current().settings.relay_batch_size
     async with transaction() as conn:
-        events = await conn.fetch(
-            "SELECT e.id, e.citizen, e.kind, e.payload, a.language FROM outbox_event e"
-            " LEFT JOIN citizen_account a ON a.citizen = e.citizen"
-            " WHERE e.delivered_at IS NULL ORDER BY e.id LIMIT $1 FOR UPDATE OF e SKIP LOCKED",
-            limit,
-        )
+        # Raw rows, not Structs: the batch is measured (benchmarks/bench_push.py), see the store.
+        events = await store.undelivered_events(conn, limit)
         payloads = [msgspec.json.decode(event["payload"]) for event in events]
         names = await record_names(
             conn,
@@ -77,54 +75,43 @@ async def relay_once(now: dt.datetime | None = None) -> int:
         for event, payload in zip(events, payloads, strict=True):
             await _deliver(conn, event, payload, names, moment)
         if events:
-            await conn.execute(
-                "UPDATE outbox_event SET delivered_at = $2 WHERE id = ANY($1::bigint[])",
-                [e["id"] for e in events],
-                moment,
-            )
+            await store.mark_delivered(conn, [e["id"] for e in events], moment)
     return len(events)
 
 
 async def _deliver(
-    conn: Any, event: Any, payload: dict[str, Any], names: dict[int, Names], now: dt.datetime
+    conn: store.Connection,
+    event: asyncpg.Record,
+    payload: dict[str, Any],
+    names: dict[int, Names],
+    now: dt.datetime,
 ) -> None:
     language = event["language"] or "zh-CN"
     title, body, category, legal = _render(event["kind"], language, payload, names)
-    notification_id = await conn.fetchval(
-        "INSERT INTO notification (event_id, citizen, kind, category, legal, title, body, data,"
-        " created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)"
-        " ON CONFLICT (event_id) DO NOTHING RETURNING id",
-        event["id"],
-        event["citizen"],
-        event["kind"],
-        category,
-        legal,
-        title,
-        body,
-        event["payload"],
-        now,
+    notification = store.NewNotification(
+        event_id=event["id"],
+        citizen=event["citizen"],
+        kind=event["kind"],
+        category=category,
+        legal=legal,
+        title=title,
+        body=body,
+        data=event["payload"],
+        created_at=now,
     )
+    notification_id = await store.insert_notification(conn, notification)
     if notification_id is None:
         return  # already delivered by an earlier, interrupted run
-    preference = await conn.fetchrow(
-        "SELECT push_off, quiet_start, quiet_end FROM notification_preference WHERE citizen = $1",
-        event["citizen"],
-    )
-    if preference is not None and not legal and category in preference["push_off"]:
+    preference = await store.preference_of(conn, event["citizen"])
+    if preference is not None and not legal and category in preference.push_off:
         return
     held = (
         None
         if legal or preference is None
-        else quiet_until(now, preference["quiet_start"], preference["quiet_end"])
+        else quiet_until(now, preference.quiet_start, preference.quiet_end)
     )
-    await conn.execute(
-        "INSERT INTO push_delivery (notification, device, citizen, status, not_before, attempts,"
-        " created_at) SELECT $1, d.id, d.citizen, 'pending', $3, 0, $4 FROM push_device d"
-        " WHERE d.citizen = $2",
-        notification_id,
-        event["citizen"],
-        held or now,
-        now,
+    await store.queue_pushes(
+        conn, notification_id, event["citizen"], not_before=held or now, created_at=now
     )
 
 

@@ -30,6 +30,7 @@ from typing import Any
 
 import asyncpg
 
+from backend.notifications import store
 from backend.notifications.push import PushMessage, PushResult
 from backend.platform import runtime
 from backend.platform.database import connection
@@ -37,35 +38,8 @@ from backend.platform.database import connection
 log = logging.getLogger("backend.notifications.sending")
 DATABASE_AWAY = (OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError)
 
-_CLAIM_SQL = """
-WITH due AS (
-    SELECT id, status AS was FROM push_delivery
-    WHERE status IN ('pending', 'sending') AND not_before <= $1
-    ORDER BY not_before, id LIMIT $2
-    FOR UPDATE SKIP LOCKED
-), claimed AS (
-    UPDATE push_delivery p SET status = 'sending', not_before = $3, attempts = p.attempts + 1,
-        reclaimed = p.reclaimed + (due.was = 'sending')::int
-    FROM due WHERE p.id = due.id
-    RETURNING p.id, p.attempts, p.citizen, p.device, p.notification, p.created_at, due.was
-)
-SELECT c.id, c.attempts, c.citizen, c.device, c.created_at, c.was, d.token, n.title, n.body,
-    n.kind, n.event_id, n.id AS notification
-FROM claimed c
-LEFT JOIN push_device d ON d.id = c.device AND d.citizen = c.citizen
-JOIN notification n ON n.id = c.notification
-ORDER BY c.id
-"""
-
-# Each row only if this sender still holds it: same attempt, still in flight.
-_RECORD_SQL = """
-UPDATE push_delivery p SET status = t.status, not_before = coalesce(t.not_before, p.not_before),
-    message_id = t.message_id, sent_at = t.sent_at, last_error = t.error
-FROM unnest($1::bigint[], $2::int[], $3::text[], $4::timestamptz[], $5::text[],
-            $6::timestamptz[], $7::text[]) AS t(id, attempts, status, not_before, message_id,
-                                                 sent_at, error)
-WHERE p.id = t.id AND p.attempts = t.attempts AND p.status = 'sending'
-"""
+# The claimed deliveries stay raw asyncpg rows, read by name below: sending is measured
+# (benchmarks/bench_push.py) and a Struct per row would cost about as much as fetching it.
 
 
 def _push_message(row: Any) -> PushMessage:
@@ -119,7 +93,7 @@ class _Outcomes:
         while True:
             try:
                 async with connection() as conn:
-                    await conn.execute(_RECORD_SQL, *self.columns)
+                    await store.record_outcomes(conn, self.columns)
                 return
             except DATABASE_AWAY as exc:
                 if time.monotonic() + pause > give_up:
@@ -168,20 +142,17 @@ async def prune_device(device_id: int, reason: str | None) -> None:
     """Firebase says the token is dead: forget the device and close what is queued for it.
     Two single statements, each its own transaction: nothing waits on another sender's rows."""
     async with connection() as conn:
-        await conn.execute("DELETE FROM push_device WHERE id = $1", device_id)
-        await conn.execute(
-            "UPDATE push_delivery SET status = 'pruned', last_error = $2"
-            " WHERE device = $1 AND status = 'pending'",
-            device_id,
-            f"device token no longer valid: {reason}",
+        await store.delete_device(conn, device_id)
+        await store.close_pending_deliveries(
+            conn, device_id, f"device token no longer valid: {reason}"
         )
     log.info("pruned FCM token of device %s: %s", device_id, reason)
 
 
-async def _claim(now: dt.datetime, limit: int) -> list[Any]:
+async def _claim(now: dt.datetime, limit: int) -> list[asyncpg.Record]:
     lease = now + dt.timedelta(seconds=runtime.current().settings.push_claim_seconds)
     async with connection() as conn:
-        rows: list[Any] = await conn.fetch(_CLAIM_SQL, now, limit, lease)
+        rows = await store.claim_due_deliveries(conn, now, limit, lease_until=lease)
     reclaimed = sum(1 for row in rows if row["was"] == "sending")
     if reclaimed:
         log.warning(

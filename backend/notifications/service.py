@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import cast
 
 import msgspec
 
+from backend.notifications import store
 from backend.notifications.schemas import (
     LEGAL_CATEGORIES,
+    Category,
     DeviceIn,
     DeviceOut,
     Inbox,
     NotificationOut,
+    Platform,
     Preferences,
     PreferencesIn,
     ReadAll,
@@ -25,17 +28,17 @@ from backend.platform.pagination import check_limit, decode_cursor, encode_curso
 DEVICES_PATH = "/v1/me/devices"
 
 
-def _notification(row: Any) -> NotificationOut:
+def _notification(stored: store.NotificationRow) -> NotificationOut:
     return NotificationOut(
-        id=row["id"],
-        kind=row["kind"],
-        category=row["category"],
-        legal=row["legal"],
-        title=row["title"],
-        body=row["body"],
-        data=msgspec.json.decode(row["data"]),
-        created_at=row["created_at"],
-        read_at=row["read_at"],
+        id=stored.id,
+        kind=stored.kind,
+        category=stored.category,
+        legal=stored.legal,
+        title=stored.title,
+        body=stored.body,
+        data=msgspec.json.decode(stored.data),
+        created_at=stored.created_at,
+        read_at=stored.read_at,
     )
 
 
@@ -43,19 +46,16 @@ async def inbox(citizen_id: int, cursor: str | None, limit: int, unread_only: bo
     check_limit(limit)
     after = decode_cursor(cursor, tuple[int])
     async with connection() as conn:
-        rows = await conn.fetch(
-            "SELECT * FROM notification WHERE citizen = $1 AND ($2::bigint IS NULL OR id < $2)"
-            " AND (NOT $3 OR read_at IS NULL) ORDER BY id DESC LIMIT $4",
+        found = await store.inbox_page(
+            conn,
             citizen_id,
-            after[0] if after else None,
-            unread_only,
-            limit + 1,
+            before_id=after[0] if after else None,
+            unread_only=unread_only,
+            limit=limit + 1,
         )
-        unread = await conn.fetchval(
-            "SELECT count(*) FROM notification WHERE citizen = $1 AND read_at IS NULL", citizen_id
-        )
-    items = [_notification(row) for row in rows[:limit]]
-    more = len(rows) > limit
+        unread = await store.unread_count(conn, citizen_id)
+    items = [_notification(n) for n in found[:limit]]
+    more = len(found) > limit
     return Inbox(
         items=items, next_cursor=encode_cursor(items[-1].id) if more else None, unread=unread
     )
@@ -63,38 +63,30 @@ async def inbox(citizen_id: int, cursor: str | None, limit: int, unread_only: bo
 
 async def mark_read(citizen_id: int, notification_id: int) -> NotificationOut:
     async with connection() as conn:
-        row = await conn.fetchrow(
-            "UPDATE notification SET read_at = coalesce(read_at, now())"
-            " WHERE id = $1 AND citizen = $2 RETURNING *",
-            notification_id,
-            citizen_id,
-        )
-    if row is None:
+        read = await store.mark_read(conn, citizen_id, notification_id)
+    if read is None:
         raise NotFound(
             say(
                 f"你的消息中没有编号为 {notification_id} 的消息",
                 f"notification {notification_id} is not in your inbox",
             )
         )
-    return _notification(row)
+    return _notification(read)
 
 
 async def mark_all_read(citizen_id: int) -> ReadAll:
     async with connection() as conn:
-        status = await conn.execute(
-            "UPDATE notification SET read_at = now() WHERE citizen = $1 AND read_at IS NULL",
-            citizen_id,
-        )
-    return ReadAll(marked=int(status.split()[-1]))
+        marked = await store.mark_all_read(conn, citizen_id)
+    return ReadAll(marked=marked)
 
 
-def _device(row: Any) -> DeviceOut:
+def _device(stored: store.DeviceRow) -> DeviceOut:
     return DeviceOut(
-        id=row["id"],
-        platform=row["platform"],
-        token_tail=row["token"][-6:],
-        created_at=row["created_at"],
-        last_seen_at=row["last_seen_at"],
+        id=stored.id,
+        platform=cast(Platform, stored.platform),  # the table holds only what DeviceIn took
+        token_tail=stored.token[-6:],
+        created_at=stored.created_at,
+        last_seen_at=stored.last_seen_at,
     )
 
 
@@ -108,30 +100,16 @@ async def register_device(citizen_id: int, device: DeviceIn) -> tuple[DeviceOut,
     person signed in on it now. Refreshing one already here keeps its id and first registration
     time and moves ``lastSeenAt``."""
     async with connection() as conn:
-        row = await conn.fetchrow(
-            "WITH before AS (SELECT citizen FROM push_device WHERE token = $2)"
-            " INSERT INTO push_device (citizen, token, platform, created_at, last_seen_at)"
-            " VALUES ($1, $2, $3, now(), now()) ON CONFLICT (token) DO UPDATE SET"
-            " citizen = EXCLUDED.citizen, platform = EXCLUDED.platform, last_seen_at = now(),"
-            " created_at = CASE WHEN push_device.citizen = EXCLUDED.citizen"
-            " THEN push_device.created_at ELSE now() END"
-            " RETURNING *, (SELECT citizen FROM before) AS previous_citizen",
-            citizen_id,
-            device.token,
-            device.platform,
-        )
-    assert row is not None, "an upsert returns its row"
-    return _device(row), row["previous_citizen"] != citizen_id
+        registered = await store.register_device(conn, citizen_id, device.token, device.platform)
+    return _device(registered), registered.previous_citizen != citizen_id
 
 
 async def device(citizen_id: int, device_id: int) -> DeviceOut:
     async with connection() as conn:
-        row = await conn.fetchrow(
-            "SELECT * FROM push_device WHERE id = $1 AND citizen = $2", device_id, citizen_id
-        )
-    if row is None:
+        found = await store.citizen_device(conn, citizen_id, device_id)
+    if found is None:
         raise _device_not_found(device_id)
-    return _device(row)
+    return _device(found)
 
 
 def _device_not_found(device_id: int) -> NotFound:
@@ -142,37 +120,26 @@ def _device_not_found(device_id: int) -> NotFound:
 
 async def devices(citizen_id: int) -> list[DeviceOut]:
     async with connection() as conn:
-        rows = await conn.fetch(
-            "SELECT * FROM push_device WHERE citizen = $1 ORDER BY last_seen_at DESC", citizen_id
-        )
-    return [_device(row) for row in rows]
+        found = await store.citizen_devices(conn, citizen_id)
+    return [_device(d) for d in found]
 
 
 async def remove_device(citizen_id: int, device_id: int) -> None:
     async with transaction() as conn:
-        deleted = await conn.fetchval(
-            "DELETE FROM push_device WHERE id = $1 AND citizen = $2 RETURNING id",
-            device_id,
-            citizen_id,
-        )
-        if deleted is None:
+        if not await store.delete_citizen_device(conn, citizen_id, device_id):
             raise _device_not_found(device_id)
-        await conn.execute(
-            "UPDATE push_delivery SET status = 'pruned', last_error = 'device removed'"
-            " WHERE device = $1 AND status = 'pending'",
-            device_id,
-        )
+        await store.close_pending_deliveries(conn, device_id, "device removed")
 
 
 async def preferences(citizen_id: int) -> Preferences:
     async with connection() as conn:
-        row = await conn.fetchrow(
-            "SELECT * FROM notification_preference WHERE citizen = $1", citizen_id
-        )
+        saved = await store.preference_of(conn, citizen_id)
+    # The table holds only the categories PreferencesIn accepted.
+    push_off = cast(list[Category], list(saved.push_off)) if saved else []
     return Preferences(
-        push_off=list(row["push_off"]) if row else [],
-        quiet_start=_clock(row["quiet_start"]) if row else None,
-        quiet_end=_clock(row["quiet_end"]) if row else None,
+        push_off=push_off,
+        quiet_start=_clock(saved.quiet_start) if saved else None,
+        quiet_end=_clock(saved.quiet_end) if saved else None,
         legal_categories=list(LEGAL_CATEGORIES),
     )
 
@@ -203,15 +170,11 @@ async def set_preferences(citizen_id: int, wanted: PreferencesIn) -> Preferences
             ),
             field="pushOff",
         )
+    saved = store.PreferenceRow(
+        push_off=sorted(set(wanted.push_off)),
+        quiet_start=_time(wanted.quiet_start),
+        quiet_end=_time(wanted.quiet_end),
+    )
     async with connection() as conn:
-        await conn.execute(
-            "INSERT INTO notification_preference (citizen, push_off, quiet_start, quiet_end,"
-            " updated_at) VALUES ($1, $2, $3, $4, now()) ON CONFLICT (citizen) DO UPDATE SET"
-            " push_off = EXCLUDED.push_off, quiet_start = EXCLUDED.quiet_start,"
-            " quiet_end = EXCLUDED.quiet_end, updated_at = now()",
-            citizen_id,
-            sorted(set(wanted.push_off)),
-            _time(wanted.quiet_start),
-            _time(wanted.quiet_end),
-        )
+        await store.save_preference(conn, citizen_id, saved)
     return await preferences(citizen_id)

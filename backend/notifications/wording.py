@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from backend.content.benefits import benefit_set
+from backend.notifications import store
 from backend.platform import runtime
 
 Names = tuple[str, str]  # (zh, en)
@@ -88,22 +89,16 @@ def _record_id(payload: dict[str, Any]) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-async def record_names(conn: Any, events: Iterable[tuple[int, dict[str, Any]]]) -> dict[int, Names]:
+async def record_names(
+    conn: store.Connection, events: Iterable[tuple[int, dict[str, Any]]]
+) -> dict[int, Names]:
     """Record id → catalog names, for the (citizen, payload) pairs that name a record; one
-    statement for a whole relay batch (keyed by citizen too, so a sharded table prunes)."""
+    statement for a whole relay batch."""
     wanted = {(citizen, rid) for citizen, payload in events if (rid := _record_id(payload))}
     if not wanted:
         return {}
-    rows = await conn.fetch(
-        "SELECT r.id, r.record_type, r.catalog_version FROM record r"
-        " JOIN unnest($1::bigint[], $2::bigint[]) AS w(citizen, id)"
-        " ON r.citizen = w.citizen AND r.id = w.id",
-        [citizen for citizen, _ in wanted],
-        [rid for _, rid in wanted],
-    )
-    return {
-        row["id"]: record_type_names(row["record_type"], row["catalog_version"]) for row in rows
-    }
+    found = await store.record_types(conn, wanted)
+    return {r.id: record_type_names(r.record_type, r.catalog_version) for r in found}
 
 
 def _names_of(text: str) -> Names | None:

@@ -1,19 +1,19 @@
 """Working days (工作日) on the Chinese public-holiday calendar, in Asia/Shanghai.
 
 Two sources, in order: the calendar overrides published as content (kind ``calendar``: the
-State Council's holiday arrangement for a year, entered by the office once the notice is out,
-installed here by the wiring), then ``chinese-calendar``, which knows each year's schedule once
-a release carries it (1.11.0 stops at 2026). For a year neither knows we fall back to
-weekends-only, so deadlines are never refused, only approximate, and the log says so once a
-day for each such year.
+State Council's holiday arrangement for a year, entered by the office once the notice is out;
+the version in force on the business date, chosen afresh when that date changes), then
+``chinese-calendar``, which knows each year's schedule once a release carries it (1.11.0 stops
+at 2026). For a year neither knows we fall back to weekends-only, so deadlines are never
+refused, only approximate, and the log says so once a day for each such year.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import chinese_calendar
 
@@ -40,9 +40,20 @@ class CalendarOverrides:
         return day.weekday() < 5 and day not in self.holidays
 
 
+OverridesInForce = Callable[[dt.date], CalendarOverrides]
+"""The overrides of the calendar version in force on a business date."""
+
+
+def _no_overrides(_: dt.date) -> CalendarOverrides:
+    return CalendarOverrides()
+
+
 @dataclass
 class _State:
-    overrides: CalendarOverrides = field(default_factory=CalendarOverrides)
+    in_force: OverridesInForce = _no_overrides
+    # What ``in_force`` gave for a business date, kept together as one value so a reader never
+    # pairs a date with the overrides of another date or of a replaced ``in_force``.
+    chosen: tuple[OverridesInForce, dt.date, CalendarOverrides] | None = None
     warned_on: dt.date | None = None  # the business day ``_warned_years`` is about
 
 
@@ -50,8 +61,20 @@ _state = _State()
 _warned_years: set[int] = set()
 
 
-def install_overrides(overrides: CalendarOverrides) -> None:
-    _state.overrides = overrides
+def install_overrides(in_force: OverridesInForce) -> None:
+    """Install how to find the overrides in force on a business date. They are chosen on each
+    new business date rather than once here, so a version published with a later
+    ``effective_from`` applies from that date without a reload or another publish."""
+    _state.in_force = in_force
+
+
+def _overrides() -> CalendarOverrides:
+    in_force, today = _state.in_force, runtime.clock().today()
+    chosen = _state.chosen
+    if chosen is None or chosen[0] is not in_force or chosen[1] != today:
+        chosen = (in_force, today, in_force(today))
+        _state.chosen = chosen
+    return chosen[2]
 
 
 def unknown_years(years: Iterable[int]) -> list[int]:
@@ -60,7 +83,7 @@ def unknown_years(years: Iterable[int]) -> list[int]:
 
 
 def _known(year: int) -> bool:
-    if year in _state.overrides.years:
+    if year in _overrides().years:
         return True
     try:
         chinese_calendar.is_workday(dt.date(year, 1, 1))
@@ -92,7 +115,7 @@ def today_in_shanghai(now: dt.datetime | None = None) -> dt.date:
 
 
 def is_working_day(day: dt.date) -> bool:
-    overridden = _state.overrides.is_working_day(day)
+    overridden = _overrides().is_working_day(day)
     if overridden is not None:
         return overridden
     try:

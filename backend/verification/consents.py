@@ -4,35 +4,35 @@ nothing."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from backend.platform.audit import Actor, write_audit
 from backend.platform.database import connection, transaction
 from backend.platform.language import say
 from backend.platform.pagination import Page, check_limit, decode_cursor, page_of
+from backend.verification import store
 from backend.verification.errors import ConsentNotFound, ConsentNotValid, OrganisationUnknown
 from backend.verification.schemas import ConsentIn, ConsentOut
 
-_COLUMNS = (
-    "c.id, a.code AS organisation, c.organisation AS organisation_name, c.purpose,"
-    " c.granted_at, c.valid_until, c.revoked_at,"
-    " CASE WHEN c.revoked_at IS NOT NULL THEN 'revoked' WHEN c.valid_until <= now()"
-    " THEN 'expired' ELSE 'active' END AS status"
-)
-_FROM = " FROM consent c JOIN api_client a ON a.id = c.merchant"
 _MAX_ID = 2**63 - 1  # consent ids are PostgreSQL bigint
 
 
-def _out(row: Any) -> ConsentOut:
-    return ConsentOut(**dict(row))
+def _out(consent: store.ConsentRow) -> ConsentOut:
+    return ConsentOut(
+        id=consent.id,
+        organisation=consent.organisation,
+        organisation_name=consent.organisation_name,
+        purpose=consent.purpose,
+        granted_at=consent.granted_at,
+        valid_until=consent.valid_until,
+        revoked_at=consent.revoked_at,
+        status=consent.status,
+    )
 
 
 async def grant(citizen_id: int, data: ConsentIn) -> ConsentOut:
     async with transaction() as conn:
-        merchant = await conn.fetchrow(
-            "SELECT id, name FROM api_client WHERE code = $1 AND kind = 'merchant' AND active",
-            data.organisation,
-        )
+        merchant = await store.active_merchant(conn, data.organisation)
         if merchant is None:
             raise OrganisationUnknown(
                 say(
@@ -41,15 +41,8 @@ async def grant(citizen_id: int, data: ConsentIn) -> ConsentOut:
                 ),
                 field="organisation",
             )
-        consent_id = await conn.fetchval(
-            "INSERT INTO consent (citizen, merchant, organisation, purpose, granted_at,"
-            " valid_until) VALUES ($1, $2, $3, $4, now(), now() + make_interval(days => $5))"
-            " RETURNING id",
-            citizen_id,
-            merchant["id"],
-            merchant["name"],
-            data.purpose,
-            data.days,
+        consent_id = await store.insert_consent(
+            conn, citizen_id, merchant, purpose=data.purpose, days=data.days
         )
         await write_audit(
             conn,
@@ -59,8 +52,9 @@ async def grant(citizen_id: int, data: ConsentIn) -> ConsentOut:
             consent_id,
             after={"organisation": data.organisation, "purpose": data.purpose, "days": data.days},
         )
-        row = await conn.fetchrow(f"SELECT {_COLUMNS}{_FROM} WHERE c.id = $1", consent_id)
-    return _out(row)
+        granted = await store.citizen_consent(conn, citizen_id, consent_id)
+    assert granted is not None, "the consent was inserted in this transaction"
+    return _out(granted)
 
 
 async def list_consents(
@@ -68,16 +62,15 @@ async def list_consents(
 ) -> Page[ConsentOut]:
     check_limit(limit)
     after = decode_cursor(cursor, tuple[int])
-    active = " AND c.revoked_at IS NULL AND c.valid_until > now()" if status == "active" else ""
     async with connection() as conn:
-        rows = await conn.fetch(
-            f"SELECT {_COLUMNS}{_FROM} WHERE c.citizen = $1{active}"
-            " AND ($2::bigint IS NULL OR c.id < $2) ORDER BY c.id DESC LIMIT $3",
+        found = await store.citizen_consents(
+            conn,
             citizen_id,
-            after[0] if after else None,
-            limit + 1,
+            active_only=status == "active",
+            before_id=after[0] if after else None,
+            limit=limit + 1,
         )
-    return page_of([_out(r) for r in rows], limit, lambda c: (c.id,))
+    return page_of([_out(c) for c in found], limit, lambda c: (c.id,))
 
 
 async def revoke(citizen_id: int, consent_id: int) -> ConsentOut:
@@ -85,22 +78,14 @@ async def revoke(citizen_id: int, consent_id: int) -> ConsentOut:
     if not 1 <= consent_id <= _MAX_ID:
         raise _not_yours(consent_id)
     async with transaction() as conn:
-        revoked = await conn.fetchval(
-            "UPDATE consent SET revoked_at = now() WHERE id = $1 AND citizen = $2"
-            " AND revoked_at IS NULL RETURNING id",
-            consent_id,
-            citizen_id,
-        )
-        if revoked is not None:
+        if await store.revoke_consent(conn, citizen_id, consent_id):
             await write_audit(
                 conn, Actor("citizen", str(citizen_id)), "consent.revoke", "consent", consent_id
             )
-        row = await conn.fetchrow(
-            f"SELECT {_COLUMNS}{_FROM} WHERE c.id = $1 AND c.citizen = $2", consent_id, citizen_id
-        )
-    if row is None:
+        consent = await store.citizen_consent(conn, citizen_id, consent_id)
+    if consent is None:
         raise _not_yours(consent_id)
-    return _out(row)
+    return _out(consent)
 
 
 def _not_yours(consent_id: int) -> ConsentNotFound:
@@ -120,25 +105,19 @@ async def my_consent(citizen_id: int, consent_id: int) -> ConsentOut:
     if not 1 <= consent_id <= _MAX_ID:
         raise _not_yours(consent_id)
     async with connection() as conn:
-        row = await conn.fetchrow(
-            f"SELECT {_COLUMNS}{_FROM} WHERE c.id = $1 AND c.citizen = $2", consent_id, citizen_id
-        )
-    if row is None:
+        consent = await store.citizen_consent(conn, citizen_id, consent_id)
+    if consent is None:
         raise _not_yours(consent_id)
-    return _out(row)
+    return _out(consent)
 
 
-async def valid_consent(conn: Any, consent_id: int, merchant_id: int, *, share: bool) -> Any:
+async def valid_consent(
+    conn: store.Connection, consent_id: int, merchant_id: int, *, share: bool
+) -> store.ConsentHolder:
     """The consent ``consent_id`` given to this merchant, with the citizen's name, if it is in
     force; ``share`` locks it against a concurrent revocation until the transaction ends."""
-    row = await conn.fetchrow(
-        "SELECT c.id, c.citizen, c.revoked_at, c.valid_until <= now() AS expired, z.name"
-        " FROM consent c JOIN citizen z ON z.id = c.citizen"
-        " WHERE c.id = $1 AND c.merchant = $2" + (" FOR SHARE OF c" if share else ""),
-        consent_id,
-        merchant_id,
-    )
-    if row is None:
+    consent = await store.consent_for_merchant(conn, consent_id, merchant_id, share=share)
+    if consent is None:
         raise ConsentNotFound(
             say(
                 f"编号为 {consent_id} 的授权不是给贵单位的",
@@ -146,10 +125,10 @@ async def valid_consent(conn: Any, consent_id: int, merchant_id: int, *, share: 
             ),
             field="consentId",
         )
-    if row["revoked_at"] is not None:
+    if consent.revoked_at is not None:
         raise ConsentNotValid(
             say("该市民已撤回此授权", "the citizen has revoked this consent"), field="consentId"
         )
-    if row["expired"]:
+    if consent.expired:
         raise ConsentNotValid(say("此授权已过期", "this consent has expired"), field="consentId")
-    return row
+    return consent

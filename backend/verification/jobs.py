@@ -6,15 +6,13 @@ from typing import Any
 
 from backend.platform.database import connection
 from backend.platform.queue import WorkerJob, scheduled
+from backend.verification import store
 
 
 async def sweep_expired_codes(ctx: dict[str, Any]) -> int:
     """Mark codes past their expiry as no longer live; returns how many. Idempotent."""
     async with connection() as conn:
-        result: str = await conn.execute(
-            "UPDATE verification SET live = false WHERE live AND expires_at <= now()"
-        )
-    return int(result.split()[-1])
+        return await store.expire_codes(conn)
 
 
 JOBS: list[WorkerJob] = [sweep_expired_codes]

@@ -21,6 +21,7 @@ from backend.platform.audit import Actor
 from backend.platform.calendar import today_in_shanghai
 from backend.platform.engine import DB
 from backend.platform.requestid import current_request_id
+from backend.verification import store
 
 
 class QueryLogEntry(Table, tablename="query_log", db=DB):
@@ -51,12 +52,17 @@ async def write_query_log(
 ) -> None:
     """Append one entry on ``conn``, the transaction of the look it records, so a look is
     never unrecorded; officers' and departments' looks also tell the citizen."""
-    sql = (
-        "INSERT INTO query_log (citizen, at, actor_kind, actor_id, organisation, seen, purpose,"
-        " basis, request_id) VALUES ($1, now(), $2, $3, $4, $5, $6, $7, $8)"
+    await store.insert_query_log(
+        conn,
+        citizen_id,
+        actor_kind=actor.kind,
+        actor_id=actor.id,
+        organisation=organisation,
+        seen=seen,
+        purpose=purpose,
+        basis=basis,
+        request_id=current_request_id(),
     )
-    args = (citizen_id, actor.kind, actor.id, organisation, seen, purpose, basis)
-    await conn.execute(sql, *args, current_request_id())
     await _tell_citizen(conn, citizen_id, actor, organisation, purpose)
 
 

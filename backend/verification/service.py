@@ -32,7 +32,7 @@ from backend.platform.errors import InvalidInput, ProblemError
 from backend.platform.language import say
 from backend.platform.redis import namespaced
 from backend.scoring.service import stored_assessment
-from backend.verification import signing
+from backend.verification import signing, store
 from backend.verification.consents import valid_consent
 from backend.verification.errors import (
     LOCKED_DETAIL,
@@ -118,26 +118,32 @@ def _rules() -> Any:
     return runtime.current().rules.in_force(today_in_shanghai())
 
 
-def _answer(row: Any, benefit: BenefitRef, basis: Literal["code", "consent"]) -> CheckAnswer:
+def _answer(
+    check: store.CheckMade, benefit: BenefitRef, basis: Literal["code", "consent"]
+) -> CheckAnswer:
     return CheckAnswer(
-        verification_id=row["public_id"],
+        verification_id=check.public_id,
         benefit=benefit,
-        eligible=row["eligible"],
-        required_grade=grade_ref(row["required_grade"], _rules()),
-        citizen_name=mask_name(row["name"]),
-        checked_at=row["redeemed_at"],
+        eligible=check.eligible,
+        required_grade=grade_ref(check.required_grade, _rules()),
+        citizen_name=mask_name(check.name),
+        checked_at=check.redeemed_at,
         basis=basis,
     )
 
 
 async def _log_and_notify(
-    conn: Any, row: Any, merchant: ClientPrincipal, basis: str, benefit: BenefitRef
+    conn: store.Connection,
+    check: store.CheckMade,
+    merchant: ClientPrincipal,
+    basis: str,
+    benefit: BenefitRef,
 ) -> None:
     """The query-log row and the 'merchant verified you' event, in the caller's transaction."""
     # Stored once and read in either language: both, by name (never the benefit's code).
     await write_query_log(
         conn,
-        row["citizen"],
+        check.citizen,
         merchant.actor,
         merchant.name,
         seen=f"是否符合“{benefit.name_zh}”的条件、所需等级、脱敏姓名 (eligibility for"
@@ -147,11 +153,11 @@ async def _log_and_notify(
     )
     await emit_event(
         conn,
-        row["citizen"],
+        check.citizen,
         VerificationMade(
             organisation=merchant.name, benefit=benefit.name_zh, benefit_name_en=benefit.name_en
         ),
-        dedupe_key=f"verification.redeemed:{row['public_id']}",
+        dedupe_key=f"verification.redeemed:{check.public_id}",
     )
 
 
@@ -165,13 +171,6 @@ def _new_numeric_code() -> str:
 
 # --- citizen: make a code -----------------------------------------------------------------------
 
-_INSERT_CODE = (
-    "INSERT INTO verification (public_id, citizen, benefit, method, numeric_code, payload,"
-    " eligible, required_grade, created_at, expires_at, live)"
-    " VALUES ($1, $2, $3, 'code', $4, $5, $6, $7, $8, $9, true)"
-    " ON CONFLICT (numeric_code) WHERE live DO NOTHING RETURNING id"
-)
-
 
 async def make_code(citizen_id: int, benefit_code: str) -> CodeIssued:
     """A single-use code for one benefit, valid ``verification_code_seconds``."""
@@ -183,10 +182,7 @@ async def make_code(citizen_id: int, benefit_code: str) -> CodeIssued:
     public_id = _new_public_id()
     async with transaction() as conn:
         await refuse_if_locked(conn, citizen_id)
-        live = await conn.fetchval(
-            "SELECT count(*) FROM verification WHERE citizen = $1 AND live AND expires_at > now()",
-            citizen_id,
-        )
+        live = await store.live_code_count(conn, citizen_id)
         if live >= MAX_LIVE_CODES:
             raise TooManyCodes(
                 say(
@@ -194,7 +190,7 @@ async def make_code(citizen_id: int, benefit_code: str) -> CodeIssued:
                     f"you already have {live} live codes; use one or wait until they expire",
                 )
             )
-        name = await conn.fetchval("SELECT name FROM citizen WHERE id = $1", citizen_id)
+        name = await store.citizen_name(conn, citizen_id)
         claims = signing.new_claims(
             public_id,
             benefit_code,
@@ -205,9 +201,17 @@ async def make_code(citizen_id: int, benefit_code: str) -> CodeIssued:
             seconds,
         )
         payload = signing.sign(claims, _private_key())
-        code = await _insert_code(
-            conn, public_id, citizen_id, benefit_code, payload, status, issued, expires
+        new_code = store.NewCode(
+            public_id=public_id,
+            citizen=citizen_id,
+            benefit=benefit_code,
+            payload=payload,
+            eligible=status.eligible,
+            required_grade=status.required_grade.code,
+            created_at=issued,
+            expires_at=expires,
         )
+        code = await _insert_code(conn, new_code)
     return _issued(
         public_id=public_id,
         benefit=benefit_code,
@@ -265,26 +269,20 @@ def _issued(
 async def my_code(citizen_id: int, verification_id: str) -> CodeIssued:
     """One of the citizen's own codes, with what became of it (live, redeemed, expired)."""
     async with connection() as conn:
-        row = await conn.fetchrow(
-            "SELECT public_id, benefit, numeric_code, payload, created_at, expires_at, eligible,"
-            " required_grade, redeemed_at, now() AS now FROM verification"
-            " WHERE public_id = $1 AND citizen = $2 AND method = 'code'",
-            verification_id,
-            citizen_id,
-        )
-    if row is None:
+        stored = await store.citizen_code(conn, citizen_id, verification_id)
+    if stored is None:
         raise _no_such_code(verification_id)
     return _issued(
-        public_id=row["public_id"],
-        benefit=row["benefit"],
-        code=row["numeric_code"],
-        payload=row["payload"],
-        created_at=row["created_at"],
-        expires_at=row["expires_at"],
-        eligible=row["eligible"],
-        required_grade=row["required_grade"],
-        redeemed_at=row["redeemed_at"],
-        now=row["now"],
+        public_id=stored.public_id,
+        benefit=stored.benefit,
+        code=stored.numeric_code,
+        payload=stored.payload,
+        created_at=stored.created_at,
+        expires_at=stored.expires_at,
+        eligible=stored.eligible,
+        required_grade=stored.required_grade,
+        redeemed_at=stored.redeemed_at,
+        now=stored.now,
     )
 
 
@@ -297,32 +295,11 @@ def _no_such_code(verification_id: str) -> VerificationNotFound:
     )
 
 
-async def _insert_code(
-    conn: Any,
-    public_id: str,
-    citizen_id: int,
-    benefit: str,
-    payload: str,
-    status: Any,
-    issued: dt.datetime,
-    expires: dt.datetime,
-) -> str:
+async def _insert_code(conn: store.Connection, new_code: store.NewCode) -> str:
     """Insert with a fresh numeric code, drawing again if it clashes with a live one."""
     for _ in range(_INSERT_ATTEMPTS):
         code = _new_numeric_code()
-        inserted = await conn.fetchval(
-            _INSERT_CODE,
-            public_id,
-            citizen_id,
-            benefit,
-            code,
-            payload,
-            status.eligible,
-            status.required_grade.code,
-            issued,
-            expires,
-        )
-        if inserted is not None:
+        if await store.insert_code(conn, new_code, code):
             return code
     raise RuntimeError("could not draw a free verification code")  # 10^8 codes: never
 
@@ -330,23 +307,18 @@ async def _insert_code(
 async def qr_image(citizen_id: int, verification_id: str, kind: ImageKind) -> bytes:
     """The QR of one of the citizen's own live codes, as SVG or PNG."""
     async with connection() as conn:
-        row = await conn.fetchrow(
-            "SELECT payload, redeemed_at IS NOT NULL AS used, expires_at <= now() AS expired"
-            " FROM verification WHERE public_id = $1 AND citizen = $2 AND method = 'code'",
-            verification_id,
-            citizen_id,
-        )
-    if row is None:
+        image = await store.code_image(conn, citizen_id, verification_id)
+    if image is None:
         raise _no_such_code(verification_id)
-    if row["used"]:
+    if image.used:
         raise UsedCodeGone(
             say("该核验码已被使用，请重新生成", "this code has been redeemed; make a new one")
         )
-    if row["expired"]:
+    if image.expired:
         raise CodeExpired(
             say("该核验码已过期，请重新生成", "this code has expired; make a new one")
         )
-    qr = segno.make(row["payload"], error="m", micro=False)
+    qr = segno.make(image.payload, error="m", micro=False)
     buffer = io.BytesIO()
     if kind == "svg":
         qr.save(buffer, kind="svg", scale=4, border=4, title="verification code")
@@ -357,26 +329,11 @@ async def qr_image(citizen_id: int, verification_id: str, kind: ImageKind) -> by
 
 # --- merchant: redeem ---------------------------------------------------------------------------
 
-_REDEEM = (
-    "UPDATE verification v SET redeemed_at = now(), live = false, merchant = $2"
-    " FROM citizen c WHERE {key} AND v.live AND c.id = v.citizen AND v.method = 'code'"
-    " AND v.redeemed_at IS NULL AND v.expires_at > now() AND v.benefit = ANY($3::text[])"
-    " AND NOT EXISTS (SELECT 1 FROM credit_lock l WHERE l.citizen = v.citizen AND l.locked)"
-    " RETURNING v.id, v.public_id, v.citizen, v.benefit, v.eligible, v.required_grade, c.name,"
-    " v.redeemed_at"
-)
-_DIAGNOSE = (
-    "SELECT v.benefit, v.redeemed_at IS NOT NULL AS used, v.expires_at <= now() AS expired,"
-    " EXISTS (SELECT 1 FROM credit_lock l WHERE l.citizen = v.citizen AND l.locked) AS locked"
-    " FROM verification v WHERE {key} AND v.method = 'code' ORDER BY v.id DESC LIMIT 1"
-)
-_BY_ID = "v.public_id = $1"
 _OFFLINE_WORDS = {"malformed": "不是本系统签发的核验内容", "signature": "签名不符，内容已被篡改"}
-_BY_CODE = "v.numeric_code = $1"
 
 
-def _key_of(request: RedeemRequest) -> tuple[str, str]:
-    """(where clause, value) naming the code; checks the payload's signature first."""
+def _key_of(request: RedeemRequest) -> tuple[store.CodeKey, str]:
+    """(what names the code, its value); checks the payload's signature first."""
     if (request.code is None) == (request.payload is None):
         raise InvalidInput(
             say("code 和 payload 须且只须提供一个", "send exactly one of code and payload"),
@@ -384,7 +341,7 @@ def _key_of(request: RedeemRequest) -> tuple[str, str]:
         )
     if request.payload is None:
         assert request.code is not None
-        return _BY_CODE, request.code
+        return "numeric_code", request.code
     try:
         claims = signing.verify_offline(request.payload, public_key(), check_expiry=False)
     except signing.OfflineCheckError as exc:
@@ -395,41 +352,49 @@ def _key_of(request: RedeemRequest) -> tuple[str, str]:
             ),
             field="payload",
         ) from exc
-    return _BY_ID, claims.jti
+    return "public_id", claims.jti
 
 
 async def redeem(merchant: ClientPrincipal, request: RedeemRequest) -> CheckAnswer:
     """Consume a code once and answer the check; refusals say why (used, expired, locked),
     except that a code for a benefit outside the merchant's scopes is answered as unknown."""
     key, value = _key_of(request)
-    if key == _BY_CODE:
+    if key == "numeric_code":
         await _refuse_guessing(merchant)
     scoped = _scoped_benefits(merchant)
     async with transaction() as conn:
-        row = await conn.fetchrow(_REDEEM.format(key=key), value, merchant.client_id, scoped)
-        if row is None:
+        check = await store.redeem_code(
+            conn, key, value, merchant_id=merchant.client_id, benefits=scoped
+        )
+        if check is None:
             raise await _refusal(conn, key, value, scoped, merchant)
-        benefit = _benefit_ref(row["benefit"])
-        await _log_and_notify(conn, row, merchant, f"verification code {row['public_id']}", benefit)
-    return _answer(row, benefit, "code")
+        benefit = _benefit_ref(check.benefit)
+        await _log_and_notify(
+            conn, check, merchant, f"verification code {check.public_id}", benefit
+        )
+    return _answer(check, benefit, "code")
 
 
 async def _refusal(
-    conn: Any, key: str, value: str, scoped: list[str], merchant: ClientPrincipal
+    conn: store.Connection,
+    key: store.CodeKey,
+    value: str,
+    scoped: list[str],
+    merchant: ClientPrincipal,
 ) -> ProblemError:
-    row = await conn.fetchrow(_DIAGNOSE.format(key=key), value)
-    if row is None or row["benefit"] not in scoped:
+    state = await store.code_state(conn, key, value)
+    if state is None or state.benefit not in scoped:
         # A code for a benefit this merchant does not offer is, to it, no code at all: the same
         # answer, and the same count toward the guess limit, so typing codes at random cannot
         # tell which ones are live for other benefits (or whether they were used or expired).
-        if row is not None:
+        if state is not None:
             log.info("merchant %s presented a code outside its scopes", merchant.code)
-        if key == _BY_CODE:
+        if key == "numeric_code":
             await _count_guess(merchant)
         return CodeUnknown(say(*UNKNOWN_CODE_DETAIL))
-    if row["locked"]:
+    if state.locked:
         return CreditLocked(say(*LOCKED_DETAIL))
-    if row["used"]:
+    if state.used:
         return CodeUsed(
             say(
                 "该核验码已被使用，每个核验码只能使用一次",
@@ -481,13 +446,6 @@ async def _count_guess(merchant: ClientPrincipal) -> None:
 
 # --- merchant: consent checks and recorded redemptions ------------------------------------------
 
-_INSERT_CHECK = (
-    "INSERT INTO verification (public_id, citizen, benefit, method, eligible, required_grade,"
-    " created_at, expires_at, live, redeemed_at, merchant, consent)"
-    " VALUES ($1, $2, $3, 'consent', $4, $5, now(), now(), false, now(), $6, $7)"
-    " RETURNING public_id, citizen, benefit, eligible, required_grade, redeemed_at"
-)
-
 
 async def consent_check(merchant: ClientPrincipal, request: ConsentCheckRequest) -> CheckAnswer:
     """A check under the citizen's standing consent instead of a code: logged the same way."""
@@ -501,25 +459,22 @@ async def consent_check(merchant: ClientPrincipal, request: ConsentCheckRequest)
         )
     async with connection() as conn:
         first = await valid_consent(conn, request.consent_id, merchant.client_id, share=False)
-    status = status_for(await stored_assessment(first["citizen"]), request.benefit)
+    status = status_for(await stored_assessment(first.citizen), request.benefit)
     async with transaction() as conn:
         consent = await valid_consent(conn, request.consent_id, merchant.client_id, share=True)
-        await refuse_if_locked(conn, consent["citizen"])
-        inserted = await conn.fetchrow(
-            _INSERT_CHECK,
-            _new_public_id(),
-            consent["citizen"],
-            request.benefit,
-            status.eligible,
-            status.required_grade.code,
-            merchant.client_id,
-            consent["id"],
+        await refuse_if_locked(conn, consent.citizen)
+        check = await store.insert_consent_check(
+            conn,
+            consent,
+            public_id=_new_public_id(),
+            benefit=request.benefit,
+            eligible=status.eligible,
+            required_grade=status.required_grade.code,
+            merchant_id=merchant.client_id,
         )
-        assert inserted is not None, "INSERT ... RETURNING returns the row"
-        row = {**dict(inserted), "name": consent["name"]}
         benefit = _benefit_ref(request.benefit)
-        await _log_and_notify(conn, row, merchant, f"consent {consent['id']}", benefit)
-    return _answer(row, benefit, "consent")
+        await _log_and_notify(conn, check, merchant, f"consent {consent.id}", benefit)
+    return _answer(check, benefit, "consent")
 
 
 def redemption_url(verification_id: str) -> str:
@@ -536,16 +491,18 @@ def _no_verification(verification_id: str) -> VerificationNotFound:
     )
 
 
-def _redemption_out(row: Any, verification_id: str) -> RedemptionOut:
-    benefit = _benefit_ref(row["benefit"])
+def _redemption_out(
+    recorded: store.Redemption, benefit_code: str, verification_id: str
+) -> RedemptionOut:
+    benefit = _benefit_ref(benefit_code)
     return RedemptionOut(
-        id=row["id"],
+        id=recorded.id,
         verification_id=verification_id,
         benefit=benefit.code,
         benefit_name=say(benefit.name_zh, benefit.name_en),
-        description=row["description"],
-        reference=row["reference"],
-        recorded_at=row["recorded_at"],
+        description=recorded.description,
+        reference=recorded.reference,
+        recorded_at=recorded.recorded_at,
     )
 
 
@@ -554,33 +511,24 @@ async def record_redemption(
 ) -> RedemptionOut:
     """What the merchant did on a verification it made (e.g. deposit waived); once."""
     async with transaction() as conn:
-        check = await conn.fetchrow(
-            "SELECT id, citizen, benefit, eligible FROM verification"
-            " WHERE public_id = $1 AND merchant = $2 AND redeemed_at IS NOT NULL",
-            verification_id,
-            merchant.client_id,
-        )
+        check = await store.merchant_check(conn, verification_id, merchant.client_id)
         if check is None:
             raise _no_verification(verification_id)
-        if not check["eligible"]:
+        if not check.eligible:
             raise NotEligible(
                 say(
                     "该市民不符合此权益的条件，无可记录的兑现",
                     "the citizen does not meet this benefit's rule: nothing to record",
                 )
             )
-        row = await conn.fetchrow(
-            "INSERT INTO benefit_redemption (verification, citizen, merchant, description,"
-            " reference, recorded_at) VALUES ($1, $2, $3, $4, $5, now())"
-            " ON CONFLICT (verification) DO NOTHING"
-            " RETURNING id, description, reference, recorded_at",
-            check["id"],
-            check["citizen"],
-            merchant.client_id,
-            data.description,
-            data.reference,
+        recorded = await store.insert_redemption(
+            conn,
+            check,
+            merchant_id=merchant.client_id,
+            description=data.description,
+            reference=data.reference,
         )
-        if row is None:
+        if recorded is None:
             raise RedemptionRecorded(
                 say(
                     "此次核验已记录过兑现",
@@ -593,23 +541,17 @@ async def record_redemption(
             "benefit.redemption",
             "verification",
             verification_id,
-            after={"benefit": check["benefit"], "description": data.description},
+            after={"benefit": check.benefit, "description": data.description},
         )
-        recorded = _redemption_out({**dict(row), "benefit": check["benefit"]}, verification_id)
-    return recorded
+        out = _redemption_out(recorded, check.benefit, verification_id)
+    return out
 
 
 async def redemption(merchant: ClientPrincipal, verification_id: str) -> RedemptionOut:
     """The redemption this merchant recorded on one of its verifications."""
     async with connection() as conn:
-        row = await conn.fetchrow(
-            "SELECT r.id, r.description, r.reference, r.recorded_at, v.benefit"
-            " FROM benefit_redemption r JOIN verification v ON v.id = r.verification"
-            " WHERE v.public_id = $1 AND v.merchant = $2 AND r.merchant = $2",
-            verification_id,
-            merchant.client_id,
-        )
-    if row is None:
+        recorded = await store.redemption_of(conn, verification_id, merchant.client_id)
+    if recorded is None:
         raise VerificationNotFound(
             say(
                 f"核验 {verification_id!r} 没有贵单位记录的兑现",
@@ -617,4 +559,4 @@ async def redemption(merchant: ClientPrincipal, verification_id: str) -> Redempt
             ),
             code="redemption-not-found",
         )
-    return _redemption_out(row, verification_id)
+    return _redemption_out(recorded, recorded.benefit, verification_id)

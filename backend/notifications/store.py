@@ -1,0 +1,490 @@
+"""The SQL of notifications: the outbox, the inbox, push deliveries, devices and preferences, and
+what the relay and the monthly card read of other domains' tables. Every function takes the
+connection its caller opened; the services decide the transactions.
+
+Delivery is measured (benchmarks/bench_push.py): the relay's batch of events and the sender's
+claimed deliveries stay raw asyncpg rows, read by name where they are used. Turning each into a
+Struct costs about as much as fetching it (some 3 µs a row), for rows read once and passed on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Sequence
+from typing import Any, TypeAlias
+
+import asyncpg
+import msgspec
+
+from backend.platform.rows import RowT, columns, row_as, rows_as
+
+Connection: TypeAlias = "asyncpg.Connection[Any]"
+
+
+def _affected(status: str) -> int:
+    """The row count of a command status such as ``UPDATE 3``."""
+    return int(status.split()[-1])
+
+
+# --- the outbox ---------------------------------------------------------------------------------
+
+
+async def insert_event(
+    conn: Connection, citizen_id: int, kind: str, payload_json: str, *, dedupe_key: str | None
+) -> None:
+    """One event; nothing when ``dedupe_key`` was written before."""
+    await conn.execute(
+        "INSERT INTO outbox_event (citizen, kind, payload, dedupe_key, created_at)"
+        " VALUES ($1, $2, $3::jsonb, $4, now()) ON CONFLICT (dedupe_key) DO NOTHING",
+        citizen_id,
+        kind,
+        payload_json,
+        dedupe_key,
+    )
+
+
+async def insert_events(
+    conn: Connection,
+    *,
+    citizens: list[int],
+    kinds: list[str],
+    payloads_json: list[str],
+    dedupe_keys: list[str | None],
+) -> None:
+    """Many events in one statement, the i-th of each list making one event."""
+    await conn.execute(
+        "INSERT INTO outbox_event (citizen, kind, payload, dedupe_key, created_at)"
+        " SELECT c, k, p::jsonb, d, now()"
+        " FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS t(c, k, p, d)"
+        " ON CONFLICT (dedupe_key) DO NOTHING",
+        citizens,
+        kinds,
+        payloads_json,
+        dedupe_keys,
+    )
+
+
+async def undelivered_events(conn: Connection, limit: int) -> list[asyncpg.Record]:
+    """The oldest events not yet relayed, locked for this relay (others skip them), each with
+    its citizen's language (None: no account). Raw rows (see the module doc): ``id``,
+    ``citizen``, ``kind``, ``payload`` (JSON text), ``language``."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        "SELECT e.id, e.citizen, e.kind, e.payload, a.language FROM outbox_event e"
+        " LEFT JOIN citizen_account a ON a.citizen = e.citizen"
+        " WHERE e.delivered_at IS NULL ORDER BY e.id LIMIT $1 FOR UPDATE OF e SKIP LOCKED",
+        limit,
+    )
+    return rows
+
+
+async def mark_delivered(conn: Connection, event_ids: list[int], at: dt.datetime) -> None:
+    await conn.execute(
+        "UPDATE outbox_event SET delivered_at = $2 WHERE id = ANY($1::bigint[])", event_ids, at
+    )
+
+
+# --- the inbox ----------------------------------------------------------------------------------
+
+
+class NotificationRow(msgspec.Struct, frozen=True, kw_only=True):
+    """One inbox notification; ``data`` is the event's payload as JSON text."""
+
+    id: int
+    kind: str
+    category: str
+    legal: bool
+    title: str
+    body: str
+    data: str
+    created_at: dt.datetime
+    read_at: dt.datetime | None
+
+
+class NewNotification(msgspec.Struct, frozen=True, kw_only=True):
+    """An event rendered for the inbox, in the citizen's language."""
+
+    event_id: int
+    citizen: int
+    kind: str
+    category: str
+    legal: bool
+    title: str
+    body: str
+    data: str  # the event's payload, JSON text
+    created_at: dt.datetime
+
+
+async def insert_notification(conn: Connection, notification: NewNotification) -> int | None:
+    """The new notification's id; None when its event already has one."""
+    notification_id: int | None = await conn.fetchval(
+        "INSERT INTO notification (event_id, citizen, kind, category, legal, title, body, data,"
+        " created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)"
+        " ON CONFLICT (event_id) DO NOTHING RETURNING id",
+        notification.event_id,
+        notification.citizen,
+        notification.kind,
+        notification.category,
+        notification.legal,
+        notification.title,
+        notification.body,
+        notification.data,
+        notification.created_at,
+    )
+    return notification_id
+
+
+async def inbox_page(
+    conn: Connection, citizen_id: int, *, before_id: int | None, unread_only: bool, limit: int
+) -> list[NotificationRow]:
+    """Newest first, those with an id below ``before_id`` (all when None), at most ``limit``."""
+    rows = await conn.fetch(
+        f"SELECT {columns(NotificationRow)} FROM notification"
+        " WHERE citizen = $1 AND ($2::bigint IS NULL OR id < $2)"
+        " AND (NOT $3 OR read_at IS NULL) ORDER BY id DESC LIMIT $4",
+        citizen_id,
+        before_id,
+        unread_only,
+        limit,
+    )
+    return rows_as(NotificationRow, rows)
+
+
+async def unread_count(conn: Connection, citizen_id: int) -> int:
+    count: int = await conn.fetchval(
+        "SELECT count(*) FROM notification WHERE citizen = $1 AND read_at IS NULL", citizen_id
+    )
+    return count
+
+
+async def mark_read(
+    conn: Connection, citizen_id: int, notification_id: int
+) -> NotificationRow | None:
+    """Read now, unless read before; None when it is not the citizen's."""
+    row = await conn.fetchrow(
+        "UPDATE notification SET read_at = coalesce(read_at, now())"
+        f" WHERE id = $1 AND citizen = $2 RETURNING {columns(NotificationRow)}",
+        notification_id,
+        citizen_id,
+    )
+    return row_as(NotificationRow, row)
+
+
+async def mark_all_read(conn: Connection, citizen_id: int) -> int:
+    """How many were unread."""
+    status = await conn.execute(
+        "UPDATE notification SET read_at = now() WHERE citizen = $1 AND read_at IS NULL",
+        citizen_id,
+    )
+    return _affected(status)
+
+
+# --- devices ------------------------------------------------------------------------------------
+
+
+class DeviceRow(msgspec.Struct, frozen=True, kw_only=True):
+    """A phone's FCM registration token on one citizen's account."""
+
+    id: int
+    platform: str
+    token: str
+    created_at: dt.datetime
+    last_seen_at: dt.datetime
+
+
+class RegisteredDevice(DeviceRow, frozen=True, kw_only=True):
+    previous_citizen: int | None  # whose account the token was on before; None: new token
+
+
+async def register_device(
+    conn: Connection, citizen_id: int, token: str, platform: str
+) -> RegisteredDevice:
+    """Insert the token, or move it to this citizen and refresh it; a token already here keeps
+    its first registration time."""
+    row = await conn.fetchrow(
+        "WITH before AS (SELECT citizen FROM push_device WHERE token = $2)"
+        " INSERT INTO push_device (citizen, token, platform, created_at, last_seen_at)"
+        " VALUES ($1, $2, $3, now(), now()) ON CONFLICT (token) DO UPDATE SET"
+        " citizen = EXCLUDED.citizen, platform = EXCLUDED.platform, last_seen_at = now(),"
+        " created_at = CASE WHEN push_device.citizen = EXCLUDED.citizen"
+        " THEN push_device.created_at ELSE now() END"
+        f" RETURNING {columns(DeviceRow)}, (SELECT citizen FROM before) AS previous_citizen",
+        citizen_id,
+        token,
+        platform,
+    )
+    assert row is not None, "an upsert returns its row"
+    return RegisteredDevice(**row)
+
+
+async def citizen_device(conn: Connection, citizen_id: int, device_id: int) -> DeviceRow | None:
+    row = await conn.fetchrow(
+        f"SELECT {columns(DeviceRow)} FROM push_device WHERE id = $1 AND citizen = $2",
+        device_id,
+        citizen_id,
+    )
+    return row_as(DeviceRow, row)
+
+
+async def citizen_devices(conn: Connection, citizen_id: int) -> list[DeviceRow]:
+    """The most recently seen first."""
+    rows = await conn.fetch(
+        f"SELECT {columns(DeviceRow)} FROM push_device WHERE citizen = $1"
+        " ORDER BY last_seen_at DESC",
+        citizen_id,
+    )
+    return rows_as(DeviceRow, rows)
+
+
+async def delete_citizen_device(conn: Connection, citizen_id: int, device_id: int) -> bool:
+    """False when it is not the citizen's."""
+    deleted = await conn.fetchval(
+        "DELETE FROM push_device WHERE id = $1 AND citizen = $2 RETURNING id",
+        device_id,
+        citizen_id,
+    )
+    return deleted is not None
+
+
+async def delete_device(conn: Connection, device_id: int) -> None:
+    await conn.execute("DELETE FROM push_device WHERE id = $1", device_id)
+
+
+# --- preferences --------------------------------------------------------------------------------
+
+
+class PreferenceRow(msgspec.Struct, frozen=True, kw_only=True):
+    """Push categories switched off and the quiet hours (Asia/Shanghai wall clock)."""
+
+    push_off: list[str]  # categories
+    quiet_start: dt.time | None
+    quiet_end: dt.time | None
+
+
+_PREFERENCE = f"SELECT {columns(PreferenceRow)} FROM notification_preference WHERE citizen = $1"
+
+
+async def preference_of(conn: Connection, citizen_id: int) -> PreferenceRow | None:
+    """None: the citizen never set any."""
+    return row_as(PreferenceRow, await conn.fetchrow(_PREFERENCE, citizen_id))
+
+
+async def save_preference(conn: Connection, citizen_id: int, preference: PreferenceRow) -> None:
+    await conn.execute(
+        "INSERT INTO notification_preference (citizen, push_off, quiet_start, quiet_end,"
+        " updated_at) VALUES ($1, $2, $3, $4, now()) ON CONFLICT (citizen) DO UPDATE SET"
+        " push_off = EXCLUDED.push_off, quiet_start = EXCLUDED.quiet_start,"
+        " quiet_end = EXCLUDED.quiet_end, updated_at = now()",
+        citizen_id,
+        preference.push_off,
+        preference.quiet_start,
+        preference.quiet_end,
+    )
+
+
+# --- push deliveries ----------------------------------------------------------------------------
+
+
+async def queue_pushes(
+    conn: Connection,
+    notification_id: int,
+    citizen_id: int,
+    *,
+    not_before: dt.datetime,
+    created_at: dt.datetime,
+) -> None:
+    """One pending delivery of the notification to each of the citizen's devices."""
+    await conn.execute(
+        "INSERT INTO push_delivery (notification, device, citizen, status, not_before, attempts,"
+        " created_at) SELECT $1, d.id, d.citizen, 'pending', $3, 0, $4 FROM push_device d"
+        " WHERE d.citizen = $2",
+        notification_id,
+        citizen_id,
+        not_before,
+        created_at,
+    )
+
+
+async def close_pending_deliveries(conn: Connection, device_id: int, reason: str) -> None:
+    """The device is gone: what waits for it will never be sent."""
+    await conn.execute(
+        "UPDATE push_delivery SET status = 'pruned', last_error = $2"
+        " WHERE device = $1 AND status = 'pending'",
+        device_id,
+        reason,
+    )
+
+
+_CLAIM = """
+WITH due AS (
+    SELECT id, status AS was FROM push_delivery
+    WHERE status IN ('pending', 'sending') AND not_before <= $1
+    ORDER BY not_before, id LIMIT $2
+    FOR UPDATE SKIP LOCKED
+), claimed AS (
+    UPDATE push_delivery p SET status = 'sending', not_before = $3, attempts = p.attempts + 1,
+        reclaimed = p.reclaimed + (due.was = 'sending')::int
+    FROM due WHERE p.id = due.id
+    RETURNING p.id, p.attempts, p.citizen, p.device, p.notification, p.created_at, due.was
+)
+SELECT c.id, c.attempts, c.citizen, c.device, c.created_at, c.was, d.token, n.title, n.body,
+    n.kind, n.event_id, n.id AS notification
+FROM claimed c
+LEFT JOIN push_device d ON d.id = c.device AND d.citizen = c.citizen
+JOIN notification n ON n.id = c.notification
+ORDER BY c.id
+"""
+
+
+async def claim_due_deliveries(
+    conn: Connection, now: dt.datetime, limit: int, *, lease_until: dt.datetime
+) -> list[asyncpg.Record]:
+    """Claim up to ``limit`` deliveries due at ``now`` (pending, or in flight past their lease)
+    until ``lease_until``, skipping other senders' rows. Raw rows (see the module doc): ``id``,
+    ``attempts``, ``citizen``, ``device``, ``created_at``, ``was`` (the status before),
+    ``token`` (None: the device is gone or changed hands), ``title``, ``body``, ``kind``,
+    ``event_id``, ``notification``."""
+    rows: list[asyncpg.Record] = await conn.fetch(_CLAIM, now, limit, lease_until)
+    return rows
+
+
+# Each row only if this sender still holds it: same attempt, still in flight.
+_RECORD_OUTCOMES = """
+UPDATE push_delivery p SET status = t.status, not_before = coalesce(t.not_before, p.not_before),
+    message_id = t.message_id, sent_at = t.sent_at, last_error = t.error
+FROM unnest($1::bigint[], $2::int[], $3::text[], $4::timestamptz[], $5::text[],
+            $6::timestamptz[], $7::text[]) AS t(id, attempts, status, not_before, message_id,
+                                                 sent_at, error)
+WHERE p.id = t.id AND p.attempts = t.attempts AND p.status = 'sending'
+"""
+
+
+async def record_outcomes(conn: Connection, outcomes: Sequence[list[Any]]) -> None:
+    """One statement for a batch of outcomes, given as seven columns: delivery ids, attempt
+    numbers, statuses, next tries (None: unchanged), FCM message ids, sending times, errors."""
+    await conn.execute(_RECORD_OUTCOMES, *outcomes)
+
+
+# --- delivery health ----------------------------------------------------------------------------
+
+
+async def expire_open_deliveries(conn: Connection, created_before: dt.datetime) -> int:
+    """Pending deliveries created before the cutoff become ``expired``; how many."""
+    expired: int = await conn.fetchval(
+        "WITH gone AS (UPDATE push_delivery SET status = 'expired',"
+        " last_error = coalesce(last_error || '; ', '') || 'delivery deadline passed'"
+        " WHERE status = 'pending' AND created_at < $1 RETURNING 1)"
+        " SELECT count(*) FROM gone",
+        created_before,
+    )
+    return expired
+
+
+async def in_flight_count(conn: Connection, created_before: dt.datetime) -> int:
+    count: int = await conn.fetchval(
+        "SELECT count(*) FROM push_delivery WHERE status = 'sending' AND created_at < $1",
+        created_before,
+    )
+    return count
+
+
+class OpenDeliveries(msgspec.Struct, frozen=True, kw_only=True):
+    pending: int
+    in_flight: int
+    overdue: int  # created before the cutoff
+
+
+async def _one_row(conn: Connection, kind: type[RowT], statement: str, *args: Any) -> RowT:
+    """The one row an aggregate without GROUP BY returns, as ``kind``."""
+    row = await conn.fetchrow(statement, *args)
+    assert row is not None, "an aggregate returns one row"
+    return kind(**row)
+
+
+async def open_deliveries(conn: Connection, created_before: dt.datetime) -> OpenDeliveries:
+    return await _one_row(
+        conn,
+        OpenDeliveries,
+        "SELECT count(*) FILTER (WHERE status = 'pending') AS pending,"
+        " count(*) FILTER (WHERE status = 'sending') AS in_flight,"
+        " count(*) FILTER (WHERE created_at < $1) AS overdue"
+        " FROM push_delivery WHERE status IN ('pending', 'sending')",
+        created_before,
+    )
+
+
+class DeliveryOutcomes(msgspec.Struct, frozen=True, kw_only=True):
+    sent: int
+    expired: int
+    failed: int
+    pruned: int
+    reclaimed: int  # claims that ran out in flight: possible duplicates
+
+
+async def delivery_outcomes(conn: Connection, created_since: dt.datetime) -> DeliveryOutcomes:
+    return await _one_row(
+        conn,
+        DeliveryOutcomes,
+        "SELECT count(*) FILTER (WHERE status = 'sent') AS sent,"
+        " count(*) FILTER (WHERE status = 'expired') AS expired,"
+        " count(*) FILTER (WHERE status = 'failed') AS failed,"
+        " count(*) FILTER (WHERE status = 'pruned') AS pruned,"
+        " coalesce(sum(reclaimed), 0) AS reclaimed"
+        " FROM push_delivery WHERE created_at >= $1",
+        created_since,
+    )
+
+
+# --- what the relay and the monthly card read of other domains ----------------------------------
+
+
+class RecordType(msgspec.Struct, frozen=True, kw_only=True):
+    """The record type a record was reported as, under the catalog version it was reported in."""
+
+    id: int
+    record_type: str
+    catalog_version: str | None
+
+
+async def record_types(conn: Connection, records: Collection[tuple[int, int]]) -> list[RecordType]:
+    """The records named by (citizen, record id) pairs; keyed by citizen too, so a sharded
+    table prunes."""
+    rows = await conn.fetch(
+        f"SELECT {columns(RecordType, 'r')} FROM record r"
+        " JOIN unnest($1::bigint[], $2::bigint[]) AS w(citizen, id)"
+        " ON r.citizen = w.citizen AND r.id = w.id",
+        [citizen for citizen, _ in records],
+        [record_id for _, record_id in records],
+    )
+    return rows_as(RecordType, rows)
+
+
+class CardToSummarise(msgspec.Struct, frozen=True, kw_only=True):
+    """A citizen with the app, their stored assessment and their percentile, if ranked."""
+
+    citizen: int
+    assessment_json: bytes
+    percentile: int | None
+
+
+async def cards_after(conn: Connection, citizen_id: int, limit: int) -> list[CardToSummarise]:
+    """The next ``limit`` cards of citizens with an account, by citizen id after ``citizen_id``."""
+    rows = await conn.fetch(
+        "SELECT k.citizen, k.assessment_json, p.percentile FROM credit_card k"
+        " JOIN citizen_account a ON a.citizen = k.citizen"
+        " LEFT JOIN points_percentile p ON p.citizen = k.citizen"
+        " WHERE k.citizen > $1 ORDER BY k.citizen LIMIT $2",
+        citizen_id,
+        limit,
+    )
+    return rows_as(CardToSummarise, rows)
+
+
+async def points_before(conn: Connection, citizen_id: int, day: dt.date) -> int | None:
+    """The points of the newest score-history row dated before ``day``; None: there is none."""
+    points = await conn.fetchval(
+        "SELECT points FROM score_history WHERE citizen = $1 AND as_of < $2"
+        " ORDER BY id DESC LIMIT 1",
+        citizen_id,
+        day,
+    )
+    return int(points) if points is not None else None
