@@ -1,11 +1,12 @@
 """The route handlers every kind of case has, built once from the kind's texts.
 
-A kind's ``routes.py`` says what each operation is called and what it does for that kind (a
-``Doc``: operation id, summary and description, which become the OpenAPI document) and which
-of its service functions takes each step; the handlers themselves (the citizen's list, case,
-withdrawal and evidence upload; the staff queues and case views; the steps that take a reason)
-are the same for every kind and live here. A kind's own operations (filing, a department's
-proposal, an officer's decision) stay hand-written in its ``routes.py``.
+A kind's ``routes.py`` says what each operation does for that kind (a ``Doc``: description,
+operation id and summary, which become the OpenAPI document), how a citizen files a case and
+which of its service functions takes each staff step; the handlers themselves (the citizen's
+filing, list, case, withdrawal and evidence upload; the staff queues and case views; the steps
+that take a reason) are the same for every kind and live here. A kind's own operations (a
+department's proposal and an officer's decision on an objection, the repair options of a
+record) stay hand-written in its ``routes.py``, on a subclass of the controller built here.
 
 The case id is read from the path by the kind's own parameter name (``objection_id``,
 ``application_id``), which the path template declares and the OpenAPI document shows.
@@ -17,7 +18,7 @@ The case id is read from the path by the kind's own parameter name (``objection_
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, cast
+from typing import Any, Literal, Protocol, cast
 
 import msgspec
 from litestar import Controller, Response, get, post
@@ -37,6 +38,7 @@ from backend.cases.http import (
     Escalated,
     EvidenceBody,
     Limit,
+    OfficerRequest,
     OptionalWithdrawal,
     Overdue,
     StaffQueueStatus,
@@ -52,6 +54,7 @@ from backend.platform.audit import Actor
 from backend.platform.pagination import DEFAULT_LIMIT, Page
 
 StaffStep = Callable[[int, Staff, str], Awaitable[Any]]
+StaffGroup = Literal["department", "officer"]
 
 
 @dataclass(frozen=True)
@@ -177,7 +180,7 @@ class CaseEndpoints:
 
     # --- the citizen's own cases -----------------------------------------------------------
 
-    def citizen_filing(self, doc: Doc, *, filing: Filing, shown_at: str) -> HTTPRouteHandler:
+    def _citizen_filing(self, doc: Doc, *, filing: Filing, shown_at: str) -> HTTPRouteHandler:
         """The citizen opens a case (``filing.file(citizen_id, data, actor)``); the answer is
         the citizen's detail, whose first field is the case, with a ``Location`` on the route
         named ``shown_at``."""
@@ -199,7 +202,7 @@ class CaseEndpoints:
             **_texts(doc),
         )(_named(handler, doc, cast(Any, Response)[self.detail]))
 
-    def citizen_listing(self, doc: Doc) -> HTTPRouteHandler:
+    def _citizen_listing(self, doc: Doc) -> HTTPRouteHandler:
         endpoints = self
 
         async def handler(
@@ -215,7 +218,7 @@ class CaseEndpoints:
 
         return get("", **_texts(doc))(_named(handler, doc, self.page))
 
-    def citizen_case(self, doc: Doc, *, name: str) -> HTTPRouteHandler:
+    def _citizen_case(self, doc: Doc, *, name: str) -> HTTPRouteHandler:
         endpoints = self
 
         async def handler(self: Any, request: CitizenRequest) -> Any:
@@ -224,7 +227,7 @@ class CaseEndpoints:
 
         return get(self.one, name=name, **_texts(doc))(_named(handler, doc, self.detail))
 
-    def citizen_withdrawal(self, doc: Doc) -> HTTPRouteHandler:
+    def _citizen_withdrawal(self, doc: Doc) -> HTTPRouteHandler:
         endpoints = self
 
         async def handler(
@@ -242,7 +245,7 @@ class CaseEndpoints:
             **_texts(doc),
         )(_named(handler, doc, self.detail))
 
-    def citizen_evidence(self, doc: Doc) -> HTTPRouteHandler:
+    def _citizen_evidence(self, doc: Doc) -> HTTPRouteHandler:
         endpoints = self
 
         async def handler(self: Any, data: EvidenceBody, request: CitizenRequest) -> Any:
@@ -270,7 +273,7 @@ class CaseEndpoints:
 
     # --- staff: departments and the credit office ------------------------------------------
 
-    def department_queue(self, doc: Doc) -> HTTPRouteHandler:
+    def _department_queue(self, doc: Doc) -> HTTPRouteHandler:
         endpoints = self
 
         async def handler(
@@ -287,7 +290,7 @@ class CaseEndpoints:
 
         return get("", **_texts(doc))(_named(handler, doc, self.page))
 
-    def officer_queue(self, doc: Doc) -> HTTPRouteHandler:
+    def _officer_queue(self, doc: Doc) -> HTTPRouteHandler:
         endpoints = self
 
         async def handler(
@@ -304,8 +307,8 @@ class CaseEndpoints:
 
         return get("", **_texts(doc))(_named(handler, doc, self.page))
 
-    def staff_case_view(self, doc: Doc, *, by: Any) -> HTTPRouteHandler:
-        """One case as a department (``by=DepartmentRequest``) or an officer reads it."""
+    def _staff_case_view(self, doc: Doc, *, by: Any) -> HTTPRouteHandler:
+        """One case as a department or an officer reads it (``by``: the request type)."""
         endpoints = self
 
         async def handler(self: Any, request: Any) -> Any:
@@ -314,9 +317,9 @@ class CaseEndpoints:
         handler.__annotations__["request"] = by
         return get(self.one, **_texts(doc))(_named(handler, doc, self.case))
 
-    def staff_step(self, step: Step, *, by: Any) -> HTTPRouteHandler:
+    def _staff_step(self, step: Step, *, by: Any) -> HTTPRouteHandler:
         """A staff step that takes a reason (accept, reject, extend, approve, deny), taken by a
-        department (``by=DepartmentRequest``) or an officer."""
+        department or an officer (``by``: the request type)."""
         endpoints = self
 
         async def handler(self: Any, data: JSONBody[DecisionReason], request: Any) -> Any:
@@ -333,28 +336,29 @@ class CaseEndpoints:
         """The citizen's controller: file, list, read, withdraw and add evidence."""
         filing, listing, case, withdrawal, upload = routes.docs
         handlers = {
-            "file": self.citizen_filing(filing, filing=routes.filing, shown_at=case.operation_id),
-            "list_cases": self.citizen_listing(listing),
-            "show": self.citizen_case(case, name=case.operation_id),
-            "withdraw": self.citizen_withdrawal(withdrawal),
-            "add_evidence": self.citizen_evidence(upload),
+            "file": self._citizen_filing(filing, filing=routes.filing, shown_at=case.operation_id),
+            "list_cases": self._citizen_listing(listing),
+            "show": self._citizen_case(case, name=case.operation_id),
+            "withdraw": self._citizen_withdrawal(withdrawal),
+            "add_evidence": self._citizen_evidence(upload),
         }
         name = f"Me{self.kind.name.title()}Controller"
         return _controller(name, routes.path, routes.tag, handlers, guards=guards)
 
-    def staff_controller(self, routes: StaffRoutes, *, by: Any) -> Any:
-        """A department's (``by=DepartmentRequest``) or the credit office's controller: the
-        queue, one case and the steps that take a reason. A kind adds its own operations by
-        subclassing the result."""
+    def staff_controller(self, routes: StaffRoutes, *, group: StaffGroup) -> Any:
+        """A department's or the credit office's controller: the queue, one case and the steps
+        that take a reason. A kind adds its own operations by subclassing the result."""
         queue, case = routes.docs
-        officer = by is not DepartmentRequest
+        by = DepartmentRequest if group == "department" else OfficerRequest
         handlers: dict[str, Any] = {
-            "queue": self.officer_queue(queue) if officer else self.department_queue(queue),
-            "show": self.staff_case_view(case, by=by),
+            "queue": (
+                self._department_queue(queue)
+                if group == "department"
+                else self._officer_queue(queue)
+            ),
+            "show": self._staff_case_view(case, by=by),
         }
         for step in routes.steps:
-            handlers[step.path] = self.staff_step(step, by=by)
-        group = "Officer" if officer else "Department"
-        return _controller(
-            f"{group}{self.kind.name.title()}Base", routes.path, routes.tag, handlers
-        )
+            handlers[step.path] = self._staff_step(step, by=by)
+        name = f"{group.title()}{self.kind.name.title()}Base"
+        return _controller(name, routes.path, routes.tag, handlers)

@@ -153,7 +153,7 @@ DEPARTMENT_ROUTES = StaffRoutes(
 
 
 class DepartmentObjectionsController(
-    CASES.staff_controller(DEPARTMENT_ROUTES, by=DepartmentRequest)  # type: ignore[misc]
+    CASES.staff_controller(DEPARTMENT_ROUTES, group="department")  # type: ignore[misc]
 ):
     """The department's objection routes; proposing an outcome is objections' own step."""
 
@@ -231,7 +231,7 @@ OFFICER_ROUTES = StaffRoutes(
 
 
 class OfficerObjectionsController(
-    CASES.staff_controller(OFFICER_ROUTES, by=OfficerRequest)  # type: ignore[misc]
+    CASES.staff_controller(OFFICER_ROUTES, group="officer")  # type: ignore[misc]
 ):
     """The credit office's objection routes; deciding is objections' own step."""
 

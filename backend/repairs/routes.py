@@ -12,7 +12,7 @@ from litestar.datastructures import ResponseHeader
 from litestar.params import FromPath, QueryParameter
 
 from backend.cases.controllers import CaseEndpoints, CitizenRoutes, Doc, Filing, StaffRoutes, Step
-from backend.cases.http import CitizenRequest, DepartmentRequest, OfficerRequest
+from backend.cases.http import CitizenRequest
 from backend.identity.security import citizen_guard
 from backend.platform.routing import Routes
 from backend.repairs import service, views
@@ -199,7 +199,7 @@ DEPARTMENT_ROUTES = StaffRoutes(
         ),
     ),
 )
-DepartmentRepairsController = CASES.staff_controller(DEPARTMENT_ROUTES, by=DepartmentRequest)
+DepartmentRepairsController = CASES.staff_controller(DEPARTMENT_ROUTES, group="department")
 # The credit office oversees, and steps in once a case is overdue.
 OFFICER_ROUTES = StaffRoutes(
     path="/repairs",
@@ -263,7 +263,7 @@ OFFICER_ROUTES = StaffRoutes(
         ),
     ),
 )
-OfficerRepairsController = CASES.staff_controller(OFFICER_ROUTES, by=OfficerRequest)
+OfficerRepairsController = CASES.staff_controller(OFFICER_ROUTES, group="officer")
 
 ROUTES = Routes(
     citizen=[MeRepairsController, MeRepairOptionsController],
