@@ -376,8 +376,8 @@ CurrentDeadline = Annotated[
 
 class CaseSummary(Output):
     """What every kind of case shows first: the case, the record it is about, the handling
-    department, the citizen's statement, and where it stands in time. A kind adds its own
-    fields after these."""
+    department, and where it stands in time. A kind adds its own fields (the citizen's
+    statement among them, with an example of its own) after these."""
 
     id: CaseId
     record_id: RecordId
@@ -386,13 +386,6 @@ class CaseSummary(Output):
     record_title_zh: RecordTitleZh
     record_title_en: RecordTitleEn
     department: Handler
-    statement: Annotated[
-        str,
-        msgspec.Meta(
-            description="The citizen's statement",
-            examples=["当天我不在现场，车辆已于事发前出售，附过户证明。"],
-        ),
-    ]
     accepted_on: AcceptedOn
     decision_reason: DecisionText
     decided_on: DecidedOn

@@ -212,6 +212,13 @@ class ObjectionOut(CaseSummary):
         ObjectionReasonCategory,
         msgspec.Meta(description=REASON_CATEGORY_TEXT, examples=["facts_incorrect"]),
     ]
+    statement: Annotated[
+        str,
+        msgspec.Meta(
+            description="The citizen's statement",
+            examples=["当天我不在现场，车辆已于事发前出售，附过户证明。"],
+        ),
+    ]
     status: Annotated[
         ObjectionStatus,
         msgspec.Meta(

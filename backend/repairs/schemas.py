@@ -379,6 +379,13 @@ class RepairOut(CaseSummary):
     """One repair application with its dates and the deadline of its current stage."""
 
     path: Annotated[RepairPath, msgspec.Meta(description=PATH_TEXT, examples=["training_report"])]
+    statement: Annotated[
+        str,
+        msgspec.Meta(
+            description="The citizen's statement",
+            examples=["已参加信用修复培训并结业，今后严格遵守交通法规。"],
+        ),
+    ]
     details: Annotated[
         dict[str, Any],
         msgspec.Meta(
