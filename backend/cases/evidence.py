@@ -24,7 +24,7 @@ from backend.cases import store
 from backend.cases.kinds import CaseKind
 from backend.cases.machine import Staff, log_staff_look, not_found, status_words
 from backend.cases.schemas import EvidenceMediaType, EvidenceOut
-from backend.cases.store import Connection, EvidenceRow, LockedCase
+from backend.cases.store import EvidenceRow, LockedCase
 from backend.identity.principals import ClientPrincipal
 from backend.platform import runtime
 from backend.platform.audit import Actor, write_audit
@@ -38,6 +38,7 @@ from backend.platform.errors import (
     ServiceUnavailable,
 )
 from backend.platform.language import say
+from backend.platform.rows import Connection
 from backend.platform.storage import CHUNK_BYTES, evidence_storage
 
 

@@ -19,13 +19,14 @@ from typing import Any, Protocol, TypeVar
 
 from backend.cases import store
 from backend.cases.kinds import CaseKind, record_changing_kinds
-from backend.cases.store import CaseBasics, CaseRecord, Connection, Filing, LockedCase
+from backend.cases.store import CaseBasics, CaseRecord, Filing, LockedCase
 from backend.identity.principals import ClientPrincipal, OfficerPrincipal
 from backend.notifications.outbox import emit
 from backend.platform import runtime
 from backend.platform.audit import Actor, write_audit
 from backend.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from backend.platform.language import say
+from backend.platform.rows import Connection
 from backend.scoring.queue import enqueue_rescore
 from backend.scoring.service import rescore
 from backend.verification.query_log import write_query_log

@@ -14,17 +14,15 @@ import datetime as dt
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, TypeVar
 
-import asyncpg
 import msgspec
 
 from backend.cases.kinds import ActorRole, CaseKind, sql_list
 from backend.cases.schemas import EvidenceMediaType
-from backend.platform.rows import columns, row_as, rows_as
+from backend.platform.rows import Connection, columns, row_as, rows_as
 from backend.records.catalog import Severity
 
-Connection: TypeAlias = "asyncpg.Connection[Any]"
 FAR_FUTURE = dt.date(9999, 12, 31)  # sort key of closed cases, which have no deadline
 
 # --- case rows ----------------------------------------------------------------------------------
@@ -456,13 +454,6 @@ class Filing(msgspec.Struct, frozen=True, kw_only=True):
     statement: str
     on: dt.date
     due_on: dt.date
-
-
-async def whole_record(conn: Connection, record_id: int) -> asyncpg.Record | None:
-    """The record's whole row as the records domain's service takes it (``apply_repair``,
-    ``apply_correction``, ...): it stays a raw row, since that service reads it by column name
-    and owns which columns it reads."""
-    return await conn.fetchrow("SELECT * FROM record WHERE id = $1", record_id)
 
 
 class DepartmentClient(msgspec.Struct, frozen=True, kw_only=True):

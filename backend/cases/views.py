@@ -30,13 +30,14 @@ from backend.cases.machine import (
     record_titles,
 )
 from backend.cases.schemas import StepOut
-from backend.cases.store import FAR_FUTURE, CaseRow, Connection
+from backend.cases.store import FAR_FUTURE, CaseRow
 from backend.cases.store import QueueFilter as QueueFilter
 from backend.identity.principals import OfficerPrincipal
 from backend.platform.calendar import today_in_shanghai
 from backend.platform.database import connection, transaction
 from backend.platform.language import say
 from backend.platform.pagination import Page, check_limit, decode_cursor, page_of
+from backend.platform.rows import Connection
 from backend.records.schemas import DepartmentRef
 from backend.records.service import department_record
 

@@ -447,7 +447,7 @@ async def officer_sign_in(username: str, password: str) -> TokenPair:
             say("用户名或密码错误", "wrong username or password"), code="bad-credentials"
         )
     extras: dict[str, object] = {"usr": username, "roles": list(officer.roles)}
-    async with transaction() as conn:
+    async with connection() as conn:  # one statement: no transaction needed
         await write_audit(
             conn, Actor("officer", str(officer.id)), "officer.sign-in", "officer", officer.id
         )

@@ -5,26 +5,16 @@ caller opened; the services decide the transactions."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, TypeAlias
 
-import asyncpg
 import msgspec
 
 from backend.platform.language import Language
-from backend.platform.rows import RowT, columns, row_as
-
-Connection: TypeAlias = "asyncpg.Connection[Any]"
-
-
-async def _row(conn: Connection, kind: type[RowT], query: str, *args: object) -> RowT | None:
-    """The first row of ``query`` (which selects exactly ``kind``'s fields) as ``kind``, or
-    None."""
-    return row_as(kind, await conn.fetchrow(query, *args))
+from backend.platform.rows import Connection, RowT, affected, columns, fetch_one
 
 
 async def _first(conn: Connection, kind: type[RowT], source: str, *args: object) -> RowT | None:
     """``SELECT`` ``kind``'s columns ``source`` (``FROM ... WHERE ...``), as ``_row``."""
-    return await _row(conn, kind, f"SELECT {columns(kind)} {source}", *args)
+    return await fetch_one(conn, kind, f"SELECT {columns(kind)} {source}", *args)
 
 
 async def _id_or_none(conn: Connection, statement: str, *args: object) -> int | None:
@@ -112,7 +102,7 @@ class RefreshTokenState(msgspec.Struct, frozen=True, kw_only=True):
 
 async def refresh_token_for_update(conn: Connection, token_hash: str) -> RefreshTokenState | None:
     # Written out because ``expired`` is computed: the database's clock judges expiry.
-    return await _row(
+    return await fetch_one(
         conn,
         RefreshTokenState,
         "SELECT id, family_id, subject_kind, subject_id, expires_at < now() AS expired,"
@@ -204,7 +194,7 @@ class AccountProfile(msgspec.Struct, frozen=True, kw_only=True):
 
 async def account_profile(conn: Connection, account_id: int) -> AccountProfile | None:
     # Qualified by hand: both tables have a created_at.
-    return await _row(
+    return await fetch_one(
         conn,
         AccountProfile,
         "SELECT a.phone, a.language, a.created_at, c.name, c.id_number_encrypted"
@@ -371,4 +361,4 @@ async def delete_expired_credentials(conn: Connection) -> PurgedCredentials:
         "DELETE FROM refresh_token WHERE expires_at < now() - interval '7 days'"
     )
     # The command status reads ``DELETE <count>``.
-    return PurgedCredentials(codes=int(codes.split()[-1]), refresh_tokens=int(tokens.split()[-1]))
+    return PurgedCredentials(codes=affected(codes), refresh_tokens=affected(tokens))

@@ -15,6 +15,7 @@ import msgspec
 from backend.notifications import store
 from backend.notifications.events import MonthlySummary, emit_event
 from backend.platform.database import transaction
+from backend.platform.rows import Connection
 from points_engine import Assessment
 
 BATCH = 500
@@ -32,7 +33,7 @@ def _next_step(assessment: Assessment) -> str:
 
 
 async def _summarise(
-    conn: store.Connection, card: store.CardToSummarise, start: dt.date, end: dt.date
+    conn: Connection, card: store.CardToSummarise, start: dt.date, end: dt.date
 ) -> None:
     assessment = msgspec.json.decode(card.assessment_json, type=Assessment)
     # The points at the end of the month before; None: the citizen's first month.

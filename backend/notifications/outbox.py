@@ -7,7 +7,6 @@ fields the notification templates use. A ``dedupe_key`` makes a retried change w
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import msgspec
@@ -25,18 +24,3 @@ async def emit(
 ) -> None:
     payload_json = msgspec.json.encode(payload).decode()
     await store.insert_event(conn, citizen_id, kind, payload_json, dedupe_key=dedupe_key)
-
-
-async def emit_many(
-    conn: Any, events: Sequence[tuple[int, str, dict[str, Any], str | None]]
-) -> None:
-    """Many events in one statement: (citizen id, kind, payload, dedupe key)."""
-    if not events:
-        return
-    await store.insert_events(
-        conn,
-        citizens=[e[0] for e in events],
-        kinds=[e[1] for e in events],
-        payloads_json=[msgspec.json.encode(e[2]).decode() for e in events],
-        dedupe_keys=[e[3] for e in events],
-    )

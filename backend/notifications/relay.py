@@ -20,6 +20,7 @@ from backend.notifications.wording import Names, is_english, localise, record_na
 from backend.platform import runtime
 from backend.platform.clock import SHANGHAI
 from backend.platform.database import transaction
+from backend.platform.rows import Connection
 
 log = logging.getLogger("backend.notifications")
 _FALLBACK = ("你的信用信息有更新", "Your credit information has changed")
@@ -80,7 +81,7 @@ async def relay_once(now: dt.datetime | None = None) -> int:
 
 
 async def _deliver(
-    conn: store.Connection,
+    conn: Connection,
     event: asyncpg.Record,
     payload: dict[str, Any],
     names: dict[int, Names],

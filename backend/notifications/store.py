@@ -11,20 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Sequence
-from typing import Any, TypeAlias
+from typing import Any
 
 import asyncpg
 import msgspec
 
-from backend.platform.rows import RowT, columns, row_as, rows_as
-
-Connection: TypeAlias = "asyncpg.Connection[Any]"
-
-
-def _affected(status: str) -> int:
-    """The row count of a command status such as ``UPDATE 3``."""
-    return int(status.split()[-1])
-
+from backend.platform.rows import Connection, RowT, affected, columns, row_as, rows_as
 
 # --- the outbox ---------------------------------------------------------------------------------
 
@@ -40,27 +32,6 @@ async def insert_event(
         kind,
         payload_json,
         dedupe_key,
-    )
-
-
-async def insert_events(
-    conn: Connection,
-    *,
-    citizens: list[int],
-    kinds: list[str],
-    payloads_json: list[str],
-    dedupe_keys: list[str | None],
-) -> None:
-    """Many events in one statement, the i-th of each list making one event."""
-    await conn.execute(
-        "INSERT INTO outbox_event (citizen, kind, payload, dedupe_key, created_at)"
-        " SELECT c, k, p::jsonb, d, now()"
-        " FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS t(c, k, p, d)"
-        " ON CONFLICT (dedupe_key) DO NOTHING",
-        citizens,
-        kinds,
-        payloads_json,
-        dedupe_keys,
     )
 
 
@@ -175,7 +146,7 @@ async def mark_all_read(conn: Connection, citizen_id: int) -> int:
         "UPDATE notification SET read_at = now() WHERE citizen = $1 AND read_at IS NULL",
         citizen_id,
     )
-    return _affected(status)
+    return affected(status)
 
 
 # --- devices ------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from typing import Any
 from backend.content.benefits import benefit_set
 from backend.notifications import store
 from backend.platform import runtime
+from backend.platform.rows import Connection
 
 Names = tuple[str, str]  # (zh, en)
 
@@ -90,7 +91,7 @@ def _record_id(payload: dict[str, Any]) -> int | None:
 
 
 async def record_names(
-    conn: store.Connection, events: Iterable[tuple[int, dict[str, Any]]]
+    conn: Connection, events: Iterable[tuple[int, dict[str, Any]]]
 ) -> dict[int, Names]:
     """Record id → catalog names, for the (citizen, payload) pairs that name a record; one
     statement for a whole relay batch."""

@@ -33,7 +33,7 @@ from backend.cases.machine import (
     rescore_now,
     withdraw_case,
 )
-from backend.cases.store import CaseRecord, Connection, LockedCase
+from backend.cases.store import CaseRecord, LockedCase
 from backend.identity.principals import ClientPrincipal, OfficerPrincipal
 from backend.objections import store, views
 from backend.objections.kind import OBJECTION, VERIFY
@@ -52,6 +52,8 @@ from backend.platform.calendar import add_working_days, today_in_shanghai
 from backend.platform.database import transaction
 from backend.platform.errors import Conflict, InvalidInput
 from backend.platform.language import say
+from backend.platform.rows import Connection
+from backend.records import store as records_store
 from backend.records.service import apply_correction, apply_revocation, check_correction
 from backend.repairs.termination import objection_cause, terminate_open_repairs
 
@@ -204,7 +206,7 @@ async def propose(case_id: int, client: ClientPrincipal, data: ProposalIn) -> Ob
         require_status(OBJECTION, row, "propose", client.actor)
         correction = None
         if data.correction is not None:
-            record = await cases_store.whole_record(conn, row.record)
+            record = await records_store.referenced_record(conn, row.record)
             check_correction(record, data.correction.as_record_correction(data.reason), client)
             correction = msgspec.json.encode(data.correction).decode()
         await store.record_proposal(
@@ -293,7 +295,7 @@ async def _apply_outcome(
 ) -> None:
     if data.outcome == "upheld":
         return
-    record = await cases_store.whole_record(conn, row.record)
+    record = await records_store.referenced_record(conn, row.record)
     history_reason = f"objection {row.id}: {data.reason}"
     if data.outcome == "revoked":
         await apply_revocation(conn, record, history_reason, actor)

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from backend.cases.store import CaseRow, Connection, Filing, LockedCase
+from backend.cases.store import CaseRow, Filing, LockedCase
 from backend.objections.schemas import Outcome
+from backend.platform.rows import Connection
 
 
 class LockedObjection(LockedCase, frozen=True, kw_only=True):

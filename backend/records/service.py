@@ -28,6 +28,7 @@ from backend.platform.errors import (
 )
 from backend.platform.language import say
 from backend.platform.pagination import Page, check_limit, decode_cursor, page_of
+from backend.platform.rows import Connection
 from backend.records import store
 from backend.records.catalog import RecordType, catalog_set, display_until, repairable_from
 from backend.records.notify import record_changed
@@ -42,13 +43,11 @@ from backend.records.schemas import (
     RecordOut,
 )
 from backend.records.store import (
-    Connection,
     CorrectedValues,
     NewRecords,
     RecordRow,
     RecordStatus,
     ShownRecord,
-    record_row,
 )
 from backend.scoring.queue import enqueue_rescore
 from backend.scoring.views import points_effects
@@ -408,10 +407,9 @@ def _corrected_values(
     )
 
 
-def check_correction(row: Any, change: RecordCorrection, client: ClientPrincipal) -> None:
-    """Raise InvalidInput unless ``change`` is a valid correction of ``row`` (a RecordRow or a
-    ``record`` row as asyncpg returns it) by ``client``."""
-    _corrected_values(record_row(row), change, client)
+def check_correction(row: RecordRow, change: RecordCorrection, client: ClientPrincipal) -> None:
+    """Raise InvalidInput unless ``change`` is a valid correction of ``row`` by ``client``."""
+    _corrected_values(row, change, client)
 
 
 async def correct_record(
@@ -429,13 +427,15 @@ async def correct_record(
 
 
 async def apply_correction(
-    conn: Connection, row: Any, change: RecordCorrection, client: ClientPrincipal, actor: Actor
+    conn: Connection,
+    record: RecordRow,
+    change: RecordCorrection,
+    client: ClientPrincipal,
+    actor: Actor,
 ) -> bool:
-    """Correct a locked record row (a RecordRow or a ``record`` row as asyncpg returns it)
-    inside the caller's transaction (old values to history). ``client`` is the owning
-    department (its scopes bound the new type); ``actor`` who acts. Returns False for a
-    correction that changes nothing (a retry)."""
-    record = record_row(row)
+    """Correct a locked record row inside the caller's transaction (old values to history).
+    ``client`` is the owning department (its scopes bound the new type); ``actor`` who acts.
+    Returns False for a correction that changes nothing (a retry)."""
     if record.status == "revoked":
         raise Conflict(
             say("已撤销的记录不能更正", "a revoked record cannot be corrected"),
@@ -520,10 +520,8 @@ def _refuse_if_repaired(row: RecordRow, verb: str) -> None:
         )
 
 
-async def apply_revocation(conn: Connection, row: Any, reason: str, actor: Actor) -> bool:
-    """Revoke a locked record row (a RecordRow or a ``record`` row as asyncpg returns it)
-    inside the caller's transaction; False if already revoked."""
-    record = record_row(row)
+async def apply_revocation(conn: Connection, record: RecordRow, reason: str, actor: Actor) -> bool:
+    """Revoke a locked record row inside the caller's transaction; False if already revoked."""
     if record.status == "revoked":
         return False
     _refuse_if_repaired(record, say("撤销", "revoked"))
@@ -535,11 +533,11 @@ async def apply_revocation(conn: Connection, row: Any, reason: str, actor: Actor
     return True
 
 
-async def apply_repair(conn: Connection, row: Any, reason: str, actor: Actor, on: dt.date) -> None:
-    """Mark a locked active record row (a RecordRow or a ``record`` row as asyncpg returns it)
-    repaired (信用修复) on ``on`` inside the caller's transaction: it stops showing, being
-    shared and counting; the old values stay in history."""
-    record = record_row(row)
+async def apply_repair(
+    conn: Connection, record: RecordRow, reason: str, actor: Actor, on: dt.date
+) -> None:
+    """Mark a locked active record row repaired (信用修复) on ``on`` inside the caller's
+    transaction: it stops showing, being shared and counting; the old values stay in history."""
     await store.write_repair(conn, record.id, on)
     after = {**_snapshot(record), "status": "repaired"}
     await _write_history(conn, record, "repaired", reason, actor, after)

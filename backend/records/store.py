@@ -5,15 +5,12 @@ their connection in."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal
 
-import asyncpg
 import msgspec
 
-from backend.platform.rows import columns, row_as, rows_as
+from backend.platform.rows import Connection, columns, row_as, rows_as
 
-Connection: TypeAlias = "asyncpg.Connection[Any]"
 RecordStatus = Literal["active", "expired", "revoked", "repaired", "all"]
 
 
@@ -130,13 +127,6 @@ class NewRecords(msgspec.Struct, kw_only=True):
         self.repairable_from.append(repairable_from)
 
 
-def record_row(row: RecordRow | Mapping[str, Any]) -> RecordRow:
-    """``row`` as a RecordRow: other domains hand over the ``record`` rows they locked."""
-    if isinstance(row, RecordRow):
-        return row
-    return RecordRow(**{name: row[name] for name in RecordRow.__struct_fields__})
-
-
 # --- batch ingest: rows stay raw, straight into dicts (one statement per step, measured) -------
 
 
@@ -219,6 +209,16 @@ async def bump_change_counters(conn: Connection, citizens: list[int]) -> None:
 
 
 # --- corrections, revocations, repairs ----------------------------------------------------------
+
+
+async def referenced_record(conn: Connection, record_id: int) -> RecordRow:
+    """A record another row references (a case's), so it exists: the foreign key says so."""
+    found = row_as(
+        RecordRow,
+        await conn.fetchrow(f"SELECT {columns(RecordRow)} FROM record WHERE id = $1", record_id),
+    )
+    assert found is not None, f"record {record_id} is referenced, so it exists"
+    return found
 
 
 async def record_for_update(conn: Connection, record_id: int) -> RecordRow | None:

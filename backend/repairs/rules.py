@@ -8,9 +8,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from backend.cases.machine import open_case_id, open_record_changing_case, record_title
-from backend.cases.store import CaseRecord, Connection
+from backend.cases.store import CaseRecord
 from backend.platform import runtime
 from backend.platform.language import say
+from backend.platform.rows import Connection
 from backend.records.catalog import RecordType, RepairPath
 from backend.repairs.kind import REPAIR
 from backend.repairs.schemas import Blocker

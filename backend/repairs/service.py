@@ -24,7 +24,6 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from backend.cases import store as cases_store
 from backend.cases.machine import (
     Change,
     Staff,
@@ -39,13 +38,15 @@ from backend.cases.machine import (
     rescore_now,
     withdraw_case,
 )
-from backend.cases.store import Connection, LockedCase
+from backend.cases.store import LockedCase
 from backend.identity.principals import OfficerPrincipal
 from backend.platform.audit import Actor
 from backend.platform.calendar import today_in_shanghai
 from backend.platform.database import transaction
 from backend.platform.errors import Conflict, InvalidInput
 from backend.platform.language import say
+from backend.platform.rows import Connection
+from backend.records import store as records_store
 from backend.records.service import apply_repair
 from backend.repairs import commitments, store, views
 from backend.repairs.kind import DECIDE, REPAIR
@@ -248,7 +249,7 @@ async def approve(case_id: int, by: Staff, reason: str) -> RepairOut:
         row = await _locked(conn, case_id, by, today, "approve")
         _refuse_unless_record_stands(row)
         await _refuse_while_objection_open(conn, row)
-        record = await cases_store.whole_record(conn, row.record)
+        record = await records_store.referenced_record(conn, row.record)
         await apply_repair(conn, record, f"repair {case_id}: {reason}", by.actor, today)
         await _closed(conn, row, "approve", "approved", reason, by, today)
     await rescore_now(row.citizen, "repair-approved")

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from backend.cases.store import CaseRow, Connection, Filing, LockedCase
+from backend.cases.store import CaseRow, Filing, LockedCase
+from backend.platform.rows import Connection
 from backend.repairs.commitments import Commitment
 
 

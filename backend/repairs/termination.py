@@ -9,9 +9,9 @@ from typing import Literal
 
 from backend.cases import store
 from backend.cases.machine import close_with_decision
-from backend.cases.store import Connection
 from backend.platform.audit import Actor
 from backend.platform.calendar import today_in_shanghai
+from backend.platform.rows import Connection
 from backend.repairs.kind import REPAIR
 
 TERMINATED_EVENT = "repair.terminated"  # an objection revoked or corrected the record

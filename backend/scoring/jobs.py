@@ -30,7 +30,6 @@ NIGHTLY_BATCH = 1000
 SWEEP_PAGE = 1000
 # Per sweep run: one minute's worth of enqueues; a bigger backlog is paged over the next runs.
 SWEEP_LIMIT = 20_000
-BEHIND_SQL = store.BEHIND_SQL  # the sweep's query: the tests check it reads its partial index
 
 
 async def enqueue_behind(limit: int = SWEEP_LIMIT, *, page: int = SWEEP_PAGE) -> int:
@@ -69,11 +68,12 @@ async def _enqueue_pages(next_page: CardsPage, day: dt.date, reason: str) -> int
     return enqueued
 
 
-async def nightly_rescore(ctx: dict[str, Any]) -> dict[str, int]:
+async def nightly_rescore(ctx: dict[str, Any], as_of: str | None = None) -> dict[str, int]:
     """Enqueue re-scoring for the citizens whose card changes today, the business date of the
     runtime clock (a display period ends, repair becomes possible, a badge date or three clean
     years arrive) and, on the day a new rules version takes effect, for everyone still on an
-    older version."""
+    older version. ``as_of`` is accepted and ignored: jobs queued before the one clock carried
+    it (drop it a release later)."""
     day = today_in_shanghai()
     version = runtime.current().rules.in_force(day).version
 
@@ -100,9 +100,10 @@ async def nightly_rescore(ctx: dict[str, Any]) -> dict[str, int]:
     return {"due": due, "rulesVersion": outdated, "behind": behind}
 
 
-async def nightly_statistics(ctx: dict[str, Any]) -> int:
+async def nightly_statistics(ctx: dict[str, Any], as_of: str | None = None) -> int:
     """Rank every scored citizen on the runtime clock's business date, then put the new
-    percentiles on their cards; returns how many citizens were ranked."""
+    percentiles on their cards; returns how many citizens were ranked. ``as_of`` as in
+    ``nightly_rescore``."""
     day = today_in_shanghai()
     ranked = await compute_percentiles(day)
     refreshed = await refresh_card_percentiles()

@@ -30,9 +30,9 @@ from backend.notifications.events import (
 )
 from backend.notifications.wording import record_title_zh
 from backend.platform import runtime
+from backend.platform.rows import Connection
 from backend.scoring import store
 from backend.scoring.effects import record_effects, record_ids
-from backend.scoring.store import Connection
 from points_engine import Assessment, BenefitsError, BenefitStatus, evaluate
 
 Change = tuple[Event, str]

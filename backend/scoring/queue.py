@@ -133,8 +133,14 @@ def _transient(exc: Exception) -> str | None:
 
 
 async def rescore_citizen(
-    ctx: dict[str, Any], citizen_id: int, reason: str = "records-changed"
+    ctx: dict[str, Any],
+    citizen_id: int,
+    reason: str = "records-changed",
+    *,
+    as_of: str | None = None,
 ) -> str:
+    """Re-score one citizen on the runtime clock's business date. ``as_of`` is accepted and
+    ignored: jobs queued before the one clock carried it (drop it a release later)."""
     with retry_on_outage(ctx, f"re-scoring citizen {citizen_id}"):
         outcome = await service.rescore(citizen_id, reason=reason)
         await _follow_up(citizen_id)

@@ -26,16 +26,16 @@ from backend.platform.database import connection, transaction
 from backend.platform.language import DEFAULT as DEFAULT_LANGUAGE
 from backend.platform.language import LANGUAGES, Language
 from backend.platform.redis import namespaced
+from backend.platform.rows import Connection
 from backend.scoring import store
 from backend.scoring.notify import emit_card_changes
 from backend.scoring.present import card_view
-from backend.scoring.store import Connection, StoredCard
+from backend.scoring.store import StoredCard
 from backend.scoring.teaser import benefits_teaser
 from points_engine import Assessment, RecordFact, assess
 
 log = logging.getLogger("backend.scoring")
 CARD_CACHE_SECONDS = 6 * 3600
-RESCORE_LOCK = store.RESCORE_LOCK  # the tests and drills hold it to pause a re-score
 # The shape of the card body: part of the cache key and the ETag, so a release that changes the
 # shape never serves (or answers 304 for) a body cached by the one before.
 CARD_FORMAT = "card2"

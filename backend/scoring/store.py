@@ -5,14 +5,12 @@ own the transactions and pass their connection in."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, TypeAlias
 
 import asyncpg
 import msgspec
 
-from backend.platform.rows import columns, row_as, rows_as
+from backend.platform.rows import Connection, affected, columns, row_as, rows_as
 
-Connection: TypeAlias = "asyncpg.Connection[Any]"
 RESCORE_LOCK = 1  # advisory lock class for re-scoring; the object is the citizen id
 
 
@@ -295,7 +293,7 @@ async def rank_points(conn: Connection, computed_on: dt.date) -> int:
         " percentile = EXCLUDED.percentile, computed_on = EXCLUDED.computed_on",
         computed_on,
     )
-    return int(status.split()[-1])
+    return affected(status)
 
 
 async def citizens_with_moved_percentile(conn: Connection, *, after: int, limit: int) -> list[int]:

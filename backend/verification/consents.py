@@ -10,6 +10,7 @@ from backend.platform.audit import Actor, write_audit
 from backend.platform.database import connection, transaction
 from backend.platform.language import say
 from backend.platform.pagination import Page, check_limit, decode_cursor, page_of
+from backend.platform.rows import Connection
 from backend.verification import store
 from backend.verification.errors import ConsentNotFound, ConsentNotValid, OrganisationUnknown
 from backend.verification.schemas import ConsentIn, ConsentOut
@@ -112,7 +113,7 @@ async def my_consent(citizen_id: int, consent_id: int) -> ConsentOut:
 
 
 async def valid_consent(
-    conn: store.Connection, consent_id: int, merchant_id: int, *, share: bool
+    conn: Connection, consent_id: int, merchant_id: int, *, share: bool
 ) -> store.ConsentHolder:
     """The consent ``consent_id`` given to this merchant, with the citizen's name, if it is in
     force; ``share`` locks it against a concurrent revocation until the transaction ends."""

@@ -7,17 +7,14 @@ from __future__ import annotations
 from backend.platform.audit import Actor, write_audit
 from backend.platform.database import connection, transaction
 from backend.platform.language import say
+from backend.platform.rows import Connection
 from backend.verification import store
 from backend.verification.errors import LOCKED_DETAIL, CreditLocked
 from backend.verification.schemas import LockState
 
 
-async def is_locked(conn: store.Connection, citizen_id: int) -> bool:
-    return await store.credit_locked(conn, citizen_id)
-
-
-async def refuse_if_locked(conn: store.Connection, citizen_id: int) -> None:
-    if await is_locked(conn, citizen_id):
+async def refuse_if_locked(conn: Connection, citizen_id: int) -> None:
+    if await store.credit_locked(conn, citizen_id):
         raise CreditLocked(say(*LOCKED_DETAIL))
 
 

@@ -31,6 +31,7 @@ from backend.platform.database import connection, transaction
 from backend.platform.errors import InvalidInput, ProblemError
 from backend.platform.language import say
 from backend.platform.redis import namespaced
+from backend.platform.rows import Connection
 from backend.scoring.service import stored_assessment
 from backend.verification import signing, store
 from backend.verification.consents import valid_consent
@@ -133,7 +134,7 @@ def _answer(
 
 
 async def _log_and_notify(
-    conn: store.Connection,
+    conn: Connection,
     check: store.CheckMade,
     merchant: ClientPrincipal,
     basis: str,
@@ -295,7 +296,7 @@ def _no_such_code(verification_id: str) -> VerificationNotFound:
     )
 
 
-async def _insert_code(conn: store.Connection, new_code: store.NewCode) -> str:
+async def _insert_code(conn: Connection, new_code: store.NewCode) -> str:
     """Insert with a fresh numeric code, drawing again if it clashes with a live one."""
     for _ in range(_INSERT_ATTEMPTS):
         code = _new_numeric_code()
@@ -376,7 +377,7 @@ async def redeem(merchant: ClientPrincipal, request: RedeemRequest) -> CheckAnsw
 
 
 async def _refusal(
-    conn: store.Connection,
+    conn: Connection,
     key: store.CodeKey,
     value: str,
     scoped: list[str],

@@ -5,21 +5,14 @@ services decide the transactions and the locking they need."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal, TypeAlias, get_args
+from typing import Literal, get_args
 
-import asyncpg
 import msgspec
 
-from backend.platform.rows import columns, row_as, rows_as
+from backend.platform.rows import Connection, affected, columns, row_as, rows_as
 
-Connection: TypeAlias = "asyncpg.Connection[Any]"
 CodeKey = Literal["public_id", "numeric_code"]
 """How a merchant names a code: by the verification id signed into a payload, or typed."""
-
-
-def _affected(status: str) -> int:
-    """The row count of a command status such as ``UPDATE 3``."""
-    return int(status.split()[-1])
 
 
 # --- the citizen's codes ------------------------------------------------------------------------
@@ -126,7 +119,7 @@ async def expire_codes(conn: Connection) -> int:
     status = await conn.execute(
         "UPDATE verification SET live = false WHERE live AND expires_at <= now()"
     )
-    return _affected(status)
+    return affected(status)
 
 
 # --- merchant checks ----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from backend.records.catalog import add_months
 from backend.scoring import jobs, service
 from backend.scoring.jobs import nightly_rescore, rescore_behind, rescore_citizen
 from backend.scoring.queue import change_job_id
+from backend.scoring.store import BEHIND_SQL, RESCORE_LOCK
 from tests import factories as f
 from tests.conftest import BusinessDate
 
@@ -146,14 +147,14 @@ async def test_a_record_arriving_during_a_run_still_reaches_the_card(
     blocker = await asyncpg.connect(database_url)
     try:
         # Hold the re-scoring lock so the job stops between reading records and writing the card.
-        await blocker.execute("SELECT pg_advisory_lock($1, $2)", service.RESCORE_LOCK, citizen_id)
+        await blocker.execute("SELECT pg_advisory_lock($1, $2)", RESCORE_LOCK, citizen_id)
         worker = asyncio.create_task(run_worker())
         await _until_waiting_on_lock(db)
         posted = await client.post(
             BATCH, headers={"X-Api-Key": key}, json={"records": [f.record(number, "b")]}
         )
         assert posted.json()["accepted"] == 1
-        await blocker.execute("SELECT pg_advisory_unlock($1, $2)", service.RESCORE_LOCK, citizen_id)
+        await blocker.execute("SELECT pg_advisory_unlock($1, $2)", RESCORE_LOCK, citizen_id)
         await asyncio.wait_for(worker, 60)
     finally:
         await blocker.close()
@@ -239,7 +240,7 @@ async def test_the_sweep_query_reads_the_partial_index(db: Any) -> None:
     async with db.transaction():
         # The tables are tiny here; forbidding sequential scans shows the index can serve it.
         await db.execute("SET LOCAL enable_seqscan = off")
-        plan = "\n".join(r[0] for r in await db.fetch("EXPLAIN " + jobs.BEHIND_SQL, 0, 1000))
+        plan = "\n".join(r[0] for r in await db.fetch("EXPLAIN " + BEHIND_SQL, 0, 1000))
     assert "citizen_behind_idx" in plan, plan
 
 
@@ -253,13 +254,13 @@ async def test_a_change_during_a_run_leaves_the_citizen_behind(
     blocker = await asyncpg.connect(database_url)
     try:
         # The run reads counter 1 and the records, then waits for the lock to write the card.
-        await blocker.execute("SELECT pg_advisory_lock($1, $2)", service.RESCORE_LOCK, citizen_id)
+        await blocker.execute("SELECT pg_advisory_lock($1, $2)", RESCORE_LOCK, citizen_id)
         run = asyncio.create_task(service.rescore(citizen_id))
         await _until_waiting_on_lock(db)
         await client.post(
             BATCH, headers={"X-Api-Key": key}, json={"records": [f.record(number, "b")]}
         )
-        await blocker.execute("SELECT pg_advisory_unlock($1, $2)", service.RESCORE_LOCK, citizen_id)
+        await blocker.execute("SELECT pg_advisory_unlock($1, $2)", RESCORE_LOCK, citizen_id)
         assert await asyncio.wait_for(run, 30) == service.Outcome.CHANGED
     finally:
         await blocker.close()
