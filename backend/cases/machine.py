@@ -19,7 +19,7 @@ from typing import Any, Protocol, TypeVar
 
 from backend.cases import store
 from backend.cases.kinds import CaseKind, record_changing_kinds
-from backend.cases.store import CaseBasics, CaseRecord, Filing, LockedCase
+from backend.cases.store import CaseBasics, CaseRecord, LockedCase, NewCase
 from backend.identity.principals import ClientPrincipal, OfficerPrincipal
 from backend.notifications.outbox import emit
 from backend.platform import runtime
@@ -315,7 +315,7 @@ async def record_filing(
     kind: CaseKind,
     case_id: int,
     *,
-    filing: Filing,
+    filing: NewCase,
     actor: Actor,
     payload: dict[str, Any] | None = None,
 ) -> None:
@@ -414,14 +414,14 @@ class FilingIn(Protocol):
 
 async def filing_for(
     conn: Connection, kind: CaseKind, data: FilingIn, *, citizen_id: int, today: dt.date
-) -> Filing:
+) -> NewCase:
     """A new case of ``kind`` filed today against the citizen's record (:func:`own_record`,
     locked): its first deadline is the one of the stage a submitted case is in."""
     record = await own_record(conn, data.record_id, citizen_id)
     stage = kind.state("submitted").stage
     assert stage is not None, "a submitted case is open"
     due_on = stage.due_after(today)
-    return Filing(record=record, statement=data.statement, on=today, due_on=due_on)
+    return NewCase(record=record, statement=data.statement, on=today, due_on=due_on)
 
 
 async def open_case_id(conn: Connection, kind: CaseKind, record_id: int) -> int | None:

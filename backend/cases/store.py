@@ -245,12 +245,6 @@ async def bump_stat(
     )
 
 
-async def bump_change_counter(conn: Connection, citizen_id: int) -> None:
-    await conn.execute(
-        "UPDATE citizen SET change_counter = change_counter + 1 WHERE id = $1", citizen_id
-    )
-
-
 # --- deadlines ----------------------------------------------------------------------------------
 
 
@@ -446,7 +440,7 @@ async def case_record(conn: Connection, record_id: int) -> CaseRecord | None:
     return row_as(CaseRecord, row)
 
 
-class Filing(msgspec.Struct, frozen=True, kw_only=True):
+class NewCase(msgspec.Struct, frozen=True, kw_only=True):
     """What every new case is filed with: the record it is about (whose it is and which
     department handles it), the citizen's statement, the day and the first deadline."""
 

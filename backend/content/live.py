@@ -17,7 +17,8 @@ kind: how many versions, the highest id; one aggregate over a few dozen rows) an
 kinds whose fingerprint moved. We chose this over having the publisher retry the bump: a retry
 either holds the officer's request for as long as Redis is away or, in the background, dies with
 the process, while the fingerprint needs nothing to survive and also catches a version written
-by any other path (a migrate, a hand-made fix, a deletion). Thirty seconds keeps the extra load
+by any other path (a migrate, a hand-inserted row, a deletion; stored versions are never
+updated in place, so an UPDATE is not looked for). Thirty seconds keeps the extra load
 to one small query per process per half-minute, for the rare case the counter missed.
 
 A changed kind is re-read from PostgreSQL with the kinds that depend on it (benefits on the
@@ -49,6 +50,7 @@ from backend.platform.redis import namespaced
 log = logging.getLogger("backend.content")
 POLL_SECONDS = 2.0
 FINGERPRINT_SECONDS = 30.0
+STEP_TIMEOUT_SECONDS = 10.0  # one poll or table check
 
 NO_VERSIONS: Fingerprint = (0, 0)
 
@@ -198,7 +200,9 @@ class LiveContent:
         what: str, step: Callable[[], Awaitable[list[str]]], failing: set[str]
     ) -> None:
         try:
-            await step()
+            # Bounded, so a server that stops answering (rather than refusing) cannot hold the
+            # loop and starve the table check that exists for exactly that case.
+            await asyncio.wait_for(step(), STEP_TIMEOUT_SECONDS)
         except Exception as exc:
             if not _is_outage(exc):
                 log.exception("content %s failed; retrying", what)
@@ -220,10 +224,14 @@ class LiveContent:
 
 
 def _is_outage(exc: Exception) -> bool:
-    return isinstance(exc, RedisError | OSError) or unavailable_service(exc) is not None
+    return (
+        isinstance(exc, RedisError | OSError | TimeoutError) or unavailable_service(exc) is not None
+    )
 
 
 def _service(exc: Exception) -> str:
+    if isinstance(exc, TimeoutError):
+        return f"a server (no answer within {STEP_TIMEOUT_SECONDS:.0f} s)"
     return "Redis" if isinstance(exc, RedisError) else unavailable_service(exc) or "a server"
 
 

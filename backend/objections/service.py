@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncpg
 import msgspec
 
-from backend.cases import store as cases_store
 from backend.cases.machine import (
     Change,
     Staff,
@@ -123,7 +122,7 @@ async def _locked(conn: Connection, case_id: int, by: Staff) -> LockedObjection:
 async def _set_under_objection(conn: Connection, row: LockedCase, flag: bool) -> None:
     """Suspend (True) or restore (False) the record's penalty; the card follows."""
     await store.set_under_objection(conn, row.record, flag)
-    await cases_store.bump_change_counter(conn, row.citizen)
+    await records_store.bump_change_counters(conn, [row.citizen])
 
 
 async def accept(case_id: int, by: Staff, reason: str) -> ObjectionOut:

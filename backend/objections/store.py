@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from backend.cases.store import CaseRow, Filing, LockedCase
+from backend.cases.store import CaseRow, LockedCase, NewCase
 from backend.objections.schemas import Outcome
 from backend.platform.rows import Connection
 
@@ -34,7 +34,7 @@ class ObjectionRow(CaseRow, frozen=True, kw_only=True):
     proposed_correction: str | None  # JSON of a ``ProposedCorrection``
 
 
-async def insert_objection(conn: Connection, filing: Filing, reason_category: str) -> int:
+async def insert_objection(conn: Connection, filing: NewCase, reason_category: str) -> int:
     """A new objection, submitted: its first deadline is the acceptance's. Raises
     ``asyncpg.UniqueViolationError`` when the record already has an open one."""
     new_id: int = await conn.fetchval(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from backend.cases.store import CaseRow, Filing, LockedCase
+from backend.cases.store import CaseRow, LockedCase, NewCase
 from backend.platform.rows import Connection
 from backend.repairs.commitments import Commitment
 
@@ -34,7 +34,7 @@ class RepairRow(CaseRow, frozen=True, kw_only=True):
 
 async def insert_application(
     conn: Connection,
-    filing: Filing,
+    filing: NewCase,
     *,
     path: str,
     details: str,
