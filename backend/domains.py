@@ -24,6 +24,8 @@ from backend.objections import tables as objections_tables
 from backend.platform import audit
 from backend.platform.queue import register
 from backend.platform.routing import Routes, merge
+from backend.policy import routes as policy_routes
+from backend.policy import tables as policy_tables
 from backend.records import routes as records_routes
 from backend.records import tables as records_tables
 from backend.repairs import jobs as repairs_jobs
@@ -49,6 +51,7 @@ ROUTES: Routes = merge(
         verification_routes.ROUTES,
         notifications_routes.ROUTES,
         content_routes.ROUTES,
+        policy_routes.ROUTES,
     ]
 )
 
@@ -65,6 +68,7 @@ TABLES: list[Any] = [
     *verification_tables.TABLES,
     *notifications_tables.TABLES,
     *content_tables.TABLES,
+    *policy_tables.TABLES,
 ]
 
 _JOB_MODULES = [

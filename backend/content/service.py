@@ -15,7 +15,7 @@ from backend.content.kinds import ContentKind, header_of
 from backend.content.live import bump_generations, live_content
 from backend.content.store import StoredVersion
 from backend.platform import runtime
-from backend.platform.errors import Conflict, FieldError, InvalidInput
+from backend.platform.errors import Conflict, FieldError, InvalidInput, NotFound
 
 log = logging.getLogger("backend.content")
 
@@ -30,6 +30,62 @@ class ContentVersionExists(Conflict):
     title = "This content version already exists"
 
 
+class ContentKindUnknown(NotFound):
+    code = "content-kind-not-found"
+    title = "No such kind of content"
+
+
+def check_kind(kind: str) -> None:
+    """NotFound unless ``kind`` is a kind of content this process knows."""
+    live = live_content()
+    if kind not in live.kinds:
+        raise ContentKindUnknown(
+            f"unknown content kind {kind!r}; known: {', '.join(live.kinds)}", field="kind"
+        )
+
+
+def validate_version(kind: str, body: str) -> StoredVersion:
+    """``body`` as a new version of ``kind``, checked by the same checkers as the seed together
+    with the versions in force and the kinds depending on it. The version name and the
+    effective date come from the body's header table. Bad input raises a problem naming the
+    version, the entry and the field; a taken name or effective date, a conflict."""
+    check_kind(kind)
+    live = live_content()
+    spec = live.kinds[kind]
+    try:
+        version, effective_from = header_of(spec, f"{kind} draft", body)
+    except ValueError as exc:
+        raise ContentVersionInvalid(str(exc), errors=[FieldError("body", str(exc))]) from exc
+    candidate = StoredVersion(kind=kind, version=version, effective_from=effective_from, body=body)
+    stored = live.versions.get(kind, [])
+    if any(v.version == version for v in stored):
+        raise ContentVersionExists(f"{kind} version {version} exists", field="version")
+    if any(v.effective_from == effective_from for v in stored):
+        raise ContentVersionExists(
+            f"a {kind} version already takes effect on {effective_from.isoformat()}",
+            field="effectiveFrom",
+        )
+    try:
+        live.build({**live.versions, kind: [*stored, candidate]}, live.affected([kind]))
+    except Exception as exc:  # the kind's own error class, naming version, entry and field
+        raise ContentVersionInvalid(str(exc), errors=[FieldError("body", str(exc))]) from exc
+    return candidate
+
+
+async def announce(kind: str) -> None:
+    """Bump the kind's generation so every process reloads it within seconds.
+
+    With Redis away the bump is not retried: every process also compares a fingerprint of the
+    stored versions every :data:`~backend.content.live.FINGERPRINT_SECONDS` and reloads on
+    change, so the version arrives within half a minute instead of seconds, with no request
+    held up by a retry."""
+    rt = runtime.current()
+    try:
+        await bump_generations(rt.redis, rt.settings.redis_namespace, [kind])
+    except (RedisError, OSError):
+        log.warning("%s: a new version is stored; Redis unavailable to announce it", kind)
+
+
 async def publish_version(
     kind: str,
     version: str,
@@ -38,37 +94,23 @@ async def publish_version(
     *,
     published_by: str = "officer",
 ) -> StoredVersion:
-    """Validate ``body`` as version ``version`` of ``kind`` together with the versions in force
-    and the kinds depending on it, store it, and bump the kind's generation so every process
-    reloads it within seconds. Bad input raises a problem naming the entry and the field.
-
-    With Redis away the version is stored all the same and the bump is not retried: every
-    process also compares a fingerprint of the stored versions every
-    :data:`~backend.content.live.FINGERPRINT_SECONDS` and reloads on change, so the version
-    arrives within half a minute instead of seconds, with no request held up by a retry."""
+    """Validate ``body`` as version ``version`` of ``kind`` (``validate_version``), store it and
+    announce it. The version and date given must be the ones the body's header names."""
     live = live_content()
-    if kind not in live.kinds:
+    if kind not in live.kinds:  # a request field here, not a path: invalid rather than absent
         raise ContentVersionInvalid(
             f"unknown content kind {kind!r}; known: {', '.join(live.kinds)}", field="kind"
         )
-    candidate = StoredVersion(kind=kind, version=version, effective_from=effective_from, body=body)
-    _check_header(live.kinds[kind], candidate)
-    if live.versions and any(v.version == version for v in live.versions.get(kind, [])):
-        raise ContentVersionExists(f"{kind} version {version} exists", field="version")
-    versions = {**live.versions, kind: [*live.versions.get(kind, []), candidate]}
-    try:
-        live.build(versions, live.affected([kind]))
-    except Exception as exc:  # the kind's own error class, naming version, entry and field
-        raise ContentVersionInvalid(str(exc), errors=[FieldError("body", str(exc))]) from exc
-    rt = runtime.current()
+    _check_header(
+        live.kinds[kind],
+        StoredVersion(kind=kind, version=version, effective_from=effective_from, body=body),
+    )
+    candidate = validate_version(kind, body)
     if not await store.insert_version(
-        candidate, published_by=published_by, imported_at=rt.clock.now()
+        candidate, published_by=published_by, imported_at=runtime.current().clock.now()
     ):
         raise ContentVersionExists(f"{kind} version {version} exists", field="version")
-    try:
-        await bump_generations(rt.redis, rt.settings.redis_namespace, [kind])
-    except (RedisError, OSError):
-        log.warning("%s version %s stored; Redis unavailable to announce it", kind, version)
+    await announce(kind)
     return candidate
 
 

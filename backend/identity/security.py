@@ -229,6 +229,13 @@ officer_guard = principal_guard(
     ("此接口仅供信用办工作人员使用", "this endpoint is for credit officers"),
     "officer-only",
 )
+drafter_guard = principal_guard(
+    lambda user: (
+        isinstance(user, OfficerPrincipal) and bool({"officer", "admin"} & set(user.roles))
+    ),
+    ("起草版本需要 officer 或 admin 角色", "drafting a version needs the officer or admin role"),
+    "officer-role-required",
+)
 admin_guard = principal_guard(
     lambda user: isinstance(user, OfficerPrincipal) and "admin" in user.roles,
     ("此接口需要管理员角色", "this endpoint needs the admin role"),

@@ -32,6 +32,7 @@ VERBS = [
     "extend",
     "propose",
     "withdraw",
+    "publish",
     "revoke",
     "correct",
     "redeem",
