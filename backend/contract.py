@@ -64,6 +64,8 @@ TAGS: dict[str, str] = {
     "Officer cases": "For the credit office (信用办): objection and repair queues and decisions.",
     "Officer oversight": "For the credit office: statistics per handling body, the audit log and"
     " the health of push delivery.",
+    "Officer accounts": "For the credit office: its own accounts and roles (admins), and every"
+    " officer's signed-in sessions.",
     "Officer policy": "For the credit office: every kind of content and its versions; drafts,"
     " checked as at start-up, published by an admin other than the drafter (maker-checker).",
     "Public": "No sign-in: the benefits catalogue and the key that checks verification codes.",

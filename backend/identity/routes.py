@@ -6,32 +6,46 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.datastructures import ResponseHeader
-from litestar.params import JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from backend.identity import service
-from backend.identity.principals import CitizenPrincipal, ClientPrincipal
+from backend.identity import officers, service
+from backend.identity.principals import CitizenPrincipal, ClientPrincipal, OfficerPrincipal
 from backend.identity.schemas import (
+    AccountChangeReason,
     CodeSent,
+    OfficerIn,
+    OfficerOut,
     OfficerSignIn,
+    PasswordReset,
     Profile,
     ProfileUpdate,
     RefreshRequest,
     RegistryBatch,
     RegistryBatchResult,
+    RolesIn,
+    SessionOut,
     SignIn,
     SignInCodeRequest,
     SignUp,
     TokenPair,
 )
-from backend.identity.security import citizen_guard, scope_guard
+from backend.identity.security import admin_guard, citizen_guard, scope_guard
 from backend.platform.audit import AuditEntry, list_audit
 from backend.platform.pagination import DEFAULT_LIMIT, Page, decode_cursor, page_of
 from backend.platform.routing import Routes
 
 AnyRequest = Request[Any, Any, Any]
 CitizenRequest = Request[CitizenPrincipal, Any, Any]
+OfficerRequest = Request[OfficerPrincipal, Any, Any]
 PROFILE_PATH = "/v1/me"
+OFFICERS_PATH = "/v1/officer/officers"
+OFFICER_LOCATION = ResponseHeader(
+    name="Location",
+    value=OFFICERS_PATH,
+    description="The account list, where the new account now stands",
+    documentation_only=True,
+)
 
 
 class AuthController(Controller):
@@ -125,12 +139,17 @@ class AuthController(Controller):
         summary="Credit officer sign-in",
         opt={"problems": (401,)},
     )
-    async def officer_sign_in(self, data: JSONBody[OfficerSignIn]) -> TokenPair:
+    async def officer_sign_in(
+        self, data: JSONBody[OfficerSignIn], request: AnyRequest
+    ) -> TokenPair:
         """Signs a credit officer (信用办工作人员) in with username and password; the access
         token carries the officer's roles. Every sign-in is written to the audit log. A wrong
         username or password, or a disabled account, answers 401 `bad-credentials` (the same
-        answer for both)."""
-        return await service.officer_sign_in(data.username, data.password)
+        answer for both). After 5 failures for one username (20 from one address) within 15
+        minutes, sign-in answers 429 `sign-in-locked` with `Retry-After` until the window ends,
+        before the password is even checked."""
+        address = request.client.host if request.client else None
+        return await service.officer_sign_in(data.username, data.password, address=address)
 
 
 class MeProfileController(Controller):
@@ -214,9 +233,141 @@ class OfficerAuditController(Controller):
         return page_of(rows, limit, lambda entry: (entry.id,))
 
 
+class OfficerAccountsController(Controller):
+    """The credit office's own accounts, for admins."""
+
+    path = "/officers"
+    tags = ["Officer accounts"]
+    guards = [admin_guard]
+
+    @get("", operation_id="listOfficers", summary="List the office's accounts")
+    async def list_officers(self) -> list[OfficerOut]:
+        """Every officer account, by username, with roles and whether it can sign in. Admins
+        only."""
+        return await officers.officers()
+
+    @post(
+        "",
+        status_code=HTTP_201_CREATED,
+        operation_id="createOfficer",
+        summary="Create an officer account",
+        response_headers=[OFFICER_LOCATION],
+        opt={"problems": (409,)},
+    )
+    async def create_officer(
+        self, data: JSONBody[OfficerIn], request: OfficerRequest
+    ) -> Response[OfficerOut]:
+        """Create an account with a username, a name, a first password (12 characters or more)
+        and roles. Admins only; a taken username answers 409. Audited."""
+        made = await officers.create(data, request.user)
+        return Response(made, status_code=HTTP_201_CREATED, headers={"Location": OFFICERS_PATH})
+
+    @post(
+        "/{officer_id:int}/roles",
+        status_code=HTTP_200_OK,
+        operation_id="setOfficerRoles",
+        summary="Replace an officer's roles",
+        opt={"problems": (409,)},
+    )
+    async def set_roles(
+        self, officer_id: FromPath[int], data: JSONBody[RolesIn], request: OfficerRequest
+    ) -> OfficerOut:
+        """Replace the officer's roles; they apply from the officer's next token refresh (within
+        the access token's life). Admins only; taking the admin role from the last active admin
+        answers 409 `last-admin`. Audited with the roles before and after."""
+        return await officers.set_roles(officer_id, data.roles, request.user)
+
+    @post(
+        "/{officer_id:int}/deactivation",
+        status_code=HTTP_200_OK,
+        operation_id="disableOfficer",
+        summary="Disable an officer account",
+        opt={"problems": (409,)},
+    )
+    async def disable(
+        self,
+        officer_id: FromPath[int],
+        data: JSONBody[AccountChangeReason],
+        request: OfficerRequest,
+    ) -> OfficerOut:
+        """Disable an account with a reason: it can no longer sign in and every session of it
+        ends at once. Admins only; the last active admin answers 409 `last-admin`. Audited."""
+        return await officers.set_active(
+            officer_id, active=False, reason=data.reason, by=request.user
+        )
+
+    @post(
+        "/{officer_id:int}/activation",
+        status_code=HTTP_200_OK,
+        operation_id="enableOfficer",
+        summary="Enable a disabled officer account",
+    )
+    async def enable(
+        self,
+        officer_id: FromPath[int],
+        data: JSONBody[AccountChangeReason],
+        request: OfficerRequest,
+    ) -> OfficerOut:
+        """Enable an account again, with a reason. Admins only. Audited."""
+        return await officers.set_active(
+            officer_id, active=True, reason=data.reason, by=request.user
+        )
+
+    @post(
+        "/{officer_id:int}/password",
+        status_code=HTTP_200_OK,
+        operation_id="resetOfficerPassword",
+        summary="Set a new password for an officer",
+    )
+    async def reset_password(
+        self, officer_id: FromPath[int], data: JSONBody[PasswordReset], request: OfficerRequest
+    ) -> OfficerOut:
+        """Set a new password (12 characters or more): every session of the officer ends and
+        a sign-in lock-out of the username is lifted. Admins only. Audited (never the
+        password)."""
+        return await officers.reset_password(officer_id, data.password, request.user)
+
+    @get(
+        "/{officer_id:int}/sessions",
+        operation_id="listOfficerSessions",
+        summary="List an officer's signed-in sessions",
+    )
+    async def officer_sessions(
+        self, officer_id: FromPath[int], request: OfficerRequest
+    ) -> list[SessionOut]:
+        """The officer's sessions that can still be refreshed, newest first. Admins only."""
+        return await officers.sessions(officer_id, request.user.session_id)
+
+
+class OfficerSessionsController(Controller):
+    """Every officer's own sessions."""
+
+    path = "/sessions"
+    tags = ["Officer accounts"]
+
+    @get("", operation_id="listMySessions", summary="List your signed-in sessions")
+    async def mine(self, request: OfficerRequest) -> list[SessionOut]:
+        """Your sessions that can still be refreshed, newest first, the one making this request
+        marked `current`. Any officer."""
+        user = request.user
+        return await officers.sessions(user.officer_id, user.session_id)
+
+    @post(
+        "/{session_id:str}/end",
+        status_code=HTTP_204_NO_CONTENT,
+        operation_id="endSession",
+        summary="End a signed-in session",
+    )
+    async def end(self, session_id: FromPath[str], request: OfficerRequest) -> None:
+        """End one of your sessions (or, for an admin, any officer's): its refresh tokens stop
+        at once and its access tokens are refused (401 `session-revoked`). Another officer's
+        session answers 404 to a non-admin, exactly like an unknown one. Audited."""
+        await officers.end_session(session_id, request.user)
+
+
 ROUTES = Routes(
     auth=[AuthController],
     citizen=[MeProfileController],
     department=[DepartmentRegistryController],
-    officer=[OfficerAuditController],
+    officer=[OfficerAuditController, OfficerAccountsController, OfficerSessionsController],
 )

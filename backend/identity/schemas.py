@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from backend.platform.language import Language
+from backend.platform.problem_texts import NO_NUL
 from backend.platform.schemas import IdNumberText, Input, Output, PersonName, Phone
 
 # A valid number (GB 11643 check digit) of a woman born 1988-06-01 in Hangzhou, 陈静 below.
@@ -248,4 +249,136 @@ class RegistryBatchResult(Output):
     rejected: Annotated[int, msgspec.Meta(description="Entries refused", examples=[2])]
     items: Annotated[
         list[RegistryItemResult], msgspec.Meta(description="One result per entry, in order")
+    ]
+
+
+# --- the office's own accounts ------------------------------------------------------------------
+
+Role = Literal["officer", "admin", "reports"]
+ROLES_TEXT = (
+    "`officer` (cases, list review, statistics, drafting policy versions), `admin` (publishing"
+    " policy versions, officers and API clients), `reports` (the confidential identities of"
+    " people who report dishonesty)"
+)
+Roles = Annotated[
+    list[Role],
+    msgspec.Meta(
+        min_length=1,
+        max_length=3,
+        description=f"The roles, one or more of: {ROLES_TEXT}",
+        examples=[["officer"]],
+    ),
+]
+NewPassword = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=12,
+        max_length=200,
+        pattern=NO_NUL,
+        description="A password of 12 to 200 characters; stored only as an argon2 hash",
+        examples=["correct horse battery staple"],
+    ),
+]
+
+
+class OfficerIn(Input):
+    """A new credit office account (信用办工作人员账户)."""
+
+    username: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=2,
+            max_length=50,
+            pattern=r"^[a-z0-9][a-z0-9._-]*$",
+            description="Sign-in name: lowercase letters, digits, dot, dash or underscore",
+            examples=["li.wei"],
+        ),
+    ]
+    display_name: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1,
+            max_length=60,
+            pattern=NO_NUL,
+            description="The name colleagues know",
+            examples=["李伟"],
+        ),
+    ]
+    password: NewPassword
+    roles: Roles
+
+
+class OfficerOut(Output):
+    """A credit office account (never its password)."""
+
+    id: Annotated[int, msgspec.Meta(description="The officer's id", examples=[7])]
+    username: Annotated[str, msgspec.Meta(description="Sign-in name", examples=["li.wei"])]
+    display_name: Annotated[str, msgspec.Meta(description="The name", examples=["李伟"])]
+    roles: Annotated[
+        list[str], msgspec.Meta(description=f"The roles: {ROLES_TEXT}", examples=[["officer"]])
+    ]
+    active: Annotated[
+        bool,
+        msgspec.Meta(description="The account can sign in (false once disabled)", examples=[True]),
+    ]
+    created_at: Annotated[
+        dt.datetime,
+        msgspec.Meta(description="When it was created (UTC)", examples=["2026-11-29T02:15:00Z"]),
+    ]
+
+
+class RolesIn(Input):
+    """The officer's roles from now on (replacing the old ones)."""
+
+    roles: Roles
+
+
+class PasswordReset(Input):
+    """A new password an admin sets; every session of the officer ends."""
+
+    password: NewPassword
+
+
+class AccountChangeReason(Input):
+    """Why an account is disabled or enabled, for the audit log."""
+
+    reason: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=2,
+            max_length=500,
+            pattern=NO_NUL,
+            description="Why (2 to 500 characters)",
+            examples=["调离信用办"],
+        ),
+    ]
+
+
+class SessionOut(Output):
+    """One signed-in session of an officer."""
+
+    id: Annotated[
+        str,
+        msgspec.Meta(
+            description="The session's id (the `sid` of its access tokens)",
+            examples=["5f0c8e6a2b1d4c3e9a7f6b5d4c3e2a1f"],
+        ),
+    ]
+    started_at: Annotated[
+        dt.datetime,
+        msgspec.Meta(description="Sign-in time (UTC)", examples=["2026-11-29T01:00:00Z"]),
+    ]
+    refreshed_at: Annotated[
+        dt.datetime,
+        msgspec.Meta(description="Last token refresh (UTC)", examples=["2026-11-29T02:00:00Z"]),
+    ]
+    expires_at: Annotated[
+        dt.datetime,
+        msgspec.Meta(
+            description="When it ends unless refreshed (UTC)", examples=["2026-12-29T02:00:00Z"]
+        ),
+    ]
+    current: Annotated[
+        bool,
+        msgspec.Meta(description="It is the session making this request", examples=[True]),
     ]

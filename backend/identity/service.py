@@ -12,6 +12,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from backend.identity import store
 from backend.identity.id_number import InvalidIdNumber, mask_id_number, normalize_id_number
+from backend.identity.lockout import clear_sign_in_failures, count_failure, refuse_if_locked_out
 from backend.identity.principals import ClientPrincipal
 from backend.identity.schemas import (
     CodeSent,
@@ -44,6 +45,7 @@ from backend.platform.redis import namespaced
 
 log = logging.getLogger("backend.identity")
 _hasher = PasswordHasher()
+CLI = Actor("system", "cli")  # who acts when the command line creates an account
 _DUMMY_HASH = _hasher.hash("not-a-password")
 
 
@@ -434,7 +436,14 @@ async def update_profile(account_id: int, change: ProfileUpdate) -> Profile:
 # --- officers ---------------------------------------------------------------------------------
 
 
-async def officer_sign_in(username: str, password: str) -> TokenPair:
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+async def officer_sign_in(username: str, password: str, *, address: str | None = None) -> TokenPair:
+    """Password sign-in; repeated failures lock the username and the address for a while
+    (``lockout``), checked before the password so a locked account reveals nothing."""
+    await refuse_if_locked_out(username, address)
     async with connection() as conn:
         officer = await store.officer_credentials(conn, username)
     try:
@@ -443,9 +452,11 @@ async def officer_sign_in(username: str, password: str) -> TokenPair:
     except VerificationError:
         officer = None
     if officer is None or not officer.active:
+        await count_failure(username, address)
         raise Unauthorized(
             say("用户名或密码错误", "wrong username or password"), code="bad-credentials"
         )
+    await clear_sign_in_failures(username)
     extras: dict[str, object] = {"usr": username, "roles": list(officer.roles)}
     async with connection() as conn:  # one statement: no transaction needed
         await write_audit(
@@ -454,14 +465,21 @@ async def officer_sign_in(username: str, password: str) -> TokenPair:
     return await _token_pair("officer", officer.id, secrets.token_hex(16), extras)
 
 
-async def create_officer(username: str, password: str, display_name: str, roles: list[str]) -> int:
+async def create_officer(
+    username: str,
+    password: str,
+    display_name: str,
+    roles: list[str],
+    *,
+    by: Actor = CLI,
+) -> int:
     if len(password) < 12:
         raise InvalidInput("the password must have at least 12 characters", field="password")
     async with transaction() as conn:
         officer_id = await store.insert_officer(
             conn,
             username=username,
-            password_hash=_hasher.hash(password),
+            password_hash=hash_password(password),
             display_name=display_name,
             roles=roles,
         )
@@ -469,7 +487,7 @@ async def create_officer(username: str, password: str, display_name: str, roles:
             raise Conflict(f"officer {username!r} already exists", field="username")
         await write_audit(
             conn,
-            Actor("system", "cli"),
+            by,
             "officer.create",
             "officer",
             officer_id,

@@ -9,7 +9,7 @@ import datetime as dt
 import msgspec
 
 from backend.platform.language import Language
-from backend.platform.rows import Connection, RowT, affected, columns, fetch_one
+from backend.platform.rows import Connection, RowT, affected, columns, fetch_one, rows_as
 
 
 async def _first(conn: Connection, kind: type[RowT], source: str, *args: object) -> RowT | None:
@@ -254,6 +254,85 @@ async def insert_officer(
         display_name,
         roles,
     )
+
+
+class OfficerRow(msgspec.Struct, frozen=True, kw_only=True):
+    """An officer account as admins manage it (never the password hash)."""
+
+    id: int
+    username: str
+    display_name: str
+    roles: list[str]
+    active: bool
+    created_at: dt.datetime
+
+
+async def officers(conn: Connection) -> list[OfficerRow]:
+    rows = await conn.fetch(f"SELECT {columns(OfficerRow)} FROM officer ORDER BY username")
+    return rows_as(OfficerRow, rows)
+
+
+async def officer_for_update(conn: Connection, officer_id: int) -> OfficerRow | None:
+    return await _first(conn, OfficerRow, "FROM officer WHERE id = $1 FOR UPDATE", officer_id)
+
+
+async def set_officer(
+    conn: Connection,
+    officer_id: int,
+    *,
+    roles: list[str] | None = None,
+    active: bool | None = None,
+    password_hash: str | None = None,
+) -> None:
+    """Change what is given; what is None stays."""
+    await conn.execute(
+        "UPDATE officer SET roles = coalesce($2, roles), active = coalesce($3, active),"
+        " password_hash = coalesce($4, password_hash) WHERE id = $1",
+        officer_id,
+        roles,
+        active,
+        password_hash,
+    )
+
+
+async def active_admins(conn: Connection) -> int:
+    found: int = await conn.fetchval(
+        "SELECT count(*) FROM officer WHERE active AND 'admin' = ANY(roles)"
+    )
+    return found
+
+
+class SessionRow(msgspec.Struct, frozen=True, kw_only=True):
+    """One signed-in session: a family of refresh tokens, by its first and newest token."""
+
+    family_id: str
+    started_at: dt.datetime
+    refreshed_at: dt.datetime
+    expires_at: dt.datetime
+
+
+async def open_sessions(conn: Connection, kind: str, subject_id: int) -> list[SessionRow]:
+    """The sessions of one subject whose newest refresh token is neither revoked nor expired,
+    newest first."""
+    rows = await conn.fetch(
+        "SELECT family_id, min(created_at) AS started_at, max(created_at) AS refreshed_at,"
+        " max(expires_at) AS expires_at FROM refresh_token"
+        " WHERE subject_kind = $1 AND subject_id = $2 GROUP BY family_id"
+        " HAVING bool_and(revoked_at IS NULL) AND max(expires_at) > now()"
+        " ORDER BY max(created_at) DESC",
+        kind,
+        subject_id,
+    )
+    return rows_as(SessionRow, rows)
+
+
+async def session_subject(conn: Connection, family_id: str) -> tuple[str, int] | None:
+    """Whose session ``family_id`` is: (subject kind, subject id)."""
+    row = await conn.fetchrow(
+        "SELECT subject_kind, subject_id FROM refresh_token WHERE family_id = $1 LIMIT 1",
+        family_id,
+    )
+    return None if row is None else (row["subject_kind"], row["subject_id"])
 
 
 # --- API clients ------------------------------------------------------------------------------
