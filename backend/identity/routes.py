@@ -9,11 +9,15 @@ from litestar.datastructures import ResponseHeader
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from backend.identity import officers, service
+from backend.identity import clients, officers, service
 from backend.identity.principals import CitizenPrincipal, ClientPrincipal, OfficerPrincipal
 from backend.identity.schemas import (
     AccountChangeReason,
+    ApiClientIn,
+    ApiClientKey,
+    ApiClientOut,
     CodeSent,
+    KeyRotation,
     OfficerIn,
     OfficerOut,
     OfficerSignIn,
@@ -24,6 +28,7 @@ from backend.identity.schemas import (
     RegistryBatch,
     RegistryBatchResult,
     RolesIn,
+    ScopesIn,
     SessionOut,
     SignIn,
     SignInCodeRequest,
@@ -40,6 +45,13 @@ CitizenRequest = Request[CitizenPrincipal, Any, Any]
 OfficerRequest = Request[OfficerPrincipal, Any, Any]
 PROFILE_PATH = "/v1/me"
 OFFICERS_PATH = "/v1/officer/officers"
+CLIENTS_PATH = "/v1/officer/api-clients"
+CLIENT_LOCATION = ResponseHeader(
+    name="Location",
+    value=CLIENTS_PATH,
+    description="The client list, where the new client now stands",
+    documentation_only=True,
+)
 OFFICER_LOCATION = ResponseHeader(
     name="Location",
     value=OFFICERS_PATH,
@@ -339,6 +351,82 @@ class OfficerAccountsController(Controller):
         return await officers.sessions(officer_id, request.user.session_id)
 
 
+class OfficerApiClientsController(Controller):
+    """Departments' and merchants' API clients, for admins."""
+
+    path = "/api-clients"
+    tags = ["Officer accounts"]
+    guards = [admin_guard]
+
+    @get("", operation_id="listApiClients", summary="List the API clients")
+    async def list_clients(self) -> list[ApiClientOut]:
+        """Every department and merchant client with its scopes and whether its keys work;
+        never a key. Admins only."""
+        return await clients.clients()
+
+    @post(
+        "",
+        status_code=HTTP_201_CREATED,
+        operation_id="createApiClient",
+        summary="Create an API client and its key",
+        response_headers=[CLIENT_LOCATION],
+        opt={"problems": (409,)},
+    )
+    async def create_client(
+        self, data: JSONBody[ApiClientIn], request: OfficerRequest
+    ) -> Response[ApiClientKey]:
+        """Create a department or merchant client with its scopes. The answer carries its API
+        key, shown this once (only a hash is kept). Admins only; a taken code answers 409.
+        Audited."""
+        made = await clients.create(data, request.user)
+        return Response(made, status_code=HTTP_201_CREATED, headers={"Location": CLIENTS_PATH})
+
+    @post(
+        "/{client_id:int}/key-rotation",
+        status_code=HTTP_200_OK,
+        operation_id="rotateApiClientKey",
+        summary="Give a client a new key, the old one working for a while",
+        opt={"problems": (409,)},
+    )
+    async def rotate(
+        self, client_id: FromPath[int], data: JSONBody[KeyRotation], request: OfficerRequest
+    ) -> ApiClientKey:
+        """A new API key, shown this once; the current key keeps working for `overlapHours`
+        (24 by default, 0 to end it at once) so the client switches without a gap. Admins only;
+        a revoked client answers 409 `api-client-revoked`. Audited."""
+        return await clients.rotate_key(client_id, data.overlap_hours, request.user)
+
+    @post(
+        "/{client_id:int}/scopes",
+        status_code=HTTP_200_OK,
+        operation_id="setApiClientScopes",
+        summary="Replace a client's scopes",
+    )
+    async def set_scopes(
+        self, client_id: FromPath[int], data: JSONBody[ScopesIn], request: OfficerRequest
+    ) -> ApiClientOut:
+        """Replace what the client may do; takes effect on its next request. Admins only.
+        Audited with the scopes before and after."""
+        return await clients.set_scopes(client_id, data.scopes, request.user)
+
+    @post(
+        "/{client_id:int}/revocation",
+        status_code=HTTP_200_OK,
+        operation_id="revokeApiClient",
+        summary="Revoke a client",
+        opt={"problems": (409,)},
+    )
+    async def revoke(
+        self,
+        client_id: FromPath[int],
+        data: JSONBody[AccountChangeReason],
+        request: OfficerRequest,
+    ) -> ApiClientOut:
+        """Every key of the client stops working at once (401 `api-key-disabled`), with a
+        reason. Admins only; an already revoked client answers 409. Audited."""
+        return await clients.revoke(client_id, data.reason, request.user)
+
+
 class OfficerSessionsController(Controller):
     """Every officer's own sessions."""
 
@@ -369,5 +457,10 @@ ROUTES = Routes(
     auth=[AuthController],
     citizen=[MeProfileController],
     department=[DepartmentRegistryController],
-    officer=[OfficerAuditController, OfficerAccountsController, OfficerSessionsController],
+    officer=[
+        OfficerAuditController,
+        OfficerAccountsController,
+        OfficerApiClientsController,
+        OfficerSessionsController,
+    ],
 )

@@ -382,3 +382,115 @@ class SessionOut(Output):
         bool,
         msgspec.Meta(description="It is the session making this request", examples=[True]),
     ]
+
+
+# --- API clients, for admins ---------------------------------------------------------------------
+
+Scopes = Annotated[
+    list[
+        Annotated[
+            str,
+            msgspec.Meta(min_length=3, max_length=80, pattern=r"^[a-z_]+:[A-Za-z0-9_.-]+$"),
+        ]
+    ],
+    msgspec.Meta(
+        max_length=200,
+        description="What the client may do: `domain:<domain>` or `record:<record type>` for a"
+        " department's records, `registry:write` for the population registry feed,"
+        " `benefit:<code>` for a merchant's benefits",
+        examples=[["domain:traffic_safety"]],
+    ),
+]
+
+
+class ApiClientIn(Input):
+    """A new department (数据报送单位) or merchant (合作商户) client."""
+
+    kind: Annotated[
+        Literal["department", "merchant"],
+        msgspec.Meta(description="`department` or `merchant`", examples=["department"]),
+    ]
+    code: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=2,
+            max_length=60,
+            pattern=r"^[a-z0-9][a-z0-9-]*$",
+            description="A short unique code: lowercase letters, digits and dashes",
+            examples=["city-traffic-police"],
+        ),
+    ]
+    name: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1,
+            max_length=120,
+            pattern=NO_NUL,
+            description="The name citizens see in their query log",
+            examples=["市公安局交通警察支队"],
+        ),
+    ]
+    scopes: Scopes
+
+
+class ApiClientOut(Output):
+    """A client as admins see it (never a key)."""
+
+    id: Annotated[int, msgspec.Meta(description="The client's id", examples=[3])]
+    kind: Annotated[
+        str, msgspec.Meta(description="`department` or `merchant`", examples=["department"])
+    ]
+    code: Annotated[str, msgspec.Meta(description="Its code", examples=["city-traffic-police"])]
+    name: Annotated[str, msgspec.Meta(description="Its name", examples=["市公安局交通警察支队"])]
+    scopes: Annotated[
+        list[str], msgspec.Meta(description="What it may do", examples=[["domain:traffic_safety"]])
+    ]
+    active: Annotated[
+        bool, msgspec.Meta(description="Its keys work (false once revoked)", examples=[True])
+    ]
+    created_at: Annotated[
+        dt.datetime,
+        msgspec.Meta(description="When it was created (UTC)", examples=["2026-11-29T02:15:00Z"]),
+    ]
+    previous_key_valid_until: Annotated[
+        dt.datetime | None,
+        msgspec.Meta(
+            description="After a rotation, the old key works until then (UTC); null otherwise",
+            examples=[None],
+        ),
+    ]
+
+
+class ApiClientKey(Output):
+    """A client and its new key, shown this once: only its hash is kept."""
+
+    client: Annotated[ApiClientOut, msgspec.Meta(description="The client")]
+    key: Annotated[
+        str,
+        msgspec.Meta(
+            description="The API key for the `X-Api-Key` header; store it now, it is not shown"
+            " again",
+            examples=["ccd_1a2b3c4d_Zk3v9Q6t1mJx0pYwR8sLbN2cE5hG7uK4aD1fV6iO3qT"],
+        ),
+    ]
+
+
+class KeyRotation(Input):
+    """How long the current key keeps working beside the new one."""
+
+    overlap_hours: Annotated[
+        int,
+        msgspec.Meta(
+            ge=0,
+            le=168,
+            description="Hours (0 to 168) the current key stays valid, so the client can switch"
+            " without a gap; 0 ends it at once",
+            examples=[24],
+        ),
+    ] = 24
+
+
+class ScopesIn(Input):
+    """The client's scopes from now on (replacing the old ones)."""
+
+    scopes: Scopes

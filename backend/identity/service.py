@@ -502,12 +502,19 @@ _KEY_PREFIX = {"department": "ccd", "merchant": "ccm"}
 _KIND_WORDS = {"department": "数据报送单位", "merchant": "合作商户"}
 
 
-async def create_api_client(kind: str, code: str, name: str, scopes: list[str]) -> tuple[int, str]:
+def new_api_key(kind: str) -> tuple[str, str]:
+    """(prefix, key): the key is shown once; only its SHA-256 is stored, found by the prefix."""
+    prefix = secrets.token_hex(4)
+    return prefix, f"{_KEY_PREFIX[kind]}_{prefix}_{secrets.token_urlsafe(32)}"
+
+
+async def create_api_client(
+    kind: str, code: str, name: str, scopes: list[str], *, by: Actor = CLI
+) -> tuple[int, str]:
     """Create a department or merchant client; the key is returned once and stored hashed."""
     if kind not in _KEY_PREFIX:
         raise InvalidInput("kind must be department or merchant", field="kind")
-    prefix = secrets.token_hex(4)
-    key = f"{_KEY_PREFIX[kind]}_{prefix}_{secrets.token_urlsafe(32)}"
+    prefix, key = new_api_key(kind)
     async with transaction() as conn:
         client_id = await store.insert_api_client(
             conn,
@@ -522,7 +529,7 @@ async def create_api_client(kind: str, code: str, name: str, scopes: list[str]) 
             raise Conflict(f"a client with code {code!r} already exists", field="code")
         await write_audit(
             conn,
-            Actor("system", "cli"),
+            by,
             "api-client.create",
             "api_client",
             client_id,

@@ -364,7 +364,8 @@ async def insert_api_client(
 
 
 class StoredApiClient(msgspec.Struct, frozen=True, kw_only=True):
-    """A client as key authentication reads it (the key itself is kept only hashed)."""
+    """A client as key authentication reads it (keys are kept only hashed): the hash of the key
+    whose prefix was asked for, the current key's or, within its overlap, the previous one's."""
 
     id: int
     kind: str
@@ -375,8 +376,67 @@ class StoredApiClient(msgspec.Struct, frozen=True, kw_only=True):
     active: bool
 
 
+_CLIENT_BY_PREFIX = (
+    "SELECT id, kind, code, name,"
+    " CASE WHEN key_prefix = $1 THEN key_hash ELSE previous_key_hash END AS key_hash,"
+    " scopes, active FROM api_client WHERE key_prefix = $1"
+    " OR (previous_key_prefix = $1 AND previous_key_expires_at > now())"
+)
+
+
 async def api_client_by_prefix(conn: Connection, key_prefix: str) -> StoredApiClient | None:
-    return await _first(conn, StoredApiClient, "FROM api_client WHERE key_prefix = $1", key_prefix)
+    return await fetch_one(conn, StoredApiClient, _CLIENT_BY_PREFIX, key_prefix)
+
+
+class ApiClientRow(msgspec.Struct, frozen=True, kw_only=True):
+    """A client as admins manage it (never a key)."""
+
+    id: int
+    kind: str
+    code: str
+    name: str
+    scopes: list[str]
+    active: bool
+    created_at: dt.datetime
+    previous_key_expires_at: dt.datetime | None
+
+
+async def api_clients(conn: Connection) -> list[ApiClientRow]:
+    rows = await conn.fetch(f"SELECT {columns(ApiClientRow)} FROM api_client ORDER BY kind, code")
+    return rows_as(ApiClientRow, rows)
+
+
+async def api_client_for_update(conn: Connection, client_id: int) -> ApiClientRow | None:
+    return await _first(conn, ApiClientRow, "FROM api_client WHERE id = $1 FOR UPDATE", client_id)
+
+
+async def set_api_client(
+    conn: Connection, client_id: int, *, scopes: list[str] | None = None, active: bool | None = None
+) -> None:
+    """Change what is given; what is None stays. Revoking also ends a previous key's overlap."""
+    await conn.execute(
+        "UPDATE api_client SET scopes = coalesce($2, scopes), active = coalesce($3, active),"
+        " previous_key_expires_at = CASE WHEN $3 IS FALSE THEN NULL"
+        " ELSE previous_key_expires_at END WHERE id = $1",
+        client_id,
+        scopes,
+        active,
+    )
+
+
+async def rotate_api_key(
+    conn: Connection, client_id: int, *, prefix: str, key_hash: str, overlap_until: dt.datetime
+) -> None:
+    """The new key becomes current; the current one stays valid until ``overlap_until``."""
+    await conn.execute(
+        "UPDATE api_client SET previous_key_prefix = key_prefix,"
+        " previous_key_hash = key_hash, previous_key_expires_at = $4,"
+        " key_prefix = $2, key_hash = $3 WHERE id = $1",
+        client_id,
+        prefix,
+        key_hash,
+        overlap_until,
+    )
 
 
 # --- population registry ----------------------------------------------------------------------

@@ -88,6 +88,10 @@ class ApiClient(Table, tablename="api_client", db=DB):
     name = Varchar(length=120)
     key_prefix = Varchar(length=16, unique=True)
     key_hash = Varchar(length=64)
+    # The key before the last rotation, accepted until ``previous_key_expires_at``.
+    previous_key_prefix = Varchar(length=16, unique=True, null=True, default=None)
+    previous_key_hash = Varchar(length=64, null=True, default=None)
+    previous_key_expires_at = Timestamptz(null=True, default=None)
     scopes = Array(base_column=Varchar(length=80))
     active = Boolean(default=True)
     created_at = Timestamptz()

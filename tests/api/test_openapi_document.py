@@ -37,6 +37,7 @@ VERBS = [
     "enable",
     "reset",
     "end",
+    "rotate",
     "revoke",
     "correct",
     "redeem",

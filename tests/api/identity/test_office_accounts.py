@@ -204,3 +204,82 @@ async def test_repeated_failures_lock_the_username_until_an_admin_resets_it(
         f"{OFFICERS}/{target_id}/password", headers=admin, json={"password": "a brand new secret"}
     )
     assert (await _sign_in(client, "target", "a brand new secret")).status_code == 200
+
+
+# --- API clients ----------------------------------------------------------------------------------
+
+CLIENTS = "/v1/officer/api-clients"
+BATCH = "/v1/department/records:batch"
+
+
+async def test_admins_manage_api_clients_and_a_rotated_key_overlaps(
+    client: httpx.AsyncClient, business_date: Any, db: Any
+) -> None:
+    admin = await _officer(client, "admin-a", ["officer", "admin"])
+    plain = await _officer(client, "plain", ["officer"])
+    new = {
+        "kind": "department",
+        "code": "city-traffic",
+        "name": "市公安局交通警察支队",
+        "scopes": ["domain:traffic_safety"],
+    }
+    for call in (client.get(CLIENTS, headers=plain), client.post(CLIENTS, headers=plain, json=new)):
+        assert_problem(await call, 403, "admin-only")
+    made = await client.post(CLIENTS, headers=admin, json=new)
+    assert made.status_code == 201, made.text
+    first_key, client_id = made.json()["key"], made.json()["client"]["id"]
+    assert_problem(await client.post(CLIENTS, headers=admin, json=new), 409, "conflict")
+    empty = {"records": []}
+
+    async def works(key: str) -> int:
+        response = await client.post(BATCH, headers={"X-Api-Key": key}, json=empty)
+        return response.status_code
+
+    assert await works(first_key) != 401
+    rotated = await client.post(
+        f"{CLIENTS}/{client_id}/key-rotation", headers=admin, json={"overlapHours": 1}
+    )
+    assert rotated.status_code == 200, rotated.text
+    second_key = rotated.json()["key"]
+    assert rotated.json()["client"]["previousKeyValidUntil"] is not None
+    assert await works(first_key) != 401 and await works(second_key) != 401
+    # The overlap ends: the old key is refused, the new one still works.
+    await db.execute(
+        "UPDATE api_client SET previous_key_expires_at = now() - interval '1 second' WHERE id = $1",
+        client_id,
+    )
+    assert await works(first_key) == 401 and await works(second_key) != 401
+
+    scoped = await client.post(
+        f"{CLIENTS}/{client_id}/scopes",
+        headers=admin,
+        json={"scopes": ["domain:environment", "domain:traffic_safety"]},
+    )
+    assert scoped.json()["scopes"] == ["domain:environment", "domain:traffic_safety"]
+    assert_problem(
+        await client.post(f"{CLIENTS}/{client_id}/scopes", headers=admin, json={"scopes": ["x"]}),
+        422,
+        "validation-failed",
+    )
+    revoked = await client.post(
+        f"{CLIENTS}/{client_id}/revocation", headers=admin, json={"reason": "合同终止"}
+    )
+    assert revoked.json()["active"] is False
+    refused = await client.post(BATCH, headers={"X-Api-Key": second_key}, json=empty)
+    assert_problem(refused, 401, "api-key-disabled")
+    assert_problem(
+        await client.post(f"{CLIENTS}/{client_id}/key-rotation", headers=admin, json={}),
+        409,
+        "api-client-revoked",
+    )
+    listed = (await client.get(CLIENTS, headers=admin)).json()
+    assert [c["code"] for c in listed] == ["city-traffic"] and "key" not in listed[0]
+    audited = await db.fetch(
+        "SELECT action FROM audit_log WHERE object_type = 'api_client' ORDER BY id"
+    )
+    assert [a["action"] for a in audited] == [
+        "api-client.create",
+        "api-client.rotate-key",
+        "api-client.scopes",
+        "api-client.revoke",
+    ]
