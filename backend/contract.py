@@ -66,6 +66,8 @@ TAGS: dict[str, str] = {
     " the health of push delivery.",
     "Officer accounts": "For the credit office: its own accounts and roles (admins), and every"
     " officer's signed-in sessions.",
+    "Officer lists": "For the credit office: the red list (守信红名单) and the serious-dishonesty"
+    " list (严重失信主体名单): proposals to review, published entries, removals.",
     "Officer policy": "For the credit office: every kind of content and its versions; drafts,"
     " checked as at start-up, published by an admin other than the drafter (maker-checker).",
     "Public": "No sign-in: the benefits catalogue and the key that checks verification codes.",

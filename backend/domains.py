@@ -15,6 +15,9 @@ from backend.content import tables as content_tables
 from backend.identity import jobs as identity_jobs
 from backend.identity import routes as identity_routes
 from backend.identity import tables as identity_tables
+from backend.lists import jobs as lists_jobs
+from backend.lists import routes as lists_routes
+from backend.lists import tables as lists_tables
 from backend.notifications import jobs as notifications_jobs
 from backend.notifications import routes as notifications_routes
 from backend.notifications import tables as notifications_tables
@@ -52,6 +55,7 @@ ROUTES: Routes = merge(
         notifications_routes.ROUTES,
         content_routes.ROUTES,
         policy_routes.ROUTES,
+        lists_routes.ROUTES,
     ]
 )
 
@@ -69,6 +73,7 @@ TABLES: list[Any] = [
     *notifications_tables.TABLES,
     *content_tables.TABLES,
     *policy_tables.TABLES,
+    *lists_tables.TABLES,
 ]
 
 _JOB_MODULES = [
@@ -80,6 +85,7 @@ _JOB_MODULES = [
     verification_jobs,
     notifications_jobs,
     content_jobs,
+    lists_jobs,
 ]
 # Registered: a function enqueued by reference (platform.queue.enqueue) must be one the worker runs.
 JOBS: list[Any] = register(job for module in _JOB_MODULES for job in module.JOBS)

@@ -27,6 +27,7 @@ from backend.content.live import LiveContent, bump_generations, install_live
 from backend.content.seed import import_seed
 from backend.identity.sms import LogSmsSender, SmsSender
 from backend.identity.verifier import RegistryIdentityVerifier
+from backend.lists.rules import install_list_rules, list_rules_from_sources
 from backend.notifications.push import PushSender, build_sender
 from backend.notifications.templates import templates_from_sources
 from backend.platform import runtime
@@ -74,6 +75,13 @@ CONTENT_KINDS: tuple[ContentKind, ...] = (
     ),
     _standalone("notifications", "notifications", templates_from_sources, _on_runtime("templates")),
     _standalone("commitments", "commitment", commitments_from_sources, install_commitments),
+    ContentKind(
+        name="lists",
+        header="lists",
+        build=list_rules_from_sources,
+        install=install_list_rules,
+        depends_on=("catalog", "rules"),
+    ),
 )
 
 

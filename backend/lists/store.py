@@ -1,0 +1,242 @@
+"""The SQL of red and black list entries and their history."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import msgspec
+
+from backend.platform.rows import Connection, rows_as
+
+OPEN = ("proposed", "published")
+
+
+class EntryFacts(msgspec.Struct, frozen=True, kw_only=True):
+    """An entry with what decides whether it still stands: its record's or the card's facts."""
+
+    id: int
+    citizen: int
+    list: str
+    rule_code: str
+    rules_version: str
+    record: int | None
+    status: str
+    proposed_on: dt.date
+    publish_months: int
+    reviewed_by: int | None
+    reviewer: str | None
+    reviewed_at: dt.datetime | None
+    review_reason: str | None
+    published_from: dt.date | None
+    published_until: dt.date | None
+    ended_on: dt.date | None
+    end_cause: str | None
+    citizen_name: str
+    id_number_encrypted: bytes
+    record_type: str | None
+    record_catalog_version: str | None
+    record_status: str | None
+    record_severity: str | None
+    record_decided_on: dt.date | None
+    record_display_until: dt.date | None
+    record_document_no: str | None
+    department_name: str | None
+    card_grade: str | None
+    card_clean: bool | None
+
+
+_FACTS = (
+    "SELECT e.id, e.citizen, e.list, e.rule_code, e.rules_version, e.record, e.status,"
+    " e.proposed_on, e.publish_months, e.reviewed_by, o.username AS reviewer, e.reviewed_at,"
+    " e.review_reason, e.published_from, e.published_until, e.ended_on, e.end_cause,"
+    " c.name AS citizen_name, c.id_number_encrypted, r.record_type,"
+    " r.catalog_version AS record_catalog_version, r.status AS record_status,"
+    " r.severity AS record_severity, r.decided_on AS record_decided_on,"
+    " r.display_until AS record_display_until, r.decision_document_no AS record_document_no,"
+    " d.name AS department_name, k.grade AS card_grade, k.clean_years_flag AS card_clean"
+    " FROM list_entry e JOIN citizen c ON c.id = e.citizen"
+    " LEFT JOIN record r ON r.id = e.record LEFT JOIN api_client d ON d.id = r.department"
+    " LEFT JOIN credit_card k ON k.citizen = e.citizen"
+    " LEFT JOIN officer o ON o.id = e.reviewed_by"
+)
+
+
+async def propose_on_records(
+    conn: Connection,
+    *,
+    which: str,
+    rule_code: str,
+    rules_version: str,
+    record_types: list[str] | None,
+    severity: str | None,
+    today: dt.date,
+    publish_months: int,
+) -> list[int]:
+    """Propose every counting record the rule matches that has never had an entry by it (a
+    rejected proposal is not proposed again); records under objection wait."""
+    rows = await conn.fetch(
+        "INSERT INTO list_entry (citizen, list, rule_code, rules_version, record, status,"
+        " proposed_on, publish_months)"
+        " SELECT r.citizen, $1::text, $2::text, $3::text, r.id, 'proposed', $6::date, $7::int"
+        " FROM record r"
+        " WHERE r.status = 'active' AND NOT r.under_objection AND r.decided_on <= $6"
+        " AND r.display_until > $6"
+        " AND (($4::text[] IS NOT NULL AND r.record_type = ANY($4::text[]))"
+        " OR ($5::text IS NOT NULL AND r.severity = $5))"
+        " AND NOT EXISTS (SELECT 1 FROM list_entry e WHERE e.list = $1 AND e.rule_code = $2"
+        " AND e.record = r.id) ON CONFLICT DO NOTHING RETURNING id",
+        which,
+        rule_code,
+        rules_version,
+        record_types,
+        severity,
+        today,
+        publish_months,
+    )
+    return [row["id"] for row in rows]
+
+
+async def propose_on_grade(
+    conn: Connection,
+    *,
+    which: str,
+    rule_code: str,
+    rules_version: str,
+    grade: str,
+    clean_years: bool,
+    today: dt.date,
+    publish_months: int,
+) -> list[int]:
+    """Propose every citizen whose card meets the rule and has no open entry by it nor one
+    rejected under this rules version."""
+    rows = await conn.fetch(
+        "INSERT INTO list_entry (citizen, list, rule_code, rules_version, record, status,"
+        " proposed_on, publish_months)"
+        " SELECT k.citizen, $1::text, $2::text, $3::text, NULL, 'proposed', $6::date, $7::int"
+        " FROM credit_card k"
+        " WHERE k.grade = $4::text AND (NOT $5::bool OR k.clean_years_flag)"
+        " AND NOT EXISTS (SELECT 1 FROM list_entry e WHERE e.citizen = k.citizen"
+        " AND e.list = $1 AND e.rule_code = $2 AND (e.status IN ('proposed', 'published')"
+        " OR (e.status = 'rejected' AND e.rules_version = $3)))"
+        " ON CONFLICT DO NOTHING RETURNING id",
+        which,
+        rule_code,
+        rules_version,
+        grade,
+        clean_years,
+        today,
+        publish_months,
+    )
+    return [row["id"] for row in rows]
+
+
+async def open_entries(conn: Connection, *, citizen: int | None = None) -> list[EntryFacts]:
+    query = f"{_FACTS} WHERE e.status IN ('proposed', 'published')" + (
+        " AND e.citizen = $1 ORDER BY e.id" if citizen is not None else " ORDER BY e.id"
+    )
+    args = (citizen,) if citizen is not None else ()
+    return rows_as(EntryFacts, await conn.fetch(query, *args))
+
+
+async def entry(conn: Connection, entry_id: int, *, lock: bool = False) -> EntryFacts | None:
+    query = f"{_FACTS} WHERE e.id = $1" + (" FOR UPDATE OF e" if lock else "")
+    rows = rows_as(EntryFacts, await conn.fetch(query, entry_id))
+    return rows[0] if rows else None
+
+
+async def entries(
+    conn: Connection, *, status: str | None, which: str | None, before_id: int | None, limit: int
+) -> list[EntryFacts]:
+    query = (
+        f"{_FACTS} WHERE ($1::text IS NULL OR e.status = $1) AND ($2::text IS NULL OR e.list = $2)"
+        " AND ($3::bigint IS NULL OR e.id < $3) ORDER BY e.id DESC LIMIT $4"
+    )
+    return rows_as(EntryFacts, await conn.fetch(query, status, which, before_id, limit))
+
+
+async def citizen_entries(conn: Connection, citizen: int) -> list[EntryFacts]:
+    """Every entry of the citizen that was ever published, newest first."""
+    query = f"{_FACTS} WHERE e.citizen = $1 AND e.published_from IS NOT NULL ORDER BY e.id DESC"
+    return rows_as(EntryFacts, await conn.fetch(query, citizen))
+
+
+async def review(
+    conn: Connection,
+    entry_id: int,
+    *,
+    status: str,
+    by: int,
+    at: dt.datetime,
+    reason: str,
+    published: tuple[dt.date, dt.date] | None,
+) -> None:
+    await conn.execute(
+        "UPDATE list_entry SET status = $2, reviewed_by = $3, reviewed_at = $4,"
+        " review_reason = $5, published_from = $6, published_until = $7 WHERE id = $1",
+        entry_id,
+        status,
+        by,
+        at,
+        reason,
+        published[0] if published else None,
+        published[1] if published else None,
+    )
+
+
+async def end(conn: Connection, entry_id: int, *, on: dt.date, cause: str) -> None:
+    await conn.execute(
+        "UPDATE list_entry SET status = 'ended', ended_on = $2, end_cause = $3 WHERE id = $1",
+        entry_id,
+        on,
+        cause,
+    )
+
+
+class Step(msgspec.Struct, frozen=True, kw_only=True):
+    entry: int
+    actor_kind: str
+    actor_id: str
+    action: str
+    from_status: str | None
+    to_status: str
+    reason: str | None
+
+
+async def add_steps(conn: Connection, steps: list[Step], *, today: dt.date) -> None:
+    if not steps:
+        return
+    await conn.executemany(
+        "INSERT INTO list_entry_step (entry, at, business_date, actor_kind, actor_id, action,"
+        " from_status, to_status, reason) VALUES ($1, now(), $2, $3, $4, $5, $6, $7, $8)",
+        [
+            (
+                s.entry,
+                today,
+                s.actor_kind,
+                s.actor_id,
+                s.action,
+                s.from_status,
+                s.to_status,
+                s.reason,
+            )
+            for s in steps
+        ],
+    )
+
+
+class StepRow(msgspec.Struct, frozen=True, kw_only=True):
+    action: str
+    from_status: str | None
+    to_status: str
+    actor_kind: str
+    business_date: dt.date
+    reason: str | None
+
+
+async def steps_of(conn: Connection, entry_id: int) -> list[StepRow]:
+    rows = await conn.fetch(
+        "SELECT action, from_status, to_status, actor_kind, business_date, reason"
+        " FROM list_entry_step WHERE entry = $1 ORDER BY id",
+        entry_id,
+    )
+    return rows_as(StepRow, rows)
