@@ -9,13 +9,21 @@ from typing import Any
 from litestar import Litestar, Request, Router
 from litestar.config.app import AppConfig
 from litestar.config.compression import CompressionConfig
+from litestar.config.csrf import CSRFConfig
 from litestar.config.response_cache import ResponseCacheConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.middleware import DefineMiddleware
+from litestar.middleware.csrf import CSRFMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig, get_remote_address
+from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.stores.redis import RedisStore
+from litestar.template.config import TemplateConfig
 
+from backend.console.routes import TEMPLATES as CONSOLE_TEMPLATES
+from backend.console.routes import console_router
+from backend.console.session import SESSION_HOURS as CONSOLE_SESSION_HOURS
 from backend.contract import finish_served_document
 from backend.domains import ROUTES
 from backend.identity.principals import CitizenPrincipal, ClientPrincipal, OfficerPrincipal
@@ -151,6 +159,30 @@ def _routers(settings: Settings) -> list[Router]:
     return routers
 
 
+def _console(settings: Settings) -> Router:
+    """The office's console: a server-side session in Redis (cookie on /console only) and CSRF
+    protection on every form; secure cookies in production."""
+    secure = settings.env == "production"
+    sessions = ServerSideSessionConfig(
+        store="console_sessions",
+        key="console_session",
+        max_age=CONSOLE_SESSION_HOURS * 3600,
+        path="/console",
+        secure=secure,
+        httponly=True,
+        samesite="strict",
+    )
+    csrf = CSRFConfig(
+        secret=settings.jwt_secret,
+        cookie_name="console_csrf",
+        cookie_path="/console",
+        cookie_secure=secure,
+        cookie_httponly=True,
+        cookie_samesite="strict",
+    )
+    return console_router([sessions.middleware, DefineMiddleware(CSRFMiddleware, config=csrf)])
+
+
 class CreditCardApp(Litestar):
     """Litestar, answering HEAD as GET without the body (RFC 9110 §9.3.2) on every GET route:
     same authentication, limits and headers, so a HEAD tells exactly what a GET would."""
@@ -200,7 +232,7 @@ def create_app(settings: Settings | None = None, *, sms: SmsSender | None = None
             embedded.stop()
 
     app = CreditCardApp(
-        route_handlers=[healthz, readyz, *_routers(settings)],
+        route_handlers=[healthz, readyz, *_routers(settings), _console(settings)],
         lifespan=[lifespan],
         on_app_init=[jwt_auth.on_app_init, _outermost_middleware],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
@@ -212,7 +244,11 @@ def create_app(settings: Settings | None = None, *, sms: SmsSender | None = None
             "response_cache": RedisStore(
                 redis, namespace=namespaced(settings.redis_namespace, "cache")
             ),
+            "console_sessions": RedisStore(
+                redis, namespace=namespaced(settings.redis_namespace, "console")
+            ),
         },
+        template_config=TemplateConfig(directory=CONSOLE_TEMPLATES, engine=JinjaTemplateEngine),
         response_cache_config=ResponseCacheConfig(store="response_cache"),
         # Brotli where the client takes it (smaller JSON for the same CPU), else gzip.
         compression_config=CompressionConfig(

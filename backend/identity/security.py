@@ -163,7 +163,8 @@ def build_jwt_auth(settings: Settings) -> AccessTokenAuth:
         retrieve_user_handler=_principal_from_token,
         revoked_token_handler=_session_revoked,
         default_token_expiration=timedelta(minutes=settings.access_token_minutes),
-        exclude=PUBLIC_PATHS,
+        # The console signs in by its own cookie session (backend.console).
+        exclude=[*PUBLIC_PATHS, "^/console"],
         # HEAD is authenticated like GET; only a CORS preflight carries no credentials.
         exclude_http_methods=["OPTIONS"],
         authentication_middleware_class=AccessTokenMiddleware,

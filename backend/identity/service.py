@@ -13,7 +13,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from backend.identity import store
 from backend.identity.id_number import InvalidIdNumber, mask_id_number, normalize_id_number
 from backend.identity.lockout import clear_sign_in_failures, count_failure, refuse_if_locked_out
-from backend.identity.principals import ClientPrincipal
+from backend.identity.principals import ClientPrincipal, OfficerPrincipal
 from backend.identity.schemas import (
     CodeSent,
     Profile,
@@ -440,9 +440,12 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-async def officer_sign_in(username: str, password: str, *, address: str | None = None) -> TokenPair:
-    """Password sign-in; repeated failures lock the username and the address for a while
-    (``lockout``), checked before the password so a locked account reveals nothing."""
+async def _checked_officer(
+    username: str, password: str, address: str | None
+) -> store.OfficerCredentials:
+    """The officer whose password this is; repeated failures lock the username and the address
+    for a while (``lockout``), checked before the password so a locked account reveals
+    nothing. Audits the sign-in."""
     await refuse_if_locked_out(username, address)
     async with connection() as conn:
         officer = await store.officer_credentials(conn, username)
@@ -457,12 +460,31 @@ async def officer_sign_in(username: str, password: str, *, address: str | None =
             say("用户名或密码错误", "wrong username or password"), code="bad-credentials"
         )
     await clear_sign_in_failures(username)
-    extras: dict[str, object] = {"usr": username, "roles": list(officer.roles)}
     async with connection() as conn:  # one statement: no transaction needed
         await write_audit(
             conn, Actor("officer", str(officer.id)), "officer.sign-in", "officer", officer.id
         )
+    return officer
+
+
+async def officer_sign_in(username: str, password: str, *, address: str | None = None) -> TokenPair:
+    """Password sign-in to the API: an access and a refresh token."""
+    officer = await _checked_officer(username, password, address)
+    extras: dict[str, object] = {"usr": username, "roles": list(officer.roles)}
     return await _token_pair("officer", officer.id, secrets.token_hex(16), extras)
+
+
+async def officer_console_session(
+    username: str, password: str, *, address: str | None = None
+) -> OfficerPrincipal:
+    """Password sign-in to the console: a session family like the API's (listed with the
+    officer's sessions, ended the same way), held by the console's cookie session."""
+    officer = await _checked_officer(username, password, address)
+    family = secrets.token_hex(16)
+    await _new_refresh_token(family, "officer", officer.id)
+    return OfficerPrincipal(
+        officer_id=officer.id, username=username, roles=tuple(officer.roles), session_id=family
+    )
 
 
 async def create_officer(

@@ -1,0 +1,102 @@
+"""The console over HTTP: sign-in by cookie session, CSRF on every form, the pages on the same
+services as the API, sessions that end when the account is disabled."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+
+from backend.identity import service as identity
+from tests.api.policy.test_policy_versions import rules_body, tomorrow
+
+PASSWORD = "correct horse battery staple"
+
+
+def _csrf(page: httpx.Response) -> str:
+    found = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+    assert found, page.text[:500]
+    return found.group(1)
+
+
+async def _signed_in(client: httpx.AsyncClient, username: str, roles: list[str]) -> None:
+    await identity.create_officer(username, PASSWORD, username, roles)
+    form = await client.get("/console/sign-in")
+    assert form.status_code == 200 and "登录" in form.text
+    signed = await client.post(
+        "/console/sign-in",
+        data={"username": username, "password": PASSWORD, "_csrf_token": _csrf(form)},
+    )
+    assert signed.status_code in (301, 302, 303), signed.text
+    assert signed.headers["location"] == "/console/cases"
+
+
+async def test_pages_need_a_sign_in_and_forms_need_the_csrf_token(
+    client: httpx.AsyncClient,
+) -> None:
+    for page in ("/console/cases", "/console/policy", "/console/lists", "/console/audit"):
+        response = await client.get(page)
+        assert (
+            response.status_code in (302, 303)
+            and response.headers["location"] == "/console/sign-in"
+        )
+    await identity.create_officer("clerk", PASSWORD, "clerk", ["officer"])
+    await client.get("/console/sign-in")
+    forged = await client.post("/console/sign-in", data={"username": "clerk", "password": PASSWORD})
+    assert forged.status_code == 403
+    wrong = await client.post(
+        "/console/sign-in",
+        data={
+            "username": "clerk",
+            "password": "not the password",
+            "_csrf_token": _csrf(await client.get("/console/sign-in")),
+        },
+    )
+    assert wrong.headers["location"].startswith("/console/sign-in?error=")
+
+
+async def test_an_officer_works_the_queues_and_a_second_admin_publishes_a_draft(
+    app: Any,
+) -> None:
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as drafter,
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as checker,
+    ):
+        await _signed_in(drafter, "drafter", ["officer"])
+        await _signed_in(checker, "checker", ["officer", "admin"])
+        cases = await drafter.get("/console/cases")
+        assert cases.status_code == 200 and "待办案件" in cases.text
+        policy = await drafter.get("/console/policy")
+        assert "rules" in policy.text
+        made = await drafter.post(
+            "/console/policy/drafts",
+            data={
+                "kind": "rules",
+                "body": rules_body("2099.1", tomorrow(), base_points=1010),
+                "_csrf_token": _csrf(policy),
+            },
+        )
+        assert "/console/policy/drafts/" in made.headers["location"], made.headers
+        draft_url = made.headers["location"].split("?")[0]
+        page = await drafter.get(draft_url)
+        assert "rules.base_points" in page.text and "1010" in page.text
+        own = await drafter.post(
+            f"{draft_url}/publication", data={"reason": "自己发布", "_csrf_token": _csrf(page)}
+        )
+        assert "error=" in own.headers["location"]
+        page = await checker.get(draft_url)
+        published = await checker.post(
+            f"{draft_url}/publication", data={"reason": "复核通过", "_csrf_token": _csrf(page)}
+        )
+        assert "done=" in published.headers["location"], published.headers
+        assert "published" in (await checker.get(draft_url)).text
+        accounts = await checker.get("/console/accounts")
+        assert "drafter" in accounts.text and "checker" in accounts.text
+        assert "管理员" in (await drafter.get("/console/accounts")).text
+        audit = await checker.get("/console/audit?objectType=content_draft")
+        assert "content.publish" in audit.text
+        signed_out = await checker.post("/console/sign-out", data={"_csrf_token": _csrf(audit)})
+        assert signed_out.headers["location"] == "/console/sign-in"
+        assert (await checker.get("/console/cases")).headers["location"] == "/console/sign-in"
