@@ -30,6 +30,7 @@ from backend.lists.schemas import (
 )
 from backend.lists.standing import end_cause
 from backend.lists.store import EntryFacts, Step
+from backend.notifications.events import ListEntered, ListExited, emit_event
 from backend.platform import runtime
 from backend.platform.audit import write_audit
 from backend.platform.calendar import today_in_shanghai
@@ -41,6 +42,20 @@ from backend.platform.rows import Connection
 from backend.records.catalog import add_months
 
 log = logging.getLogger("backend.lists")
+LIST_NAMES = {
+    "red": ("守信红名单", "red list"),
+    "black": ("严重失信主体名单", "serious-dishonesty list"),
+}
+# Why an entry ended, as the citizen reads it (zh-CN, en).
+CAUSES = {
+    "period-ended": ("公示期届满", "its publication period ended"),
+    "repaired": ("信用修复完成", "the record was repaired"),
+    "revoked": ("记录已撤销", "the record was revoked"),
+    "display-ended": ("记录公示期届满", "the record's display period ended"),
+    "corrected": ("记录已更正", "the record was corrected"),
+    "grade-changed": ("信用等级变化", "the grade changed"),
+    "removed": ("信用办移出", "the credit office removed it"),
+}
 SYSTEM = ("system", "system")  # who takes the nightly steps: (actor kind, actor id)
 
 
@@ -133,6 +148,30 @@ async def _end(
     action = "remove" if cause == "removed" else "end"
     step = _step(facts.id, action, (facts.status, "ended"), reason or cause, by)
     await store.add_steps(conn, [step], today=day)
+    if facts.status == "published":  # a proposal that lapses was never told
+        zh, en = LIST_NAMES[facts.list]
+        cause_zh, cause_en = CAUSES.get(cause, (cause, cause))
+        exited = ListExited(
+            list_name_zh=zh,
+            list_name_en=en,
+            cause_zh=cause_zh,
+            cause_en=cause_en,
+            on=day.isoformat(),
+        )
+        await emit_event(conn, facts.citizen, exited, dedupe_key=f"list:{facts.id}:exited")
+
+
+async def _tell_entered(conn: Connection, facts: EntryFacts, until: dt.date) -> None:
+    rule = _rule(facts)
+    zh, en = LIST_NAMES[facts.list]
+    entered = ListEntered(
+        list_name_zh=zh,
+        list_name_en=en,
+        reason=rule.reason_zh if rule else facts.rule_code,
+        reason_en=rule.reason_en if rule else facts.rule_code,
+        published_until=until.isoformat(),
+    )
+    await emit_event(conn, facts.citizen, entered, dedupe_key=f"list:{facts.id}:entered")
 
 
 # --- what officers and citizens read ------------------------------------------------------------
@@ -288,6 +327,8 @@ async def _decide(
             )
             step = _step(entry_id, action, (facts.status, new), reason, officer)
             await store.add_steps(conn, [step], today=day)
+            if published is not None:
+                await _tell_entered(conn, facts, published[1])
         await write_audit(
             conn,
             by.actor,

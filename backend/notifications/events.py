@@ -183,6 +183,30 @@ class RepairTerminated(Event):
     outcome_en: str
 
 
+class ListEntered(Event):
+    """The citizen is published on the red list or the serious-dishonesty list (a legal notice:
+    the person must be told what is published about them, why and until when)."""
+
+    kind, category, legal = "list.entered", "records", True
+    list_name_zh: str
+    list_name_en: str
+    reason: str  # the rule's reason, in Chinese (the rule's English text is in reason_en)
+    reason_en: str
+    published_until: str
+
+
+class ListExited(Event):
+    """The citizen is off a list: the reason ended (repair, end of display, ...) or an officer
+    removed the entry."""
+
+    kind, category, legal = "list.exited", "records", True
+    list_name_zh: str
+    list_name_en: str
+    cause_zh: str
+    cause_en: str
+    on: str
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.kind: cls
     for cls in (
@@ -200,6 +224,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         MonthlySummary,
         CaseWithdrawn,
         RepairTerminated,
+        ListEntered,
+        ListExited,
     )
 }
 

@@ -49,21 +49,40 @@ class TemplateVersion(msgspec.Struct, frozen=True):
 
 
 class TemplateSet(VersionedSet[TemplateVersion]):
-    """Every version of the templates; reads go to the version in force on the business date."""
+    """Every version of the templates; reads go to the version in force on the business date.
+
+    The newest version covers every event kind; an older one may lack kinds added after it
+    (its stored text cannot change), and a kind it lacks is read from the nearest later
+    version that has it."""
 
     __slots__ = ()
     label = "template set"
     noun = "notifications"
     error = TemplateError
 
+    def __init__(self, versions: Iterable[TemplateVersion]) -> None:
+        super().__init__(versions)
+        missing = set(EVENT_TYPES) - set(self.versions[-1].templates)
+        if missing:
+            newest = self.versions[-1].version
+            raise TemplateError(
+                f"notifications version {newest}: template: no template for event kinds"
+                f" {sorted(missing)} (the newest version covers every kind)"
+            )
+
     def current(self) -> dict[str, Template]:
         return self.in_force(runtime.clock().today()).templates
 
     def get(self, kind: str) -> Template | None:
-        return self.current().get(kind)
+        found = self.current().get(kind)
+        if found is not None:
+            return found
+        today = runtime.clock().today()
+        later = [v for v in self.versions if v.effective_from > today]
+        return next((v.templates[kind] for v in later if kind in v.templates), None)
 
     def __contains__(self, kind: object) -> bool:
-        return kind in self.current()
+        return isinstance(kind, str) and self.get(kind) is not None
 
 
 def _placeholders(text: str) -> set[str]:
@@ -101,9 +120,6 @@ def template_version(label: str, text: str) -> TemplateVersion:
         if template.kind in templates:
             raise check.fail(entry, "kind", f"a second template for {template.kind!r}")
         templates[template.kind] = template
-    missing = set(EVENT_TYPES) - set(templates)
-    if missing:
-        raise check.fail("template", None, f"no template for event kinds {sorted(missing)}")
     header = parsed.notifications
     return TemplateVersion(header.version, header.effective_from, header.source, templates)
 

@@ -12,6 +12,7 @@ import httpx
 from backend.identity import service as identity
 from backend.identity.sms import MemorySmsSender
 from backend.lists import service as lists
+from backend.notifications.relay import relay_all
 from backend.platform import runtime
 from backend.records.catalog import add_months
 from tests import factories as f
@@ -97,6 +98,11 @@ async def test_a_serious_record_is_proposed_reviewed_published_and_leaves_when_r
         today.isoformat(),
     )
     assert await lists.end_lapsed() == 1
+    await relay_all()
+    inbox = (await client.get("/v1/me/notifications", headers=citizen)).json()["items"]
+    told = {n["kind"]: n for n in inbox if n["kind"].startswith("list.")}
+    assert told["list.entered"]["title"] == "你已列入严重失信主体名单"
+    assert "记录已撤销" in told["list.exited"]["body"]
     detail = (await client.get(f"{ENTRIES}/{proposed['id']}", headers=officer)).json()
     assert detail["entry"]["status"] == "ended" and detail["entry"]["endCause"] == "revoked"
     assert [s["action"] for s in detail["steps"]] == ["propose", "approve", "end"]
