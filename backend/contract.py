@@ -68,6 +68,10 @@ TAGS: dict[str, str] = {
     " officer's signed-in sessions.",
     "Officer lists": "For the credit office: the red list (守信红名单) and the serious-dishonesty"
     " list (严重失信主体名单): proposals to review, published entries, removals.",
+    "Officer statistics": "For the credit office: the statistics it reports upward (records by"
+    " month, domain, severity and department; grades and their change; case handling per"
+    " department; list entries and exits; notifications; merchant verifications), as JSON and"
+    " as SVG charts.",
     "Officer policy": "For the credit office: every kind of content and its versions; drafts,"
     " checked as at start-up, published by an admin other than the drafter (maker-checker).",
     "Public": "No sign-in: the benefits catalogue and the key that checks verification codes.",

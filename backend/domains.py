@@ -37,6 +37,7 @@ from backend.repairs import tables as repairs_tables
 from backend.scoring import jobs as scoring_jobs
 from backend.scoring import routes as scoring_routes
 from backend.scoring import tables as scoring_tables
+from backend.statistics import routes as statistics_routes
 from backend.verification import jobs as verification_jobs
 from backend.verification import query_log as verification_query_log
 from backend.verification import routes as verification_routes
@@ -56,6 +57,7 @@ ROUTES: Routes = merge(
         content_routes.ROUTES,
         policy_routes.ROUTES,
         lists_routes.ROUTES,
+        statistics_routes.ROUTES,
     ]
 )
 

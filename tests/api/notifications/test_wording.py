@@ -60,8 +60,6 @@ REALISTIC: dict[str, Any] = {
     "list_name_en": "serious-dishonesty list",
     "reason_en": "A record of serious dishonesty",
     "published_until": "2029-11-29",
-    "cause_zh": "记录已撤销",
-    "cause_en": "the record was revoked",
     "case_kind_zh": "异议申请",
     "case_kind_en": "objection",
     "objection_id": 11,
