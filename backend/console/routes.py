@@ -28,6 +28,7 @@ from backend.platform.errors import NotFound, ProblemError
 from backend.policy import service as policy
 from backend.repairs import service as repairs
 from backend.repairs import views as repair_views
+from backend.statistics import service as statistics
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -191,6 +192,18 @@ class PagesController(Controller):
 
     # --- oversight ------------------------------------------------------------------------------
 
+    @get("/statistics")
+    async def statistics(self, request: OfficerRequest) -> Template:
+        """The charts are drawn inline (our own SVG writer escapes every text), so the page
+        needs no second request with credentials."""
+        return _page(
+            "statistics.html",
+            request,
+            records_chart=_inline(await statistics.records_chart_svg(12)),
+            grades_chart=_inline(await statistics.grades_chart_svg(30)),
+            cases=await statistics.case_statistics(),
+        )
+
     @get("/audit")
     async def audit(self, request: OfficerRequest) -> Template:
         object_type = request.query_params.get("objectType") or None
@@ -214,6 +227,12 @@ class PagesController(Controller):
             officers=await officers.officers(),
             clients=await clients.clients(),
         )
+
+
+def _inline(svg: bytes) -> str:
+    """An SVG document as an element inside the page (without its XML declaration)."""
+    text = svg.decode()
+    return text[text.index("<svg") :]
 
 
 def _kind(kind: str) -> tuple[Any, Any]:

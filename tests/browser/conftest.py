@@ -94,3 +94,7 @@ def server(settings: Settings, app: object) -> Iterator[str]:
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+# The published versions a test makes are removed after it, and the app is back on the seed.
+from tests.api.policy.conftest import seeded  # noqa: E402, F401

@@ -47,6 +47,7 @@ async def test_the_office_works_from_the_console(
     server: str,
     browser_path: str,
     screenshots: Path,
+    seeded: None,
 ) -> None:
     case_id = await _verifying_objection(client, sms)
     await identity.create_officer("li.wei", PASSWORD, "李伟", ["officer"])
@@ -86,4 +87,11 @@ async def test_the_office_works_from_the_console(
         await admin.click("form[action$='/publication'] button:first-of-type")
         await admin.wait_for_selector("p.done")
         assert "published" in await admin.inner_text("h1")
+
+        await admin.goto(f"{server}/console/statistics")
+        chart = admin.locator("#records-chart svg")
+        await chart.wait_for()
+        assert await chart.get_attribute("viewBox")
+        assert await admin.locator("#grades-chart svg").count() == 1
+        await admin.screenshot(path=str(screenshots / "statistics.png"), full_page=True)
         await browser.close()

@@ -57,7 +57,7 @@ async def test_pages_need_a_sign_in_and_forms_need_the_csrf_token(
 
 
 async def test_an_officer_works_the_queues_and_a_second_admin_publishes_a_draft(
-    app: Any,
+    app: Any, seeded: None
 ) -> None:
     transport = httpx.ASGITransport(app=app)
     async with (
