@@ -50,6 +50,7 @@ from backend.cases.machine import Staff
 from backend.cases.operations import EVIDENCE_LOCATION, OptionalBodyOperation, created
 from backend.cases.schemas import DecisionReason, EvidenceOut
 from backend.cases.views import QueueFilter
+from backend.identity.security import officer_role_guard
 from backend.platform.audit import Actor
 from backend.platform.pagination import DEFAULT_LIMIT, Page
 
@@ -326,8 +327,14 @@ class CaseEndpoints:
             return await step.take(endpoints.case_id(request), request.user, data.reason)
 
         handler.__annotations__["request"] = by
+        # An officer's step needs the officer or admin role; a department's key is its own.
+        guards = [officer_role_guard] if by is OfficerRequest else []
         return post(
-            f"{self.one}/{step.path}", status_code=HTTP_200_OK, opt=CONFLICT, **_texts(step)
+            f"{self.one}/{step.path}",
+            status_code=HTTP_200_OK,
+            opt=CONFLICT,
+            guards=guards,
+            **_texts(step),
         )(_named(handler, step, self.out))
 
     # --- whole controllers ------------------------------------------------------------------

@@ -230,11 +230,13 @@ officer_guard = principal_guard(
     ("此接口仅供信用办工作人员使用", "this endpoint is for credit officers"),
     "officer-only",
 )
-drafter_guard = principal_guard(
+# Acting on cases, lists and policy drafts needs the officer or admin role; reading does not
+# (the ``reports`` role alone reads, and handles reporter identities).
+officer_role_guard = principal_guard(
     lambda user: (
         isinstance(user, OfficerPrincipal) and bool({"officer", "admin"} & set(user.roles))
     ),
-    ("起草版本需要 officer 或 admin 角色", "drafting a version needs the officer or admin role"),
+    ("此操作需要 officer 或 admin 角色", "this action needs the officer or admin role"),
     "officer-role-required",
 )
 admin_guard = principal_guard(

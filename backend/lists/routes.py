@@ -10,7 +10,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
 from backend.identity.principals import CitizenPrincipal, OfficerPrincipal
-from backend.identity.security import citizen_guard, drafter_guard
+from backend.identity.security import citizen_guard, officer_role_guard
 from backend.lists import service
 from backend.lists.schemas import (
     EntryStatus,
@@ -71,7 +71,7 @@ class OfficerListsController(Controller):
         status_code=HTTP_200_OK,
         operation_id="approveListEntry",
         summary="Approve a proposed entry: it is published from today",
-        guards=[drafter_guard],
+        guards=[officer_role_guard],
         opt=CONFLICT,
     )
     async def approve(
@@ -87,7 +87,7 @@ class OfficerListsController(Controller):
         status_code=HTTP_200_OK,
         operation_id="rejectListEntry",
         summary="Reject a proposed entry",
-        guards=[drafter_guard],
+        guards=[officer_role_guard],
         opt=CONFLICT,
     )
     async def reject(
@@ -102,7 +102,7 @@ class OfficerListsController(Controller):
         status_code=HTTP_200_OK,
         operation_id="removeListEntry",
         summary="Take a published entry off its list",
-        guards=[drafter_guard],
+        guards=[officer_role_guard],
         opt=CONFLICT,
     )
     async def remove(

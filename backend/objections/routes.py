@@ -12,7 +12,7 @@ from litestar.status_codes import HTTP_200_OK
 
 from backend.cases.controllers import CaseEndpoints, CitizenRoutes, Doc, Filing, StaffRoutes, Step
 from backend.cases.http import CONFLICT, DepartmentRequest, OfficerRequest
-from backend.identity.security import citizen_guard
+from backend.identity.security import citizen_guard, officer_role_guard
 from backend.objections import service, views
 from backend.objections.kind import OBJECTION
 from backend.objections.schemas import (
@@ -240,6 +240,7 @@ class OfficerObjectionsController(
         status_code=HTTP_200_OK,
         operation_id="decideObjection",
         summary="Decide a verified objection",
+        guards=[officer_role_guard],
         opt=CONFLICT,
     )
     async def decide(

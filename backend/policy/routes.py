@@ -12,7 +12,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from backend.identity.principals import OfficerPrincipal
-from backend.identity.security import admin_guard, drafter_guard
+from backend.identity.security import admin_guard, officer_role_guard
 from backend.platform.pagination import DEFAULT_LIMIT, Page
 from backend.platform.routing import Routes
 from backend.policy import service
@@ -88,7 +88,7 @@ class OfficerContentController(Controller):
         status_code=HTTP_200_OK,
         operation_id="checkContentDraft",
         summary="Check a text as a new version without storing it",
-        guards=[drafter_guard],
+        guards=[officer_role_guard],
     )
     async def check(self, kind: FromPath[str], data: JSONBody[DraftIn]) -> DiffOut:
         """Validate a TOML text as a new version of ``kind`` with the same checks as start-up,
@@ -104,7 +104,7 @@ class OfficerContentController(Controller):
         status_code=HTTP_201_CREATED,
         operation_id="createContentDraft",
         summary="Draft a new version",
-        guards=[drafter_guard],
+        guards=[officer_role_guard],
         response_headers=[DRAFT_LOCATION],
         opt=CONFLICT,
     )
@@ -166,7 +166,7 @@ class OfficerContentController(Controller):
         status_code=HTTP_200_OK,
         operation_id="withdrawContentDraft",
         summary="Withdraw a draft",
-        guards=[drafter_guard],
+        guards=[officer_role_guard],
         opt=CONFLICT,
     )
     async def withdraw(
