@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
+import msgspec
 from litestar import Controller, Request, Response, Router, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
@@ -19,6 +20,7 @@ from backend.console import session
 from backend.console.session import NotSignedIn, officer_guard
 from backend.identity import clients, officers
 from backend.identity.principals import OfficerPrincipal
+from backend.identity.schemas import ApiClientIn, OfficerIn
 from backend.lists import service as lists
 from backend.objections import service as objections
 from backend.objections import views as objection_views
@@ -220,12 +222,65 @@ class PagesController(Controller):
     @get("/accounts")
     async def accounts(self, request: OfficerRequest) -> Template:
         if "admin" not in request.user.roles:
-            return _page("accounts.html", request, officers=None, clients=None)
+            return _page("accounts.html", request, officers=None, clients=None, new_key=None)
         return _page(
             "accounts.html",
             request,
             officers=await officers.officers(),
             clients=await clients.clients(),
+            new_key=None,
+        )
+
+    @post("/accounts/officers")
+    async def create_officer(self, request: OfficerRequest, data: Form) -> Redirect:
+        """Create an account (admins: the service refuses anyone else)."""
+        officers.require_admin(request.user)
+        fields = {
+            "username": data.get("username", ""),
+            "displayName": data.get("displayName", ""),
+            "password": data.get("password", ""),
+            "roles": [r for r in ("officer", "admin", "reports") if data.get(f"role-{r}")],
+        }
+        try:  # the API's own validation of the same body
+            new = msgspec.convert(fields, OfficerIn)
+        except msgspec.ValidationError as bad:
+            return _back("/console/accounts", error=str(bad))
+        return await _act("/console/accounts", officers.create(new, request.user), "账户已创建")
+
+    @post("/accounts/officers/{officer_id:int}/{action:str}")
+    async def officer_state(
+        self, request: OfficerRequest, officer_id: FromPath[int], action: FromPath[str], data: Form
+    ) -> Redirect:
+        officers.require_admin(request.user)
+        reason = _reason(data)
+        if action not in ("deactivation", "activation") or len(reason) < 2:
+            return _back("/console/accounts", error="请填写理由（至少 2 个字）")
+        change = officers.set_active(
+            officer_id, active=action == "activation", reason=reason, by=request.user
+        )
+        return await _act("/console/accounts", change, "已办理")
+
+    @post("/accounts/clients")
+    async def create_client(self, request: OfficerRequest, data: Form) -> Template | Redirect:
+        """Create an API client; its key is shown on this one page, never again."""
+        officers.require_admin(request.user)
+        scopes = [s.strip() for s in data.get("scopes", "").split(",") if s.strip()]
+        fields = {
+            "kind": data.get("kind", ""),
+            "code": data.get("code", ""),
+            "name": data.get("name", ""),
+            "scopes": scopes,
+        }
+        try:  # the API's own validation of the same body
+            made = await clients.create(msgspec.convert(fields, ApiClientIn), request.user)
+        except (ProblemError, msgspec.ValidationError) as refused:
+            return _back("/console/accounts", error=str(getattr(refused, "detail", refused)))
+        return _page(
+            "accounts.html",
+            request,
+            officers=await officers.officers(),
+            clients=await clients.clients(),
+            new_key=made,
         )
 
 

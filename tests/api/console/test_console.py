@@ -100,3 +100,58 @@ async def test_an_officer_works_the_queues_and_a_second_admin_publishes_a_draft(
         signed_out = await checker.post("/console/sign-out", data={"_csrf_token": _csrf(audit)})
         assert signed_out.headers["location"] == "/console/sign-in"
         assert (await checker.get("/console/cases")).headers["location"] == "/console/sign-in"
+
+
+async def test_admins_create_accounts_and_clients_from_the_console(app: Any, seeded: None) -> None:
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as admin,
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as clerk,
+    ):
+        await _signed_in(admin, "boss", ["officer", "admin"])
+        await _signed_in(clerk, "clerk", ["officer"])
+        page = await admin.get("/console/accounts")
+        made = await admin.post(
+            "/console/accounts/officers",
+            data={
+                "username": "new.one",
+                "displayName": "新人",
+                "password": "a long enough password",
+                "role-officer": "1",
+                "_csrf_token": _csrf(page),
+            },
+        )
+        assert "done=" in made.headers["location"], made.headers
+        short = await admin.post(
+            "/console/accounts/officers",
+            data={
+                "username": "x.y",
+                "displayName": "短",
+                "password": "short",
+                "_csrf_token": _csrf(page),
+            },
+        )
+        assert "error=" in short.headers["location"]
+        created = await admin.post(
+            "/console/accounts/clients",
+            data={
+                "kind": "department",
+                "code": "city-env",
+                "name": "市生态环境局",
+                "scopes": "domain:environment",
+                "_csrf_token": _csrf(page),
+            },
+        )
+        assert created.status_code == 200 and "ccd_" in created.text
+        listed = await admin.get("/console/accounts")
+        assert "new.one" in listed.text and "city-env" in listed.text and "ccd_" not in listed.text
+        refused = await clerk.post(
+            "/console/accounts/officers",
+            data={
+                "username": "sneaky",
+                "displayName": "x",
+                "password": "a long enough password",
+                "_csrf_token": _csrf(await clerk.get("/console/cases")),
+            },
+        )
+        assert refused.status_code == 403
