@@ -32,12 +32,10 @@ from backend.cases.http import (
     CONFLICT,
     CitizenListStatus,
     CitizenRequest,
-    Cursor,
     DepartmentCode,
     DepartmentRequest,
     Escalated,
     EvidenceBody,
-    Limit,
     OfficerRequest,
     OptionalWithdrawal,
     Overdue,
@@ -53,6 +51,7 @@ from backend.cases.views import QueueFilter
 from backend.identity.security import officer_role_guard
 from backend.platform.audit import Actor
 from backend.platform.pagination import DEFAULT_LIMIT, Page
+from backend.platform.paging_params import Cursor, Limit
 
 StaffStep = Callable[[int, Staff, str], Awaitable[Any]]
 StaffGroup = Literal["department", "officer"]

@@ -22,13 +22,6 @@ from backend.platform.caching import PRIVATE, etag_for_version
 CitizenRequest = Request[CitizenPrincipal, Any, Any]
 DepartmentRequest = Request[ClientPrincipal, Any, Any]
 OfficerRequest = Request[OfficerPrincipal, Any, Any]
-Cursor = Annotated[
-    str | None,
-    QueryParameter(
-        max_length=200, description="`nextCursor` of the previous page; omit for the first page"
-    ),
-]
-Limit = Annotated[int, QueryParameter(ge=1, le=100, description="Items per page (1 to 100)")]
 DepartmentCode = Annotated[
     str | None,
     QueryParameter(max_length=60, description="Only this department's cases (its code)"),

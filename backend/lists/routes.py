@@ -21,6 +21,7 @@ from backend.lists.schemas import (
     MyListEntry,
 )
 from backend.platform.pagination import DEFAULT_LIMIT, Page
+from backend.platform.paging_params import Cursor, Limit
 from backend.platform.routing import Routes
 
 OfficerRequest = Request[OfficerPrincipal, Any, Any]
@@ -33,13 +34,6 @@ Which = Annotated[
     ListName | None,
     QueryParameter(name="list", description="Only this list: `red` or `black`"),
 ]
-Cursor = Annotated[
-    str | None,
-    QueryParameter(
-        max_length=200, description="`nextCursor` of the previous page; omit for the first page"
-    ),
-]
-Limit = Annotated[int, QueryParameter(ge=1, le=100, description="Items per page (1 to 100)")]
 CONFLICT = {"problems": (409,)}
 
 

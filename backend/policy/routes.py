@@ -14,6 +14,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from backend.identity.principals import OfficerPrincipal
 from backend.identity.security import admin_guard, officer_role_guard
 from backend.platform.pagination import DEFAULT_LIMIT, Page
+from backend.platform.paging_params import Cursor, Limit
 from backend.platform.routing import Routes
 from backend.policy import service
 from backend.policy.schemas import (
@@ -34,13 +35,6 @@ Status = Annotated[
     DraftStatus | None,
     QueryParameter(description="Only drafts in this status: `draft`, `published` or `withdrawn`"),
 ]
-Cursor = Annotated[
-    str | None,
-    QueryParameter(
-        max_length=200, description="`nextCursor` of the previous page; omit for the first page"
-    ),
-]
-Limit = Annotated[int, QueryParameter(ge=1, le=100, description="Items per page (1 to 100)")]
 # ``value`` is only an example (the header is documentation only).
 DRAFT_LOCATION = ResponseHeader(
     name="Location",
