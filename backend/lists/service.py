@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from backend.cases.machine import rescore_now
 from backend.identity.id_number import mask_id_number
 from backend.identity.principals import OfficerPrincipal
 from backend.identity.service import decrypt_id_number
@@ -40,6 +41,7 @@ from backend.platform.language import current_language, say
 from backend.platform.pagination import Page, check_limit, decode_cursor, page_of
 from backend.platform.rows import Connection
 from backend.records.catalog import add_months
+from backend.scoring.queue import enqueue_rescore
 
 log = logging.getLogger("backend.lists")
 LIST_NAMES = {
@@ -125,14 +127,16 @@ async def _propose(conn: Connection, rule: ListRule, version: str, day: dt.date)
 async def end_lapsed(today: dt.date | None = None) -> int:
     """End every open entry whose reason ended; returns how many."""
     day = today or today_in_shanghai()
-    ended = 0
+    ended: list[EntryFacts] = []
     async with transaction() as conn:
         for facts in await store.open_entries(conn):
             cause = end_cause(facts, _rule(facts), day)
             if cause is not None:
                 await _end(conn, facts, cause=cause, day=day, reason=None, by=SYSTEM)
-                ended += 1
-    return ended
+                ended.append(facts)
+    # The card's red-list mark follows: re-scored by the queue, after the commit.
+    await enqueue_rescore(sorted({f.citizen for f in ended if f.list == "red"}))
+    return len(ended)
 
 
 async def _end(
@@ -338,6 +342,8 @@ async def _decide(
             before={"status": facts.status},
             after={"action": action, "reason": reason},
         )
+    if facts.list == "red" and action in ("approve", "remove"):
+        await rescore_now(facts.citizen, "red-list")  # the card's mark, at once
     return await entry(entry_id)
 
 

@@ -173,6 +173,7 @@ def card_view(
     language: Language,
     *,
     teaser: tuple[str, ...] | None = None,
+    red_list: bool = False,
 ) -> CardView:
     """The card in one language: a pure function of what the snapshot stores. ``teaser`` is
     ``benefits_teaser(assessment)`` when the caller has it already (it is the same in every
@@ -203,4 +204,5 @@ def card_view(
         rules_version=assessment.rules_version,
         next_change_on=assessment.next_change_on,
         assessed_at=assessed_at,
+        red_list=red_list,
     )

@@ -350,6 +350,14 @@ class CardView(Output):
             examples=["2026-11-29T08:00:00+08:00"],
         ),
     ]
+    red_list: Annotated[
+        bool,
+        msgspec.Meta(
+            description="Published on the red list (守信红名单) today: the app shows the mark;"
+            " `GET /v1/me/lists` says why and until when",
+            examples=[False],
+        ),
+    ] = False
     percentile: Annotated[
         Annotated[int, msgspec.Meta(ge=0, le=100)] | None,
         msgspec.Meta(

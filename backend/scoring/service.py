@@ -81,7 +81,7 @@ def fact_from_row(row: Any) -> RecordFact:
 _EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
-def fingerprint(assessment: Assessment) -> str:
+def fingerprint(assessment: Assessment, *, red_list: bool = False) -> str:
     """What the citizen can see, minus the day counts that change every day by themselves and
     the percentile (the nightly statistics refresh it, see ``statistics``)."""
     countdowns = [
@@ -89,7 +89,7 @@ def fingerprint(assessment: Assessment) -> str:
         for c in assessment.countdowns
     ]
     visible = (
-        card_view(assessment, _EPOCH, None, DEFAULT_LANGUAGE),
+        card_view(assessment, _EPOCH, None, DEFAULT_LANGUAGE, red_list=red_list),
         assessment.lines,
         assessment.not_counting,
         assessment.suspended,
@@ -118,13 +118,15 @@ def card_etag(citizen_id: int, revision: int, language: Language) -> str:
 
 
 def encode_cards(
-    assessment: Assessment, assessed_at: dt.datetime, percentile: int | None
+    assessment: Assessment, assessed_at: dt.datetime, percentile: int | None, *, red_list: bool
 ) -> dict[Language, bytes]:
     """The card body in every language the API speaks (one snapshot per language)."""
     teaser = benefits_teaser(assessment)
     return {
         language: msgspec.json.encode(
-            card_view(assessment, assessed_at, percentile, language, teaser=teaser)
+            card_view(
+                assessment, assessed_at, percentile, language, teaser=teaser, red_list=red_list
+            )
         )
         for language in LANGUAGES
     }
@@ -169,10 +171,11 @@ async def _write(
     citizen_id: int, counter: int, as_of: dt.date, assessment: Assessment, reason: str
 ) -> tuple[Outcome, tuple[int, dict[Language, bytes]] | None]:
     """What happened, and for a change the new revision and bodies (to cache after commit)."""
-    fp = fingerprint(assessment)
     async with transaction() as conn:
         # Serialise writers for one citizen without blocking record ingest on the citizen row.
         await store.lock_for_rescore(conn, citizen_id)
+        red_list = await store.red_listed(conn, citizen_id, as_of)
+        fp = fingerprint(assessment, red_list=red_list)
         existing = await store.stored_card(conn, citizen_id)
         if existing is not None and (existing.scored_counter, existing.as_of) > (counter, as_of):
             return Outcome.STALE, None
@@ -190,6 +193,7 @@ async def _write(
             fp=fp,
             existing=existing,
             reason=reason,
+            red_list=red_list,
         )
         await _mark_scored(conn, citizen_id, counter)
     return Outcome.CHANGED, written
@@ -212,6 +216,7 @@ async def _changed(
     fp: str,
     existing: StoredCard | None,
     reason: str,
+    red_list: bool,
 ) -> tuple[int, dict[Language, bytes]]:
     """Write the new card, tell the citizen what moved, and keep a history row for points or
     grade. The events' dedupe keys carry the card's new revision, so a move back to a value
@@ -221,7 +226,9 @@ async def _changed(
         if existing is not None
         else None
     )
-    revision, bodies = await _store(conn, citizen_id, counter, as_of, assessment, fp)
+    revision, bodies = await _store(
+        conn, citizen_id, counter, as_of, assessment, fp, red_list=red_list
+    )
     await emit_card_changes(conn, citizen_id, before, assessment, revision=revision)
     moved = existing is None or (existing.points, existing.grade) != (
         assessment.points,
@@ -249,6 +256,8 @@ async def _store(
     as_of: dt.date,
     assessment: Assessment,
     fp: str,
+    *,
+    red_list: bool,
 ) -> tuple[int, dict[Language, bytes]]:
     """Upsert the snapshot; returns its revision (1 for a first card) and its bodies. The stored
     body (``card_json``) is the default language's; the others are built from the same stored
@@ -257,7 +266,7 @@ async def _store(
     so the nightly refresh finds the bodies it has to rewrite."""
     assessed_at = dt.datetime.now(dt.UTC)
     percentile = await store.latest_percentile(conn, citizen_id)
-    bodies = encode_cards(assessment, assessed_at, percentile)
+    bodies = encode_cards(assessment, assessed_at, percentile, red_list=red_list)
     revision = await store.upsert_card(
         conn,
         citizen_id,
@@ -273,6 +282,7 @@ async def _store(
         card_json=bodies[DEFAULT_LANGUAGE],
         assessed_at=assessed_at,
         percentile=percentile,
+        red_list=red_list,
     )
     return revision, bodies
 
@@ -330,7 +340,9 @@ async def _snapshot_body(citizen_id: int, language: Language) -> tuple[int, byte
     if inputs is None:
         return None
     assessment = msgspec.json.decode(inputs.assessment_json, type=Assessment)
-    view = card_view(assessment, inputs.assessed_at, inputs.percentile, language)
+    view = card_view(
+        assessment, inputs.assessed_at, inputs.percentile, language, red_list=inputs.red_list
+    )
     return inputs.revision, msgspec.json.encode(view)
 
 

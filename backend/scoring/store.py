@@ -46,6 +46,7 @@ class StoredInputs(msgspec.Struct, frozen=True, kw_only=True):
     assessment_json: bytes
     assessed_at: dt.datetime
     percentile: int | None
+    red_list: bool
 
 
 class MovedPercentile(msgspec.Struct, frozen=True, kw_only=True):
@@ -194,20 +195,21 @@ async def upsert_card(
     card_json: bytes,
     assessed_at: dt.datetime,
     percentile: int | None,
+    red_list: bool,
 ) -> int:
     """Write the snapshot; returns its revision (1 for a first card)."""
     revision = await conn.fetchval(
         "INSERT INTO credit_card (citizen, points, grade, rules_version, clean_years_flag, as_of,"
         " next_change_on, scored_counter, fingerprint, assessment_json, card_json, assessed_at,"
-        " percentile, revision)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 1)"
+        " percentile, red_list, revision)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 1)"
         " ON CONFLICT (citizen) DO UPDATE SET points = EXCLUDED.points, grade = EXCLUDED.grade,"
         " rules_version = EXCLUDED.rules_version, clean_years_flag = EXCLUDED.clean_years_flag,"
         " as_of = EXCLUDED.as_of, next_change_on = EXCLUDED.next_change_on,"
         " scored_counter = EXCLUDED.scored_counter, fingerprint = EXCLUDED.fingerprint,"
         " assessment_json = EXCLUDED.assessment_json, card_json = EXCLUDED.card_json,"
         " assessed_at = EXCLUDED.assessed_at, percentile = EXCLUDED.percentile,"
-        " revision = credit_card.revision + 1"
+        " red_list = EXCLUDED.red_list, revision = credit_card.revision + 1"
         " RETURNING revision",
         citizen_id,
         points,
@@ -222,8 +224,24 @@ async def upsert_card(
         card_json,
         assessed_at,
         percentile,
+        red_list,
     )
     return int(revision)
+
+
+async def red_listed(conn: Connection, citizen_id: int, today: dt.date) -> bool:
+    """Published on the red list today: an entry approved and not past its period, whose record
+    (if it has one) still stands. An entry by a grade rule stands until the nightly lists run
+    ends it (the rule's grade is content the lists domain reads, not this one)."""
+    found: bool = await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM list_entry e WHERE e.citizen = $1 AND e.list = 'red'"
+        " AND e.status = 'published' AND e.published_until > $2 AND (e.record IS NULL"
+        " OR EXISTS (SELECT 1 FROM record r WHERE r.id = e.record AND r.status = 'active'"
+        " AND r.display_until > $2)))",
+        citizen_id,
+        today,
+    )
+    return found
 
 
 # --- reading the card ---------------------------------------------------------------------------

@@ -40,6 +40,8 @@ class CreditCard(Table, tablename="credit_card", db=DB):
     # The percentile ``card_json`` carries (NULL: none yet): the nightly statistics rewrite the
     # bodies where it differs from ``points_percentile``.
     percentile = Integer(null=True, default=None)
+    # On the red list (守信红名单) when last scored: the card shows the mark.
+    red_list = Boolean(default=False)
 
 
 class ScoreHistory(Table, tablename="score_history", db=DB):

@@ -142,8 +142,10 @@ async def test_a_rejected_honour_is_not_proposed_again_and_an_officer_removes_wi
 ) -> None:
     key = await f.department("civic", ["domain:honours"])
     officer = await _officer(client, "reviewer", ["officer"])
+    citizens = []
     for phone, ref in (("13980000021", "h-1"), ("13980000022", "h-2")):
-        number, _ = await f.signed_up(client, sms, phone)
+        number, headers = await f.signed_up(client, sms, phone)
+        citizens.append(headers)
         item = f.record(number, ref, "HONOUR-BRAVERY")
         assert (
             await client.post(BATCH, headers={"X-Api-Key": key}, json={"records": [item]})
@@ -155,10 +157,21 @@ async def test_a_rejected_honour_is_not_proposed_again_and_an_officer_removes_wi
         f"{ENTRIES}/{first['id']}/rejection", headers=officer, json={"reason": "材料不全"}
     )
     assert rejected.json()["entry"]["status"] == "rejected"
+
+    async def marks() -> list[bool]:
+        return [(await client.get("/v1/me/card", headers=h)).json()["redList"] for h in citizens]
+
+    assert await marks() == [False, False]
     await client.post(
         f"{ENTRIES}/{second['id']}/approval", headers=officer, json={"reason": "见义勇为"}
     )
-    assert await lists.propose() == 0
+    # The card shows the red-list mark at once, and only on that citizen's card.
+    assert sorted(await marks()) == [False, True]
+    # Neither honour is proposed again (the rejected one included); what the second run finds
+    # is the grade rule, now that the honours lifted both cards to AAA.
+    await lists.propose()
+    again = (await client.get(f"{ENTRIES}?status=proposed", headers=officer)).json()["items"]
+    assert {e["why"]["ruleCode"] for e in again} <= {"red-top-grade-clean"}
     assert_problem(
         await client.post(
             f"{ENTRIES}/{second['id']}/removal", headers=officer, json={"reason": "x"}
@@ -171,6 +184,7 @@ async def test_a_rejected_honour_is_not_proposed_again_and_an_officer_removes_wi
     )
     entry = removed.json()["entry"]
     assert (entry["status"], entry["endCause"]) == ("ended", "removed")
+    assert await marks() == [False, False]
     steps = (await client.get(f"{ENTRIES}/{second['id']}", headers=officer)).json()["steps"]
     assert [(s["action"], s["reason"]) for s in steps][-1] == ("remove", "荣誉被撤销")
 
