@@ -5,7 +5,7 @@ taken on with the problem's text; a missing or ended sign-in goes to the sign-in
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
 import msgspec
@@ -20,7 +20,15 @@ from backend.console import session
 from backend.console.session import NotSignedIn, officer_guard
 from backend.identity import clients, officers
 from backend.identity.principals import OfficerPrincipal
-from backend.identity.schemas import ApiClientIn, OfficerIn
+from backend.identity.schemas import (
+    ApiClientIn,
+    ApiClientKey,
+    KeyRotation,
+    OfficerIn,
+    PasswordReset,
+    RolesIn,
+    ScopesIn,
+)
 from backend.lists import service as lists
 from backend.objections import service as objections
 from backend.objections import views as objection_views
@@ -36,6 +44,8 @@ HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
 OfficerRequest = Request[OfficerPrincipal, Any, Any]
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+ACCOUNTS = "/console/accounts"
+T = TypeVar("T")
 KINDS = {"objections": (objection_views, objections), "repairs": (repair_views, repairs)}
 
 
@@ -69,6 +79,19 @@ async def _act(path: str, action: Any, done: str) -> Redirect:
 
 def _reason(data: dict[str, str]) -> str:
     return data.get("reason", "").strip()
+
+
+def _converted(fields: dict[str, Any], into: type[T]) -> T | str:
+    """The API's own validation of the same body; a refusal comes back as its message."""
+    try:
+        return msgspec.convert(fields, into)
+    except msgspec.ValidationError as bad:
+        return str(bad)
+
+
+def _split(text: str) -> list[str]:
+    """A comma-separated form field as a list (全角逗号 too)."""
+    return [part.strip() for part in text.replace("，", ",").split(",") if part.strip()]
 
 
 class SignInController(Controller):
@@ -241,46 +264,93 @@ class PagesController(Controller):
             "password": data.get("password", ""),
             "roles": [r for r in ("officer", "admin", "reports") if data.get(f"role-{r}")],
         }
-        try:  # the API's own validation of the same body
-            new = msgspec.convert(fields, OfficerIn)
-        except msgspec.ValidationError as bad:
-            return _back("/console/accounts", error=str(bad))
-        return await _act("/console/accounts", officers.create(new, request.user), "账户已创建")
+        new = _converted(fields, OfficerIn)
+        if isinstance(new, str):
+            return _back(ACCOUNTS, error=new)
+        return await _act(ACCOUNTS, officers.create(new, request.user), "账户已创建")
 
     @post("/accounts/officers/{officer_id:int}/{action:str}")
-    async def officer_state(
+    async def change_officer(
         self, request: OfficerRequest, officer_id: FromPath[int], action: FromPath[str], data: Form
     ) -> Redirect:
+        """Disable, enable, set the roles of or reset the password of an account (admins)."""
         officers.require_admin(request.user)
+        by = request.user
+        if action == "roles":
+            roles = [r for r in ("officer", "admin", "reports") if data.get(f"role-{r}")]
+            body = _converted({"roles": roles}, RolesIn)
+            if isinstance(body, str):
+                return _back(ACCOUNTS, error=body)
+            change = officers.set_roles(officer_id, body.roles, by)
+            return await _act(ACCOUNTS, change, "角色已更新")
+        if action == "password":
+            reset = _converted({"password": data.get("password", "")}, PasswordReset)
+            if isinstance(reset, str):
+                return _back(ACCOUNTS, error=reset)
+            change = officers.reset_password(officer_id, reset.password, by)
+            return await _act(ACCOUNTS, change, "密码已重置，该账户的会话已全部结束")
         reason = _reason(data)
         if action not in ("deactivation", "activation") or len(reason) < 2:
-            return _back("/console/accounts", error="请填写理由（至少 2 个字）")
-        change = officers.set_active(
-            officer_id, active=action == "activation", reason=reason, by=request.user
-        )
-        return await _act("/console/accounts", change, "已办理")
+            return _back(ACCOUNTS, error="请填写理由（至少 2 个字）")
+        active = action == "activation"
+        change = officers.set_active(officer_id, active=active, reason=reason, by=by)
+        return await _act(ACCOUNTS, change, "已办理")
+
+    @post("/accounts/clients/{client_id:int}/{action:str}")
+    async def change_client(
+        self, request: OfficerRequest, client_id: FromPath[int], action: FromPath[str], data: Form
+    ) -> Template | Redirect:
+        """Change a client's scopes, rotate its key (shown once) or revoke it (admins)."""
+        officers.require_admin(request.user)
+        by = request.user
+        if action == "scopes":
+            body = _converted({"scopes": _split(data.get("scopes", ""))}, ScopesIn)
+            if isinstance(body, str):
+                return _back(ACCOUNTS, error=body)
+            change = clients.set_scopes(client_id, body.scopes, by)
+            return await _act(ACCOUNTS, change, "权限已更新")
+        if action == "rotation":
+            hours = data.get("overlapHours", "").strip()
+            fields = {"overlapHours": int(hours) if hours.isdigit() else hours} if hours else {}
+            rotation = _converted(fields, KeyRotation)
+            if isinstance(rotation, str):
+                return _back(ACCOUNTS, error=rotation)
+            try:
+                made = await clients.rotate_key(client_id, rotation.overlap_hours, by)
+            except ProblemError as refused:
+                return _back(ACCOUNTS, error=str(refused.detail))
+            return await self._accounts(request, new_key=made)
+        reason = _reason(data)
+        if action != "revocation" or len(reason) < 2:
+            return _back(ACCOUNTS, error="请填写理由（至少 2 个字）")
+        return await _act(ACCOUNTS, clients.revoke(client_id, reason, by), "客户端已吊销")
 
     @post("/accounts/clients")
     async def create_client(self, request: OfficerRequest, data: Form) -> Template | Redirect:
         """Create an API client; its key is shown on this one page, never again."""
         officers.require_admin(request.user)
-        scopes = [s.strip() for s in data.get("scopes", "").split(",") if s.strip()]
         fields = {
             "kind": data.get("kind", ""),
             "code": data.get("code", ""),
             "name": data.get("name", ""),
-            "scopes": scopes,
+            "scopes": _split(data.get("scopes", "")),
         }
-        try:  # the API's own validation of the same body
-            made = await clients.create(msgspec.convert(fields, ApiClientIn), request.user)
-        except (ProblemError, msgspec.ValidationError) as refused:
-            return _back("/console/accounts", error=str(getattr(refused, "detail", refused)))
+        body = _converted(fields, ApiClientIn)
+        if isinstance(body, str):
+            return _back(ACCOUNTS, error=body)
+        try:
+            made = await clients.create(body, request.user)
+        except ProblemError as refused:
+            return _back(ACCOUNTS, error=str(refused.detail))
+        return await self._accounts(request, new_key=made)
+
+    async def _accounts(self, request: OfficerRequest, *, new_key: ApiClientKey) -> Template:
         return _page(
             "accounts.html",
             request,
             officers=await officers.officers(),
             clients=await clients.clients(),
-            new_key=made,
+            new_key=new_key,
         )
 
 

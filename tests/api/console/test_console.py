@@ -8,7 +8,10 @@ from typing import Any
 
 import httpx
 
+from backend.identity import clients, officers
 from backend.identity import service as identity
+from backend.identity.principals import OfficerPrincipal
+from backend.identity.schemas import ApiClientIn
 from tests.api.policy.test_policy_versions import rules_body, tomorrow
 
 PASSWORD = "correct horse battery staple"
@@ -153,5 +156,90 @@ async def test_admins_create_accounts_and_clients_from_the_console(app: Any, see
                 "password": "a long enough password",
                 "_csrf_token": _csrf(await clerk.get("/console/cases")),
             },
+        )
+        assert refused.status_code == 403
+
+
+async def test_admins_change_roles_passwords_scopes_and_keys_from_the_console(
+    app: Any, seeded: None
+) -> None:
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as admin,
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as clerk,
+    ):
+        await _signed_in(admin, "boss", ["officer", "admin"])
+        await _signed_in(clerk, "clerk", ["officer"])
+        by_name = {o.username: o for o in await officers.officers()}
+        clerk_id = by_name["clerk"].id
+        page = await admin.get("/console/accounts")
+        token = _csrf(page)
+        assert f'action="/console/accounts/officers/{clerk_id}/roles"' in page.text
+
+        roles = await admin.post(
+            f"/console/accounts/officers/{clerk_id}/roles",
+            data={"role-officer": "1", "role-reports": "1", "_csrf_token": token},
+        )
+        assert "done=" in roles.headers["location"], roles.headers
+        assert {o.username: o for o in await officers.officers()}["clerk"].roles == [
+            "officer",
+            "reports",
+        ]
+        none = await admin.post(
+            f"/console/accounts/officers/{clerk_id}/roles", data={"_csrf_token": token}
+        )
+        assert "error=" in none.headers["location"]
+        short = await admin.post(
+            f"/console/accounts/officers/{clerk_id}/password",
+            data={"password": "short", "_csrf_token": token},
+        )
+        assert "error=" in short.headers["location"]
+        reset = await admin.post(
+            f"/console/accounts/officers/{clerk_id}/password",
+            data={"password": "another long password", "_csrf_token": token},
+        )
+        assert "done=" in reset.headers["location"]
+        # the reset ends the clerk's console session at once
+        assert (await clerk.get("/console/cases")).headers["location"] == "/console/sign-in"
+
+        made = await clients.create(
+            ApiClientIn(kind="department", code="city-env", name="市生态环境局", scopes=[]),
+            OfficerPrincipal(by_name["boss"].id, "boss", ("admin",), "test"),
+        )
+        client_id = made.client.id
+        scopes = await admin.post(
+            f"/console/accounts/clients/{client_id}/scopes",
+            data={"scopes": "domain:environment， record:env_penalty", "_csrf_token": token},
+        )
+        assert "done=" in scopes.headers["location"], scopes.headers
+        bad = await admin.post(
+            f"/console/accounts/clients/{client_id}/scopes",
+            data={"scopes": "everything", "_csrf_token": token},
+        )
+        assert "error=" in bad.headers["location"]
+        rotated = await admin.post(
+            f"/console/accounts/clients/{client_id}/rotation",
+            data={"overlapHours": "2", "_csrf_token": token},
+        )
+        assert rotated.status_code == 200 and "ccd_" in rotated.text
+        assert made.key not in rotated.text
+        after = {c.id: c for c in await clients.clients()}[client_id]
+        assert after.scopes == ["domain:environment", "record:env_penalty"]
+        assert after.previous_key_valid_until is not None
+        revoked = await admin.post(
+            f"/console/accounts/clients/{client_id}/revocation",
+            data={"reason": "停止报送", "_csrf_token": token},
+        )
+        assert "done=" in revoked.headers["location"]
+        assert not {c.id: c for c in await clients.clients()}[client_id].active
+        again = await admin.post(
+            f"/console/accounts/clients/{client_id}/rotation", data={"_csrf_token": token}
+        )
+        assert "error=" in again.headers["location"]
+
+        await _signed_in(clerk, "clerk2", ["officer"])
+        refused = await clerk.post(
+            f"/console/accounts/clients/{client_id}/scopes",
+            data={"scopes": "domain:x", "_csrf_token": _csrf(await clerk.get("/console/cases"))},
         )
         assert refused.status_code == 403
