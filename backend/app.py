@@ -38,7 +38,7 @@ from backend.identity.security import (
 )
 from backend.identity.sms import SmsSender
 from backend.platform.bootstrap import default_redis_url, resolve_services
-from backend.platform.caching import ConditionalGetMiddleware
+from backend.platform.caching import PUBLIC, ConditionalGetMiddleware
 from backend.platform.config import Settings, get_settings
 from backend.platform.docs import docs_render_plugins
 from backend.platform.errors import EXCEPTION_HANDLERS
@@ -153,7 +153,10 @@ def _routers(settings: Settings) -> list[Router]:
             Router(
                 path="/v1/public",
                 route_handlers=list(ROUTES.public),
-                middleware=[_rate_limit("public", public_rate, by_principal=False)],
+                middleware=[
+                    _rate_limit("public", public_rate, by_principal=False),
+                    DefineMiddleware(ConditionalGetMiddleware, cache_control=PUBLIC),
+                ],
             )
         )
     return routers

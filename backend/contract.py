@@ -74,7 +74,12 @@ TAGS: dict[str, str] = {
     " as SVG charts.",
     "Officer policy": "For the credit office: every kind of content and its versions; drafts,"
     " checked as at start-up, published by an admin other than the drafter (maker-checker).",
+    "My learning": "The citizen's quizzes: hand in answers marked on the server; a first pass"
+    " earns a badge on the card (never points).",
     "Public": "No sign-in: the benefits catalogue and the key that checks verification codes.",
+    "Public learning": "No sign-in: credit-knowledge articles, the citizen integrity code"
+    " (公民诚信守则), typical cases, campaign dates and the home feed, and quiz questions (never"
+    " their answers); cacheable with ETag.",
     "Operations": "Liveness and readiness for the platform that runs the service.",
 }
 

@@ -15,6 +15,8 @@ from backend.content import tables as content_tables
 from backend.identity import jobs as identity_jobs
 from backend.identity import routes as identity_routes
 from backend.identity import tables as identity_tables
+from backend.learning import routes as learning_routes
+from backend.learning import tables as learning_tables
 from backend.lists import jobs as lists_jobs
 from backend.lists import routes as lists_routes
 from backend.lists import tables as lists_tables
@@ -57,6 +59,7 @@ ROUTES: Routes = merge(
         content_routes.ROUTES,
         policy_routes.ROUTES,
         lists_routes.ROUTES,
+        learning_routes.ROUTES,
         statistics_routes.ROUTES,
     ]
 )
@@ -76,6 +79,7 @@ TABLES: list[Any] = [
     *content_tables.TABLES,
     *policy_tables.TABLES,
     *lists_tables.TABLES,
+    *learning_tables.TABLES,
 ]
 
 _JOB_MODULES = [

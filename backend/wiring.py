@@ -27,6 +27,7 @@ from backend.content.live import LiveContent, bump_generations, install_live
 from backend.content.seed import import_seed
 from backend.identity.sms import LogSmsSender, SmsSender
 from backend.identity.verifier import RegistryIdentityVerifier
+from backend.learning.content import install_learning, learning_from_sources, learning_seed
 from backend.lists.rules import install_list_rules, list_rules_from_sources
 from backend.notifications.push import PushSender, build_sender
 from backend.notifications.templates import templates_from_sources
@@ -81,6 +82,14 @@ CONTENT_KINDS: tuple[ContentKind, ...] = (
         build=list_rules_from_sources,
         install=install_list_rules,
         depends_on=("catalog", "rules"),
+    ),
+    ContentKind(
+        name="learning",
+        header="learning",
+        build=learning_from_sources,
+        install=install_learning,
+        depends_on=("catalog",),
+        seed=learning_seed,
     ),
 )
 

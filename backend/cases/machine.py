@@ -27,8 +27,6 @@ from backend.platform.audit import Actor, write_audit
 from backend.platform.errors import Conflict, Forbidden, InvalidInput, NotFound
 from backend.platform.language import say
 from backend.platform.rows import Connection
-from backend.scoring.queue import enqueue_rescore
-from backend.scoring.service import rescore
 from backend.verification.query_log import write_query_log
 
 log = logging.getLogger("backend.cases")
@@ -274,17 +272,6 @@ async def emit_event(
     }
     dedupe = f"{kind.name}:{row.id}:{state}{key}"
     await emit(conn, row.citizen, notice, body, dedupe_key=dedupe)
-
-
-async def rescore_now(citizen_id: int, reason: str) -> None:
-    """Re-score right after the decision committed, so the card moves at once; if that fails a job
-    is queued, and should that fail too the minute sweep finds the citizen behind (the change
-    counter moved) and re-scores them."""
-    try:
-        await rescore(citizen_id, reason=reason)
-    except Exception:
-        log.warning("re-scoring citizen %s after %s failed", citizen_id, reason, exc_info=True)
-        await enqueue_rescore([citizen_id])
 
 
 async def close_with_decision(

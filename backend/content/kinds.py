@@ -33,6 +33,9 @@ class ContentKind:
     build: Build
     install: Callable[[Any], None]
     depends_on: tuple[str, ...] = ()
+    seed: Callable[[Path, Path], list[Source]] | None = None
+    """How the kind's seed folder becomes sources, where it is not one TOML file per version
+    (learning content: a folder of Markdown files per version); ``(folder, content root)``."""
 
 
 def parse_toml(label: str, text: str, error: type[Exception]) -> dict[str, Any]:

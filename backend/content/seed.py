@@ -27,9 +27,12 @@ async def import_seed(kinds: Sequence[ContentKind], content_dir: Path) -> list[S
     now = runtime.clock().now()
     for kind in kinds:
         stored = await store.stored_digests(kind.name)
-        for label, text in read_sources(
-            content_dir / kind.name, content_dir, ValueError, kind.name
-        ):
+        folder = content_dir / kind.name
+        if kind.seed is not None:
+            sources = kind.seed(folder, content_dir)
+        else:
+            sources = read_sources(folder, content_dir, ValueError, kind.name)
+        for label, text in sources:
             version, effective_from = header_of(kind, label, text)
             if version in stored:
                 if stored[version] != store.digest(text):

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from backend.cases.machine import rescore_now
 from backend.identity.id_number import mask_id_number
 from backend.identity.principals import OfficerPrincipal
 from backend.identity.service import decrypt_id_number
@@ -41,7 +40,7 @@ from backend.platform.language import current_language, say
 from backend.platform.pagination import Page, check_limit, decode_cursor, page_of
 from backend.platform.rows import Connection
 from backend.records.catalog import add_months
-from backend.scoring.queue import enqueue_rescore
+from backend.scoring.queue import enqueue_rescore, rescore_now
 
 log = logging.getLogger("backend.lists")
 LIST_NAMES = {

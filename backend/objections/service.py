@@ -29,7 +29,6 @@ from backend.cases.machine import (
     record_filing,
     record_transition,
     require_status,
-    rescore_now,
     withdraw_case,
 )
 from backend.cases.store import CaseRecord, LockedCase
@@ -55,6 +54,7 @@ from backend.platform.rows import Connection
 from backend.records import store as records_store
 from backend.records.service import apply_correction, apply_revocation, check_correction
 from backend.repairs.termination import objection_cause, terminate_open_repairs
+from backend.scoring.queue import rescore_now
 
 # --- filing -------------------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
-"""Conditional GETs on a principal's own data: ``ETag``, ``If-None-Match`` → 304, and
-``Cache-Control: private, no-cache`` (a phone may keep the answer but must ask again; no shared
-cache may keep it).
+"""Conditional GETs: ``ETag``, ``If-None-Match`` → 304, and a ``Cache-Control``: on a
+principal's own data ``private, no-cache`` (a phone may keep the answer but must ask again; no
+shared cache may keep it), on public pages ``public, max-age=60`` (a CDN may keep them a minute).
 
 A handler that knows its version sets ``ETag`` itself (the card's comes from what it stores,
 see ``etag_for_version``) and this middleware only answers 304 for it; for other JSON answers
@@ -15,6 +15,7 @@ from typing import Any, cast
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 PRIVATE = b"private, no-cache"
+PUBLIC = b"public, max-age=60"  # a CDN may keep a public page a minute
 _JSON = (b"application/json", b"application/problem+json")
 
 
@@ -40,15 +41,19 @@ def matches(if_none_match: str | None, etag: str) -> bool:
 
 
 class ConditionalGetMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    """``cache_control``: what an answer says when its handler says nothing; a principal's own
+    data is ``private, no-cache``, public pages may let a CDN keep them a short time."""
+
+    def __init__(self, app: ASGIApp, cache_control: bytes = PRIVATE) -> None:
         self.app = app
+        self.cache_control = cache_control
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if cast("dict[str, Any]", scope).get("method") not in ("GET", "HEAD"):
             await self.app(scope, receive, _private(send))
             return
         if_none_match = _header(scope.get("headers", []), b"if-none-match")
-        await self.app(scope, receive, _ConditionalSend(send, if_none_match))
+        await self.app(scope, receive, _ConditionalSend(send, if_none_match, self.cache_control))
 
 
 def _header(headers: Any, name: bytes) -> str | None:
@@ -58,10 +63,12 @@ def _header(headers: Any, name: bytes) -> str | None:
     return None
 
 
-def _with_cache_control(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+def _with_cache_control(
+    headers: list[tuple[bytes, bytes]], default: bytes = PRIVATE
+) -> list[tuple[bytes, bytes]]:
     if any(k.lower() == b"cache-control" for k, _ in headers):
         return headers
-    return [*headers, (b"cache-control", PRIVATE)]
+    return [*headers, (b"cache-control", default)]
 
 
 def _private(send: Send) -> Send:
@@ -78,9 +85,10 @@ class _ConditionalSend:
     """Passes a response through, adding an ETag to a buffered 200 JSON body and turning a
     matching one into 304 with no body."""
 
-    def __init__(self, send: Send, if_none_match: str | None) -> None:
+    def __init__(self, send: Send, if_none_match: str | None, cache_control: bytes) -> None:
         self.send = send
         self.if_none_match = if_none_match
+        self.cache_control = cache_control
         self.start: dict[str, Any] | None = None
         self.headers: list[tuple[bytes, bytes]] = []
         self.chunks: list[bytes] = []
@@ -96,9 +104,10 @@ class _ConditionalSend:
             await self.send(message)
 
     async def _on_start(self, message: dict[str, Any]) -> None:
-        self.headers = _with_cache_control(
-            [(bytes(k), bytes(v)) for k, v in message.get("headers", [])]
-        )
+        headers = [(bytes(k), bytes(v)) for k, v in message.get("headers", [])]
+        # only a 200 may be kept by a shared cache; an error is never cached
+        default = self.cache_control if message["status"] == 200 else PRIVATE
+        self.headers = _with_cache_control(headers, default)
         etag = _header(self.headers, b"etag")
         content_type = _header(self.headers, b"content-type") or ""
         if message["status"] != 200:

@@ -16,8 +16,9 @@ from typing import Any, Literal
 import msgspec
 
 ChangeKind = Literal["added", "removed", "changed"]
-# The fields that name an entry, in the order tried (catalog, rules, benefits, templates).
-_ENTRY_KEYS = ("code", "kind", "key", "id", "name", "date")
+# The fields that name an entry, in the order tried (catalog, rules, benefits, templates,
+# learning articles and cases).
+_ENTRY_KEYS = ("code", "slug", "kind", "key", "id", "name", "date")
 
 
 class Change(msgspec.Struct, frozen=True, kw_only=True):

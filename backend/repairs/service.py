@@ -35,7 +35,6 @@ from backend.cases.machine import (
     record_filing,
     record_transition,
     require_status,
-    rescore_now,
     withdraw_case,
 )
 from backend.cases.store import LockedCase
@@ -53,6 +52,7 @@ from backend.repairs.kind import DECIDE, REPAIR
 from backend.repairs.rules import Eligibility, eligibility, open_cases
 from backend.repairs.schemas import RepairDetail, RepairIn, RepairOut
 from backend.repairs.store import LockedRepair
+from backend.scoring.queue import rescore_now
 
 # The input block each path needs, by its wire name.
 PATH_BLOCKS = {

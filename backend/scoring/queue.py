@@ -161,3 +161,14 @@ async def rescore_many(ctx: dict[str, Any], citizen_ids: list[int]) -> int:
     PostgreSQL or Redis fails, instead of finishing as if every job had been queued."""
     with retry_on_outage(ctx, f"fan-out of re-scoring for {len(citizen_ids)} citizens"):
         return await enqueue_each(sorted(set(citizen_ids)))
+
+
+async def rescore_now(citizen_id: int, reason: str) -> None:
+    """Re-score right after a change committed, so the card moves at once; if that fails a job
+    is queued, and should that fail too the minute sweep finds the citizen behind (the change
+    counter moved) and re-scores them."""
+    try:
+        await service.rescore(citizen_id, reason=reason)
+    except Exception:
+        log.warning("re-scoring citizen %s after %s failed", citizen_id, reason, exc_info=True)
+        await enqueue_rescore([citizen_id])

@@ -175,6 +175,11 @@ async def _write(
         # Serialise writers for one citizen without blocking record ingest on the citizen row.
         await store.lock_for_rescore(conn, citizen_id)
         red_list = await store.red_listed(conn, citizen_id, as_of)
+        # Quiz badges sit beside the engine's: on the card, never in the points.
+        learned = await store.learning_badges(conn, citizen_id)
+        if learned:
+            badges = assessment.badges + learned
+            assessment = msgspec.structs.replace(assessment, badges=badges)
         fp = fingerprint(assessment, red_list=red_list)
         existing = await store.stored_card(conn, citizen_id)
         if existing is not None and (existing.scored_counter, existing.as_of) > (counter, as_of):

@@ -10,6 +10,7 @@ import asyncpg
 import msgspec
 
 from backend.platform.rows import Connection, affected, columns, row_as, rows_as
+from points_engine import BadgeEarned
 
 RESCORE_LOCK = 1  # advisory lock class for re-scoring; the object is the citizen id
 
@@ -242,6 +243,25 @@ async def red_listed(conn: Connection, citizen_id: int, today: dt.date) -> bool:
         today,
     )
     return found
+
+
+async def learning_badges(conn: Connection, citizen_id: int) -> tuple[BadgeEarned, ...]:
+    """The badges the citizen earned by passing quizzes (never points), named as earned."""
+    rows = await conn.fetch(
+        "SELECT quiz_code, badge_zh, badge_en, business_date FROM quiz_attempt"
+        " WHERE citizen = $1 AND earned_badge ORDER BY business_date, id",
+        citizen_id,
+    )
+    return tuple(
+        BadgeEarned(
+            code=f"quiz:{row['quiz_code']}",
+            name_zh=row["badge_zh"],
+            name_en=row["badge_en"],
+            earned_on=row["business_date"],
+            record_id=None,
+        )
+        for row in rows
+    )
 
 
 # --- reading the card ---------------------------------------------------------------------------
