@@ -74,9 +74,13 @@ TAGS: dict[str, str] = {
     " as SVG charts.",
     "Officer policy": "For the credit office: every kind of content and its versions; drafts,"
     " checked as at start-up, published by an admin other than the drafter (maker-checker).",
+    "My reports": "Reports of dishonest behaviour (举报) by the citizen: file with evidence,"
+    " follow the deadlines, hear the outcome; the reporter's identity stays confidential.",
     "My learning": "The citizen's quizzes: hand in answers marked on the server; a first pass"
     " earns a badge on the card (never points).",
-    "Public": "No sign-in: the benefits catalogue and the key that checks verification codes.",
+    "Public": "No sign-in: the benefits catalogue, the key that checks verification codes, the"
+    " red list and serious-dishonesty disclosures (masked), and the look-up of one person by"
+    " full name and ID number.",
     "Public learning": "No sign-in: credit-knowledge articles, the citizen integrity code"
     " (公民诚信守则), typical cases, campaign dates and the home feed, and quiz questions (never"
     " their answers); cacheable with ETag.",

@@ -36,6 +36,9 @@ from backend.records import tables as records_tables
 from backend.repairs import jobs as repairs_jobs
 from backend.repairs import routes as repairs_routes
 from backend.repairs import tables as repairs_tables
+from backend.reports import jobs as reports_jobs
+from backend.reports import routes as reports_routes
+from backend.reports import tables as reports_tables
 from backend.scoring import jobs as scoring_jobs
 from backend.scoring import routes as scoring_routes
 from backend.scoring import tables as scoring_tables
@@ -53,6 +56,7 @@ ROUTES: Routes = merge(
         objections_routes.ROUTES,
         cases_routes.ROUTES,
         repairs_routes.ROUTES,
+        reports_routes.ROUTES,
         benefits_routes.ROUTES,
         verification_routes.ROUTES,
         notifications_routes.ROUTES,
@@ -73,6 +77,7 @@ TABLES: list[Any] = [
     *objections_tables.TABLES,
     *cases_tables.TABLES,
     *repairs_tables.TABLES,
+    *reports_tables.TABLES,
     *benefits_tables.TABLES,
     *verification_tables.TABLES,
     *notifications_tables.TABLES,
@@ -86,6 +91,7 @@ _JOB_MODULES = [
     identity_jobs,
     scoring_jobs,
     objections_jobs,
+    reports_jobs,
     repairs_jobs,
     benefits_jobs,
     verification_jobs,

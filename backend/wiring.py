@@ -38,6 +38,7 @@ from backend.records import service as records
 from backend.records.catalog import catalogs_from_sources
 from backend.repairs.commitments import commitments_from_sources, install_commitments
 from backend.repairs.termination import end_for_department
+from backend.reports.content import install_reporting, reporting_from_sources
 from backend.scoring.rules import rules_from_sources
 
 log = logging.getLogger("backend.wiring")
@@ -82,6 +83,13 @@ CONTENT_KINDS: tuple[ContentKind, ...] = (
         build=list_rules_from_sources,
         install=install_list_rules,
         depends_on=("catalog", "rules"),
+    ),
+    ContentKind(
+        name="reporting",
+        header="reporting",
+        build=reporting_from_sources,
+        install=install_reporting,
+        depends_on=("catalog",),
     ),
     ContentKind(
         name="learning",

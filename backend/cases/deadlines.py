@@ -11,9 +11,9 @@ from typing import Any, Literal, cast
 
 from backend.cases import store
 from backend.cases.kinds import CaseKind
-from backend.cases.machine import emit_event, note_department_lapse
+from backend.cases.machine import emit_event, locked_row_type, note_department_lapse
 from backend.cases.schemas import Deadline
-from backend.cases.store import CaseBasics
+from backend.cases.store import CaseState, LockedState
 from backend.platform.audit import SYSTEM, write_audit
 from backend.platform.calendar import add_working_days, today_in_shanghai, working_days_between
 from backend.platform.database import connection, transaction
@@ -28,7 +28,7 @@ def working_days_left(due_on: dt.date, today: dt.date) -> int:
     return working_days_between(today, due_on)
 
 
-def deadline(kind: CaseKind, row: CaseBasics, today: dt.date) -> Deadline | None:
+def deadline(kind: CaseKind, row: CaseState, today: dt.date) -> Deadline | None:
     """The deadline of the case's current stage (the kind declares the stage of each state);
     None once closed."""
     due = row.due_on
@@ -74,10 +74,17 @@ def deadline_jobs(kind: CaseKind, *, minute: int) -> tuple[JobFunction, Any]:
     return check, scheduled(check, minute={minute}, run_at_startup=False, unique=True)
 
 
+async def _locked(conn: Any, kind: CaseKind, case_id: int) -> LockedState | None:
+    # Unlike ``machine.lock_case``, a case another transaction holds is left for the next run.
+    row_type = locked_row_type(kind)
+    row = await store.locked_case_unless_busy(conn, kind, case_id, row_type=row_type)
+    return cast(LockedState | None, row)
+
+
 async def _flag_near(kind: CaseKind, case_id: int, today: dt.date, horizon: dt.date) -> int:
     async with transaction() as conn:
         # Unlike ``machine.lock_case``, a case another transaction holds is left for the next run.
-        row = await store.locked_case_unless_busy(conn, kind, case_id)
+        row = await _locked(conn, kind, case_id)
         if row is None or row.due_on is None:
             return 0
         due = row.due_on
@@ -95,7 +102,7 @@ async def _flag_near(kind: CaseKind, case_id: int, today: dt.date, horizon: dt.d
 
 async def _escalate(kind: CaseKind, case_id: int, today: dt.date) -> int:
     async with transaction() as conn:
-        row = await store.locked_case_unless_busy(conn, kind, case_id)
+        row = await _locked(conn, kind, case_id)
         if row is None or row.due_on is None:
             return 0
         due = row.due_on

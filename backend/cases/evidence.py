@@ -18,13 +18,20 @@ import re
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
-from typing import Protocol
+from typing import Any, Protocol
 
 from backend.cases import store
-from backend.cases.kinds import CaseKind
-from backend.cases.machine import Staff, log_staff_look, not_found, status_words
+from backend.cases.kinds import KINDS, CaseKind
+from backend.cases.machine import (
+    Staff,
+    locked_row_type,
+    log_staff_look,
+    not_found,
+    party_of,
+    status_words,
+)
 from backend.cases.schemas import EvidenceMediaType, EvidenceOut
-from backend.cases.store import EvidenceRow, LockedCase
+from backend.cases.store import CaseState, EvidenceRow
 from backend.identity.principals import ClientPrincipal
 from backend.platform import runtime
 from backend.platform.audit import Actor, write_audit
@@ -158,9 +165,17 @@ async def _content(upload: IncomingFile) -> AsyncIterator[bytes]:
 
 
 async def attach(
-    kind: CaseKind, case_id: int, citizen_id: int, uploads: Sequence[IncomingFile], actor: Actor
+    kind: CaseKind,
+    case_id: int,
+    citizen_id: int,
+    uploads: Sequence[IncomingFile],
+    actor: Actor,
 ) -> list[EvidenceOut]:
-    """Check every file, then store them and their rows for one of the citizen's open cases."""
+    """Check every file, then store them and their rows for one of the citizen's open cases.
+    A kind with a party (a report) finds its own cases and names the citizen by a pseudonym."""
+    party = party_of(kind)
+    if party is not None:
+        actor = party.citizen_actor
     settings = runtime.current().settings
     if not uploads:
         raise InvalidInput(
@@ -216,14 +231,21 @@ async def attach(
 
 
 async def _lock_own_case(
-    conn: Connection, kind: CaseKind, case_id: int, citizen_id: int
-) -> LockedCase:
+    conn: Connection,
+    kind: CaseKind,
+    case_id: int,
+    citizen_id: int,
+) -> CaseState:
     """The case, locked (its record is not), so that the count of its files holds until the
     new ones are in."""
-    case = None
+    case: Any = None
     if 1 <= case_id <= _MAX_ID:
-        case = await store.locked_case(conn, kind, case_id, row_type=LockedCase)
-    if case is None or case.citizen != citizen_id:
+        case = await store.locked_case(conn, kind, case_id, row_type=locked_row_type(kind))
+    party = party_of(kind)
+    mine = case is not None and (
+        party.owns(case, citizen_id) if party else case.citizen == citizen_id
+    )
+    if not mine:
         raise not_found(kind, case_id)
     if not kind.is_open(case.status):
         zh, en = kind.words
@@ -236,11 +258,12 @@ async def _lock_own_case(
             code="case-closed",
             extra={"status": case.status},
         )
-    return case
+    locked: CaseState = case
+    return locked
 
 
 async def _insert(
-    conn: Connection, kind: CaseKind, case: LockedCase, item: CheckedFile, actor: Actor
+    conn: Connection, kind: CaseKind, case: CaseState, item: CheckedFile, actor: Actor
 ) -> EvidenceRow:
     return await store.insert_evidence(
         conn,
@@ -311,7 +334,11 @@ async def _download(row: EvidenceRow) -> Download:
 async def for_citizen(evidence_id: int, citizen_id: int) -> Download:
     async with connection() as conn:
         row = await _row(conn, evidence_id)
-    if row is None or row.citizen != citizen_id:
+        mine = row is not None and row.citizen == citizen_id
+        if row is not None and row.citizen is None:  # a report's file: is it the reporter's?
+            party = party_of(KINDS[row.case_kind])
+            mine = party is not None and await party.owns_case(conn, row.case_id, citizen_id)
+    if row is None or not mine:
         raise _missing(evidence_id)
     return await _download(row)
 
@@ -323,13 +350,12 @@ async def for_staff(evidence_id: int, by: Staff) -> Download:
         if row is None or (isinstance(by, ClientPrincipal) and row.department != by.client_id):
             raise _missing(evidence_id)
         case = f"{row.case_kind} {row.case_id}"
-        await log_staff_look(
-            conn,
-            row.citizen,
-            by,
-            seen=f"evidence file {row.id} ({row.original_name}) of {case}",
-            purpose=f"handling {case}",
-            basis=case,
-        )
+        seen = f"evidence file {row.id} ({row.original_name}) of {case}"
+        if row.citizen is None:  # a report's file: nobody's credit was looked at; audited
+            await write_audit(conn, by.actor, "evidence.read", row.case_kind, row.case_id)
+        else:
+            await log_staff_look(
+                conn, row.citizen, by, seen=seen, purpose=f"handling {case}", basis=case
+            )
         download = await _download(row)  # a missing blob rolls the log entry back
     return download

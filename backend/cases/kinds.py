@@ -9,7 +9,7 @@ kind.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -21,14 +21,18 @@ ActorRole = Literal["citizen", "department", "officer", "system"]
 
 @dataclass(frozen=True)
 class Stage:
-    """A stage of an open case: its name on the wire (``Deadline.stage``) and the setting that
-    says how many working days it lasts (None: the stage keeps the deadline it inherits)."""
+    """A stage of an open case: its name on the wire (``Deadline.stage``) and how many working
+    days it lasts: the setting named by ``working_days_setting``, or ``days()`` where content
+    holds it (None for both: the stage keeps the deadline it inherits)."""
 
     name: str
     working_days_setting: str | None = None
+    days: Callable[[], int] | None = None
 
     def due_after(self, day: dt.date) -> dt.date:
         """The stage's deadline when it starts on ``day``."""
+        if self.days is not None:
+            return add_working_days(day, self.days())
         if self.working_days_setting is None:
             raise ValueError(f"stage {self.name} sets no deadline of its own")
         days = getattr(runtime.current().settings, self.working_days_setting)
@@ -76,6 +80,10 @@ class CaseKind:
     # Its decision may revoke or correct the record (an objection): other kinds' decisions on
     # the record (a repair's approval) wait while such a case is open.
     may_change_record: bool = False
+    # The case is about one of the citizen's records (an objection, a repair) and its table has
+    # ``record`` and ``citizen``; a report is about someone else and has neither: the machine
+    # reaches its parties through the hooks the kind registers (``machine.register_party``).
+    about_record: bool = True
     not_found_code: str = ""  # the problem code of a missing case; ``<name>-not-found`` if ""
     _states: dict[str, State] = field(init=False, repr=False, compare=False)
     _actions: dict[str, Action] = field(init=False, repr=False, compare=False)

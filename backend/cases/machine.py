@@ -17,9 +17,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+import msgspec
+
 from backend.cases import store
 from backend.cases.kinds import CaseKind, record_changing_kinds
-from backend.cases.store import CaseBasics, CaseRecord, LockedCase, NewCase
+from backend.cases.store import CaseBasics, CaseRecord, CaseState, LockedCase, NewCase
 from backend.identity.principals import ClientPrincipal, OfficerPrincipal
 from backend.notifications.outbox import emit
 from backend.platform import runtime
@@ -87,6 +89,8 @@ async def lock_case(
     decision taking the two locks the other way round could deadlock with it."""
     if not 1 <= case_id <= MAX_ID:
         return None
+    if not kind.about_record:
+        return await store.locked_case(conn, kind, case_id, row_type=row_type)
     record_id = await store.case_record_id(conn, kind, case_id)
     if record_id is None:
         return None
@@ -95,7 +99,7 @@ async def lock_case(
 
 
 def require_status(
-    kind: CaseKind, row: CaseBasics | Mapping[str, Any], action: str, by: Actor | None = None
+    kind: CaseKind, row: CaseState | Mapping[str, Any], action: str, by: Actor | None = None
 ) -> None:
     """The case may take ``action`` (a name the kind declares) now, and ``by`` may take it.
     ``row`` may also be a plain mapping of ``id`` and ``status``."""
@@ -185,7 +189,7 @@ class Change:
 async def record_transition(
     conn: Connection,
     kind: CaseKind,
-    row: LockedCase,
+    row: CaseState,
     change: Change,
     today: dt.date,
     payload: dict[str, Any],
@@ -245,10 +249,60 @@ async def add_step(
     )
 
 
+class CaseParty(Protocol):
+    """How the machine reaches the people of a kind of case that is about no record of theirs
+    (a report): who hears of a change and what they read, and the row the deadline check
+    locks. A kind about a record needs none: its citizen is the record's."""
+
+    @property
+    def locked_row(self) -> type[msgspec.Struct]: ...
+
+    @property
+    def citizen_actor(self) -> Actor:
+        """Who the citizen is in steps, audit entries and evidence rows (a pseudonym)."""
+        ...
+
+    def owns(self, row: Any, citizen_id: int) -> bool:
+        """The locked row is the citizen's own case."""
+        ...
+
+    async def owns_case(self, conn: Connection, case_id: int, citizen_id: int) -> bool:
+        """The case is the citizen's own (for the citizen's evidence downloads)."""
+        ...
+
+    async def emit(
+        self,
+        conn: Connection,
+        row: CaseState,
+        state: str,
+        payload: dict[str, Any],
+        *,
+        key: str,
+        notice: str,
+    ) -> None: ...
+
+
+_PARTIES: dict[str, CaseParty] = {}
+
+
+def register_party(kind: CaseKind, party: CaseParty) -> None:
+    _PARTIES[kind.name] = party
+
+
+def party_of(kind: CaseKind) -> CaseParty | None:
+    return _PARTIES.get(kind.name)
+
+
+def locked_row_type(kind: CaseKind) -> type[msgspec.Struct]:
+    """The row the hourly deadline check locks for ``kind``."""
+    party = party_of(kind)
+    return party.locked_row if party is not None else LockedCase
+
+
 async def emit_event(
     conn: Connection,
     kind: CaseKind,
-    row: CaseBasics,
+    row: CaseState,
     state: str,
     payload: dict[str, Any],
     key: str = "",
@@ -259,7 +313,13 @@ async def emit_event(
     changes (``backend.notifications.events.CaseChanged``), or the ``notice`` kind with its own
     template (a withdrawal, a repair closed by an objection). ``state`` is the new status or
     what happened (``extended``, ``deadline.near``, ``escalated``); the dedupe key names the
-    case, the state and ``key`` (a deadline, for the hourly check)."""
+    case, the state and ``key`` (a deadline, for the hourly check). A kind with a party
+    (:func:`register_party`) tells its own people instead."""
+    party = party_of(kind)
+    if party is not None:
+        await party.emit(conn, row, state, payload, key=key, notice=notice)
+        return
+    assert isinstance(row, CaseBasics), "a kind about a record reads its record"
     title_zh, _ = record_titles(row.record_type, row.catalog_version)
     body = {
         "caseKind": kind.name,
@@ -277,7 +337,7 @@ async def emit_event(
 async def close_with_decision(
     conn: Connection,
     kind: CaseKind,
-    row: LockedCase,
+    row: CaseState,
     *,
     action: str,
     status: str,
@@ -349,7 +409,7 @@ async def withdraw_case(
 
 
 async def note_department_lapse(
-    conn: Connection, kind: CaseKind, row: CaseBasics, today: dt.date
+    conn: Connection, kind: CaseKind, row: CaseState, today: dt.date
 ) -> bool:
     """If it was the department's turn and the current deadline has passed, count the case as
     late against the department, once per case. Returns True if this call counted it."""

@@ -14,7 +14,7 @@ import datetime as dt
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import msgspec
 
@@ -69,6 +69,7 @@ class CaseRow(CaseBasics, frozen=True, kw_only=True):
 
 
 LockedT = TypeVar("LockedT", bound=LockedCase)
+AnyT = TypeVar("AnyT", bound=msgspec.Struct)
 RowT = TypeVar("RowT", bound=CaseRow)
 
 # The fields of a case Struct that come from the joined record ``r`` or department ``d``; every
@@ -82,21 +83,49 @@ _JOINED = {
 }
 
 
+class CaseState(Protocol):
+    """What the machine's bookkeeping reads of any kind's case row (a report's too)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def department(self) -> int: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def due_on(self) -> dt.date | None: ...
+    @property
+    def department_late(self) -> bool: ...
+
+
+class LockedState(CaseState, Protocol):
+    """A case row the hourly deadline check locks: also the deadlines it last flagged."""
+
+    @property
+    def near_flagged_for(self) -> dt.date | None: ...
+    @property
+    def escalated_for(self) -> dt.date | None: ...
+
+
 @functools.cache
-def case_columns(row_type: type[CaseBasics]) -> str:
+def case_columns(row_type: type[msgspec.Struct]) -> str:
     """The select list of a case Struct over ``{table} c JOIN record r [JOIN api_client d]``."""
     return ", ".join(_JOINED.get(name, f"c.{name}") for name in row_type.__struct_fields__)
 
 
-def _locked_select(kind: CaseKind, row_type: type[LockedCase]) -> str:
-    return f"SELECT {case_columns(row_type)} FROM {kind.table} c JOIN record r ON r.id = c.record"
+def _from(kind: CaseKind) -> str:
+    if not kind.about_record:
+        return f"{kind.table} c"
+    return f"{kind.table} c JOIN record r ON r.id = c.record"
 
 
-def _read_select(kind: CaseKind, row_type: type[CaseRow]) -> str:
-    return (
-        f"SELECT {case_columns(row_type)} FROM {kind.table} c JOIN record r ON r.id = c.record"
-        " JOIN api_client d ON d.id = c.department"
-    )
+def _locked_select(kind: CaseKind, row_type: type[msgspec.Struct]) -> str:
+    return f"SELECT {case_columns(row_type)} FROM {_from(kind)}"
+
+
+def _read_select(kind: CaseKind, row_type: type[msgspec.Struct]) -> str:
+    joined = f"{_from(kind)} JOIN api_client d ON d.id = c.department"
+    return f"SELECT {case_columns(row_type)} FROM {joined}"
 
 
 # --- locking a case -----------------------------------------------------------------------------
@@ -114,8 +143,8 @@ async def lock_record(conn: Connection, record_id: int) -> None:
 
 
 async def locked_case(
-    conn: Connection, kind: CaseKind, case_id: int, *, row_type: type[LockedT]
-) -> LockedT | None:
+    conn: Connection, kind: CaseKind, case_id: int, *, row_type: type[AnyT]
+) -> AnyT | None:
     """The case, locked (its record's lock is the caller's to take first)."""
     row = await conn.fetchrow(
         f"{_locked_select(kind, row_type)} WHERE c.id = $1 FOR UPDATE OF c", case_id
@@ -124,14 +153,16 @@ async def locked_case(
 
 
 async def locked_case_unless_busy(
-    conn: Connection, kind: CaseKind, case_id: int
-) -> LockedCase | None:
-    """The case and its record, locked; None when another transaction holds either."""
+    conn: Connection, kind: CaseKind, case_id: int, *, row_type: type[AnyT]
+) -> AnyT | None:
+    """The case (and its record, for a kind about one), locked; None when another transaction
+    holds either."""
+    tables = "c, r" if kind.about_record else "c"
     row = await conn.fetchrow(
-        f"{_locked_select(kind, LockedCase)} WHERE c.id = $1 FOR UPDATE OF c, r SKIP LOCKED",
+        f"{_locked_select(kind, row_type)} WHERE c.id = $1 FOR UPDATE OF {tables} SKIP LOCKED",
         case_id,
     )
-    return row_as(LockedCase, row)
+    return row_as(row_type, row)
 
 
 async def locked_open_cases_of_record(
@@ -286,8 +317,8 @@ async def mark_escalated(conn: Connection, kind: CaseKind, case_id: int) -> None
 
 
 async def case_row(
-    conn: Connection, kind: CaseKind, case_id: int, *, row_type: type[RowT]
-) -> RowT | None:
+    conn: Connection, kind: CaseKind, case_id: int, *, row_type: type[AnyT]
+) -> AnyT | None:
     row = await conn.fetchrow(f"{_read_select(kind, row_type)} WHERE c.id = $1", case_id)
     return row_as(row_type, row)
 
@@ -370,11 +401,11 @@ async def queue_rows(
     kind: CaseKind,
     f: QueueFilter,
     *,
-    row_type: type[RowT],
+    row_type: type[AnyT],
     today: dt.date,
     after: tuple[dt.date, int] | None,
     limit: int,
-) -> list[RowT]:
+) -> list[AnyT]:
     """One page of a staff work queue (and one case more, to tell whether a page follows)."""
     sql, args = queue_sql(kind, _read_select(kind, row_type), f, today, after, limit)
     return rows_as(row_type, await conn.fetch(sql, *args))
@@ -474,7 +505,7 @@ class EvidenceRow(msgspec.Struct, frozen=True, kw_only=True):
     id: int
     case_kind: str
     case_id: int
-    citizen: int
+    citizen: int | None  # None for a report's files (the reporter is sealed)
     department: int
     sha256: str
     media_type: EvidenceMediaType  # only the types ``evidence.sniff`` recognises are stored
@@ -495,7 +526,7 @@ async def count_evidence(conn: Connection, kind: CaseKind, case_id: int) -> int:
 async def insert_evidence(
     conn: Connection,
     kind: CaseKind,
-    case: CaseBasics,
+    case: CaseState,
     *,
     uploaded_by_kind: str,
     uploaded_by_id: str,
@@ -511,7 +542,7 @@ async def insert_evidence(
         f" RETURNING {columns(EvidenceRow)}",
         kind.name,
         case.id,
-        case.citizen,
+        getattr(case, "citizen", None),  # a report has no citizen of its own: NULL
         case.department,
         uploaded_by_kind,
         uploaded_by_id,

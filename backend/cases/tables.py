@@ -66,7 +66,9 @@ class EvidenceFile(Table, tablename="evidence_file", db=DB):
     id = BigSerial(primary_key=True)
     case_kind = Varchar(length=12)  # objection | repair
     case_id = BigInt()
-    citizen = ForeignKey(references=Citizen, null=False, on_delete=OnDelete.restrict)
+    citizen = ForeignKey(
+        references=Citizen, null=True, on_delete=OnDelete.restrict
+    )  # NULL: a report's
     department = ForeignKey(references=ApiClient, null=False, on_delete=OnDelete.restrict)
     uploaded_by_kind = Varchar(length=20)
     uploaded_by_id = Varchar(length=64)
@@ -84,8 +86,8 @@ class CaseStep(Table, tablename="case_step", db=DB):
     case_kind = Varchar(length=12)
     case_id = BigInt()
     action = Varchar(length=20)
-    from_status = Varchar(length=12, null=True, default=None)
-    to_status = Varchar(length=12)
+    from_status = Varchar(length=16, null=True, default=None)
+    to_status = Varchar(length=16)
     actor_kind = Varchar(length=20)
     actor_id = Varchar(length=64)
     reason = Text(null=True, default=None)

@@ -239,6 +239,12 @@ officer_role_guard = principal_guard(
     ("此操作需要 officer 或 admin 角色", "this action needs the officer or admin role"),
     "officer-role-required",
 )
+# The confidential identities of people who report dishonesty (举报人): the reports role only.
+reports_guard = principal_guard(
+    lambda user: isinstance(user, OfficerPrincipal) and "reports" in user.roles,
+    ("此接口需要 reports 角色", "this endpoint needs the reports role"),
+    "reports-role-required",
+)
 admin_guard = principal_guard(
     lambda user: isinstance(user, OfficerPrincipal) and "admin" in user.roles,
     ("此接口需要管理员角色", "this endpoint needs the admin role"),

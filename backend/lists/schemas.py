@@ -1,5 +1,5 @@
-"""Wire formats of the red and black lists: entries as officers review them and as the citizen
-reads their own, each with its history."""
+"""Wire formats of the red and black lists: entries as officers review them, as the citizen
+reads their own, each with its history, and as the public reads them, masked."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from backend.identity.schemas import EXAMPLE_ID_NUMBER, EXAMPLE_ID_NUMBER_MASKED
 from backend.platform.problem_texts import NO_NUL
-from backend.platform.schemas import Input, Output
+from backend.platform.schemas import IdNumberText, Input, Output, PersonName
 
 ListName = Literal["red", "black"]
 EntryStatus = Literal["proposed", "published", "rejected", "ended"]
@@ -170,5 +171,149 @@ class ListDecisionIn(Input):
             pattern=NO_NUL,
             description="Why (2 to 1,000 characters), kept in the entry's history",
             examples=["经核查，决定书已生效，予以公示"],
+        ),
+    ]
+
+
+class PublicListEntry(Output):
+    """An entry as the public reads it (公示): the person masked, why they are on the list, the
+    decision behind it and the publication period. Every text comes in Chinese and English, so
+    the answer is the same whatever the Accept-Language."""
+
+    id: Annotated[int, msgspec.Meta(description="The entry's id", examples=[41])]
+    list: Annotated[ListName, msgspec.Meta(description=LIST_TEXT, examples=["black"])]
+    name_masked: Annotated[
+        str,
+        msgspec.Meta(
+            description="The person's name with all but the first character masked",
+            examples=["陈*"],
+        ),
+    ]
+    id_number_masked: Annotated[
+        str,
+        msgspec.Meta(
+            description="The person's ID number with the middle ten characters masked",
+            examples=[EXAMPLE_ID_NUMBER_MASKED],
+        ),
+    ]
+    rule_code: Annotated[
+        str,
+        msgspec.Meta(description="The list rule it was proposed by", examples=["black-serious"]),
+    ]
+    reason_zh: Annotated[
+        str,
+        msgspec.Meta(
+            description="The rule's reason, in Chinese", examples=["存在严重失信行为记录"]
+        ),
+    ]
+    reason_en: Annotated[
+        str,
+        msgspec.Meta(
+            description="The rule's reason, in English", examples=["A record of serious dishonesty"]
+        ),
+    ]
+    record_type: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="The record's type (catalog code); null for a grade rule's red entry",
+            examples=["TRAFFIC-DRUNK-DRIVING"],
+        ),
+    ]
+    record_type_zh: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="The record's type in Chinese; null for a grade rule's red entry",
+            examples=["醉酒驾驶机动车"],
+        ),
+    ]
+    record_type_en: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="The record's type in English; null for a grade rule's red entry",
+            examples=["Driving while drunk"],
+        ),
+    ]
+    domain: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="The record's domain (领域, a catalog code); null for a grade rule's"
+            " red entry",
+            examples=["traffic_safety"],
+        ),
+    ]
+    domain_name_zh: Annotated[
+        str | None,
+        msgspec.Meta(description="The domain's name in Chinese", examples=["交通安全"]),
+    ]
+    domain_name_en: Annotated[
+        str | None,
+        msgspec.Meta(description="The domain's name in English", examples=["Traffic safety"]),
+    ]
+    decision_document_no: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="The decision document number (决定书文号); null for a grade rule's"
+            " red entry",
+            examples=["杭公交决字〔2026〕第0815号"],
+        ),
+    ]
+    department: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="The deciding department's name (认定单位); null for a grade rule's"
+            " red entry",
+            examples=["市公安局交通警察支队"],
+        ),
+    ]
+    decided_on: Annotated[
+        dt.date | None,
+        msgspec.Meta(
+            description="The day the decision was made; null for a grade rule's red entry",
+            examples=["2026-10-15"],
+        ),
+    ]
+    legal_basis: Annotated[
+        str,
+        msgspec.Meta(
+            description="The legal basis (认定依据): the catalog's for the record type; for a"
+            " grade rule's red entry, the rule's reason",
+            examples=[
+                "《中华人民共和国道路交通安全法》第九十一条；"
+                "《中华人民共和国刑法》第一百三十三条之一"
+            ],
+        ),
+    ]
+    published_from: Annotated[
+        dt.date,
+        msgspec.Meta(description="First day published (Asia/Shanghai)", examples=["2026-11-29"]),
+    ]
+    published_until: Annotated[
+        dt.date,
+        msgspec.Meta(
+            description="First day no longer published: the end of the publication period or"
+            " of the record's display period, whichever comes first. It leaves earlier if its"
+            " reason ends (repair, revocation, correction)",
+            examples=["2029-10-15"],
+        ),
+    ]
+
+
+class PublicListLookup(Input):
+    """Look one person up on both lists by full name and full ID number."""
+
+    name: Annotated[
+        PersonName,
+        msgspec.Meta(
+            description="The person's full name (姓名), exactly as registered; part of a name"
+            " finds nothing",
+            examples=["陈静"],
+        ),
+    ]
+    id_number: Annotated[
+        IdNumberText,
+        msgspec.Meta(
+            description="The person's full resident identity number (公民身份号码, GB 11643):"
+            " 17 digits and a check digit or X",
+            examples=[EXAMPLE_ID_NUMBER],
         ),
     ]

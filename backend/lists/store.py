@@ -45,8 +45,8 @@ class EntryFacts(msgspec.Struct, frozen=True, kw_only=True):
     card_clean: bool | None
 
 
-_FACTS = (
-    "SELECT e.id, e.citizen, e.list, e.rule_code, e.rules_version, e.record, e.status,"
+_COLUMNS = (
+    "e.id, e.citizen, e.list, e.rule_code, e.rules_version, e.record, e.status,"
     " e.proposed_on, e.publish_months, e.reviewed_by, o.username AS reviewer, e.reviewed_at,"
     " e.review_reason, e.published_from, e.published_until, e.ended_on, e.end_cause,"
     " c.name AS citizen_name, c.id_number_encrypted, r.record_type,"
@@ -54,11 +54,14 @@ _FACTS = (
     " r.severity AS record_severity, r.decided_on AS record_decided_on,"
     " r.display_until AS record_display_until, r.decision_document_no AS record_document_no,"
     " d.name AS department_name, k.grade AS card_grade, k.clean_years_flag AS card_clean"
+)
+_JOINS = (
     " FROM list_entry e JOIN citizen c ON c.id = e.citizen"
     " LEFT JOIN record r ON r.id = e.record LEFT JOIN api_client d ON d.id = r.department"
     " LEFT JOIN credit_card k ON k.citizen = e.citizen"
     " LEFT JOIN officer o ON o.id = e.reviewed_by"
 )
+_FACTS = f"SELECT {_COLUMNS}{_JOINS}"
 
 
 async def propose_on_records(
@@ -240,3 +243,68 @@ async def steps_of(conn: Connection, entry_id: int) -> list[StepRow]:
         entry_id,
     )
     return rows_as(StepRow, rows)
+
+
+# --- public disclosure (公示) ---------------------------------------------------------------------
+
+
+class PublicFacts(EntryFacts, frozen=True, kw_only=True):
+    """An entry's facts with what the public disclosure adds: the record's domain."""
+
+    record_domain: str | None
+
+
+# Published on $1: approved, within its period, and (for an entry on a record) its record still
+# active, in display and not under an accepted objection (its penalty is suspended meanwhile:
+# 联合惩戒措施在信息核实期间暂不执行). A rule's own test (a corrected record, a lost grade) is
+# the caller's: ``standing.end_cause`` on every row, as everywhere else.
+_PUBLISHED_ON = (
+    " e.status = 'published' AND e.published_from <= $1::date AND $1::date < e.published_until"
+    " AND (e.record IS NULL OR (r.status = 'active' AND r.display_until > $1::date"
+    " AND NOT r.under_objection))"
+)
+_PUBLIC = f"SELECT {_COLUMNS}, r.domain AS record_domain{_JOINS} WHERE{_PUBLISHED_ON}"
+_NEWEST_FIRST = " ORDER BY e.published_from DESC, e.id DESC"
+
+
+async def published_entries(
+    conn: Connection,
+    *,
+    today: dt.date,
+    which: str,
+    domain: str | None,
+    department: str | None,
+    after: tuple[dt.date, int] | None,
+    limit: int,
+) -> list[PublicFacts]:
+    """One list's entries published on ``today``, newest first (``published_from``, then id),
+    after the cursor's (``published_from``, id); optionally of one record domain or one
+    deciding department (its API client code). An entry without a record (a grade rule) has
+    neither, so either filter leaves it out."""
+    query = (
+        f"{_PUBLIC} AND e.list = $2::text"
+        " AND ($3::text IS NULL OR r.domain = $3::text)"
+        " AND ($4::text IS NULL OR d.code = $4::text)"
+        " AND ($5::date IS NULL OR (e.published_from, e.id) < ($5::date, $6::bigint))"
+        f"{_NEWEST_FIRST} LIMIT $7"
+    )
+    rows = await conn.fetch(
+        query,
+        today,
+        which,
+        domain,
+        department,
+        after[0] if after else None,
+        after[1] if after else None,
+        limit,
+    )
+    return rows_as(PublicFacts, rows)
+
+
+async def published_entries_of(
+    conn: Connection, *, today: dt.date, id_number_index: str, limit: int
+) -> list[PublicFacts]:
+    """The entries of both lists published on ``today`` about the citizen with this blind
+    index (none for an index no citizen has), newest first."""
+    query = f"{_PUBLIC} AND c.id_number_index = $2::text{_NEWEST_FIRST} LIMIT $3"
+    return rows_as(PublicFacts, await conn.fetch(query, today, id_number_index, limit))

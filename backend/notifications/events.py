@@ -137,6 +137,29 @@ class CaseChanged(Event):
     state_name: str = ""
 
 
+class ReportChanged(Event):
+    """A step on a report (举报), told to the reporter alone (a legal notice: the reporter must
+    hear the outcome, with its reasons). ``state`` is the report's new status (submitted,
+    accepted, rejected, withdrawn, substantiated, unsubstantiated, malicious) or what happened
+    (extended, deadline.near, escalated, transferred).
+
+    Nothing here names the reporter, and the reported person or organisation is named only as
+    ``subject``, masked by the emitter (张*, 某某公司 as masked): never a full name or an ID
+    number or credit code."""
+
+    kind, category, legal = "report.changed", "cases", True
+    case_id: int
+    state: str
+    subject: str  # the reported person's or organisation's name, masked by the emitter
+    category_name: str  # the catalog domain's zh name
+    category_name_en: str
+    reason: str | None = None  # the decision's reason; None for a step without one
+    due_on: str | None = None  # the deadline now running (ISO date), if any
+    # Filled in by the relay from state, due_on and reason, in the citizen's language.
+    state_name: str = ""
+    reason_text: str = ""
+
+
 class MonthlySummary(Event):
     """Last month on the card. ``points_change`` is measured from ``compared_with``: the points
     at the end of the month before, or in the citizen's first month (``first_month``) the base
@@ -221,6 +244,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         VerificationMade,
         QueryMade,
         CaseChanged,
+        ReportChanged,
         MonthlySummary,
         CaseWithdrawn,
         RepairTerminated,

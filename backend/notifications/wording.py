@@ -214,6 +214,57 @@ def ranking_words(payload: dict[str, Any], english: bool) -> str:
     return f"ahead of {percentile}% of citizens" if english else f"超过 {percentile}% 的市民"
 
 
+# --- a report (举报), told to the reporter ------------------------------------------------------
+
+# The report kind's status words (``backend.reports.kind``: the intake states and the outcomes)
+# and the words for what the case machine says happened. Kept here as data: notifications sit
+# below backend.cases and backend.reports in the import layers, so the relay cannot ask
+# ``backend.cases.kinds.KINDS["report"]``; tests/api/notifications/test_report_notice.py checks
+# that the status words agree with the kind's.
+REPORT_STATE_WORDS: dict[str, Names] = {
+    "submitted": ("已提交", "submitted"),
+    "accepted": ("已受理", "accepted"),
+    "rejected": ("不予受理", "rejected"),
+    "withdrawn": ("已撤回", "withdrawn"),
+    "substantiated": ("举报属实", "substantiated"),
+    "unsubstantiated": ("举报不属实", "not substantiated"),
+    "malicious": ("恶意举报", "found malicious"),
+    "extended": ("已延期", "extended"),
+    "deadline.near": ("即将到期", "deadline near"),
+    "escalated": ("已督办", "escalated"),
+    "transferred": ("已转交其他部门办理", "transferred to another department"),
+}
+# The deadline a step names (``dueOn``): the one now running, or for an escalation the one
+# that lapsed. A closed report has none.
+_REPORT_DUE: dict[str, Names] = {
+    "escalated": ("（原办理期限 {}）", " (was due {})"),
+}
+_REPORT_DUE_DEFAULT: Names = ("（办理期限 {}）", " (due {})")
+
+
+def report_state_words(payload: dict[str, Any], english: bool) -> str:
+    """The report's state in words, with the deadline it names (即将到期（办理期限 2026-12-04）)."""
+    state = str(payload.get("state", ""))
+    words = REPORT_STATE_WORDS.get(state, (state, state))[1 if english else 0]
+    due = payload.get("dueOn")
+    if isinstance(due, str) and due:
+        words += _REPORT_DUE.get(state, _REPORT_DUE_DEFAULT)[1 if english else 0].format(due)
+    return words
+
+
+def report_reason_words(payload: dict[str, Any], english: bool) -> str:
+    """The decision's reason for the end of the notice (理由：…。 / `` Reason: ….``); empty
+    when the step has none. English begins with a space: the template puts it straight after
+    the sentence before."""
+    reason = payload.get("reason")
+    text = reason.strip() if isinstance(reason, str) else ""
+    if not text:
+        return ""
+    if english:
+        return f" Reason: {text}" + ("" if text[-1] in ".!?。！？" else ".")
+    return f"理由：{text}" + ("" if text[-1] in "。！？.!?" else "。")
+
+
 # --- all together -------------------------------------------------------------------------------
 
 
@@ -238,4 +289,9 @@ def localise(
         kind_code, state = str(payload.get("caseKind", "")), str(payload.get("state", ""))
         filled["caseKindName"] = case_names.get(kind_code, kind_code)
         filled["stateName"] = case_names.get(state, state)
+    elif kind == "report.changed":
+        filled["stateName"] = report_state_words(payload, english)
+        filled["reasonText"] = report_reason_words(payload, english)
+        if not filled.get("categoryNameEn"):  # an emitter without the English name: the zh one
+            filled["categoryNameEn"] = payload.get("categoryName", "")
     return filled

@@ -89,6 +89,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     otp_resend_seconds: int = 60
     otp_max_per_phone_per_hour: int = 5
     auth_rate_per_minute: int = 30
+    # The public look-up of one person on the red and serious-dishonesty lists (name + ID
+    # number), per address per hour, on top of the public router's limit.
+    public_lookup_per_hour: int = 10
     citizen_rate_per_minute: int = 300
     client_rate_per_minute: int = 1200
     batch_max_records: int = 1000

@@ -58,6 +58,8 @@ VERBS = [
     "upsert",
     "ingest",
     "answer",
+    "reveal",
+    "transfer",
 ]
 OPERATION_ID = re.compile(r"^(" + "|".join(VERBS) + r")[A-Z][A-Za-z0-9]*$")
 PUBLIC = re.compile(r"^/(healthz|readyz)$|^/v1/public/|^/v1/auth/(?!sign-out)")

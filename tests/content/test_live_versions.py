@@ -49,7 +49,7 @@ async def test_the_seed_is_imported_once(seeded: None, settings: Settings) -> No
         "catalog": ["2026.1"],
         "rules": ["2026.1"],
         "benefits": ["2026.1"],
-        "notifications": ["2026.1", "2026.2"],
+        "notifications": ["2026.1", "2026.2", "2026.3"],
     }
 
 

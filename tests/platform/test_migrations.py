@@ -37,6 +37,8 @@ EXPECTED = {
     "repair_application",
     "evidence_file",
     "case_step",
+    "report",
+    "quiz_attempt",
     "department_case_stat",
     "verification",
     "benefit_redemption",

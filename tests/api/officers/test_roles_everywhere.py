@@ -12,7 +12,7 @@ from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 
 from backend.identity import service as identity
-from backend.identity.security import admin_guard, officer_role_guard
+from backend.identity.security import admin_guard, officer_role_guard, reports_guard
 from backend.identity.sms import MemorySmsSender
 from tests import factories as f
 
@@ -28,8 +28,10 @@ def _example(match: re.Match[str]) -> str:
 # What the issue asks of each role, independent of how the routes are written: accounts and
 # publishing are the admin's; acting on cases, lists and drafts needs the officer or admin role.
 ADMIN_ONLY = re.compile(r"^/v1/officer/(officers|api-clients)|/publication$")
+# The confidential identity of a reporter (举报人) is the reports role's alone.
+REPORTS_ONLY = re.compile(r"/reporter-disclosure$")
 ACTING = re.compile(
-    r"^/v1/officer/(objections|repairs)/[^/]+/\w+$|^/v1/officer/lists/entries/[^/]+/\w+$"
+    r"^/v1/officer/(objections|repairs|reports)/[^/]+/\w+$|^/v1/officer/lists/entries/[^/]+/\w+$"
     r"|^/v1/officer/content/(kinds/[^/]+/(checks|drafts)|drafts/[^/]+/withdrawal)$"
 )
 
@@ -54,6 +56,8 @@ def _needs(handler: HTTPRouteHandler) -> str | None:
     guards = [g for layer in handler.ownership_layers for g in (layer.guards or [])]
     if admin_guard in guards:
         return "admin"
+    if reports_guard in guards:
+        return "reports"
     if officer_role_guard in guards:
         return "officer or admin"
     return None
@@ -77,6 +81,8 @@ async def test_every_officer_route_answers_each_role_by_its_guards(
         needs = _needs(handler)
         if ADMIN_ONLY.search(path) and needs != "admin":
             wrong.append((method, path, "should be admin only", needs))
+        elif REPORTS_ONLY.search(path) and needs != "reports":
+            wrong.append((method, path, "should be for the reports role only", needs))
         elif method == "POST" and ACTING.search(path) and needs != "officer or admin":
             wrong.append((method, path, "should need the officer or admin role", needs))
         for role, headers in tokens.items():
@@ -85,6 +91,7 @@ async def test_every_officer_route_answers_each_role_by_its_guards(
                 needs is None
                 or (needs == "admin" and role == "admin")
                 or (needs == "officer or admin" and role in ("officer", "admin"))
+                or (needs == "reports" and role == "reports")
             )
             refused = response.status_code == 403
             if allowed == refused or response.status_code >= 500:
