@@ -214,8 +214,8 @@ async def competent_department(
     its record types); the oldest client first, so the choice is stable."""
     row = await conn.fetchrow(
         "SELECT id, code, name FROM api_client WHERE kind = 'department' AND active"
-        " AND ($1 = ANY(scopes) OR scopes::text[] && $2::text[]) ORDER BY ($1 = ANY(scopes)) DESC, id"
-        " LIMIT 1",
+        " AND ($1 = ANY(scopes) OR scopes::text[] && $2::text[])"
+        " ORDER BY ($1 = ANY(scopes)) DESC, id LIMIT 1",
         f"domain:{domain}",
         [f"record:{code}" for code in record_types],
     )
