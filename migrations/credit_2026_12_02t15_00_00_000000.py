@@ -57,6 +57,7 @@ FORWARDS = [
     "ALTER TABLE evidence_file ADD CONSTRAINT evidence_file_citizen_check"
     " CHECK (citizen IS NOT NULL OR case_kind = 'report')",
     "ALTER TABLE record ADD COLUMN report BIGINT REFERENCES report (id)",
+    "CREATE INDEX record_report_idx ON record (report) WHERE report IS NOT NULL",
 ]
 
 BACKWARDS = [

@@ -193,8 +193,8 @@ async def attach(
     async with transaction() as conn:
         case = await _lock_own_case(conn, kind, case_id, citizen_id)
         stored = await store.count_evidence(conn, kind, case_id)
-        if stored + len(checked) > settings.evidence_max_files:
-            most = settings.evidence_max_files
+        most = party.evidence_max_files if party is not None else settings.evidence_max_files
+        if stored + len(checked) > most:
             raise Conflict(
                 say(
                     f"每个案件最多 {most} 个证明材料文件：已有 {stored} 个，本次又上传了"
@@ -204,7 +204,7 @@ async def attach(
                 ),
                 field="files",
                 code="evidence-limit-reached",
-                extra={"maxFiles": settings.evidence_max_files, "stored": stored},
+                extra={"maxFiles": most, "stored": stored},
             )
         for item in checked:  # blobs first: a committed row always has its content
             await storage.put(item.digest, _content(item.upload))

@@ -258,6 +258,11 @@ class CaseParty(Protocol):
     def locked_row(self) -> type[msgspec.Struct]: ...
 
     @property
+    def evidence_max_files(self) -> int:
+        """How many evidence files one case holds."""
+        ...
+
+    @property
     def citizen_actor(self) -> Actor:
         """Who the citizen is in steps, audit entries and evidence rows (a pseudonym)."""
         ...

@@ -318,6 +318,9 @@ class DepartmentStatistics(Output):
     department: Annotated[DepartmentRef, msgspec.Meta(description="The department")]
     objections: Annotated[CaseCounts, msgspec.Meta(description="Its objection cases (异议)")]
     repairs: Annotated[CaseCounts, msgspec.Meta(description="Its repair applications (信用修复)")]
+    reports: Annotated[
+        CaseCounts, msgspec.Meta(description="The reports of dishonesty routed to it (举报)")
+    ]
     unknown_calendar_years: Annotated[
         list[int],
         msgspec.Meta(

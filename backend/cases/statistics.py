@@ -37,6 +37,7 @@ async def department_statistics() -> list[DepartmentStatistics]:
             department=e["ref"],
             objections=e.get("objection", empty),
             repairs=e.get("repair", empty),
+            reports=e.get("report", empty),
             unknown_calendar_years=_unknown_years(e["years"]),
         )
         for _, e in sorted(by_department.items(), key=lambda item: item[1]["ref"].code)

@@ -125,6 +125,15 @@ class RecordIn(Input):
             examples=["医师"],
         ),
     ] = None
+    report_id: Annotated[
+        Annotated[int, msgspec.Meta(ge=1)] | None,
+        msgspec.Meta(
+            description="The report (举报) this record follows from: one routed to this"
+            " department and decided `substantiated`, about this person where the report named"
+            " an ID number; otherwise the item is rejected on `reportId`",
+            examples=[None],
+        ),
+    ] = None
 
 
 class RecordBatch(Input):

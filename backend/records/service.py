@@ -198,6 +198,66 @@ async def _named_citizens(
     return await _drop_name_mismatches(conn, kept, resubmitted, misnamed), citizens
 
 
+REPORT_REFUSED = (
+    "须为本单位办理且认定属实的举报，且与该记录的当事人一致",
+    "must be a report routed to this department, found substantiated, about this person",
+)
+
+
+async def _reports_checked(
+    conn: Connection,
+    client: ClientPrincipal,
+    fresh: list[_Accepted],
+    rejected: dict[str, BatchItemResult],
+) -> list[_Accepted]:
+    """The items naming a report keep it only when the report is this department's, found
+    substantiated, and (where it named an ID number) about this record's person; the others go
+    to ``rejected`` on ``reportId``."""
+    wanted = sorted({a.item.report_id for a in fresh if a.item.report_id is not None})
+    if not wanted:
+        return fresh
+    found = await store.substantiated_reports(conn, wanted, client.client_id)
+    kept = []
+    for a in fresh:
+        report = a.item.report_id
+        subject = found.get(report) if report is not None else None
+        fits = report is None or (
+            report in found and subject in (None, id_number_index(a.id_number))
+        )
+        if fits:
+            kept.append(a)
+            continue
+        ref = a.item.source_reference
+        rejected[ref] = BatchItemResult(
+            index=a.index,
+            source_reference=ref,
+            status="rejected",
+            field="reportId",
+            reason=say(*REPORT_REFUSED),
+        )
+    return kept
+
+
+async def _link_reports(
+    conn: Connection,
+    client: ClientPrincipal,
+    fresh: list[_Accepted],
+    inserted: dict[str, int],
+) -> None:
+    """Name the report on each new record that follows from one (audited)."""
+    links = [
+        (inserted[a.item.source_reference], a.item.report_id)
+        for a in fresh
+        if a.item.report_id is not None and a.item.source_reference in inserted
+    ]
+    if not links:
+        return
+    await store.link_reports(conn, links)
+    for record_id, report_id in links:
+        after = {"recordId": record_id}
+        await write_audit(conn, client.actor, "report.linked", "report", report_id, after=after)
+
+
 def _add_name_rejections(
     results: dict[int, BatchItemResult], misnamed: dict[str, BatchItemResult]
 ) -> None:
@@ -288,7 +348,9 @@ async def ingest_batch(raw_items: list[Any], client: ClientPrincipal) -> BatchRe
     async with transaction() as conn:
         if fresh:
             fresh, citizens = await _named_citizens(conn, client, fresh, misnamed)
+            fresh = await _reports_checked(conn, client, fresh, misnamed)
             inserted = await _insert_records(conn, client, fresh, citizens)
+            await _link_reports(conn, client, fresh, inserted)
             changed = {
                 citizens[id_number_index(a.id_number)]
                 for a in fresh

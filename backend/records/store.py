@@ -5,6 +5,7 @@ their connection in."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import msgspec
@@ -364,3 +365,22 @@ async def citizen_records(
     args.append(limit)
     sql += f" ORDER BY r.occurred_on DESC, r.id DESC LIMIT ${len(args)}"
     return rows_as(ShownRecord, await conn.fetch(sql, *args))
+
+
+async def substantiated_reports(
+    conn: Connection, report_ids: list[int], department: int
+) -> dict[int, str | None]:
+    """Of ``report_ids``, the reports routed to ``department`` and found substantiated, with the
+    blind index of the person they named by ID number (None when they named none)."""
+    rows = await conn.fetch(
+        "SELECT id, CASE WHEN subject_kind = 'person' AND subject_code_encrypted IS NOT NULL"
+        " THEN subject_key END AS person FROM report"
+        " WHERE id = ANY($1::bigint[]) AND department = $2 AND status = 'substantiated'",
+        report_ids,
+        department,
+    )
+    return {row["id"]: row["person"] for row in rows}
+
+
+async def link_reports(conn: Connection, links: Sequence[tuple[int, int | None]]) -> None:
+    await conn.executemany("UPDATE record SET report = $2 WHERE id = $1", links)

@@ -20,7 +20,7 @@ from backend.platform.audit import Actor
 from backend.platform.crypto import blind_index, constant_time_equal, decrypt, encrypt
 from backend.platform.rows import Connection
 from backend.records.catalog import catalog_set
-from backend.reports import store
+from backend.reports import content, store
 from backend.reports.kind import REPORT
 from backend.reports.store import ReportLocked
 
@@ -64,6 +64,10 @@ class ReporterParty:
     @property
     def locked_row(self) -> type[msgspec.Struct]:
         return ReportLocked
+
+    @property
+    def evidence_max_files(self) -> int:
+        return content.in_force_today().evidence_max_files
 
     @property
     def citizen_actor(self) -> Actor:

@@ -184,6 +184,13 @@ class StaffReport(Output):
             examples=[[]],
         ),
     ]
+    records: Annotated[
+        list[int],
+        msgspec.Meta(
+            description="Records the department reported following this report (`reportId`)",
+            examples=[[58231]],
+        ),
+    ]
     department_late: DepartmentLate
     evidence: EvidenceFiles
     steps: CaseSteps

@@ -157,6 +157,11 @@ async def related(conn: Connection, row: ReportRow) -> list[int]:
     return [r["id"] for r in rows]
 
 
+async def linked_records(conn: Connection, report_id: int) -> list[int]:
+    rows = await conn.fetch("SELECT id FROM record WHERE report = $1 ORDER BY id", report_id)
+    return [r["id"] for r in rows]
+
+
 async def accept(conn: Connection, report_id: int, *, on: dt.date, due_on: dt.date) -> None:
     await conn.execute(
         "UPDATE report SET status = 'accepted', accepted_on = $2, due_on = $3,"

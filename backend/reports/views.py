@@ -141,6 +141,7 @@ async def staff_case(case_id: int, by: Staff) -> StaffReport:
         files = await evidence.list_for_case(conn, REPORT, case_id)
         timeline = await steps(conn, REPORT, case_id, audience=audience_of(by))
         related = await store.related(conn, row)
+        records = await store.linked_records(conn, case_id)
         await write_audit(conn, by.actor, "report.viewed", "report", case_id)
     return StaffReport(
         report=report_out(row, _today()),
@@ -149,6 +150,7 @@ async def staff_case(case_id: int, by: Staff) -> StaffReport:
         description=row.statement,
         extension_reason=row.extension_reason,
         related=related,
+        records=records,
         department_late=row.department_late,
         evidence=files,
         steps=timeline,

@@ -245,11 +245,13 @@ class CaseHandling(Output):
 
 
 class DepartmentCaseHandling(Output):
-    """How one department handled the objections and repair applications against its records."""
+    """How one department handled the objections and repair applications against its records,
+    and the reports routed to it."""
 
     department: Annotated[DepartmentRef, msgspec.Meta(description="The handling department")]
     objections: Annotated[CaseHandling, msgspec.Meta(description="Objections (异议)")]
     repairs: Annotated[CaseHandling, msgspec.Meta(description="Repair applications (信用修复申请)")]
+    reports: Annotated[CaseHandling, msgspec.Meta(description="Reports routed to it (举报)")]
 
 
 class CaseStatistics(Output):
@@ -260,6 +262,9 @@ class CaseStatistics(Output):
     objections: Annotated[CaseHandling, msgspec.Meta(description="Every department's objections")]
     repairs: Annotated[
         CaseHandling, msgspec.Meta(description="Every department's repair applications")
+    ]
+    reports: Annotated[
+        CaseHandling, msgspec.Meta(description="Every department's reports of dishonesty (举报)")
     ]
     departments: Annotated[
         list[DepartmentCaseHandling],

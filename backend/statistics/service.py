@@ -24,6 +24,7 @@ from backend.platform.language import say
 from backend.records.catalog import add_months, catalog_set
 from backend.records.schemas import DepartmentRef
 from backend.repairs.kind import REPAIR
+from backend.reports.kind import REPORT
 from backend.statistics import charts, store
 from backend.statistics.schemas import (
     BenefitVerifications,
@@ -308,21 +309,24 @@ def _all_days(days: dict[str, _DecisionDays]) -> _DecisionDays:
 
 
 async def case_statistics() -> CaseStatistics:
-    """Objections and repair applications per department: the case machine's counts, with the
-    on-time rate and the average working days from filing to decision."""
+    """Objections, repair applications and reports per department: the case machine's counts,
+    with the on-time rate and the average working days from filing to decision."""
     departments = await case_counts.department_statistics()
     objection_days = await _decision_days(OBJECTION)
     repair_days = await _decision_days(REPAIR)
+    report_days = await _decision_days(REPORT)
     none = _DecisionDays()
     return CaseStatistics(
         as_of=today_in_shanghai(),
         objections=_handling(_summed(d.objections for d in departments), _all_days(objection_days)),
         repairs=_handling(_summed(d.repairs for d in departments), _all_days(repair_days)),
+        reports=_handling(_summed(d.reports for d in departments), _all_days(report_days)),
         departments=[
             DepartmentCaseHandling(
                 department=d.department,
                 objections=_handling(d.objections, objection_days.get(d.department.code, none)),
                 repairs=_handling(d.repairs, repair_days.get(d.department.code, none)),
+                reports=_handling(d.reports, report_days.get(d.department.code, none)),
             )
             for d in departments
         ],

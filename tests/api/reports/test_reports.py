@@ -305,6 +305,11 @@ async def test_deadlines_escalate_and_count_against_the_department(
             "SELECT late FROM department_case_stat WHERE case_kind = 'report'"
         )
     assert late_count == 1
+    officer = await _officer(client, "stats-1", ["officer"])
+    numbers = (await client.get("/v1/officer/statistics/cases", headers=officer)).json()
+    assert numbers["reports"]["late"] == 1
+    [department] = [d for d in numbers["departments"] if d["department"]["code"] == "city-market"]
+    assert department["reports"]["late"] == 1
 
 
 async def test_the_credit_office_transfers_extends_and_the_reporter_withdraws(
@@ -340,3 +345,50 @@ async def test_the_credit_office_transfers_extends_and_the_reporter_withdraws(
     assert_problem(again, 409, "case-closed")
     others = await client.post(f"{MINE}/{report_id}/withdrawal", headers=p.reported)
     assert_problem(others, 404, "report-not-found")
+
+
+async def test_a_substantiated_report_lets_its_department_report_a_record_naming_it(
+    client: httpx.AsyncClient, sms: MemorySmsSender
+) -> None:
+    p = await _people(client, sms)
+    about = _report(
+        subjectKind="person",
+        subjectName="陈静",
+        subjectCreditCode=None,
+        subjectIdNumber=p.reported_number,
+    )
+    report_id = (await client.post(MINE, headers=p.reporter, json=about)).json()["report"]["id"]
+    one = f"/v1/department/reports/{report_id}"
+    batch = "/v1/department/records:batch"
+
+    def item(ref: str, number: str) -> dict[str, Any]:
+        return f.record(number, ref, "FOOD-UNLICENSED-OPERATION", reportId=report_id)
+
+    early = await client.post(
+        batch, headers=p.food, json={"records": [item("r-1", p.reported_number)]}
+    )
+    assert early.json()["items"][0]["field"] == "reportId"  # not decided yet
+    await client.post(f"{one}/acceptance", headers=p.food, json={"reason": "受理"})
+    await client.post(
+        f"{one}/decision", headers=p.food, json={"outcome": "substantiated", "reason": "属实"}
+    )
+    other_person = f.id_number()
+    posted = await client.post(
+        batch,
+        headers=p.food,
+        json={"records": [item("r-2", p.reported_number), item("r-3", other_person)]},
+    )
+    assert [i["status"] for i in posted.json()["items"]] == ["accepted", "rejected"], posted.text
+    assert posted.json()["items"][1]["field"] == "reportId"
+    record_id = posted.json()["items"][0]["recordId"]
+    elsewhere = await client.post(
+        batch,
+        headers={"X-Api-Key": await f.department("city-food-2", ["domain:food_drugs"])},
+        json={"records": [item("r-4", p.reported_number)]},
+    )
+    assert elsewhere.json()["items"][0]["field"] == "reportId"  # another department's report
+    assert (await client.get(one, headers=p.food)).json()["records"] == [record_id]
+    # the person reported sees the record, never the report behind it
+    records = await client.get("/v1/me/records", headers=p.reported)
+    assert str(report_id) not in str([r.get("reportId") for r in records.json()["items"]])
+    assert "reportId" not in records.json()["items"][0]
