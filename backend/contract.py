@@ -59,6 +59,13 @@ TAGS: dict[str, str] = {
     " batches, correct or revoke their own records, keep the population registry.",
     "Department cases": "For reporting departments: the objections and repair applications"
     " against their own records, with deadlines in working days.",
+    "Department checks": "For departments (API key with `procedure:<code>` scopes): check a"
+    " person's credit in one of their procedures (应查必查: 落户, 职称评定, 表彰评优, 人事考试录用,"
+    " 政府采购 ...) and learn only what that procedure needs; every check is in the citizen's"
+    " query log.",
+    "Department measures": "For enforcing bodies (联合惩戒实施单位: department clients with"
+    " `measure:<code>` scopes): the triggers and lifts of the measures they apply, by signed"
+    " webhook or this feed, and their feedback (发起 → 响应 → 反馈).",
     "Merchant": "For partner merchants (合作商户, API key): redeem a citizen's code and learn"
     " only what the benefit needs; consent checks; redemptions.",
     "Officer cases": "For the credit office (信用办): objection and repair queues and decisions.",

@@ -9,9 +9,13 @@ from backend.benefits import routes as benefits_routes
 from backend.benefits import tables as benefits_tables
 from backend.cases import routes as cases_routes
 from backend.cases import tables as cases_tables
+from backend.checks import routes as checks_routes
 from backend.content import jobs as content_jobs
 from backend.content import routes as content_routes
 from backend.content import tables as content_tables
+from backend.enforcement import jobs as enforcement_jobs
+from backend.enforcement import routes as enforcement_routes
+from backend.enforcement import tables as enforcement_tables
 from backend.identity import jobs as identity_jobs
 from backend.identity import routes as identity_routes
 from backend.identity import tables as identity_tables
@@ -57,12 +61,14 @@ ROUTES: Routes = merge(
         cases_routes.ROUTES,
         repairs_routes.ROUTES,
         reports_routes.ROUTES,
+        enforcement_routes.ROUTES,
         benefits_routes.ROUTES,
         verification_routes.ROUTES,
         notifications_routes.ROUTES,
         content_routes.ROUTES,
         policy_routes.ROUTES,
         lists_routes.ROUTES,
+        checks_routes.ROUTES,
         learning_routes.ROUTES,
         statistics_routes.ROUTES,
     ]
@@ -78,6 +84,7 @@ TABLES: list[Any] = [
     *cases_tables.TABLES,
     *repairs_tables.TABLES,
     *reports_tables.TABLES,
+    *enforcement_tables.TABLES,
     *benefits_tables.TABLES,
     *verification_tables.TABLES,
     *notifications_tables.TABLES,
@@ -92,6 +99,7 @@ _JOB_MODULES = [
     scoring_jobs,
     objections_jobs,
     reports_jobs,
+    enforcement_jobs,
     repairs_jobs,
     benefits_jobs,
     verification_jobs,

@@ -20,6 +20,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from backend.benefits.catalog import benefit_set_from_sources
+from backend.checks.procedures import install_procedures, procedures_from_sources
 from backend.content.benefits import install_benefit_set
 from backend.content.calendar import calendars_from_sources, install_calendar
 from backend.content.kinds import ContentKind, Source
@@ -36,6 +37,7 @@ from backend.platform.bootstrap import Connections, close_connections, open_conn
 from backend.platform.config import Settings
 from backend.records import service as records
 from backend.records.catalog import catalogs_from_sources
+from backend.records.integrity import install_integrity, integrity_from_sources
 from backend.repairs.commitments import commitments_from_sources, install_commitments
 from backend.repairs.termination import end_for_department
 from backend.reports.content import install_reporting, reporting_from_sources
@@ -56,6 +58,12 @@ def _benefits(sources: Sequence[Source], built: Mapping[str, Any]) -> Any:
     return benefit_set_from_sources(sources, built["catalog"], built["rules"])
 
 
+def _catalog(sources: Sequence[Source], built: Mapping[str, Any]) -> Any:
+    """Record types marked for some occupational groups only name groups of the integrity
+    content (of any of its versions)."""
+    return catalogs_from_sources(sources, built["integrity"].group_codes())
+
+
 def _standalone(name: str, header: str, build: Any, install: Any) -> ContentKind:
     """A kind built from its own sources alone."""
     return ContentKind(
@@ -66,7 +74,19 @@ def _standalone(name: str, header: str, build: Any, install: Any) -> ContentKind
 # Declaration order is build order: a kind comes after the kinds it depends on.
 CONTENT_KINDS: tuple[ContentKind, ...] = (
     _standalone("calendar", "calendar", calendars_from_sources, install_calendar),
-    _standalone("catalog", "catalog", catalogs_from_sources, _on_runtime("catalogs")),
+    ContentKind(
+        name="integrity",
+        header="integrity",
+        build=integrity_from_sources,
+        install=install_integrity,
+    ),
+    ContentKind(
+        name="catalog",
+        header="catalog",
+        build=_catalog,
+        install=_on_runtime("catalogs"),
+        depends_on=("integrity",),
+    ),
     _standalone("rules", "rules", rules_from_sources, _on_runtime("rules")),
     ContentKind(
         name="benefits",
@@ -74,6 +94,13 @@ CONTENT_KINDS: tuple[ContentKind, ...] = (
         build=_benefits,
         install=install_benefit_set,
         depends_on=("catalog", "rules"),
+    ),
+    ContentKind(
+        name="procedures",
+        header="procedures",
+        build=procedures_from_sources,
+        install=install_procedures,
+        depends_on=("catalog", "benefits"),
     ),
     _standalone("notifications", "notifications", templates_from_sources, _on_runtime("templates")),
     _standalone("commitments", "commitment", commitments_from_sources, install_commitments),

@@ -500,11 +500,18 @@ def check_benefit(
 
 def measure_triggers(measure: Measure, line: ExplanationLine, catalog: BenefitCatalog) -> bool:
     """Whether a counting bad record triggers a measure."""
-    if line.record_type in measure.trigger_record_types:
+    serious = catalog.severity(line.record_type) == "serious"
+    return triggered_by(measure, line.record_type, line.domain, serious=serious)
+
+
+def triggered_by(measure: Measure, record_type: str, domain: str, *, serious: bool) -> bool:
+    """Whether a counting bad record of this type, domain and seriousness triggers a measure:
+    the one rule for the card and for the enforcing bodies' triggers."""
+    if record_type in measure.trigger_record_types:
         return True
-    if catalog.severity(line.record_type) != "serious":
+    if not serious:
         return False
-    return measure.trigger_any_serious or line.domain in measure.trigger_serious_domains
+    return measure.trigger_any_serious or domain in measure.trigger_serious_domains
 
 
 def restrictions_of(standing: Standing, catalog: BenefitCatalog) -> tuple[ActiveRestriction, ...]:

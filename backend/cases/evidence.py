@@ -12,6 +12,7 @@ download by a department or an officer is written to the citizen's query log.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import re
@@ -19,6 +20,8 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any, Protocol
+
+import msgspec
 
 from backend.cases import store
 from backend.cases.kinds import KINDS, CaseKind
@@ -97,6 +100,22 @@ class Download:
     size: int
     sha256: str  # the content's digest: the file never changes, so this is its ETag
     chunks: AsyncIterator[bytes]
+
+
+SUFFIXES: dict[str, str] = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+
+
+def neutral_name(evidence_id: int, media_type: str) -> str:
+    """The name staff see for a file whose uploader is confidential (a reporter's): the name
+    they gave it could say who they are."""
+    return f"evidence-{evidence_id}{SUFFIXES.get(media_type, '')}"
+
+
+def for_staff_of_sealed(files: list[EvidenceOut]) -> list[EvidenceOut]:
+    """A sealed uploader's files as staff list them: neutral names."""
+    return [
+        msgspec.structs.replace(f, original_name=neutral_name(f.id, f.media_type)) for f in files
+    ]
 
 
 def sniff(head: bytes) -> EvidenceMediaType | None:
@@ -358,4 +377,6 @@ async def for_staff(evidence_id: int, by: Staff) -> Download:
                 conn, row.citizen, by, seen=seen, purpose=f"handling {case}", basis=case
             )
         download = await _download(row)  # a missing blob rolls the log entry back
+    if row.citizen is None:  # a report's file: the name the reporter gave stays with them
+        download = dataclasses.replace(download, name=neutral_name(row.id, row.media_type))
     return download

@@ -397,7 +397,9 @@ Scopes = Annotated[
         max_length=200,
         description="What the client may do: `domain:<domain>` or `record:<record type>` for a"
         " department's records, `registry:write` for the population registry feed,"
-        " `benefit:<code>` for a merchant's benefits",
+        " `procedure:<code>` for a department's credit checks in its procedures,"
+        " `measure:<code>` for an enforcing body's triggers and lifts, `benefit:<code>` for a"
+        " merchant's benefits",
         examples=[["domain:traffic_safety"]],
     ),
 ]

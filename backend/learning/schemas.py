@@ -300,10 +300,21 @@ class AnswerSheet(Input):
 class MarkedAnswer(Output):
     number: Annotated[int, msgspec.Meta(description="1-based position", examples=[1])]
     chosen: Annotated[int, msgspec.Meta(description="The option chosen", examples=[1])]
-    answer: Annotated[int, msgspec.Meta(description="The right option", examples=[1])]
     right: Annotated[bool, msgspec.Meta(description="Chosen right", examples=[True])]
-    explain_zh: Annotated[str, msgspec.Meta(description="Why", examples=["依据……"])]
-    explain_en: Annotated[str, msgspec.Meta(description="Why", examples=["Under…"])]
+    answer: Annotated[
+        int | None,
+        msgspec.Meta(
+            description="The right option, told once the sheet passes (null before: a failed"
+            " sheet says which answers were wrong, not what is right)",
+            examples=[1],
+        ),
+    ]
+    explain_zh: Annotated[
+        str | None, msgspec.Meta(description="Why (once passed)", examples=["依据……"])
+    ]
+    explain_en: Annotated[
+        str | None, msgspec.Meta(description="Why (once passed)", examples=["Under…"])
+    ]
 
 
 class QuizResult(Output):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import msgspec
+
 from backend.learning import content, store
 from backend.learning import schemas as out
 from backend.learning.content import Learning, Text, render
@@ -269,6 +271,11 @@ async def hand_in(citizen_id: int, code: str, sheet: out.AnswerSheet) -> out.Qui
     marked = _marked(found, sheet.answers)
     correct = sum(1 for m in marked if m.right)
     passed = correct >= found.pass_mark
+    if not passed:  # which were wrong, not what is right: a second try must still be earned
+        marked = [
+            msgspec.structs.replace(m, answer=None, explain_zh=None, explain_en=None)
+            for m in marked
+        ]
     attempt = NewAttempt(
         citizen=citizen_id,
         quiz_code=code,

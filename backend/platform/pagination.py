@@ -38,9 +38,13 @@ def decode_cursor(cursor: str | None, shape: type[Any]) -> Any:
         return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        return msgspec.json.decode(raw, type=shape)
+        decoded = msgspec.json.decode(raw, type=shape)
     except (binascii.Error, ValueError, msgspec.DecodeError) as exc:
         raise InvalidInput("the cursor is not one this API issued", field="cursor") from exc
+    # every key the API pages by is a PostgreSQL bigint: anything wider was not issued here
+    if any(isinstance(part, int) and not -(2**63) <= part < 2**63 for part in decoded):
+        raise InvalidInput("the cursor is not one this API issued", field="cursor")
+    return decoded
 
 
 def check_limit(limit: int) -> int:

@@ -17,13 +17,14 @@ import datetime
 import pathlib
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any, Final, Literal, TypeAlias
 
 import msgspec
 
 from backend.content.kinds import Source, parse_toml, read_sources
 from backend.platform import runtime
+from backend.records.integrity import GROUP_CODE
 from points_engine.versions import Checker, Header, VersionedSet
 
 __all__ = [
@@ -124,6 +125,9 @@ class RecordType(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     repair_paths: tuple[RepairPath, ...]
     legal_basis: str
     source_note: str
+    occupational_groups: tuple[str, ...] | None = None
+    """The key occupational groups (重点职业人群, codes of the integrity content) the type applies
+    to only: a record of it must name one of them. None: it applies to anyone."""
 
     @property
     def is_good(self) -> bool:
@@ -205,6 +209,7 @@ class _RawRecordType(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     bonus_category: str | None = None
     min_display_months: int | None = None
     repair_paths: list[RepairPath] | None = None
+    occupational_groups: list[str] | None = None
 
 
 class _RawFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -248,7 +253,48 @@ def _check_domains(check: Checker, domains: list[Domain]) -> dict[str, Domain]:
     return result
 
 
+def _check_groups(
+    check: Checker, entry: str, raw: _RawRecordType, groups: Collection[str] | None
+) -> tuple[str, ...] | None:
+    """The type's ``occupational_groups``: at least one, each once, each a group code (of the
+    integrity content when ``groups`` is given; its form only otherwise)."""
+    if raw.occupational_groups is None:
+        return None
+    if not raw.occupational_groups:
+        raise check.fail(entry, "occupational_groups", "name at least one group, or omit the field")
+    seen: set[str] = set()
+    for code in raw.occupational_groups:
+        if not GROUP_CODE.fullmatch(code):
+            raise check.fail(
+                entry, "occupational_groups", f"{code!r} is not an occupational group code"
+            )
+        if groups is not None and code not in groups:
+            raise check.fail(
+                entry,
+                "occupational_groups",
+                f"{code!r} is not a key occupational group of the integrity content",
+            )
+        if code in seen:
+            raise check.fail(entry, "occupational_groups", f"{code!r} is listed twice")
+        seen.add(code)
+    return tuple(raw.occupational_groups)
+
+
 def _check_record_type(
+    check: Checker,
+    entry: str,
+    raw: _RawRecordType,
+    domains: Mapping[str, Domain],
+    groups: Collection[str] | None = None,
+) -> RecordType:
+    checked = _check_type_values(check, entry, raw, domains)
+    applies_to = _check_groups(check, entry, raw, groups)
+    if applies_to is None:
+        return checked
+    return msgspec.structs.replace(checked, occupational_groups=applies_to)
+
+
+def _check_type_values(
     check: Checker, entry: str, raw: _RawRecordType, domains: Mapping[str, Domain]
 ) -> RecordType:
     if not _RECORD_CODE.fullmatch(raw.code):
@@ -375,7 +421,9 @@ def _check_bad(check: Checker, entry: str, raw: _RawRecordType) -> RecordType:
     )
 
 
-def _build_catalog(check: Checker, parsed: _RawFile) -> Catalog:
+def _build_catalog(
+    check: Checker, parsed: _RawFile, groups: Collection[str] | None = None
+) -> Catalog:
     _check_header(check, parsed.catalog)
     domains = _check_domains(check, parsed.domain)
     if not parsed.record_type:
@@ -383,7 +431,7 @@ def _build_catalog(check: Checker, parsed: _RawFile) -> Catalog:
     record_types: dict[str, RecordType] = {}
     for index, raw in enumerate(parsed.record_type):
         entry = f"record_type[{index}] {raw.code!r}"
-        record_type = _check_record_type(check, entry, raw, domains)
+        record_type = _check_record_type(check, entry, raw, domains, groups)
         if record_type.code in record_types:
             raise check.fail(entry, "code", f"duplicate record type code {raw.code!r}")
         record_types[record_type.code] = record_type
@@ -411,12 +459,16 @@ def load_catalog_file(path: pathlib.Path) -> Catalog:
     return catalog_from_mapping(raw, label)
 
 
-def catalog_from_mapping(data: Mapping[str, Any], source: str) -> Catalog:
+def catalog_from_mapping(
+    data: Mapping[str, Any], source: str, groups: Collection[str] | None = None
+) -> Catalog:
     """Convert and validate one parsed catalog (a file's or a stored version's ``tomllib``
-    output); ``source`` names it in errors. Raises :class:`CatalogError`."""
+    output); ``source`` names it in errors. ``groups``: the occupational group codes a record
+    type's ``occupational_groups`` may name (None: checked for form only). Raises
+    :class:`CatalogError`."""
     check = Checker(source, CatalogError)
     parsed: _RawFile = check.convert(data, _RawFile, allowed=_ALLOWED_VALUES)
-    return _build_catalog(check, parsed)
+    return _build_catalog(check, parsed, groups)
 
 
 def load_catalogs(directory: pathlib.Path | None = None) -> CatalogSet:
@@ -425,13 +477,19 @@ def load_catalogs(directory: pathlib.Path | None = None) -> CatalogSet:
     return catalogs_from_sources(read_sources(directory, _REPO_ROOT, CatalogError, "catalog"))
 
 
-def catalogs_from_sources(sources: Iterable[Source]) -> CatalogSet:
-    """The catalog set of these sources (stored versions or files)."""
-    return CatalogSet.from_sources(sources, _parse_catalog, "catalog")
-
-
-def _parse_catalog(label: str, text: str) -> Catalog:
-    return catalog_from_mapping(parse_toml(label, text, CatalogError), label)
+def catalogs_from_sources(
+    sources: Iterable[Source], groups: Collection[str] | None = None
+) -> CatalogSet:
+    """The catalog set of these sources (stored versions or files). ``groups``: the codes of
+    the key occupational groups of every integrity version, which a record type's
+    ``occupational_groups`` may name (None: checked for form only)."""
+    return CatalogSet.from_sources(
+        sources,
+        lambda label, text: catalog_from_mapping(
+            parse_toml(label, text, CatalogError), label, groups
+        ),
+        "catalog",
+    )
 
 
 def catalog_set() -> CatalogSet:

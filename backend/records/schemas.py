@@ -120,13 +120,16 @@ class RecordIn(Input):
     occupational_group: Annotated[
         Annotated[str, msgspec.Meta(max_length=60, pattern=_NO_NUL)] | None,
         msgspec.Meta(
-            description="Occupational group for records kept per profession (重点职业人群),"
-            " e.g. 律师, 医师; empty otherwise",
-            examples=["医师"],
+            description="The subject's key occupational group (重点职业人群) from the list in"
+            " force (content `integrity`): its code (`physician`) or its Chinese name (`医师`);"
+            " the code is stored. Leave out (or empty) when none applies. A record type the"
+            " catalog marks for some groups only needs one of them. Anything else is rejected"
+            " on `occupationalGroup`",
+            examples=["physician"],
         ),
     ] = None
     report_id: Annotated[
-        Annotated[int, msgspec.Meta(ge=1)] | None,
+        Annotated[int, msgspec.Meta(ge=1, le=2**63 - 1)] | None,
         msgspec.Meta(
             description="The report (举报) this record follows from: one routed to this"
             " department and decided `substantiated`, about this person where the report named"
@@ -463,5 +466,28 @@ class DepartmentRecordOut(Output):
     ]
     version: Annotated[
         int, msgspec.Meta(description="Starts at 1, one up per change", examples=[2])
+    ]
+    occupational_group: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="The code of the subject's key occupational group (重点职业人群), or null",
+            examples=["physician"],
+        ),
+    ]
+    reported_on: Annotated[
+        dt.date,
+        msgspec.Meta(
+            description="The business day (Asia/Shanghai) the department reported the record",
+            examples=["2026-09-08"],
+        ),
+    ]
+    reported_late: Annotated[
+        bool,
+        msgspec.Meta(
+            description="Reported more than the limit in force that day (content `integrity`,"
+            " default 7 working days) after `decidedOn`: counted against the department"
+            " (政务诚信)",
+            examples=[False],
+        ),
     ]
     history: Annotated[list[HistoryEntry], msgspec.Meta(description="Changes, oldest first")]

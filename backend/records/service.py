@@ -29,7 +29,7 @@ from backend.platform.errors import (
 from backend.platform.language import say
 from backend.platform.pagination import Page, check_limit, decode_cursor, page_of
 from backend.platform.rows import Connection
-from backend.records import store
+from backend.records import integrity, store
 from backend.records.catalog import RecordType, catalog_set, display_until, repairable_from
 from backend.records.notify import record_changed
 from backend.records.schemas import (
@@ -76,6 +76,7 @@ class _Accepted:
     record_type: RecordType
     decided_on: dt.date
     citizen_name: str  # normalised; the name on file once it has been checked against it
+    occupational_group: str | None  # the group's code
 
 
 def _check_dates(occurred_on: dt.date, decided_on: dt.date, today: dt.date) -> None:
@@ -109,6 +110,60 @@ def _resolve_type(code: str, client: ClientPrincipal, field: str = "recordType")
     return record_type
 
 
+def _group_names(codes: Sequence[str], today: dt.date) -> tuple[str, str]:
+    """The groups as a person reads them: Chinese names, and codes."""
+    known = integrity.integrity_set()
+    in_force = integrity.in_force(today)
+    names = []
+    for code in codes:
+        group = in_force.group(code) or known.newest_group(code)
+        names.append(group.name_zh if group else code)
+    return "、".join(names), ", ".join(codes)
+
+
+def _check_group_fits(
+    record_type: RecordType, group: str | None, today: dt.date, field: str
+) -> None:
+    """A record type the catalog marks for some occupational groups only needs one of them."""
+    allowed = record_type.occupational_groups
+    if allowed is None or group in allowed:
+        return
+    zh, en = _group_names(allowed, today)
+    raise ItemRejected(
+        field,
+        say(
+            f"记录类型 {record_type.code!r} 仅适用于以下重点职业人群：{zh}；请注明其中之一",
+            f"record type {record_type.code!r} applies only to these key occupational groups:"
+            f" {en}; name one of them",
+        ),
+    )
+
+
+def _resolve_group(text: str | None, record_type: RecordType, today: dt.date) -> str | None:
+    """The code of the key occupational group ``text`` names (its code or Chinese name, in the
+    list in force), None when left out or empty; rejected on ``occupationalGroup`` otherwise,
+    or when the record type is for other groups only."""
+    field = "occupationalGroup"
+    code = None
+    if text is not None and text.strip():
+        rules = integrity.in_force(today)
+        group = rules.group_named(text)
+        if group is None:
+            raise ItemRejected(
+                field,
+                say(
+                    f"{text!r} 不是重点职业人群名录（{rules.version}）中的人群：请填写人群代码"
+                    "（如 physician）或中文名称（如 医师）",
+                    f"{text!r} is not a key occupational group of the list in force"
+                    f" ({rules.version}): give a group's code (e.g. physician) or its Chinese"
+                    " name (e.g. 医师)",
+                ),
+            )
+        code = group.code
+    _check_group_fits(record_type, code, today, field)
+    return code
+
+
 def _parse_item(index: int, raw: Any, client: ClientPrincipal, today: dt.date) -> _Accepted:
     try:
         item = msgspec.convert(raw, RecordIn)
@@ -126,7 +181,8 @@ def _parse_item(index: int, raw: Any, client: ClientPrincipal, today: dt.date) -
     record_type = _resolve_type(item.record_type, client)
     decided_on = item.decided_on or item.occurred_on
     _check_dates(item.occurred_on, decided_on, today)
-    return _Accepted(index, item, id_number, record_type, decided_on, citizen_name)
+    group = _resolve_group(item.occupational_group, record_type, today)
+    return _Accepted(index, item, id_number, record_type, decided_on, citizen_name, group)
 
 
 def _source_reference(raw: Any) -> str | None:
@@ -220,11 +276,7 @@ async def _reports_checked(
     kept = []
     for a in fresh:
         report = a.item.report_id
-        subject = found.get(report) if report is not None else None
-        fits = report is None or (
-            report in found and subject in (None, id_number_index(a.id_number))
-        )
-        if fits:
+        if report is None or _about(found.get(report), a):
             kept.append(a)
             continue
         ref = a.item.source_reference
@@ -236,6 +288,19 @@ async def _reports_checked(
             reason=say(*REPORT_REFUSED),
         )
     return kept
+
+
+def _about(subject: store.ReportedSubject | None, a: _Accepted) -> bool:
+    """Whether the record's person is the one the report was about: by ID number where the
+    report gave one, else by name; an organisation's report may lead to a record of its
+    responsible person (the department knows who that is)."""
+    if subject is None:
+        return False
+    if subject.person_key is not None:
+        return subject.person_key == id_number_index(a.id_number)
+    if subject.subject_kind == "person":
+        return names_match(subject.subject_name, a.citizen_name)
+    return True
 
 
 async def _link_reports(
@@ -276,11 +341,18 @@ async def _insert_records(
     accepted: Sequence[_Accepted],
     citizens: dict[str, int],
 ) -> dict[str, int]:
-    catalog_version = catalog_set().in_force(today_in_shanghai()).version
+    today = today_in_shanghai()
+    catalog_version = catalog_set().in_force(today).version
+    # 政务诚信: late against this department when reported past the limit in force today
+    # (judged once per decision day of the batch).
+    timeliness = integrity.in_force(today)
+    late: dict[dt.date, bool] = {}
     new = NewRecords()
     # Inserted in source-reference order, so overlapping concurrent batches cannot deadlock.
     for a in sorted(accepted, key=lambda a: a.item.source_reference):
         t = a.record_type
+        if a.decided_on not in late:
+            late[a.decided_on] = timeliness.reported_late(a.decided_on, today)
         new.add(
             citizen=citizens[id_number_index(a.id_number)],
             record_type=t.code,
@@ -293,12 +365,13 @@ async def _insert_records(
             decision_document_no=a.item.decision_document_no,
             source_reference=a.item.source_reference,
             evidence_summary=a.item.evidence_summary,
-            occupational_group=a.item.occupational_group,
+            occupational_group=a.occupational_group,
             display_until=display_until(t, a.decided_on),
             repairable_from=repairable_from(t, a.decided_on),
+            reported_late=late[a.decided_on],
         )
     return await store.insert_records(
-        conn, new, department=client.client_id, catalog_version=catalog_version
+        conn, new, department=client.client_id, catalog_version=catalog_version, reported_on=today
     )
 
 
@@ -446,9 +519,14 @@ def _corrected_values(
         value = getattr(change, key)
         if value is not None:
             edited[key] = value
+    today = today_in_shanghai()
     try:
         record_type = _resolve_type(edited["record_type"], client)
-        _check_dates(edited["occurred_on"], edited["decided_on"], today_in_shanghai())
+        _check_dates(edited["occurred_on"], edited["decided_on"], today)
+        if record_type.code != row.record_type:
+            stored = row.occupational_group
+            group = integrity.integrity_set().newest_group(stored) if stored else None
+            _check_group_fits(record_type, group.code if group else None, today, "recordType")
     except ItemRejected as exc:
         raise InvalidInput(exc.reason, field=exc.field) from exc
     if record_type.polarity != row.polarity:
@@ -466,6 +544,10 @@ def _corrected_values(
         severity=record_type.severity,
         display_until=display_until(record_type, edited["decided_on"]),
         repairable_from=repairable_from(record_type, edited["decided_on"]),
+        # A corrected decision date judges the report again, by the limit of its day.
+        reported_late=integrity.in_force(row.reported_on).reported_late(
+            edited["decided_on"], row.reported_on
+        ),
     )
 
 
@@ -703,6 +785,9 @@ async def department_record(record_id: int, client: ClientPrincipal) -> Departme
         citizen_id_number_masked=mask_id_number(decrypt_id_number(encrypted)),
         source_reference=row.source_reference,
         version=row.version,
+        occupational_group=row.occupational_group,
+        reported_on=row.reported_on,
+        reported_late=row.reported_late,
         history=[
             HistoryEntry(
                 action=h.action,

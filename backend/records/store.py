@@ -41,6 +41,10 @@ class RecordRow(msgspec.Struct, frozen=True, kw_only=True):
     version: int
     under_objection: bool
     repaired_on: dt.date | None
+    reported_on: dt.date
+    """The business day (Asia/Shanghai) the department reported it."""
+    reported_late: bool
+    """Reported more than the integrity content's limit after ``decided_on`` (政务诚信)."""
 
 
 class ShownRecord(RecordRow, frozen=True, kw_only=True):
@@ -73,6 +77,7 @@ class CorrectedValues(msgspec.Struct, frozen=True, kw_only=True):
     severity: str | None
     display_until: dt.date
     repairable_from: dt.date | None
+    reported_late: bool
 
 
 class NewRecords(msgspec.Struct, kw_only=True):
@@ -93,6 +98,7 @@ class NewRecords(msgspec.Struct, kw_only=True):
     occupational_group: list[str | None] = msgspec.field(default_factory=list)
     display_until: list[dt.date] = msgspec.field(default_factory=list)
     repairable_from: list[dt.date | None] = msgspec.field(default_factory=list)
+    reported_late: list[bool] = msgspec.field(default_factory=list)
 
     def add(
         self,
@@ -111,6 +117,7 @@ class NewRecords(msgspec.Struct, kw_only=True):
         occupational_group: str | None,
         display_until: dt.date,
         repairable_from: dt.date | None,
+        reported_late: bool,
     ) -> None:
         self.citizen.append(citizen)
         self.record_type.append(record_type)
@@ -126,6 +133,7 @@ class NewRecords(msgspec.Struct, kw_only=True):
         self.occupational_group.append(occupational_group)
         self.display_until.append(display_until)
         self.repairable_from.append(repairable_from)
+        self.reported_late.append(reported_late)
 
 
 # --- batch ingest: rows stay raw, straight into dicts (one statement per step, measured) -------
@@ -179,25 +187,32 @@ async def record_ids(conn: Connection, department: int, references: list[str]) -
 _INSERT_RECORDS = (
     "INSERT INTO record (department, catalog_version, citizen, record_type, domain, polarity,"
     " severity, quantity, occurred_on, decided_on, decision_document_no, source_reference,"
-    " evidence_summary, occupational_group, display_until, repairable_from, status, created_at,"
-    " updated_at, version)"
-    " SELECT $1, $2, t.*, 'active', now(), now(), 1 FROM unnest($3::bigint[], $4::text[],"
+    " evidence_summary, occupational_group, display_until, repairable_from, reported_late,"
+    " status, created_at, updated_at, version, reported_on)"
+    " SELECT $1, $2, t.*, 'active', now(), now(), 1, $18 FROM unnest($3::bigint[], $4::text[],"
     " $5::text[], $6::text[], $7::text[], $8::int[], $9::date[], $10::date[], $11::text[],"
-    " $12::text[], $13::text[], $14::text[], $15::date[], $16::date[]) AS t"
+    " $12::text[], $13::text[], $14::text[], $15::date[], $16::date[], $17::boolean[]) AS t"
     " ON CONFLICT (department, source_reference) DO NOTHING RETURNING id, source_reference"
 )
 
 
 async def insert_records(
-    conn: Connection, new: NewRecords, *, department: int, catalog_version: str
+    conn: Connection,
+    new: NewRecords,
+    *,
+    department: int,
+    catalog_version: str,
+    reported_on: dt.date,
 ) -> dict[str, int]:
-    """Insert the batch's records, active; source reference → id of those inserted (a
-    reference the department used before inserts nothing)."""
+    """Insert the batch's records, active, reported on the business day ``reported_on``;
+    source reference → id of those inserted (a reference the department used before inserts
+    nothing)."""
     rows = await conn.fetch(
         _INSERT_RECORDS,
         department,
         catalog_version,
         *(getattr(new, name) for name in NewRecords.__struct_fields__),
+        reported_on,
     )
     return {row["source_reference"]: row["id"] for row in rows}
 
@@ -233,7 +248,7 @@ async def write_correction(conn: Connection, record_id: int, new: CorrectedValue
     await conn.execute(
         "UPDATE record SET record_type = $2, occurred_on = $3, decided_on = $4,"
         " decision_document_no = $5, evidence_summary = $6, quantity = $7, domain = $8,"
-        " severity = $9, display_until = $10, repairable_from = $11,"
+        " severity = $9, display_until = $10, repairable_from = $11, reported_late = $12,"
         " version = version + 1, updated_at = now() WHERE id = $1",
         record_id,
         new.record_type,
@@ -246,6 +261,7 @@ async def write_correction(conn: Connection, record_id: int, new: CorrectedValue
         new.severity,
         new.display_until,
         new.repairable_from,
+        new.reported_late,
     )
 
 
@@ -367,19 +383,28 @@ async def citizen_records(
     return rows_as(ShownRecord, await conn.fetch(sql, *args))
 
 
+class ReportedSubject(msgspec.Struct, frozen=True, kw_only=True):
+    """Whom a substantiated report was about: a person by the blind index of the ID number it
+    gave, or by name alone; or an organisation (its responsible person may be recorded)."""
+
+    id: int
+    subject_kind: str
+    subject_name: str
+    person_key: str | None
+
+
 async def substantiated_reports(
     conn: Connection, report_ids: list[int], department: int
-) -> dict[int, str | None]:
-    """Of ``report_ids``, the reports routed to ``department`` and found substantiated, with the
-    blind index of the person they named by ID number (None when they named none)."""
+) -> dict[int, ReportedSubject]:
+    """Of ``report_ids``, the reports routed to ``department`` and found substantiated."""
     rows = await conn.fetch(
-        "SELECT id, CASE WHEN subject_kind = 'person' AND subject_code_encrypted IS NOT NULL"
-        " THEN subject_key END AS person FROM report"
+        "SELECT id, subject_kind, subject_name, CASE WHEN subject_kind = 'person'"
+        " AND subject_code_encrypted IS NOT NULL THEN subject_key END AS person_key FROM report"
         " WHERE id = ANY($1::bigint[]) AND department = $2 AND status = 'substantiated'",
         report_ids,
         department,
     )
-    return {row["id"]: row["person"] for row in rows}
+    return {row["id"]: ReportedSubject(**row) for row in rows}
 
 
 async def link_reports(conn: Connection, links: Sequence[tuple[int, int | None]]) -> None:

@@ -87,8 +87,10 @@ CITIZEN_ROUTES = CitizenRoutes(
         ),
         Doc(
             """Attach evidence files (PDF, JPEG or PNG, judged by content) to one of your open
-            reports; the handling department and the credit office can read them, and the files
-            name no reporter. 413, 415 and 409 as for objections.""",
+            reports; the handling department and the credit office can read them under neutral
+            names (`evidence-<id>.png`), never the names you gave them. The files themselves go
+            as they are: remove what would identify you (a photo's location, a document's
+            author) before uploading. 413, 415 and 409 as for objections.""",
             "addReportEvidence",
             "Attach evidence files to your open report",
         ),

@@ -52,7 +52,9 @@ class Subject:
 
     def __init__(self, data: ReportIn) -> None:
         self.kind = data.subject_kind
-        self.name = unicodedata.normalize("NFKC", data.subject_name).strip()
+        # format characters (zero-width, bidi marks) would make a name that looks empty
+        visible = "".join(c for c in data.subject_name if unicodedata.category(c) != "Cf")
+        self.name = unicodedata.normalize("NFKC", visible).strip()
         if not self.name:
             raise InvalidInput(
                 say("请填写被举报对象名称", "name whom you report"), field="subjectName"

@@ -185,7 +185,9 @@ async def extend(conn: Connection, report_id: int, *, reason: str, due_on: dt.da
 async def transfer(conn: Connection, report_id: int, *, department: int, due_on: dt.date) -> None:
     """To another department, with a new acceptance deadline; its files follow it."""
     await conn.execute(
+        # the first department's lapse was counted against it already: the new one starts clean
         "UPDATE report SET department = $2, due_on = $3, near_flagged_for = NULL,"
+        " department_late = false, escalated_for = NULL, escalated_at = NULL,"
         " updated_at = now() WHERE id = $1",
         report_id,
         department,

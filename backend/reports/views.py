@@ -138,7 +138,7 @@ async def staff_case(case_id: int, by: Staff) -> StaffReport:
         row = await store.report_row(conn, case_id) if 1 <= case_id <= MAX_ID else None
         if row is None or (isinstance(by, ClientPrincipal) and row.department != by.client_id):
             raise not_found(REPORT, case_id)
-        files = await evidence.list_for_case(conn, REPORT, case_id)
+        files = evidence.for_staff_of_sealed(await evidence.list_for_case(conn, REPORT, case_id))
         timeline = await steps(conn, REPORT, case_id, audience=audience_of(by))
         related = await store.related(conn, row)
         records = await store.linked_records(conn, case_id)

@@ -14,8 +14,10 @@ from backend.statistics import service
 from backend.statistics.schemas import (
     CaseStatistics,
     GradeStatistics,
+    IntegrityStatistics,
     ListStatistics,
     NotificationStatistics,
+    OccupationStatistics,
     RecordStatistics,
     VerificationStatistics,
 )
@@ -85,6 +87,31 @@ class OfficerReportingController(Controller):
         (工作日) from filing to decision (政务诚信: the government's own promptness). Any
         officer."""
         return await service.case_statistics()
+
+    @get(
+        "/integrity",
+        operation_id="getIntegrityStatistics",
+        summary="Get on-time rates of reporting, case handling and feedback per body",
+    )
+    async def integrity(self, months: Months = service.DEFAULT_MONTHS) -> IntegrityStatistics:
+        """The government's own promptness (政务诚信) per body, side by side: records reported
+        within the integrity content's limit after their decision (default 7 working days,
+        工作日) or late, over whole months by the business day of the report; objections,
+        repair applications and reports handled on time or late; execution feedback on
+        measures given on time or late. Each with its on-time rate. Any officer."""
+        return await service.integrity_statistics(months)
+
+    @get(
+        "/occupations",
+        operation_id="getOccupationStatistics",
+        summary="Get records by key occupational group",
+    )
+    async def occupations(self, months: Months = service.DEFAULT_MONTHS) -> OccupationStatistics:
+        """Credit records by the key occupational group (重点职业人群) they name, good and bad
+        by severity, decided in the months counted: every group on the list in force, with
+        its names from the integrity content, then any other group records name. Revoked
+        records are not counted. Any officer."""
+        return await service.occupation_statistics(months)
 
     @get("/lists", operation_id="getListStatistics", summary="Get list entries and exits")
     async def lists(self, months: Months = service.DEFAULT_MONTHS) -> ListStatistics:

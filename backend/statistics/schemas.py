@@ -450,3 +450,233 @@ class VerificationStatistics(Output):
         list[BenefitVerifications],
         msgspec.Meta(description="Per benefit with anything counted, the most checks first"),
     ]
+
+
+# --- government integrity (政务诚信) ------------------------------------------------------------
+
+
+class ReportingTimeliness(Output):
+    """How promptly a body reported its records: within the integrity content's limit after
+    the decision (default 7 working days, 工作日), or late."""
+
+    reported: Annotated[
+        int,
+        msgspec.Meta(
+            description="Records reported in the months counted (by the business day of the"
+            " report), revoked ones left out",
+            examples=[240],
+        ),
+    ]
+    on_time: Annotated[
+        int,
+        msgspec.Meta(
+            description="Of those, reported within the limit in force on the day of the report",
+            examples=[231],
+        ),
+    ]
+    late: Annotated[
+        int,
+        msgspec.Meta(
+            description="Of those, reported more than the limit after the decision: counted"
+            " against the body",
+            examples=[9],
+        ),
+    ]
+    on_time_rate: Annotated[
+        float | None,
+        msgspec.Meta(
+            description="`onTime` / `reported`, 0 to 1 (4 decimals); null when none was reported",
+            examples=[0.9625],
+        ),
+    ]
+
+
+class HandlingTimeliness(Output):
+    """How promptly a body handled what it had to answer, counted since the product started
+    keeping the counts."""
+
+    handled: Annotated[
+        int,
+        msgspec.Meta(
+            description="Cases closed by a decision; for feedback, triggers answered",
+            examples=[48],
+        ),
+    ]
+    on_time: Annotated[
+        int,
+        msgspec.Meta(
+            description="Of those, handled without the body missing a deadline",
+            examples=[44],
+        ),
+    ]
+    late: Annotated[
+        int,
+        msgspec.Meta(
+            description="Cases or triggers whose deadline the body let lapse, answered or not",
+            examples=[5],
+        ),
+    ]
+    on_time_rate: Annotated[
+        float | None,
+        msgspec.Meta(
+            description="`onTime` / `handled`, 0 to 1 (4 decimals); null when none was handled",
+            examples=[0.9167],
+        ),
+    ]
+
+
+ReportingField = Annotated[
+    ReportingTimeliness,
+    msgspec.Meta(
+        description="Reporting its records (报送): within `reportWithinWorkingDays` working days"
+        " of the decision, by the reports made in the months counted"
+    ),
+]
+CasesField = Annotated[
+    HandlingTimeliness,
+    msgspec.Meta(
+        description="Handling the objections, repair applications and reports (举报) against"
+        " its records or routed to it, all kinds together: the case machine's counts, as in"
+        " `getCaseStatistics`"
+    ),
+]
+FeedbackField = Annotated[
+    HandlingTimeliness,
+    msgspec.Meta(
+        description="Execution feedback (执行反馈) on the triggers of the measures the body"
+        " enforces, due within `feedbackWithinWorkingDays` working days: filled in by the"
+        " measures between bodies (发起 → 响应 → 反馈); zeros for a body that enforces no"
+        " measure, and for every body until that feedback is counted"
+    ),
+]
+
+
+class IntegrityCounts(Output):
+    """Reporting, case handling and feedback side by side."""
+
+    reporting: ReportingField
+    cases: CasesField
+    feedback: FeedbackField
+
+
+class BodyIntegrity(Output):
+    """One body's promptness (政务诚信): reporting, case handling and feedback side by side."""
+
+    department: Annotated[
+        DepartmentRef,
+        msgspec.Meta(description="The body: a reporting department or an enforcing body"),
+    ]
+    reporting: ReportingField
+    cases: CasesField
+    feedback: FeedbackField
+
+
+class IntegrityStatistics(Output):
+    """The government's own promptness (政务诚信) per body: the on-time rates of reporting
+    records, handling cases and feeding back on measures, side by side. Reporting is counted
+    over whole months by the business day of the report; case handling and feedback since the
+    product started keeping them."""
+
+    as_of: AsOf
+    first_month: FirstMonth
+    last_month: LastMonth
+    integrity_version: Annotated[
+        str,
+        msgspec.Meta(
+            description="The version of the integrity content (政务诚信) in force today",
+            examples=["2026.1"],
+        ),
+    ]
+    report_within_working_days: Annotated[
+        int,
+        msgspec.Meta(
+            description="The reporting limit in force today, in working days after the"
+            " decision (each report is judged by the limit in force on its own day)",
+            examples=[7],
+        ),
+    ]
+    feedback_within_working_days: Annotated[
+        int,
+        msgspec.Meta(
+            description="The feedback limit in force today, in working days after a trigger",
+            examples=[5],
+        ),
+    ]
+    totals: Annotated[IntegrityCounts, msgspec.Meta(description="Every body together")]
+    bodies: Annotated[
+        list[BodyIntegrity],
+        msgspec.Meta(
+            description="Per body with anything counted (records reported in the months"
+            " counted, cases or feedback), in code order"
+        ),
+    ]
+
+
+# --- occupational groups ------------------------------------------------------------------------
+
+
+class GroupCounts(Output):
+    """Records counted by kind: good (优良) and bad (失信), the bad ones by severity."""
+
+    total: Annotated[int, msgspec.Meta(description="All records counted", examples=[57])]
+    good: Annotated[int, msgspec.Meta(description="Good records (优良)", examples=[21])]
+    bad: Annotated[
+        int, msgspec.Meta(description="Bad records (失信), every severity", examples=[36])
+    ]
+    minor: Annotated[int, msgspec.Meta(description="Minor bad records (轻微)", examples=[20])]
+    general: Annotated[int, msgspec.Meta(description="General bad records (一般)", examples=[13])]
+    serious: Annotated[int, msgspec.Meta(description="Serious bad records (严重)", examples=[3])]
+
+
+class OccupationalGroupRecords(Output):
+    """The records that name one key occupational group (重点职业人群)."""
+
+    group: Annotated[
+        str,
+        msgspec.Meta(
+            description="The group's code; for a value stored before the list was content and"
+            " naming no group, that value",
+            examples=["physician"],
+        ),
+    ]
+    name: Annotated[
+        str,
+        msgspec.Meta(description="The group's name in the request's language", examples=["医师"]),
+    ]
+    name_zh: Annotated[str, msgspec.Meta(description="The group's Chinese name", examples=["医师"])]
+    listed: Annotated[
+        bool,
+        msgspec.Meta(
+            description="Whether the group is on the list in force today (false: only an"
+            " earlier version listed it, or no version did)",
+            examples=[True],
+        ),
+    ]
+    counts: Annotated[GroupCounts, msgspec.Meta(description="Its records by kind")]
+
+
+class OccupationStatistics(Output):
+    """Credit records by the key occupational group (重点职业人群) they name, decided in the
+    months counted (by `decidedOn`, as `getRecordStatistics`); revoked records are not counted.
+    Group names come from the integrity content."""
+
+    as_of: AsOf
+    first_month: FirstMonth
+    last_month: LastMonth
+    integrity_version: Annotated[
+        str,
+        msgspec.Meta(
+            description="The version of the integrity content whose groups are listed",
+            examples=["2026.1"],
+        ),
+    ]
+    totals: Annotated[
+        GroupCounts, msgspec.Meta(description="Every record that names a group, by kind")
+    ]
+    groups: Annotated[
+        list[OccupationalGroupRecords],
+        msgspec.Meta(
+            description="Every group on the list in force, in its order (with zeros), then any"
+            " other group records name, the most records first"
+        ),
+    ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from backend.cases import statistics as case_counts
@@ -21,6 +21,7 @@ from backend.platform.calendar import today_in_shanghai, working_days_between
 from backend.platform.clock import SHANGHAI
 from backend.platform.database import connection
 from backend.platform.language import say
+from backend.records import integrity
 from backend.records.catalog import add_months, catalog_set
 from backend.records.schemas import DepartmentRef
 from backend.repairs.kind import REPAIR
@@ -28,6 +29,7 @@ from backend.reports.kind import REPORT
 from backend.statistics import charts, store
 from backend.statistics.schemas import (
     BenefitVerifications,
+    BodyIntegrity,
     CaseHandling,
     CaseStatistics,
     DepartmentCaseHandling,
@@ -35,14 +37,21 @@ from backend.statistics.schemas import (
     DomainRecordCounts,
     GradeCount,
     GradeStatistics,
+    GroupCounts,
+    HandlingTimeliness,
+    IntegrityCounts,
+    IntegrityStatistics,
     ListMonth,
     ListMoves,
     ListStatistics,
     NotificationCounts,
     NotificationMonth,
     NotificationStatistics,
+    OccupationalGroupRecords,
+    OccupationStatistics,
     RecordMonth,
     RecordStatistics,
+    ReportingTimeliness,
     SeverityCounts,
     VerificationCounts,
     VerificationStatistics,
@@ -560,3 +569,190 @@ async def records_chart_svg(months: int = DEFAULT_MONTHS) -> bytes:
 
 async def grades_chart_svg(days: int = DEFAULT_DAYS) -> bytes:
     return grades_chart(await grade_statistics(days)).encode()
+
+
+# --- government integrity (政务诚信) ------------------------------------------------------------
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+async def feedback_counts() -> Mapping[str, store.FeedbackCell]:
+    """Execution feedback (执行反馈) per enforcing body, by the body's (API client's) code.
+
+    From the measures between bodies (发起 → 响应 → 反馈), shown by
+    :func:`integrity_statistics` beside reporting and case handling. Each cell counts the body's
+    measures by their latest trigger or lift: ``handled``, answered (applied, not applicable,
+    lifted); ``on_time``, of those, answered within the integrity content's
+    ``feedback_within_working_days``; ``late``, lapsed (the hourly escalation marks them),
+    answered or not.
+    """
+    async with connection() as conn:
+        cells = await store.feedback_cells(conn)
+    return {cell.department_code: cell for cell in cells}
+
+
+@dataclass
+class _Tally:
+    """Counted (reported, handled), on time and late."""
+
+    counted: int = 0
+    on_time: int = 0
+    late: int = 0
+
+    def add(self, other: _Tally) -> None:
+        self.counted += other.counted
+        self.on_time += other.on_time
+        self.late += other.late
+
+    def reporting(self) -> ReportingTimeliness:
+        return ReportingTimeliness(
+            reported=self.counted,
+            on_time=self.on_time,
+            late=self.late,
+            on_time_rate=_rate(self.on_time, self.counted),
+        )
+
+    def handling(self) -> HandlingTimeliness:
+        return HandlingTimeliness(
+            handled=self.counted,
+            on_time=self.on_time,
+            late=self.late,
+            on_time_rate=_rate(self.on_time, self.counted),
+        )
+
+
+@dataclass
+class _Body:
+    """One body's tallies: reporting its records, handling cases, feeding back on measures."""
+
+    reporting: _Tally = field(default_factory=_Tally)
+    cases: _Tally = field(default_factory=_Tally)
+    feedback: _Tally = field(default_factory=_Tally)
+
+    def add(self, other: _Body) -> None:
+        self.reporting.add(other.reporting)
+        self.cases.add(other.cases)
+        self.feedback.add(other.feedback)
+
+
+async def _bodies() -> tuple[dict[str, _Body], dict[str, str]]:
+    """Every body's case handling and feedback (by code), with the bodies' names."""
+    bodies: defaultdict[str, _Body] = defaultdict(_Body)
+    names: dict[str, str] = {}
+    for department in await case_counts.department_statistics():
+        code = department.department.code
+        names[code] = department.department.name
+        counts = _summed((department.objections, department.repairs, department.reports))
+        bodies[code].cases = _Tally(counts.handled, counts.on_time, counts.late)
+    for code, answered in (await feedback_counts()).items():
+        names[code] = answered.department_name
+        bodies[code].feedback = _Tally(answered.handled, answered.on_time, answered.late)
+    return bodies, names
+
+
+async def integrity_statistics(months: int = DEFAULT_MONTHS) -> IntegrityStatistics:
+    """Per body: records reported in the window on time and late (by the business day of the
+    report), cases handled on time and late (every kind together), execution feedback on time
+    and late (:func:`feedback_counts`), each with its on-time rate."""
+    window = _window(months)
+    async with connection() as conn:
+        reporting = await store.reporting_cells(conn, since=window.since, until=window.until)
+    bodies, names = await _bodies()
+    for cell in reporting:
+        names[cell.department_code] = cell.department_name
+        bodies[cell.department_code].reporting = _Tally(
+            cell.reported, cell.reported - cell.late, cell.late
+        )
+    totals = _Body()
+    per_body = []
+    for code in sorted(bodies):
+        one = bodies[code]
+        totals.add(one)
+        per_body.append(
+            BodyIntegrity(
+                department=DepartmentRef(code=code, name=names[code]),
+                reporting=one.reporting.reporting(),
+                cases=one.cases.handling(),
+                feedback=one.feedback.handling(),
+            )
+        )
+    rules = integrity.in_force(window.today)
+    return IntegrityStatistics(
+        as_of=window.today,
+        first_month=month_text(window.since),
+        last_month=month_text(window.firsts[-1]),
+        integrity_version=rules.version,
+        report_within_working_days=rules.report_within_working_days,
+        feedback_within_working_days=rules.feedback_within_working_days,
+        totals=IntegrityCounts(
+            reporting=totals.reporting.reporting(),
+            cases=totals.cases.handling(),
+            feedback=totals.feedback.handling(),
+        ),
+        bodies=per_body,
+    )
+
+
+# --- occupational groups ------------------------------------------------------------------------
+
+
+def _group_counts(counts: Counter[str]) -> GroupCounts:
+    bad = counts["minor"] + counts["general"] + counts["serious"]
+    return GroupCounts(
+        total=counts["good"] + bad,
+        good=counts["good"],
+        bad=bad,
+        minor=counts["minor"],
+        general=counts["general"],
+        serious=counts["serious"],
+    )
+
+
+async def occupation_statistics(months: int = DEFAULT_MONTHS) -> OccupationStatistics:
+    """Records by the key occupational group they name, decided in the window: every group on
+    the list in force (zeros too), then any other group records name. A stored value is read as
+    the newest integrity version that knows it reads it (a code, or a Chinese name stored before
+    the list was content)."""
+    window = _window(months)
+    async with connection() as conn:
+        cells = await store.group_cells(conn, since=window.since, until=window.until)
+    known = integrity.integrity_set()
+    in_force = integrity.in_force(window.today)
+    per_group: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    names: dict[str, tuple[str, str]] = {}
+    for cell in cells:
+        group = known.newest_group(cell.occupational_group)
+        code = group.code if group else cell.occupational_group
+        names[code] = (group.name_zh, group.name_en) if group else (code, code)
+        kind = "good" if cell.polarity == "good" else cell.severity or "general"
+        per_group[code][kind] += cell.records
+    others = sorted(
+        (code for code in per_group if in_force.group(code) is None),
+        key=lambda code: (-sum(per_group[code].values()), code),
+    )
+    groups = []
+    for code in [*in_force.occupational_groups, *others]:
+        listed = in_force.group(code)
+        zh, en = (listed.name_zh, listed.name_en) if listed else names[code]
+        groups.append(
+            OccupationalGroupRecords(
+                group=code,
+                name=say(zh, en),
+                name_zh=zh,
+                listed=listed is not None,
+                counts=_group_counts(per_group[code]),
+            )
+        )
+    totals: Counter[str] = Counter()
+    for counts in per_group.values():
+        totals.update(counts)
+    return OccupationStatistics(
+        as_of=window.today,
+        first_month=month_text(window.since),
+        last_month=month_text(window.firsts[-1]),
+        integrity_version=in_force.version,
+        totals=_group_counts(totals),
+        groups=groups,
+    )

@@ -226,3 +226,85 @@ async def benefit_cells(
         until,
     )
     return rows_as(BenefitCell, rows)
+
+
+# --- government integrity (政务诚信) ------------------------------------------------------------
+
+
+class ReportingCell(msgspec.Struct, frozen=True, kw_only=True):
+    """How many records one department reported in a period, and how many of them late."""
+
+    department_code: str
+    department_name: str
+    reported: int
+    late: int
+
+
+async def reporting_cells(
+    conn: Connection, *, since: dt.date, until: dt.date
+) -> list[ReportingCell]:
+    """Records by the business day they were reported (``reported_on``), from ``since`` up to
+    ``until`` (exclusive), per department; ``late`` as judged at ingest (``reported_late``).
+    Revoked records are left out, as in the record statistics. An index-only scan of the
+    window on ``record_reported_on_idx``, not of every record."""
+    rows = await conn.fetch(
+        "SELECT d.code AS department_code, d.name AS department_name, c.reported, c.late FROM ("
+        " SELECT department, count(*)::int AS reported,"
+        " count(*) FILTER (WHERE reported_late)::int AS late FROM record"
+        " WHERE reported_on >= $1 AND reported_on < $2 AND status <> 'revoked'"
+        " GROUP BY department) c JOIN api_client d ON d.id = c.department",
+        since,
+        until,
+    )
+    return rows_as(ReportingCell, rows)
+
+
+class FeedbackCell(msgspec.Struct, frozen=True, kw_only=True):
+    """The execution feedback (执行反馈) one enforcing body gave on the triggers of the measures
+    it enforces: answered, answered within the limit, and late (the limit lapsed, answered or
+    not, as cases count late)."""
+
+    department_code: str
+    department_name: str
+    handled: int
+    on_time: int
+    late: int
+
+
+async def feedback_cells(conn: Connection) -> list[FeedbackCell]:
+    """Per enforcing body, its measures' latest answers: answered (applied, not applicable,
+    lifted), answered without lapsing, and lapsed (answered late or not at all)."""
+    rows = await conn.fetch(
+        "SELECT d.code AS department_code, d.name AS department_name,"
+        " count(*) FILTER (WHERE e.status IN ('applied', 'not-applicable', 'lifted'))::int"
+        " AS handled, count(*) FILTER (WHERE e.status IN ('applied', 'not-applicable',"
+        " 'lifted') AND NOT e.feedback_late)::int AS on_time,"
+        " count(*) FILTER (WHERE e.feedback_late)::int AS late"
+        " FROM measure_enforcement e JOIN api_client d ON d.id = e.client"
+        " GROUP BY d.code, d.name ORDER BY d.code"
+    )
+    return rows_as(FeedbackCell, rows)
+
+
+class GroupCell(msgspec.Struct, frozen=True, kw_only=True):
+    """How many records name one occupational group, of one polarity and severity."""
+
+    occupational_group: str  # as stored: a group's code (a free-text name before the list)
+    polarity: str
+    severity: str | None
+    records: int
+
+
+async def group_cells(conn: Connection, *, since: dt.date, until: dt.date) -> list[GroupCell]:
+    """Records that name an occupational group, decided from ``since`` up to ``until``
+    (exclusive); revoked records left out. On the partial index of such records
+    (``record_occupational_group_idx``)."""
+    rows = await conn.fetch(
+        "SELECT occupational_group, polarity, severity, count(*)::int AS records FROM record"
+        " WHERE occupational_group IS NOT NULL AND status <> 'revoked'"
+        " AND decided_on >= $1 AND decided_on < $2 AND occupational_group <> ''"
+        " GROUP BY 1, 2, 3",
+        since,
+        until,
+    )
+    return rows_as(GroupCell, rows)

@@ -122,7 +122,10 @@ async def test_a_pass_earns_the_badge_once_and_never_points(
     result = failed.json()
     assert (result["passed"], result["badgeEarned"], result["badgeHeld"]) == (False, False, False)
     assert result["correct"] == quiz.pass_mark - 1
-    assert [a["answer"] for a in result["answers"]] == [q.answer for q in quiz.question]
+    # a failed sheet says which answers were wrong, never what is right
+    assert [a["right"] for a in result["answers"]].count(True) == quiz.pass_mark - 1
+    assert {a["answer"] for a in result["answers"]} == {None}
+    assert {a["explainZh"] for a in result["answers"]} == {None}
 
     passed = await client.post(
         url,
@@ -130,6 +133,7 @@ async def test_a_pass_earns_the_badge_once_and_never_points(
         json={"answers": _answers(quiz.code, right=len(quiz.question)), "version": "2026.1"},
     )
     assert passed.json()["badgeEarned"] is True and passed.json()["correct"] == len(quiz.question)
+    assert [a["answer"] for a in passed.json()["answers"]] == [q.answer for q in quiz.question]
     after = (await client.get("/v1/me/card", headers=headers)).json()
     assert after["points"] == card["points"] and after["grade"] == card["grade"]
     badges = [b for b in after["badges"] if b["code"] == f"quiz:{quiz.code}"]

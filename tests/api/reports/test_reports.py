@@ -4,6 +4,7 @@ reporter's identity confidential from everyone but the ``reports`` role; limits 
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import re
 from typing import Any
@@ -194,9 +195,12 @@ async def test_nobody_but_the_reports_role_learns_who_reported(
     file_view = await client.get(f"/v1/me/evidence/{evidence_id}", headers=p.reported)
     assert file_view.status_code == 404
     assert (await client.get(f"/v1/me/evidence/{evidence_id}", headers=p.reporter)).content == PNG
-    assert (
-        await client.get(f"/v1/department/evidence/{evidence_id}", headers=p.food)
-    ).content == PNG
+    download = await client.get(f"/v1/department/evidence/{evidence_id}", headers=p.food)
+    assert download.content == PNG and "receipt" not in download.headers["content-disposition"]
+    staff_files = (await client.get(f"/v1/department/reports/{report_id}", headers=p.food)).json()
+    assert [e["originalName"] for e in staff_files["evidence"]] == [f"evidence-{evidence_id}.png"]
+    mine = (await client.get(f"{MINE}/{report_id}", headers=p.reporter)).json()
+    assert [e["originalName"] for e in mine["evidence"]] == ["receipt.png"]
 
     # officers: the case and its steps name the reporter only as a pseudonym
     officer = await _officer(client, "officer-1", ["officer"])
@@ -392,3 +396,25 @@ async def test_a_substantiated_report_lets_its_department_report_a_record_naming
     records = await client.get("/v1/me/records", headers=p.reported)
     assert str(report_id) not in str([r.get("reportId") for r in records.json()["items"]])
     assert "reportId" not in records.json()["items"][0]
+
+
+async def test_a_transfer_starts_the_new_department_clean_and_cursors_stay_in_range(
+    client: httpx.AsyncClient, sms: MemorySmsSender, business_date: BusinessDate
+) -> None:
+    p = await _people(client, sms)
+    officer = await _officer(client, "officer-3", ["officer"])
+    report = (await client.post(MINE, headers=p.reporter, json=_report())).json()["report"]
+    late = add_working_days(dt.date.fromisoformat(report["deadline"]["dueOn"]), 1)
+    business_date(late)
+    assert (await check_deadlines(REPORT, late))["escalated"] == 1
+    moved = await client.post(
+        f"/v1/officer/reports/{report['id']}/transfer",
+        headers=officer,
+        json={"department": "city-env", "reason": "属环保职责"},
+    )
+    assert moved.json()["escalated"] is False and moved.json()["deadline"]["overdue"] is False
+    seen = (await client.get(f"/v1/department/reports/{report['id']}", headers=p.other)).json()
+    assert seen["departmentLate"] is False
+    huge = base64.urlsafe_b64encode(b"[99999999999999999999]").decode().rstrip("=")
+    refused = await client.get(f"{MINE}?cursor={huge}", headers=p.reporter)
+    assert_problem(refused, 422, "validation-failed", field="cursor")

@@ -16,7 +16,16 @@ from tests.api.statistics import helpers as h
 from tests.conftest import BusinessDate, RunWorker
 
 D = dt.date
-JSON_PATHS = ["records", "grades", "cases", "lists", "notifications", "verifications"]
+JSON_PATHS = [
+    "records",
+    "grades",
+    "cases",
+    "lists",
+    "notifications",
+    "verifications",
+    "integrity",
+    "occupations",
+]
 CHARTS = ["charts/records-by-month.svg", "charts/grades.svg"]
 
 
