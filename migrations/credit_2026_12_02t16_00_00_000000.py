@@ -32,8 +32,7 @@ FORWARDS = [
     " escalated_at TIMESTAMPTZ,"
     " updated_at TIMESTAMPTZ NOT NULL,"
     " UNIQUE (client, record, measure))",
-    "CREATE INDEX measure_enforcement_in_force_idx ON measure_enforcement (record)"
-    " WHERE in_force",
+    "CREATE INDEX measure_enforcement_in_force_idx ON measure_enforcement (record) WHERE in_force",
     "CREATE INDEX measure_enforcement_due_idx ON measure_enforcement (feedback_due_on)"
     " WHERE feedback_due_on IS NOT NULL",
     "CREATE INDEX measure_enforcement_citizen_idx ON measure_enforcement (citizen)",

@@ -30,6 +30,7 @@ class WebhookReceiver:
     script: deque[int] = field(default_factory=deque)  # statuses for the next requests
     hold: threading.Event | None = None  # while set, requests wait before answering
     received: list[Received] = field(default_factory=list)
+    pending: int = 0  # requests taken and not answered yet (held)
     acknowledged: list[int] = field(default_factory=list)  # event ids answered 2xx, deduped
     _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -52,7 +53,11 @@ class WebhookReceiver:
     def _handle(self, handler: BaseHTTPRequestHandler) -> int:
         body = handler.rfile.read(int(handler.headers.get("Content-Length", "0")))
         if self.hold is not None:
+            with self._lock:
+                self.pending += 1
             self.hold.wait(timeout=30)
+            with self._lock:
+                self.pending -= 1
         # with no secret set (a benchmark's receiver) every request counts as signed
         header = handler.headers.get("X-CCC-Signature", "")
         signed = self.verify(header, body) if self.secret else bool(header)
