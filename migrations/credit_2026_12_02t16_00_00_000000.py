@@ -47,7 +47,13 @@ FORWARDS = [
     " delivered_at TIMESTAMPTZ,"
     " attempts INTEGER NOT NULL DEFAULT 0,"
     " next_attempt_at TIMESTAMPTZ,"
-    " last_error TEXT)",
+    " last_error TEXT,"
+    # what the body answered to this event, kept per event so a later cycle never erases it
+    " feedback_due_on DATE NOT NULL,"
+    " answered_on DATE,"
+    " late BOOLEAN NOT NULL DEFAULT false)",
+    "CREATE INDEX measure_event_unanswered_idx ON measure_event (feedback_due_on)"
+    " WHERE answered_on IS NULL AND NOT late",
     "CREATE INDEX measure_event_pending_idx ON measure_event (client, id)"
     " WHERE delivered_at IS NULL",
     "CREATE INDEX measure_event_client_idx ON measure_event (client, id)",

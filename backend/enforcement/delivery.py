@@ -18,6 +18,7 @@ import httpx
 import msgspec
 
 from backend.enforcement import store
+from backend.enforcement.payloads import event_body
 from backend.enforcement.store import EventRow, Webhook
 from backend.platform import runtime
 from backend.platform.crypto import decrypt, encrypt
@@ -59,7 +60,7 @@ def _body(row: EventRow) -> bytes:
             "id": row.id,
             "action": row.action,
             "createdAt": row.created_at,
-            "payload": msgspec.json.decode(row.payload),
+            "payload": event_body(row),
         }
     )
 
@@ -86,14 +87,16 @@ async def _deliver(http: httpx.AsyncClient, hook: Webhook) -> tuple[int, int]:
     (a session advisory lock), so two workers never interleave one body's events."""
     async with connection() as lock:
         if not await lock.fetchval(
-            "SELECT pg_try_advisory_lock(hashtext('measure-hook'), $1)", hook.client
+            "SELECT pg_try_advisory_lock(hashtext('measure-hook:' || $1::bigint::text))",
+            hook.client,
         ):
             return 0, 0
         try:
             return await _send_in_order(http, hook)
         finally:
             await lock.execute(
-                "SELECT pg_advisory_unlock(hashtext('measure-hook'), $1)", hook.client
+                "SELECT pg_advisory_unlock(hashtext('measure-hook:' || $1::bigint::text))",
+                hook.client,
             )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from backend.content.benefits import benefit_set
 from backend.enforcement import store
+from backend.enforcement.payloads import event_body
 from backend.enforcement.schemas import (
     EnforcementOut,
     EventOut,
@@ -24,7 +25,6 @@ from backend.enforcement.schemas import (
 )
 from backend.enforcement.store import CountingRecord, Enforcer
 from backend.identity.principals import ClientPrincipal
-from backend.identity.service import decrypt_id_number
 from backend.platform import runtime
 from backend.platform.audit import SYSTEM, write_audit
 from backend.platform.calendar import add_working_days
@@ -71,10 +71,6 @@ def _payload(
             "kind": measure.kind,
             "legalBasis": measure.legal_basis,
         },
-        "person": {
-            "name": record.citizen_name,
-            "idNumber": decrypt_id_number(record.id_number_encrypted),
-        },
         "record": {
             "id": record.id,
             "recordType": record.record_type,
@@ -97,67 +93,87 @@ async def reconcile(today: dt.date | None = None) -> dict[str, int]:
         # one run at a time: two would both see a measure missing and trigger it twice
         await conn.execute("SELECT pg_advisory_xact_lock(hashtext('measure-reconcile'))")
         bodies = _scoped(await store.enforcers(conn))
-        triggered = await _trigger(conn, measures, bodies, day, due) if bodies else 0
-        lifted = await _lift(conn, {m.code: m for m in measures}, day, due)
+        existing = await store.in_force(conn)
+        wanted = await _wanted(conn, measures, bodies, day)
+        triggered = 0
+        for key, (measure, record) in wanted.items():
+            if key in existing:
+                continue
+            started = await store.start(
+                conn,
+                client=key[0],
+                citizen=record.citizen,
+                record=record.id,
+                measure=measure.code,
+                today=day,
+                due=due,
+            )
+            if started is not None:
+                payload = _payload("trigger", measure, record, day, due)
+                await _event(conn, started, key[0], "trigger", payload, day, due)
+                triggered += 1
+        lifted = await _lift(conn, existing, set(wanted), {m.code: m for m in measures}, day, due)
     return {"triggered": triggered, "lifted": lifted}
 
 
-async def _trigger(
+Wanted = dict[tuple[int, int, str], tuple[Measure, CountingRecord]]
+
+
+async def _wanted(
     conn: Connection,
     measures: tuple[Measure, ...],
     bodies: dict[str, list[Enforcer]],
     day: dt.date,
-    due: dt.date,
-) -> int:
-    wanted = [m for m in measures if m.code in bodies]
-    types = sorted({t for m in wanted for t in m.trigger_record_types})
-    existing = await store.in_force(conn)
-    count = 0
+) -> Wanted:
+    """(body, record, measure) that should be in force today: the records that count, the
+    measures they carry by the card's own rule, the bodies that enforce each."""
+    active = [m for m in measures if m.code in bodies]
+    if not active:
+        return {}
+    types = sorted({t for m in active for t in m.trigger_record_types})
+    wanted: Wanted = {}
     for record in await store.counting_records(conn, types, day):
         serious = record.severity == "serious"
-        for measure in wanted:
-            if not triggered_by(measure, record.record_type, record.domain, serious=serious):
-                continue
-            for body in bodies[measure.code]:
-                if (body.id, record.id, measure.code) in existing:
-                    continue
-                started = await store.start(
-                    conn,
-                    client=body.id,
-                    citizen=record.citizen,
-                    record=record.id,
-                    measure=measure.code,
-                    today=day,
-                    due=due,
-                )
-                if started is None:
-                    continue
-                payload = _payload("trigger", measure, record, day, due)
-                await _event(conn, started, body.id, "trigger", payload, day)
-                count += 1
-    return count
+        for measure in active:
+            if triggered_by(measure, record.record_type, record.domain, serious=serious):
+                for body in bodies[measure.code]:
+                    wanted[(body.id, record.id, measure.code)] = (measure, record)
+    return wanted
 
 
-async def _lift(conn: Connection, measures: dict[str, Measure], day: dt.date, due: dt.date) -> int:
-    endings = await store.ending(conn, day)
-    for end in endings:
-        await store.lift(conn, end.id, today=day, due=due)
-        payload = {
+async def _lift(
+    conn: Connection,
+    existing: dict[tuple[int, int, str], int],
+    wanted: set[tuple[int, int, str]],
+    measures: dict[str, Measure],
+    day: dt.date,
+    due: dt.date,
+) -> int:
+    """Lift what no longer applies: the record stopped counting (repaired, revoked, off
+    display, under an accepted objection), or it counts but no longer carries the measure at
+    that body (corrected to another type, the measure withdrawn from the content, the body's
+    scope removed)."""
+    causes = {end.id: (end.cause, end.record_status) for end in await store.ending(conn, day)}
+    count = 0
+    for (client, record, measure), enforcement in sorted(existing.items(), key=lambda i: i[1]):
+        if (client, record, measure) in wanted and enforcement not in causes:
+            continue
+        cause, status = causes.get(enforcement, ("no-longer-applies", "active"))
+        await store.lift(conn, enforcement, today=day, due=due)
+        payload: dict[str, Any] = {
             "action": "lift",
-            "measure": {"code": end.measure},
-            "record": {"id": end.record, "status": end.record_status},
-            "cause": end.cause,
+            "measure": {"code": measure},
+            "record": {"id": record, "status": status},
+            "cause": cause,
             "businessDate": day.isoformat(),
             "feedbackDueOn": due.isoformat(),
         }
-        if end.measure in measures:
-            payload["measure"] = {
-                "code": end.measure,
-                "nameZh": measures[end.measure].name_zh,
-                "nameEn": measures[end.measure].name_en,
-            }
-        await _event(conn, end.id, end.client, "lift", payload, day)
-    return len(endings)
+        if measure in measures:
+            named = measures[measure]
+            payload["measure"] = {"code": measure, "nameZh": named.name_zh, "nameEn": named.name_en}
+        await _event(conn, enforcement, client, "lift", payload, day, due)
+        count += 1
+    return count
 
 
 async def _event(
@@ -167,17 +183,20 @@ async def _event(
     action: str,
     payload: dict[str, Any],
     day: dt.date,
+    due: dt.date,
 ) -> None:
     event_id = await store.add_event(
-        conn, enforcement=enforcement, client=client, action=action, payload=payload, today=day
-    )
-    await write_audit(
         conn,
-        SYSTEM,
-        f"measure.{action}",
-        "measure_enforcement",
-        enforcement,
-        after={"eventId": event_id, "client": client},
+        enforcement=enforcement,
+        client=client,
+        action=action,
+        payload=payload,
+        today=day,
+        due=due,
+    )
+    after = {"eventId": event_id, "client": client}
+    await write_audit(
+        conn, SYSTEM, f"measure.{action}", "measure_enforcement", enforcement, after=after
     )
 
 
@@ -185,21 +204,22 @@ async def _event(
 
 
 def _event_out(row: store.EventRow) -> EventOut:
-    import msgspec
-
     return EventOut(
         id=row.id,
         action=row.action,  # type: ignore[arg-type]  # the table's CHECK holds the actions
         created_at=row.created_at,
-        payload=msgspec.json.decode(row.payload),
+        payload=event_body(row),
     )
 
 
 async def feed(client: ClientPrincipal, after: int, limit: int) -> Feed:
     """The body's triggers and lifts after the event id ``after``, oldest first: for a body
-    that cannot receive webhooks; it deduplicates on the event id."""
-    async with connection() as conn:
+    that cannot receive webhooks; it deduplicates on the event id. What a page served counts as
+    delivered."""
+    async with transaction() as conn:
         rows = await store.feed(conn, client.client_id, after, limit)
+        if rows:
+            await store.mark_read(conn, client.client_id, rows[:limit][-1].id)
     items = [_event_out(r) for r in rows[:limit]]
     return Feed(items=items, next_after=items[-1].id if len(rows) > limit else None)
 
@@ -222,8 +242,11 @@ async def feedback(client: ClientPrincipal, event_id: int, data: FeedbackIn) -> 
         current = await store.enforcement(conn, row.enforcement, lock=True)
         assert current is not None, "an event names its enforcement (a foreign key)"
         _check_answer(row, current, data)
+        if await store.latest_event(conn, current.id) != row.id:
+            raise _out_of_date(current.status)
         if current.status != data.result:
-            late = current.feedback_due_on is not None and today > current.feedback_due_on
+            late = today > row.feedback_due_on
+            await store.answer_event(conn, row.id, on=today, late=late)
             await store.answer(
                 conn,
                 current.id,
@@ -265,14 +288,24 @@ def _check_answer(row: store.EventRow, current: store.EnforcementRow, data: Feed
         )
     expected = "triggered" if row.action == "trigger" else "lift-sent"
     if current.status not in (expected, data.result):
-        raise Conflict(
-            say(
-                "该措施的状态已变化，此事件不再需要反馈",
-                "the measure has moved on; this event needs no answer now",
-            ),
-            code="feedback-out-of-date",
-            extra={"status": current.status},
+        raise _out_of_date(current.status)
+    if data.on is not None and not row.business_date <= data.on <= _today():
+        raise InvalidInput(
+            say("日期须在事件发出之日与今天之间", "the date must be from the event's day to today"),
+            field="on",
+            code="feedback-date-out-of-range",
         )
+
+
+def _out_of_date(status: str) -> Conflict:
+    return Conflict(
+        say(
+            "该措施的状态已变化，此事件不再需要反馈",
+            "the measure has moved on; this event needs no answer now",
+        ),
+        code="feedback-out-of-date",
+        extra={"status": status},
+    )
 
 
 def _action_zh(action: str) -> str:
@@ -285,10 +318,16 @@ async def escalate(today: dt.date | None = None) -> int:
     day = today or _today()
     async with transaction() as conn:
         late = await store.overdue(conn, day)
-        for enforcement_id in late:
-            await store.escalate(conn, enforcement_id)
+        for event_id, enforcement_id in late:
+            await store.escalate(conn, event_id, enforcement_id)
+            after = {"eventId": event_id}
             await write_audit(
-                conn, SYSTEM, "measure.escalated", "measure_enforcement", enforcement_id
+                conn,
+                SYSTEM,
+                "measure.escalated",
+                "measure_enforcement",
+                enforcement_id,
+                after=after,
             )
     return len(late)
 

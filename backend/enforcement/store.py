@@ -37,8 +37,6 @@ class CountingRecord(msgspec.Struct, frozen=True, kw_only=True):
     decided_on: dt.date
     display_until: dt.date
     department_name: str
-    citizen_name: str
-    id_number_encrypted: bytes
 
 
 # A record counts (and its measures apply) while it is active, decided, on display and not under
@@ -54,9 +52,8 @@ async def counting_records(
     """The records that count today and may carry a measure: of a trigger type, or serious."""
     rows = await conn.fetch(
         "SELECT r.id, r.citizen, r.record_type, r.domain, r.severity, r.decision_document_no,"
-        " r.decided_on, r.display_until, d.name AS department_name, c.name AS citizen_name,"
-        " c.id_number_encrypted FROM record r JOIN api_client d ON d.id = r.department"
-        f" JOIN citizen c ON c.id = r.citizen WHERE {COUNTS}"
+        " r.decided_on, r.display_until, d.name AS department_name"
+        f" FROM record r JOIN api_client d ON d.id = r.department WHERE {COUNTS}"
         " AND (r.record_type = ANY($2::text[]) OR r.severity = 'serious') ORDER BY r.id",
         today,
         types,
@@ -64,11 +61,12 @@ async def counting_records(
     return rows_as(CountingRecord, rows)
 
 
-async def in_force(conn: Connection) -> set[tuple[int, int, str]]:
+async def in_force(conn: Connection) -> dict[tuple[int, int, str], int]:
+    """(body, record, measure) → the enforcement's id, of every measure in force."""
     rows = await conn.fetch(
-        "SELECT client, record, measure FROM measure_enforcement WHERE in_force"
+        "SELECT id, client, record, measure FROM measure_enforcement WHERE in_force"
     )
-    return {(r["client"], r["record"], r["measure"]) for r in rows}
+    return {(r["client"], r["record"], r["measure"]): r["id"] for r in rows}
 
 
 async def start(
@@ -144,16 +142,18 @@ async def add_event(
     action: str,
     payload: dict[str, Any],
     today: dt.date,
+    due: dt.date,
 ) -> int:
     event_id: int = await conn.fetchval(
         "INSERT INTO measure_event (enforcement, client, action, payload, business_date,"
-        " created_at, next_attempt_at) VALUES ($1, $2, $3, $4::jsonb, $5, now(), now())"
-        " RETURNING id",
+        " created_at, next_attempt_at, feedback_due_on)"
+        " VALUES ($1, $2, $3, $4::jsonb, $5, now(), now(), $6) RETURNING id",
         enforcement,
         client,
         action,
         msgspec.json.encode(payload).decode(),
         today,
+        due,
     )
     return event_id
 
@@ -172,23 +172,62 @@ class EventRow(msgspec.Struct, frozen=True, kw_only=True):
     delivered_at: dt.datetime | None
     attempts: int
     next_attempt_at: dt.datetime | None
+    feedback_due_on: dt.date
+    answered_on: dt.date | None
+    late: bool
+    citizen_name: str
+    id_number_encrypted: bytes
 
 
+# The person is joined in when an event is sent or read, never stored in its payload: the ID
+# number stays encrypted at rest.
 _EVENT = (
-    "SELECT id, enforcement, client, action, payload::text AS payload, business_date,"
-    " created_at, delivered_at, attempts, next_attempt_at FROM measure_event"
+    "SELECT m.id, m.enforcement, m.client, m.action, m.payload::text AS payload,"
+    " m.business_date, m.created_at, m.delivered_at, m.attempts, m.next_attempt_at,"
+    " m.feedback_due_on, m.answered_on, m.late, c.name AS citizen_name,"
+    " c.id_number_encrypted FROM measure_event m"
+    " JOIN measure_enforcement e ON e.id = m.enforcement JOIN citizen c ON c.id = e.citizen"
 )
 
 
 async def feed(conn: Connection, client: int, after: int, limit: int) -> list[EventRow]:
     rows = await conn.fetch(
-        f"{_EVENT} WHERE client = $1 AND id > $2 ORDER BY id LIMIT $3", client, after, limit + 1
+        f"{_EVENT} WHERE m.client = $1 AND m.id > $2 ORDER BY m.id LIMIT $3",
+        client,
+        after,
+        limit + 1,
     )
     return rows_as(EventRow, rows)
 
 
+async def mark_read(conn: Connection, client: int, through: int) -> None:
+    """A feed reader has the events up to ``through``: they are delivered."""
+    await conn.execute(
+        "UPDATE measure_event SET delivered_at = now() WHERE client = $1 AND id <= $2"
+        " AND delivered_at IS NULL",
+        client,
+        through,
+    )
+
+
 async def event(conn: Connection, event_id: int) -> EventRow | None:
-    return row_as(EventRow, await conn.fetchrow(f"{_EVENT} WHERE id = $1", event_id))
+    return row_as(EventRow, await conn.fetchrow(f"{_EVENT} WHERE m.id = $1", event_id))
+
+
+async def latest_event(conn: Connection, enforcement: int) -> int:
+    found: int = await conn.fetchval(
+        "SELECT max(id) FROM measure_event WHERE enforcement = $1", enforcement
+    )
+    return found
+
+
+async def answer_event(conn: Connection, event_id: int, *, on: dt.date, late: bool) -> None:
+    await conn.execute(
+        "UPDATE measure_event SET answered_on = $2, late = late OR $3 WHERE id = $1",
+        event_id,
+        on,
+        late,
+    )
 
 
 class EnforcementRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -253,19 +292,22 @@ async def answer(
     )
 
 
-async def overdue(conn: Connection, today: dt.date) -> list[int]:
+async def overdue(conn: Connection, today: dt.date) -> list[tuple[int, int]]:
+    """(event, enforcement) of the triggers and lifts unanswered past their deadline."""
     rows = await conn.fetch(
-        "SELECT id FROM measure_enforcement WHERE feedback_due_on < $1 AND escalated_at IS NULL"
-        " ORDER BY id FOR UPDATE SKIP LOCKED",
+        "SELECT id, enforcement FROM measure_event WHERE answered_on IS NULL AND NOT late"
+        " AND feedback_due_on < $1 ORDER BY id FOR UPDATE SKIP LOCKED",
         today,
     )
-    return [r["id"] for r in rows]
+    return [(r["id"], r["enforcement"]) for r in rows]
 
 
-async def escalate(conn: Connection, enforcement_id: int) -> None:
+async def escalate(conn: Connection, event_id: int, enforcement_id: int) -> None:
+    """The event lapsed: it counts late for good (an answer later does not undo it)."""
+    await conn.execute("UPDATE measure_event SET late = true WHERE id = $1", event_id)
     await conn.execute(
-        "UPDATE measure_enforcement SET escalated_at = now(), feedback_late = true,"
-        " updated_at = now() WHERE id = $1",
+        "UPDATE measure_enforcement SET escalated_at = coalesce(escalated_at, now()),"
+        " feedback_late = true, updated_at = now() WHERE id = $1",
         enforcement_id,
     )
 
@@ -289,6 +331,13 @@ async def webhooks(conn: Connection) -> list[Webhook]:
 
 
 async def set_webhook(conn: Connection, client: int, url: str, sealed: bytes) -> None:
+    """From now on the body's events are pushed; what it had is in its feed, not pushed again
+    (a lift long done would otherwise arrive as news)."""
+    await conn.execute(
+        "UPDATE measure_event SET delivered_at = now() WHERE client = $1 AND delivered_at IS NULL"
+        " AND NOT EXISTS (SELECT 1 FROM enforcer_webhook WHERE client = $1)",
+        client,
+    )
     await conn.execute(
         "INSERT INTO enforcer_webhook (client, url, secret_sealed, created_at)"
         " VALUES ($1, $2, $3, now()) ON CONFLICT (client) DO UPDATE SET url = $2,"
@@ -309,7 +358,7 @@ async def drop_webhook(conn: Connection, client: int) -> bool:
 async def pending(conn: Connection, client: int, limit: int) -> list[EventRow]:
     """The client's undelivered events, oldest first: they go out in this order."""
     rows = await conn.fetch(
-        f"{_EVENT} WHERE client = $1 AND delivered_at IS NULL ORDER BY id LIMIT $2",
+        f"{_EVENT} WHERE m.client = $1 AND m.delivered_at IS NULL ORDER BY m.id LIMIT $2",
         client,
         limit,
     )

@@ -56,6 +56,9 @@ class MeasureEvent(Table, tablename="measure_event", db=DB):
     attempts = Integer(default=0)
     next_attempt_at = Timestamptz(null=True, default=None)
     last_error = Text(null=True, default=None)
+    feedback_due_on = Date()
+    answered_on = Date(null=True, default=None)
+    late = Boolean(default=False)
 
 
 class EnforcerWebhook(Table, tablename="enforcer_webhook", db=DB):

@@ -272,15 +272,14 @@ class FeedbackCell(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def feedback_cells(conn: Connection) -> list[FeedbackCell]:
-    """Per enforcing body, its measures' latest answers: answered (applied, not applicable,
-    lifted), answered without lapsing, and lapsed (answered late or not at all)."""
+    """Per enforcing body, its triggers and lifts: answered, answered in time, and lapsed
+    (answered late or not at all). Kept per event, so a later cycle never erases a lapse."""
     rows = await conn.fetch(
         "SELECT d.code AS department_code, d.name AS department_name,"
-        " count(*) FILTER (WHERE e.status IN ('applied', 'not-applicable', 'lifted'))::int"
-        " AS handled, count(*) FILTER (WHERE e.status IN ('applied', 'not-applicable',"
-        " 'lifted') AND NOT e.feedback_late)::int AS on_time,"
-        " count(*) FILTER (WHERE e.feedback_late)::int AS late"
-        " FROM measure_enforcement e JOIN api_client d ON d.id = e.client"
+        " count(*) FILTER (WHERE m.answered_on IS NOT NULL)::int AS handled,"
+        " count(*) FILTER (WHERE m.answered_on IS NOT NULL AND NOT m.late)::int AS on_time,"
+        " count(*) FILTER (WHERE m.late)::int AS late"
+        " FROM measure_event m JOIN api_client d ON d.id = m.client"
         " GROUP BY d.code, d.name ORDER BY d.code"
     )
     return rows_as(FeedbackCell, rows)

@@ -224,3 +224,45 @@ async def test_a_failing_receiver_and_a_cut_sender_lose_nothing_and_keep_the_ord
     assert statuses[:4] == [500] * 4 and statuses.count(200) >= 1
     assert await db.fetchval("SELECT count(*) FROM measure_event WHERE delivered_at IS NULL") == 3
     # the other three are the airlines' feed events: never pushed, read from the feed
+
+
+async def test_a_correction_that_no_longer_carries_the_measure_lifts_it(
+    client: httpx.AsyncClient, sms: MemorySmsSender, receiver: WebhookReceiver
+) -> None:
+    venues, airlines = await _bodies(client, receiver)
+    court = await f.department("court", COURT)
+    who = await citizen(client, sms, "13950000201", [(DEBTOR, days_ago(30))], key=court)
+    assert (await _run_jobs())["triggered"] == 2
+    corrected = await client.post(
+        f"/v1/department/records/{who.records[0]}/correction",
+        headers={"X-Api-Key": court},
+        json={"reason": "更正为一般失信", "recordType": "LITIGATION-BREACH-JUDGMENT"},
+    )
+    assert corrected.status_code == 200, corrected.text
+    assert (await _run_jobs())["lifted"] == 2
+    lift = receiver.received[-1]
+    assert lift.body["action"] == "lift" and lift.body["payload"]["cause"] == "no-longer-applies"
+    [trigger, lifted] = (await client.get(FEED, headers=airlines)).json()["items"]
+    # the old trigger is no longer the one to answer
+    stale = await client.post(
+        f"{FEED}/{trigger['id']}/feedback", headers=airlines, json={"result": "applied"}
+    )
+    assert_problem(stale, 409, "feedback-out-of-date")
+    answered = await client.post(
+        f"{FEED}/{lifted['id']}/feedback", headers=airlines, json={"result": "lifted"}
+    )
+    assert answered.status_code == 200 and answered.json()["status"] == "lifted"
+    future = await client.post(
+        f"{FEED}/{lift.event_id}/feedback",
+        headers=venues,
+        json={"result": "lifted", "on": "2099-01-01"},
+    )
+    assert_problem(future, 422, "feedback-date-out-of-range", field="on")
+    assert "idNumber" not in str(await _stored_payloads())  # never at rest in a payload
+
+
+async def _stored_payloads() -> list[str]:
+    from backend.platform.database import connection
+
+    async with connection() as conn:
+        return [r["payload"] for r in await conn.fetch("SELECT payload::text FROM measure_event")]
