@@ -203,11 +203,12 @@ async def _count_look_up(address: str) -> None:
     rt = runtime.current()
     limit = rt.settings.public_lookup_per_hour
     key = namespaced(rt.settings.redis_namespace, "public-look-up", address)
+    # SET NX starts the window once (EXPIRE NX needs Redis 7; the embedded server is older)
     async with rt.redis.pipeline(transaction=True) as pipe:
+        pipe.set(key, 0, ex=LOOK_UP_WINDOW_SECONDS, nx=True)
         pipe.incr(key)
-        pipe.expire(key, LOOK_UP_WINDOW_SECONDS, nx=True)
         pipe.ttl(key)
-        count, _, left = await pipe.execute()
+        _, count, left = await pipe.execute()
     if int(count) > limit:
         raise TooManyRequests(
             say(
