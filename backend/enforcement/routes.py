@@ -12,6 +12,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from backend.enforcement import service, webhooks
 from backend.enforcement.schemas import (
+    AttentionPage,
     EnforcementOut,
     Feed,
     FeedbackIn,
@@ -94,6 +95,19 @@ class OfficerWebhooksController(Controller):
         await webhooks.remove_hook(client_id, request.user)
 
 
+class OfficerMeasuresController(Controller):
+    path = "/measure-events"
+    tags = ["Officer oversight"]
+
+    @get("", operation_id="listMeasureEventsNeedingAttention", summary="Measures needing attention")
+    async def attention(self, after: After = 0, limit: PageSize = 100) -> AttentionPage:
+        """The office's oversight (督办) of measures between bodies: triggers and lifts whose
+        body let the answer deadline lapse without answering, and events a body's webhook has
+        refused 10 times or more (they hold that body's later events back). Oldest first.
+        Officers only."""
+        return await service.attention(after, limit)
+
+
 class MeMeasuresController(Controller):
     path = "/me/measures"
     tags = ["My benefits"]
@@ -110,5 +124,5 @@ class MeMeasuresController(Controller):
 ROUTES = Routes(
     citizen=[MeMeasuresController],
     department=[DepartmentMeasuresController],
-    officer=[OfficerWebhooksController],
+    officer=[OfficerWebhooksController, OfficerMeasuresController],
 )

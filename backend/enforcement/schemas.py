@@ -162,3 +162,41 @@ class WebhookOut(Output):
             examples=["whsec_3q2+7w=="],
         ),
     ]
+
+
+class AttentionOut(Output):
+    """A trigger or lift the office must look at: lapsed unanswered, or stuck undelivered."""
+
+    event_id: Annotated[int, msgspec.Meta(description="The event", examples=[731])]
+    body: Annotated[str, msgspec.Meta(description="The enforcing body", examples=["场所"])]
+    action: Annotated[Action, msgspec.Meta(description="Trigger or lift", examples=["trigger"])]
+    measure: Annotated[
+        str, msgspec.Meta(description="The measure", examples=["flight-restriction"])
+    ]
+    record_id: Annotated[int, msgspec.Meta(description="The record behind it", examples=[58231])]
+    sent_on: Annotated[
+        dt.date, msgspec.Meta(description="Business day it was decided", examples=["2026-11-30"])
+    ]
+    feedback_due_on: Annotated[
+        dt.date, msgspec.Meta(description="The body had to answer by", examples=["2026-12-07"])
+    ]
+    lapsed: Annotated[
+        bool, msgspec.Meta(description="The deadline passed with no answer", examples=[True])
+    ]
+    delivered: Annotated[
+        bool, msgspec.Meta(description="The body has it (pushed or read)", examples=[True])
+    ]
+    attempts: Annotated[int, msgspec.Meta(description="Push attempts so far", examples=[0])]
+    last_error: Annotated[
+        str | None, msgspec.Meta(description="The last push failure", examples=[None])
+    ]
+
+
+class AttentionPage(Output):
+    items: Annotated[list[AttentionOut], msgspec.Meta(description="Oldest first")]
+    next_after: Annotated[
+        int | None,
+        msgspec.Meta(
+            description="Pass as `after` for the next page; null at the end", examples=[None]
+        ),
+    ]

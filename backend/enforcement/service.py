@@ -17,6 +17,8 @@ from backend.content.benefits import benefit_set
 from backend.enforcement import store
 from backend.enforcement.payloads import event_body
 from backend.enforcement.schemas import (
+    AttentionOut,
+    AttentionPage,
     EnforcementOut,
     EventOut,
     Feed,
@@ -330,6 +332,34 @@ async def escalate(today: dt.date | None = None) -> int:
                 after=after,
             )
     return len(late)
+
+
+STUCK_AFTER = 10  # push attempts (about 34 minutes of backoff) before the office is shown it
+
+
+async def attention(after: int, limit: int) -> AttentionPage:
+    """The office's queue (督办) of measures: lapsed triggers and lifts, stuck deliveries."""
+    async with connection() as conn:
+        rows = await store.needing_attention(
+            conn, stuck_after=STUCK_AFTER, after=after, limit=limit
+        )
+    items = [
+        AttentionOut(
+            event_id=r.id,
+            body=r.body,
+            action=r.action,  # type: ignore[arg-type]  # the table's CHECK holds the actions
+            measure=r.measure,
+            record_id=r.record,
+            sent_on=r.business_date,
+            feedback_due_on=r.feedback_due_on,
+            lapsed=r.late and r.answered_on is None,
+            delivered=r.delivered_at is not None,
+            attempts=r.attempts,
+            last_error=r.last_error,
+        )
+        for r in rows[:limit]
+    ]
+    return AttentionPage(items=items, next_after=items[-1].event_id if len(rows) > limit else None)
 
 
 # --- the citizen's view --------------------------------------------------------------------------

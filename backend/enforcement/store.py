@@ -388,3 +388,39 @@ async def client_exists(conn: Connection, client: int) -> bool:
         "SELECT EXISTS (SELECT 1 FROM api_client WHERE id = $1 AND kind = 'department')", client
     )
     return found
+
+
+class Attention(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    client: int
+    body: str
+    action: str
+    measure: str
+    record: int
+    business_date: dt.date
+    feedback_due_on: dt.date
+    answered_on: dt.date | None
+    late: bool
+    attempts: int
+    delivered_at: dt.datetime | None
+    last_error: str | None
+
+
+async def needing_attention(
+    conn: Connection, *, stuck_after: int, after: int, limit: int
+) -> list[Attention]:
+    """Events the office must look at (督办): lapsed without an answer, or undelivered after
+    ``stuck_after`` tries (a receiver that keeps refusing one event holds the body's queue)."""
+    rows = await conn.fetch(
+        "SELECT m.id, m.client, d.name AS body, m.action, e.measure, e.record, m.business_date,"
+        " m.feedback_due_on, m.answered_on, m.late, m.attempts, m.delivered_at, m.last_error"
+        " FROM measure_event m JOIN measure_enforcement e ON e.id = m.enforcement"
+        " JOIN api_client d ON d.id = m.client"
+        " WHERE m.id > $2 AND ((m.late AND m.answered_on IS NULL)"
+        " OR (m.delivered_at IS NULL AND m.attempts >= $1))"
+        " ORDER BY m.id LIMIT $3",
+        stuck_after,
+        after,
+        limit + 1,
+    )
+    return rows_as(Attention, rows)

@@ -544,10 +544,10 @@ def _corrected_values(
         severity=record_type.severity,
         display_until=display_until(record_type, edited["decided_on"]),
         repairable_from=repairable_from(record_type, edited["decided_on"]),
-        # A corrected decision date judges the report again, by the limit of its day.
-        reported_late=integrity.in_force(row.reported_on).reported_late(
-            edited["decided_on"], row.reported_on
-        ),
+        # A corrected decision date judges the report again, by the limit of its day; a report
+        # once late stays late (a department cannot correct its own lateness away).
+        reported_late=row.reported_late
+        or integrity.in_force(row.reported_on).reported_late(edited["decided_on"], row.reported_on),
     )
 
 

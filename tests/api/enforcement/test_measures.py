@@ -179,6 +179,9 @@ async def test_feedback_is_checked_and_late_feedback_escalates(
         url, headers=airlines, json={"result": "not-applicable", "reason": "当事人无乘机记录"}
     )
     assert again.status_code == 200  # the same answer twice changes nothing
+    officer = await _officer_token(client)
+    queue = (await client.get(FEED.replace("department", "officer"), headers=officer)).json()
+    assert [(i["body"], i["lapsed"]) for i in queue["items"]] == [("Department venues", True)]
     changed = await client.post(url, headers=airlines, json={"result": "applied"})
     assert_problem(changed, 409, "feedback-out-of-date")
     # the body's late answer counts against it beside its reporting and case handling
@@ -199,8 +202,10 @@ async def test_a_failing_receiver_and_a_cut_sender_lose_nothing_and_keep_the_ord
 ) -> None:
     venues, _ = await _bodies(client, receiver)
     court = await f.department("court", COURT)
+    records = []
     for n in range(3):
-        await citizen(client, sms, f"1395000010{n}", [(DEBTOR, days_ago(30 + n))], key=court)
+        who = await citizen(client, sms, f"1395000010{n}", [(DEBTOR, days_ago(30 + n))], key=court)
+        records += who.records
     assert (await service.reconcile())["triggered"] == 6  # 3 citizens × 2 bodies
     receiver.fail_next(4)  # the receiver is down for a while
     for _ in range(4):
@@ -222,8 +227,29 @@ async def test_a_failing_receiver_and_a_cut_sender_lose_nothing_and_keep_the_ord
     assert receiver.acknowledged == ours  # each once, in event order
     statuses = [r.status for r in receiver.received if r.event_id == ours[0]]
     assert statuses[:4] == [500] * 4 and statuses.count(200) >= 1
-    assert await db.fetchval("SELECT count(*) FROM measure_event WHERE delivered_at IS NULL") == 3
     # the other three are the airlines' feed events: never pushed, read from the feed
+
+    # the records are revoked: the lifts go the same way through a receiver that fails a while
+    for record_id in records:
+        revoked = await client.post(
+            f"/v1/department/records/{record_id}/revocation",
+            headers={"X-Api-Key": court},
+            json={"reason": "判决已撤销"},
+        )
+        assert revoked.status_code == 200, revoked.text
+    assert (await service.reconcile())["lifted"] == 6
+    receiver.fail_next(2)
+    for _ in range(2):
+        assert (await delivery.deliver_all())["failed"] == 1
+        await _pass_time(db)
+    assert (await delivery.deliver_all())["delivered"] == 3
+    pushed = [e for e in (await client.get(f"{FEED}?limit=500", headers=venues)).json()["items"]]
+    assert receiver.acknowledged == [e["id"] for e in pushed]  # triggers, then lifts, each once
+    assert [e["action"] for e in pushed] == ["trigger"] * 3 + ["lift"] * 3
+    per_record = {}
+    for e in pushed:  # in order per citizen and measure: a record's trigger before its lift
+        per_record.setdefault(e["payload"]["record"]["id"], []).append(e["action"])
+    assert set(map(tuple, per_record.values())) == {("trigger", "lift")}
 
 
 async def test_a_correction_that_no_longer_carries_the_measure_lifts_it(
@@ -266,3 +292,35 @@ async def _stored_payloads() -> list[str]:
 
     async with connection() as conn:
         return [r["payload"] for r in await conn.fetch("SELECT payload::text FROM measure_event")]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://enforce.example.gov.cn/events",  # not https
+        "https://127.0.0.1/events",
+        "https://10.1.2.3/events",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[::1]/events",
+        "https://localhost/events",
+    ],
+)
+async def test_production_webhooks_never_point_inside(url: str) -> None:
+    from backend.enforcement.webhooks import check_url
+    from backend.platform.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as refused:
+        await check_url(url, production=True)
+    assert refused.value.field == "url"
+    await check_url(url, production=False)  # development and tests deliver locally
+
+
+async def _officer_token(client: httpx.AsyncClient) -> dict[str, str]:
+    from backend.identity import service as identity
+
+    await identity.create_officer("watcher", "correct horse battery staple", "w", ["officer"])
+    signed = await client.post(
+        "/v1/auth/officer/sign-in",
+        json={"username": "watcher", "password": "correct horse battery staple"},
+    )
+    return {"Authorization": f"Bearer {signed.json()['accessToken']}"}

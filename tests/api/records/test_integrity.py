@@ -215,3 +215,9 @@ async def test_a_corrected_decision_day_judges_the_report_again(
     assert response.json()["reportedLate"] is True  # 11-05 + 7 working days = 11-16
     row = await _stored(db, "c-1")
     assert (row["reported_on"], row["reported_late"]) == (D(2026, 11, 17), True)
+    back = await client.post(
+        _url(record_id, "correction"),
+        headers=api_key(key),
+        json={"reason": "再次更正决定日期", "decidedOn": "2026-11-10"},
+    )
+    assert back.json()["reportedLate"] is True  # once late, a correction cannot undo it
