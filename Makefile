@@ -59,6 +59,8 @@ bench: install ## All benchmarks (each prints throughput and a same-run baseline
 	$(RUN) python benchmarks/bench_verify.py
 	$(RUN) python benchmarks/bench_push.py
 	$(RUN) python benchmarks/bench_measures.py
+	$(RUN) python benchmarks/bench_report.py
+	$(RUN) python benchmarks/bench_exchange.py
 
 drill: install ## Fault drills at 1,000 citizens: in / out / lost / sent twice per drill
 	$(RUN) python benchmarks/drill_faults.py --citizens 1000

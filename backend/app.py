@@ -33,6 +33,7 @@ from backend.identity.security import (
     build_jwt_auth,
     citizen_guard,
     department_guard,
+    institution_guard,
     merchant_guard,
     officer_guard,
 )
@@ -89,7 +90,8 @@ def _rate_limit(bucket: str, per_minute: int, *, by_principal: bool) -> DefineMi
 document_problems(ROUTES.auth, authenticated=False)
 document_problems(ROUTES.public, authenticated=False)
 document_problems(
-    [*ROUTES.citizen, *ROUTES.department, *ROUTES.merchant, *ROUTES.officer], authenticated=True
+    [*ROUTES.citizen, *ROUTES.department, *ROUTES.merchant, *ROUTES.institution, *ROUTES.officer],
+    authenticated=True,
 )
 document_problems([healthz], authenticated=False, rate_limited=False, uses_services=False)
 document_problems([readyz], authenticated=False, rate_limited=False)
@@ -145,6 +147,16 @@ def _routers(settings: Settings) -> list[Router]:
                 ROUTES.merchant,
                 merchant_guard,
                 _rate_limit("merchant", client_rate, by_principal=True),
+            )
+        )
+    if ROUTES.institution:
+        routers.append(
+            _api_key_router(
+                "/v1/institution",
+                "institution",
+                ROUTES.institution,
+                institution_guard,
+                _rate_limit("institution", client_rate, by_principal=True),
             )
         )
     if ROUTES.public:

@@ -63,6 +63,8 @@ TAGS: dict[str, str] = {
     " person's credit in one of their procedures (应查必查: 落户, 职称评定, 表彰评优, 人事考试录用,"
     " 政府采购 ...) and learn only what that procedure needs; every check is in the citizen's"
     " query log.",
+    "Institution": "For authorised-query institutions (授权查询机构, API key): a citizen's credit"
+    " report, once, under a live authorisation the citizen gave.",
     "Department measures": "For enforcing bodies (联合惩戒实施单位: department clients with"
     " `measure:<code>` scopes): the triggers and lifts of the measures they apply, by signed"
     " webhook or this feed, and their feedback (发起 → 响应 → 反馈).",

@@ -13,9 +13,14 @@ from backend.checks import routes as checks_routes
 from backend.content import jobs as content_jobs
 from backend.content import routes as content_routes
 from backend.content import tables as content_tables
+from backend.creditreport import routes as creditreport_routes
+from backend.creditreport import tables as creditreport_tables
 from backend.enforcement import jobs as enforcement_jobs
 from backend.enforcement import routes as enforcement_routes
 from backend.enforcement import tables as enforcement_tables
+from backend.exchange import jobs as exchange_jobs
+from backend.exchange import routes as exchange_routes
+from backend.exchange import tables as exchange_tables
 from backend.identity import jobs as identity_jobs
 from backend.identity import routes as identity_routes
 from backend.identity import tables as identity_tables
@@ -62,6 +67,8 @@ ROUTES: Routes = merge(
         repairs_routes.ROUTES,
         reports_routes.ROUTES,
         enforcement_routes.ROUTES,
+        exchange_routes.ROUTES,
+        creditreport_routes.ROUTES,
         benefits_routes.ROUTES,
         verification_routes.ROUTES,
         notifications_routes.ROUTES,
@@ -85,6 +92,8 @@ TABLES: list[Any] = [
     *repairs_tables.TABLES,
     *reports_tables.TABLES,
     *enforcement_tables.TABLES,
+    *exchange_tables.TABLES,
+    *creditreport_tables.TABLES,
     *benefits_tables.TABLES,
     *verification_tables.TABLES,
     *notifications_tables.TABLES,
@@ -100,6 +109,7 @@ _JOB_MODULES = [
     objections_jobs,
     reports_jobs,
     enforcement_jobs,
+    exchange_jobs,
     repairs_jobs,
     benefits_jobs,
     verification_jobs,

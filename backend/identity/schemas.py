@@ -409,8 +409,12 @@ class ApiClientIn(Input):
     """A new department (数据报送单位) or merchant (合作商户) client."""
 
     kind: Annotated[
-        Literal["department", "merchant"],
-        msgspec.Meta(description="`department` or `merchant`", examples=["department"]),
+        Literal["department", "merchant", "institution"],
+        msgspec.Meta(
+            description="`department`, `merchant` or `institution` (a bank or employer that"
+            " fetches a citizen's credit report under the citizen's authorisation)",
+            examples=["department"],
+        ),
     ]
     code: Annotated[
         str,

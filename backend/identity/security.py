@@ -34,7 +34,7 @@ API_KEY_HEADER = "x-api-key"
 ACCESS_TOKEN_SCHEME = "AccessToken"  # noqa: S105 (a scheme name, not a secret)
 API_KEY_SCHEME = "ApiKey"
 # Routes reached with an API key instead of a JWT (the API-key middleware guards them).
-API_KEY_PATHS = ["^/v1/department/", "^/v1/merchant/"]
+API_KEY_PATHS = ["^/v1/department/", "^/v1/merchant/", "^/v1/institution/"]
 PUBLIC_PATHS = [
     "^/healthz",
     "^/readyz",
@@ -259,6 +259,11 @@ merchant_guard = principal_guard(
     lambda user: isinstance(user, ClientPrincipal) and user.kind == "merchant",
     ("此接口仅供合作商户使用", "this endpoint is for partner merchants"),
     "merchant-only",
+)
+institution_guard = principal_guard(
+    lambda user: isinstance(user, ClientPrincipal) and user.kind == "institution",
+    ("此接口仅供授权查询机构使用", "this endpoint is for authorised-query institutions"),
+    "institution-only",
 )
 
 

@@ -520,8 +520,8 @@ async def create_officer(
 
 # --- API clients ------------------------------------------------------------------------------
 
-_KEY_PREFIX = {"department": "ccd", "merchant": "ccm"}
-_KIND_WORDS = {"department": "数据报送单位", "merchant": "合作商户"}
+_KEY_PREFIX = {"department": "ccd", "merchant": "ccm", "institution": "cci"}
+_KIND_WORDS = {"department": "数据报送单位", "merchant": "合作商户", "institution": "授权查询机构"}
 
 
 def new_api_key(kind: str) -> tuple[str, str]:
@@ -535,7 +535,7 @@ async def create_api_client(
 ) -> tuple[int, str]:
     """Create a department or merchant client; the key is returned once and stored hashed."""
     if kind not in _KEY_PREFIX:
-        raise InvalidInput("kind must be department or merchant", field="kind")
+        raise InvalidInput("kind must be department, merchant or institution", field="kind")
     prefix, key = new_api_key(kind)
     async with transaction() as conn:
         client_id = await store.insert_api_client(

@@ -36,6 +36,7 @@ from backend.platform.audit import write_audit
 from backend.platform.calendar import today_in_shanghai
 from backend.platform.database import connection, transaction
 from backend.platform.errors import Conflict, NotFound
+from backend.platform.exchange_outbox import write_exchange_event
 from backend.platform.language import current_language, say
 from backend.platform.pagination import Page, check_limit, decode_cursor, page_of
 from backend.platform.rows import Connection
@@ -162,6 +163,10 @@ async def _end(
             on=day.isoformat(),
         )
         await emit_event(conn, facts.citizen, exited, dedupe_key=f"list:{facts.id}:exited")
+        gone = {"list": facts.list, "record": facts.record, "endedOn": day, "cause": cause}
+        await write_exchange_event(
+            conn, kind="list.exited", subject=facts.id, citizen=facts.citizen, payload=gone
+        )
 
 
 async def _tell_entered(conn: Connection, facts: EntryFacts, until: dt.date) -> None:
@@ -175,6 +180,14 @@ async def _tell_entered(conn: Connection, facts: EntryFacts, until: dt.date) -> 
         published_until=until.isoformat(),
     )
     await emit_event(conn, facts.citizen, entered, dedupe_key=f"list:{facts.id}:entered")
+    published = {"list": facts.list, "rule": facts.rule_code, "record": facts.record}
+    await write_exchange_event(
+        conn,
+        kind="list.entered",
+        subject=facts.id,
+        citizen=facts.citizen,
+        payload={**published, "rulesVersion": facts.rules_version, "publishedUntil": until},
+    )
 
 
 # --- what officers and citizens read ------------------------------------------------------------

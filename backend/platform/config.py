@@ -110,6 +110,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     repair_notify_working_days: int = 10
     # Merchant verification codes.
     verification_code_seconds: int = 120
+    # Where the public reaches this service: the credit report's QR code points there.
+    public_base_url: str = "http://127.0.0.1:8000"
     # Push through Firebase Cloud Messaging. With no credentials push is recorded as skipped.
     fcm_credentials_file: str = ""  # service-account JSON
     fcm_project_id: str = ""
@@ -123,6 +125,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     push_http_timeout_seconds: float = 10.0
     push_claim_seconds: int = 120  # a claim outlives any send; then a crashed sender's rows return
     push_backoff_max_seconds: int = 600
+    # The exchange with the provincial credit platform (backend.exchange): where the outbox's
+    # events are pushed in signed batches. Empty disables sending (events wait in the outbox).
+    provincial_endpoint: str = ""
+    provincial_secret: str = ""  # HMAC-SHA256 key the platform checks each batch with
+    provincial_batch_size: int = 200
+    provincial_timeout_seconds: float = 30.0
     # Outside production only: the date the whole system lives on (demos, acceptance tests).
     # A date (2027-03-01) or an offset in days (+30, -7); the time of day stays real.
     business_date: str = ""

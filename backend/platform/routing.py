@@ -22,6 +22,7 @@ class Routes:
     citizen: Sequence[type[Controller]] = ()  # /v1/me/...: citizen JWT
     department: Sequence[type[Controller]] = ()  # /v1/department/...: department API key
     merchant: Sequence[type[Controller]] = ()  # /v1/merchant/...: merchant API key
+    institution: Sequence[type[Controller]] = ()  # /v1/institution/...: institution API key
     officer: Sequence[type[Controller]] = ()  # /v1/officer/...: officer JWT
     public: Sequence[type[Controller]] = ()  # /v1/public/...: no login
 
@@ -31,6 +32,7 @@ class Routes:
             *self.citizen,
             *self.department,
             *self.merchant,
+            *self.institution,
             *self.officer,
             *self.public,
         ]
@@ -45,6 +47,7 @@ def merge(routes: Sequence[Routes]) -> Routes:
         citizen=join("citizen"),
         department=join("department"),
         merchant=join("merchant"),
+        institution=join("institution"),
         officer=join("officer"),
         public=join("public"),
     )

@@ -26,6 +26,7 @@ from backend.platform.errors import (
     PayloadTooLarge,
     field_and_reason,
 )
+from backend.platform.exchange_outbox import write_exchange_event, write_exchange_events
 from backend.platform.language import say
 from backend.platform.pagination import Page, check_limit, decode_cursor, page_of
 from backend.platform.rows import Connection
@@ -423,6 +424,29 @@ async def ingest_batch(raw_items: list[Any], client: ClientPrincipal) -> BatchRe
             fresh, citizens = await _named_citizens(conn, client, fresh, misnamed)
             fresh = await _reports_checked(conn, client, fresh, misnamed)
             inserted = await _insert_records(conn, client, fresh, citizens)
+            await write_exchange_events(
+                conn,
+                "record.added",
+                [
+                    (
+                        inserted[a.item.source_reference],
+                        citizens[id_number_index(a.id_number)],
+                        {
+                            "department": client.client_id,
+                            "sourceReference": a.item.source_reference,
+                            "record_type": a.record_type.code,
+                            "occurred_on": a.item.occurred_on,
+                            "decided_on": a.decided_on,
+                            "quantity": a.item.quantity,
+                            "decision_document_no": a.item.decision_document_no,
+                            "evidence_summary": a.item.evidence_summary,
+                            "status": "active",
+                        },
+                    )
+                    for a in fresh
+                    if a.item.source_reference in inserted
+                ],
+            )
             await _link_reports(conn, client, fresh, inserted)
             changed = {
                 citizens[id_number_index(a.id_number)]
@@ -707,6 +731,10 @@ async def _write_history(
         actor_id=actor.id,
     )
     await write_audit(conn, actor, f"record.{action}", "record", row.id, before=before, after=after)
+    payload = {"department": row.department, "sourceReference": row.source_reference, **after}
+    await write_exchange_event(
+        conn, kind=f"record.{action}", subject=row.id, citizen=row.citizen, payload=payload
+    )
 
 
 # --- reading ----------------------------------------------------------------------------------

@@ -63,7 +63,7 @@ VERBS = [
 ]
 OPERATION_ID = re.compile(r"^(" + "|".join(VERBS) + r")[A-Z][A-Za-z0-9]*$")
 PUBLIC = re.compile(r"^/(healthz|readyz)$|^/v1/public/|^/v1/auth/(?!sign-out)")
-API_KEY = re.compile(r"^/v1/(department|merchant)/")
+API_KEY = re.compile(r"^/v1/(department|merchant|institution)/")
 METHODS = ("get", "put", "post", "delete", "patch")
 
 
