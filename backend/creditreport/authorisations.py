@@ -66,7 +66,7 @@ async def authorise(citizen_id: int, data: AuthorisationIn) -> AuthorisationOut:
                 field="institution",
                 code="institution-unknown",
             )
-        until = today + dt.timedelta(days=data.valid_days)
+        until = today + dt.timedelta(days=data.valid_days - 1)  # today is the first day
         new_id = await store.authorise(
             conn, citizen=citizen_id, institution=found[0], purpose=data.purpose, valid_until=until
         )

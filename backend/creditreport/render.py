@@ -45,6 +45,14 @@ def _line(pdf: FPDF, text: str) -> None:
     pdf.multi_cell(0, 5.5, text, new_x="LMARGIN", new_y="NEXT")
 
 
+CELL_CHARS = 300  # a row must fit a page: longer texts (a decision's reason) are cut short
+
+
+def _cell(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= CELL_CHARS else flat[: CELL_CHARS - 1] + "…"
+
+
 def _table(pdf: FPDF, widths: tuple[int, ...], head: list[str], rows: list[list[str]]) -> None:
     if not rows:
         _line(pdf, "无 None")
@@ -52,7 +60,7 @@ def _table(pdf: FPDF, widths: tuple[int, ...], head: list[str], rows: list[list[
     with pdf.table(col_widths=widths, headings_style=FontFace(size_pt=9), line_height=5.5) as t:
         t.row(head)
         for row in rows:
-            t.row(row)
+            t.row([_cell(text) for text in row])
 
 
 def render(facts: ReportFacts, font: Path, kid: str) -> bytes:

@@ -152,12 +152,15 @@ class PublicCreditReportController(Controller):
             str,
             Parameter(
                 max_length=40,
+                pattern=r"^[0-9A-Za-z-]{1,40}$",
                 description="The report number or its short code (e.g. `7K3F-9QXD`)",
             ),
         ],
     ) -> ReportCheck:
         """Whether a report with this number or short code was made here and is within its 30
-        days, and the SHA-256 of the PDF as issued: never its content. No sign-in."""
+        days, with the SHA-256 of the PDF as issued: never its content. An expired report
+        answers `valid: false` with its dates; an unknown one `valid: false` and nulls. No
+        sign-in."""
         return await service.check(key)
 
 

@@ -66,6 +66,7 @@ class AuthorisationIn(Input):
         msgspec.Meta(
             min_length=2,
             max_length=200,
+            pattern=r"^[^\x00-\x1f]*\S[^\x00-\x1f]*$",
             description="What for, in your words; the institution's fetch is logged with it",
             examples=["个人住房贷款审批"],
         ),

@@ -169,8 +169,8 @@ async def make(citizen_id: int, *, masked: bool = False) -> tuple[ReportFacts, b
 
 
 async def check(key: str) -> ReportCheck:
-    """Valid or not, and the fingerprint: never the content. Unknown and expired reports answer
-    alike but for the dates."""
+    """Valid or not, and the fingerprint: never the content. An expired report answers invalid
+    with its dates, an unknown one invalid with nulls."""
     async with connection() as conn:
         found = await store.issued(conn, key.strip().upper()) if len(key) <= 40 else None
     if found is None:

@@ -7,6 +7,7 @@ against the fingerprint it kept."""
 from __future__ import annotations
 
 import hashlib
+import re
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -35,20 +36,22 @@ def sign(number: str, unsigned: bytes, raw_private: bytes) -> tuple[bytes, str]:
     return unsigned.replace(placeholder, marker + signature.encode()), signature
 
 
+SIGNED = re.compile(rb"crsig1:ed25519:([0-9a-f]{16}):([0-9a-f]{128})")
+
+
 def verify(number: str, signed: bytes, public_raw: bytes) -> bool:
-    """Whether ``signed`` is a report the key signed under ``number``, unchanged."""
-    start = signed.find(SIGNATURE_PREFIX.encode())
-    if start < 0:
+    """Whether ``signed`` is a report the key signed under ``number``, unchanged: one signature
+    field, lower-case hex, made by this very key (its id), over the file as it was made."""
+    found = SIGNED.findall(signed)
+    if len(found) != 1 or found[0][0].decode() != key_id(public_raw):
         return False
-    colon = signed.find(b":", start + len(SIGNATURE_PREFIX))
-    hex_start, hex_end = colon + 1, colon + 1 + len(PLACEHOLDER)
+    kid, hex_signature = found[0]
+    marker = SIGNATURE_PREFIX.encode() + kid + b":"
+    unsigned = signed.replace(marker + hex_signature, marker + PLACEHOLDER.encode())
     try:
-        signature = bytes.fromhex(signed[hex_start:hex_end].decode())
-    except ValueError:
-        return False
-    unsigned = signed[:hex_start] + PLACEHOLDER.encode() + signed[hex_end:]
-    try:
-        Ed25519PublicKey.from_public_bytes(public_raw).verify(signature, _message(number, unsigned))
+        Ed25519PublicKey.from_public_bytes(public_raw).verify(
+            bytes.fromhex(hex_signature.decode()), _message(number, unsigned)
+        )
     except InvalidSignature:
         return False
     return True

@@ -148,7 +148,8 @@ async def _end(
     reason: str | None,
     by: tuple[str, str],
 ) -> None:
-    await store.end(conn, facts.id, on=day, cause=cause)
+    if not await store.end(conn, facts.id, on=day, cause=cause):
+        return  # ended already (an overlapping run): its step, notice and event were written
     action = "remove" if cause == "removed" else "end"
     step = _step(facts.id, action, (facts.status, "ended"), reason or cause, by)
     await store.add_steps(conn, [step], today=day)

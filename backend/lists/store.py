@@ -186,13 +186,16 @@ async def review(
     )
 
 
-async def end(conn: Connection, entry_id: int, *, on: dt.date, cause: str) -> None:
-    await conn.execute(
-        "UPDATE list_entry SET status = 'ended', ended_on = $2, end_cause = $3 WHERE id = $1",
+async def end(conn: Connection, entry_id: int, *, on: dt.date, cause: str) -> bool:
+    """End an open entry; False when another run or an officer ended it first."""
+    ended = await conn.fetchval(
+        "UPDATE list_entry SET status = 'ended', ended_on = $2, end_cause = $3"
+        " WHERE id = $1 AND status IN ('proposed', 'published') RETURNING true",
         entry_id,
         on,
         cause,
     )
+    return bool(ended)
 
 
 class Step(msgspec.Struct, frozen=True, kw_only=True):

@@ -69,9 +69,9 @@ async def write_query_log(
 async def _tell_citizen(
     conn: Any, citizen_id: int, actor: Actor, organisation: str, purpose: str
 ) -> None:
-    """Officers' and departments' looks are news too (merchants send their own event), at
-    most once a day per looker so an open case does not flood the inbox."""
-    if actor.kind not in ("officer", "department"):
+    """Officers', departments' and institutions' looks are news too (merchants send their own
+    event), at most once a day per looker so an open case does not flood the inbox."""
+    if actor.kind not in ("officer", "department", "institution"):
         return
     day = today_in_shanghai().isoformat()
     await emit_event(

@@ -145,6 +145,11 @@ async def test_an_institution_gets_the_report_only_under_a_live_authorisation(
     assert again.status_code == 409 and again.json()["type"].endswith("authorisation-used")
     queries = (await client.get("/v1/me/queries", headers=one.headers)).json()["items"]
     assert any(q["organisation"] == "机构 city-bank" for q in queries), queries
+    from backend.notifications.relay import relay_all
+
+    await relay_all()
+    inbox = (await client.get("/v1/me/notifications", headers=one.headers)).json()["items"]
+    assert any(n["kind"] == "query.made" and "city-bank" in n["body"] for n in inbox), inbox
     [listed] = (await client.get(mine, headers=one.headers)).json()
     assert (
         listed["state"] == "used" and listed["reportNumber"] == fetched.headers["x-report-number"]
@@ -177,10 +182,61 @@ async def test_an_institution_gets_the_report_only_under_a_live_authorisation(
     too_long = await client.post(
         mine,
         headers=one.headers,
-        json={"institution": "city-bank", "purpose": "x", "validDays": 31},
+        json={"institution": "city-bank", "purpose": "信用卡审批", "validDays": 31},
     )
     assert too_long.status_code == 422
     unknown = await client.post(
         mine, headers=one.headers, json={"institution": "nobody", "purpose": "贷款"}
     )
     assert unknown.status_code == 422 and unknown.json()["type"].endswith("institution-unknown")
+
+
+def test_long_texts_are_cut_to_fit_and_a_changed_signature_field_fails(tmp_path: Any) -> None:
+    """A 1,000-character decision reason still renders (cut short in its cell); an upper-case
+    copy of the signature, or a second signature field, does not verify."""
+    import datetime as dt_
+
+    from backend.creditreport import render, signing
+    from backend.creditreport.facts import CaseLine, ReportFacts
+    from backend.creditreport.fonts import static_font
+
+    facts = ReportFacts(
+        number="XY20261130ABCDEF01",
+        short_code="ABCD-EFGH",
+        made_at=dt_.datetime(2026, 11, 30, 2, 0, tzinfo=dt_.UTC),
+        name="陈静",
+        id_number="330106198806010010",
+        points=1000,
+        grade="A",
+        grade_name="诚信良好",
+        rules_version="2026.1",
+        records=(),
+        cases=(
+            CaseLine(
+                kind="objection",
+                case_id=1,
+                record_title="饮酒后驾驶机动车",
+                status="维持原记录",
+                decided_on=dt_.date(2026, 11, 1),
+                reason="理由" * 500,
+            ),
+        ),
+        red_list=False,
+        black_list=False,
+        measures=(),
+        queries=(),
+        check_url="https://credit.example.gov.cn/v1/public/credit-reports/XY20261130ABCDEF01",
+    )
+    key = bytes(range(32))
+    font = static_font(str(REPO_ROOT / "var"))
+    pdf, signature = signing.sign(
+        facts.number, render.render(facts, font, signing.kid_of(key)), key
+    )
+    public = public_key_bytes(key)
+    assert signing.verify(facts.number, pdf, public) and "…" in _text(pdf)
+    upper = pdf.replace(signature.encode(), signature.upper().encode())
+    assert not signing.verify(facts.number, upper, public)
+    marker = pdf[pdf.index(b"crsig1:ed25519:") :][: len("crsig1:ed25519:") + 17 + 128]
+    assert not signing.verify(facts.number, pdf + marker, public)  # a second signature field
+    other = public_key_bytes(bytes(range(1, 33)))
+    assert not signing.verify(facts.number, pdf, other)  # another key's id does not match
