@@ -28,7 +28,13 @@ async def escalate_measure_feedback(ctx: dict[str, Any]) -> int:
 
 JOBS: list[WorkerJob] = [reconcile_measures, deliver_measure_events, escalate_measure_feedback]
 CRON_JOBS: list[Any] = [
-    scheduled(reconcile_measures, second={15}, run_at_startup=True, unique=True, timeout=300),
-    scheduled(deliver_measure_events, second={30}, run_at_startup=True, unique=True, timeout=300),
+    scheduled(reconcile_measures, second={15}, run_at_startup=False, unique=True, timeout=300),
+    scheduled(
+        deliver_measure_events,
+        second={0, 15, 30, 45},
+        run_at_startup=False,
+        unique=True,
+        timeout=300,
+    ),
     scheduled(escalate_measure_feedback, minute={35}, second={0}, unique=True),
 ]

@@ -1,4 +1,5 @@
-"""arq job: every 15 seconds (and at start-up) push the outbox to the provincial platform."""
+"""arq job: every 15 seconds push the outbox to the provincial platform. Not at start-up: a
+worker stopped right after it starts (a deploy) must not be caught in the middle of a batch."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ CRON_JOBS: list[Any] = [
     scheduled(
         send_exchange_events,
         second={0, 15, 30, 45},
-        run_at_startup=True,
+        run_at_startup=False,
         unique=True,
         timeout=300,
     ),
