@@ -19,10 +19,8 @@ from backend.platform.audit import Actor, write_audit
 from backend.platform.database import connection, transaction
 from backend.platform.errors import Conflict, InvalidInput, NotFound
 from backend.platform.language import say
-from backend.platform.rows import Connection
+from backend.platform.rows import BIGINT_MAX, Connection
 from backend.verification.query_log import write_query_log
-
-MAX_ID = 2**63 - 1
 
 
 def _out(row: Authorisation, today: dt.date) -> AuthorisationOut:
@@ -115,7 +113,7 @@ async def revoke(citizen_id: int, authorisation_id: int) -> AuthorisationOut:
 
 async def _own(conn: Connection, authorisation_id: int, citizen_id: int) -> Authorisation:
     row = None
-    if 1 <= authorisation_id <= MAX_ID:
+    if 1 <= authorisation_id <= BIGINT_MAX:
         row = await store.authorisation(conn, authorisation_id, lock=True)
     if row is None or row.citizen != citizen_id:
         raise _missing(authorisation_id)
@@ -128,7 +126,7 @@ async def fetch(institution: ClientPrincipal, authorisation_id: int) -> tuple[Re
     today = runtime.clock().today()
     async with transaction() as conn:
         row = None
-        if 1 <= authorisation_id <= MAX_ID:
+        if 1 <= authorisation_id <= BIGINT_MAX:
             row = await store.authorisation(conn, authorisation_id, lock=True)
         if row is None or row.institution != institution.client_id:
             raise _missing(authorisation_id)

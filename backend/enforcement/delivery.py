@@ -8,8 +8,6 @@ citizen and measure too)."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import secrets
 import time
@@ -22,6 +20,7 @@ from backend.enforcement.payloads import event_body
 from backend.enforcement.store import EventRow, Webhook
 from backend.platform import runtime
 from backend.platform.crypto import decrypt, encrypt
+from backend.platform.crypto import timestamped_signature as signature
 from backend.platform.database import connection
 
 log = logging.getLogger("backend.enforcement.delivery")
@@ -46,12 +45,6 @@ def seal_secret(secret: str, client: int) -> bytes:
 
 def _secret(hook: Webhook) -> str:
     return decrypt(_key(), hook.secret_sealed, f"webhook:{hook.client}".encode())
-
-
-def signature(secret: str, body: bytes, at: int) -> str:
-    """``t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">``."""
-    digest = hmac.new(secret.encode(), f"{at}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={at},v1={digest}"
 
 
 def _body(row: EventRow) -> bytes:

@@ -33,12 +33,10 @@ from backend.platform.calendar import add_working_days
 from backend.platform.database import connection, transaction
 from backend.platform.errors import Conflict, InvalidInput, NotFound
 from backend.platform.language import say
-from backend.platform.rows import Connection
+from backend.platform.rows import BIGINT_MAX, Connection
 from backend.records import integrity
 from points_engine import Measure
 from points_engine.benefits import triggered_by
-
-MAX_ID = 2**63 - 1
 
 
 def _today() -> dt.date:
@@ -235,7 +233,7 @@ async def feedback(client: ClientPrincipal, event_id: int, data: FeedbackIn) -> 
     to an answered event, or an answer to an event that is no longer the latest, is refused."""
     today = _today()
     async with transaction() as conn:
-        row = await store.event(conn, event_id) if 1 <= event_id <= MAX_ID else None
+        row = await store.event(conn, event_id) if 1 <= event_id <= BIGINT_MAX else None
         if row is None or row.client != client.client_id:
             raise NotFound(
                 say(f"没有这个事件：{event_id}", f"no event {event_id}"),

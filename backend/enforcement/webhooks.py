@@ -18,8 +18,7 @@ from backend.platform.audit import write_audit
 from backend.platform.database import transaction
 from backend.platform.errors import InvalidInput, NotFound
 from backend.platform.language import say
-
-MAX_ID = 2**63 - 1
+from backend.platform.rows import BIGINT_MAX
 
 
 def _missing(client_id: int) -> NotFound:
@@ -66,7 +65,7 @@ async def set_hook(client_id: int, url: str, by: OfficerPrincipal) -> WebhookOut
     await check_url(url, production=runtime.current().settings.env == "production")
     secret = new_secret()
     async with transaction() as conn:
-        if not (1 <= client_id <= MAX_ID and await store.client_exists(conn, client_id)):
+        if not (1 <= client_id <= BIGINT_MAX and await store.client_exists(conn, client_id)):
             raise _missing(client_id)
         await store.set_webhook(conn, client_id, url, seal_secret(secret, client_id))
         await write_audit(
@@ -77,6 +76,6 @@ async def set_hook(client_id: int, url: str, by: OfficerPrincipal) -> WebhookOut
 
 async def remove_hook(client_id: int, by: OfficerPrincipal) -> None:
     async with transaction() as conn:
-        if not (1 <= client_id <= MAX_ID and await store.drop_webhook(conn, client_id)):
+        if not (1 <= client_id <= BIGINT_MAX and await store.drop_webhook(conn, client_id)):
             raise _missing(client_id)
         await write_audit(conn, by.actor, "webhook.remove", "api_client", client_id)

@@ -13,8 +13,6 @@ oldest one while it backs off, so the platform sees them in order."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import time
 import uuid
@@ -27,6 +25,7 @@ from backend.exchange import store
 from backend.exchange.store import OutgoingRow
 from backend.identity.service import decrypt_id_number
 from backend.platform import runtime
+from backend.platform.crypto import timestamped_signature as signature
 from backend.platform.database import connection, transaction
 
 log = logging.getLogger("backend.exchange.delivery")
@@ -56,12 +55,6 @@ class Outcome(msgspec.Struct, kw_only=True):
 
     def as_dict(self) -> dict[str, int]:
         return {f: getattr(self, f) for f in self.__struct_fields__}
-
-
-def signature(secret: str, body: bytes, at: int) -> str:
-    """``t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">``."""
-    digest = hmac.new(secret.encode(), f"{at}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={at},v1={digest}"
 
 
 def _event(row: OutgoingRow) -> dict[str, Any]:

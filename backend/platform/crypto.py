@@ -30,3 +30,11 @@ def sha256_hex(value: str) -> str:
 
 def constant_time_equal(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
+
+
+def timestamped_signature(secret: str, body: bytes, at: int) -> str:
+    """``t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">``: how this service signs what it
+    pushes to other bodies (webhooks, the provincial exchange); the timestamp makes a captured
+    request useless after the receiver's window."""
+    digest = hmac.new(secret.encode(), f"{at}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={at},v1={digest}"

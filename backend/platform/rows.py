@@ -18,6 +18,9 @@ Connection: TypeAlias = "asyncpg.Connection[Any]"
 """The connection every store function takes first: the caller's transaction, or a read's."""
 
 
+BIGINT_MAX = 2**63 - 1  # ids are PostgreSQL bigints: a larger one names nothing
+
+
 def row_as(kind: type[RowT], row: Mapping[str, Any] | None) -> RowT | None:
     """One row as ``kind``, or None when the query found nothing."""
     return None if row is None else kind(**row)

@@ -28,15 +28,13 @@ from backend.platform.crypto import blind_index, encrypt
 from backend.platform.database import transaction
 from backend.platform.errors import Conflict, InvalidInput, NotFound
 from backend.platform.language import say
-from backend.platform.rows import Connection
+from backend.platform.rows import BIGINT_MAX, Connection
 from backend.records.catalog import catalog_set
 from backend.reports import content, store, views
 from backend.reports.kind import ACCEPT, DECIDE, REPORT
 from backend.reports.reporter import REPORTER, seal, token_of, unseal
 from backend.reports.schemas import MyReport, Outcome, Reporter, ReportIn, ReportOut
 from backend.reports.store import Department, NewReport, ReportLocked
-
-MAX_ID = 2**63 - 1
 
 
 def _today() -> dt.date:
@@ -257,7 +255,7 @@ async def withdraw(case_id: int, citizen_id: int, reason: str | None) -> MyRepor
 
 async def _lock(conn: Connection, case_id: int) -> ReportLocked:
     row = None
-    if 1 <= case_id <= MAX_ID:
+    if 1 <= case_id <= BIGINT_MAX:
         row = await cases.locked_case(conn, REPORT, case_id, row_type=ReportLocked)
     if row is None:
         raise case_not_found(REPORT, case_id)
@@ -368,7 +366,7 @@ async def reporter(case_id: int, by: OfficerPrincipal, reason: str) -> Reporter:
     """Who reported: unsealed for an officer with the ``reports`` role (the route's guard),
     the look audited with its reason."""
     async with transaction() as conn:
-        row = await store.report_row(conn, case_id) if 1 <= case_id <= MAX_ID else None
+        row = await store.report_row(conn, case_id) if 1 <= case_id <= BIGINT_MAX else None
         if row is None:
             raise case_not_found(REPORT, case_id)
         citizen_id = unseal(row.reporter_sealed, row.reporter_token)

@@ -20,13 +20,13 @@ from backend.platform.crypto import decrypt
 from backend.platform.database import connection, transaction
 from backend.platform.language import say
 from backend.platform.pagination import Page, check_limit, decode_cursor, page_of
+from backend.platform.rows import BIGINT_MAX
 from backend.reports import store
 from backend.reports.kind import REPORT
 from backend.reports.reporter import category_names, token_of
 from backend.reports.schemas import MyReport, ReportOut, StaffReport
 from backend.reports.store import ReportRow
 
-MAX_ID = 2**63 - 1
 FAR_FUTURE = dt.date(9999, 12, 31)
 
 
@@ -60,7 +60,7 @@ def _today() -> dt.date:
 
 
 async def _row(case_id: int) -> ReportRow | None:
-    if not 1 <= case_id <= MAX_ID:
+    if not 1 <= case_id <= BIGINT_MAX:
         return None
     async with connection() as conn:
         return await store.report_row(conn, case_id)
@@ -135,7 +135,7 @@ async def staff_case(case_id: int, by: Staff) -> StaffReport:
     """One report for its department or the credit office: the subject in full, the evidence
     and steps, other reports on the same subject; never the reporter. The look is audited."""
     async with transaction() as conn:
-        row = await store.report_row(conn, case_id) if 1 <= case_id <= MAX_ID else None
+        row = await store.report_row(conn, case_id) if 1 <= case_id <= BIGINT_MAX else None
         if row is None or (isinstance(by, ClientPrincipal) and row.department != by.client_id):
             raise not_found(REPORT, case_id)
         files = evidence.for_staff_of_sealed(await evidence.list_for_case(conn, REPORT, case_id))
