@@ -114,6 +114,12 @@ class VersionedSet(Generic[V]):
         """The version with this name, or None."""
         return self._by_version.get(version)
 
+    def in_force_or_first(self, on: datetime.date) -> V:
+        """The version in force on ``on``, or the earliest for a day before any took effect (a
+        business date moved back before the first version still reads some content)."""
+        first = self._versions[0]
+        return first if on < first.effective_from else self.in_force(on)
+
     def in_force(self, on: datetime.date) -> V:
         """The latest version with ``effective_from <= on``; the kind's error before the first."""
         index = bisect.bisect_right(self._dates, on)

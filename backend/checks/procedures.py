@@ -156,8 +156,7 @@ install_procedures = _installed.install
 def in_force(on: dt.date) -> Procedures:
     """The version in force on ``on`` (the earliest one before any takes effect)."""
     versions = _installed.get()
-    first = versions.versions[0]
-    return first if on < first.effective_from else versions.in_force(on)
+    return versions.in_force_or_first(on)
 
 
 def every_version() -> Iterable[Procedures]:

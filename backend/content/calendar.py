@@ -97,6 +97,5 @@ def install_calendar(calendars: CalendarSet) -> None:
 
 def overrides_in_force(calendars: CalendarSet, on: dt.date) -> CalendarOverrides:
     """The overrides of the version in force on ``on`` (the first before any takes effect)."""
-    first = calendars.versions[0]
-    current = first if on < first.effective_from else calendars.in_force(on)
+    current = calendars.in_force_or_first(on)
     return current.overrides

@@ -373,5 +373,4 @@ install_learning = _installed.install
 
 def in_force(on: dt.date) -> Learning:
     versions = _installed.get()
-    first = versions.versions[0]
-    return first if on < first.effective_from else versions.in_force(on)
+    return versions.in_force_or_first(on)

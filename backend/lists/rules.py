@@ -117,8 +117,7 @@ install_list_rules = _installed.install
 
 def in_force(on: dt.date) -> ListRules:
     rule_sets = _installed.get()
-    first = rule_sets.versions[0]
-    return first if on < first.effective_from else rule_sets.in_force(on)
+    return rule_sets.in_force_or_first(on)
 
 
 def every_version() -> Iterable[ListRules]:

@@ -209,8 +209,7 @@ def integrity_set() -> IntegritySet:
 def in_force(on: dt.date) -> IntegrityRules:
     """The version in force on ``on`` (the earliest one before any takes effect)."""
     versions = _installed.get()
-    first = versions.versions[0]
-    return first if on < first.effective_from else versions.in_force(on)
+    return versions.in_force_or_first(on)
 
 
 def in_force_today() -> IntegrityRules:

@@ -99,5 +99,4 @@ install_commitments = _installed.install
 def in_force(on: dt.date) -> Commitment:
     """The commitment text in force on ``on`` (the earliest one before any takes effect)."""
     commitments = _installed.get()
-    first = commitments.versions[0]
-    return first if on < first.effective_from else commitments.in_force(on)
+    return commitments.in_force_or_first(on)

@@ -195,8 +195,7 @@ install_reporting = _installed.install
 def in_force(on: dt.date) -> ReportingRules:
     """The version in force on ``on`` (the earliest one before any takes effect)."""
     rule_sets = _installed.get()
-    first = rule_sets.versions[0]
-    return first if on < first.effective_from else rule_sets.in_force(on)
+    return rule_sets.in_force_or_first(on)
 
 
 def in_force_today() -> ReportingRules:
