@@ -2,11 +2,13 @@
 
 run            migrate, load demo data, start the API and the arq worker together
 worker         run the worker (arq jobs and crons, push sending); rides out Redis outages
+worker-health  exit 0 while this host's worker beats (container health check), else 1
 migrate        apply migrations
 demo           load demo data
 create-client  create a department or merchant API client (prints its key once)
 create-admin   create a credit-office admin
 rescore-all    re-score every citizen (progress bar; resumable)
+rotate-keys    re-encrypt and re-index every row still under an old ID key (resumable)
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ from rich.console import Console
 from backend.platform.bootstrap import close_connections, open_connections, resolve_services
 from backend.platform.config import Settings, get_settings
 from backend.platform.embedded import EmbeddedServers
+from backend.platform.logs import configure_logging
 from backend.platform.migrate import migrate_forwards
-from backend.platform.requestid import configure_logging
 from backend.wiring import import_content_seed, start_runtime, stop_runtime
 
 console = Console()
@@ -149,6 +151,16 @@ def cmd_worker() -> None:
     run()
 
 
+def cmd_worker_health(settings: Settings) -> None:
+    """For the container health check: one line, exit 0 while the worker on this host writes
+    its heartbeat to Redis, 1 once it stopped (or Redis cannot be reached)."""
+    from backend.worker import check_heartbeat
+
+    code, line = asyncio.run(check_heartbeat(settings))
+    print(line)
+    sys.exit(code)
+
+
 def cmd_demo(settings: Settings) -> None:
     from backend.demo import load_demo
 
@@ -220,12 +232,51 @@ def cmd_rescore_all(settings: Settings, args: argparse.Namespace) -> None:
         embedded.stop()
 
 
+def cmd_rotate_keys(settings: Settings, args: argparse.Namespace) -> None:
+    from rich.progress import Progress, TaskID
+
+    from backend import domains  # noqa: F401 (each domain registers the columns it keeps sealed)
+    from backend.identity import rotation
+
+    async def work() -> dict[str, int]:
+        with Progress(console=console) as progress:
+            for rewrite in rotation.rewrites():
+                task = progress.add_task(rewrite.table, total=await rotation.count_stale(rewrite))
+
+                def advance(n: int, task: TaskID = task) -> None:
+                    progress.advance(task, n)
+
+                await rotation.rotate_table(rewrite, args.batch, on_progress=advance)
+        return await rotation.stale_counts()
+
+    db, rd, embedded = _services(settings)
+    try:
+        left = asyncio.run(_with_runtime(settings, db, rd, work))
+    finally:
+        embedded.stop()
+    rings = settings.keyrings
+    current = (
+        f"encryption key {rings.id_encryption.current_id}, index key {rings.id_index.current_id}"
+    )
+    if any(left.values()):
+        busy = ", ".join(f"{table}: {n}" for table, n in left.items() if n)
+        console.print(
+            f"[yellow]rows still under an old key ({busy}): run rotate-keys again[/yellow]"
+        )
+        sys.exit(1)
+    console.print(
+        f"[green]every row is under the current keys ({current});"
+        " the old ID_ENCRYPTION/ID_INDEX keys can be removed[/green]"
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m backend", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="migrate, load demo data, start API and worker")
     run.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     sub.add_parser("worker", help="run the worker (jobs, crons, push sending)")
+    sub.add_parser("worker-health", help="exit 0 if this host's worker beat recently, else 1")
     sub.add_parser("migrate", help="apply migrations")
     sub.add_parser("demo", help="load demo data")
     client = sub.add_parser("create-client", help="create a department or merchant API client")
@@ -239,13 +290,17 @@ def main(argv: list[str] | None = None) -> None:
     everyone = sub.add_parser("rescore-all", help="re-score every citizen (resumable)")
     everyone.add_argument("--batch", type=int, default=500)
     everyone.add_argument("--restart", action="store_true", help="ignore saved progress")
+    rotate = sub.add_parser("rotate-keys", help="move every row to the current ID keys")
+    rotate.add_argument("--batch", type=int, default=500)
     args = parser.parse_args(argv)
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings)
     if args.command == "run":
         cmd_run(settings, args.port)
     elif args.command == "worker":
         cmd_worker()
+    elif args.command == "worker-health":
+        cmd_worker_health(settings)
     elif args.command == "migrate":
         cmd_migrate(settings)
     elif args.command == "demo":
@@ -256,6 +311,8 @@ def main(argv: list[str] | None = None) -> None:
         cmd_create_admin(settings, args)
     elif args.command == "rescore-all":
         cmd_rescore_all(settings, args)
+    elif args.command == "rotate-keys":
+        cmd_rotate_keys(settings, args)
 
 
 if __name__ == "__main__":

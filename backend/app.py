@@ -13,7 +13,7 @@ from litestar.config.csrf import CSRFConfig
 from litestar.config.response_cache import ResponseCacheConfig
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
-from litestar.middleware.rate_limit import RateLimitConfig, get_remote_address
+from litestar.middleware.rate_limit import get_remote_address
 from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
@@ -46,11 +46,14 @@ from backend.platform.errors import EXCEPTION_HANDLERS
 from backend.platform.health import healthz, readyz
 from backend.platform.idempotency import IdempotencyMiddleware
 from backend.platform.language import LanguageMiddleware
+from backend.platform.logs import configure_logging
 from backend.platform.media import refuse_non_json_bodies
+from backend.platform.metrics import CountedRateLimitConfig, metrics_endpoint, record_request
 from backend.platform.openapi import document_problems
 from backend.platform.redis import create_redis, namespaced
-from backend.platform.requestid import RequestIdMiddleware, configure_logging
+from backend.platform.requestid import RequestIdMiddleware
 from backend.platform.stores import FailOpenRedisStore
+from backend.platform.tracing import configure_tracing, traced
 from backend.wiring import start_runtime, stop_runtime
 
 
@@ -78,7 +81,8 @@ def _rate_limit(bucket: str, per_minute: int, *, by_principal: bool) -> DefineMi
         who = _principal_key(request.scope) if by_principal else None
         return f"{bucket}:{who or 'ip:' + get_remote_address(request)}"
 
-    config = RateLimitConfig(
+    config = CountedRateLimitConfig(
+        bucket=bucket,
         rate_limit=("minute", per_minute),
         store="rate_limit",
         identifier_for_request=identify,
@@ -221,14 +225,16 @@ def _headers_only(send: Any) -> Any:
 
 
 def _outermost_middleware(app_config: AppConfig) -> AppConfig:
-    """Language and request id wrap authentication too, so its problems carry both."""
-    app_config.middleware[:0] = [LanguageMiddleware, RequestIdMiddleware]
+    """Language wraps authentication too, so its problems carry it (the request id wraps the
+    whole application: see create_app)."""
+    app_config.middleware[:0] = [LanguageMiddleware]
     return app_config
 
 
 def create_app(settings: Settings | None = None, *, sms: SmsSender | None = None) -> Litestar:
     settings = settings or get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings)
+    configure_tracing(settings)
     jwt_auth = build_jwt_auth(settings)
     redis = create_redis(default_redis_url(settings))
 
@@ -247,7 +253,7 @@ def create_app(settings: Settings | None = None, *, sms: SmsSender | None = None
             embedded.stop()
 
     app = CreditCardApp(
-        route_handlers=[healthz, readyz, *_routers(settings), _console(settings)],
+        route_handlers=[healthz, readyz, metrics_endpoint, *_routers(settings), _console(settings)],
         lifespan=[lifespan],
         on_app_init=[jwt_auth.on_app_init, _outermost_middleware],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
@@ -291,6 +297,12 @@ def create_app(settings: Settings | None = None, *, sms: SmsSender | None = None
             render_plugins=docs_render_plugins(),
         ),
         debug=False,
+        # Ours (backend.platform.logs) is the process's logging: Litestar must not replace it.
+        logging_config=None,
     )
     finish_served_document(app)
+    # Around the router too, so unmatched routes (404/405) get an id and an access line.
+    app.asgi_handler = traced(
+        RequestIdMiddleware(app.asgi_handler, record=record_request), settings
+    )
     return app

@@ -27,6 +27,8 @@ from backend.content.kinds import ContentKind, Source
 from backend.content.live import LiveContent, bump_generations, install_live
 from backend.content.seed import import_seed
 from backend.identity.sms import LogSmsSender, SmsSender
+from backend.identity.sms_aliyun import AliyunSmsSender
+from backend.identity.sms_tencent import TencentSmsSender
 from backend.identity.verifier import RegistryIdentityVerifier
 from backend.learning.content import install_learning, learning_from_sources, learning_seed
 from backend.lists.rules import install_list_rules, list_rules_from_sources
@@ -141,6 +143,15 @@ async def import_content_seed(settings: Settings, *, announce_with: Redis | None
     return len(imported)
 
 
+def build_sms_sender(settings: Settings) -> SmsSender:
+    """The sender SMS_PROVIDER names (the settings have checked what it needs)."""
+    if settings.sms_provider == "aliyun":
+        return AliyunSmsSender(settings)
+    if settings.sms_provider == "tencent":
+        return TencentSmsSender(settings)
+    return LogSmsSender()
+
+
 async def start_runtime(
     settings: Settings,
     database_url: str,
@@ -159,7 +170,7 @@ async def start_runtime(
         settings=settings,
         redis=connections.redis,
         catalogs=content["catalog"],
-        sms=sms or LogSmsSender(),
+        sms=sms if sms is not None else build_sms_sender(settings),
         verifier=RegistryIdentityVerifier(),
         rules=content["rules"],
         templates=content["notifications"],
@@ -183,4 +194,5 @@ async def stop_runtime(rt: runtime.Runtime) -> None:
     if live is not None:
         await live.stop()
     await rt.push.aclose()
+    await rt.sms.aclose()
     await close_connections(Connections(redis=rt.redis, queue=rt.arq))

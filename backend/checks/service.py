@@ -41,7 +41,7 @@ from backend.checks.schemas import (
 from backend.content.benefits import benefit_set
 from backend.identity.id_number import mask_id_number
 from backend.identity.principals import ClientPrincipal
-from backend.identity.service import id_number_index, parse_id_number
+from backend.identity.service import adopt_current_keys, id_number_index, parse_id_number
 from backend.identity.verifier import names_match
 from backend.lists import rules as list_rules
 from backend.lists import store as list_store
@@ -322,6 +322,7 @@ async def check_credit(client: ClientPrincipal, asked: CreditCheckIn) -> CreditC
     today = today_in_shanghai()
     version, procedure = _procedure(asked.procedure, client, today)
     id_number = parse_id_number(asked.id_number, "idNumber")
+    await adopt_current_keys([id_number])  # during a key rotation: found under any key
     index = id_number_index(id_number)
     for _ in range(2):
         async with transaction() as conn:

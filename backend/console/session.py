@@ -13,6 +13,7 @@ from litestar.handlers.base import BaseRouteHandler
 from backend.identity import service as identity
 from backend.identity import store as identity_store
 from backend.identity.principals import OfficerPrincipal
+from backend.identity.revocation import session_revoked
 from backend.platform import runtime
 from backend.platform.database import connection
 from backend.platform.errors import ProblemError
@@ -54,7 +55,7 @@ async def current_officer(asgi: ASGIConnection[Any, Any, Any, Any]) -> OfficerPr
     if not officer_id or not sid:
         raise NotSignedIn("sign in first")
     rt = runtime.current()
-    if await rt.redis.exists(identity.revoked_session_key(rt.settings, str(sid))):
+    if await session_revoked(rt.redis, rt.settings, str(sid)):
         raise NotSignedIn("the session ended")
     async with connection() as conn:
         standing = await identity_store.officer_standing(conn, int(officer_id))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -55,3 +56,12 @@ def verify(number: str, signed: bytes, public_raw: bytes) -> bool:
     except InvalidSignature:
         return False
     return True
+
+
+def verify_published(number: str, signed: bytes, published: Mapping[str, bytes]) -> bool:
+    """:func:`verify` with the key the file names among ``published`` (kid → public key: the
+    current key and the retired ones still published), so a report signed before a key
+    rotation still checks."""
+    found = SIGNED.findall(signed)
+    key = published.get(found[0][0].decode()) if len(found) == 1 else None
+    return key is not None and verify(number, signed, key)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from collections.abc import Mapping
+from typing import Any
 
 import httpx
 import msgspec
@@ -18,10 +20,13 @@ import msgspec
 from backend.enforcement import store
 from backend.enforcement.payloads import event_body
 from backend.enforcement.store import EventRow, Webhook
+from backend.identity.rotation import Rewrite
+from backend.identity.rotation import register as register_rewrite
 from backend.platform import runtime
-from backend.platform.crypto import decrypt, encrypt
+from backend.platform.crypto import seal, unseal
 from backend.platform.crypto import timestamped_signature as signature
 from backend.platform.database import connection
+from backend.platform.keyring import Keyring
 
 log = logging.getLogger("backend.enforcement.delivery")
 SIGNATURE = "X-CCC-Signature"
@@ -35,16 +40,41 @@ def new_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(32)
 
 
-def _key() -> bytes:
-    return runtime.current().settings.key_bytes("id_encryption_key")
+def _keys() -> Keyring:
+    return runtime.current().settings.keyrings.id_encryption
+
+
+def webhook_bound(client: int) -> bytes:
+    """What binds a sealed webhook secret to its body (associated data)."""
+    return f"webhook:{client}".encode()
 
 
 def seal_secret(secret: str, client: int) -> bytes:
-    return encrypt(_key(), secret, f"webhook:{client}".encode())
+    return seal(_keys(), secret, webhook_bound(client))
 
 
 def _secret(hook: Webhook) -> str:
-    return decrypt(_key(), hook.secret_sealed, f"webhook:{hook.client}".encode())
+    return unseal(_keys(), hook.secret_sealed, webhook_bound(hook.client))
+
+
+def _remake(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A webhook secret sealed under the current key (``rotate-keys``)."""
+    bound = webhook_bound(row["client"])
+    return {
+        "secret_sealed": seal(_keys(), unseal(_keys(), bytes(row["secret_sealed"]), bound), bound)
+    }
+
+
+register_rewrite(
+    Rewrite(
+        table="enforcer_webhook",
+        key="client",
+        sealed=("secret_sealed",),
+        indexed=(),
+        read=("secret_sealed",),
+        remake=_remake,
+    )
+)
 
 
 def _body(row: EventRow) -> bytes:

@@ -74,7 +74,9 @@ class AuthController(Controller):
         """Sends a 6-digit one-time code (验证码) by SMS, for sign-up or sign-in; anyone may
         call it. A phone gets a new code at most once a minute and a few per hour: 429 with
         Retry-After (`code-resend-too-soon`, `code-hourly-limit`). When the throttle cannot be
-        checked no code is sent: 503 `codes-unavailable`."""
+        checked no code is sent: 503 `codes-unavailable`. When the SMS provider refuses, fails
+        or does not answer in time: 503 `sms-unavailable` with Retry-After; that attempt is not
+        counted by the limits and any earlier code stays valid, so ask again after it."""
         return await service.request_code(data.phone)
 
     @post(

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
@@ -24,10 +25,13 @@ from litestar.types import ASGIApp
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from backend.identity.principals import CitizenPrincipal, ClientPrincipal, OfficerPrincipal
-from backend.identity.service import authenticate_api_key, revoked_session_key
+from backend.identity.revocation import session_revoked
+from backend.identity.service import authenticate_api_key
 from backend.platform.config import Settings
 from backend.platform.errors import Forbidden, Unauthorized
+from backend.platform.keyring import LEGACY_KEY_ID
 from backend.platform.language import say
+from backend.platform.logs import bind
 
 log = logging.getLogger("backend.security")
 API_KEY_HEADER = "x-api-key"
@@ -69,11 +73,19 @@ async def _session_revoked(token: Token, connection: ASGIConnection[Any, Any, An
     if not sid:
         return True
     try:
-        return bool(await connection.app.state.redis.exists(revoked_session_key(settings, sid)))
+        return await session_revoked(connection.app.state.redis, settings, sid)
     except (RedisConnectionError, OSError):
         # Availability over a 15-minute window: refresh tokens are checked in PostgreSQL.
         log.warning("Redis unavailable: session revocation not checked for this request")
         return False
+
+
+def _bind_principal(user: CitizenPrincipal | OfficerPrincipal) -> None:
+    """Every later log line of this request names who made it (ids only, never names)."""
+    if isinstance(user, CitizenPrincipal):
+        bind(citizen_id=user.citizen_id)
+    else:
+        bind(officer_id=user.officer_id)
 
 
 class AccessTokenMiddleware(JWTAuthenticationMiddleware):
@@ -94,7 +106,7 @@ class AccessTokenMiddleware(JWTAuthenticationMiddleware):
         try:
             token = self.token_cls.decode(
                 encoded_token=encoded_token,
-                secret=self.token_secret,
+                secret=_secret_for(encoded_token, connection.app.state.settings),
                 algorithm=self.algorithm,
                 audience=self.token_audience,
                 issuer=self.token_issuer,
@@ -112,7 +124,21 @@ class AccessTokenMiddleware(JWTAuthenticationMiddleware):
             raise _token_problem("token-invalid")
         if self.revoked_token_handler and await self.revoked_token_handler(token, connection):
             raise _token_problem("session-revoked")
+        _bind_principal(user)
         return AuthenticationResult(user=user, auth=token)
+
+
+def _secret_for(encoded_token: str, settings: Settings) -> str:
+    """The secret of the key the token's ``kid`` names: the current one or an old one still
+    configured (the overlap of a rotation). A token without ``kid`` is the legacy key's."""
+    try:
+        kid = jwt.get_unverified_header(encoded_token).get("kid", LEGACY_KEY_ID)
+    except jwt.InvalidTokenError:
+        raise _token_problem("token-invalid") from None
+    key = settings.keyrings.jwt.get(kid) if isinstance(kid, str) else None
+    if key is None:
+        raise _token_problem("token-invalid")
+    return key.decode()
 
 
 _TOKEN_ERRORS = {
@@ -139,9 +165,38 @@ def _token_problem(code: str) -> Unauthorized:
     )
 
 
+@dataclass
 class AccessTokenAuth(JWTAuth[Any, Token]):
     """Citizen and officer access tokens: an HTTP bearer scheme in OpenAPI (no ``name``, which
-    OpenAPI forbids on ``http`` schemes) and the middleware above."""
+    OpenAPI forbids on ``http`` schemes), the middleware above, and ``kid`` in the header so a
+    rotated secret can keep verifying while it is listed in ``JWT_OLD_SECRETS``."""
+
+    key_id: str = LEGACY_KEY_ID  # the id of ``token_secret``, the current JWT key
+
+    def create_token(
+        self,
+        identifier: str,
+        token_expiration: timedelta | None = None,
+        token_issuer: str | None = None,
+        token_audience: str | None = None,
+        token_unique_jwt_id: str | None = None,
+        token_extras: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> str:
+        """As Litestar's, signed with the current secret and naming it by ``kid``."""
+        token = self.token_cls(
+            sub=identifier,
+            exp=datetime.now(UTC) + (token_expiration or self.default_token_expiration),
+            iss=token_issuer,
+            aud=token_audience,
+            jti=token_unique_jwt_id,
+            extras=token_extras or {},
+            **kwargs,
+        )
+        claims = {k: v for k, v in asdict(token).items() if v is not None}
+        return jwt.encode(
+            claims, self.token_secret, algorithm=self.algorithm, headers={"kid": self.key_id}
+        )
 
     @property
     def openapi_components(self) -> Components:
@@ -160,6 +215,7 @@ class AccessTokenAuth(JWTAuth[Any, Token]):
 def build_jwt_auth(settings: Settings) -> AccessTokenAuth:
     return AccessTokenAuth(
         token_secret=settings.jwt_secret,
+        key_id=settings.jwt_key_id,
         retrieve_user_handler=_principal_from_token,
         revoked_token_handler=_session_revoked,
         default_token_expiration=timedelta(minutes=settings.access_token_minutes),
@@ -191,6 +247,7 @@ class ApiKeyMiddleware(AbstractAuthenticationMiddleware):
             detail = say("请在 X-Api-Key 请求头中提供 API 密钥", "send the key in X-Api-Key")
             raise Unauthorized(detail, code="api-key-missing")
         principal = await authenticate_api_key(key, self.kind)
+        bind(client_id=principal.client_id)
         return AuthenticationResult(user=principal, auth=key)
 
 

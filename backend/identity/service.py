@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Sequence
 from enum import Enum
 
 from argon2 import PasswordHasher
@@ -23,13 +24,21 @@ from backend.identity.schemas import (
     RegistryItemResult,
     TokenPair,
 )
-from backend.identity.sms import mask_phone
+from backend.identity.sms import SMS_UNAVAILABLE, SmsUnavailable, mask_phone
 from backend.identity.verifier import normalize_person_name
 from backend.platform import runtime
 from backend.platform.audit import Actor, write_audit
 from backend.platform.calendar import today_in_shanghai
 from backend.platform.config import Settings
-from backend.platform.crypto import blind_index, constant_time_equal, decrypt, encrypt, sha256_hex
+from backend.platform.crypto import (
+    blind_index,
+    constant_time_equal,
+    keyed_index,
+    keyed_indexes,
+    seal,
+    sha256_hex,
+    unseal,
+)
 from backend.platform.database import connection, transaction
 from backend.platform.errors import (
     Conflict,
@@ -42,6 +51,7 @@ from backend.platform.errors import (
 )
 from backend.platform.language import say
 from backend.platform.redis import namespaced
+from backend.platform.rows import Connection
 
 log = logging.getLogger("backend.identity")
 _hasher = PasswordHasher()
@@ -59,15 +69,40 @@ def revoked_session_key(settings: Settings, session_id: str) -> str:
 
 
 def id_number_index(id_number: str) -> str:
-    return blind_index(runtime.current().settings.key_bytes("id_index_key"), id_number)
+    """The blind index under the current key: what is written (and found, once rotated)."""
+    return keyed_index(runtime.current().settings.keyrings.id_index, id_number)
+
+
+def id_number_indexes(id_number: str) -> list[str]:
+    """The blind index under every configured key, the current first."""
+    return keyed_indexes(runtime.current().settings.keyrings.id_index, id_number)
 
 
 def encrypt_id_number(id_number: str) -> bytes:
-    return encrypt(runtime.current().settings.key_bytes("id_encryption_key"), id_number)
+    return seal(runtime.current().settings.keyrings.id_encryption, id_number)
 
 
 def decrypt_id_number(blob: bytes) -> str:
-    return decrypt(runtime.current().settings.key_bytes("id_encryption_key"), blob)
+    return unseal(runtime.current().settings.keyrings.id_encryption, blob)
+
+
+async def adopt_current_keys(id_numbers: Sequence[str], conn: Connection | None = None) -> None:
+    """While old index keys are configured, move these ID numbers' citizen and registry rows
+    still indexed under an old key to the current keys (a look-up ``= ANY`` of every key's
+    index), so every look-up and upsert after this (``= $1`` on the current index) finds them.
+    Without old keys it costs nothing: no query."""
+    if not runtime.current().settings.keyrings.id_index.rotating or not id_numbers:
+        return
+    if conn is None:
+        async with transaction() as own:
+            return await adopt_current_keys(id_numbers, own)
+    ring = runtime.current().settings.keyrings.id_index
+    numbers = sorted(set(id_numbers))
+    old = [index for n in numbers for index in keyed_indexes(ring, n)[1:]]
+    current = [id_number_index(n) for n in numbers for _ in ring.old_ids]
+    sealed = [encrypt_id_number(n) for n in numbers for _ in ring.old_ids]
+    for table in ("population_registry", "citizen"):
+        await store.move_to_current_index(conn, table, old, current, sealed)
 
 
 def parse_id_number(value: str, field: str = "idNumber") -> str:
@@ -88,11 +123,20 @@ def _code_hash(phone: str, code: str) -> str:
     return blind_index(runtime.current().settings.key_bytes("otp_hash_key"), f"{phone}:{code}")
 
 
+def _throttle_keys(phone: str) -> tuple[str, str]:
+    """The phone's resend mark and its count of codes this hour, in Redis."""
+    namespace = runtime.current().settings.redis_namespace
+    return (
+        namespaced(namespace, "otp", "resend", phone),
+        namespaced(namespace, "otp", "hourly", phone),
+    )
+
+
 async def _throttle_codes(phone: str) -> None:
     """Resend throttle and hourly cap per phone (anti SMS-bombing), kept in Redis."""
     rt = runtime.current()
     s = rt.settings
-    resend_key = namespaced(s.redis_namespace, "otp", "resend", phone)
+    resend_key, hourly_key = _throttle_keys(phone)
     if not await rt.redis.set(resend_key, b"1", nx=True, ex=s.otp_resend_seconds):
         wait = max(int(await rt.redis.ttl(resend_key)), 1)
         raise TooManyRequests(
@@ -104,7 +148,6 @@ async def _throttle_codes(phone: str) -> None:
             retry_after=wait,
             extra={"retryAfter": wait},
         )
-    hourly_key = namespaced(s.redis_namespace, "otp", "hourly", phone)
     sent = int(await rt.redis.incr(hourly_key))
     if sent == 1:
         await rt.redis.expire(hourly_key, 3600)
@@ -117,6 +160,33 @@ async def _throttle_codes(phone: str) -> None:
             code="code-hourly-limit",
             retry_after=int(await rt.redis.ttl(hourly_key)),
         )
+
+
+# A provider's hiccup (a timeout, a 5xx, its own rate control) usually passes within seconds.
+SMS_RETRY_AFTER_SECONDS = 10
+
+
+async def _undo_unsent_code(phone: str, code_hash: str, failure: SmsUnavailable) -> None:
+    """A send that failed costs the citizen nothing: the new code is withdrawn (the one before
+    it, if still valid, stays valid with its tries) and the throttle forgets the attempt, so
+    the citizen may ask again at once."""
+    log.warning(
+        "one-time code to %s not sent: %s said %s (request %s)",
+        mask_phone(phone),
+        failure.provider,
+        failure.reason,
+        failure.request_id or "-",
+    )
+    async with transaction() as conn:
+        pending = await store.pending_code_for_update(conn, phone)
+        if pending is not None and constant_time_equal(pending.code_hash, code_hash):
+            # Marked used, never usable; the latest code still pending is the previous one.
+            await store.consume_code(conn, pending.id)
+    rt = runtime.current()
+    resend_key, hourly_key = _throttle_keys(phone)
+    await rt.redis.delete(resend_key)
+    if int(await rt.redis.decr(hourly_key)) <= 0:
+        await rt.redis.delete(hourly_key)  # none left, or the hour ran out meanwhile
 
 
 async def request_code(phone: str) -> CodeSent:
@@ -135,11 +205,26 @@ async def request_code(phone: str) -> CodeSent:
             retry_after=60,
         ) from exc
     code = f"{secrets.randbelow(1_000_000):06d}"
+    code_hash = _code_hash(phone, code)
+    # Stored before it is sent: with the database away no SMS is paid for a code that could
+    # never be checked.
     async with connection() as conn:
         await store.insert_code(
-            conn, phone=phone, code_hash=_code_hash(phone, code), ttl_seconds=s.otp_ttl_seconds
+            conn, phone=phone, code_hash=code_hash, ttl_seconds=s.otp_ttl_seconds
         )
-    await rt.sms.send_code(phone, code)
+    try:
+        await rt.sms.send_code(phone, code)
+    except SmsUnavailable as exc:
+        await _undo_unsent_code(phone, code_hash, exc)
+        raise ServiceUnavailable(
+            say(
+                f"短信暂时无法发送，请 {SMS_RETRY_AFTER_SECONDS} 秒后重新获取验证码",
+                f"the SMS could not be sent; ask for a code again in {SMS_RETRY_AFTER_SECONDS} s",
+            ),
+            code=SMS_UNAVAILABLE,
+            retry_after=SMS_RETRY_AFTER_SECONDS,
+            extra={"service": "sms"},
+        ) from None
     log.info("one-time code sent to %s", mask_phone(phone))
     return CodeSent(
         phone=mask_phone(phone), expires_in=s.otp_ttl_seconds, resend_after=s.otp_resend_seconds
@@ -322,7 +407,8 @@ async def _start_citizen_session(account_id: int, citizen_id: int) -> TokenPair:
 
 
 async def find_or_create_citizen(id_number: str, name: str) -> int:
-    async with connection() as conn:
+    async with transaction() as conn:
+        await adopt_current_keys([id_number], conn)
         return await store.insert_or_find_citizen(
             conn,
             id_number_index=id_number_index(id_number),
@@ -344,6 +430,7 @@ REAL_NAME_CHECK_FAILED = (
 async def _verify_real_name(name: str, id_number: str, phone: str) -> str:
     """三要素核验: the name on file, or the one uniform refusal (the specific reason goes to the
     server log)."""
+    await adopt_current_keys([id_number])
     result = await runtime.current().verifier.verify(name, id_number_index(id_number), phone)
     if not result.ok:
         log.info(
@@ -590,6 +677,7 @@ async def authenticate_api_key(key: str, kind: str) -> ClientPrincipal:
 async def upsert_registry(batch: RegistryBatch, client: ClientPrincipal) -> RegistryBatchResult:
     items: list[RegistryItemResult] = []
     accepted: list[store.RegistryUpsert] = []
+    numbers: list[str] = []  # the accepted ID numbers (moved to the current keys first)
     # One business date for the whole batch, as the records ingest does: a batch sent across
     # midnight is judged on the day it arrived.
     today = today_in_shanghai()
@@ -620,7 +708,9 @@ async def upsert_registry(batch: RegistryBatch, client: ClientPrincipal) -> Regi
             )
         )
         items.append(RegistryItemResult(index=i, status="upserted"))
+        numbers.append(id_number)
     async with transaction() as conn:
+        await adopt_current_keys(numbers, conn)
         await store.upsert_registry_entries(conn, accepted, updated_by=client.client_id)
         await write_audit(
             conn,

@@ -442,6 +442,27 @@ async def rotate_api_key(
 # --- population registry ----------------------------------------------------------------------
 
 
+async def move_to_current_index(
+    conn: Connection, table: str, old: list[str], current: list[str], sealed: list[bytes]
+) -> None:
+    """Rows of ``table`` (citizen or population_registry) indexed under ``old[i]`` get
+    ``current[i]`` and ``sealed[i]``; locked in id order first, so concurrent callers and the
+    rotation cannot deadlock."""
+    locked = await conn.fetch(
+        f"SELECT id FROM {table} WHERE id_number_index = ANY($1::text[]) ORDER BY id FOR UPDATE",
+        old,
+    )
+    if locked:
+        await conn.execute(
+            f"UPDATE {table} t SET id_number_index = u.new, id_number_encrypted = u.sealed"
+            " FROM unnest($1::text[], $2::text[], $3::bytea[]) AS u(old, new, sealed)"
+            " WHERE t.id_number_index = u.old",
+            old,
+            current,
+            sealed,
+        )
+
+
 class RegistryPerson(msgspec.Struct, frozen=True, kw_only=True):
     """The registry's name and phone for one ID number: what 三要素核验 compares."""
 

@@ -19,7 +19,12 @@ from __future__ import annotations
 import datetime as dt
 
 from backend.identity.id_number import mask_id_number, mask_name
-from backend.identity.service import decrypt_id_number, id_number_index, parse_id_number
+from backend.identity.service import (
+    adopt_current_keys,
+    decrypt_id_number,
+    id_number_index,
+    parse_id_number,
+)
 from backend.identity.verifier import names_match
 from backend.lists import rules as list_rules
 from backend.lists import store
@@ -226,6 +231,7 @@ async def look_up(asked: PublicListLookup, address: str) -> list[PublicListEntry
     list. An ID number that is not valid answers 422 naming ``idNumber`` (not counted)."""
     id_number = parse_id_number(asked.id_number, "idNumber")
     await _count_look_up(address)
+    await adopt_current_keys([id_number])  # during a key rotation: found under any key
     day = today_in_shanghai()
     async with connection() as conn:
         rows = await store.published_entries_of(

@@ -21,6 +21,7 @@ Exactly once per device per event as far as our side can know, at least once acr
 from __future__ import annotations
 
 import asyncio
+import collections
 import datetime as dt
 import logging
 import random
@@ -34,6 +35,7 @@ from backend.notifications import store
 from backend.notifications.push import PushMessage, PushResult
 from backend.platform import runtime
 from backend.platform.database import connection
+from backend.platform.metrics import PUSH_RESULTS
 
 log = logging.getLogger("backend.notifications.sending")
 DATABASE_AWAY = (OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError)
@@ -138,6 +140,12 @@ def _classify(
     return outcomes, dead_devices
 
 
+def _count(results: Sequence[PushResult]) -> None:
+    """ccc_push_results_total{outcome}: what FCM answered (sent, retry, invalid-token, ...)."""
+    for outcome, n in collections.Counter(result.outcome for result in results).items():
+        PUSH_RESULTS.labels(outcome=outcome).inc(n)
+
+
 async def prune_device(device_id: int, reason: str | None) -> None:
     """Firebase says the token is dead: forget the device and close what is queued for it.
     Two single statements, each its own transaction: nothing waits on another sender's rows."""
@@ -183,6 +191,7 @@ async def send_once(now: dt.datetime | None = None) -> int:
     await closed.write()
     if live:
         results = await rt.push.send([_push_message(row) for row in live])
+        _count(results)
         sent_at = dt.datetime.now(dt.UTC) if now is None else moment
         outcomes, dead_devices = _classify(live, results, sent_at, deadline)
         await outcomes.write()

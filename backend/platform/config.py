@@ -12,12 +12,24 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import quote
 
 import msgspec
+
+from backend.platform.keyring import (
+    LEGACY_KEY_ID,
+    Keyring,
+    KeyringError,
+    b64_key,
+    parse_keyring,
+    parse_public_keys,
+    text_key,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TIMEZONE = "Asia/Shanghai"
@@ -67,6 +79,39 @@ def parse_business_date(raw: str) -> dt.date | int | None:
     return day
 
 
+# What each SMS provider needs to send anything (the environment variables, upper-cased).
+SMS_REQUIRED: dict[str, tuple[str, ...]] = {
+    "aliyun": ("sms_access_key_id", "sms_access_key_secret", "sms_sign_name", "sms_template_id"),
+    "tencent": (
+        "sms_access_key_id",
+        "sms_access_key_secret",
+        "sms_sign_name",
+        "sms_template_id",
+        "sms_app_id",
+        "sms_region",
+    ),
+}
+
+
+def check_sms_settings(settings: Settings) -> None:
+    """Refuse, at start-up, an SMS set-up that would fail on the first code (or, in
+    production, write codes to the log)."""
+    if settings.sms_provider == "log" and settings.env == "production":
+        raise SettingsError(
+            "SMS_PROVIDER=log writes one-time codes to the log and is for development only;"
+            " with APP_ENV=production set SMS_PROVIDER=aliyun or SMS_PROVIDER=tencent"
+        )
+    missing = [
+        name.upper()
+        for name in SMS_REQUIRED.get(settings.sms_provider, ())
+        if not str(getattr(settings, name)).strip()
+    ]
+    if missing:
+        raise SettingsError(f"SMS_PROVIDER={settings.sms_provider} needs {', '.join(missing)}")
+    if settings.sms_timeout_seconds <= 0:
+        raise SettingsError("SMS_TIMEOUT_SECONDS must be more than 0")
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     env: Literal["development", "production", "test"] = "development"
     database_url: str | None = None
@@ -81,6 +126,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     id_index_key: str  # base64 of 32 bytes, HMAC-SHA256 blind index
     otp_hash_key: str  # base64 of 32 bytes, HMAC of one-time codes
     verification_signing_key: str  # base64 of a 32-byte Ed25519 private key (merchant codes)
+    # Key rotation (backend.platform.keyring): the keys above are the current ones, with these
+    # ids; old keys only read ("<id>:<key>,<id>:<key>") until removed. The id 1 is the key of
+    # before rotation was possible: what it made carries no id.
+    id_encryption_key_id: str = LEGACY_KEY_ID
+    id_encryption_old_keys: str = ""
+    id_index_key_id: str = LEGACY_KEY_ID
+    id_index_old_keys: str = ""
+    jwt_key_id: str = LEGACY_KEY_ID
+    jwt_old_secrets: str = ""  # old secrets verify access tokens, never sign
+    # Public keys (base64 of 32 bytes) of retired verification signing keys, still published so
+    # codes and credit reports they signed still check; comma-separated.
+    verification_old_public_keys: str = ""
 
     access_token_minutes: int = 15
     refresh_token_days: int = 30
@@ -131,17 +188,43 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     provincial_secret: str = ""  # HMAC-SHA256 key the platform checks each batch with
     provincial_batch_size: int = 200
     provincial_timeout_seconds: float = 30.0
+    # One-time codes by SMS (backend.identity.sms). ``log`` writes the code to the log and is
+    # refused in production; ``aliyun`` (Alibaba Cloud SMS, dysmsapi) and ``tencent`` (Tencent
+    # Cloud SMS) call the provider's signed HTTP API.
+    sms_provider: Literal["log", "aliyun", "tencent"] = "log"
+    sms_access_key_id: str = ""  # Alibaba AccessKey ID / Tencent SecretId
+    sms_access_key_secret: str = ""  # Alibaba AccessKey Secret / Tencent SecretKey
+    sms_sign_name: str = ""  # the approved signature (签名), e.g. 某某市信用办
+    sms_template_id: str = ""  # Alibaba TemplateCode (SMS_…) / Tencent TemplateId
+    sms_app_id: str = ""  # Tencent only: SmsSdkAppId
+    sms_region: str = "ap-guangzhou"  # Tencent only
+    sms_endpoint: str = ""  # empty: the provider's public endpoint; tests point at a fake
+    sms_timeout_seconds: float = 5.0
+    # Logs: one structured format (structlog). ``json`` in production, ``console`` elsewhere,
+    # unless set.
+    log_format: Literal["", "json", "console"] = ""
+    # Metrics (Prometheus text format). The API serves /metrics only with
+    # ``Authorization: Bearer <METRICS_TOKEN>``; with no token it is not served in production.
+    # The worker serves its own on WORKER_METRICS_PORT (0: off), a port not to be published.
+    metrics_token: str = ""
+    worker_metrics_port: int = 9101
+    # OpenTelemetry tracing (asyncpg, redis, HTTP in and out), off by default. The exporter reads
+    # the standard OTEL_EXPORTER_OTLP_* variables.
+    tracing_enabled: bool = False
+    tracing_service_name: str = "citizen-credit-card"
     # Outside production only: the date the whole system lives on (demos, acceptance tests).
     # A date (2027-03-01) or an offset in days (+30, -7); the time of day stays real.
     business_date: str = ""
 
     def __post_init__(self) -> None:
+        _ = self.keyrings  # a malformed key fails at start, naming its variable
         shift = parse_business_date(self.business_date)  # raises on a malformed value
         if shift is not None and self.env == "production":
             raise SettingsError(
                 f"BUSINESS_DATE={self.business_date!r} is set with APP_ENV=production: production"
                 " always runs on the real date; unset BUSINESS_DATE"
             )
+        check_sms_settings(self)
 
     @property
     def business_date_shift(self) -> dt.date | int | None:
@@ -156,6 +239,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     def evidence_path(self) -> Path:
         return Path(self.evidence_dir) if self.evidence_dir else self.var_path / "evidence"
 
+    @property
+    def keyrings(self) -> Keyrings:
+        """The rotating keys, parsed once per distinct value (hot paths read them)."""
+        return _keyrings(
+            (self.id_encryption_key, self.id_encryption_key_id, self.id_encryption_old_keys),
+            (self.id_index_key, self.id_index_key_id, self.id_index_old_keys),
+            (self.jwt_secret, self.jwt_key_id, self.jwt_old_secrets),
+            self.verification_old_public_keys,
+        )
+
     def key_bytes(
         self,
         name: Literal[
@@ -166,6 +259,44 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         if len(raw) != 32:
             raise SettingsError(f"{name.upper()} must be base64 of exactly 32 bytes")
         return raw
+
+
+@dataclass(frozen=True)
+class Keyrings:
+    id_encryption: Keyring  # AES-256-GCM of ID numbers and other sealed values
+    id_index: Keyring  # HMAC-SHA256 blind indexes
+    jwt: Keyring  # HS256 access tokens
+    verification_old_public: tuple[bytes, ...]  # retired Ed25519 public keys, still published
+
+
+@lru_cache(maxsize=8)
+def _keyrings(
+    encryption: tuple[str, str, str],
+    index: tuple[str, str, str],
+    jwt: tuple[str, str, str],
+    verification_old: str,
+) -> Keyrings:
+    try:
+        return Keyrings(
+            id_encryption=_ring("ID_ENCRYPTION_KEY", *encryption),
+            id_index=_ring("ID_INDEX_KEY", *index),
+            jwt=_ring("JWT_SECRET", *jwt, decode=text_key),
+            verification_old_public=parse_public_keys(
+                "VERIFICATION_OLD_PUBLIC_KEYS", verification_old
+            ),
+        )
+    except KeyringError as exc:
+        raise SettingsError(str(exc)) from None
+
+
+def _ring(
+    name: str,
+    current: str,
+    current_id: str,
+    old: str,
+    decode: Callable[[str, str], bytes] = b64_key,
+) -> Keyring:
+    return parse_keyring(name, current=current, current_id=current_id, old=old, decode=decode)
 
 
 def _generated_secrets(var_dir: Path) -> dict[str, str]:
@@ -197,6 +328,23 @@ def _add_secret(var_dir: Path, stored: dict[str, str], name: str) -> dict[str, s
     return updated
 
 
+def database_url_from_parts(env: Mapping[str, str]) -> str | None:
+    """DATABASE_URL assembled from POSTGRES_HOST, POSTGRES_PORT, POSTGRES_USER,
+    POSTGRES_PASSWORD and POSTGRES_DB (the postgres image's own names), each part
+    percent-encoded, so a password with @ : / # % or spaces works as it is; None without
+    POSTGRES_HOST."""
+    host = env.get("POSTGRES_HOST", "")
+    if not host:
+        return None
+    user = env.get("POSTGRES_USER") or "postgres"
+    password = env.get("POSTGRES_PASSWORD", "")
+    database = env.get("POSTGRES_DB") or user
+    port = env.get("POSTGRES_PORT") or "5432"
+    credentials = quote(user, safe="") + (f":{quote(password, safe='')}" if password else "")
+    netloc = f"[{host}]" if ":" in host else host  # an IPv6 address
+    return f"postgresql://{credentials}@{netloc}:{port}/{quote(database, safe='')}"
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Build settings from environment variables named after the fields in upper case."""
     env = dict(os.environ if environ is None else environ)
@@ -205,6 +353,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raw = env.get(_ENV_NAMES.get(field.name, field.name.upper()))
         if raw not in (None, ""):
             values[field.name] = raw
+    if "database_url" not in values:
+        assembled = database_url_from_parts(env)
+        if assembled is not None:
+            values["database_url"] = assembled
     missing = [name for name in SECRET_NAMES if not env.get(name)]
     if missing:
         if values.get("env", "development") == "production":

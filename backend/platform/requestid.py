@@ -1,18 +1,32 @@
-"""A request id on every response and every log line."""
+"""A request id on every response and every log line, and one access line per request."""
 
 from __future__ import annotations
 
 import logging
 import re
+import time
 import uuid
+from collections.abc import Callable
 from contextvars import ContextVar
 
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from structlog.contextvars import bind_contextvars, clear_contextvars
 
 HEADER = "x-request-id"
 _VALID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+access_log = logging.getLogger("backend.access")
+# Probes and scrapes answer every few seconds: their lines are DEBUG, not noise at INFO.
+_PROBES = frozenset({"/healthz", "/readyz", "/metrics"})
+UNMATCHED = "unmatched"  # the route of a request no route matched (404/405), never its path
+_TYPED = re.compile(r"\{(\w+):[^}]*\}")
+_routes: dict[
+    str, str
+] = {}  # Litestar's template -> ours, e.g. {objection_id:int} -> {objection_id}
+
+# (method, route template, status, seconds): e.g. backend.platform.metrics.record_request.
+Recorder = Callable[[str, str, int, float], None]
 
 
 def current_request_id() -> str | None:
@@ -24,46 +38,87 @@ def set_request_id(value: str | None) -> None:
 
 
 class RequestIdMiddleware:
-    """Pure ASGI middleware so the id is set before anything else runs."""
+    """Pure ASGI, wrapped around the whole application (unmatched routes included), so the id
+    is set before anything else runs. After the response it writes the access line (method,
+    route template, status, duration; never the raw path or query string, which may carry
+    identity data) and hands the same facts to ``record`` (the metrics)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, record: Recorder | None = None) -> None:
         self.app = app
+        self.record = record
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # type: ignore[comparison-overlap]
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(HEADER.encode(), b"").decode("latin-1")
+        incoming = _header(scope, HEADER.encode())
         request_id = incoming if _VALID.match(incoming) else uuid.uuid4().hex
         token = _request_id.set(request_id)
+        clear_contextvars()
+        bind_contextvars(request_id=request_id)
+        status = 500  # what the client sees if the application fails before answering
+        started = time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 MutableScopeHeaders.from_message(message)[HEADER] = request_id
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            self._done(scope, status, time.perf_counter() - started)
             _request_id.reset(token)
+            clear_contextvars()
+
+    def _done(self, scope: Scope, status: int, seconds: float) -> None:
+        method = str(scope.get("method", ""))
+        route = route_of(scope.get("path_template"))
+        if self.record is not None:
+            self.record(method, route, status, seconds)
+        level = logging.DEBUG if route in _PROBES else logging.INFO
+        if access_log.isEnabledFor(level):
+            duration_ms = round(seconds * 1000, 2)
+            access_log.log(
+                level,
+                "%s %s %s %.1fms",
+                method,
+                route,
+                status,
+                duration_ms,
+                extra={
+                    "method": method,
+                    "route": route,
+                    "status": status,
+                    "duration_ms": duration_ms,
+                },
+            )
 
 
-class RequestIdLogFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = _request_id.get() or "-"
-        return True
+def route_of(template: str | None) -> str:
+    """The route template without Litestar's parameter types (computed once per route)."""
+    if not template:
+        return UNMATCHED
+    route = _routes.get(template)
+    if route is None:
+        route = _routes[template] = _TYPED.sub(r"{\1}", template)
+    return route
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return ""
 
 
 def configure_logging(level: str) -> None:
-    handler = logging.StreamHandler()
-    handler.addFilter(RequestIdLogFilter())
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
-    )
-    root = logging.getLogger()
-    root.handlers = [handler]
-    root.setLevel(level)
-    # pgserver narrates every start-up step at INFO; our own line says what matters.
-    logging.getLogger("pgserver").setLevel(logging.WARNING)
-    # arq's CLI installs its own handler; without this every job line is printed twice.
-    logging.getLogger("arq").propagate = False
+    """Kept for callers of before: the structured set-up of :mod:`backend.platform.logs`."""
+    import msgspec
+
+    from backend.platform.config import get_settings
+    from backend.platform.logs import configure_logging as configure
+
+    configure(msgspec.structs.replace(get_settings(), log_level=level))

@@ -12,7 +12,13 @@ import msgspec
 
 from backend.identity.id_number import InvalidIdNumber, mask_id_number, normalize_id_number
 from backend.identity.principals import ClientPrincipal
-from backend.identity.service import decrypt_id_number, encrypt_id_number, id_number_index
+from backend.identity.service import (
+    adopt_current_keys,
+    decrypt_id_number,
+    encrypt_id_number,
+    id_number_index,
+    id_number_indexes,
+)
 from backend.identity.verifier import names_match, normalize_person_name
 from backend.notifications.jobs import wake_relay
 from backend.platform import runtime
@@ -248,6 +254,8 @@ async def _named_citizens(
     items kept and the citizen id per ID number's index."""
     references = sorted({a.item.source_reference for a in fresh})
     resubmitted = set(await store.record_ids(conn, client.client_id, references))
+    # During a key rotation: people indexed under an old key move to the current one first.
+    await adopt_current_keys([a.id_number for a in fresh], conn)
     kept = await _drop_name_mismatches(conn, fresh, resubmitted, misnamed)
     citizens = await _upsert_citizens(conn, kept)
     # Again against the stored names: a batch running alongside may have reported one of these
@@ -298,7 +306,7 @@ def _about(subject: store.ReportedSubject | None, a: _Accepted) -> bool:
     if subject is None:
         return False
     if subject.person_key is not None:
-        return subject.person_key == id_number_index(a.id_number)
+        return subject.person_key in id_number_indexes(a.id_number)
     if subject.subject_kind == "person":
         return names_match(subject.subject_name, a.citizen_name)
     return True

@@ -8,16 +8,19 @@ The machine reaches the reporter through :class:`ReporterParty` (``register_part
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
 
 from backend.cases.machine import register_party
 from backend.cases.store import CaseState
+from backend.identity.rotation import Rewrite
+from backend.identity.rotation import register as register_rewrite
 from backend.notifications.outbox import emit
-from backend.platform import runtime
+from backend.platform import crypto, runtime
 from backend.platform.audit import Actor
-from backend.platform.crypto import blind_index, constant_time_equal, decrypt, encrypt
+from backend.platform.config import Keyrings
 from backend.platform.rows import Connection
 from backend.records.catalog import catalog_set
 from backend.reports import content, store
@@ -29,9 +32,38 @@ NOTICE = "report.changed"
 
 
 def token_of(citizen_id: int) -> str:
-    """The keyed hash that finds a citizen's reports without naming them."""
-    key = runtime.current().settings.key_bytes("id_index_key")
-    return blind_index(key, f"reporter:{citizen_id}")
+    """The keyed hash that finds a citizen's reports without naming them (current key)."""
+    return crypto.keyed_index(_keys().id_index, f"reporter:{citizen_id}")
+
+
+def tokens_of(citizen_id: int) -> list[str]:
+    """The citizen's token under every configured index key: what finds their reports while
+    a key rotation is under way."""
+    return crypto.keyed_indexes(_keys().id_index, f"reporter:{citizen_id}")
+
+
+def subject_keys(kind: str, name: str, code: str | None) -> list[str]:
+    """The keys that find reports on one subject, under every index key, the current first:
+    a person's ID number's blind index, an organisation's credit code's, else the name's."""
+    ring = _keys().id_index
+    if code is not None and kind == "person":
+        return crypto.keyed_indexes(ring, code)  # the ID number's blind index
+    if code is not None:
+        return crypto.keyed_indexes(ring, f"uscc:{code}")
+    return crypto.keyed_indexes(ring, f"name:{kind}:{''.join(name.split()).lower()}")
+
+
+def seal_code(code: str) -> bytes:
+    """A subject's ID number or credit code, encrypted (the ID-number keys)."""
+    return crypto.seal(_keys().id_encryption, code)
+
+
+def open_code(sealed: bytes) -> str:
+    return crypto.unseal(_keys().id_encryption, sealed)
+
+
+def _keys() -> Keyrings:
+    return runtime.current().settings.keyrings
 
 
 def _bound(token: str) -> bytes:
@@ -39,13 +71,12 @@ def _bound(token: str) -> bytes:
 
 
 def seal(citizen_id: int, token: str) -> bytes:
-    key = runtime.current().settings.key_bytes("id_encryption_key")
-    return encrypt(key, json.dumps({"citizen": citizen_id}), _bound(token))
+    return crypto.seal(_keys().id_encryption, json.dumps({"citizen": citizen_id}), _bound(token))
 
 
 def unseal(sealed: bytes, token: str) -> int:
-    key = runtime.current().settings.key_bytes("id_encryption_key")
-    citizen: int = json.loads(decrypt(key, sealed, _bound(token)))["citizen"]
+    opened = crypto.unseal(_keys().id_encryption, sealed, _bound(token))
+    citizen: int = json.loads(opened)["citizen"]
     return citizen
 
 
@@ -74,10 +105,11 @@ class ReporterParty:
         return REPORTER
 
     def owns(self, row: Any, citizen_id: int) -> bool:
-        return constant_time_equal(row.reporter_token, token_of(citizen_id))
+        tokens = tokens_of(citizen_id)
+        return any(crypto.constant_time_equal(row.reporter_token, token) for token in tokens)
 
     async def owns_case(self, conn: Connection, case_id: int, citizen_id: int) -> bool:
-        return await store.owned_ids(conn, token_of(citizen_id), case_id)
+        return await store.owned_ids(conn, tokens_of(citizen_id), case_id)
 
     async def emit(
         self,
@@ -108,3 +140,36 @@ class ReporterParty:
 
 
 register_party(REPORT, ReporterParty())
+
+
+def _remake(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A report's sealed and keyed columns under the current keys (``rotate-keys``): the
+    token is the reporter's, so the seal bound to it is remade with it."""
+    citizen = unseal(bytes(row["reporter_sealed"]), row["reporter_token"])
+    token = token_of(citizen)
+    sealed_code = row["subject_code_encrypted"]
+    code = None if sealed_code is None else open_code(bytes(sealed_code))
+    return {
+        "reporter_token": token,
+        "reporter_sealed": seal(citizen, token),
+        "subject_code_encrypted": None if code is None else seal_code(code),
+        "subject_key": subject_keys(row["subject_kind"], row["subject_name"], code)[0],
+    }
+
+
+register_rewrite(
+    Rewrite(
+        table="report",
+        key="id",
+        sealed=("reporter_sealed", "subject_code_encrypted"),
+        indexed=("reporter_token", "subject_key"),
+        read=(
+            "reporter_sealed",
+            "reporter_token",
+            "subject_code_encrypted",
+            "subject_kind",
+            "subject_name",
+        ),
+        remake=_remake,
+    )
+)

@@ -18,13 +18,12 @@ from backend.cases.machine import not_found as case_not_found
 from backend.cases.machine import require_status as required
 from backend.identity.id_number import mask_id_number, mask_name
 from backend.identity.principals import ClientPrincipal, OfficerPrincipal
-from backend.identity.service import decrypt_id_number, encrypt_id_number, id_number_index
+from backend.identity.service import decrypt_id_number
 from backend.identity.service import parse_id_number as parsed_id_number
 from backend.identity.uscc import normalize_uscc, uscc_problem
 from backend.platform import runtime
 from backend.platform.audit import write_audit
 from backend.platform.calendar import add_working_days
-from backend.platform.crypto import blind_index, encrypt
 from backend.platform.database import transaction
 from backend.platform.errors import Conflict, InvalidInput, NotFound
 from backend.platform.language import say
@@ -32,7 +31,15 @@ from backend.platform.rows import BIGINT_MAX, Connection
 from backend.records.catalog import catalog_set
 from backend.reports import content, store, views
 from backend.reports.kind import ACCEPT, DECIDE, REPORT
-from backend.reports.reporter import REPORTER, seal, token_of, unseal
+from backend.reports.reporter import (
+    REPORTER,
+    seal,
+    seal_code,
+    subject_keys,
+    token_of,
+    tokens_of,
+    unseal,
+)
 from backend.reports.schemas import MyReport, Outcome, Reporter, ReportIn, ReportOut
 from backend.reports.store import Department, NewReport, ReportLocked
 
@@ -59,7 +66,9 @@ class Subject:
             )
         self.masked = mask_name(self.name)
         self.code, self.code_masked = self._code(data)
-        self.key = self._key()
+        # every index key's, the current first (written); the others find older reports
+        self.keys = subject_keys(self.kind, self.name, self.code)
+        self.key = self.keys[0]
 
     def _code(self, data: ReportIn) -> tuple[str | None, str | None]:
         if self.kind == "person":
@@ -87,20 +96,8 @@ class Subject:
             )
         return code, code[:4] + "*" * 11 + code[-3:]
 
-    def _key(self) -> str:
-        if self.code is not None and self.kind == "person":
-            return id_number_index(self.code)
-        key = runtime.current().settings.key_bytes("id_index_key")
-        if self.code is not None:
-            return blind_index(key, f"uscc:{self.code}")
-        return blind_index(key, f"name:{self.kind}:{''.join(self.name.split()).lower()}")
-
     def encrypted_code(self) -> bytes | None:
-        if self.code is None:
-            return None
-        if self.kind == "person":
-            return encrypt_id_number(self.code)
-        return encrypt(runtime.current().settings.key_bytes("id_encryption_key"), self.code)
+        return None if self.code is None else seal_code(self.code)
 
 
 def _wrong_code(field: str, zh: str, en: str) -> InvalidInput:
@@ -157,14 +154,14 @@ async def _route(conn: Connection, domain: str, rules: content.ReportingRules) -
 
 async def _refuse_abuse(
     conn: Connection,
-    token: str,
+    tokens: list[str],
     subject: Subject,
     category: str,
     rules: content.ReportingRules,
 ) -> None:
     """The limits against abuse: a cool-down after a malicious report, at most so many open
     reports, and no second open report on the same subject and category."""
-    last = await store.last_malicious(conn, token)
+    last = await store.last_malicious(conn, tokens)
     if last is not None and rules.malicious_cooldown_days:
         until = last + dt.timedelta(days=rules.malicious_cooldown_days)
         if _today() < until:
@@ -177,7 +174,7 @@ async def _refuse_abuse(
                 code="report-suspended",
                 extra={"until": until.isoformat()},
             )
-    if await store.open_count(conn, token) >= rules.max_open_per_citizen:
+    if await store.open_count(conn, tokens) >= rules.max_open_per_citizen:
         raise Conflict(
             say(
                 f"您已有 {rules.max_open_per_citizen} 件举报正在办理，请等待办结后再举报",
@@ -186,7 +183,7 @@ async def _refuse_abuse(
             code="report-limit-reached",
             extra={"maxOpen": rules.max_open_per_citizen},
         )
-    duplicate = await store.open_duplicate(conn, subject.key, category, token)
+    duplicate = await store.open_duplicate(conn, subject.keys, category, tokens)
     if duplicate is not None:
         raise Conflict(
             say(
@@ -211,7 +208,7 @@ async def file(citizen_id: int, data: ReportIn, _: object = None) -> MyReport:
     token, today = token_of(citizen_id), _today()
     async with transaction() as conn:
         await store.lock_reporter(conn, token)
-        await _refuse_abuse(conn, token, subject, data.category, rules)
+        await _refuse_abuse(conn, tokens_of(citizen_id), subject, data.category, rules)
         department = await _route(conn, data.category, rules)
         due = ACCEPT.due_after(today)
         new = NewReport(
@@ -228,7 +225,7 @@ async def file(citizen_id: int, data: ReportIn, _: object = None) -> MyReport:
             statement=data.description.strip(),
             filed_on=today,
             due_on=due,
-            duplicate_of=await store.open_duplicate(conn, subject.key, data.category, None),
+            duplicate_of=await store.open_duplicate(conn, subject.keys, data.category, None),
         )
         report_id = await store.insert(conn, new)
         row = await _lock(conn, report_id)
@@ -238,10 +235,10 @@ async def file(citizen_id: int, data: ReportIn, _: object = None) -> MyReport:
 
 
 async def withdraw(case_id: int, citizen_id: int, reason: str | None) -> MyReport:
-    token = token_of(citizen_id)
+    tokens = tokens_of(citizen_id)
     async with transaction() as conn:
         row = await _lock(conn, case_id)
-        if row.reporter_token != token:
+        if row.reporter_token not in tokens:
             raise case_not_found(REPORT, case_id)
         required(REPORT, row, "withdraw", REPORTER)
         await cases.mark_withdrawn(conn, REPORT, case_id)

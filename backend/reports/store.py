@@ -86,41 +86,47 @@ async def lock_reporter(conn: Connection, token: str) -> None:
     await conn.execute("SELECT pg_advisory_xact_lock(hashtext('report:' || $1))", token)
 
 
-async def open_count(conn: Connection, token: str) -> int:
+# A reporter's tokens and a subject's keys come as lists: one per configured index key, so
+# reports stay found while a key rotation is under way (backend.identity.rotation).
+
+
+async def open_count(conn: Connection, tokens: list[str]) -> int:
     count: int = await conn.fetchval(
-        f"SELECT count(*) FROM report WHERE reporter_token = $1 AND status IN {OPEN}", token
+        f"SELECT count(*) FROM report WHERE reporter_token = ANY($1::text[]) AND status IN {OPEN}",
+        tokens,
     )
     return count
 
 
-async def last_malicious(conn: Connection, token: str) -> dt.date | None:
+async def last_malicious(conn: Connection, tokens: list[str]) -> dt.date | None:
     found: dt.date | None = await conn.fetchval(
-        "SELECT max(decided_on) FROM report WHERE reporter_token = $1 AND status = 'malicious'",
-        token,
+        "SELECT max(decided_on) FROM report WHERE reporter_token = ANY($1::text[])"
+        " AND status = 'malicious'",
+        tokens,
     )
     return found
 
 
 async def open_duplicate(
-    conn: Connection, subject_key: str, category: str, token: str | None
+    conn: Connection, subject_keys: list[str], category: str, tokens: list[str] | None
 ) -> int | None:
-    """The earliest open report on the same subject and category (by ``token`` only, or by
+    """The earliest open report on the same subject and category (by ``tokens`` only, or by
     anyone when None)."""
     found: int | None = await conn.fetchval(
-        f"SELECT min(id) FROM report WHERE subject_key = $1 AND category = $2"
-        f" AND status IN {OPEN} AND ($3::text IS NULL OR reporter_token = $3)",
-        subject_key,
+        f"SELECT min(id) FROM report WHERE subject_key = ANY($1::text[]) AND category = $2"
+        f" AND status IN {OPEN} AND ($3::text[] IS NULL OR reporter_token = ANY($3::text[]))",
+        subject_keys,
         category,
-        token,
+        tokens,
     )
     return found
 
 
-async def owned_ids(conn: Connection, token: str, case_id: int) -> bool:
+async def owned_ids(conn: Connection, tokens: list[str], case_id: int) -> bool:
     found: bool = await conn.fetchval(
-        "SELECT EXISTS (SELECT 1 FROM report WHERE id = $1 AND reporter_token = $2)",
+        "SELECT EXISTS (SELECT 1 FROM report WHERE id = $1 AND reporter_token = ANY($2::text[]))",
         case_id,
-        token,
+        tokens,
     )
     return found
 
@@ -129,13 +135,13 @@ _READ = f"SELECT {case_columns(ReportRow)} FROM report c JOIN api_client d ON d.
 
 
 async def reporter_rows(
-    conn: Connection, token: str, *, group: str, before: int | None, limit: int
+    conn: Connection, tokens: list[str], *, group: str, before: int | None, limit: int
 ) -> list[ReportRow]:
     where = {"open": f"c.status IN {OPEN}", "closed": f"c.status NOT IN {OPEN}"}.get(group, "true")
     rows = await conn.fetch(
-        f"{_READ} WHERE c.reporter_token = $1 AND {where}"
+        f"{_READ} WHERE c.reporter_token = ANY($1::text[]) AND {where}"
         " AND ($2::bigint IS NULL OR c.id < $2) ORDER BY c.id DESC LIMIT $3",
-        token,
+        tokens,
         before,
         limit + 1,
     )
@@ -146,11 +152,13 @@ async def report_row(conn: Connection, report_id: int) -> ReportRow | None:
     return row_as(ReportRow, await conn.fetchrow(f"{_READ} WHERE c.id = $1", report_id))
 
 
-async def related(conn: Connection, row: ReportRow) -> list[int]:
-    """Other reports on the same subject and category (staff see them side by side)."""
+async def related(conn: Connection, row: ReportRow, subject_keys: list[str]) -> list[int]:
+    """Other reports on the same subject (any of its keys) and category (staff see them side
+    by side)."""
     rows = await conn.fetch(
-        "SELECT id FROM report WHERE subject_key = $1 AND category = $2 AND id <> $3 ORDER BY id",
-        row.subject_key,
+        "SELECT id FROM report WHERE subject_key = ANY($1::text[]) AND category = $2"
+        " AND id <> $3 ORDER BY id",
+        subject_keys,
         row.category,
         row.id,
     )

@@ -16,14 +16,13 @@ from backend.cases.views import audience_of, steps
 from backend.identity.principals import ClientPrincipal
 from backend.platform import runtime
 from backend.platform.audit import write_audit
-from backend.platform.crypto import decrypt
 from backend.platform.database import connection, transaction
 from backend.platform.language import say
 from backend.platform.pagination import Page, check_limit, decode_cursor, page_of
 from backend.platform.rows import BIGINT_MAX
 from backend.reports import store
 from backend.reports.kind import REPORT
-from backend.reports.reporter import category_names, token_of
+from backend.reports.reporter import category_names, open_code, subject_keys, tokens_of
 from backend.reports.schemas import MyReport, ReportOut, StaffReport
 from backend.reports.store import ReportRow
 
@@ -82,7 +81,7 @@ async def citizen_list(
     async with connection() as conn:
         rows = await store.reporter_rows(
             conn,
-            token_of(citizen_id),
+            tokens_of(citizen_id),
             group=status,
             before=after[0] if after else None,
             limit=limit,
@@ -94,7 +93,7 @@ async def citizen_list(
 async def citizen_detail(case_id: int, citizen_id: int) -> MyReport:
     """One of the reporter's own reports; anyone else's reads exactly like a missing one."""
     row = await _row(case_id)
-    if row is None or row.reporter_token != token_of(citizen_id):
+    if row is None or row.reporter_token not in tokens_of(citizen_id):
         raise not_found(REPORT, case_id)
     async with connection() as conn:
         files = await evidence.list_for_case(conn, REPORT, case_id)
@@ -125,10 +124,7 @@ async def staff_queue(f: QueueFilter, cursor: str | None, limit: int) -> Page[Re
 
 
 def _subject_code(row: ReportRow) -> str | None:
-    if row.subject_code_encrypted is None:
-        return None
-    key = runtime.current().settings.key_bytes("id_encryption_key")
-    return decrypt(key, row.subject_code_encrypted)
+    return None if row.subject_code_encrypted is None else open_code(row.subject_code_encrypted)
 
 
 async def staff_case(case_id: int, by: Staff) -> StaffReport:
@@ -140,7 +136,8 @@ async def staff_case(case_id: int, by: Staff) -> StaffReport:
             raise not_found(REPORT, case_id)
         files = evidence.for_staff_of_sealed(await evidence.list_for_case(conn, REPORT, case_id))
         timeline = await steps(conn, REPORT, case_id, audience=audience_of(by))
-        related = await store.related(conn, row)
+        keys = subject_keys(row.subject_kind, row.subject_name, _subject_code(row))
+        related = await store.related(conn, row, keys)
         records = await store.linked_records(conn, case_id)
         await write_audit(conn, by.actor, "report.viewed", "report", case_id)
     return StaffReport(

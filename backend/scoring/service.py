@@ -25,6 +25,7 @@ from backend.platform.calendar import today_in_shanghai
 from backend.platform.database import connection, transaction
 from backend.platform.language import DEFAULT as DEFAULT_LANGUAGE
 from backend.platform.language import LANGUAGES, Language
+from backend.platform.metrics import RESCORES
 from backend.platform.redis import namespaced
 from backend.platform.rows import Connection
 from backend.scoring import store
@@ -156,6 +157,7 @@ async def assess_citizen(citizen_id: int, as_of: dt.date) -> tuple[int, Assessme
 async def rescore(citizen_id: int, *, reason: str = "records-changed") -> Outcome:
     """Compute → compare → write, on the business date of the runtime clock. Returns what
     happened to the stored card."""
+    RESCORES.labels(reason=reason).inc()
     as_of = today_in_shanghai()
     state = await assess_citizen(citizen_id, as_of)
     if state is None:

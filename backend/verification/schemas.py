@@ -421,3 +421,12 @@ class VerificationKey(Output):
         str,
         msgspec.Meta(description="`iss` claim of the payloads", examples=["citizen-credit-card"]),
     ]
+    keys: Annotated[
+        list[dict[str, str]],
+        msgspec.Meta(
+            description=(
+                "Every key a payload or credit report may be signed with, as JWKs: the current"
+                " one first, then retired keys still published after a rotation; pick by `kid`"
+            )
+        ),
+    ] = msgspec.field(default_factory=list)

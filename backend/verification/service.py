@@ -82,23 +82,34 @@ def _private_key() -> bytes:
 
 
 def public_key() -> bytes:
-    """The 32 raw bytes of the public key merchants verify payloads with."""
+    """The 32 raw bytes of the public key that verifies what is signed now."""
     return signing.public_key_bytes(_private_key())
+
+
+def public_keys() -> dict[str, bytes]:
+    """Every public key by its id: the current one first, then the retired keys still listed
+    in ``VERIFICATION_OLD_PUBLIC_KEYS`` (what they signed still checks)."""
+    retired = runtime.current().settings.keyrings.verification_old_public
+    return {signing.key_id(raw): raw for raw in (public_key(), *retired)}
+
+
+def _jwk(raw: bytes) -> dict[str, str]:
+    x, kid = signing.b64url(raw), signing.key_id(raw)
+    return {"kty": "OKP", "crv": "Ed25519", "x": x, "kid": kid, "use": "sig", "alg": "EdDSA"}
 
 
 def verification_key() -> VerificationKey:
     raw = public_key()
-    kid = signing.key_id(raw)
-    x = signing.b64url(raw)
     return VerificationKey(
         algorithm=signing.ALGORITHM,
         curve="Ed25519",
-        key_id=kid,
-        public_key=x,
+        key_id=signing.key_id(raw),
+        public_key=signing.b64url(raw),
         public_key_pem=signing.public_key_pem(_private_key()),
-        jwk={"kty": "OKP", "crv": "Ed25519", "x": x, "kid": kid, "use": "sig", "alg": "EdDSA"},
+        jwk=_jwk(raw),
         token_type=signing.TOKEN_TYPE,
         issuer=signing.ISSUER,
+        keys=[_jwk(key) for key in public_keys().values()],
     )
 
 
@@ -344,7 +355,8 @@ def _key_of(request: RedeemRequest) -> tuple[store.CodeKey, str]:
         assert request.code is not None
         return "numeric_code", request.code
     try:
-        claims = signing.verify_offline(request.payload, public_key(), check_expiry=False)
+        key = public_keys().get(signing.header_key_id(request.payload), public_key())
+        claims = signing.verify_offline(request.payload, key, check_expiry=False)
     except signing.OfflineCheckError as exc:
         raise PayloadInvalid(
             say(

@@ -2,7 +2,9 @@
 
 The credit office signs with the private key from ``settings.verification_signing_key``; a
 merchant checks the signature and the expiry with nothing but the public key published at
-``GET /v1/public/verification-key`` — even while briefly offline. The token is a standard JWT
+``GET /v1/public/verification-key`` — even while briefly offline. After a key rotation that
+endpoint lists the retired keys too (``keys``, by ``kid``) until the operator removes them, so
+a code signed just before still checks. The token is a standard JWT
 (header ``{"alg": "EdDSA", "typ": "ccv+jwt", "kid": ...}``), so any JWT library with EdDSA
 verifies it; :func:`verify_offline` is the whole check in a dozen lines, with only the
 ``cryptography`` package::
@@ -94,6 +96,16 @@ def public_key_pem(raw_private: bytes) -> str:
 def key_id(public_raw: bytes) -> str:
     """A short stable name for a public key (first 8 bytes of its SHA-256, hex)."""
     return hashlib.sha256(public_raw).hexdigest()[:16]
+
+
+def header_key_id(token: str) -> str:
+    """The ``kid`` a payload's header names (empty when it names none or is malformed): which
+    published key checks it, after a rotation."""
+    try:
+        header = msgspec.json.decode(b64url_decode(token.split(".", 1)[0]), type=_Header)
+    except (binascii.Error, ValueError, msgspec.DecodeError, msgspec.ValidationError):
+        return ""
+    return header.kid
 
 
 def sign(claims: CodeClaims, raw_private: bytes) -> str:

@@ -156,7 +156,14 @@ def test_production_refuses_business_date(settings: Settings, tmp_path: Path) ->
         "OTP_HASH_KEY": settings.otp_hash_key,
         "VERIFICATION_SIGNING_KEY": settings.verification_signing_key,
     }
-    production = {"APP_ENV": "production", "VAR_DIR": str(tmp_path), **secrets}
+    sms = {
+        "SMS_PROVIDER": "aliyun",
+        "SMS_ACCESS_KEY_ID": "id",
+        "SMS_ACCESS_KEY_SECRET": "secret",
+        "SMS_SIGN_NAME": "sign",
+        "SMS_TEMPLATE_ID": "SMS_1",
+    }
+    production = {"APP_ENV": "production", "VAR_DIR": str(tmp_path), **secrets, **sms}
     assert load_settings(production).business_date_shift is None  # starts without it
     for value in ("2027-03-01", "+30"):
         with pytest.raises(SettingsError, match="production") as refused:
