@@ -1,6 +1,7 @@
 """Command line: ``python -m backend <command>``.
 
 run            migrate, load demo data, start the API and the arq worker together
+api            serve the API (uvicorn, WEB_CONCURRENCY processes, our log format)
 worker         run the worker (arq jobs and crons, push sending); rides out Redis outages
 worker-health  exit 0 while this host's worker beats (container health check), else 1
 migrate        apply migrations
@@ -100,14 +101,12 @@ def cmd_run(settings: Settings, port: int) -> None:
                 [
                     sys.executable,
                     "-m",
-                    "uvicorn",
-                    "backend.app:create_app",
-                    "--factory",
+                    "backend",
+                    "api",
                     "--host",
                     "127.0.0.1",
                     "--port",
                     str(port),
-                    "--no-access-log",
                 ],
                 env=env,
             )
@@ -143,6 +142,32 @@ def _supervise(children: list[subprocess.Popen[bytes]], env: dict[str, str]) -> 
             pause = min(pause * 2, 30.0)
             children.append(_start_worker(env))
         time.sleep(0.5)
+
+
+def cmd_api(host: str, port: int, workers: int) -> None:
+    """The API under uvicorn in this process, so uvicorn's own lines (its supervisor's too) go
+    through the one log format; with several workers and ``PROMETHEUS_MULTIPROC_DIR`` set, that
+    directory is emptied first (samples of a previous run would be added to this one's)."""
+    from pathlib import Path
+
+    import uvicorn
+
+    samples = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if samples:
+        for stale in Path(samples).glob("*.db"):
+            stale.unlink()
+        Path(samples).mkdir(parents=True, exist_ok=True)
+    uvicorn.run(
+        "backend.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,  # ours (configure_logging) stays in place
+        access_log=False,  # the request-id middleware writes one access line per request
+        proxy_headers=True,
+        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+    )
 
 
 def cmd_worker() -> None:
@@ -275,6 +300,10 @@ def main(argv: list[str] | None = None) -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="migrate, load demo data, start API and worker")
     run.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    api = sub.add_parser("api", help="serve the API (uvicorn; WEB_CONCURRENCY processes)")
+    api.add_argument("--host", default=os.environ.get("HOST", "0.0.0.0"))  # noqa: S104
+    api.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    api.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1")))
     sub.add_parser("worker", help="run the worker (jobs, crons, push sending)")
     sub.add_parser("worker-health", help="exit 0 if this host's worker beat recently, else 1")
     sub.add_parser("migrate", help="apply migrations")
@@ -297,6 +326,8 @@ def main(argv: list[str] | None = None) -> None:
     configure_logging(settings)
     if args.command == "run":
         cmd_run(settings, args.port)
+    elif args.command == "api":
+        cmd_api(args.host, args.port, args.workers)
     elif args.command == "worker":
         cmd_worker()
     elif args.command == "worker-health":

@@ -44,9 +44,23 @@ def _drop_uvicorn_colour(_: Any, __: str, event_dict: EventDict) -> EventDict:
     return event_dict
 
 
-def _shared_processors() -> list[Processor]:
+def _add_trace_ids(_: Any, __: str, event_dict: EventDict) -> EventDict:
+    """With tracing on: the ids of the span the line was logged in, to find its trace."""
+    from opentelemetry import trace
+
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        event_dict["trace_id"] = format(context.trace_id, "032x")
+        event_dict["span_id"] = format(context.span_id, "016x")
+    return event_dict
+
+
+def _shared_processors(settings: Settings) -> list[Processor]:
+    # Only with tracing on: off, OpenTelemetry is not imported and costs nothing.
+    traced: list[Processor] = [_add_trace_ids] if settings.tracing_enabled else []
     return [
         merge_contextvars,
+        *traced,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.stdlib.ExtraAdder(),
@@ -69,7 +83,7 @@ def configure_logging(settings: Settings, *, stream: TextIO | None = None) -> lo
     Idempotent: calling it again replaces the handler. Returns the handler (tests restore)."""
     out = stream if stream is not None else sys.stderr
     fmt = log_format(settings)
-    shared = _shared_processors()
+    shared = _shared_processors(settings)
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared,
         processors=[

@@ -112,13 +112,3 @@ def _header(scope: Scope, name: bytes) -> str:
         if key == name:
             return value.decode("latin-1")
     return ""
-
-
-def configure_logging(level: str) -> None:
-    """Kept for callers of before: the structured set-up of :mod:`backend.platform.logs`."""
-    import msgspec
-
-    from backend.platform.config import get_settings
-    from backend.platform.logs import configure_logging as configure
-
-    configure(msgspec.structs.replace(get_settings(), log_level=level))

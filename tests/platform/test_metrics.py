@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,8 +24,8 @@ from backend.app import create_app
 from backend.identity.sms import MemorySmsSender
 from backend.platform import runtime
 from backend.platform.bootstrap import arq_redis_settings, queue_name
-from backend.platform.config import Settings
-from backend.platform.metrics import serve_worker_metrics
+from backend.platform.config import REPO_ROOT, Settings
+from backend.platform.metrics import exposition, serve_worker_metrics
 from backend.worker import create_worker
 from tests.platform.test_logs import production
 
@@ -134,7 +138,7 @@ async def test_the_outbox_lag_is_read_per_consumer_when_scraped(
 
 
 async def test_job_runs_are_counted_by_name_and_outcome(app: object, settings: Settings) -> None:
-    before = _jobs_ok((await _scrape_registry()))
+    before = _jobs_ok(await _scrape_registry())
     job = await runtime.current().arq.enqueue_job("purge_expired_credentials")
     assert job is not None
     worker = create_worker(
@@ -174,11 +178,26 @@ async def test_the_worker_serves_its_metrics_with_the_outbox_lag(
 
 
 async def _scrape_registry() -> str:
-    from backend.platform.metrics import exposition
-
     return exposition(None).decode()
 
 
 def _jobs_ok(text: str) -> float:
     found = sample(text, "ccc_jobs_total", job="purge_expired_credentials", outcome="ok")
     return found or 0.0
+
+
+def test_several_api_processes_answer_together_in_multiprocess_mode(tmp_path: Path) -> None:
+    """With PROMETHEUS_MULTIPROC_DIR (several uvicorn workers) any process answers for all."""
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    record = (
+        "from backend.platform.metrics import record_request\n"
+        "record_request('GET', '/v1/me/card', 200, 0.01)\n"
+    )
+    for _ in range(2):
+        subprocess.run([sys.executable, "-c", record], cwd=REPO_ROOT, env=env, check=True)
+    scrape = "from backend.platform.metrics import exposition\nprint(exposition(None).decode())\n"
+    text = subprocess.run(
+        [sys.executable, "-c", scrape], cwd=REPO_ROOT, env=env, check=True, capture_output=True
+    ).stdout.decode()
+    labels = {"method": "GET", "route": "/v1/me/card", "status": "200"}
+    assert sample(text, "ccc_http_requests_total", **labels) == 2.0

@@ -3,6 +3,7 @@ server span named by its route template, with the PostgreSQL and Redis calls ins
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -17,7 +18,9 @@ from backend.app import create_app
 from backend.identity.sms import MemorySmsSender
 from backend.platform import runtime
 from backend.platform.config import REPO_ROOT, Settings
+from backend.platform.logs import configure_logging
 from backend.platform.tracing import configure_tracing, shutdown_tracing
+from tests.platform.test_logs import Lines
 from tests.platform.test_metrics import restore_logging
 
 __all__ = ["restore_logging"]  # the fixture, used here by name
@@ -46,9 +49,14 @@ async def traced_client(
 
 
 async def test_a_request_is_a_server_span_with_postgres_and_redis_spans_inside(
-    traced_client: tuple[httpx.AsyncClient, Any],
+    traced_client: tuple[httpx.AsyncClient, Any], settings: Settings
 ) -> None:
     http, exporter = traced_client
+    json_lines = Lines(io.StringIO())
+    on = msgspec.structs.replace(
+        settings, tracing_enabled=True, log_format="json", log_level="DEBUG"
+    )
+    configure_logging(on, stream=json_lines.stream)  # restore_logging puts the session's back
     response = await http.get("/readyz?who=13900000000")  # pings PostgreSQL and Redis
     assert response.status_code == 200, response.text
 
@@ -63,6 +71,9 @@ async def test_a_request_is_a_server_span_with_postgres_and_redis_spans_inside(
     assert {"postgresql", "redis"} <= systems, [(s.name, dict(s.attributes)) for s in spans]
     resource = server[0].resource.attributes
     assert resource["service.name"] == "citizen-credit-card"
+    # The access line names the trace, to go from a log line to its trace.
+    access = [line for line in json_lines.access() if line["route"] == "/readyz"]
+    assert access[-1]["trace_id"] == format(server[0].context.trace_id, "032x")
 
 
 # Litestar imports the OpenTelemetry API when it is installed; the SDK, the exporter and the
