@@ -9,6 +9,7 @@ refresh tokens revoked within an access token's lifetime.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from redis.asyncio import Redis
@@ -19,6 +20,9 @@ from backend.platform.database import connection
 from backend.platform.redis import namespaced
 
 log = logging.getLogger("backend.identity")
+# After a wipe every request finds the list missing at once: one rebuild per process, the
+# others wait for it and then read the rebuilt list.
+_rebuilding = asyncio.Lock()
 
 
 def _complete_key(settings: Settings) -> str:
@@ -33,7 +37,9 @@ async def session_revoked(redis: Redis, settings: Settings, session_id: str) -> 
         listed, complete = await pipe.execute()
     if listed or complete:
         return bool(listed)
-    await _rebuild(redis, settings)
+    async with _rebuilding:
+        if not await redis.exists(_complete_key(settings)):
+            await _rebuild(redis, settings)
     return bool(await redis.exists(revoked_session_key(settings, session_id)))
 
 

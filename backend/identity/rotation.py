@@ -12,15 +12,20 @@ left. Look-ups meanwhile match every key's index (``adopt_current_keys``, ``toke
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+import asyncpg
 
 from backend.identity.service import decrypt_id_number, encrypt_id_number, id_number_index
 from backend.platform import runtime
 from backend.platform.config import Keyrings
 from backend.platform.crypto import SEALED_MAGIC, index_prefix, sealed_prefix
 from backend.platform.database import connection, transaction
+
+log = logging.getLogger("backend.identity.rotation")
 
 Remake = Callable[[Mapping[str, Any]], dict[str, Any]]
 
@@ -95,8 +100,36 @@ async def rotate_batch(rewrite: Rewrite, after: int, limit: int) -> Batch:
         )
         if not rows:
             return Batch(last=None, rewritten=0)
-        await _write(conn, rewrite, [(row[rewrite.key], rewrite.remake(row)) for row in rows])
-    return Batch(last=rows[-1][rewrite.key], rewritten=len(rows))
+        remade = [(row[rewrite.key], rewrite.remake(row)) for row in rows]
+        try:
+            async with conn.transaction():  # a savepoint: a clash leaves the batch's locks held
+                await _write(conn, rewrite, remade)
+            written = len(remade)
+        except asyncpg.UniqueViolationError:
+            written = await _write_one_by_one(conn, rewrite, remade)
+    return Batch(last=rows[-1][rewrite.key], rewritten=written)
+
+
+async def _write_one_by_one(
+    conn: Any, rewrite: Rewrite, remade: list[tuple[int, dict[str, Any]]]
+) -> int:
+    """A row whose new blind index another row already has is the same person recorded twice
+    (a process still on the old keys added them during the rotation): it is left as it is,
+    logged and counted as stale, for the office to merge; the rest of the batch goes on."""
+    written = 0
+    for key, values in remade:
+        try:
+            async with conn.transaction():
+                await _write(conn, rewrite, [(key, values)])
+            written += 1
+        except asyncpg.UniqueViolationError:
+            log.error(
+                "%s %s: its ID number is already on file under the current key (a duplicate"
+                " made during the rotation); left under the old key, to be merged by hand",
+                rewrite.table,
+                key,
+            )
+    return written
 
 
 async def _write(conn: Any, rewrite: Rewrite, remade: list[tuple[int, dict[str, Any]]]) -> None:

@@ -167,9 +167,12 @@ SMS_RETRY_AFTER_SECONDS = 10
 
 
 async def _undo_unsent_code(phone: str, code_hash: str, failure: SmsUnavailable) -> None:
-    """A send that failed costs the citizen nothing: the new code is withdrawn (the one before
-    it, if still valid, stays valid with its tries) and the throttle forgets the attempt, so
-    the citizen may ask again at once."""
+    """A send that failed costs the citizen nothing. A clear refusal (or no connection at all):
+    the new code is withdrawn (the one before it, if still valid, stays valid with its tries)
+    and the throttle forgets the attempt, so the citizen may ask again at once. A send that may
+    have got through (a timeout, a 5xx): the code stays valid in case it arrives, the attempt
+    stays counted in the hour (a slow provider must not let anyone text a phone without limit)
+    and the citizen may ask again after ``SMS_RETRY_AFTER_SECONDS``."""
     log.warning(
         "one-time code to %s not sent: %s said %s (request %s)",
         mask_phone(phone),
@@ -177,16 +180,23 @@ async def _undo_unsent_code(phone: str, code_hash: str, failure: SmsUnavailable)
         failure.reason,
         failure.request_id or "-",
     )
-    async with transaction() as conn:
-        pending = await store.pending_code_for_update(conn, phone)
-        if pending is not None and constant_time_equal(pending.code_hash, code_hash):
-            # Marked used, never usable; the latest code still pending is the previous one.
-            await store.consume_code(conn, pending.id)
     rt = runtime.current()
     resend_key, hourly_key = _throttle_keys(phone)
-    await rt.redis.delete(resend_key)
-    if int(await rt.redis.decr(hourly_key)) <= 0:
-        await rt.redis.delete(hourly_key)  # none left, or the hour ran out meanwhile
+    try:
+        if failure.maybe_delivered:
+            await rt.redis.set(resend_key, b"1", ex=SMS_RETRY_AFTER_SECONDS)
+            return
+        async with transaction() as conn:
+            pending = await store.pending_code_for_update(conn, phone)
+            if pending is not None and constant_time_equal(pending.code_hash, code_hash):
+                # Marked used, never usable; the latest code still pending is the previous one.
+                await store.consume_code(conn, pending.id)
+        await rt.redis.delete(resend_key)
+        if int(await rt.redis.decr(hourly_key)) <= 0:
+            await rt.redis.delete(hourly_key)  # none left, or the hour ran out meanwhile
+    except (RedisConnectionError, OSError):
+        # The citizen still gets the 503 that says to try again; the throttle may count it.
+        log.warning("could not give back the throttle after a failed send", exc_info=True)
 
 
 async def request_code(phone: str) -> CodeSent:

@@ -43,6 +43,14 @@ class SmsUnavailable(Exception):
         self.reason = reason
         self.request_id = request_id
 
+    @property
+    def maybe_delivered(self) -> bool:
+        """The request may have reached the provider and the SMS the phone (a timeout, a 5xx,
+        a connection lost after sending), unlike a refusal or a connection never made."""
+        if self.reason == "timeout" or self.reason.startswith("http-5"):
+            return True
+        return self.reason.startswith("unreachable") and "Connect" not in self.reason
+
 
 class SmsSender(Protocol):
     async def send_code(self, phone: str, code: str) -> None: ...

@@ -75,7 +75,9 @@ def _renderer(fmt: str, stream: TextIO) -> list[Processor]:
         # frames' local variables: they may hold identity data or secrets.
         return [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
     colours = bool(getattr(stream, "isatty", lambda: False)())
-    return [structlog.dev.ConsoleRenderer(colors=colours)]
+    # Rich's tracebacks would print every frame's locals (ID numbers, codes, keys): not here.
+    tracebacks = structlog.dev.RichTracebackFormatter(show_locals=False)
+    return [structlog.dev.ConsoleRenderer(colors=colours, exception_formatter=tracebacks)]
 
 
 def configure_logging(settings: Settings, *, stream: TextIO | None = None) -> logging.Handler:

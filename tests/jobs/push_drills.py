@@ -45,6 +45,7 @@ class DrillSetup:
     in_flight: int = 50
     timeout: float = 90.0
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    logs: list[Path] = field(default_factory=list)  # every worker's log, kept for failures
 
     def worker_env(self, **overrides: str) -> dict[str, str]:
         env = {
@@ -60,10 +61,20 @@ class DrillSetup:
         return env
 
     def start_worker(self, **overrides: str) -> subprocess.Popen[bytes]:
-        log = Path(self.env["VAR_DIR"]) / f"worker-{len(self.workers)}.log"
+        # Numbered over the whole drill (not the live workers): a restarted worker must not
+        # append to the log of the one it replaces.
+        log = Path(self.env["VAR_DIR"]) / f"worker-{len(self.logs)}.log"
         worker = start_worker(self.worker_env(**overrides), log)
         self.workers.append(worker)
+        self.logs.append(log)
         return worker
+
+    def worker_logs(self) -> str:
+        """What each worker wrote, to print when a drill fails."""
+        return "\n".join(
+            f"--- {log.name} ---\n{log.read_text(errors='replace') if log.exists() else ''}"
+            for log in self.logs
+        )
 
     def stop_workers(self) -> None:
         stop(*self.workers)
@@ -246,17 +257,22 @@ async def slow_fcm_stopped(setup: DrillSetup, stops: int = 3) -> DrillResult:
     fake = setup.fcm.fake
     fake.delay = 0.5
 
+    exit_codes: list[int] = []
+
     async def stop_and_start() -> None:
         for _ in range(stops):
             seen = len(fake.received)
             await wait_until(_more(fake, seen), 30)
             worker = setup.workers[-1]
             worker.send_signal(signal.SIGTERM)
-            await asyncio.to_thread(worker.wait, 60)
+            exit_codes.append(await asyncio.to_thread(worker.wait, 60))
             setup.start_worker()
         fake.delay = 0.0
 
-    return await _run(setup, f"slow FCM, stopped {stops}x", stop_and_start)
+    result = await _run(setup, f"slow FCM, stopped {stops}x", stop_and_start)
+    # A stop on SIGTERM is graceful: each stopped worker exits 0 (not through a traceback).
+    result.facts["exitCodes"] = exit_codes
+    return result
 
 
 def _more(fake: Any, seen: int) -> Callable[[], Awaitable[bool]]:

@@ -78,8 +78,12 @@ async def test_quota_outage_is_waited_out_with_retry_after(setup: drills.DrillSe
 
 async def test_worker_stopped_mid_send_sends_nothing_twice(setup: drills.DrillSetup) -> None:
     result = await drills.slow_fcm_stopped(setup, stops=2)
-    _exactly_once(result)
-    assert result.counted == 0, result
+    try:
+        _exactly_once(result)
+        assert result.counted == 0, result
+    except AssertionError:
+        print(setup.worker_logs())  # what the stopped workers did
+        raise
 
 
 async def test_worker_killed_mid_send_resends_at_most_what_was_in_flight(

@@ -152,3 +152,23 @@ async def test_worker_job_lines_carry_the_job_id(
     assert job_lines, json_lines.all()
     assert any("purge_expired_credentials" in line["event"] for line in job_lines)
     assert all(line["logger"].startswith("arq") for line in job_lines)
+
+
+@pytest.mark.parametrize("fmt", ["json", "console"])
+def test_a_traceback_never_prints_the_frames_local_variables(
+    settings: Settings, json_lines: Lines, fmt: str
+) -> None:
+    stream = io.StringIO()
+    configure_logging(msgspec.structs.replace(settings, log_format=fmt), stream=stream)
+
+    def fail(id_number: str) -> None:
+        secret_code = "SECRET-" + "493817"  # noqa: F841 - a local a traceback could show
+        raise ValueError("boom")
+
+    try:
+        fail("330106" + "198801010016")  # built, so the source line does not hold it
+    except ValueError:
+        logging.getLogger("backend.test").exception("it failed")
+    output = stream.getvalue()
+    assert "it failed" in output and "ValueError" in output
+    assert "SECRET-493817" not in output and "330106198801010016" not in output

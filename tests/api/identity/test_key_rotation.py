@@ -261,6 +261,33 @@ async def test_rotation_under_concurrent_passes_leaves_nothing_behind(
     assert await _citizens() == before
 
 
+async def test_a_person_recorded_twice_during_a_rotation_is_left_and_reported(
+    client: httpx.AsyncClient, settings: Settings, keys: Any
+) -> None:
+    """A process still on the old keys recorded a person again under the old index after
+    another moved them to the new one: look-ups and the rotation go on, the rotation leaves
+    that row under the old key and reports it."""
+    department = await f.department()
+    people = [f.id_number() for _ in range(5)]
+    await _ingest(client, department, [f.record(n, f"d-{i}") for i, n in enumerate(people)])
+    keys(**_rotated(settings, _key(), _key()))
+    twice = people[0]
+    await _ingest(client, department, [f.record(twice, "d-again")])  # moved to key 2
+    current_index, old_index = identity.id_number_indexes(twice)
+    async with connection() as conn:  # the old process's insert, under key 1
+        await conn.execute(
+            "INSERT INTO citizen (id_number_index, id_number_encrypted, name, created_at,"
+            " change_counter) SELECT $1, id_number_encrypted, name, now(), 0"
+            " FROM citizen WHERE id_number_index = $2",
+            old_index,
+            current_index,
+        )
+    await _ingest(client, department, [f.record(twice, "d-third")])  # no 500
+    citizen_rows = next(r for r in rotation.rewrites() if r.table == "citizen")
+    await rotation.rotate_table(citizen_rows, 2)
+    assert await rotation.count_stale(citizen_rows) == 1
+
+
 async def test_jwt_keys_rotate_with_an_overlap(
     client: httpx.AsyncClient, sms: MemorySmsSender, settings: Settings, keys: Any
 ) -> None:
