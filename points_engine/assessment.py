@@ -19,26 +19,34 @@ Rules of the arithmetic (诚信积分):
 The result does not depend on the order of ``records``: they are sorted by ``(occurred_on, id)``
 first, and every list in the output follows that order (except ``top_*``, biggest first).
 
-:func:`assess` runs these steps, each a function with its rule in its docstring:
+:func:`assess` runs these steps:
 
 1. :func:`_in_order`: the records in ``(occurred_on, id)`` order, ids checked unique;
-2. :func:`_classify`: counting (计分), suspended (暂停扣分) or not counting (不计分), and the
-   dates the clean periods and badges read from the citizen's history;
-3. :func:`_explain`: one explanation line per counting record, after the yearly cap
-   (年度上限), and their tallies;
-4. :func:`_countdowns`: repair and display-end dates of the bad records on display;
-5. :func:`_clean_years`: 连续 N 年无不良记录, and one clean year;
-6. :func:`points_engine.badges.settle_badges`: the badges (徽章) earned, from the counter
-   badges' thresholds (:func:`points_engine.badges.counter_hits`), the clean periods and the
-   repairs;
-7. :func:`_summarise`: the card: total, grade, counts, breakdown per domain, biggest lines.
+2. :func:`_scan`: one pass over the records in that order, which is the order every per-record
+   result needs (the yearly caps hand out points in it, the badge counters count in it, every
+   list on the card follows it). Each record is sorted into counting (计分), suspended (暂停扣分)
+   or not counting (不计分); a counting record gets its explanation line after the yearly cap
+   (年度上限), a bad record on display its countdown, a record of the history feeds the badge
+   counters (see :mod:`points_engine.badges`); and the pass collects the dates the clean
+   periods and badges read;
+3. :func:`_clean_years`: 连续 N 年无不良记录, and one clean year;
+4. :func:`points_engine.badges.settle_badges`: the badges (徽章) earned, from the counter
+   badges' completions, the clean periods and the repairs;
+5. :func:`_summarise`: the card: total, grade, counts, breakdown per domain, biggest lines.
 
 A step that sees a day after ``as_of`` on which the card will change returns it; the earliest
-is ``next_change_on``. Each step takes what it reads and returns what it found; a list a step
-sorts in place is one no later step reads in its old order. ``benchmarks/bench_engine.py``
-guards the speed (every citizen of a city is scored): :func:`_classify` reads every record
-once and hands each later step only the records it concerns (the badge counters read them
-all), and the hot loops keep what they read twice in locals.
+is ``next_change_on``.
+
+Speed: every citizen of a city is scored, most of them with a few records and nothing capped,
+so ``benchmarks/bench_engine.py`` guards the common citizen (issue 17: 100,000 five-record
+citizens per second on one core, goal 200,000). That is why step 2 is one loop rather than one
+per kind of result (each loop re-reads every record's fields); why the common record (active,
+decided, on display, no objection, cap not reached) goes through it without calling a Python
+function (what the rules do with its record type and category is one lookup in the table of
+:meth:`Compiled.profile`, its texts one lookup in ``text.PLAIN``); and why the rarer ones
+(revoked, repaired, not yet decided, under objection, cut by a cap) branch off to small
+functions. ``tests/points_engine/test_lean_path.py`` proves the output equal, field by field,
+to the step-by-step engine this replaced (kept in ``tests/points_engine/reference/``).
 """
 
 from __future__ import annotations
@@ -57,12 +65,13 @@ from points_engine.model import (
     DomainBreakdown,
     ExplanationLine,
     NotCounting,
+    NotCountingReason,
     RecordCounts,
     RecordFact,
     Suspended,
 )
 from points_engine.rules import Rules
-from points_engine.text import capped_texts, plain_texts, suspended_texts
+from points_engine.text import PLAIN, capped_texts, plain_texts, suspended_texts
 
 __all__ = ["TOP_CONTRIBUTIONS", "assess"]
 
@@ -74,22 +83,24 @@ _OCCURRED_ON = attrgetter("occurred_on")
 _POINTS = attrgetter("points")
 _NEVER = datetime.date.max  # "nothing coming": later than every real date
 
-_Classes: TypeAlias = tuple[
-    list[RecordFact],  # counting
-    list[Suspended],
-    list[NotCounting],
-    list[RecordFact],  # bad records on display, counting or suspended
-    datetime.date,  # first seen (_NEVER: no history)
-    list[datetime.date],  # bad decisions that break a clean period, ascending
-    list[tuple[datetime.date, int]],  # repairs: (repaired_on, record id)
-    datetime.date,  # next change (_NEVER: none)
-]
 _Tally: TypeAlias = tuple[
     list[ExplanationLine],  # lines
     int,  # total points
     list[ExplanationLine],  # lines adding points
     list[ExplanationLine],  # lines taking points away
     dict[str, list[int]],  # per domain: [points, lines]
+]
+_Scanned: TypeAlias = tuple[
+    _Tally,
+    int,  # counting bad records
+    list[NotCounting],
+    list[Suspended],
+    list[Countdown],
+    datetime.date,  # first seen (_NEVER: no history)
+    list[datetime.date],  # bad decisions that break a clean period, ascending
+    list[tuple[int, RecordFact]],  # counter badges completed: (slot, record)
+    list[tuple[datetime.date, int]],  # repairs: (repaired_on, record id)
+    datetime.date,  # next change (_NEVER: none)
 ]
 _CleanPeriod: TypeAlias = tuple[
     bool,  # clean_years_flag
@@ -104,27 +115,25 @@ def assess(records: Sequence[RecordFact], rules: Rules, as_of: datetime.date) ->
 
     Raises ValueError when two records share an id.
     """
-    compiled = rules.compiled
     ordered = _in_order(records)
     (
-        counting,
-        suspended,
+        tally,
+        counting_bad,
         not_counting,
-        bad_on_display,
+        suspended,
+        countdowns,
         first_seen,
         bad_dates,
+        hits,
         repaired,
         next_change,
-    ) = _classify(ordered, as_of)
-    tally = _explain(counting, rules)
-    countdowns, repair_due = _countdowns(bad_on_display, as_of)
+    ) = _scan(ordered, rules, as_of)
+    compiled = rules.compiled
     clean_period, anniversaries, clean_due = _clean_years(bad_dates, first_seen, compiled, as_of)
     badges, badge_due = settle_badges(
-        compiled, ordered, first_seen, bad_dates, anniversaries, repaired, as_of
+        compiled, hits, first_seen, bad_dates, anniversaries, repaired, as_of
     )
     # The card next changes on the earliest day a step saw coming.
-    if repair_due < next_change:
-        next_change = repair_due
     if clean_due < next_change:
         next_change = clean_due
     if badge_due is not None and badge_due < next_change:
@@ -135,7 +144,7 @@ def assess(records: Sequence[RecordFact], rules: Rules, as_of: datetime.date) ->
         as_of,
         len(ordered),
         tally,
-        len(bad_on_display) - len(suspended),  # bad records that count: not suspended
+        counting_bad,
         not_counting,
         suspended,
         countdowns,
@@ -175,99 +184,243 @@ def _reject_repeated_id(by_id: list[RecordFact]) -> NoReturn:
     raise AssertionError("no repeated id")  # the caller found one
 
 
-def _classify(ordered: list[RecordFact], as_of: datetime.date) -> _Classes:
-    """Sort each record by what it does to the card on ``as_of``.
+def _scan(ordered: list[RecordFact], rules: Rules, as_of: datetime.date) -> _Scanned:
+    """Everything the card needs from each record, in one pass in ``(occurred_on, id)`` order.
 
-    - counting (计分): ``active``, decided on or before ``as_of``, ``as_of`` before
-      ``display_until``, and not a penalty under objection review;
+    Each record is one of:
+
+    - not counting (不计分), and not part of the history: ``revoked`` (撤销; no date, the engine
+      is not told when) or decided after ``as_of`` (``not_yet_decided``, counting from its
+      decision date, or ``repaired`` ahead of its decision): :func:`_outside_history`;
+    - ``repaired`` (信用修复, stopped on its repair date): part of the history, and its repair
+      date counts for the repair badges;
+    - ``display_period_over`` (公示期满, stopped on ``display_until``): part of the history;
     - suspended (暂停扣分): a bad record that would count but is under objection review; its
-      penalty is withheld until the case is decided (联合惩戒措施在信息核实期间暂不执行). A good
-      record under objection still counts;
-    - not counting (不计分), with the reason: ``revoked`` (撤销; no date, the engine is not told
-      when), ``not_yet_decided`` (counts from its decision date), ``repaired`` (信用修复, stopped
-      on its repair date) or ``display_period_over`` (公示期满, stopped on ``display_until``).
+      penalty is withheld until the case is decided (联合惩戒措施在信息核实期间暂不执行): see
+      :func:`_suspension`. A good record under objection still counts;
+    - counting (计分): one explanation line (every point has a reason) saying what the record
+      adds (``points``) and what it would add without the yearly cap (``uncapped_points``):
+      ``points_per_unit * quantity`` clamped to the record's polarity, so a good record never
+      takes points away and a bad one never adds any, whatever the data says. A good record
+      whose bonus category has a yearly cap (年度上限) takes from the cap of its
+      ``occurred_on`` year, in ``(occurred_on, id)`` order: the earliest get their points
+      first.
 
-    Also returns the bad records on display, counting or suspended (each has a countdown); from
-    the citizen's history (履历: the records decided by ``as_of`` and not revoked, display
-    period over or not), the first decision date (the day the citizen became known), the
-    decision dates of the bad records that are not repaired, ascending (each starts a clean
-    period afresh), and the ``(repaired_on, id)`` of the repairs; and the earliest day after
-    ``as_of`` on which a record starts or stops counting.
+    The history (履历) is the records decided by ``as_of`` and not revoked, display period over
+    or not: the first decision date (the day the citizen became known), the decision dates of
+    its bad records that are not repaired (each starts a clean period afresh; returned
+    ascending) and the badge counters read it. A bad record on display, counting or suspended,
+    has a countdown (:func:`_countdown`).
+
+    Also returns the tallies of the lines (total from ``rules.base_points``, the lines that add
+    and that take away points, per domain (领域) its points and lines), and the earliest day
+    after ``as_of`` on which a record starts or stops counting or becomes repairable.
     """
-    counting: list[RecordFact] = []
-    suspended: list[Suspended] = []
+    compiled = rules.compiled
+    version = rules.version
+    caps = compiled.caps
+    plain = PLAIN
+    today = as_of.toordinal()  # day numbers subtract cheaper than dates
+    cap_used: dict[tuple[str | None, int], int] = {}
+    lines: list[ExplanationLine] = []
+    total = rules.base_points
+    positive: list[ExplanationLine] = []
+    negative: list[ExplanationLine] = []
+    domains: dict[str, list[int]] = {}
+    counting_bad = 0
     not_counting: list[NotCounting] = []
-    bad_on_display: list[RecordFact] = []
+    suspended: list[Suspended] = []
+    countdowns: list[Countdown] = []
     first_seen = _NEVER
     bad_dates: list[datetime.date] = []
+    profiles = compiled.profile_cache
+    running: list[int] = []
+    need: list[int] = []
+    hits: list[tuple[int, RecordFact]] = []
     repaired: list[tuple[datetime.date, int]] = []
     next_change = _NEVER
     for r in ordered:
-        status = r.status
-        if status == "revoked":
-            not_counting.append(
-                NotCounting(r.id, r.record_type, r.domain, r.polarity, "revoked", None, None)
-            )
-            continue
         decided = r.decided_on
-        if decided > as_of:
-            if decided < next_change:
+        status = r.status
+        if status == "revoked" or decided > as_of:  # rare: branch off
+            not_counting.append(_outside_history(r, as_of))
+            if status != "revoked" and decided < next_change:
                 next_change = decided
-            if status == "active":
-                not_counting.append(
-                    NotCounting(
-                        r.id, r.record_type, r.domain, r.polarity, "not_yet_decided", None, decided
-                    )
-                )
-            else:
-                not_counting.append(
-                    NotCounting(
-                        r.id, r.record_type, r.domain, r.polarity, "repaired", r.repaired_on, None
-                    )
-                )
             continue
+        # The history from here on.
         if decided < first_seen:
             first_seen = decided
+        code = r.record_type
+        category = r.bonus_category
+        quantity = r.quantity
+        profile = profiles.get((code, category))
+        if profile is None:
+            profile = compiled.profile(code, category)
+        feeds, cap = profile
+        if feeds:  # it feeds badge counters (points_engine.badges): count it, note completions
+            if not running:
+                running = [0] * len(compiled.counters)
+                need = list(compiled.counter_first_need)
+            for counter, by_quantity in feeds:
+                reached = running[counter] = running[counter] + (quantity if by_quantity else 1)
+                if reached >= need[counter]:
+                    need[counter] = compiled.reach(counter, need[counter], reached, r, hits)
         if status != "active":  # repaired
             repaired_on = r.repaired_on
             if repaired_on is not None:
                 repaired.append((repaired_on, r.id))
             not_counting.append(
-                NotCounting(
-                    r.id, r.record_type, r.domain, r.polarity, "repaired", repaired_on, None
-                )
+                NotCounting(r.id, code, r.domain, r.polarity, "repaired", repaired_on, None)
             )
             continue
-        is_bad = r.polarity == "bad"
+        polarity = r.polarity
+        is_bad = polarity == "bad"
         if is_bad:
             bad_dates.append(decided)
         until = r.display_until
         if as_of >= until:
             not_counting.append(
-                NotCounting(
-                    r.id, r.record_type, r.domain, r.polarity, "display_period_over", until, None
-                )
+                NotCounting(r.id, code, r.domain, polarity, "display_period_over", until, None)
             )
             continue
         if until < next_change:
             next_change = until
+        raw = r.points_per_unit * quantity
+        capped = False
         if is_bad:
-            bad_on_display.append(r)
+            countdowns.append(_countdown(r, as_of, today))
+            repair_from = r.repairable_from
+            if repair_from is not None and as_of < repair_from < next_change:
+                next_change = repair_from
             if r.under_objection:
                 suspended.append(_suspension(r))
                 continue
-        counting.append(r)
+            counting_bad += 1
+            added = uncapped = raw if raw < 0 else 0
+        else:
+            added = uncapped = raw if raw > 0 else 0
+            if cap is not None and uncapped:
+                # The yearly cap (年度上限) of its category and occurred_on year: the records
+                # before it in (occurred_on, id) order took their share first, so it may add
+                # less than it earned, or nothing; its line is then capped and its text names
+                # the cap ("志愿服务时长 30 小时 +10（应得 +30，2026 年志愿服务年度上限 40 分）").
+                # Inline rather than a function: a call per good record costs 2 % of the
+                # engine benchmark.
+                key = (category, r.occurred_on.year)
+                taken = cap_used.get(key, 0)
+                if added > cap - taken:
+                    added = cap - taken
+                    capped = True
+                cap_used[key] = taken + added
+        if capped:
+            label_zh, label_en = compiled.cap_labels[category]
+            text_zh, text_en = capped_texts(r, added, uncapped, caps[category], label_zh, label_en)
+        else:
+            texts = plain.get(
+                (code, r.name_zh, r.name_en, quantity, r.unit, added)  # text.plain_key
+            )
+            text_zh, text_en = plain_texts(r, added) if texts is None else texts
+        domain = r.domain
+        line = ExplanationLine(
+            r.id,
+            code,
+            domain,
+            polarity,
+            r.department,
+            r.catalog_version,
+            version,
+            r.occurred_on,
+            until,
+            quantity,
+            added,
+            uncapped,
+            capped,
+            category,
+            text_zh,
+            text_en,
+        )
+        lines.append(line)
+        total += added
+        if added > 0:
+            positive.append(line)
+        elif added < 0:
+            negative.append(line)
+        in_domain = domains.get(domain)
+        if in_domain is None:
+            domains[domain] = [added, 1]
+        else:
+            in_domain[0] += added
+            in_domain[1] += 1
     if len(bad_dates) > 1:
         bad_dates.sort()
     return (
-        counting,
-        suspended,
+        (lines, total, positive, negative, domains),
+        counting_bad,
         not_counting,
-        bad_on_display,
+        suspended,
+        countdowns,
         first_seen,
         bad_dates,
+        hits,
         repaired,
         next_change,
+    )
+
+
+def _outside_history(record: RecordFact, as_of: datetime.date) -> NotCounting:
+    """Why a record outside the history does not count: revoked (撤销; no date, the engine is
+    not told when), or decided after ``as_of``: an active one counts from its decision date
+    (``not_yet_decided``), a repaired one stopped on its repair date."""
+    reason: NotCountingReason
+    if record.status == "revoked":
+        reason, stopped_on, counts_from = "revoked", None, None
+    elif record.status == "active":
+        reason, stopped_on, counts_from = "not_yet_decided", None, record.decided_on
+    else:
+        reason, stopped_on, counts_from = "repaired", record.repaired_on, None
+    return NotCounting(
+        record.id,
+        record.record_type,
+        record.domain,
+        record.polarity,
+        reason,
+        stopped_on,
+        counts_from,
+    )
+
+
+def _countdown(record: RecordFact, as_of: datetime.date, today: int) -> Countdown:
+    """The two dates on a bad record on display, counting or suspended: repair possible from
+    (信用修复, ``repairable_from``; none when its record type allows no repair) and leaves
+    display on (公示期满, ``display_until``), with the days left to each from ``as_of``
+    (``today`` is its day number) and the repair paths (修复途径) its record type allows."""
+    until = record.display_until
+    repair_from = record.repairable_from
+    days_left = until.toordinal() - today
+    if repair_from is None:
+        return Countdown(
+            record.id, record.record_type, None, False, until, None, days_left, record.repair_paths
+        )
+    if repair_from <= as_of:
+        return Countdown(
+            record.id,
+            record.record_type,
+            repair_from,
+            True,
+            until,
+            0,
+            days_left,
+            record.repair_paths,
+        )
+    return Countdown(
+        record.id,
+        record.record_type,
+        repair_from,
+        False,
+        until,
+        repair_from.toordinal() - today,
+        days_left,
+        record.repair_paths,
     )
 
 
@@ -287,130 +440,6 @@ def _suspension(record: RecordFact) -> Suspended:
         text_zh,
         text_en,
     )
-
-
-def _explain(counting: list[RecordFact], rules: Rules) -> _Tally:
-    """One explanation line per counting record (every point has a reason), and their tallies.
-
-    A line says what the record adds (``points``) and what it would add without the yearly cap
-    (``uncapped_points``): ``points_per_unit * quantity`` clamped to the record's polarity, so
-    a good record never takes points away and a bad one never adds any, whatever the data
-    says.
-
-    The yearly cap (年度上限): a good record's bonus category may have a cap per calendar year
-    of ``occurred_on``. The records of a category and year take from it in ``(occurred_on,
-    id)`` order until it is used up, so the earliest get their points first and a later one
-    may add less than it earned, or nothing; its line is then ``capped`` and its text names the
-    cap ("志愿服务时长 30 小时 +10（应得 +30，2026 年志愿服务年度上限 40 分）"). (The cap is
-    applied here, in the loop that needs its result, rather than in a function of its own: a
-    call per capped record cost 2 % of the engine benchmark.)
-
-    The tallies, for :func:`_summarise`: ``rules.base_points`` plus every line, the lines that
-    add and that take away points, and per domain (领域) its points and lines.
-    """
-    version = rules.version
-    compiled = rules.compiled
-    caps = compiled.caps
-    cap_used: dict[tuple[str | None, int], int] = {}
-    lines: list[ExplanationLine] = []
-    total = rules.base_points
-    positive: list[ExplanationLine] = []
-    negative: list[ExplanationLine] = []
-    domains: dict[str, list[int]] = {}
-    for r in counting:
-        raw = r.points_per_unit * r.quantity
-        category = r.bonus_category
-        capped = False
-        if r.polarity == "bad":
-            added = uncapped = raw if raw < 0 else 0
-        else:
-            added = uncapped = raw if raw > 0 else 0
-            cap = caps.get(category)
-            if cap is not None and uncapped:  # the yearly cap (年度上限) of its category
-                key = (category, r.occurred_on.year)
-                taken = cap_used.get(key, 0)
-                if added > cap - taken:
-                    added = cap - taken
-                cap_used[key] = taken + added
-                capped = added != uncapped
-        if capped:
-            label_zh, label_en = compiled.cap_labels[category]
-            text_zh, text_en = capped_texts(r, added, uncapped, caps[category], label_zh, label_en)
-        else:
-            text_zh, text_en = plain_texts(r, added)
-        line = ExplanationLine(
-            r.id,
-            r.record_type,
-            r.domain,
-            r.polarity,
-            r.department,
-            r.catalog_version,
-            version,
-            r.occurred_on,
-            r.display_until,
-            r.quantity,
-            added,
-            uncapped,
-            capped,
-            category,
-            text_zh,
-            text_en,
-        )
-        lines.append(line)
-        total += added
-        if added > 0:
-            positive.append(line)
-        elif added < 0:
-            negative.append(line)
-        in_domain = domains.get(r.domain)
-        if in_domain is None:
-            domains[r.domain] = [added, 1]
-        else:
-            in_domain[0] += added
-            in_domain[1] += 1
-    return lines, total, positive, negative, domains
-
-
-def _countdowns(
-    bad_on_display: list[RecordFact], as_of: datetime.date
-) -> tuple[list[Countdown], datetime.date]:
-    """The two dates on each bad record on display, counting or suspended: repair possible from
-    (信用修复, ``repairable_from``; none when its record type allows no repair) and leaves
-    display on (公示期满, ``display_until``), with the days left to each from ``as_of`` and the
-    repair paths (修复途径) its record type allows.
-
-    Also returns the earliest repair date still to come (the card changes that day).
-    """
-    countdowns: list[Countdown] = []
-    next_change = _NEVER
-    today = as_of.toordinal()  # day numbers subtract cheaper than dates
-    for r in bad_on_display:
-        until = r.display_until
-        repair_from = r.repairable_from
-        days_left = until.toordinal() - today
-        if repair_from is None:
-            countdown = Countdown(
-                r.id, r.record_type, None, False, until, None, days_left, r.repair_paths
-            )
-        elif repair_from <= as_of:
-            countdown = Countdown(
-                r.id, r.record_type, repair_from, True, until, 0, days_left, r.repair_paths
-            )
-        else:
-            if repair_from < next_change:
-                next_change = repair_from
-            countdown = Countdown(
-                r.id,
-                r.record_type,
-                repair_from,
-                False,
-                until,
-                repair_from.toordinal() - today,
-                days_left,
-                r.repair_paths,
-            )
-        countdowns.append(countdown)
-    return countdowns, next_change
 
 
 def _clean_years(

@@ -13,6 +13,15 @@ decision date of a bad record, and is complete N calendar years later
 records that were revoked or repaired do not break a period (repair lifts the record's effects,
 revocation erases it); bad records whose display period is over still do. A citizen with no
 records at all earns none: there is no period to observe.
+
+Counter badges (``cumulative_quantity``, ``record_count``): a record of the history feeds the
+counters of the badges that name its record type or bonus category
+(:meth:`points_engine.compiled.Compiled.profile`), with its quantity (cumulative quantity, e.g.
+volunteer hours) or with one (record count, e.g. honours), in ``(occurred_on, id)`` order. The
+record that brings a counter to or past a threshold completes that badge
+(:meth:`points_engine.compiled.Compiled.reach`); one record can complete several. The counting
+happens in :func:`points_engine.assess`'s single pass over the records, which already reads
+each of them in that order.
 """
 
 from __future__ import annotations
@@ -25,7 +34,7 @@ from points_engine.compiled import Compiled
 from points_engine.dates import years_after
 from points_engine.model import BadgeEarned, RecordFact
 
-__all__ = ["counter_hits", "first_clean_completion", "settle_badges"]
+__all__ = ["first_clean_completion", "settle_badges"]
 
 _first = itemgetter(0)
 
@@ -49,49 +58,9 @@ def first_clean_completion(
     return years_after(start, years)
 
 
-def counter_hits(
-    compiled: Compiled, ordered: list[RecordFact], as_of: datetime.date
-) -> list[tuple[int, RecordFact]]:
-    """Counter badges (``cumulative_quantity``, ``record_count``): the records that completed
-    them, as (slot in ``compiled.match_badges``, record), in ``(occurred_on, id)`` order.
-
-    ``ordered`` is every record in ``(occurred_on, id)`` order; the history counts: the records
-    decided by ``as_of`` and not revoked, display period over or not. A record feeds the
-    counters of the badges that name its record type or bonus category, with its quantity
-    (cumulative quantity, e.g. volunteer hours) or with one (record count, e.g. honours). The
-    record that brings a counter to or past a threshold completes that badge; one record can
-    complete several.
-    """
-    hits: list[tuple[int, RecordFact]] = []
-    match_types = compiled.match_types
-    match_categories = compiled.match_categories
-    matcher_cache = compiled.matcher_cache
-    by_quantity = compiled.counter_by_quantity
-    running: list[int] = []  # per counter: the total so far
-    need: list[int] = []  # per counter: the next threshold to reach
-    for r in ordered:
-        category = r.bonus_category
-        if (r.record_type in match_types or category in match_categories) and (
-            r.decided_on <= as_of and r.status != "revoked"
-        ):
-            slots = matcher_cache.get((r.record_type, category))
-            if slots is None:
-                slots = compiled.matching(r.record_type, category)
-            if not running:
-                running = [0] * len(by_quantity)
-                need = list(compiled.counter_first_need)
-            for counter in slots:
-                total = running[counter] = running[counter] + (
-                    r.quantity if by_quantity[counter] else 1
-                )
-                if total >= need[counter]:
-                    need[counter] = compiled.reach(counter, need[counter], total, r, hits)
-    return hits
-
-
 def settle_badges(
     compiled: Compiled,
-    ordered: list[RecordFact],
+    hits: list[tuple[int, RecordFact]],
     first_seen: datetime.date,
     bad_dates: list[datetime.date],
     anniversaries: tuple[datetime.date, ...],
@@ -100,7 +69,9 @@ def settle_badges(
 ) -> tuple[tuple[BadgeEarned, ...], datetime.date | None]:
     """Badges earned by ``as_of`` in definition order, and the earliest later badge date.
 
-    ``ordered`` is every record in ``(occurred_on, id)`` order (see :func:`counter_hits`);
+    ``hits`` are the counter badges' completions as (slot in ``compiled.match_badges``, the
+    record that completed it), found by :func:`points_engine.assessment._scan` (sorted here in
+    place);
     ``first_seen`` is the earliest decision date (``date.max`` when nothing was decided yet),
     ``bad_dates`` the decision dates of the bad records that break a clean period,
     ``anniversaries`` :meth:`Compiled.anniversaries` of the start of the current clean period
@@ -113,7 +84,6 @@ def settle_badges(
     """
     earned: list[BadgeEarned] = []
     pending: datetime.date | None = None
-    hits = counter_hits(compiled, ordered, as_of)
     if hits:
         if len(hits) > 1:
             hits.sort(key=_first)

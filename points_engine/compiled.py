@@ -1,15 +1,16 @@
 """Lookup tables precomputed once per rules version, for :func:`points_engine.assess`.
 
 Built by :class:`points_engine.Rules` itself (``rules.compiled``). Besides the fixed tables it
-keeps small memo tables (grade band per points value, anniversaries per date, badge counters per
-record type); they are bounded and pure (a value depends only on its key and the rules), and
-they pay off because points values, dates and record types repeat across a city.
+keeps small memo tables (grade band per points value, anniversaries per date, badge counters
+and yearly cap per record type and bonus category); they are bounded and pure (a value depends
+only on its key and the rules), and they pay off because points values, dates and record types
+repeat across a city.
 """
 
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, TypeAlias
 
 from points_engine.dates import years_after
 from points_engine.model import Grade, RecordFact
@@ -17,7 +18,10 @@ from points_engine.model import Grade, RecordFact
 if TYPE_CHECKING:
     from points_engine.rules import BadgeDef, Rules
 
-__all__ = ["Compiled"]
+__all__ = ["Compiled", "Profile"]
+
+Profile: TypeAlias = tuple[tuple[tuple[int, bool], ...], int | None]
+"""See :meth:`Compiled.profile`."""
 
 _MATCHING_KINDS: Final = ("cumulative_quantity", "record_count")
 _CACHE_LIMIT: Final = 1 << 16
@@ -42,10 +46,9 @@ class Compiled:
         "counters",
         "grouped",
         "match_badges",
-        "match_categories",
-        "match_types",
         "matcher_cache",
         "period_years",
+        "profile_cache",
         "repair_badges",
     )
 
@@ -84,12 +87,6 @@ class Compiled:
         )
         self.counter_by_quantity: tuple[bool, ...] = tuple(c[0] for c in self.counters)
         self.counter_first_need: tuple[int, ...] = tuple(c[1][0] for c in self.counters)
-        self.match_types: frozenset[str] = frozenset(
-            code for b in self.match_badges for code in b.record_types
-        )
-        self.match_categories: frozenset[str] = frozenset(
-            category for b in self.match_badges for category in b.bonus_categories
-        )
         self.clean_badges: tuple[BadgeDef, ...] = tuple(
             b for b in rules.badges if b.kind == "clean_years"
         )
@@ -121,6 +118,8 @@ class Compiled:
         self.anniversary_cache: dict[datetime.date, tuple[datetime.date, ...]] = {}
         # (record_type, bonus_category) -> indexes into counters; filled lazily.
         self.matcher_cache: dict[tuple[str, str | None], tuple[int, ...]] = {}
+        # (record_type, bonus_category) -> what the rules do with such a record; filled lazily.
+        self.profile_cache: dict[tuple[str, str | None], Profile] = {}
 
     def band(self, points: int) -> tuple[Grade, Grade | None, int | None]:
         """(grade, next grade up or None, that grade's min_points or None) for ``points``."""
@@ -163,6 +162,24 @@ class Compiled:
             if threshold >= need:
                 hits.append((slot, record))
         return _UNREACHABLE
+
+    def profile(self, record_type: str, category: str | None) -> Profile:
+        """What the rules do with a record of this type and bonus category: the badge counters
+        it feeds, as (index into :attr:`counters`, counts quantity rather than records), and the
+        yearly cap (年度上限) of its category (None: uncapped). One lookup per record in
+        ``assess`` instead of one per table."""
+        key = (record_type, category)
+        found = self.profile_cache.get(key)
+        if found is None:
+            feeds = tuple(
+                (counter, self.counter_by_quantity[counter])
+                for counter in self.matching(record_type, category)
+            )
+            found = (feeds, self.caps.get(category))
+            if len(self.profile_cache) >= _CACHE_LIMIT:
+                self.profile_cache.clear()
+            self.profile_cache[key] = found
+        return found
 
     def matching(self, record_type: str, category: str | None) -> tuple[int, ...]:
         """Indexes into :attr:`counters` of the counters a record of this type and category

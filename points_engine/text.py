@@ -18,7 +18,7 @@ from typing import Final
 
 from points_engine.model import RecordFact
 
-__all__ = ["capped_texts", "plain_texts", "suspended_texts"]
+__all__ = ["PLAIN", "capped_texts", "plain_key", "plain_texts", "suspended_texts"]
 
 _UNIT_ZH: Final[dict[str, str]] = {"hour": "小时", "time": "次", "case": "件", "month": "个月"}
 _UNIT_EN: Final[dict[str, tuple[str, str]]] = {
@@ -32,12 +32,17 @@ _UNIT_EN: Final[dict[str, tuple[str, str]]] = {
 _CACHE_LIMIT = 1 << 16
 # Memo of finished texts: many citizens share the same record type, quantity and points.
 _cache: dict[tuple[object, ...], tuple[str, str]] = {}
+PLAIN: Final[dict[tuple[object, ...], tuple[str, str]]] = {}
+"""Texts of uncapped lines by :func:`plain_key`; ``assess`` reads it in its loop before calling
+:func:`plain_texts` (a lookup costs less than the call, and one line of every card passes)."""
 
 
-def _remember(key: tuple[object, ...], texts: tuple[str, str]) -> tuple[str, str]:
-    if len(_cache) >= _CACHE_LIMIT:
-        _cache.clear()
-    _cache[key] = texts
+def _remember(
+    memo: dict[tuple[object, ...], tuple[str, str]], key: tuple[object, ...], texts: tuple[str, str]
+) -> tuple[str, str]:
+    if len(memo) >= _CACHE_LIMIT:
+        memo.clear()
+    memo[key] = texts
     return texts
 
 
@@ -52,12 +57,10 @@ def _names(name_zh: str, name_en: str, quantity: int, unit: str) -> tuple[str, s
     )
 
 
-def plain_texts(record: RecordFact, points: int) -> tuple[str, str]:
-    """Texts for a counting record the cap did not touch."""
-    # Keyed by the fields the texts come from (the code stands in for a missing name only when
-    # the texts are made): one line of every card passes here.
-    key = (
-        0,
+def plain_key(record: RecordFact, points: int) -> tuple[object, ...]:
+    """The key of :data:`PLAIN`: every field the texts are made from (the code stands in for a
+    missing name only when the texts are made)."""
+    return (
         record.record_type,
         record.name_zh,
         record.name_en,
@@ -65,12 +68,17 @@ def plain_texts(record: RecordFact, points: int) -> tuple[str, str]:
         record.unit,
         points,
     )
-    found = _cache.get(key)
+
+
+def plain_texts(record: RecordFact, points: int) -> tuple[str, str]:
+    """Texts for a counting record the cap did not touch."""
+    key = plain_key(record, points)
+    found = PLAIN.get(key)
     if found is not None:
         return found
     code = record.record_type
     zh, en = _names(record.name_zh or code, record.name_en or code, record.quantity, record.unit)
-    return _remember(key, (f"{zh} {points:+d}", f"{en}: {points:+d}"))
+    return _remember(PLAIN, key, (f"{zh} {points:+d}", f"{en}: {points:+d}"))
 
 
 def capped_texts(
@@ -98,6 +106,7 @@ def capped_texts(
         return found
     zh, en = _names(name_zh, name_en, record.quantity, record.unit)
     return _remember(
+        _cache,
         key,
         (
             f"{zh} {points:+d}（应得 {uncapped:+d}，{year} 年{label_zh}年度上限 {cap} 分）",
@@ -116,6 +125,7 @@ def suspended_texts(record: RecordFact, withheld: int) -> tuple[str, str]:
         return found
     zh, en = _names(name_zh, name_en, record.quantity, record.unit)
     return _remember(
+        _cache,
         key,
         (
             f"{zh} {withheld:+d}，异议核查期间暂停扣分",
