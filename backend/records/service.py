@@ -32,9 +32,10 @@ from backend.platform.errors import (
     PayloadTooLarge,
     field_and_reason,
 )
-from backend.platform.exchange_outbox import write_exchange_event, write_exchange_events
+from backend.platform.exchange_outbox import write_exchange_event
 from backend.platform.language import say
 from backend.platform.pagination import Page, check_limit, decode_cursor, page_of
+from backend.platform.requestid import current_request_id
 from backend.platform.rows import Connection
 from backend.records import integrity, store
 from backend.records.catalog import RecordType, catalog_set, display_until, repairable_from
@@ -75,7 +76,7 @@ class ItemRejected(Exception):
         self.reason = reason
 
 
-@dataclass
+@dataclass(slots=True)
 class _Accepted:
     index: int
     item: RecordIn
@@ -84,6 +85,8 @@ class _Accepted:
     decided_on: dt.date
     citizen_name: str  # normalised; the name on file once it has been checked against it
     occupational_group: str | None  # the group's code
+    key: str = ""  # the ID number's blind index under the current key
+    citizen: int = 0  # the citizen's id, once known
 
 
 def _check_dates(occurred_on: dt.date, decided_on: dt.date, today: dt.date) -> None:
@@ -171,25 +174,99 @@ def _resolve_group(text: str | None, record_type: RecordType, today: dt.date) ->
     return code
 
 
-def _parse_item(index: int, raw: Any, client: ClientPrincipal, today: dt.date) -> _Accepted:
-    try:
-        item = msgspec.convert(raw, RecordIn)
-    except msgspec.ValidationError as exc:
-        raise ItemRejected(*field_and_reason(str(exc), "record")) from exc
-    try:
-        id_number = normalize_id_number(item.citizen_id_number, today=today)
-    except InvalidIdNumber as exc:
-        raise ItemRejected(
-            "citizenIdNumber", say(f"身份证号无效：{exc.zh}", f"invalid ID number: {exc.en}")
-        ) from exc
-    citizen_name = normalize_person_name(item.citizen_name)
-    if not citizen_name:
-        raise ItemRejected("citizenName", say("不能为空白", "is blank"))
-    record_type = _resolve_type(item.record_type, client)
-    decided_on = item.decided_on or item.occurred_on
-    _check_dates(item.occurred_on, decided_on, today)
-    group = _resolve_group(item.occupational_group, record_type, today)
-    return _Accepted(index, item, id_number, record_type, decided_on, citizen_name, group)
+class _BatchParser:
+    """Checks a batch's items one by one against what holds for the whole batch (the catalog,
+    the department's scopes and the groups in force ``today``), remembering each answer for
+    the items after: a batch of 1,000 names few types, groups, names and people, so each is
+    looked up, normalised or hashed once (ingest is measured: benchmarks/bench_ingest.py)."""
+
+    def __init__(self, client: ClientPrincipal, today: dt.date) -> None:
+        self.client = client
+        self.today = today
+        # Each answer, or the (field, reason) an item is rejected with.
+        self._types: dict[str, RecordType | tuple[str, str]] = {}
+        self._groups: dict[tuple[str | None, str], str | tuple[str, str] | None] = {}
+        self._ids: dict[str, str | tuple[str, str]] = {}
+        self._names: dict[str, str] = {}
+        self._name_keys: dict[str, str] = {}
+        self._indexes: dict[str, str] = {}
+
+    def parse(self, index: int, raw: Any) -> _Accepted:
+        try:
+            item = msgspec.convert(raw, RecordIn)
+        except msgspec.ValidationError as exc:
+            raise ItemRejected(*field_and_reason(str(exc), "record")) from exc
+        id_number = self._id_number(item.citizen_id_number)
+        citizen_name = self.name(item.citizen_name)
+        if not citizen_name:
+            raise ItemRejected("citizenName", say("不能为空白", "is blank"))
+        record_type = self._type(item.record_type)
+        decided_on = item.decided_on or item.occurred_on
+        _check_dates(item.occurred_on, decided_on, self.today)
+        group = self._group(item.occupational_group, record_type)
+        key = self.index_of(id_number)
+        return _Accepted(index, item, id_number, record_type, decided_on, citizen_name, group, key)
+
+    def _id_number(self, text: str) -> str:
+        found = self._ids.get(text)
+        if found is None:
+            try:
+                found = normalize_id_number(text, today=self.today)
+            except InvalidIdNumber as exc:
+                found = (
+                    "citizenIdNumber",
+                    say(f"身份证号无效：{exc.zh}", f"invalid ID number: {exc.en}"),
+                )
+            self._ids[text] = found
+        if isinstance(found, tuple):
+            raise ItemRejected(*found)
+        return found
+
+    def _type(self, code: str) -> RecordType:
+        found = self._types.get(code)
+        if found is None:
+            try:
+                found = _resolve_type(code, self.client)
+            except ItemRejected as exc:
+                found = (exc.field, exc.reason)
+            self._types[code] = found
+        if isinstance(found, tuple):
+            raise ItemRejected(*found)
+        return found
+
+    def _group(self, text: str | None, record_type: RecordType) -> str | None:
+        if text is None and record_type.occupational_groups is None:
+            return None
+        key = (text, record_type.code)
+        if key not in self._groups:
+            try:
+                self._groups[key] = _resolve_group(text, record_type, self.today)
+            except ItemRejected as exc:
+                self._groups[key] = (exc.field, exc.reason)
+        found = self._groups[key]
+        if isinstance(found, tuple):
+            raise ItemRejected(*found)
+        return found
+
+    def name(self, text: str) -> str:
+        """``normalize_person_name``, once per spelling."""
+        found = self._names.get(text)
+        if found is None:
+            found = self._names[text] = normalize_person_name(text)
+        return found
+
+    def name_key(self, text: str) -> str:
+        """What ``names_match`` compares: two names match when their keys are equal."""
+        found = self._name_keys.get(text)
+        if found is None:
+            found = self._name_keys[text] = self.name(text).casefold()
+        return found
+
+    def index_of(self, id_number: str) -> str:
+        found = self._indexes.get(id_number)
+        if found is None:
+            found = self._indexes[id_number] = id_number_index(id_number)
+        return found
 
 
 def _source_reference(raw: Any) -> str | None:
@@ -197,70 +274,83 @@ def _source_reference(raw: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-async def _upsert_citizens(conn: Connection, accepted: Sequence[_Accepted]) -> dict[str, int]:
-    by_index: dict[str, _Accepted] = {}
-    for a in accepted:
-        by_index.setdefault(id_number_index(a.id_number), a)
-    # One global order: concurrent batches naming the same new citizens cannot deadlock.
-    indexes = sorted(by_index)
-    await store.insert_new_citizens(
-        conn,
-        indexes,
-        [encrypt_id_number(by_index[i].id_number) for i in indexes],
-        [by_index[i].citizen_name for i in indexes],
-    )
-    return await store.citizen_ids(conn, indexes)
-
-
-async def _drop_name_mismatches(
-    conn: Connection,
+def _check_names(
+    parser: _BatchParser,
     accepted: list[_Accepted],
-    resubmitted: set[str],
+    on_file: dict[str, str],
     rejected: dict[str, BatchItemResult],
 ) -> list[_Accepted]:
     """The items whose citizen name matches the name on file for their ID number (姓名与身份证号
-    一致); the others go to ``rejected`` by source reference. An ID number with no name on file
-    takes the first name this batch gives it. Resubmissions of stored records pass: they are
-    answered as duplicates, whatever the registry says now. The name on file is the population
-    registry's, else the citizen's (the name first reported, or the one verified at sign-up)."""
-    indexes = sorted({id_number_index(a.id_number) for a in accepted})
-    on_file = await store.names_on_file(conn, indexes)
+    一致); the others go to ``rejected`` by source reference. An ID number with no name in
+    ``on_file`` (blind index → the population registry's name, else the citizen's) takes the
+    first name this batch gives it. Resubmissions of stored records never come here: they are
+    answered as duplicates, whatever the registry says now."""
     kept: list[_Accepted] = []
     for a in accepted:
-        ref = a.item.source_reference
-        if ref not in resubmitted:
-            name = on_file.setdefault(id_number_index(a.id_number), a.citizen_name)
-            if not names_match(name, a.citizen_name):
-                rejected[ref] = BatchItemResult(
-                    index=a.index,
-                    source_reference=ref,
-                    status="rejected",
-                    field="citizenName",
-                    reason=say(*NAME_MISMATCH),
-                )
-                continue
-            a.citizen_name = normalize_person_name(name)
+        name = on_file.setdefault(a.key, a.citizen_name)
+        if parser.name_key(name) != parser.name_key(a.citizen_name):
+            ref = a.item.source_reference
+            rejected[ref] = BatchItemResult(
+                index=a.index,
+                source_reference=ref,
+                status="rejected",
+                field="citizenName",
+                reason=say(*NAME_MISMATCH),
+            )
+            continue
+        a.citizen_name = parser.name(name)
         kept.append(a)
     return kept
 
 
 async def _named_citizens(
     conn: Connection,
-    client: ClientPrincipal,
+    parser: _BatchParser,
     fresh: list[_Accepted],
+    existing: dict[str, int],
     misnamed: dict[str, BatchItemResult],
-) -> tuple[list[_Accepted], dict[str, int]]:
-    """Drop the items whose name is not the one on file, create the new citizens; return the
-    items kept and the citizen id per ID number's index."""
-    references = sorted({a.item.source_reference for a in fresh})
-    resubmitted = set(await store.record_ids(conn, client.client_id, references))
+) -> list[_Accepted]:
+    """Look up, in one statement, the records already stored under the items' references (into
+    ``existing``) and the citizens the items name; drop the items whose name is not the one on
+    file, create the new citizens; return the items to store, each with its citizen's id."""
     # During a key rotation: people indexed under an old key move to the current one first.
     await adopt_current_keys([a.id_number for a in fresh], conn)
-    kept = await _drop_name_mismatches(conn, fresh, resubmitted, misnamed)
-    citizens = await _upsert_citizens(conn, kept)
-    # Again against the stored names: a batch running alongside may have reported one of these
-    # new citizens first, under another name.
-    return await _drop_name_mismatches(conn, kept, resubmitted, misnamed), citizens
+    references = sorted({a.item.source_reference for a in fresh})
+    indexes = sorted({a.key for a in fresh})
+    stored, citizens = await store.batch_lookup(conn, parser.client.client_id, references, indexes)
+    existing.update(stored)
+    on_file = {index: c.name for index, c in citizens.items() if c.name is not None}
+    kept = _check_names(
+        parser, [a for a in fresh if a.item.source_reference not in stored], on_file, misnamed
+    )
+    ids = {index: c.id for index, c in citizens.items() if c.id is not None}
+    new: dict[str, _Accepted] = {}
+    for a in kept:
+        if a.key not in ids:
+            new.setdefault(a.key, a)
+    if new:
+        # One global order: concurrent batches naming the same new citizens cannot deadlock.
+        order = sorted(new)
+        created = await store.insert_citizens(
+            conn,
+            order,
+            [encrypt_id_number(new[i].id_number) for i in order],
+            [new[i].citizen_name for i in order],
+        )
+        ids.update(created)
+        raced = sorted(set(order) - created.keys())
+        if raced:
+            # A batch running alongside created some of these citizens first, perhaps under
+            # another name: check these items again against the stored names.
+            _, settled = await store.batch_lookup(conn, parser.client.client_id, [], raced)
+            ids.update({i: c.id for i, c in settled.items() if c.id is not None})
+            again = {i: c.name for i, c in settled.items() if c.name is not None}
+            racing = [a for a in kept if a.key in settled]
+            passed = {id(a) for a in _check_names(parser, racing, again, misnamed)}
+            kept = [a for a in kept if a.key not in settled or id(a) in passed]
+    for a in kept:
+        a.citizen = ids[a.key]
+    return kept
 
 
 REPORT_REFUSED = (
@@ -312,26 +402,6 @@ def _about(subject: store.ReportedSubject | None, a: _Accepted) -> bool:
     return True
 
 
-async def _link_reports(
-    conn: Connection,
-    client: ClientPrincipal,
-    fresh: list[_Accepted],
-    inserted: dict[str, int],
-) -> None:
-    """Name the report on each new record that follows from one (audited)."""
-    links = [
-        (inserted[a.item.source_reference], a.item.report_id)
-        for a in fresh
-        if a.item.report_id is not None and a.item.source_reference in inserted
-    ]
-    if not links:
-        return
-    await store.link_reports(conn, links)
-    for record_id, report_id in links:
-        after = {"recordId": record_id}
-        await write_audit(conn, client.actor, "report.linked", "report", report_id, after=after)
-
-
 def _add_name_rejections(
     results: dict[int, BatchItemResult], misnamed: dict[str, BatchItemResult]
 ) -> None:
@@ -344,44 +414,39 @@ def _add_name_rejections(
             result.status, result.field, result.reason = "rejected", rejected.field, rejected.reason
 
 
-async def _insert_records(
-    conn: Connection,
-    client: ClientPrincipal,
-    accepted: Sequence[_Accepted],
-    citizens: dict[str, int],
-) -> dict[str, int]:
-    today = today_in_shanghai()
-    catalog_version = catalog_set().in_force(today).version
+def _new_records(accepted: Sequence[_Accepted], today: dt.date) -> NewRecords:
     # 政务诚信: late against this department when reported past the limit in force today
     # (judged once per decision day of the batch).
     timeliness = integrity.in_force(today)
     late: dict[dt.date, bool] = {}
+    periods: dict[tuple[str, dt.date], tuple[dt.date, dt.date | None]] = {}
     new = NewRecords()
     # Inserted in source-reference order, so overlapping concurrent batches cannot deadlock.
     for a in sorted(accepted, key=lambda a: a.item.source_reference):
-        t = a.record_type
-        if a.decided_on not in late:
-            late[a.decided_on] = timeliness.reported_late(a.decided_on, today)
-        new.add(
-            citizen=citizens[id_number_index(a.id_number)],
-            record_type=t.code,
-            domain=t.domain,
-            polarity=t.polarity,
-            severity=t.severity,
-            quantity=a.item.quantity,
-            occurred_on=a.item.occurred_on,
-            decided_on=a.decided_on,
-            decision_document_no=a.item.decision_document_no,
-            source_reference=a.item.source_reference,
-            evidence_summary=a.item.evidence_summary,
-            occupational_group=a.occupational_group,
-            display_until=display_until(t, a.decided_on),
-            repairable_from=repairable_from(t, a.decided_on),
-            reported_late=late[a.decided_on],
-        )
-    return await store.insert_records(
-        conn, new, department=client.client_id, catalog_version=catalog_version, reported_on=today
-    )
+        t, item, decided_on = a.record_type, a.item, a.decided_on
+        if decided_on not in late:
+            late[decided_on] = timeliness.reported_late(decided_on, today)
+        period = periods.get((t.code, decided_on))
+        if period is None:
+            period = (display_until(t, decided_on), repairable_from(t, decided_on))
+            periods[(t.code, decided_on)] = period
+        new.citizen.append(a.citizen)
+        new.record_type.append(t.code)
+        new.domain.append(t.domain)
+        new.polarity.append(t.polarity)
+        new.severity.append(t.severity)
+        new.quantity.append(item.quantity)
+        new.occurred_on.append(item.occurred_on)
+        new.decided_on.append(decided_on)
+        new.decision_document_no.append(item.decision_document_no)
+        new.source_reference.append(item.source_reference)
+        new.evidence_summary.append(item.evidence_summary)
+        new.occupational_group.append(a.occupational_group)
+        new.display_until.append(period[0])
+        new.repairable_from.append(period[1])
+        new.reported_late.append(late[decided_on])
+        new.report.append(item.report_id)
+    return new
 
 
 def _check_batch_size(count: int) -> None:
@@ -399,15 +464,23 @@ def _check_batch_size(count: int) -> None:
 
 async def ingest_batch(raw_items: list[Any], client: ClientPrincipal) -> BatchResult:
     """Accept the good items, reject the bad ones with a reason, report resubmissions as
-    duplicates; all in one transaction."""
+    duplicates; all in one transaction.
+
+    A batch is a fixed handful of statements whatever its size (measured in
+    tests/api/records/test_ingest_statements.py): one look-up of the stored references and
+    the citizens, one insert of the new citizens, one statement that inserts the records and,
+    from what it inserted, their exchange events, the citizens' change counters and the audit
+    entries; a look-up of the reports when items name one, and the rare second looks when a
+    batch running alongside wrote the same citizens or references first."""
     _check_batch_size(len(raw_items))
     today = today_in_shanghai()
+    parser = _BatchParser(client, today)
     results: dict[int, BatchItemResult] = {}
     fresh: list[_Accepted] = []
     seen: set[str] = set()
     for index, raw in enumerate(raw_items):
         try:
-            accepted = _parse_item(index, raw, client, today)
+            accepted = parser.parse(index, raw)
         except ItemRejected as exc:
             results[index] = BatchItemResult(
                 index=index,
@@ -425,55 +498,30 @@ async def ingest_batch(raw_items: list[Any], client: ClientPrincipal) -> BatchRe
                 index=index, source_reference=accepted.item.source_reference, status="duplicate"
             )
     inserted: dict[str, int] = {}
-    changed: set[int] = set()
+    existing: dict[str, int] = {}
     misnamed: dict[str, BatchItemResult] = {}
-    async with transaction() as conn:
-        if fresh:
-            fresh, citizens = await _named_citizens(conn, client, fresh, misnamed)
-            fresh = await _reports_checked(conn, client, fresh, misnamed)
-            inserted = await _insert_records(conn, client, fresh, citizens)
-            await write_exchange_events(
-                conn,
-                "record.added",
-                [
-                    (
-                        inserted[a.item.source_reference],
-                        citizens[id_number_index(a.id_number)],
-                        {
-                            "department": client.client_id,
-                            "sourceReference": a.item.source_reference,
-                            "record_type": a.record_type.code,
-                            "occurred_on": a.item.occurred_on,
-                            "decided_on": a.decided_on,
-                            "quantity": a.item.quantity,
-                            "decision_document_no": a.item.decision_document_no,
-                            "evidence_summary": a.item.evidence_summary,
-                            "status": "active",
-                        },
-                    )
-                    for a in fresh
-                    if a.item.source_reference in inserted
-                ],
-            )
-            await _link_reports(conn, client, fresh, inserted)
-            changed = {
-                citizens[id_number_index(a.id_number)]
-                for a in fresh
-                if a.item.source_reference in inserted
-            }
-            # The counter makes re-scoring certain (job, else the minute sweep); re-scoring
-            # tells the citizen of each new record with the points it actually moved.
-            await _bump_change_counters(conn, changed)
-        existing = await store.record_ids(conn, client.client_id, sorted(seen - set(inserted)))
-        if inserted:
-            await write_audit(
-                conn,
-                client.actor,
-                "record.ingest",
-                "record_batch",
-                min(inserted.values()),
-                after={"accepted": sorted(inserted.values())},
-            )
+    stored: list[_Accepted] = []
+    if fresh:
+        async with transaction() as conn:
+            kept = await _named_citizens(conn, parser, fresh, existing, misnamed)
+            kept = await _reports_checked(conn, client, kept, misnamed)
+            if kept:
+                actor = client.actor
+                inserted = await store.insert_batch(
+                    conn,
+                    _new_records(kept, today),
+                    department=client.client_id,
+                    catalog_version=catalog_set().in_force(today).version,
+                    reported_on=today,
+                    actor_kind=actor.kind,
+                    actor_id=actor.id,
+                    request_id=current_request_id(),
+                )
+                stored = [a for a in kept if a.item.source_reference in inserted]
+                if len(stored) < len(kept):
+                    # A batch running alongside stored some of these references first.
+                    lost = sorted({a.item.source_reference for a in kept} - inserted.keys())
+                    existing.update(await store.record_ids(conn, client.client_id, lost))
     for a in fresh:
         ref = a.item.source_reference
         status: Literal["accepted", "duplicate"] = "accepted" if ref in inserted else "duplicate"
@@ -488,9 +536,9 @@ async def ingest_batch(raw_items: list[Any], client: ClientPrincipal) -> BatchRe
         if result.status == "duplicate" and result.record_id is None:
             ref = result.source_reference or ""
             result.record_id = inserted.get(ref) or existing.get(ref)
-    await enqueue_rescore(changed)
-    if changed:
-        await wake_relay()
+    # The counters (moved in the insert's statement) make re-scoring certain (job, else the
+    # minute sweep); re-scoring tells the citizen of each new record with the points it moved.
+    await enqueue_rescore({a.citizen for a in stored})
     items = [results[i] for i in sorted(results)]
     return BatchResult(
         accepted=sum(1 for r in items if r.status == "accepted"),

@@ -5,7 +5,6 @@ their connection in."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from typing import Any, Literal
 
 import msgspec
@@ -82,7 +81,8 @@ class CorrectedValues(msgspec.Struct, frozen=True, kw_only=True):
 
 class NewRecords(msgspec.Struct, kw_only=True):
     """The records of one batch, column by column, for one ``unnest`` INSERT: ingest is measured
-    (benchmarks/bench_ingest.py), so there is no Struct per record."""
+    (benchmarks/bench_ingest.py), so there is no Struct per record. ``report``: the substantiated
+    report (举报) the record follows from, if any."""
 
     citizen: list[int] = msgspec.field(default_factory=list)
     record_type: list[str] = msgspec.field(default_factory=list)
@@ -99,59 +99,10 @@ class NewRecords(msgspec.Struct, kw_only=True):
     display_until: list[dt.date] = msgspec.field(default_factory=list)
     repairable_from: list[dt.date | None] = msgspec.field(default_factory=list)
     reported_late: list[bool] = msgspec.field(default_factory=list)
-
-    def add(
-        self,
-        *,
-        citizen: int,
-        record_type: str,
-        domain: str,
-        polarity: str,
-        severity: str | None,
-        quantity: int,
-        occurred_on: dt.date,
-        decided_on: dt.date,
-        decision_document_no: str,
-        source_reference: str,
-        evidence_summary: str,
-        occupational_group: str | None,
-        display_until: dt.date,
-        repairable_from: dt.date | None,
-        reported_late: bool,
-    ) -> None:
-        self.citizen.append(citizen)
-        self.record_type.append(record_type)
-        self.domain.append(domain)
-        self.polarity.append(polarity)
-        self.severity.append(severity)
-        self.quantity.append(quantity)
-        self.occurred_on.append(occurred_on)
-        self.decided_on.append(decided_on)
-        self.decision_document_no.append(decision_document_no)
-        self.source_reference.append(source_reference)
-        self.evidence_summary.append(evidence_summary)
-        self.occupational_group.append(occupational_group)
-        self.display_until.append(display_until)
-        self.repairable_from.append(repairable_from)
-        self.reported_late.append(reported_late)
+    report: list[int | None] = msgspec.field(default_factory=list)
 
 
 # --- batch ingest: rows stay raw, straight into dicts (one statement per step, measured) -------
-
-
-async def insert_new_citizens(
-    conn: Connection, indexes: list[str], encrypted: list[bytes], names: list[str]
-) -> None:
-    """Create the citizens not known yet (a citizen already there keeps its name)."""
-    await conn.execute(
-        "INSERT INTO citizen (id_number_index, id_number_encrypted, name, created_at,"
-        " change_counter)"
-        " SELECT i, e, n, now(), 0 FROM unnest($1::text[], $2::bytea[], $3::text[]) AS t(i, e, n)"
-        " ON CONFLICT (id_number_index) DO NOTHING",
-        indexes,
-        encrypted,
-        names,
-    )
 
 
 async def citizen_ids(conn: Connection, indexes: list[str]) -> dict[str, int]:
@@ -176,45 +127,139 @@ async def names_on_file(conn: Connection, indexes: list[str]) -> dict[str, str]:
 async def record_ids(conn: Connection, department: int, references: list[str]) -> dict[str, int]:
     """Source reference → id of the department's records stored under these references."""
     rows = await conn.fetch(
-        "SELECT id, source_reference FROM record WHERE department = $1"
-        " AND source_reference = ANY($2::text[])",
+        "SELECT r.id, r.source_reference FROM unnest($2::text[]) AS t(ref)"
+        " JOIN record r ON r.department = $1 AND r.source_reference = t.ref",
         department,
         references,
     )
     return {row["source_reference"]: row["id"] for row in rows}
 
 
-_INSERT_RECORDS = (
-    "INSERT INTO record (department, catalog_version, citizen, record_type, domain, polarity,"
+class CitizenOnFile(msgspec.Struct, frozen=True):
+    """What a batch needs of the person an ID number's blind index names: the citizen's id
+    (None: no citizen yet) and the name on file (the population registry's, else the
+    citizen's; None: neither knows the person)."""
+
+    id: int | None
+    name: str | None
+
+
+_LOOKUP_CITIZENS = (
+    "SELECT NULL::text AS ref, t.i, c.id, coalesce(r.name, c.name) AS name"
+    " FROM unnest($3::text[]) AS t(i)"
+    " LEFT JOIN population_registry r ON r.id_number_index = t.i"
+    " LEFT JOIN citizen c ON c.id_number_index = t.i"
+)
+# A join on unnest, not ``= ANY``: each reference is one probe of the unique index, where a
+# filter ``= ANY`` of 1,000 references over the department's rows grows with its records.
+_LOOKUP_RECORDS = (
+    "SELECT r.source_reference AS ref, NULL::text AS i, r.id, NULL::text AS name"
+    " FROM unnest($2::text[]) AS t(ref)"
+    " JOIN record r ON r.department = $1 AND r.source_reference = t.ref"
+)
+_LOOKUP_BATCH = f"{_LOOKUP_RECORDS} UNION ALL {_LOOKUP_CITIZENS}"
+
+
+async def batch_lookup(
+    conn: Connection, department: int, references: list[str], indexes: list[str]
+) -> tuple[dict[str, int], dict[str, CitizenOnFile]]:
+    """In one statement: source reference → id of the department's records stored under these
+    references, and ID number's index → the citizen and the name on file."""
+    rows = await conn.fetch(_LOOKUP_BATCH, department, references, indexes)
+    stored: dict[str, int] = {}
+    citizens: dict[str, CitizenOnFile] = {}
+    for ref, index, id_, name in rows:
+        if ref is not None:
+            stored[ref] = id_
+        elif id_ is not None or name is not None:
+            citizens[index] = CitizenOnFile(id_, name)
+    return stored, citizens
+
+
+async def insert_citizens(
+    conn: Connection, indexes: list[str], encrypted: list[bytes], names: list[str]
+) -> dict[str, int]:
+    """Create the citizens not known yet; ID number's index → id of those this inserted (one a
+    batch running alongside created first is not among them, and keeps its name)."""
+    rows = await conn.fetch(
+        "INSERT INTO citizen (id_number_index, id_number_encrypted, name, created_at,"
+        " change_counter)"
+        " SELECT i, e, n, now(), 0 FROM unnest($1::text[], $2::bytea[], $3::text[]) AS t(i, e, n)"
+        " ON CONFLICT (id_number_index) DO NOTHING RETURNING id_number_index, id",
+        indexes,
+        encrypted,
+        names,
+    )
+    return {index: id_ for index, id_ in rows}
+
+
+# One statement for a batch's records and everything that follows from the rows it inserted
+# (a reference the department used before inserts nothing, and so adds nothing else): the
+# exchange events (the payload never holds the ID number), each citizen's change counter once
+# (the citizens' ids sorted, as every batch asks for them), the audit entries of the batch and
+# of each report it links. The sub-statements of one WITH see the same snapshot, so everything
+# after the INSERT works from its RETURNING rows.
+_INSERT_BATCH = (
+    "WITH ins AS ("
+    " INSERT INTO record (department, catalog_version, citizen, record_type, domain, polarity,"
     " severity, quantity, occurred_on, decided_on, decision_document_no, source_reference,"
     " evidence_summary, occupational_group, display_until, repairable_from, reported_late,"
-    " status, created_at, updated_at, version, reported_on)"
-    " SELECT $1, $2, t.*, 'active', now(), now(), 1, $18 FROM unnest($3::bigint[], $4::text[],"
+    " report, status, created_at, updated_at, version, reported_on)"
+    " SELECT $1, $2, t.*, 'active', now(), now(), 1, $19 FROM unnest($3::bigint[], $4::text[],"
     " $5::text[], $6::text[], $7::text[], $8::int[], $9::date[], $10::date[], $11::text[],"
-    " $12::text[], $13::text[], $14::text[], $15::date[], $16::date[], $17::boolean[]) AS t"
-    " ON CONFLICT (department, source_reference) DO NOTHING RETURNING id, source_reference"
+    " $12::text[], $13::text[], $14::text[], $15::date[], $16::date[], $17::boolean[],"
+    " $18::bigint[]) AS t"
+    " ON CONFLICT (department, source_reference) DO NOTHING"
+    " RETURNING id, citizen, source_reference, record_type, occurred_on, decided_on, quantity,"
+    " decision_document_no, evidence_summary, report"
+    "), exchange AS ("
+    " INSERT INTO exchange_event (kind, subject, citizen, payload)"
+    " SELECT 'record.added', id, citizen, jsonb_build_object('department', $1::int,"
+    " 'sourceReference', source_reference, 'record_type', record_type, 'occurred_on',"
+    " occurred_on, 'decided_on', decided_on, 'quantity', quantity, 'decision_document_no',"
+    " decision_document_no, 'evidence_summary', evidence_summary, 'status', 'active')"
+    " FROM ins ORDER BY id"
+    "), counters AS ("
+    " UPDATE citizen SET change_counter = change_counter + 1"
+    " WHERE id = ANY(ARRAY(SELECT DISTINCT citizen FROM ins ORDER BY citizen))"
+    "), audit AS ("
+    " INSERT INTO audit_log (at, actor_kind, actor_id, action, object_type, object_id, after,"
+    " request_id)"
+    " SELECT now(), $20, $21, 'report.linked', 'report', report::text,"
+    " jsonb_build_object('recordId', id), $22 FROM ins WHERE report IS NOT NULL"
+    " UNION ALL"
+    " SELECT now(), $20, $21, 'record.ingest', 'record_batch', min(id)::text,"
+    " jsonb_build_object('accepted', jsonb_agg(id ORDER BY id)), $22 FROM ins"
+    " HAVING count(*) > 0"
+    ") SELECT source_reference, id FROM ins"
 )
 
 
-async def insert_records(
+async def insert_batch(
     conn: Connection,
     new: NewRecords,
     *,
     department: int,
     catalog_version: str,
     reported_on: dt.date,
+    actor_kind: str,
+    actor_id: str,
+    request_id: str | None,
 ) -> dict[str, int]:
-    """Insert the batch's records, active, reported on the business day ``reported_on``;
-    source reference → id of those inserted (a reference the department used before inserts
-    nothing)."""
+    """Insert the batch's records, active, reported on the business day ``reported_on``, with
+    their exchange events, change counters and audit entries (see ``_INSERT_BATCH``); source
+    reference → id of those inserted."""
     rows = await conn.fetch(
-        _INSERT_RECORDS,
+        _INSERT_BATCH,
         department,
         catalog_version,
         *(getattr(new, name) for name in NewRecords.__struct_fields__),
         reported_on,
+        actor_kind,
+        actor_id,
+        request_id,
     )
-    return {row["source_reference"]: row["id"] for row in rows}
+    return {ref: id_ for ref, id_ in rows}
 
 
 async def bump_change_counters(conn: Connection, citizens: list[int]) -> None:
@@ -405,7 +450,3 @@ async def substantiated_reports(
         department,
     )
     return {row["id"]: ReportedSubject(**row) for row in rows}
-
-
-async def link_reports(conn: Connection, links: Sequence[tuple[int, int | None]]) -> None:
-    await conn.executemany("UPDATE record SET report = $2 WHERE id = $1", links)
