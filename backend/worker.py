@@ -17,6 +17,7 @@ import dataclasses
 import datetime as dt
 import logging
 import os
+import signal
 import socket
 import time
 from collections.abc import Awaitable, Callable
@@ -182,6 +183,16 @@ class ResilientWorker(Worker):
             self._redis_pause = 0.5
 
     async def close(self) -> None:
+        # On SIGTERM arq cancels the running job tasks. One cancelled in arq's own Redis calls
+        # (run_job's first pipeline, its shielded finish), not in the job body where arq catches
+        # it, ends cancelled, and arq's close() awaits the tasks with a bare gather that re-raises
+        # that before on_shutdown: the push pump was never stopped and the process exited (1)
+        # mid-send, its claimed batch left to be reclaimed and sent twice. So wait for the job
+        # tasks here, their cancellations returned rather than raised, and hand arq none.
+        if not self._handle_signals:
+            self.handle_sig(signal.SIGUSR1)  # arq's close() starts so; its second call is a no-op
+        await asyncio.gather(*self.tasks.values(), return_exceptions=True)
+        self.tasks.clear()
         try:
             if self._pool is not None:
                 await self.pool.delete(self.heartbeat_key)  # stopped on purpose: not healthy

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -9,6 +11,8 @@ from typing import Any
 import asyncpg
 
 from backend.platform.engine import DB
+
+log = logging.getLogger("backend.database")
 
 
 def configure_engine(dsn: str) -> None:
@@ -20,10 +24,23 @@ async def open_pool(min_size: int, max_size: int) -> None:
     await DB.start_connection_pool(min_size=min_size, max_size=max_size)
 
 
+# A connection still held when a process stops (a job cancelled mid-query) would make asyncpg's
+# close wait forever, and the process never exit: wait this long, then cut what is left.
+POOL_CLOSE_SECONDS = 10.0
+
+
 async def close_pool() -> None:
-    if DB.pool is not None:
-        await DB.close_connection_pool()
-        DB.pool = None
+    pool = DB.pool
+    if pool is None:
+        return
+    try:
+        await asyncio.wait_for(pool.close(), POOL_CLOSE_SECONDS)
+    except TimeoutError:
+        log.warning(
+            "connections still in use after %.0f s at shutdown: closed anyway", POOL_CLOSE_SECONDS
+        )
+        pool.terminate()
+    DB.pool = None
 
 
 @asynccontextmanager

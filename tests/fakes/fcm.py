@@ -74,6 +74,7 @@ class FakeFcm:
     counter: int = 0
     failing: deque[str] = field(default_factory=deque)  # answers for the next requests, any token
     failing_until: float = 0.0  # monotonic time until which every request gets failing_answer
+    failing_seconds: float = 0.0  # an outage that starts with the next request (fail_for)
     failing_answer: str = "quota"
     retry_after: str | None = None  # Retry-After header on 429/503 answers
     delay: float = 0.0  # seconds before each answer
@@ -92,8 +93,9 @@ class FakeFcm:
             self.failing.extend([answer] * count)
 
     def fail_for(self, seconds: float, answer: str = "quota") -> None:
-        """Answer every request for the next ``seconds`` with ``answer`` (an outage)."""
-        self.failing_answer, self.failing_until = answer, time.monotonic() + seconds
+        """Answer every request for ``seconds`` with ``answer`` (an outage), counted from the
+        next request: the sender runs into it however long it takes to start (a loaded box)."""
+        self.failing_answer, self.failing_seconds = answer, seconds
 
     def hold(self, *, accept: bool = False) -> None:
         """Keep the next requests unanswered until :meth:`drop_held`. With ``accept``, FCM has
@@ -133,6 +135,9 @@ class FakeFcm:
         with self.lock:
             self.received.append(record)
             script = self.scripts[token]
+            if self.failing_seconds:  # the outage starts with this request
+                self.failing_until = time.monotonic() + self.failing_seconds
+                self.failing_seconds = 0.0
             if script:
                 answer = script.popleft()
             elif self.failing:
