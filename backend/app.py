@@ -6,20 +6,20 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from litestar import Litestar, Request, Router
+from litestar import Litestar, Router
 from litestar.config.app import AppConfig
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.config.response_cache import ResponseCacheConfig
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
-from litestar.middleware.rate_limit import get_remote_address
 from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.stores.redis import RedisStore
 from litestar.template.config import TemplateConfig
+from redis.asyncio import Redis
 
 from backend.console.routes import TEMPLATES as CONSOLE_TEMPLATES
 from backend.console.routes import console_router
@@ -30,6 +30,7 @@ from backend.identity.principals import CitizenPrincipal, ClientPrincipal, Offic
 from backend.identity.security import (
     API_KEY_SCHEME,
     ApiKeyMiddleware,
+    GateSessions,
     build_jwt_auth,
     citizen_guard,
     department_guard,
@@ -43,12 +44,13 @@ from backend.platform.caching import PUBLIC, ConditionalGetMiddleware
 from backend.platform.config import Settings, get_settings
 from backend.platform.docs import docs_render_plugins
 from backend.platform.errors import EXCEPTION_HANDLERS
+from backend.platform.gate import GateMiddleware, gate_opt
 from backend.platform.health import healthz, readyz
 from backend.platform.idempotency import IdempotencyMiddleware
 from backend.platform.language import LanguageMiddleware
 from backend.platform.logs import configure_logging
 from backend.platform.media import refuse_non_json_bodies
-from backend.platform.metrics import CountedRateLimitConfig, metrics_endpoint, record_request
+from backend.platform.metrics import metrics_endpoint, record_request
 from backend.platform.openapi import document_problems
 from backend.platform.redis import create_redis, namespaced
 from backend.platform.requestid import RequestIdMiddleware
@@ -68,27 +70,40 @@ def _principal_key(scope: Any) -> str | None:
     return None
 
 
-def _counted(request: Request[Any, Any, Any]) -> bool:
-    # A preflight carries no credentials and does no work: it never spends anyone's budget.
-    return request.method != "OPTIONS"
+def _address(scope: Any) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "127.0.0.1"
 
 
-def _rate_limit(bucket: str, per_minute: int, *, by_principal: bool) -> DefineMiddleware:
+# Every router's gate checks the session of a signed-in caller, so the authentication
+# middleware does not (one Redis round trip for both).
+GATED = gate_opt(sessions=True)
+
+
+def _limit(
+    bucket: str, per_minute: int, *, by_principal: bool, settings: Settings, redis: Redis
+) -> DefineMiddleware:
     """One bucket per caller group, so reading public pages cannot lock an address out of
-    signing in; keyed on the principal where there is one, else on the address."""
+    signing in; keyed on the principal where there is one, else on the address. The gate also
+    checks the session of a signed-in caller and reads what the route prefetches, in the same
+    Redis round trip (see backend.platform.gate)."""
 
-    def identify(request: Request[Any, Any, Any]) -> str:
-        who = _principal_key(request.scope) if by_principal else None
-        return f"{bucket}:{who or 'ip:' + get_remote_address(request)}"
+    def identify(scope: Any) -> str:
+        who = _principal_key(scope) if by_principal else None
+        return f"{bucket}:{who or 'ip:' + _address(scope)}"
 
-    config = CountedRateLimitConfig(
+    def counter_key(identity: str) -> str:
+        return namespaced(settings.redis_namespace, "rl", identity)
+
+    return DefineMiddleware(
+        GateMiddleware,
         bucket=bucket,
-        rate_limit=("minute", per_minute),
-        store="rate_limit",
-        identifier_for_request=identify,
-        check_throttle_handler=_counted,
+        per_minute=per_minute,
+        identify=identify,
+        counter_key=counter_key,
+        sessions=GateSessions(settings),
+        redis=redis,
     )
-    return config.middleware
 
 
 document_problems(ROUTES.auth, authenticated=False)
@@ -104,6 +119,7 @@ document_problems([readyz], authenticated=False, rate_limited=False)
 def _api_key_router(path: str, kind: str, handlers: Any, guard: Any, limit: Any) -> Router:
     return Router(
         path=path,
+        opt=GATED,
         route_handlers=list(handlers),
         guards=[guard],
         middleware=[DefineMiddleware(ApiKeyMiddleware, kind=kind), limit],
@@ -111,16 +127,22 @@ def _api_key_router(path: str, kind: str, handlers: Any, guard: Any, limit: Any)
     )
 
 
-def _routers(settings: Settings) -> list[Router]:
+def _routers(settings: Settings, redis: Redis) -> list[Router]:
     citizen_rate, client_rate = settings.citizen_rate_per_minute, settings.client_rate_per_minute
+
+    def _rate_limit(bucket: str, per_minute: int, *, by_principal: bool) -> DefineMiddleware:
+        return _limit(bucket, per_minute, by_principal=by_principal, settings=settings, redis=redis)
+
     routers = [
         Router(
             path="/v1",
+            opt=GATED,
             route_handlers=list(ROUTES.auth),
             middleware=[_rate_limit("auth", settings.auth_rate_per_minute, by_principal=False)],
         ),
         Router(
             path="/v1",
+            opt=GATED,
             route_handlers=list(ROUTES.citizen),
             guards=[citizen_guard],
             middleware=[
@@ -138,6 +160,7 @@ def _routers(settings: Settings) -> list[Router]:
         ),
         Router(
             path="/v1/officer",
+            opt=GATED,
             route_handlers=list(ROUTES.officer),
             guards=[officer_guard],
             middleware=[_rate_limit("officer", citizen_rate, by_principal=True)],
@@ -168,6 +191,7 @@ def _routers(settings: Settings) -> list[Router]:
         routers.append(
             Router(
                 path="/v1/public",
+                opt=GATED,
                 route_handlers=list(ROUTES.public),
                 middleware=[
                     _rate_limit("public", public_rate, by_principal=False),
@@ -253,7 +277,13 @@ def create_app(settings: Settings | None = None, *, sms: SmsSender | None = None
             embedded.stop()
 
     app = CreditCardApp(
-        route_handlers=[healthz, readyz, metrics_endpoint, *_routers(settings), _console(settings)],
+        route_handlers=[
+            healthz,
+            readyz,
+            metrics_endpoint,
+            *_routers(settings, redis),
+            _console(settings),
+        ],
         lifespan=[lifespan],
         on_app_init=[jwt_auth.on_app_init, _outermost_middleware],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

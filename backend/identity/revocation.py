@@ -25,7 +25,7 @@ log = logging.getLogger("backend.identity")
 _rebuilding = asyncio.Lock()
 
 
-def _complete_key(settings: Settings) -> str:
+def complete_key(settings: Settings) -> str:
     return namespaced(settings.redis_namespace, "revoked-session", ":complete")
 
 
@@ -33,12 +33,12 @@ async def session_revoked(redis: Redis, settings: Settings, session_id: str) -> 
     """One round trip when the list is complete (always, but after a wipe)."""
     async with redis.pipeline(transaction=False) as pipe:
         pipe.exists(revoked_session_key(settings, session_id))
-        pipe.exists(_complete_key(settings))
+        pipe.exists(complete_key(settings))
         listed, complete = await pipe.execute()
     if listed or complete:
         return bool(listed)
     async with _rebuilding:
-        if not await redis.exists(_complete_key(settings)):
+        if not await redis.exists(complete_key(settings)):
             await _rebuild(redis, settings)
     return bool(await redis.exists(revoked_session_key(settings, session_id)))
 
@@ -59,7 +59,7 @@ async def _rebuild(redis: Redis, settings: Settings) -> None:
                 b"1",
                 ex=max(lifetime - int(row["age"]), 1),
             )
-        pipe.set(_complete_key(settings), b"1")
+        pipe.set(complete_key(settings), b"1")
         await pipe.execute()
     log.warning(
         "the list of signed-out sessions was missing in Redis: rebuilt from PostgreSQL"

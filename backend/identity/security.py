@@ -9,6 +9,7 @@ Departments and merchants send an API key in ``X-Api-Key``; only its SHA-256 is 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,17 +22,20 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
-from litestar.types import ASGIApp
+from litestar.types import ASGIApp, Scope
+from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from backend.identity.principals import CitizenPrincipal, ClientPrincipal, OfficerPrincipal
-from backend.identity.revocation import session_revoked
-from backend.identity.service import authenticate_api_key
+from backend.identity.revocation import complete_key, session_revoked
+from backend.identity.service import authenticate_api_key, revoked_session_key
 from backend.platform.config import Settings
 from backend.platform.errors import Forbidden, Unauthorized
+from backend.platform.gate import SESSION_CHECKED_BY_GATE
 from backend.platform.keyring import LEGACY_KEY_ID
 from backend.platform.language import say
 from backend.platform.logs import bind
+from backend.platform.lru import ExpiringLRU
 
 log = logging.getLogger("backend.security")
 API_KEY_HEADER = "x-api-key"
@@ -80,6 +84,32 @@ async def _session_revoked(token: Token, connection: ASGIConnection[Any, Any, An
         return False
 
 
+class GateSessions:
+    """The session check the rate-limit gate makes in its Redis round trip
+    (``backend.platform.gate``): the same keys and the same rebuild after a wipe as
+    ``session_revoked``, and the same 401 ``session-revoked``."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.complete = complete_key(settings)
+
+    def session_keys(self, scope: Scope) -> tuple[str, str] | None:
+        user = scope.get("user")
+        if not isinstance(user, CitizenPrincipal | OfficerPrincipal):
+            return None
+        if not user.session_id:
+            raise self.refusal()
+        return revoked_session_key(self.settings, user.session_id), self.complete
+
+    async def revoked_slow(self, redis: Redis, scope: Scope) -> bool:
+        user = scope.get("user")
+        assert isinstance(user, CitizenPrincipal | OfficerPrincipal)
+        return await session_revoked(redis, self.settings, user.session_id)
+
+    def refusal(self) -> Exception:
+        return _token_problem("session-revoked")
+
+
 def _bind_principal(user: CitizenPrincipal | OfficerPrincipal) -> None:
     """Every later log line of this request names who made it (ids only, never names)."""
     if isinstance(user, CitizenPrincipal):
@@ -88,9 +118,28 @@ def _bind_principal(user: CitizenPrincipal | OfficerPrincipal) -> None:
         bind(officer_id=user.officer_id)
 
 
+@dataclass(frozen=True, slots=True)
+class _Verified:
+    """A token whose signature and claims were checked: the key that signed it (a hit must
+    still find that very key configured) and what it was turned into."""
+
+    kid: str
+    secret: bytes
+    token: Token
+    user: CitizenPrincipal | OfficerPrincipal
+
+
+# Verified access tokens (the token itself → its principal), each kept until its ``exp`` and at
+# most this many (the least recently used go first): a signature check and a decode once per
+# token, not per request. The session is still checked on every request (revocation).
+VERIFIED_TOKENS: ExpiringLRU[str, _Verified] = ExpiringLRU(10_000)
+
+
 class AccessTokenMiddleware(JWTAuthenticationMiddleware):
     """Litestar's JWT middleware with failures an app can act on: ``token-expired`` (refresh),
-    ``session-revoked`` (sign the citizen out) or ``token-invalid`` (anything else)."""
+    ``session-revoked`` (sign the citizen out) or ``token-invalid`` (anything else). A token
+    verified once is remembered (``VERIFIED_TOKENS``) while its key stays configured. Where the
+    route's gate checks the session (``SESSION_CHECKED_BY_GATE``), this does not."""
 
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
@@ -103,10 +152,35 @@ class AccessTokenMiddleware(JWTAuthenticationMiddleware):
     async def authenticate_token(
         self, encoded_token: str, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
+        settings: Settings = connection.app.state.settings
+        verified = VERIFIED_TOKENS.get(encoded_token, time.time())
+        if verified is not None and settings.keyrings.jwt.get(verified.kid) != verified.secret:
+            VERIFIED_TOKENS.discard(encoded_token)  # its key was removed (or replaced)
+            verified = None
+        if verified is None:
+            verified = await self._verify(encoded_token, connection, settings)
+        token, user = verified.token, verified.user
+        gated = connection.scope["route_handler"].opt.get(SESSION_CHECKED_BY_GATE)
+        if (
+            not gated
+            and self.revoked_token_handler
+            and await self.revoked_token_handler(token, connection)
+        ):
+            raise _token_problem("session-revoked")
+        _bind_principal(user)
+        return AuthenticationResult(user=user, auth=token)
+
+    async def _verify(
+        self,
+        encoded_token: str,
+        connection: ASGIConnection[Any, Any, Any, Any],
+        settings: Settings,
+    ) -> _Verified:
+        kid, secret = _key_for(encoded_token, settings)
         try:
             token = self.token_cls.decode(
                 encoded_token=encoded_token,
-                secret=_secret_for(encoded_token, connection.app.state.settings),
+                secret=secret.decode(),
                 algorithm=self.algorithm,
                 audience=self.token_audience,
                 issuer=self.token_issuer,
@@ -120,17 +194,16 @@ class AccessTokenMiddleware(JWTAuthenticationMiddleware):
                 raise _token_problem("token-expired") from None
             raise _token_problem("token-invalid") from None
         user = await self.retrieve_user_handler(token, connection)
-        if user is None:
+        if not isinstance(user, CitizenPrincipal | OfficerPrincipal):
             raise _token_problem("token-invalid")
-        if self.revoked_token_handler and await self.revoked_token_handler(token, connection):
-            raise _token_problem("session-revoked")
-        _bind_principal(user)
-        return AuthenticationResult(user=user, auth=token)
+        verified = _Verified(kid=kid, secret=secret, token=token, user=user)
+        VERIFIED_TOKENS.put(encoded_token, verified, token.exp.timestamp())
+        return verified
 
 
-def _secret_for(encoded_token: str, settings: Settings) -> str:
-    """The secret of the key the token's ``kid`` names: the current one or an old one still
-    configured (the overlap of a rotation). A token without ``kid`` is the legacy key's."""
+def _key_for(encoded_token: str, settings: Settings) -> tuple[str, bytes]:
+    """The id and secret of the key the token's ``kid`` names: the current one or an old one
+    still configured (the overlap of a rotation). A token without ``kid`` is the legacy key's."""
     try:
         kid = jwt.get_unverified_header(encoded_token).get("kid", LEGACY_KEY_ID)
     except jwt.InvalidTokenError:
@@ -138,7 +211,7 @@ def _secret_for(encoded_token: str, settings: Settings) -> str:
     key = settings.keyrings.jwt.get(kid) if isinstance(kid, str) else None
     if key is None:
         raise _token_problem("token-invalid")
-    return key.decode()
+    return kid, key
 
 
 _TOKEN_ERRORS = {

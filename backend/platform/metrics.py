@@ -19,13 +19,9 @@ import logging
 import os
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from litestar import Request, Response, get
-from litestar.exceptions import TooManyRequestsException
-from litestar.middleware.rate_limit import RateLimitConfig, RateLimitMiddleware
-from litestar.types import Receive, Scope, Send
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -67,6 +63,7 @@ JOB_DURATION = Histogram(
 )
 PUSH_RESULTS = Counter("ccc_push_results", "Push messages FCM answered, by outcome", ["outcome"])
 RESCORES = Counter("ccc_rescores", "Cards re-scored, by reason", ["reason"])
+# Counted by the rate-limit gate (backend.platform.gate).
 RATE_LIMIT_REFUSALS = Counter(
     "ccc_rate_limit_refusals", "Requests refused by a rate limit (429)", ["bucket"]
 )
@@ -257,30 +254,3 @@ def serve_worker_metrics(settings: Settings, loop: asyncio.AbstractEventLoop) ->
         _worker_server_started = True
         log.info("worker metrics on http://%s:%s/metrics", address, settings.worker_metrics_port)
         return True
-
-
-# --- rate-limit refusals -------------------------------------------------------------------------
-
-
-class CountedRateLimitMiddleware(RateLimitMiddleware):
-    """Litestar's rate limiter, counting each refusal under its bucket."""
-
-    def __init__(self, app: Any, config: RateLimitConfig) -> None:
-        super().__init__(app, config)
-        bucket = getattr(config, "bucket", "default")
-        self._refused = RATE_LIMIT_REFUSALS.labels(bucket=bucket)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            await super().__call__(scope, receive, send)
-        except TooManyRequestsException:
-            self._refused.inc()
-            raise
-
-
-@dataclass
-class CountedRateLimitConfig(RateLimitConfig):
-    """A rate limit whose refusals are counted as ``ccc_rate_limit_refusals_total{bucket}``."""
-
-    bucket: str = "default"
-    middleware_class: type[RateLimitMiddleware] = field(default=CountedRateLimitMiddleware)

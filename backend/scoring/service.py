@@ -313,14 +313,18 @@ async def _cache_cards(
         log.warning("could not cache the card of citizen %s", citizen_id, exc_info=True)
 
 
-async def card_body(citizen_id: int, language: Language) -> CardBody:
-    """The pre-encoded card in ``language``: from Redis, else from the snapshot, else scored now."""
-    try:
-        cached: bytes | None = await runtime.current().redis.get(
-            card_cache_key(citizen_id, language)
-        )
-    except Exception:  # noqa: BLE001
-        cached = None
+async def card_body(
+    citizen_id: int, language: Language, prefetched: tuple[bool, bytes | None] = (False, None)
+) -> CardBody:
+    """The pre-encoded card in ``language``: from Redis, else from the snapshot, else scored now.
+    ``prefetched``: (read, value) of the cache key when the request's gate already read it in
+    its round trip (``backend.platform.gate``), so it is not read again."""
+    read, cached = prefetched
+    if not read:
+        try:
+            cached = await runtime.current().redis.get(card_cache_key(citizen_id, language))
+        except Exception:  # noqa: BLE001
+            cached = None
     if cached is not None:
         stored_revision, _, cached_body = cached.partition(b"\n")
         etag = card_etag(citizen_id, int(stored_revision), language)
