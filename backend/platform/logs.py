@@ -129,6 +129,8 @@ def _quiet_libraries() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # pgserver narrates every start-up step at INFO; our own line says what matters.
     logging.getLogger("pgserver").setLevel(logging.WARNING)
+    # fontTools narrates every table it subsets (about 50 lines per credit report).
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
 def get_logger(name: str) -> Any:
