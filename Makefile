@@ -38,7 +38,7 @@ LOCK_PYTHONS := 3.11 3.12 3.13
 LOCK_MACOS := 15.0
 
 .DEFAULT_GOAL := help
-.PHONY: help install npm-tools run test lint types lock-check pytest contract image compose-config bench drill migrate demo rescore-all clean
+.PHONY: help install npm-tools run test lint types lock-check pytest contract image compose-config bench bench-scale drill migrate demo rescore-all clean
 
 help: ## Show this list
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-15s\033[0m %s\n", $$1, $$2}'
@@ -99,15 +99,11 @@ image: ## Build the production image (Dockerfile; IMAGE=citizen-credit-card:late
 compose-config: ## Validate docker-compose.yml with the environment it needs (docker compose plugin)
 	docker compose config -q
 
-bench: install ## All benchmarks (each prints throughput and a same-run baseline)
-	$(RUN) python benchmarks/bench_engine.py
-	$(RUN) python benchmarks/bench_ingest.py
-	$(RUN) python benchmarks/bench_card.py
-	$(RUN) python benchmarks/bench_verify.py
-	$(RUN) python benchmarks/bench_push.py
-	$(RUN) python benchmarks/bench_measures.py
-	$(RUN) python benchmarks/bench_report.py
-	$(RUN) python benchmarks/bench_exchange.py
+bench: install ## All benchmarks, then every ratio in one table (each against a same-run baseline)
+	$(RUN) python benchmarks/run_all.py
+
+bench-scale: install ## A million citizens on one box (minutes; not part of make test)
+	$(RUN) python benchmarks/bench_scale.py
 
 drill: install ## Fault drills at 1,000 citizens: in / out / lost / sent twice per drill
 	$(RUN) python benchmarks/drill_faults.py --citizens 1000

@@ -26,6 +26,7 @@ from backend.platform.database import connection
 from backend.records import service as records
 from backend.scoring import service as scoring
 from backend.wiring import start_runtime, stop_runtime
+from benchmarks._report import Ratio, ratio
 from benchmarks._server import api_server, bench_database
 
 PHONE = "13700000001"
@@ -128,6 +129,17 @@ def main() -> None:
                 for name, (rps, p50, p99) in (("/healthz", ceiling), ("/v1/me/card", card)):
                     print(f"{level:>11} {name:>12} {rps:>8.0f} {p50:>8.2f} {p99:>8.2f}")
                 print(f"{'':>11} {'card/healthz':>12} {card[0] / ceiling[0]:>8.2f}")
+                ratio(
+                    Ratio(
+                        name=f"GET /v1/me/card, {level} connections",
+                        value=card[0],
+                        unit="req/s",
+                        baseline=ceiling[0],
+                        baseline_name="/healthz",
+                        floor=0.35 if level == 32 else None,
+                        goal=0.5 if level == 32 else None,
+                    )
+                )
 
 
 if __name__ == "__main__":

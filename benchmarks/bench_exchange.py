@@ -33,6 +33,7 @@ from backend.identity.security import build_jwt_auth
 from backend.platform.config import load_settings
 from backend.records.service import ingest_batch
 from backend.wiring import start_runtime, stop_runtime
+from benchmarks._report import Ratio, ratio
 from benchmarks._server import bench_database
 
 SECRET = "bench-provincial-secret"
@@ -138,6 +139,15 @@ async def _run(dsn: str, redis_url: str, url: str, records: int, size: int) -> N
         )
         print(f"baseline         : {baseline:7.0f} events/s in bare signed batches to the fake")
         print(f"ratio            : {rate / baseline:7.2f} of the fake platform's ceiling")
+        ratio(
+            Ratio(
+                name="provincial exchange events",
+                value=rate,
+                unit="events/s",
+                baseline=baseline,
+                baseline_name="bare signed batches",
+            )
+        )
     finally:
         await stop_runtime(rt)
 

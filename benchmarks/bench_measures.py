@@ -32,6 +32,7 @@ from backend.identity.security import build_jwt_auth
 from backend.platform.config import load_settings
 from backend.records.service import ingest_batch
 from backend.wiring import start_runtime, stop_runtime
+from benchmarks._report import Ratio, ratio
 from benchmarks._server import bench_database
 
 DEBTOR = "JUDICIAL-DISHONEST-JUDGMENT-DEBTOR"
@@ -104,6 +105,15 @@ async def _run(dsn: str, redis_url: str, url: str, records: int) -> None:
         print(f"end to end       : {sent['delivered'] / (finished - started):7.0f} triggers/s")
         print(f"baseline         : {baseline:7.0f} signed posts/s straight to the receiver")
         print(f"ratio            : {rate / baseline:7.2f} of the bare post rate")
+        ratio(
+            Ratio(
+                name="measure triggers to enforcers' webhooks",
+                value=rate,
+                unit="triggers/s",
+                baseline=baseline,
+                baseline_name="bare signed posts",
+            )
+        )
     finally:
         await stop_runtime(rt)
 

@@ -33,6 +33,7 @@ from backend.platform.config import load_settings
 from backend.platform.database import connection
 from backend.verification import signing
 from backend.wiring import start_runtime, stop_runtime
+from benchmarks._report import Ratio, ratio
 from benchmarks._server import api_server, bench_database
 from benchmarks.bench_card import _get, _load
 
@@ -154,6 +155,15 @@ def main() -> None:
                     print(
                         f"{level:>11} {name:>16} {rps:>8.0f} {p50:>8.2f} {p99:>8.2f}"
                         f"   ({rps / ceiling[0]:.2f} of /healthz)"
+                    )
+                    ratio(
+                        Ratio(
+                            name=f"merchant {name}, {level} connections",
+                            value=rps,
+                            unit="req/s",
+                            baseline=ceiling[0],
+                            baseline_name="/healthz",
+                        )
                     )
 
 

@@ -39,6 +39,9 @@ from backend.worker import WorkerSettings
 from tests.fakes.proxy import TcpProxy
 from tests.fakes.redis_server import PrivateRedis, private_redis_server
 
+# Fixtures shared across test packages, from their own modules.
+pytest_plugins = ["tests.redis_trips"]
+
 SESSION = secrets.token_hex(4)
 NAMESPACE = f"cctest-{SESSION}"
 DATABASE = f"cc_test_{SESSION}"

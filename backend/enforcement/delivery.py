@@ -25,7 +25,7 @@ from backend.identity.rotation import register as register_rewrite
 from backend.platform import runtime
 from backend.platform.crypto import seal, unseal
 from backend.platform.crypto import timestamped_signature as signature
-from backend.platform.database import connection
+from backend.platform.database import connection, session_connection
 from backend.platform.keyring import Keyring
 
 log = logging.getLogger("backend.enforcement.delivery")
@@ -108,7 +108,7 @@ async def deliver_all() -> dict[str, int]:
 async def _deliver(http: httpx.AsyncClient, hook: Webhook) -> tuple[int, int]:
     """The body's events in order until one fails or must wait; one sender per body at a time
     (a session advisory lock), so two workers never interleave one body's events."""
-    async with connection() as lock:
+    async with session_connection() as lock:
         if not await lock.fetchval(
             "SELECT pg_try_advisory_lock(hashtext('measure-hook:' || $1::bigint::text))",
             hook.client,

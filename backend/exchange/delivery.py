@@ -26,7 +26,7 @@ from backend.exchange.store import OutgoingRow
 from backend.identity.service import decrypt_id_number
 from backend.platform import runtime
 from backend.platform.crypto import timestamped_signature as signature
-from backend.platform.database import connection, transaction
+from backend.platform.database import connection, session_connection, transaction
 
 log = logging.getLogger("backend.exchange.delivery")
 SIGNATURE = "X-CCC-Signature"
@@ -90,7 +90,7 @@ async def send_pending(
     key = settings.provincial_secret if secret is None else secret
     size = batch_size or settings.provincial_batch_size
     seconds = timeout_seconds or settings.provincial_timeout_seconds
-    async with connection() as lock:
+    async with session_connection() as lock:
         if not await lock.fetchval(LOCK):
             return outcome.as_dict()  # another sender is at it
         try:

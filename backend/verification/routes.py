@@ -14,6 +14,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from backend.identity.principals import CitizenPrincipal, ClientPrincipal
 from backend.identity.security import citizen_guard
 from backend.platform.errors import PROBLEM_MEDIA_TYPE, Problem
+from backend.platform.gate import PREFETCH, prefetched
 from backend.platform.pagination import DEFAULT_LIMIT, Page
 from backend.platform.routing import Routes
 from backend.verification import consents, lock, queries, service
@@ -52,6 +53,12 @@ NO_STORE_DOC = [
         documentation_only=True,
     )
 ]
+
+
+def _guess_counter(scope: Any) -> str | None:
+    """The merchant's unknown-code counter, read by the gate with the rate limit."""
+    user = scope.get("user")
+    return service.guess_key(user.client_id) if isinstance(user, ClientPrincipal) else None
 
 
 def _problems(**described: str) -> dict[int, ResponseSpec]:
@@ -289,6 +296,7 @@ class MerchantVerificationController(Controller):
         operation_id="redeemVerificationCode",
         summary="Redeem a citizen's code (typed or scanned): eligible or not, nothing more",
         responses=_problems(**LOCKED, **REDEEM_REFUSALS),
+        opt={PREFETCH: _guess_counter},
     )
     async def redeem(self, data: JSONBody[RedeemRequest], request: MerchantRequest) -> CheckAnswer:
         """Uses up a citizen's code, typed in or scanned from the QR, and answers only what the
@@ -297,7 +305,8 @@ class MerchantVerificationController(Controller):
         sees the look in their query log and gets a notice. Refusals say why: used (409),
         expired (410), credit lock on (423); an unknown or out-of-scope code is one answer
         (404), and too many of those pause the merchant (429)."""
-        return await service.redeem(request.user, data)
+        guesses = prefetched(request.scope, service.guess_key(request.user.client_id))
+        return await service.redeem(request.user, data, guesses=guesses)
 
     @post(
         "/verifications/{verification_id:str}/redemption",

@@ -368,12 +368,18 @@ def _key_of(request: RedeemRequest) -> tuple[store.CodeKey, str]:
     return "public_id", claims.jti
 
 
-async def redeem(merchant: ClientPrincipal, request: RedeemRequest) -> CheckAnswer:
+async def redeem(
+    merchant: ClientPrincipal,
+    request: RedeemRequest,
+    *,
+    guesses: tuple[bool, bytes | None] = (False, None),
+) -> CheckAnswer:
     """Consume a code once and answer the check; refusals say why (used, expired, locked),
-    except that a code for a benefit outside the merchant's scopes is answered as unknown."""
+    except that a code for a benefit outside the merchant's scopes is answered as unknown.
+    ``guesses``: the gate's read of the merchant's unknown-code counter, if it made one."""
     key, value = _key_of(request)
     if key == "numeric_code":
-        await _refuse_guessing(merchant)
+        await _refuse_guessing(merchant, guesses)
     scoped = _scoped_benefits(merchant)
     async with transaction() as conn:
         check = await store.redeem_code(
@@ -422,18 +428,23 @@ async def _refusal(
     )
 
 
-def _guess_key(merchant: ClientPrincipal) -> str:
+def guess_key(merchant_id: int) -> str:
+    """The Redis key counting a merchant's unknown typed codes (read by the gate with the
+    merchant's rate limit, in the same round trip: see ``routes.redeem``'s ``PREFETCH``)."""
     settings = runtime.current().settings
-    return namespaced(settings.redis_namespace, "verify-misses", merchant.client_id)
+    return namespaced(settings.redis_namespace, "verify-misses", merchant_id)
 
 
-async def _refuse_guessing(merchant: ClientPrincipal) -> None:
-    """Typed codes are short: a merchant trying too many unknown ones is paused for a while."""
+async def _refuse_guessing(merchant: ClientPrincipal, counted: tuple[bool, bytes | None]) -> None:
+    """Typed codes are short: a merchant trying too many unknown ones is paused for a while.
+    ``counted`` is the gate's read of the counter (read here when the gate did not read it)."""
     try:
         redis = runtime.current().redis
-        misses = await redis.get(_guess_key(merchant))
+        read, misses = counted
+        if not read:
+            misses = await redis.get(guess_key(merchant.client_id))
         if misses is not None and int(misses) >= GUESS_LIMIT:
-            wait = max(int(await redis.ttl(_guess_key(merchant))), 1)
+            wait = max(int(await redis.ttl(guess_key(merchant.client_id))), 1)
             raise TooManyGuesses(
                 say(
                     f"无效核验码尝试次数过多，请 {wait} 秒后再试",
@@ -448,11 +459,14 @@ async def _refuse_guessing(merchant: ClientPrincipal) -> None:
 
 
 async def _count_guess(merchant: ClientPrincipal) -> None:
+    """One round trip: the count, and the window set by the first miss only (``EXPIRE NX``,
+    Redis 7) so that misses do not keep extending it."""
     try:
-        redis = runtime.current().redis
-        key = _guess_key(merchant)
-        if await redis.incr(key) == 1:
-            await redis.expire(key, GUESS_WINDOW_SECONDS)
+        async with runtime.current().redis.pipeline(transaction=True) as pipe:
+            key = guess_key(merchant.client_id)
+            pipe.incr(key)
+            pipe.expire(key, GUESS_WINDOW_SECONDS, nx=True)
+            await pipe.execute()
     except Exception:  # noqa: BLE001 - best effort
         log.warning("could not count an unknown code of merchant %s", merchant.code)
 

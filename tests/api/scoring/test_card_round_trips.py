@@ -5,15 +5,13 @@ Redis wipe, and the card from PostgreSQL when the cache misses."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from collections.abc import AsyncIterator
 
 import httpx
 import msgspec
 import pytest
 from litestar import Litestar
 from redis.asyncio import Redis
-from redis.asyncio.connection import Connection
 
 from backend.app import create_app
 from backend.identity import service as identity
@@ -24,36 +22,9 @@ from backend.platform.gate import SCRIPT_SHA
 from backend.platform.metrics import RATE_LIMIT_REFUSALS
 from tests import factories as f
 from tests.api.identity.problems import assert_problem
+from tests.redis_trips import Sent
 
 CARD = "/v1/me/card"
-
-
-class Sent:
-    """Every command packet written to Redis by this process (one packet: one round trip)."""
-
-    def __init__(self) -> None:
-        self.packets: list[bytes] = []
-
-    def reset(self) -> None:
-        self.packets.clear()
-
-    def trips(self) -> list[bytes]:
-        # The live-content poll (HGETALL of the generations) runs on its own clock: not ours.
-        return [p for p in self.packets if b"HGETALL" not in p[:40]]
-
-
-@pytest.fixture
-def sent(monkeypatch: pytest.MonkeyPatch) -> Iterator[Sent]:
-    record = Sent()
-    original = Connection.send_packed_command
-
-    async def counting(self: Connection, command: Any, check_health: bool = True) -> None:
-        packet = command if isinstance(command, bytes | str) else b"".join(command)
-        record.packets.append(packet if isinstance(packet, bytes) else packet.encode())
-        await original(self, command, check_health)
-
-    monkeypatch.setattr(Connection, "send_packed_command", counting)
-    yield record
 
 
 async def _card_once(client: httpx.AsyncClient, headers: dict[str, str]) -> httpx.Response:
