@@ -3,7 +3,7 @@ held session state (a session advisory lock its holder did not release)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 from litestar import Litestar
@@ -38,7 +38,7 @@ async def test_a_marked_release_resets_the_session(database_url: str) -> None:
     pool = await _one_connection_pool(database_url)
     try:
         async with pool.acquire() as first:
-            first.hold_session_state()
+            cast(PooledConnection, first).hold_session_state()
             await first.execute("SET application_name = 'reset-on-release'")
             assert await first.fetchval("SELECT pg_try_advisory_lock($1)", LOCK)
         async with pool.acquire() as second:
