@@ -26,6 +26,7 @@ from backend.content.calendar import calendars_from_sources, install_calendar
 from backend.content.kinds import ContentKind, Source
 from backend.content.live import LiveContent, bump_generations, install_live
 from backend.content.seed import import_seed
+from backend.identity.notices import install_notices, notices_from_sources
 from backend.identity.sms import LogSmsSender, SmsSender
 from backend.identity.sms_aliyun import AliyunSmsSender
 from backend.identity.sms_tencent import TencentSmsSender
@@ -106,6 +107,7 @@ CONTENT_KINDS: tuple[ContentKind, ...] = (
     ),
     _standalone("notifications", "notifications", templates_from_sources, _on_runtime("templates")),
     _standalone("commitments", "commitment", commitments_from_sources, install_commitments),
+    _standalone("notices", "notices", notices_from_sources, install_notices),
     ContentKind(
         name="lists",
         header="lists",

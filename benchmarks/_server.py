@@ -141,3 +141,69 @@ def api_server(env: dict[str, str], workers: int = 1) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+# --- additions for bench_scale.py (a named, optionally kept database; copies of one) ----------
+
+
+@contextmanager
+def bench_servers() -> Iterator[tuple[str, str, Path]]:
+    """The admin URL of a PostgreSQL server and a Redis URL (BENCH_DATABASE_URL /
+    TEST_DATABASE_URL and TEST_REDIS_URL, else embedded servers under a temporary directory),
+    with that directory; embedded servers stop at the end."""
+    embedded = EmbeddedServers()
+    var = Path(tempfile.mkdtemp(prefix="cc-bench-"))
+    admin = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
+    admin = admin or start_postgres(var, embedded)
+    redis_url = os.environ.get("TEST_REDIS_URL") or start_redis(var, embedded)
+    try:
+        yield admin, redis_url, var
+    finally:
+        embedded.stop()
+
+
+def database_url(admin: str, name: str) -> str:
+    """The URL of database ``name`` on the server of ``admin``."""
+    return _database_url(admin, name)
+
+
+def app_env(dsn: str, redis_url: str, var: Path, name: str, **extra: str) -> dict[str, str]:
+    """The environment that points the app at database ``name`` and a Redis namespace of its
+    own (``ccbench-<name>``), as ``bench_database`` builds it."""
+    return {
+        **os.environ,
+        "DATABASE_URL": dsn,
+        "REDIS_URL": redis_url,
+        "VAR_DIR": str(var),
+        "REDIS_NAMESPACE": f"ccbench-{name}",
+        "LOG_LEVEL": "WARNING",
+        "CLIENT_RATE_PER_MINUTE": "10000000",
+        "CITIZEN_RATE_PER_MINUTE": "10000000",
+        **extra,
+    }
+
+
+def migrate(env: dict[str, str]) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "backend", "migrate"],
+        cwd=REPO_ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+
+
+def create_database(admin: str, name: str, template: str | None = None) -> None:
+    """CREATE DATABASE ``name`` (a copy of ``template`` when given: nobody may be connected
+    to it)."""
+    copy = f' TEMPLATE "{template}"' if template else ""
+    asyncio.run(_admin(admin, f'CREATE DATABASE "{name}"{copy}'))
+
+
+def drop_database(admin: str, name: str) -> None:
+    asyncio.run(_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def forget_redis_keys(redis_url: str, namespace: str) -> None:
+    """Delete the Redis keys of ``namespace`` (and its arq jobs), no others."""
+    asyncio.run(_forget_keys(redis_url, namespace))

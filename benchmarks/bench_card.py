@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from backend.identity import service as identity
 from backend.identity.principals import ClientPrincipal
-from backend.identity.schemas import RegistryBatch, RegistryEntryIn
+from backend.identity.schemas import RegistryBatch, RegistryEntryIn, SignUp
 from backend.identity.security import build_jwt_auth
 from backend.identity.sms import MemorySmsSender
 from backend.platform.config import load_settings
@@ -61,7 +61,17 @@ async def _prepare_citizen(dsn: str, redis_url: str) -> str:
         ]
         await records.ingest_batch(items, dept)
         await identity.request_code(PHONE)
-        tokens = await identity.sign_up(PHONE, sms.last(PHONE), "张三", ID_NUMBER)
+        sign_up = SignUp(
+            phone=PHONE,
+            code=sms.last(PHONE),
+            name="张三",
+            id_number=ID_NUMBER,
+            notices_version="2026.1",  # the seed's (content/notices/)
+            accept_privacy_notice=True,
+            accept_user_agreement=True,
+            consent_to_sensitive_information=True,
+        )
+        tokens = await identity.sign_up(sign_up)
         async with connection() as conn:
             citizen_id = await conn.fetchval("SELECT id FROM citizen")
         await scoring.rescore(citizen_id)

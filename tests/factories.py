@@ -17,6 +17,14 @@ _sequence = itertools.count(1)
 # Names registered in the population registry since the test's registrar was made: departments
 # must report a registered person under the name on file, so ``record`` uses it by default.
 _registered_names: dict[str, str] = {}
+# What the app sends at sign-up once the citizen has read and accepted the privacy notice, the
+# user agreement and the sensitive-information consent of the seed version (content/notices/).
+ACCEPTED_NOTICES: dict[str, Any] = {
+    "noticesVersion": "2026.1",
+    "acceptPrivacyNotice": True,
+    "acceptUserAgreement": True,
+    "consentToSensitiveInformation": True,
+}
 
 
 def id_number(seq: int | None = None, born: dt.date = dt.date(1988, 6, 1)) -> str:
@@ -61,7 +69,13 @@ async def citizen_tokens(
     assert (await http.post("/v1/auth/codes", json={"phone": phone})).status_code == 200
     response = await http.post(
         "/v1/auth/sign-up",
-        json={"phone": phone, "code": sms.last(phone), "name": name, "idNumber": number},
+        json={
+            "phone": phone,
+            "code": sms.last(phone),
+            "name": name,
+            "idNumber": number,
+            **ACCEPTED_NOTICES,
+        },
     )
     assert response.status_code == 201, response.text
     tokens: dict[str, Any] = response.json()

@@ -209,7 +209,7 @@ async def record_transition(
             on_time=0 if (row.department_late or lapsed) else 1,
         )
     from_status = None if created else row.status
-    await add_step(conn, kind, row.id, change, from_status, today)
+    await add_step(conn, kind, row, change, from_status, today)
     before = None if created else {"status": row.status, "dueOn": row.due_on}
     after = {"status": change.to_status, "dueOn": change.due_on, "reason": change.reason}
     await write_audit(
@@ -229,7 +229,7 @@ async def record_transition(
 async def add_step(
     conn: Connection,
     kind: CaseKind,
-    case_id: int,
+    row: CaseState,
     change: Change,
     from_status: str | None,
     today: dt.date,
@@ -237,7 +237,8 @@ async def add_step(
     await store.insert_step(
         conn,
         kind,
-        case_id,
+        row.id,
+        citizen=store.citizen_of(row),
         action=change.action,
         from_status=from_status,
         to_status=change.to_status,

@@ -98,6 +98,18 @@ class CaseState(Protocol):
     def department_late(self) -> bool: ...
 
 
+# The citizen of a report's steps and evidence: a report is about no citizen of ours (its
+# subject may be an organisation, its reporter is confidential), and the distribution column
+# (backend.platform.distribution) takes no NULL. No citizen has id 0.
+NO_CITIZEN = 0
+
+
+def citizen_of(case: CaseState) -> int:
+    """Whose a case is: an objection's or a repair's citizen, or NO_CITIZEN for a report."""
+    citizen: int | None = getattr(case, "citizen", None)
+    return NO_CITIZEN if citizen is None else citizen
+
+
 class LockedState(CaseState, Protocol):
     """A case row the hourly deadline check locks: also the deadlines it last flagged."""
 
@@ -116,7 +128,8 @@ def case_columns(row_type: type[msgspec.Struct]) -> str:
 def _from(kind: CaseKind) -> str:
     if not kind.about_record:
         return f"{kind.table} c"
-    return f"{kind.table} c JOIN record r ON r.id = c.record"
+    # on citizen too: a case and its record are one citizen's, on one node (distribution.py)
+    return f"{kind.table} c JOIN record r ON r.citizen = c.citizen AND r.id = c.record"
 
 
 def _locked_select(kind: CaseKind, row_type: type[msgspec.Struct]) -> str:
@@ -194,6 +207,7 @@ async def insert_step(
     kind: CaseKind,
     case_id: int,
     *,
+    citizen: int,
     action: str,
     from_status: str | None,
     to_status: str,
@@ -205,8 +219,8 @@ async def insert_step(
 ) -> None:
     await conn.execute(
         "INSERT INTO case_step (case_kind, case_id, action, from_status, to_status, actor_kind,"
-        " actor_id, reason, due_on, business_date, at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())",
+        " actor_id, reason, due_on, business_date, at, citizen)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now(), $11)",
         kind.name,
         case_id,
         action,
@@ -217,6 +231,7 @@ async def insert_step(
         reason,
         due_on,
         business_date,
+        citizen,
     )
 
 
@@ -514,6 +529,14 @@ class EvidenceRow(msgspec.Struct, frozen=True, kw_only=True):
     uploaded_at: dt.datetime
 
 
+# A report's files are stored under NO_CITIZEN (the distribution column takes no NULL) and read
+# back as None, which is what the evidence rules test for.
+_EVIDENCE = ", ".join(
+    "NULLIF(citizen, 0) AS citizen" if name == "citizen" else name
+    for name in EvidenceRow.__struct_fields__
+)
+
+
 async def count_evidence(conn: Connection, kind: CaseKind, case_id: int) -> int:
     stored: int = await conn.fetchval(
         "SELECT count(*) FROM evidence_file WHERE case_kind = $1 AND case_id = $2",
@@ -539,10 +562,10 @@ async def insert_evidence(
         "INSERT INTO evidence_file (case_kind, case_id, citizen, department, uploaded_by_kind,"
         " uploaded_by_id, sha256, media_type, size_bytes, original_name, uploaded_at)"
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())"
-        f" RETURNING {columns(EvidenceRow)}",
+        f" RETURNING {_EVIDENCE}",
         kind.name,
         case.id,
-        getattr(case, "citizen", None),  # a report has no citizen of its own: NULL
+        citizen_of(case),
         case.department,
         uploaded_by_kind,
         uploaded_by_id,
@@ -557,8 +580,7 @@ async def insert_evidence(
 
 async def evidence_of_case(conn: Connection, kind: CaseKind, case_id: int) -> list[EvidenceRow]:
     rows = await conn.fetch(
-        f"SELECT {columns(EvidenceRow)} FROM evidence_file WHERE case_kind = $1 AND case_id = $2"
-        " ORDER BY id",
+        f"SELECT {_EVIDENCE} FROM evidence_file WHERE case_kind = $1 AND case_id = $2 ORDER BY id",
         kind.name,
         case_id,
     )
@@ -566,9 +588,7 @@ async def evidence_of_case(conn: Connection, kind: CaseKind, case_id: int) -> li
 
 
 async def evidence_by_id(conn: Connection, evidence_id: int) -> EvidenceRow | None:
-    row = await conn.fetchrow(
-        f"SELECT {columns(EvidenceRow)} FROM evidence_file WHERE id = $1", evidence_id
-    )
+    row = await conn.fetchrow(f"SELECT {_EVIDENCE} FROM evidence_file WHERE id = $1", evidence_id)
     return row_as(EvidenceRow, row)
 
 

@@ -66,9 +66,8 @@ class EvidenceFile(Table, tablename="evidence_file", db=DB):
     id = BigSerial(primary_key=True)
     case_kind = Varchar(length=12)  # objection | repair
     case_id = BigInt()
-    citizen = ForeignKey(
-        references=Citizen, null=True, on_delete=OnDelete.restrict
-    )  # NULL: a report's
+    # the case's citizen; 0 for a report's (cases.store.NO_CITIZEN), hence no foreign key
+    citizen = BigInt()
     department = ForeignKey(references=ApiClient, null=False, on_delete=OnDelete.restrict)
     uploaded_by_kind = Varchar(length=20)
     uploaded_by_id = Varchar(length=64)
@@ -83,6 +82,7 @@ class CaseStep(Table, tablename="case_step", db=DB):
     """One transition of an objection or repair case: who, when, why, and the deadline after."""
 
     id = BigSerial(primary_key=True)
+    citizen = BigInt()  # the case's; 0 for a report's steps (cases.store.NO_CITIZEN)
     case_kind = Varchar(length=12)
     case_id = BigInt()
     action = Varchar(length=20)

@@ -62,11 +62,12 @@ class CaseRow(msgspec.Struct, frozen=True, kw_only=True):
 async def cases(conn: Connection, citizen: int) -> list[CaseRow]:
     rows = await conn.fetch(
         "SELECT 'objection' AS kind, c.id, r.record_type, r.catalog_version, c.status,"
-        " c.decided_on, c.decision_reason FROM objection c JOIN record r ON r.id = c.record"
-        " WHERE c.citizen = $1"
+        " c.decided_on, c.decision_reason FROM objection c"
+        " JOIN record r ON r.citizen = c.citizen AND r.id = c.record WHERE c.citizen = $1"
         " UNION ALL SELECT 'repair', c.id, r.record_type, r.catalog_version, c.status,"
         " c.decided_on, c.decision_reason FROM repair_application c"
-        " JOIN record r ON r.id = c.record WHERE c.citizen = $1 ORDER BY 1, 2",
+        " JOIN record r ON r.citizen = c.citizen AND r.id = c.record WHERE c.citizen = $1"
+        " ORDER BY 1, 2",
         citizen,
     )
     return rows_as(CaseRow, rows)
@@ -92,8 +93,8 @@ async def black_listed(conn: Connection, citizen: int, today: dt.date) -> bool:
     found: bool = await conn.fetchval(
         "SELECT EXISTS (SELECT 1 FROM list_entry e WHERE e.citizen = $1 AND e.list = 'black'"
         " AND e.status = 'published' AND e.published_from <= $2 AND e.published_until > $2"
-        " AND (e.record IS NULL OR EXISTS (SELECT 1 FROM record r WHERE r.id = e.record"
-        " AND r.status = 'active' AND r.display_until > $2)))",
+        " AND (e.record IS NULL OR EXISTS (SELECT 1 FROM record r WHERE r.citizen = e.citizen"
+        " AND r.id = e.record AND r.status = 'active' AND r.display_until > $2)))",
         citizen,
         today,
     )

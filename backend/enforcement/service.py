@@ -110,7 +110,16 @@ async def reconcile(today: dt.date | None = None) -> dict[str, int]:
             )
             if started is not None:
                 payload = _payload("trigger", measure, record, day, due)
-                await _event(conn, started, key[0], "trigger", payload, day, due)
+                await _event(
+                    conn,
+                    citizen=record.citizen,
+                    enforcement=started,
+                    client=key[0],
+                    action="trigger",
+                    payload=payload,
+                    day=day,
+                    due=due,
+                )
                 triggered += 1
         lifted = await _lift(conn, existing, set(wanted), {m.code: m for m in measures}, day, due)
     return {"triggered": triggered, "lifted": lifted}
@@ -159,7 +168,7 @@ async def _lift(
         if (client, record, measure) in wanted and enforcement not in causes:
             continue
         cause, status = causes.get(enforcement, ("no-longer-applies", "active"))
-        await store.lift(conn, enforcement, today=day, due=due)
+        citizen = await store.lift(conn, enforcement, today=day, due=due)
         payload: dict[str, Any] = {
             "action": "lift",
             "measure": {"code": measure},
@@ -171,13 +180,24 @@ async def _lift(
         if measure in measures:
             named = measures[measure]
             payload["measure"] = {"code": measure, "nameZh": named.name_zh, "nameEn": named.name_en}
-        await _event(conn, enforcement, client, "lift", payload, day, due)
+        await _event(
+            conn,
+            citizen=citizen,
+            enforcement=enforcement,
+            client=client,
+            action="lift",
+            payload=payload,
+            day=day,
+            due=due,
+        )
         count += 1
     return count
 
 
 async def _event(
     conn: Connection,
+    *,
+    citizen: int,
     enforcement: int,
     client: int,
     action: str,
@@ -187,6 +207,7 @@ async def _event(
 ) -> None:
     event_id = await store.add_event(
         conn,
+        citizen=citizen,
         enforcement=enforcement,
         client=client,
         action=action,

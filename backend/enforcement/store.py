@@ -85,7 +85,7 @@ async def start(
         "INSERT INTO measure_enforcement (client, citizen, record, measure, in_force, status,"
         " triggered_on, feedback_due_on, updated_at)"
         " VALUES ($1, $2, $3, $4, true, 'triggered', $5, $6, now())"
-        " ON CONFLICT (client, record, measure) DO UPDATE SET in_force = true,"
+        " ON CONFLICT (citizen, client, record, measure) DO UPDATE SET in_force = true,"
         " status = 'triggered', triggered_on = $5, applied_on = NULL, lift_sent_on = NULL,"
         " lifted_on = NULL, feedback_reason = NULL, feedback_due_on = $6,"
         " feedback_late = false, escalated_at = NULL, updated_at = now()"
@@ -116,27 +116,30 @@ async def ending(conn: Connection, today: dt.date) -> list[Ending]:
         " CASE WHEN r.status <> 'active' THEN r.status"
         " WHEN r.display_until <= $1 THEN 'display-ended'"
         " ELSE 'under-objection' END AS cause"
-        " FROM measure_enforcement e JOIN record r ON r.id = e.record"
+        " FROM measure_enforcement e JOIN record r ON r.citizen = e.citizen AND r.id = e.record"
         f" WHERE e.in_force AND NOT ({COUNTS}) ORDER BY e.id FOR UPDATE OF e",
         today,
     )
     return rows_as(Ending, rows)
 
 
-async def lift(conn: Connection, enforcement: int, *, today: dt.date, due: dt.date) -> None:
-    await conn.execute(
+async def lift(conn: Connection, enforcement: int, *, today: dt.date, due: dt.date) -> int:
+    """Returns the enforcement's citizen, whose the lift event is."""
+    citizen: int = await conn.fetchval(
         "UPDATE measure_enforcement SET in_force = false, status = 'lift-sent',"
         " lift_sent_on = $2, feedback_due_on = $3, feedback_late = false, escalated_at = NULL,"
-        " updated_at = now() WHERE id = $1",
+        " updated_at = now() WHERE id = $1 RETURNING citizen",
         enforcement,
         today,
         due,
     )
+    return citizen
 
 
 async def add_event(
     conn: Connection,
     *,
+    citizen: int,
     enforcement: int,
     client: int,
     action: str,
@@ -146,14 +149,15 @@ async def add_event(
 ) -> int:
     event_id: int = await conn.fetchval(
         "INSERT INTO measure_event (enforcement, client, action, payload, business_date,"
-        " created_at, next_attempt_at, feedback_due_on)"
-        " VALUES ($1, $2, $3, $4::jsonb, $5, now(), now(), $6) RETURNING id",
+        " created_at, next_attempt_at, feedback_due_on, citizen)"
+        " VALUES ($1, $2, $3, $4::jsonb, $5, now(), now(), $6, $7) RETURNING id",
         enforcement,
         client,
         action,
         msgspec.json.encode(payload).decode(),
         today,
         due,
+        citizen,
     )
     return event_id
 
@@ -186,7 +190,8 @@ _EVENT = (
     " m.business_date, m.created_at, m.delivered_at, m.attempts, m.next_attempt_at,"
     " m.feedback_due_on, m.answered_on, m.late, c.name AS citizen_name,"
     " c.id_number_encrypted FROM measure_event m"
-    " JOIN measure_enforcement e ON e.id = m.enforcement JOIN citizen c ON c.id = e.citizen"
+    " JOIN measure_enforcement e ON e.citizen = m.citizen AND e.id = m.enforcement"
+    " JOIN citizen c ON c.id = e.citizen"
 )
 
 
@@ -414,7 +419,8 @@ async def needing_attention(
     rows = await conn.fetch(
         "SELECT m.id, m.client, d.name AS body, m.action, e.measure, e.record, m.business_date,"
         " m.feedback_due_on, m.answered_on, m.late, m.attempts, m.delivered_at, m.last_error"
-        " FROM measure_event m JOIN measure_enforcement e ON e.id = m.enforcement"
+        " FROM measure_event m"
+        " JOIN measure_enforcement e ON e.citizen = m.citizen AND e.id = m.enforcement"
         " JOIN api_client d ON d.id = m.client"
         " WHERE m.id > $2 AND ((m.late AND m.answered_on IS NULL)"
         " OR (m.delivered_at IS NULL AND m.attempts >= $1))"

@@ -46,6 +46,7 @@ class MeasureEvent(Table, tablename="measure_event", db=DB):
     """A trigger or a lift for one body: the outbox the webhook delivery and the feed read."""
 
     id = BigSerial(primary_key=True)
+    citizen = BigInt()  # the enforcement's: the key (citizen, id) of a Citus-ready schema
     enforcement = BigInt()
     client = BigInt()
     action = Varchar(length=8)

@@ -18,12 +18,15 @@ from backend.identity.schemas import (
     ApiClientOut,
     CodeSent,
     KeyRotation,
+    NoticesAcceptance,
+    NoticesStatus,
     OfficerIn,
     OfficerOut,
     OfficerSignIn,
     PasswordReset,
     Profile,
     ProfileUpdate,
+    PublicNotices,
     RefreshRequest,
     RegistryBatch,
     RegistryBatchResult,
@@ -98,11 +101,18 @@ class AuthController(Controller):
     async def sign_up(self, data: JSONBody[SignUp]) -> Response[TokenPair]:
         """Creates the citizen's account once the one-time code is right and the real-name
         check (实名核验) finds the name, ID number and phone together in the population
-        registry, then signs in. A wrong or expired code answers 401 (`code-wrong`,
-        `code-expired`); a failed real-name check 403 `real-name-check-failed`, one answer
-        whichever item is wrong; an existing account for the person or phone 409
-        `account-exists`."""
-        tokens = await service.sign_up(data.phone, data.code, data.name, data.id_number)
+        registry, then signs in. The app first shows the privacy notice, the user agreement
+        and the separate consent to sensitive personal information (GET /v1/public/notices)
+        and sends their `noticesVersion` with the three acceptances, each `true` (422 naming
+        the field otherwise); the acceptance of each document is stored with the version, the
+        language and the SHA-256 of its text. A version no longer in force answers 409
+        `notices-outdated` naming the current one; a person under 14 by the birth date in the
+        ID number 422 `too-young` on `idNumber` (PIPL art. 31). These checks come before the
+        code is used, so the same code works for the corrected request. A wrong or expired
+        code answers 401 (`code-wrong`, `code-expired`); a failed real-name check 403
+        `real-name-check-failed`, one answer whichever item is wrong; an existing account for
+        the person or phone 409 `account-exists`."""
+        tokens = await service.sign_up(data)
         return Response(tokens, status_code=HTTP_201_CREATED, headers={"Location": PROFILE_PATH})
 
     @post(
@@ -116,7 +126,10 @@ class AuthController(Controller):
         """Signs a citizen in with the phone of their account and a one-time code, and starts a
         session (a refresh-token family). A wrong or expired code answers 401 (`code-wrong`
         with the tries left, `code-expired`); too many wrong tries 429 `code-locked`; a phone
-        with no account 404 `account-not-found` (sign up instead)."""
+        with no account 404 `account-not-found` (sign up instead). Signing in works even when
+        a newer privacy notice or user agreement is in force: the app must then read
+        `notices.toAccept` of GET /v1/me and, when it is not empty, show those texts and have
+        them accepted (POST /v1/me/notices:accept) before the citizen continues."""
         return await service.sign_in(data.phone, data.code)
 
     @post(
@@ -174,8 +187,11 @@ class MeProfileController(Controller):
     @get("", operation_id="getMyProfile", summary="Your profile (ID number masked)")
     async def me(self, request: CitizenRequest) -> Profile:
         """The signed-in citizen's account: the name on file, the masked ID number and phone,
-        the language of pushes and notifications, and when the account was made. For citizens
-        only (403 `citizen-only` for an officer's token)."""
+        the language of pushes and notifications, when the account was made, and `notices`:
+        the version of the privacy notice and user agreement in force and the documents the
+        citizen has yet to accept (`toAccept`, empty when up to date; the app asks for them
+        with POST /v1/me/notices:accept). For citizens only (403 `citizen-only` for an
+        officer's token)."""
         return await service.profile(request.user.account_id)
 
     @patch("", operation_id="updateMyProfile", summary="Change your account settings")
@@ -185,6 +201,41 @@ class MeProfileController(Controller):
         texts made from now on (API answers follow each request's Accept-Language). Any other
         value answers 422; the change is written to the audit log."""
         return await service.update_profile(request.user.account_id, data)
+
+    @post(
+        "/notices:accept",
+        status_code=HTTP_200_OK,
+        operation_id="acceptMyNotices",
+        summary="Accept the privacy notice and user agreement in force",
+        opt={"problems": (409,)},
+    )
+    async def accept_notices(
+        self, data: JSONBody[NoticesAcceptance], request: CitizenRequest
+    ) -> NoticesStatus:
+        """Records that the citizen accepted the privacy notice, the user agreement and,
+        separately, the processing of sensitive personal information in the version in force
+        (GET /v1/public/notices), each in the request's language with the SHA-256 of its text,
+        and answers what is left to accept (nothing). The app calls it when `notices.toAccept`
+        of GET /v1/me is not empty, before the citizen continues. Each acceptance must be
+        `true` (422 naming the field); a version no longer in force answers 409
+        `notices-outdated` naming the current one. Accepting again changes nothing. Citizens
+        only; audited."""
+        user = request.user
+        return await service.accept_notices(user.account_id, user.citizen_id, data)
+
+
+class PublicNoticesController(Controller):
+    path = "/notices"
+    tags = ["Public"]
+
+    @get("", operation_id="getPublicNotices", summary="Get the privacy notice and user agreement")
+    async def notices(self) -> PublicNotices:
+        """The privacy notice (个人信息处理规则), the user agreement (用户服务协议) and the
+        separate consent to processing sensitive personal information (敏感个人信息单独同意) in
+        force today: one version for the three, with each text's SHA-256. The app shows them
+        before sign-up and sends the version back. No sign-in; in the request's language
+        (Accept-Language, Chinese by default). Read-only."""
+        return service.public_notices()
 
 
 class DepartmentRegistryController(Controller):
@@ -459,6 +510,7 @@ ROUTES = Routes(
     auth=[AuthController],
     citizen=[MeProfileController],
     department=[DepartmentRegistryController],
+    public=[PublicNoticesController],
     officer=[
         OfficerAuditController,
         OfficerAccountsController,

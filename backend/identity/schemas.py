@@ -69,6 +69,142 @@ class CodeSent(Output):
     ]
 
 
+NoticesVersion = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1,
+        max_length=40,
+        description="The version of the privacy notice, user agreement and consent texts the app"
+        " showed (`version` of GET /v1/public/notices); it must be the one in force, else 409"
+        " `notices-outdated` naming the current one",
+        examples=["2026.1"],
+    ),
+]
+PrivacyNoticeAccepted = Annotated[
+    Literal[True],
+    msgspec.Meta(
+        description="The citizen read and accepts the privacy notice (个人信息处理规则) of that"
+        " version; must be true (422 naming the field otherwise)",
+        examples=[True],
+    ),
+]
+UserAgreementAccepted = Annotated[
+    Literal[True],
+    msgspec.Meta(
+        description="The citizen accepts the user agreement (用户服务协议) of that version; must"
+        " be true (422 naming the field otherwise)",
+        examples=[True],
+    ),
+]
+SensitiveInformationConsent = Annotated[
+    Literal[True],
+    msgspec.Meta(
+        description="The citizen's separate consent (单独同意, PIPL art. 29) to the processing of"
+        " the ID number and the credit records, given apart from the notice; must be true (422"
+        " naming the field otherwise)",
+        examples=[True],
+    ),
+]
+NoticeDocument = Annotated[
+    Literal["privacy-notice", "user-agreement", "sensitive-information"],
+    msgspec.Meta(
+        description="`privacy-notice` (个人信息处理规则), `user-agreement` (用户服务协议) or"
+        " `sensitive-information` (敏感个人信息单独同意)",
+        examples=["privacy-notice"],
+    ),
+]
+
+
+class NoticesAcceptance(Input):
+    """The citizen accepts the privacy notice, the user agreement and, separately, the
+    processing of sensitive personal information, in the version the app showed."""
+
+    notices_version: NoticesVersion
+    accept_privacy_notice: PrivacyNoticeAccepted
+    accept_user_agreement: UserAgreementAccepted
+    consent_to_sensitive_information: SensitiveInformationConsent
+
+
+class NoticesStatus(Output):
+    """Where the citizen stands with the texts in force: what is still to accept."""
+
+    version: Annotated[
+        str,
+        msgspec.Meta(
+            description="The version in force today (of GET /v1/public/notices)",
+            examples=["2026.1"],
+        ),
+    ]
+    to_accept: Annotated[
+        list[NoticeDocument],
+        msgspec.Meta(
+            description="The documents of that version the citizen has not accepted yet: empty"
+            " when up to date; otherwise the app shows them and asks (POST"
+            " /v1/me/notices:accept) before the citizen continues",
+            examples=[[]],
+        ),
+    ]
+
+
+class NoticeDocumentOut(Output):
+    """One document of the notices in force, in one language."""
+
+    document: NoticeDocument
+    title: Annotated[str, msgspec.Meta(description="The title", examples=["个人信息处理规则"])]
+    body: Annotated[
+        str,
+        msgspec.Meta(
+            description="The full text to show before the citizen accepts it",
+            examples=["本规则说明“市民信用卡”应用（以下简称“本应用”）如何处理您的个人信息。……"],
+        ),
+    ]
+    sha256: Annotated[
+        str,
+        msgspec.Meta(
+            description="SHA-256 (hex) of the exact text (title, blank line, body); stored with"
+            " the acceptance",
+            examples=["3a5a3acddd978b679b58df20943440a85c0708acff4e4274b09dbf796524d174"],
+        ),
+    ]
+
+
+class PublicNotices(Output):
+    """The privacy notice, the user agreement and the sensitive-information consent in force,
+    one version for the three."""
+
+    version: Annotated[
+        str,
+        msgspec.Meta(
+            description="The version to send back as `noticesVersion`", examples=["2026.1"]
+        ),
+    ]
+    effective_from: Annotated[
+        dt.date, msgspec.Meta(description="In force from this day", examples=["2026-04-01"])
+    ]
+    language: Annotated[
+        Language,
+        msgspec.Meta(
+            description="The language of the texts: the request's (Accept-Language) when every"
+            " document has it, else `zh-CN`",
+            examples=["zh-CN"],
+        ),
+    ]
+    documents: Annotated[
+        list[NoticeDocumentOut],
+        msgspec.Meta(
+            description="The privacy notice, the user agreement and the separate consent, in"
+            " that order"
+        ),
+    ]
+    source: Annotated[
+        str,
+        msgspec.Meta(
+            description="The laws and standards the texts follow",
+            examples=["《中华人民共和国个人信息保护法》第七条、第十三条、第十七条……"],
+        ),
+    ]
+
+
 class SignUp(Input):
     """Create an account: the one-time code, and the real-name check (实名核验) of name, ID
     number and phone against the population registry."""
@@ -84,6 +220,10 @@ class SignUp(Input):
             examples=[EXAMPLE_ID_NUMBER],
         ),
     ]
+    notices_version: NoticesVersion
+    accept_privacy_notice: PrivacyNoticeAccepted
+    accept_user_agreement: UserAgreementAccepted
+    consent_to_sensitive_information: SensitiveInformationConsent
 
 
 class SignIn(Input):
@@ -173,6 +313,13 @@ class Profile(Output):
     member_since: Annotated[
         dt.datetime,
         msgspec.Meta(description="When the account was created", examples=["2026-04-02T09:15:00Z"]),
+    ]
+    notices: Annotated[
+        NoticesStatus,
+        msgspec.Meta(
+            description="The privacy notice, user agreement and consent in force and which of"
+            " them the citizen still has to accept (a new version asks again)"
+        ),
     ]
 
 

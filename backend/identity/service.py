@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import secrets
 from collections.abc import Sequence
@@ -11,17 +12,22 @@ from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from backend.identity import store
+from backend.identity import notices, store
 from backend.identity.id_number import InvalidIdNumber, mask_id_number, normalize_id_number
 from backend.identity.lockout import clear_sign_in_failures, count_failure, refuse_if_locked_out
 from backend.identity.principals import ClientPrincipal, OfficerPrincipal
 from backend.identity.schemas import (
     CodeSent,
+    NoticeDocumentOut,
+    NoticesAcceptance,
+    NoticesStatus,
     Profile,
     ProfileUpdate,
+    PublicNotices,
     RegistryBatch,
     RegistryBatchResult,
     RegistryItemResult,
+    SignUp,
     TokenPair,
 )
 from backend.identity.sms import SMS_UNAVAILABLE, SmsUnavailable, mask_phone
@@ -49,7 +55,7 @@ from backend.platform.errors import (
     TooManyRequests,
     Unauthorized,
 )
-from backend.platform.language import say
+from backend.platform.language import current_language, say
 from backend.platform.redis import namespaced
 from backend.platform.rows import Connection
 
@@ -453,11 +459,18 @@ async def _verify_real_name(name: str, id_number: str, phone: str) -> str:
     return normalize_person_name(result.name or name)
 
 
-async def sign_up(phone: str, code: str, name: str, id_number_text: str) -> TokenPair:
-    id_number = parse_id_number(id_number_text)
-    await consume_code(phone, code)
+async def sign_up(data: SignUp) -> TokenPair:
+    """The checks that read the request alone (the ID number, the age, the notices version)
+    come before the one-time code is used: a refusal there costs the citizen no code, which
+    stays valid for the corrected request (they tell a caller nothing it did not send)."""
+    today = today_in_shanghai()
+    id_number = parse_id_number(data.id_number)
+    refuse_if_under_14(id_number, today)
+    shown = notices_in_force(data.notices_version, today)
+    phone = data.phone
+    await consume_code(phone, data.code)
     # The registry's spelling is kept, whichever accepted variant the citizen typed.
-    name = await _verify_real_name(name, id_number, phone)
+    name = await _verify_real_name(data.name, id_number, phone)
     async with transaction() as conn:
         citizen_id = await find_or_create_citizen(id_number, name)
         # ON CONFLICT covers both a second account and two sign-ups racing for one.
@@ -479,6 +492,7 @@ async def sign_up(phone: str, code: str, name: str, id_number_text: str) -> Toke
             "citizen_account",
             account_id,
         )
+        await _record_acceptance(conn, citizen_id, account_id, shown)
     return await _start_citizen_session(account_id, citizen_id)
 
 
@@ -505,6 +519,7 @@ async def profile(account_id: int) -> Profile:
         phone_masked=mask_phone(stored.phone),
         language=stored.language,
         member_since=stored.created_at,
+        notices=await notices_status(stored.citizen),
     )
 
 
@@ -528,6 +543,126 @@ async def update_profile(account_id: int, change: ProfileUpdate) -> Profile:
                     after={"language": change.language},
                 )
     return await profile(account_id)
+
+
+# --- the privacy notice, user agreement and consent (PIPL) -----------------------------------
+
+MINIMUM_AGE = 14  # PIPL art. 31: a child under 14 needs the guardian, whom the app cannot check
+
+
+def fourteenth_birthday(born: dt.date) -> dt.date:
+    """The day a person born on ``born`` turns 14 (one born on 29 February: 1 March)."""
+    try:
+        return born.replace(year=born.year + MINIMUM_AGE)
+    except ValueError:
+        return dt.date(born.year + MINIMUM_AGE, 3, 1)
+
+
+def refuse_if_under_14(id_number: str, today: dt.date) -> None:
+    """The birth date of a valid ID number (digits 7-14) against the business date: 14 on the
+    day of the fourteenth birthday."""
+    born = dt.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+    if today < fourteenth_birthday(born):
+        raise InvalidInput(
+            say(
+                "根据《个人信息保护法》，未满十四周岁的未成年人不能注册本应用；如需查询本人信用"
+                "信息，请由父母或者其他监护人陪同到信用服务窗口办理",
+                "under the Personal Information Protection Law, a person under 14 cannot sign"
+                " up; a parent or other guardian can help with credit enquiries at a credit"
+                " service counter",
+            ),
+            field="idNumber",
+            code="too-young",
+        )
+
+
+def notices_in_force(version: str, today: dt.date) -> notices.Notices:
+    """The notices in force, if the app showed that version; 409 naming the current one else."""
+    current = notices.in_force(today)
+    if version != current.version:
+        raise Conflict(
+            say(
+                f"个人信息处理规则和用户服务协议已更新为 {current.version} 版，请阅读并同意新版本",
+                f"the privacy notice and user agreement in force are version {current.version};"
+                " read and accept that version",
+            ),
+            field="noticesVersion",
+            code="notices-outdated",
+            extra={"currentVersion": current.version},
+        )
+    return current
+
+
+def _acceptances(shown: notices.Notices) -> list[store.NoticeAcceptanceIn]:
+    """The three documents as shown: in the request's language when they exist in it."""
+    language = shown.language_of(current_language())
+    return [
+        store.NoticeAcceptanceIn(
+            document=document,
+            version=shown.version,
+            language=language,
+            text_sha256=shown.sha256(document, language),
+        )
+        for document in notices.DOCUMENTS
+    ]
+
+
+async def _record_acceptance(
+    conn: Connection, citizen_id: int, account_id: int, shown: notices.Notices
+) -> None:
+    """Store the acceptance and audit it, unless every document was accepted already."""
+    accepted = _acceptances(shown)
+    new = await store.insert_notice_acceptances(conn, citizen_id, accepted)
+    if new:
+        await write_audit(
+            conn,
+            Actor("citizen", str(citizen_id)),
+            "account.notices-accept",
+            "citizen_account",
+            account_id,
+            after={"version": shown.version, "language": accepted[0].language, "documents": new},
+        )
+
+
+async def notices_status(citizen_id: int) -> NoticesStatus:
+    current = notices.in_force(today_in_shanghai())
+    async with connection() as conn:
+        accepted = await store.accepted_notice_documents(conn, citizen_id, current.version)
+    return NoticesStatus(
+        version=current.version,
+        to_accept=[document for document in notices.DOCUMENTS if document not in accepted],
+    )
+
+
+async def accept_notices(
+    account_id: int, citizen_id: int, data: NoticesAcceptance
+) -> NoticesStatus:
+    """Accept the version in force; accepting it again changes nothing."""
+    shown = notices_in_force(data.notices_version, today_in_shanghai())
+    async with transaction() as conn:
+        await _record_acceptance(conn, citizen_id, account_id, shown)
+    return await notices_status(citizen_id)
+
+
+def public_notices() -> PublicNotices:
+    """The texts in force, in the request's language when every document has it."""
+    current = notices.in_force(today_in_shanghai())
+    language = current.language_of(current_language())
+    return PublicNotices(
+        version=current.version,
+        effective_from=current.effective_from,
+        language=language,
+        documents=[
+            NoticeDocumentOut(
+                document=document,
+                title=current.text(document, language).title,
+                body=current.text(document, language).body,
+                sha256=current.sha256(document, language),
+            )
+            for document in notices.DOCUMENTS
+        ],
+        source=current.source,
+    )
 
 
 # --- officers ---------------------------------------------------------------------------------

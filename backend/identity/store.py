@@ -190,6 +190,7 @@ class AccountProfile(msgspec.Struct, frozen=True, kw_only=True):
     created_at: dt.datetime
     name: str
     id_number_encrypted: bytes
+    citizen: int
 
 
 async def account_profile(conn: Connection, account_id: int) -> AccountProfile | None:
@@ -197,7 +198,7 @@ async def account_profile(conn: Connection, account_id: int) -> AccountProfile |
     return await fetch_one(
         conn,
         AccountProfile,
-        "SELECT a.phone, a.language, a.created_at, c.name, c.id_number_encrypted"
+        "SELECT a.phone, a.language, a.created_at, c.name, c.id_number_encrypted, a.citizen"
         " FROM citizen_account a JOIN citizen c ON c.id = a.citizen WHERE a.id = $1",
         account_id,
     )
@@ -525,3 +526,45 @@ async def delete_expired_credentials(conn: Connection) -> PurgedCredentials:
     )
     # The command status reads ``DELETE <count>``.
     return PurgedCredentials(codes=affected(codes), refresh_tokens=affected(tokens))
+
+
+# --- the privacy notice, user agreement and consent accepted (PIPL) -------------------------------
+
+
+class NoticeAcceptanceIn(msgspec.Struct, frozen=True, kw_only=True):
+    """One document of one notices version, as shown to the citizen."""
+
+    document: str
+    version: str
+    language: str
+    text_sha256: str
+
+
+async def insert_notice_acceptances(
+    conn: Connection, citizen_id: int, accepted: list[NoticeAcceptanceIn]
+) -> list[str]:
+    """The documents newly recorded; one accepted before (same version) is left as it was, so
+    accepting twice changes nothing (the first acceptance's time and text stay)."""
+    rows = await conn.fetch(
+        "INSERT INTO notice_acceptance"
+        " (citizen, document, version, language, text_sha256, accepted_at)"
+        " SELECT $1, d, v, l, s, now()"
+        " FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS t (d, v, l, s)"
+        " ON CONFLICT (citizen, document, version) DO NOTHING RETURNING document",
+        citizen_id,
+        [a.document for a in accepted],
+        [a.version for a in accepted],
+        [a.language for a in accepted],
+        [a.text_sha256 for a in accepted],
+    )
+    return [row["document"] for row in rows]
+
+
+async def accepted_notice_documents(conn: Connection, citizen_id: int, version: str) -> set[str]:
+    """The documents of ``version`` the citizen has accepted."""
+    rows = await conn.fetch(
+        "SELECT document FROM notice_acceptance WHERE citizen = $1 AND version = $2",
+        citizen_id,
+        version,
+    )
+    return {row["document"] for row in rows}

@@ -109,6 +109,22 @@ class Officer(Table, tablename="officer", db=DB):
     created_at = Timestamptz()
 
 
+class NoticeAcceptance(Table, tablename="notice_acceptance", db=DB):
+    """A text the citizen accepted (PIPL): the privacy notice, the user agreement or the
+    separate consent to sensitive personal information, by version, with the language shown and
+    the SHA-256 of that exact text. Once per (citizen, document, version). In SQL the primary
+    key is (citizen, id) (migration 2026-12-04T03:00:00), which Piccolo cannot declare; ``id``
+    stands for it."""
+
+    id = BigSerial(primary_key=True)
+    citizen = BigInt()
+    document = Varchar(length=24)  # privacy-notice | user-agreement | sensitive-information
+    version = Varchar(length=40)
+    language = Varchar(length=10)
+    text_sha256 = Varchar(length=64)
+    accepted_at = Timestamptz()
+
+
 TABLES: list[type[Table]] = [
     Citizen,
     PopulationRegistryEntry,
@@ -117,4 +133,5 @@ TABLES: list[type[Table]] = [
     RefreshToken,
     ApiClient,
     Officer,
+    NoticeAcceptance,
 ]

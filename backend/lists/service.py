@@ -69,11 +69,17 @@ def _rule(facts: EntryFacts) -> ListRule | None:
 
 
 def _step(
-    entry: int, action: str, change: tuple[str | None, str], reason: str | None, by: tuple[str, str]
+    entry: tuple[int, int],
+    action: str,
+    change: tuple[str | None, str],
+    reason: str | None,
+    by: tuple[str, str],
 ) -> Step:
-    """One history step: ``change`` is (from status, to status), ``by`` (actor kind, id)."""
+    """One history step: ``entry`` is (its citizen, its id), ``change`` (from status, to
+    status), ``by`` (actor kind, id)."""
     return Step(
-        entry=entry,
+        citizen=entry[0],
+        entry=entry[1],
         actor_kind=by[0],
         actor_id=by[1],
         action=action,
@@ -91,7 +97,7 @@ async def propose(today: dt.date | None = None) -> int:
     second run the same day proposes nothing new."""
     day = today or today_in_shanghai()
     version = list_rules.in_force(day)
-    proposed: list[int] = []
+    proposed: list[tuple[int, int]] = []
     async with transaction() as conn:
         for rule in version.rules:
             proposed += await _propose(conn, rule, version.version, day)
@@ -100,7 +106,10 @@ async def propose(today: dt.date | None = None) -> int:
     return len(proposed)
 
 
-async def _propose(conn: Connection, rule: ListRule, version: str, day: dt.date) -> list[int]:
+async def _propose(
+    conn: Connection, rule: ListRule, version: str, day: dt.date
+) -> list[tuple[int, int]]:
+    """The entries proposed: (citizen, id) each."""
     if rule.grade is not None:
         return await store.propose_on_grade(
             conn,
@@ -151,7 +160,7 @@ async def _end(
     if not await store.end(conn, facts.id, on=day, cause=cause):
         return  # ended already (an overlapping run): its step, notice and event were written
     action = "remove" if cause == "removed" else "end"
-    step = _step(facts.id, action, (facts.status, "ended"), reason or cause, by)
+    step = _step((facts.citizen, facts.id), action, (facts.status, "ended"), reason or cause, by)
     await store.add_steps(conn, [step], today=day)
     if facts.status == "published":  # a proposal that lapses was never told
         zh, en = LIST_NAMES[facts.list]
@@ -342,7 +351,7 @@ async def _decide(
                 reason=reason,
                 published=published,
             )
-            step = _step(entry_id, action, (facts.status, new), reason, officer)
+            step = _step((facts.citizen, entry_id), action, (facts.status, new), reason, officer)
             await store.add_steps(conn, [step], today=day)
             if published is not None:
                 await _tell_entered(conn, facts, published[1])

@@ -57,7 +57,8 @@ _COLUMNS = (
 )
 _JOINS = (
     " FROM list_entry e JOIN citizen c ON c.id = e.citizen"
-    " LEFT JOIN record r ON r.id = e.record LEFT JOIN api_client d ON d.id = r.department"
+    " LEFT JOIN record r ON r.citizen = e.citizen AND r.id = e.record"
+    " LEFT JOIN api_client d ON d.id = r.department"
     " LEFT JOIN credit_card k ON k.citizen = e.citizen"
     " LEFT JOIN officer o ON o.id = e.reviewed_by"
 )
@@ -74,7 +75,7 @@ async def propose_on_records(
     severity: str | None,
     today: dt.date,
     publish_months: int,
-) -> list[int]:
+) -> list[tuple[int, int]]:
     """Propose every counting record the rule matches that has never had an entry by it (a
     rejected proposal is not proposed again); records under objection wait."""
     rows = await conn.fetch(
@@ -87,7 +88,8 @@ async def propose_on_records(
         " AND (($4::text[] IS NOT NULL AND r.record_type = ANY($4::text[]))"
         " OR ($5::text IS NOT NULL AND r.severity = $5))"
         " AND NOT EXISTS (SELECT 1 FROM list_entry e WHERE e.list = $1 AND e.rule_code = $2"
-        " AND e.record = r.id) ON CONFLICT DO NOTHING RETURNING id",
+        " AND e.citizen = r.citizen AND e.record = r.id) ON CONFLICT DO NOTHING"
+        " RETURNING citizen, id",
         which,
         rule_code,
         rules_version,
@@ -96,7 +98,7 @@ async def propose_on_records(
         today,
         publish_months,
     )
-    return [row["id"] for row in rows]
+    return [(row["citizen"], row["id"]) for row in rows]
 
 
 async def propose_on_grade(
@@ -109,7 +111,7 @@ async def propose_on_grade(
     clean_years: bool,
     today: dt.date,
     publish_months: int,
-) -> list[int]:
+) -> list[tuple[int, int]]:
     """Propose every citizen whose card meets the rule and has no open entry by it nor one
     rejected under this rules version."""
     rows = await conn.fetch(
@@ -121,7 +123,7 @@ async def propose_on_grade(
         " AND NOT EXISTS (SELECT 1 FROM list_entry e WHERE e.citizen = k.citizen"
         " AND e.list = $1 AND e.rule_code = $2 AND (e.status IN ('proposed', 'published')"
         " OR (e.status = 'rejected' AND e.rules_version = $3)))"
-        " ON CONFLICT DO NOTHING RETURNING id",
+        " ON CONFLICT DO NOTHING RETURNING citizen, id",
         which,
         rule_code,
         rules_version,
@@ -130,7 +132,7 @@ async def propose_on_grade(
         today,
         publish_months,
     )
-    return [row["id"] for row in rows]
+    return [(row["citizen"], row["id"]) for row in rows]
 
 
 async def open_entries(conn: Connection, *, citizen: int | None = None) -> list[EntryFacts]:
@@ -199,6 +201,7 @@ async def end(conn: Connection, entry_id: int, *, on: dt.date, cause: str) -> bo
 
 
 class Step(msgspec.Struct, frozen=True, kw_only=True):
+    citizen: int  # the entry's: its steps sit with it (backend.platform.distribution)
     entry: int
     actor_kind: str
     actor_id: str
@@ -213,7 +216,8 @@ async def add_steps(conn: Connection, steps: list[Step], *, today: dt.date) -> N
         return
     await conn.executemany(
         "INSERT INTO list_entry_step (entry, at, business_date, actor_kind, actor_id, action,"
-        " from_status, to_status, reason) VALUES ($1, now(), $2, $3, $4, $5, $6, $7, $8)",
+        " from_status, to_status, reason, citizen)"
+        " VALUES ($1, now(), $2, $3, $4, $5, $6, $7, $8, $9)",
         [
             (
                 s.entry,
@@ -224,6 +228,7 @@ async def add_steps(conn: Connection, steps: list[Step], *, today: dt.date) -> N
                 s.from_status,
                 s.to_status,
                 s.reason,
+                s.citizen,
             )
             for s in steps
         ],

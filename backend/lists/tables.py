@@ -34,6 +34,7 @@ class ListEntry(Table, tablename="list_entry", db=DB):
 
 class ListEntryStep(Table, tablename="list_entry_step", db=DB):
     id = BigSerial(primary_key=True)
+    citizen = BigInt()  # the entry's: the key (citizen, id) of a Citus-ready schema
     entry = BigInt()
     at = Timestamptz()
     business_date = Date()

@@ -1,4 +1,5 @@
-"""Worker jobs: relay the outbox, watch push deliveries, the monthly summary.
+"""Worker jobs: relay the outbox, watch push deliveries, the monthly summary, drop the months of
+the outbox and the inbox past their retention.
 
 Pushes themselves are sent by the worker's :class:`~backend.notifications.pump.PushPump`,
 outside any arq job (a job's timeout could cancel a send half-way); it relays the outbox too, so
@@ -17,6 +18,8 @@ from backend.notifications.monthly import send_monthly_summaries
 from backend.notifications.relay import relay_all
 from backend.platform import runtime
 from backend.platform.calendar import today_in_shanghai
+from backend.platform.database import connection
+from backend.platform.partitions import drop_expired_partitions
 from backend.platform.queue import WorkerJob, enqueue, job, scheduled
 
 log = logging.getLogger("backend.notifications.jobs")
@@ -41,6 +44,22 @@ async def monthly_summary(ctx: dict[str, Any], today: str | None = None) -> int:
     return await send_monthly_summaries(day)
 
 
+async def drop_expired_months(ctx: dict[str, Any], today: str | None = None) -> dict[str, Any]:
+    """Drop the months of delivered outbox events and of inbox items past their retention
+    (OUTBOX_RETENTION_MONTHS, INBOX_RETENTION_MONTHS); never a month with undelivered events."""
+    day = dt.date.fromisoformat(today) if today else today_in_shanghai()
+    settings = runtime.current().settings
+    async with connection() as conn:
+        dropped = await drop_expired_partitions(
+            conn,
+            today=day,
+            outbox_months=settings.outbox_retention_months,
+            inbox_months=settings.inbox_retention_months,
+        )
+    log.info("expired partitions dropped: %s", ", ".join(dropped) or "none")
+    return {"dropped": dropped}
+
+
 async def wake_relay() -> None:
     """Best effort: the cron finds the events anyway within seconds if Redis is away."""
     try:
@@ -50,10 +69,16 @@ async def wake_relay() -> None:
 
 
 # keep_result=0: wake_relay's fixed job id must be free again as soon as a run ends.
-JOBS: list[WorkerJob] = [job(relay_outbox, keep_result=0), check_push_deliveries, monthly_summary]
+JOBS: list[WorkerJob] = [
+    job(relay_outbox, keep_result=0),
+    check_push_deliveries,
+    monthly_summary,
+    drop_expired_months,
+]
 CRON_JOBS: list[Any] = [
     scheduled(relay_outbox, second=EVERY_5_SECONDS, run_at_startup=True, unique=True, timeout=60),
     scheduled(check_push_deliveries, minute=set(range(0, 60, 5)), second={40}, unique=True),
     # 09:00 Asia/Shanghai on the first day of the month (after the 02:00 statistics).
     scheduled(monthly_summary, day={1}, hour={9}, minute={0}, run_at_startup=False, unique=True),
+    scheduled(drop_expired_months, hour={3}, minute={40}, run_at_startup=False, unique=True),
 ]

@@ -33,11 +33,15 @@ def _next_step(assessment: Assessment) -> str:
 
 
 async def _summarise(
-    conn: Connection, card: store.CardToSummarise, start: dt.date, end: dt.date
+    conn: Connection,
+    card: store.CardToSummarise,
+    *,
+    before: int | None,
+    start: dt.date,
+    end: dt.date,
 ) -> None:
+    """``before``: the points at the end of the month before; None: the citizen's first month."""
     assessment = msgspec.json.decode(card.assessment_json, type=Assessment)
-    # The points at the end of the month before; None: the citizen's first month.
-    before = await store.points_before(conn, card.citizen, start)
     compared_with = assessment.base_points if before is None else before
     event = MonthlySummary(
         month=f"{start:%Y-%m}",
@@ -61,8 +65,10 @@ async def send_monthly_summaries(today: dt.date) -> int:
     while True:
         async with transaction() as conn:
             cards = await store.cards_after(conn, last, BATCH)
+            befores = await store.points_before_many(conn, [c.citizen for c in cards], start)
             for card in cards:
-                await _summarise(conn, card, start, end)
+                before = befores.get(card.citizen)
+                await _summarise(conn, card, before=before, start=start, end=end)
         if not cards:
             return total
         total += len(cards)

@@ -10,6 +10,12 @@ closing the earlier response, so every retry keeps one pooled connection until t
 is gone and sending wedges for good. :func:`own_the_retries` gives the messaging service an HTTP
 client that never retries; a failed message comes back as ``retry`` with FCM's ``Retry-After``,
 and the delivery table re-drives it with backoff until its delivery deadline.
+
+The same client is sized for throughput: ``send_each_async`` sends one request per message, all
+at once, and httpx's default pool keeps only 20 of its 100 connections alive between batches, so
+over HTTP/1.1 every batch opened and closed 80 connections. The pool holds ``push_in_flight``
+connections, all kept alive; over TLS FCM speaks HTTP/2 (negotiated) and the requests share few
+connections. ``FCM_H2C`` (tests and benchmarks) speaks HTTP/2 without TLS to a fake FCM.
 """
 
 from __future__ import annotations
@@ -20,10 +26,13 @@ import itertools
 import logging
 import time
 import warnings
+from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 import firebase_admin
+import google.auth.transport.requests
+import httpx
 from firebase_admin import _http_client, credentials, exceptions, messaging
 from firebase_admin._retry import HttpxRetry
 
@@ -88,18 +97,60 @@ def point_messaging_at(app: firebase_admin.App, endpoint: str) -> None:
     service._fcm_url = f"{endpoint.rstrip('/')}/v1/projects/{app.project_id}/messages:send"
 
 
-def own_the_retries(app: firebase_admin.App, *, timeout_seconds: float) -> None:
-    """Give the app's messaging service an HTTP client that never retries (see the module doc).
-    Every response reaches firebase-admin's caller, which reads and releases it."""
+class _CredentialAuth(httpx.Auth):
+    """firebase-admin's ``GoogleAuthCredentialFlow`` with one refreshing session for all
+    requests: its flow builds a ``requests.Session`` (two adapters with their pools) for every
+    message, only to refresh a token that is valid nearly every time."""
+
+    def __init__(self, credential: Any) -> None:
+        self._credential = credential
+        self._refresher = google.auth.transport.requests.Request()
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        self._authorise(request)
+        response = yield request
+        for _ in range(2):  # a token revoked early: refresh it and try again, as firebase-admin
+            if response.status_code != 401:
+                return
+            self._credential.refresh(self._refresher)
+            self._authorise(request)
+            response = yield request
+
+    def _authorise(self, request: httpx.Request) -> None:
+        # Refreshes the token first when it is about to expire (a blocking call, as before).
+        self._credential.before_request(
+            self._refresher, request.method, str(request.url), request.headers
+        )
+
+
+def own_the_retries(
+    app: firebase_admin.App, *, timeout_seconds: float, connections: int, h2c: bool = False
+) -> None:
+    """Give the app's messaging service an HTTP client that never retries and keeps
+    ``connections`` alive (see the module doc). Every response reaches firebase-admin's caller,
+    which reads and releases it. ``h2c``: HTTP/2 without TLS, to a fake FCM only."""
     service = messaging._get_messaging_service(app)
     if not hasattr(service, "_async_client") or not hasattr(service, "_credential"):
         raise RuntimeError("firebase-admin changed: _MessagingService._async_client is gone")
-    # The client it replaces has opened no connection yet: nothing to close.
-    service._async_client = _http_client.HttpxAsyncClient(
+    client = _http_client.HttpxAsyncClient(
         credential=service._credential,
         timeout=timeout_seconds,
         retry_config=HttpxRetry(max_retries=0, status_forcelist=None),
     )
+    if not hasattr(client, "_async_client") or not hasattr(client, "_headers"):
+        raise RuntimeError("firebase-admin changed: HttpxAsyncClient._async_client is gone")
+    # firebase-admin's client takes no pool limits: swap its httpx client for one with the same
+    # headers and credential and a plain transport (retries=0, as max_retries=0 above).
+    # Neither client it replaces has opened a connection yet: nothing to close.
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    client._async_client = httpx.AsyncClient(
+        http2=True,
+        timeout=timeout_seconds,
+        headers=client._headers,
+        auth=_CredentialAuth(service._credential),
+        transport=httpx.AsyncHTTPTransport(http1=not h2c, http2=True, retries=0, limits=limits),
+    )
+    service._async_client = client
 
 
 _INVALID_TOKEN = (
@@ -186,9 +237,14 @@ class FirebasePushSender:
         )
         if settings.fcm_endpoint:
             point_messaging_at(self.app, settings.fcm_endpoint)
-        own_the_retries(self.app, timeout_seconds=settings.push_http_timeout_seconds)
         # send_each_async opens one request per message at once: never more than the pool holds.
         self.chunk = max(1, min(settings.push_in_flight, FCM_BATCH))
+        own_the_retries(
+            self.app,
+            timeout_seconds=settings.push_http_timeout_seconds,
+            connections=settings.push_in_flight,
+            h2c=settings.fcm_h2c,
+        )
 
     async def send(self, messages: list[PushMessage]) -> list[PushResult]:
         results: list[PushResult] = []

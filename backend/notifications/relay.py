@@ -20,7 +20,6 @@ from backend.notifications.wording import Names, is_english, localise, record_na
 from backend.platform import runtime
 from backend.platform.clock import SHANGHAI
 from backend.platform.database import transaction
-from backend.platform.rows import Connection
 
 log = logging.getLogger("backend.notifications")
 _FALLBACK = ("你的信用信息有更新", "Your credit information has changed")
@@ -62,34 +61,45 @@ def _fallback(language: str) -> str:
 
 
 async def relay_once(now: dt.datetime | None = None) -> int:
-    """Move one batch of outbox events; returns how many."""
+    """Move one batch of outbox events; returns how many. A fixed number of statements per
+    batch, not per event: the relay shares its process with the senders, and each round trip
+    waits behind them."""
     moment = now or dt.datetime.now(dt.UTC)
     limit = runtime.current().settings.relay_batch_size
     async with transaction() as conn:
         # Raw rows, not Structs: the batch is measured (benchmarks/bench_push.py), see the store.
         events = await store.undelivered_events(conn, limit)
+        if not events:
+            return 0
         payloads = [msgspec.json.decode(event["payload"]) for event in events]
         names = await record_names(
             conn,
             ((event["citizen"], payload) for event, payload in zip(events, payloads, strict=True)),
         )
-        for event, payload in zip(events, payloads, strict=True):
-            await _deliver(conn, event, payload, names, moment)
-        if events:
-            await store.mark_delivered(conn, [e["id"] for e in events], moment)
+        preferences = await store.preferences_of(conn, {event["citizen"] for event in events})
+        rendered = [
+            _rendered(event, payload, names, moment)
+            for event, payload in zip(events, payloads, strict=True)
+        ]
+        created = await store.insert_notifications(conn, rendered)
+        pushes = [
+            (created[n.event_id], n.citizen, not_before)
+            for n in rendered
+            if n.event_id in created  # else delivered by an earlier, interrupted run
+            and (not_before := _push_from(n, preferences.get(n.citizen), moment))
+        ]
+        await store.queue_pushes_many(conn, pushes, created_at=moment)
+        await store.mark_delivered(conn, [e["id"] for e in events], moment)
     return len(events)
 
 
-async def _deliver(
-    conn: Connection,
-    event: asyncpg.Record,
-    payload: dict[str, Any],
-    names: dict[int, Names],
-    now: dt.datetime,
-) -> None:
+def _rendered(
+    event: asyncpg.Record, payload: dict[str, Any], names: dict[int, Names], now: dt.datetime
+) -> store.NewNotification:
+    """The event as its citizen's inbox item, in their language."""
     language = event["language"] or "zh-CN"
     title, body, category, legal = _render(event["kind"], language, payload, names)
-    notification = store.NewNotification(
+    return store.NewNotification(
         event_id=event["id"],
         citizen=event["citizen"],
         kind=event["kind"],
@@ -100,20 +110,18 @@ async def _deliver(
         data=event["payload"],
         created_at=now,
     )
-    notification_id = await store.insert_notification(conn, notification)
-    if notification_id is None:
-        return  # already delivered by an earlier, interrupted run
-    preference = await store.preference_of(conn, event["citizen"])
-    if preference is not None and not legal and category in preference.push_off:
-        return
-    held = (
-        None
-        if legal or preference is None
-        else quiet_until(now, preference.quiet_start, preference.quiet_end)
-    )
-    await store.queue_pushes(
-        conn, notification_id, event["citizen"], not_before=held or now, created_at=now
-    )
+
+
+def _push_from(
+    notification: store.NewNotification, preference: store.PreferenceRow | None, now: dt.datetime
+) -> dt.datetime | None:
+    """When its push may go (the end of quiet hours, else now); None: the citizen switched its
+    category off. Legal notices always go at once."""
+    if notification.legal or preference is None:
+        return now
+    if notification.category in preference.push_off:
+        return None
+    return quiet_until(now, preference.quiet_start, preference.quiet_end) or now
 
 
 async def relay_all(now: dt.datetime | None = None) -> int:

@@ -8,6 +8,9 @@ Exactly once per device per event as far as our side can know, at least once acr
 - A sender claims at most ``push_in_flight`` rows, sends them (no transaction open, not inside
   an arq job whose timeout could cancel it half-way), then records each outcome in one
   statement that only touches rows it still holds (same attempt, still ``sending``).
+- It keeps ``push_concurrency`` such batches going at once, ``push_in_flight`` split among them
+  (:func:`batch_sizes`): while one batch waits for PostgreSQL another is at FCM, and what is in
+  flight at once, hence what a crash may send twice, stays ``push_in_flight``.
 - A sender that dies mid-send leaves its rows ``sending``; when the lease ends another sender
   takes them again and counts each in ``reclaimed``: those, and only those, may reach a phone
   twice, bounded by ``push_in_flight``. The collapse key and Android tag make the second copy
@@ -171,31 +174,68 @@ async def _claim(now: dt.datetime, limit: int) -> list[asyncpg.Record]:
     return rows
 
 
+def batch_sizes(in_flight: int, concurrency: int) -> list[int]:
+    """``in_flight`` split into ``concurrency`` batches (fewer if there are too few to split)."""
+    lanes = max(1, min(concurrency, in_flight))
+    return [in_flight // lanes + (1 if n < in_flight % lanes else 0) for n in range(lanes)]
+
+
 async def send_once(now: dt.datetime | None = None) -> int:
-    """Claim, send and record one batch of due pushes; returns how many were claimed."""
+    """Claim, send and record due pushes, ``push_concurrency`` batches at once; returns how
+    many were claimed. A batch that fails does not cancel the others: every batch's answers
+    are recorded (cancelling one half-way would send it again), then the first error is raised."""
+    settings = runtime.current().settings
+    sizes = batch_sizes(settings.push_in_flight, settings.push_concurrency)
+    claimed = await asyncio.gather(
+        *(send_batch(size, now) for size in sizes), return_exceptions=True
+    )
+    for result in claimed:
+        if isinstance(result, BaseException):
+            raise result
+    return sum(n for n in claimed if isinstance(n, int))
+
+
+async def send_batch(limit: int, now: dt.datetime | None = None) -> int:
+    """Claim, send and record one batch of at most ``limit`` due pushes; returns how many were
+    claimed."""
     moment = now or dt.datetime.now(dt.UTC)
-    rt = runtime.current()
-    deadline = dt.timedelta(hours=rt.settings.push_delivery_deadline_hours)
-    rows = await _claim(moment, rt.settings.push_in_flight)
+    deadline = dt.timedelta(hours=runtime.current().settings.push_delivery_deadline_hours)
+    rows = await _claim(moment, limit)
     if not rows:
         return 0
+    live = await _close_unsendable(rows, moment, deadline)
+    if live:
+        await _send_and_record(live, moment if now is not None else None, deadline)
+    return len(rows)
+
+
+async def _close_unsendable(
+    rows: Sequence[Any], now: dt.datetime, deadline: dt.timedelta
+) -> list[Any]:
+    """Record the rows that will never be sent (device gone, deadline passed); return the rest."""
     closed = _Outcomes()
     live = []
     for row in rows:
         if row["token"] is None:
             closed.add(row, "pruned", error="device removed or moved to another account")
-        elif row["created_at"] + deadline <= moment:
+        elif row["created_at"] + deadline <= now:
             closed.add(row, "expired", error="delivery deadline passed before sending")
         else:
             live.append(row)
     await closed.write()
-    if live:
-        results = await rt.push.send([_push_message(row) for row in live])
-        _count(results)
-        sent_at = dt.datetime.now(dt.UTC) if now is None else moment
-        outcomes, dead_devices = _classify(live, results, sent_at, deadline)
-        await outcomes.write()
-        errors = {row["device"]: r.error for row, r in zip(live, results, strict=True)}
-        for device_id in sorted(dead_devices):
-            await prune_device(device_id, errors.get(device_id))
-    return len(rows)
+    return live
+
+
+async def _send_and_record(
+    live: list[Any], fixed_now: dt.datetime | None, deadline: dt.timedelta
+) -> None:
+    """Send, record every outcome, then prune the devices FCM called dead. ``fixed_now``: the
+    caller's clock (tests); None: the time FCM answered."""
+    results = await runtime.current().push.send([_push_message(row) for row in live])
+    _count(results)
+    sent_at = fixed_now or dt.datetime.now(dt.UTC)
+    outcomes, dead_devices = _classify(live, results, sent_at, deadline)
+    await outcomes.write()
+    errors = {row["device"]: r.error for row, r in zip(live, results, strict=True)}
+    for device_id in sorted(dead_devices):
+        await prune_device(device_id, errors.get(device_id))

@@ -21,18 +21,23 @@ from backend.platform.rows import Connection, RowT, affected, columns, row_as, r
 # --- the outbox ---------------------------------------------------------------------------------
 
 
+# The outbox is partitioned by month, and a unique key of a partitioned table holds within one
+# month only; the dedupe keys are kept apart, in the unpartitioned ``outbox_dedupe``, so a change
+# retried months later still writes no second event (even after its month is dropped).
+_INSERT_EVENT = (
+    "WITH fresh AS (INSERT INTO outbox_dedupe (citizen, dedupe_key)"
+    " SELECT $1, $4::varchar WHERE $4::varchar IS NOT NULL ON CONFLICT DO NOTHING RETURNING 1)"
+    " INSERT INTO outbox_event (citizen, kind, payload, dedupe_key, created_at)"
+    " SELECT $1, $2, $3::jsonb, $4::varchar, now()"
+    " WHERE $4::varchar IS NULL OR EXISTS (SELECT FROM fresh)"
+)
+
+
 async def insert_event(
     conn: Connection, citizen_id: int, kind: str, payload_json: str, *, dedupe_key: str | None
 ) -> None:
-    """One event; nothing when ``dedupe_key`` was written before."""
-    await conn.execute(
-        "INSERT INTO outbox_event (citizen, kind, payload, dedupe_key, created_at)"
-        " VALUES ($1, $2, $3::jsonb, $4, now()) ON CONFLICT (dedupe_key) DO NOTHING",
-        citizen_id,
-        kind,
-        payload_json,
-        dedupe_key,
-    )
+    """One event; nothing when the citizen's ``dedupe_key`` was written before."""
+    await conn.execute(_INSERT_EVENT, citizen_id, kind, payload_json, dedupe_key)
 
 
 async def undelivered_events(conn: Connection, limit: int) -> list[asyncpg.Record]:
@@ -49,8 +54,13 @@ async def undelivered_events(conn: Connection, limit: int) -> list[asyncpg.Recor
 
 
 async def mark_delivered(conn: Connection, event_ids: list[int], at: dt.datetime) -> None:
+    """The events are this relay's, locked and undelivered: saying so lets each month find them
+    by its small index of pending events (the primary key starts with the citizen)."""
     await conn.execute(
-        "UPDATE outbox_event SET delivered_at = $2 WHERE id = ANY($1::bigint[])", event_ids, at
+        "UPDATE outbox_event SET delivered_at = $2"
+        " WHERE id = ANY($1::bigint[]) AND delivered_at IS NULL",
+        event_ids,
+        at,
     )
 
 
@@ -82,15 +92,24 @@ class NewNotification(msgspec.Struct, frozen=True, kw_only=True):
     title: str
     body: str
     data: str  # the event's payload, JSON text
-    created_at: dt.datetime
+    created_at: dt.datetime  # stored only for an event gone from the outbox: see below
+
+
+# The inbox is partitioned by month of ``created_at``, and its unique key must hold the month:
+# an inbox row is dated with its event's time (``$9`` only for an event no longer in the outbox),
+# so every retry of one event computes the same key and finds the row it wrote.
+_INSERT_NOTIFICATION = (
+    "INSERT INTO notification (event_id, citizen, kind, category, legal, title, body, data,"
+    " created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, coalesce((SELECT e.created_at"
+    " FROM outbox_event e WHERE e.citizen = $2 AND e.id = $1), $9))"
+    " ON CONFLICT (citizen, event_id, created_at) DO NOTHING RETURNING id"
+)
 
 
 async def insert_notification(conn: Connection, notification: NewNotification) -> int | None:
     """The new notification's id; None when its event already has one."""
     notification_id: int | None = await conn.fetchval(
-        "INSERT INTO notification (event_id, citizen, kind, category, legal, title, body, data,"
-        " created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)"
-        " ON CONFLICT (event_id) DO NOTHING RETURNING id",
+        _INSERT_NOTIFICATION,
         notification.event_id,
         notification.citizen,
         notification.kind,
@@ -301,7 +320,7 @@ SELECT c.id, c.attempts, c.citizen, c.device, c.created_at, c.was, d.token, n.ti
     n.kind, n.event_id, n.id AS notification
 FROM claimed c
 LEFT JOIN push_device d ON d.id = c.device AND d.citizen = c.citizen
-JOIN notification n ON n.id = c.notification
+JOIN notification n ON n.citizen = c.citizen AND n.id = c.notification
 ORDER BY c.id
 """
 
@@ -450,12 +469,88 @@ async def cards_after(conn: Connection, citizen_id: int, limit: int) -> list[Car
     return rows_as(CardToSummarise, rows)
 
 
-async def points_before(conn: Connection, citizen_id: int, day: dt.date) -> int | None:
-    """The points of the newest score-history row dated before ``day``; None: there is none."""
-    points = await conn.fetchval(
-        "SELECT points FROM score_history WHERE citizen = $1 AND as_of < $2"
-        " ORDER BY id DESC LIMIT 1",
-        citizen_id,
+async def points_before_many(
+    conn: Connection, citizen_ids: list[int], day: dt.date
+) -> dict[int, int]:
+    """For each citizen, the points of the newest score-history row dated before ``day``; a
+    citizen with none is absent. One statement for a page of citizens: score history is
+    partitioned by the time a row was written, not by ``as_of``, so a look-up per citizen
+    would probe every monthly partition for each one."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT ON (citizen) citizen, points FROM score_history"
+        " WHERE citizen = ANY($1::bigint[]) AND as_of < $2 ORDER BY citizen, id DESC",
+        citizen_ids,
         day,
     )
-    return int(points) if points is not None else None
+    return {int(row["citizen"]): int(row["points"]) for row in rows}
+
+
+# --- the relay's statements for a whole batch ---------------------------------------------
+
+_PREFERENCES = (
+    "SELECT citizen, push_off, quiet_start, quiet_end FROM notification_preference"
+    " WHERE citizen = ANY($1::bigint[])"
+)
+
+
+async def preferences_of(conn: Connection, citizens: Collection[int]) -> dict[int, PreferenceRow]:
+    """The push preferences of those of ``citizens`` who set any: one statement per relay
+    batch instead of one per event (:func:`preference_of` for many citizens)."""
+    if not citizens:
+        return {}
+    rows = await conn.fetch(_PREFERENCES, list(citizens))
+    return {
+        row["citizen"]: PreferenceRow(
+            push_off=row["push_off"], quiet_start=row["quiet_start"], quiet_end=row["quiet_end"]
+        )
+        for row in rows
+    }
+
+
+# An inbox row is dated with its event's time, as insert_notification dates it (the inbox
+# is partitioned by that month, and every retry must compute the same key). ON CONFLICT names no
+# key: the event's row is there already (an interrupted run), whatever the key is called.
+_INSERT_NOTIFICATIONS = """
+INSERT INTO notification (event_id, citizen, kind, category, legal, title, body, data, created_at)
+SELECT t.event_id, t.citizen, t.kind, t.category, t.legal, t.title, t.body, t.data::jsonb,
+    coalesce((SELECT e.created_at FROM outbox_event e
+              WHERE e.citizen = t.citizen AND e.id = t.event_id), t.created_at)
+FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bool[], $6::text[],
+            $7::text[], $8::text[], $9::timestamptz[])
+    WITH ORDINALITY AS t(event_id, citizen, kind, category, legal, title, body, data, created_at,
+                         n)
+ORDER BY t.n
+ON CONFLICT DO NOTHING
+RETURNING id, event_id
+"""
+
+
+async def insert_notifications(
+    conn: Connection, notifications: Sequence[NewNotification]
+) -> dict[int, int]:
+    """:func:`insert_notification` for a batch, in order: the new rows' ids by event id
+    (an event that already had its row is not in it)."""
+    fields = ("event_id", "citizen", "kind", "category", "legal", "title", "body", "data")
+    columns = [[getattr(n, name) for n in notifications] for name in (*fields, "created_at")]
+    rows = await conn.fetch(_INSERT_NOTIFICATIONS, *columns)
+    return {row["event_id"]: row["id"] for row in rows}
+
+
+_QUEUE_PUSHES = """
+INSERT INTO push_delivery (notification, device, citizen, status, not_before, attempts,
+    created_at)
+SELECT q.notification, d.id, d.citizen, 'pending', q.not_before, 0, $4
+FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[]) AS q(notification, citizen, not_before)
+JOIN push_device d ON d.citizen = q.citizen
+"""
+
+
+async def queue_pushes_many(
+    conn: Connection, pushes: Sequence[tuple[int, int, dt.datetime]], *, created_at: dt.datetime
+) -> None:
+    """:func:`queue_pushes` for a batch of (notification id, citizen, not before): one
+    pending delivery of each notification to each of its citizen's devices."""
+    if not pushes:
+        return
+    notification_ids, citizens, not_before = (list(column) for column in zip(*pushes, strict=True))
+    await conn.execute(_QUEUE_PUSHES, notification_ids, citizens, not_before, created_at)

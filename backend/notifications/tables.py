@@ -18,25 +18,40 @@ from piccolo.table import Table
 
 from backend.platform.engine import DB
 
+# The outbox and the inbox are partitioned by month (migration 2026-12-04T01:00:00): in SQL
+# their primary key is (citizen, id, created_at), which Piccolo cannot declare; ``id`` stands for
+# it here (still unique by its sequence). Their rows are written and read by raw SQL (store.py).
+
 
 class OutboxEvent(Table, tablename="outbox_event", db=DB):
     """One thing a citizen should hear about, written in the same transaction as the change.
     ``delivered_at`` is set by the relay once the inbox row and push deliveries exist."""
 
     id = BigSerial(primary_key=True)
-    citizen = BigInt(index=True)
+    citizen = BigInt()
     kind = Varchar(length=60)
     payload = JSONB()
-    dedupe_key = Varchar(length=160, null=True, default=None, unique=True)
+    # Unique per citizen through OutboxDedupe (a partitioned table's unique keys are per month).
+    dedupe_key = Varchar(length=160, null=True, default=None)
     created_at = Timestamptz()
     delivered_at = Timestamptz(null=True, default=None)
 
 
+class OutboxDedupe(Table, tablename="outbox_dedupe", db=DB):
+    """Every dedupe key an event was written with, kept: a change retried in any later month
+    writes no second event. Primary key (citizen, dedupe_key) in SQL."""
+
+    citizen = BigInt(primary_key=True)
+    dedupe_key = Varchar(length=160)
+    created_at = Timestamptz()
+
+
 class Notification(Table, tablename="notification", db=DB):
-    """The in-app inbox: one row per outbox event (idempotent on the event id)."""
+    """The in-app inbox: one row per outbox event (idempotent on the event: unique
+    (citizen, event_id, created_at), the row dated with its event's time)."""
 
     id = BigSerial(primary_key=True)
-    event_id = BigInt(unique=True)
+    event_id = BigInt()
     citizen = BigInt()
     kind = Varchar(length=60)
     category = Varchar(length=30)
@@ -88,4 +103,11 @@ class NotificationPreference(Table, tablename="notification_preference", db=DB):
     updated_at = Timestamptz()
 
 
-TABLES: list[Any] = [OutboxEvent, Notification, Device, PushDelivery, NotificationPreference]
+TABLES: list[Any] = [
+    OutboxEvent,
+    OutboxDedupe,
+    Notification,
+    Device,
+    PushDelivery,
+    NotificationPreference,
+]

@@ -18,6 +18,8 @@ from backend.platform.requestid import current_request_id
 
 
 class AuditLog(Table, tablename="audit_log", db=DB):
+    # Partitioned by month of ``at`` and kept (migration 2026-12-04T01:00:00): the primary key
+    # is (id, at) in SQL, which Piccolo cannot declare; ``id`` stands for it.
     id = BigSerial(primary_key=True)
     at = Timestamptz()
     actor_kind = Varchar(length=20)

@@ -174,11 +174,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     fcm_project_id: str = ""
     fcm_endpoint: str = ""  # tests only: where firebase-admin sends (see notifications.push)
     fcm_static_token: str = ""  # tests only: a bearer token instead of a service account
+    fcm_h2c: bool = False  # tests only: HTTP/2 without TLS to the fake FCM (real FCM: over TLS)
     relay_batch_size: int = 500
     # A push is re-driven (backoff with jitter, FCM's Retry-After honoured) until this deadline,
     # then marked expired and counted; the inbox has it either way.
     push_delivery_deadline_hours: int = 24
     push_in_flight: int = 100  # messages one sender has at FCM at once (bounds resends too)
+    # Batches one sender keeps going at once, push_in_flight split among them: one batch's
+    # database round trips overlap the others' sending instead of stalling the sender.
+    push_concurrency: int = 4
     push_http_timeout_seconds: float = 10.0
     push_claim_seconds: int = 120  # a claim outlives any send; then a crashed sender's rows return
     push_backoff_max_seconds: int = 600
@@ -212,6 +216,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # the standard OTEL_EXPORTER_OTLP_* variables.
     tracing_enabled: bool = False
     tracing_service_name: str = "citizen-credit-card"
+    # Monthly partitions of the tables that only grow (backend.platform.partitions): months
+    # created this far ahead every day; whole months dropped once every row is older than the
+    # retention (outbox: delivered events only; inbox: read or not). The query log, the audit
+    # log and the score history are kept.
+    partitions_ahead_months: int = 3
+    outbox_retention_months: int = 3
+    inbox_retention_months: int = 24
     # Outside production only: the date the whole system lives on (demos, acceptance tests).
     # A date (2027-03-01) or an offset in days (+30, -7); the time of day stays real.
     business_date: str = ""

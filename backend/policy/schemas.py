@@ -16,7 +16,7 @@ Kind = Annotated[
     str,
     msgspec.Meta(
         description="The kind of content: `catalog`, `rules`, `benefits`, `notifications`,"
-        " `commitments` or `calendar`",
+        " `commitments`, `notices` or `calendar`",
         examples=["rules"],
     ),
 ]

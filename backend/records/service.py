@@ -780,6 +780,7 @@ async def _write_history(
     await store.insert_history(
         conn,
         row.id,
+        citizen=row.citizen,
         action=action,
         before=msgspec.json.encode(before).decode(),
         after=msgspec.json.encode(after).decode(),

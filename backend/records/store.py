@@ -331,6 +331,7 @@ async def insert_history(
     conn: Connection,
     record_id: int,
     *,
+    citizen: int,
     action: str,
     before: str,
     after: str,
@@ -339,14 +340,15 @@ async def insert_history(
 ) -> None:
     """``before``/``after``: the record's values as JSON text."""
     await conn.execute(
-        "INSERT INTO record_history (record, action, before, after, reason, actor_id, at)"
-        " VALUES ($1, $2, $3::jsonb, $4::jsonb, $5, $6, now())",
+        "INSERT INTO record_history (record, action, before, after, reason, actor_id, at,"
+        " citizen) VALUES ($1, $2, $3::jsonb, $4::jsonb, $5, $6, now(), $7)",
         record_id,
         action,
         before,
         after,
         reason,
         actor_id,
+        citizen,
     )
 
 

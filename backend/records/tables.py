@@ -2,6 +2,7 @@
 
 from piccolo.columns import (
     JSONB,
+    BigInt,
     BigSerial,
     Boolean,
     Date,
@@ -55,6 +56,7 @@ class RecordHistory(Table, tablename="record_history", db=DB):
     """Old values kept when a department corrects or revokes a record."""
 
     id = BigSerial(primary_key=True)
+    citizen = BigInt()  # the record's: the key (citizen, id) of a Citus-ready schema
     record = ForeignKey(references=Record, null=False, on_delete=OnDelete.restrict)
     action = Varchar(length=20)
     before = JSONB()

@@ -91,13 +91,18 @@ async def decision_times(conn: Connection, kind: CaseKind) -> list[DecisionTimes
     handling statistics count as handled), grouped so that each pair of days is counted in
     working days once."""
     closing = [action.name for action in kind.actions if action.closes]
+    # A case about a record is its citizen's, on the steps' node; a report is a reference
+    # table, on every node (backend.platform.distribution).
+    on_case = (
+        "c.citizen = s.citizen AND c.id = s.case_id" if kind.about_record else "c.id = s.case_id"
+    )
     rows = await conn.fetch(
         "SELECT d.code AS department_code, f.business_date AS filed_on,"
         " s.business_date AS decided_on, count(*)::int AS cases"
         " FROM case_step s"
-        " JOIN case_step f ON f.case_kind = s.case_kind AND f.case_id = s.case_id"
-        " AND f.from_status IS NULL"
-        f" JOIN {kind.table} c ON c.id = s.case_id"
+        " JOIN case_step f ON f.citizen = s.citizen AND f.case_kind = s.case_kind"
+        " AND f.case_id = s.case_id AND f.from_status IS NULL"
+        f" JOIN {kind.table} c ON {on_case}"
         " JOIN api_client d ON d.id = c.department"
         " WHERE s.case_kind = $1 AND s.action = ANY($2::text[])"
         " GROUP BY 1, 2, 3",
@@ -128,7 +133,7 @@ async def list_moves(conn: Connection, *, since: dt.date, until: dt.date) -> lis
         " count(*) FILTER (WHERE s.to_status = 'published')::int AS entries,"
         " count(*) FILTER (WHERE s.from_status = 'published' AND s.to_status = 'ended')::int"
         " AS exits"
-        " FROM list_entry_step s JOIN list_entry e ON e.id = s.entry"
+        " FROM list_entry_step s JOIN list_entry e ON e.citizen = s.citizen AND e.id = s.entry"
         " WHERE s.business_date >= $1 AND s.business_date < $2"
         " GROUP BY 1, 2",
         since,
@@ -214,7 +219,8 @@ async def benefit_cells(
         " WHERE (created_at >= $1 AND created_at < $2) OR (redeemed_at >= $1 AND redeemed_at < $2)"
         " GROUP BY benefit),"
         " recorded AS (SELECT v.benefit, count(*) AS redemptions"
-        " FROM benefit_redemption b JOIN verification v ON v.id = b.verification"
+        " FROM benefit_redemption b"
+        " JOIN verification v ON v.citizen = b.citizen AND v.id = b.verification"
         " WHERE b.recorded_at >= $1 AND b.recorded_at < $2 GROUP BY v.benefit)"
         " SELECT benefit, coalesce(m.codes_issued, 0)::int AS codes_issued,"
         " coalesce(m.checks, 0)::int AS checks,"

@@ -25,6 +25,8 @@ from backend.verification import store
 
 
 class QueryLogEntry(Table, tablename="query_log", db=DB):
+    # Partitioned by month of ``at`` and kept long-term (migration 2026-12-04T01:00:00): the
+    # primary key is (citizen, id, at) in SQL, which Piccolo cannot declare; ``id`` stands for it.
     id = BigSerial(primary_key=True)
     citizen = BigInt()
     at = Timestamptz()

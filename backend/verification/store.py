@@ -289,7 +289,7 @@ async def insert_redemption(
     row = await conn.fetchrow(
         "INSERT INTO benefit_redemption (verification, citizen, merchant, description,"
         " reference, recorded_at) VALUES ($1, $2, $3, $4, $5, now())"
-        f" ON CONFLICT (verification) DO NOTHING RETURNING {columns(Redemption)}",
+        f" ON CONFLICT (citizen, verification) DO NOTHING RETURNING {columns(Redemption)}",
         check.id,
         check.citizen,
         merchant_id,
@@ -305,7 +305,8 @@ async def redemption_of(
     """The redemption a merchant recorded on one of its own checks."""
     row = await conn.fetchrow(
         f"SELECT {columns(Redemption, 'r')}, v.benefit"
-        " FROM benefit_redemption r JOIN verification v ON v.id = r.verification"
+        " FROM benefit_redemption r"
+        " JOIN verification v ON v.citizen = r.citizen AND v.id = r.verification"
         " WHERE v.public_id = $1 AND v.merchant = $2 AND r.merchant = $2",
         public_id,
         merchant_id,

@@ -216,7 +216,7 @@ async def test_wrong_tries_count_on_sign_up_too(
     await f.register_person(client, await f.registrar(), number, "周芷", phone)
     await client.post("/v1/auth/codes", json={"phone": phone})
     right = sms.last(phone)
-    body = {"phone": phone, "name": "周芷", "idNumber": number}
+    body = {"phone": phone, "name": "周芷", "idNumber": number, **f.ACCEPTED_NOTICES}
     for _ in range(settings.otp_max_attempts):
         response = await client.post("/v1/auth/sign-up", json={**body, "code": _other_code(right)})
         assert_problem(response, 401, "code-wrong", field="code")

@@ -187,6 +187,7 @@ async def test_id_keys_rotate_without_losing_anyone(
             "code": sms.last("13970000002"),
             "name": "张三",
             "idNumber": late,
+            **f.ACCEPTED_NOTICES,
         },
     )
     assert signed_up.status_code == 201, signed_up.text

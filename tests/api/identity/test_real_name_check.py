@@ -31,7 +31,13 @@ async def _sign_up(
     assert (await client.post("/v1/auth/codes", json={"phone": phone})).status_code == 200
     return await client.post(
         "/v1/auth/sign-up",
-        json={"phone": phone, "code": sms.last(phone), "name": name, "idNumber": number},
+        json={
+            "phone": phone,
+            "code": sms.last(phone),
+            "name": name,
+            "idNumber": number,
+            **f.ACCEPTED_NOTICES,
+        },
         headers={"Accept-Language": language},
     )
 
@@ -108,7 +114,13 @@ async def test_a_wrong_code_is_still_refused_before_the_real_name_check(
     wrong = "000000" if sms.last(phone) != "000000" else "111111"
     response = await client.post(
         "/v1/auth/sign-up",
-        json={"phone": phone, "code": wrong, "name": "陈晨", "idNumber": f.id_number()},
+        json={
+            "phone": phone,
+            "code": wrong,
+            "name": "陈晨",
+            "idNumber": f.id_number(),
+            **f.ACCEPTED_NOTICES,
+        },
     )
     assert_problem(response, 401, "code-wrong", field="code")
 

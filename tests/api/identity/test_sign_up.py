@@ -36,7 +36,7 @@ async def _sign_up(
     code = await _code(client, sms, phone)
     return await client.post(
         "/v1/auth/sign-up",
-        json={"phone": phone, "code": code, "name": name, "idNumber": number},
+        json={"phone": phone, "code": code, "name": name, "idNumber": number, **f.ACCEPTED_NOTICES},
         headers={"Accept-Language": language},
     )
 
@@ -150,7 +150,7 @@ async def test_invalid_id_number_does_not_use_up_the_code(
     phone, number = "13900002005", f.id_number()
     await f.register_person(client, await f.registrar(), number, "陈晨", phone)
     code = await _code(client, sms, phone)
-    body = {"phone": phone, "code": code, "name": "陈晨"}
+    body = {"phone": phone, "code": code, "name": "陈晨", **f.ACCEPTED_NOTICES}
     bad = number[:-1] + ("0" if number[-1] != "0" else "1")
     refused = await client.post("/v1/auth/sign-up", json={**body, "idNumber": bad})
     assert_problem(refused, 422, "invalid-id-number", field="idNumber")

@@ -37,7 +37,8 @@ export const operationsAtTheirPaths: [
   Same<paths["/v1/me/card"]["get"], operations["getMyCard"]>,
   Same<paths["/v1/me/records"]["get"], operations["listMyRecords"]>,
   Same<paths["/v1/me/verification-codes"]["post"], operations["makeVerificationCode"]>,
-] = [true, true, true, true, true, true];
+  Same<paths["/v1/public/notices"]["get"], operations["getPublicNotices"]>,
+] = [true, true, true, true, true, true, true];
 
 const API = "http://127.0.0.1:8000";
 const NOT_FOUND = 404;
@@ -95,8 +96,23 @@ export function signIn(body: RequestBody<"signIn">): Promise<ResponseBody<"signI
   return call({ method: "POST", path: "/v1/auth/sign-in", expected: 200, body });
 }
 
+export function getPublicNotices(): Promise<ResponseBody<"getPublicNotices", 200>> {
+  return call({ method: "GET", path: "/v1/public/notices", expected: 200 });
+}
+
 export function signUp(body: RequestBody<"signUp">): Promise<ResponseBody<"signUp", 201>> {
   return call({ method: "POST", path: "/v1/auth/sign-up", expected: 201, body });
+}
+
+export function getMyProfile(accessToken: string): Promise<Schemas["Profile"]> {
+  return call({ method: "GET", path: "/v1/me", expected: 200, accessToken });
+}
+
+export function acceptMyNotices(
+  accessToken: string,
+  body: RequestBody<"acceptMyNotices">,
+): Promise<Schemas["NoticesStatus"]> {
+  return call({ method: "POST", path: "/v1/me/notices:accept", expected: 200, accessToken, body });
 }
 
 export function getMyCard(accessToken: string): Promise<Schemas["CardView"]> {
@@ -124,12 +140,18 @@ export interface RealName {
   idNumber: string;
 }
 
-/** Signs in with a one-time code; a phone with no account yet signs up with a fresh code
- * (sign-in used the first one up). `readCode` is the citizen typing in the SMS. */
+/** Shows the privacy notice, the user agreement and the sensitive-information consent in force;
+ * true once the citizen accepted all three (each its own tick box). */
+export type AskToAccept = (documents: Schemas["NoticeDocumentOut"][]) => Promise<boolean>;
+
+/** Signs in with a one-time code; a phone with no account yet reads and accepts the notices in
+ * force and signs up with a fresh code (sign-in used the first one up). `readCode` is the
+ * citizen typing in the SMS. */
 export async function signInOrSignUp(
   phone: string,
   readCode: () => Promise<string>,
   person: RealName,
+  askToAccept: AskToAccept,
 ): Promise<Schemas["TokenPair"]> {
   const sent: Schemas["CodeSent"] = await requestSignInCode({ phone });
   console.log(`code sent to ${sent.phone}, valid ${sent.expiresIn} s`);
@@ -138,8 +160,19 @@ export async function signInOrSignUp(
   } catch (error) {
     if (!(error instanceof ApiProblem) || error.status !== NOT_FOUND) throw error;
   }
+  const notices: Schemas["PublicNotices"] = await getPublicNotices();
+  if (!(await askToAccept(notices.documents))) throw new Error("the notices were not accepted");
   await requestSignInCode({ phone });
-  return signUp({ phone, code: await readCode(), name: person.name, idNumber: person.idNumber });
+  return signUp({
+    phone,
+    code: await readCode(),
+    name: person.name,
+    idNumber: person.idNumber,
+    noticesVersion: notices.version,
+    acceptPrivacyNotice: true,
+    acceptUserAgreement: true,
+    consentToSensitiveInformation: true,
+  });
 }
 
 /** Every record on the card, newest first, one page after another (cursor paging). */
@@ -156,8 +189,22 @@ export async function firstVisit(
   phone: string,
   readCode: () => Promise<string>,
   person: RealName,
+  askToAccept: AskToAccept,
 ): Promise<void> {
-  const tokens = await signInOrSignUp(phone, readCode, person);
+  const tokens = await signInOrSignUp(phone, readCode, person, askToAccept);
+  // A newer privacy notice or user agreement took effect since the citizen accepted: ask first.
+  const { notices: standing } = await getMyProfile(tokens.accessToken);
+  if (standing.toAccept.length > 0) {
+    const notices: Schemas["PublicNotices"] = await getPublicNotices();
+    const changed = notices.documents.filter((d) => standing.toAccept.includes(d.document));
+    if (!(await askToAccept(changed))) return;
+    await acceptMyNotices(tokens.accessToken, {
+      noticesVersion: notices.version,
+      acceptPrivacyNotice: true,
+      acceptUserAgreement: true,
+      consentToSensitiveInformation: true,
+    });
+  }
   const card = await getMyCard(tokens.accessToken);
   console.log(`${card.points} points, grade ${card.grade.nameZh}`);
   for await (const record of allMyRecords(tokens.accessToken)) {
