@@ -39,11 +39,16 @@ class Ratio:
         return "floor met"
 
 
+def number(value: float) -> str:
+    """A rate as people read it: whole numbers, but a slow rate keeps a decimal."""
+    return f"{value:,.0f}" if value >= 100 else f"{value:,.2f}"
+
+
 def ratio(measured: Ratio) -> Ratio:
     """Print the ratio's line, and record it for the runner when one is listening."""
     print(
-        f"ratio [{measured.name}]: {measured.value:,.0f} {measured.unit} against"
-        f" {measured.baseline:,.0f} ({measured.baseline_name}) = {measured.ratio:.3f}"
+        f"ratio [{measured.name}]: {number(measured.value)} {measured.unit} against"
+        f" {number(measured.baseline)} ({measured.baseline_name}) = {measured.ratio:.3f}"
         f"  {measured.verdict()}"
     )
     target = os.environ.get("BENCH_RESULTS")

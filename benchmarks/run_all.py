@@ -26,7 +26,7 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._report import Ratio
+from benchmarks._report import Ratio, number
 
 HERE = Path(__file__).resolve().parent
 # name: the script and its arguments (the table is at 32 connections).
@@ -63,8 +63,8 @@ def _table(ratios: list[tuple[str, Ratio]], failed: list[str]) -> Table:
         table.add_row(
             bench,
             r.name,
-            f"{r.value:,.0f} {r.unit}",
-            f"{r.baseline:,.0f} ({r.baseline_name})",
+            f"{number(r.value)} {r.unit}",
+            f"{number(r.baseline)} ({r.baseline_name})",
             f"{r.ratio:.3f}",
             "" if r.floor is None else f"{r.floor:,}{suffix}",
             "" if r.goal is None else f"{r.goal:,}{suffix}",
@@ -94,7 +94,7 @@ def main() -> int:
             if results.exists():
                 for line in results.read_text(encoding="utf-8").splitlines():
                     ratios.append((name, Ratio(**json.loads(line))))
-    console = Console()
+    console = Console(width=max(Console().width, 160))  # a log file too: the table whole
     console.print()
     console.print(_table(ratios, failed))
     load_after = os.getloadavg()

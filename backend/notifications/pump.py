@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from backend.notifications.relay import relay_once
 from backend.notifications.sending import batch_sizes, send_batch
 from backend.platform import runtime
+from backend.platform.errors import unavailable_service
 
 log = logging.getLogger("backend.notifications.pump")
 Step = Callable[[], Awaitable[int]]
@@ -76,8 +77,8 @@ class PushPump:
         while not self._stopping.is_set():
             try:
                 done = await step()
-            except Exception:
-                log.warning("%s failed; trying again in %.0f s", name, pause, exc_info=True)
+            except Exception as exc:  # noqa: BLE001 - the loop outlives any failure: logged, retried
+                _log_failure(name, exc, pause)
                 await self._sleep(wake, pause)
                 pause = min(pause * 2, 30.0)
                 continue
@@ -92,3 +93,13 @@ class PushPump:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(wake.wait(), seconds)
         wake.clear()
+
+
+def _log_failure(name: str, exc: Exception, pause: float) -> None:
+    """An outage of PostgreSQL or Redis in one line (every loop of the pump hits it at once, and
+    it is expected); anything else with its traceback."""
+    service = unavailable_service(exc)
+    if service is not None:
+        log.warning("%s: %s unavailable (%s); trying again in %.0f s", name, service, exc, pause)
+    else:
+        log.warning("%s failed; trying again in %.0f s", name, pause, exc_info=exc)

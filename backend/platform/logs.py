@@ -75,9 +75,14 @@ def _renderer(fmt: str, stream: TextIO) -> list[Processor]:
         # frames' local variables: they may hold identity data or secrets.
         return [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
     colours = bool(getattr(stream, "isatty", lambda: False)())
-    # Rich's tracebacks would print every frame's locals (ID numbers, codes, keys): not here.
-    tracebacks = structlog.dev.RichTracebackFormatter(show_locals=False)
-    return [structlog.dev.ConsoleRenderer(colors=colours, exception_formatter=tracebacks)]
+    # Python's own traceback text: Rich's would print every frame's locals (ID numbers, codes,
+    # keys) and, even without them, takes about a second of the event loop per traceback, so a
+    # worker whose loops all fail during an outage would do little else (a fault drill saw it).
+    return [
+        structlog.dev.ConsoleRenderer(
+            colors=colours, exception_formatter=structlog.dev.plain_traceback
+        )
+    ]
 
 
 def configure_logging(settings: Settings, *, stream: TextIO | None = None) -> logging.Handler:

@@ -11,6 +11,7 @@ imports it, so replacing it later touches this module only.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, cast
 
@@ -30,6 +31,7 @@ __all__ = [
     "UnknownJob",
     "WorkerJob",
     "enqueue",
+    "enqueue_many",
     "job",
     "job_name",
     "register",
@@ -103,3 +105,32 @@ async def enqueue(
         job_name(function), *args, _job_id=job_id, **kwargs
     )
     return queued is not None
+
+
+ENQUEUE_CONCURRENCY = 32
+JobCall = tuple[str | None, dict[str, Any]]  # (job id, keyword arguments) of one job
+
+
+async def enqueue_many(
+    function: JobFunction, calls: Iterable[JobCall], *, concurrency: int = ENQUEUE_CONCURRENCY
+) -> int:
+    """:func:`enqueue` for many jobs of one function, ``concurrency`` at a time: each enqueue is
+    a few Redis round trips (the id checked, then the job written in a transaction), so one
+    after another ten thousand of them cost seconds. Returns how many were queued anew (an id
+    already queued or running is left alone). Raises as :func:`enqueue` does, once every
+    enqueue has ended; the jobs queued before a failure stay queued."""
+    if not registered(function):
+        raise UnknownJob(f"{job_name(function)} is not a registered worker job")
+    gate = asyncio.Semaphore(concurrency)
+
+    async def enqueue_one(job_id: str | None, kwargs: dict[str, Any]) -> bool:
+        async with gate:
+            return await enqueue(function, job_id=job_id, **kwargs)
+
+    results = await asyncio.gather(
+        *(enqueue_one(job_id, kwargs) for job_id, kwargs in calls), return_exceptions=True
+    )
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return sum(1 for result in results if result is True)

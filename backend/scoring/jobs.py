@@ -2,8 +2,8 @@
 every minute, re-score the citizens whose card is behind their records (``change_counter <>
 scored_counter``, a partial index), so a job lost with Redis or never enqueued is repaired
 within a minute; every night, re-score exactly the citizens whose card changes with the date
-(found by the indexed ``next_change_on``) or whose rules version is out of date. Jobs raise
-``RetryLater`` while PostgreSQL or Redis is away."""
+(found by the indexed ``next_change_on``; in batch jobs, ``scoring.batch``) or whose rules
+version is out of date. Jobs raise ``RetryLater`` while PostgreSQL or Redis is away."""
 
 from __future__ import annotations
 
@@ -19,8 +19,10 @@ from backend.platform.queue import WorkerJob, job, scheduled
 from backend.scoring import store
 from backend.scoring.queue import (
     enqueue_at_counters,
+    enqueue_day_batches,
     enqueue_day_rescore,
     rescore_citizen,
+    rescore_citizens,
     rescore_many,
 )
 from backend.scoring.statistics import compute_percentiles, refresh_card_percentiles
@@ -57,13 +59,17 @@ async def rescore_behind(ctx: dict[str, Any]) -> int:
 
 
 CardsPage = Callable[[int], Awaitable[list[int]]]  # the citizens after an id, in id order
+# Enqueues the day's re-scoring of these citizens for a reason; returns how many citizens.
+DayEnqueue = Callable[[list[int], dt.date, str], Awaitable[int]]
 
 
-async def _enqueue_pages(next_page: CardsPage, day: dt.date, reason: str) -> int:
+async def _enqueue_pages(
+    next_page: CardsPage, day: dt.date, reason: str, enqueue_page: DayEnqueue
+) -> int:
     """Enqueue the day's re-scoring of every citizen ``next_page`` finds, page by page."""
     enqueued, last = 0, 0
     while batch := await next_page(last):
-        enqueued += await enqueue_day_rescore(batch, day, reason)
+        enqueued += await enqueue_page(batch, day, reason)
         last = batch[-1]
     return enqueued
 
@@ -87,8 +93,10 @@ async def nightly_rescore(ctx: dict[str, Any], as_of: str | None = None) -> dict
                 conn, version=version, after=after, limit=NIGHTLY_BATCH
             )
 
-    due = await _enqueue_pages(due_cards, day, "date-boundary")
-    outdated = await _enqueue_pages(cards_on_older_rules, day, "rules-version")
+    # The due citizens in batch jobs (the batch path, as rescore-all). Those on older rules
+    # keep a job each: on a rules-change day that is everyone, and ``rescore-all`` is the tool.
+    due = await _enqueue_pages(due_cards, day, "date-boundary", enqueue_day_batches)
+    outdated = await _enqueue_pages(cards_on_older_rules, day, "rules-version", enqueue_day_rescore)
     behind = await enqueue_behind()
     log.info(
         "nightly re-scoring for %s: %d due, %d on older rules, %d behind",
@@ -117,6 +125,8 @@ JOBS: list[WorkerJob] = [
     nightly_rescore,
     nightly_statistics,
     job(rescore_many, max_tries=8),
+    # keep_result=0 as for rescore_citizen: a finished batch must not block its id.
+    job(rescore_citizens, keep_result=0, max_tries=8),
 ]
 CRON_JOBS: list[Any] = [
     # At startup too: a worker coming back after an outage repairs at once, not a minute later.

@@ -8,12 +8,17 @@ that lands during a run.
 The need itself lives in PostgreSQL, not in the queue: a citizen whose ``change_counter`` differs
 from ``scored_counter`` is behind, and the minute sweep (``scoring.jobs.rescore_behind``) finds
 them by a partial index. A queue lost with Redis costs at most a minute, never a change.
+
+The nightly re-scores the citizens whose date arrives in batch jobs (``rescore_citizens``, the
+batch path of ``scoring.batch``), their ids naming the day and the citizens; every enqueue
+here goes out concurrently (``enqueue_many``), not one round trip after another.
 """
 
 from __future__ import annotations
 
-import asyncio
+import collections
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -24,12 +29,16 @@ import asyncpg
 from backend.platform import runtime
 from backend.platform.database import connection
 from backend.platform.errors import unavailable_service
-from backend.platform.queue import RetryLater, enqueue
-from backend.scoring import service, store
+from backend.platform.queue import RetryLater, enqueue, enqueue_many
+from backend.scoring import batch, service, store
 
 log = logging.getLogger("backend.scoring.queue")
 ENQUEUE_CONCURRENCY = 32
 DIRECT_ENQUEUE_LIMIT = 20
+# Citizens per nightly batch job: big enough that the batch reads pay, small enough that a
+# job's locks (every citizen of the batch, until its commit) are held well under a second
+# and the worker runs several batches side by side.
+DAY_BATCH = 100
 
 
 def _namespace() -> str:
@@ -80,29 +89,43 @@ async def enqueue_each(ids: list[int]) -> int:
 async def enqueue_at_counters(pairs: Sequence[tuple[int, int]]) -> int:
     """Enqueue ``rescore_citizen`` for (citizen, change counter) pairs. A job already queued
     under the same id is left as it is (arq refuses the duplicate); raises on failure."""
-    gate = asyncio.Semaphore(ENQUEUE_CONCURRENCY)
-
-    async def enqueue_one(citizen_id: int, counter: int) -> None:
-        async with gate:
-            await enqueue(
-                rescore_citizen, citizen_id=citizen_id, job_id=change_job_id(citizen_id, counter)
-            )
-
-    await asyncio.gather(*(enqueue_one(citizen_id, counter) for citizen_id, counter in pairs))
+    calls = [
+        (change_job_id(citizen_id, counter), {"citizen_id": citizen_id})
+        for citizen_id, counter in pairs
+    ]
+    await enqueue_many(rescore_citizen, calls, concurrency=ENQUEUE_CONCURRENCY)
     return len(pairs)
 
 
 async def enqueue_day_rescore(citizen_ids: list[int], as_of: dt.date, reason: str) -> int:
     """One job per citizen for the business day ``as_of`` (its id names the day); the job
     re-scores on the runtime clock's business date, which is that day or a later one."""
-    for citizen_id in citizen_ids:
-        await enqueue(
-            rescore_citizen,
-            citizen_id=citizen_id,
-            reason=reason,
-            job_id=day_job_id(citizen_id, as_of),
-        )
+    calls = [
+        (day_job_id(citizen_id, as_of), {"citizen_id": citizen_id, "reason": reason})
+        for citizen_id in citizen_ids
+    ]
+    await enqueue_many(rescore_citizen, calls, concurrency=ENQUEUE_CONCURRENCY)
     return len(citizen_ids)
+
+
+def day_batch_job_id(citizen_ids: Sequence[int], as_of: dt.date, reason: str) -> str:
+    """Names the day, the reason and exactly these citizens: the same batch asked for twice
+    while queued is one job."""
+    digest = hashlib.blake2b(repr(list(citizen_ids)).encode(), digest_size=8).hexdigest()
+    return f"{_namespace()}:rescore-batch:{as_of.isoformat()}:{reason}:{digest}"
+
+
+async def enqueue_day_batches(citizen_ids: list[int], as_of: dt.date, reason: str) -> int:
+    """Re-scoring for the business day ``as_of`` as ``rescore_citizens`` jobs of
+    ``DAY_BATCH`` citizens each (their ids name the day); returns how many citizens."""
+    ids = sorted(set(citizen_ids))
+    batches = [ids[start : start + DAY_BATCH] for start in range(0, len(ids), DAY_BATCH)]
+    calls = [
+        (day_batch_job_id(batch, as_of, reason), {"citizen_ids": batch, "reason": reason})
+        for batch in batches
+    ]
+    await enqueue_many(rescore_citizens, calls, concurrency=ENQUEUE_CONCURRENCY)
+    return len(ids)
 
 
 # --- the jobs ------------------------------------------------------------------------------
@@ -161,6 +184,29 @@ async def rescore_many(ctx: dict[str, Any], citizen_ids: list[int]) -> int:
     PostgreSQL or Redis fails, instead of finishing as if every job had been queued."""
     with retry_on_outage(ctx, f"fan-out of re-scoring for {len(citizen_ids)} citizens"):
         return await enqueue_each(sorted(set(citizen_ids)))
+
+
+async def rescore_citizens(
+    ctx: dict[str, Any], citizen_ids: list[int], reason: str = "date-boundary"
+) -> dict[str, int]:
+    """Re-score a batch of citizens on the runtime clock's business date by the batch path
+    (``scoring.batch``): each ends as ``rescore_citizen`` would leave them, and a second run
+    changes nothing. Returns how many ended how."""
+    with retry_on_outage(ctx, f"re-scoring {len(citizen_ids)} citizens"):
+        outcomes = await batch.rescore_batch(citizen_ids, reason=reason)
+        await _follow_up_many(sorted(outcomes))
+    return dict(collections.Counter(outcome.value for outcome in outcomes.values()))
+
+
+async def _follow_up_many(citizen_ids: list[int]) -> None:
+    """As ``_follow_up``, for a batch: the citizens whose counter moved during the run get
+    their change's job now rather than at the next sweep."""
+    if not citizen_ids:
+        return
+    async with connection() as conn:
+        behind = await store.behind_among(conn, citizen_ids)
+    if behind:
+        await enqueue_at_counters([(c.id, c.change_counter) for c in behind])
 
 
 async def rescore_now(citizen_id: int, reason: str) -> None:

@@ -15,7 +15,7 @@ import enum
 import hashlib
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
@@ -33,7 +33,7 @@ from backend.scoring.notify import emit_card_changes
 from backend.scoring.present import card_view
 from backend.scoring.store import StoredCard
 from backend.scoring.teaser import benefits_teaser
-from points_engine import Assessment, RecordFact, assess
+from points_engine import Assessment, BadgeEarned, RecordFact, assess
 
 log = logging.getLogger("backend.scoring")
 CARD_CACHE_SECONDS = 6 * 3600
@@ -165,7 +165,7 @@ async def rescore(citizen_id: int, *, reason: str = "records-changed") -> Outcom
     counter, assessment = state
     outcome, written = await _write(citizen_id, counter, as_of, assessment, reason)
     if written is not None:
-        await _cache_cards(citizen_id, *written, replace=True)
+        await cache_cards(citizen_id, *written, replace=True)
     return outcome
 
 
@@ -177,21 +177,19 @@ async def _write(
         # Serialise writers for one citizen without blocking record ingest on the citizen row.
         await store.lock_for_rescore(conn, citizen_id)
         red_list = await store.red_listed(conn, citizen_id, as_of)
-        # Quiz badges sit beside the engine's: on the card, never in the points.
         learned = await store.learning_badges(conn, citizen_id)
-        if learned:
-            badges = assessment.badges + learned
-            assessment = msgspec.structs.replace(assessment, badges=badges)
+        assessment = with_learning_badges(assessment, learned)
         fp = fingerprint(assessment, red_list=red_list)
         existing = await store.stored_card(conn, citizen_id)
-        if existing is not None and (existing.scored_counter, existing.as_of) > (counter, as_of):
-            return Outcome.STALE, None
-        if existing is not None and existing.fingerprint == fp:
-            if (existing.scored_counter, existing.as_of) != (counter, as_of):
+        outcome = outcome_of(existing, counter, as_of, fp)
+        if outcome is Outcome.STALE:
+            return outcome, None
+        if outcome is Outcome.UNCHANGED and existing is not None:  # unchanged: a stored card
+            if needs_confirming(existing, counter, as_of):
                 await store.confirm_card(conn, citizen_id, counter=counter, as_of=as_of)
             await _mark_scored(conn, citizen_id, counter)
-            return Outcome.UNCHANGED, None
-        written = await _changed(
+            return outcome, None
+        written = await write_change(
             conn,
             citizen_id=citizen_id,
             counter=counter,
@@ -206,6 +204,39 @@ async def _write(
     return Outcome.CHANGED, written
 
 
+class ScoredState(Protocol):
+    """What decides a re-score's outcome: the stored card's counter, date and fingerprint."""
+
+    @property
+    def scored_counter(self) -> int: ...
+    @property
+    def as_of(self) -> dt.date: ...
+    @property
+    def fingerprint(self) -> str: ...
+
+
+def outcome_of(stored: ScoredState | None, counter: int, as_of: dt.date, fp: str) -> Outcome:
+    """Compare a fresh assessment (read at ``counter`` on ``as_of``, fingerprint ``fp``) with the
+    stored card: shared by the per-citizen and the batch path, so both decide alike."""
+    if stored is not None and (stored.scored_counter, stored.as_of) > (counter, as_of):
+        return Outcome.STALE  # read older data than the card holds: never overwrite it
+    if stored is not None and stored.fingerprint == fp:
+        return Outcome.UNCHANGED
+    return Outcome.CHANGED
+
+
+def needs_confirming(stored: ScoredState, counter: int, as_of: dt.date) -> bool:
+    """An unchanged card is confirmed only when it holds for a later counter or date."""
+    return (stored.scored_counter, stored.as_of) != (counter, as_of)
+
+
+def with_learning_badges(assessment: Assessment, learned: tuple[BadgeEarned, ...]) -> Assessment:
+    """Quiz badges sit beside the engine's: on the card, never in the points."""
+    if not learned:
+        return assessment
+    return msgspec.structs.replace(assessment, badges=assessment.badges + learned)
+
+
 async def _mark_scored(conn: Connection, citizen_id: int, counter: int) -> None:
     """The card now reflects the records up to ``counter``: the citizen is no longer behind,
     unless a later change moved ``change_counter`` past it. Last in the transaction, so the
@@ -213,7 +244,7 @@ async def _mark_scored(conn: Connection, citizen_id: int, counter: int) -> None:
     await store.mark_scored(conn, citizen_id, counter)
 
 
-async def _changed(
+async def write_change(
     conn: Connection,
     *,
     citizen_id: int,
@@ -294,7 +325,7 @@ async def _store(
     return revision, bodies
 
 
-async def _cache_cards(
+async def cache_cards(
     citizen_id: int, revision: int, bodies: Mapping[Language, bytes], *, replace: bool
 ) -> None:
     """A writer replaces; a reader only fills a gap, so it never puts back an older body. Each
@@ -335,7 +366,7 @@ async def card_body(
         snapshot = await _snapshot_body(citizen_id, language)
     assert snapshot is not None, "a scored citizen has a snapshot"
     revision, body = snapshot
-    await _cache_cards(citizen_id, revision, {language: body}, replace=False)
+    await cache_cards(citizen_id, revision, {language: body}, replace=False)
     return CardBody(body=body, etag=card_etag(citizen_id, revision, language))
 
 

@@ -81,13 +81,15 @@ class NewRecordRow(msgspec.Struct, frozen=True, kw_only=True):
 
 # --- re-scoring -----------------------------------------------------------------------------
 
-_SCORED_RECORDS = (
-    "SELECT r.id, r.record_type, r.catalog_version, r.domain, r.polarity, r.severity,"
+# One select list for the per-citizen and the batch read, so both give the engine the same facts.
+_SCORED_COLUMNS = (
+    "r.id, r.record_type, r.catalog_version, r.domain, r.polarity, r.severity,"
     " r.quantity, r.occurred_on, r.decided_on, r.display_until, r.repairable_from, r.status,"
     " r.under_objection, r.repaired_on, d.code AS department"
     " FROM record r JOIN api_client d ON d.id = r.department"
-    " WHERE r.citizen = $1"
 )
+_SCORED_RECORDS = f"SELECT {_SCORED_COLUMNS} WHERE r.citizen = $1"
+_SCORED_RECORDS_OF_MANY = f"SELECT r.citizen, {_SCORED_COLUMNS} WHERE r.citizen = ANY($1::bigint[])"
 
 
 async def change_counter(conn: Connection, citizen_id: int) -> int | None:
@@ -237,8 +239,8 @@ async def red_listed(conn: Connection, citizen_id: int, today: dt.date) -> bool:
     found: bool = await conn.fetchval(
         "SELECT EXISTS (SELECT 1 FROM list_entry e WHERE e.citizen = $1 AND e.list = 'red'"
         " AND e.status = 'published' AND e.published_until > $2 AND (e.record IS NULL"
-        " OR EXISTS (SELECT 1 FROM record r WHERE r.id = e.record AND r.status = 'active'"
-        " AND r.display_until > $2)))",
+        " OR EXISTS (SELECT 1 FROM record r WHERE r.citizen = e.citizen AND r.id = e.record"
+        " AND r.status = 'active' AND r.display_until > $2)))",
         citizen_id,
         today,
     )
@@ -252,16 +254,122 @@ async def learning_badges(conn: Connection, citizen_id: int) -> tuple[BadgeEarne
         " WHERE citizen = $1 AND earned_badge ORDER BY business_date, id",
         citizen_id,
     )
-    return tuple(
-        BadgeEarned(
-            code=f"quiz:{row['quiz_code']}",
-            name_zh=row["badge_zh"],
-            name_en=row["badge_en"],
-            earned_on=row["business_date"],
-            record_id=None,
-        )
-        for row in rows
+    return tuple(_learning_badge(row) for row in rows)
+
+
+def _learning_badge(row: asyncpg.Record) -> BadgeEarned:
+    return BadgeEarned(
+        code=f"quiz:{row['quiz_code']}",
+        name_zh=row["badge_zh"],
+        name_en=row["badge_en"],
+        earned_on=row["business_date"],
+        record_id=None,
     )
+
+
+# --- re-scoring in batches (rescore-all, the nightly) -------------------------------------------
+# The same reads and writes as above for many citizens a statement; each keeps the per-citizen
+# statement's predicate, so a batch decides exactly as one citizen at a time would.
+
+
+class CardState(msgspec.Struct, frozen=True, kw_only=True):
+    """What a batch compares a fresh assessment with: the stored card without its assessment
+    (most cards do not change, and the assessment is the bulk of the row)."""
+
+    citizen: int
+    fingerprint: str
+    scored_counter: int
+    as_of: dt.date
+
+
+async def scored_records_of_many(conn: Connection, citizen_ids: list[int]) -> list[asyncpg.Record]:
+    """``scored_records`` of these citizens, each row with its ``citizen``."""
+    return await conn.fetch(_SCORED_RECORDS_OF_MANY, citizen_ids)
+
+
+async def card_states(conn: Connection, citizen_ids: list[int]) -> dict[int, CardState]:
+    rows = await conn.fetch(
+        f"SELECT {columns(CardState)} FROM credit_card WHERE citizen = ANY($1::bigint[])",
+        citizen_ids,
+    )
+    return {state.citizen: state for state in rows_as(CardState, rows)}
+
+
+async def stored_cards(conn: Connection, citizen_ids: list[int]) -> dict[int, StoredCard]:
+    """``stored_card`` of these citizens (those with a card)."""
+    rows = await conn.fetch(
+        f"SELECT citizen, {columns(StoredCard)} FROM credit_card WHERE citizen = ANY($1::bigint[])",
+        citizen_ids,
+    )
+    return {
+        row["citizen"]: StoredCard(**{name: row[name] for name in StoredCard.__struct_fields__})
+        for row in rows
+    }
+
+
+async def red_listed_among(conn: Connection, citizen_ids: list[int], today: dt.date) -> set[int]:
+    """Of these citizens, those ``red_listed`` today."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT e.citizen FROM list_entry e WHERE e.citizen = ANY($1::bigint[])"
+        " AND e.list = 'red' AND e.status = 'published' AND e.published_until > $2"
+        " AND (e.record IS NULL OR EXISTS (SELECT 1 FROM record r WHERE r.citizen = e.citizen"
+        " AND r.id = e.record AND r.status = 'active' AND r.display_until > $2))",
+        citizen_ids,
+        today,
+    )
+    return {row["citizen"] for row in rows}
+
+
+async def learning_badges_of_many(
+    conn: Connection, citizen_ids: list[int]
+) -> dict[int, tuple[BadgeEarned, ...]]:
+    """``learning_badges`` of these citizens (those with any), each in the same order."""
+    rows = await conn.fetch(
+        "SELECT citizen, quiz_code, badge_zh, badge_en, business_date FROM quiz_attempt"
+        " WHERE citizen = ANY($1::bigint[]) AND earned_badge ORDER BY citizen, business_date, id",
+        citizen_ids,
+    )
+    badges: dict[int, list[BadgeEarned]] = {}
+    for row in rows:
+        badges.setdefault(row["citizen"], []).append(_learning_badge(row))
+    return {citizen: tuple(earned) for citizen, earned in badges.items()}
+
+
+async def confirm_cards(
+    conn: Connection, citizen_ids: list[int], counters: list[int], *, as_of: dt.date
+) -> None:
+    """``confirm_card`` for many citizens, each at its own counter."""
+    await conn.execute(
+        "UPDATE credit_card k SET scored_counter = t.counter, as_of = $3"
+        " FROM unnest($1::bigint[], $2::bigint[]) AS t(citizen, counter)"
+        " WHERE k.citizen = t.citizen",
+        citizen_ids,
+        counters,
+        as_of,
+    )
+
+
+async def mark_many_scored(conn: Connection, citizen_ids: list[int], counters: list[int]) -> None:
+    """``mark_scored`` for many citizens. Ingest locks citizen rows too (the ``change_counter``
+    bump): callers make this the last statement of their transaction, so the rows are held only
+    until the commit, and run it again on a deadlock (the batch is idempotent)."""
+    await conn.execute(
+        "UPDATE citizen c SET scored_counter = t.counter"
+        " FROM unnest($1::bigint[], $2::bigint[]) AS t(id, counter)"
+        " WHERE c.id = t.id AND c.scored_counter < t.counter",
+        citizen_ids,
+        counters,
+    )
+
+
+async def behind_among(conn: Connection, citizen_ids: list[int]) -> list[CitizenCounter]:
+    """Of these citizens, those whose card is behind their records, with their counter."""
+    rows = await conn.fetch(
+        f"SELECT {columns(CitizenCounter)} FROM citizen"
+        " WHERE id = ANY($1::bigint[]) AND change_counter <> scored_counter ORDER BY id",
+        citizen_ids,
+    )
+    return rows_as(CitizenCounter, rows)
 
 
 # --- reading the card ---------------------------------------------------------------------------

@@ -45,7 +45,9 @@ class CreditCard(Table, tablename="credit_card", db=DB):
 
 
 class ScoreHistory(Table, tablename="score_history", db=DB):
-    """One row whenever a citizen's points or grade change."""
+    """One row whenever a citizen's points or grade change. Partitioned by month of ``at``
+    (migration 2026-12-04T01:00:00): the primary key is (citizen, id, at) in SQL, which Piccolo
+    cannot declare; ``id`` stands for it here (still unique by its sequence)."""
 
     id = BigSerial(primary_key=True)
     citizen = ForeignKey(references=Citizen, null=False, on_delete=OnDelete.restrict)
