@@ -42,6 +42,9 @@ TAGS: dict[str, str] = {
     "Sign-in": "One-time codes by SMS, sign-up with the real-name check, sign-in, token refresh"
     " and sign-out for citizens; officer sign-in. No credentials needed except for sign-out.",
     "My account": "The signed-in citizen's profile and account settings.",
+    "My data": "The citizen's rights over their personal information (PIPL arts. 44-47): a copy"
+    " of everything the app holds about them (JSON and PDF, by links that expire), and the"
+    " cancellation of their account (注销账号).",
     "My card": "The citizen's credit card: points, grade, badges, the explanation of every"
     " point, the score history and the repair planner.",
     "My records": "The credit records (信用记录) departments reported about the citizen, with"

@@ -197,8 +197,9 @@ async def _demo_account() -> None:
     citizen_id = await identity.find_or_create_citizen(DEMO_ID_NUMBER, DEMO_NAME)
     async with connection() as conn:
         await conn.execute(
-            "INSERT INTO citizen_account (citizen, phone, language, created_at)"
-            " VALUES ($1, $2, 'zh-CN', now()) ON CONFLICT DO NOTHING",
+            "INSERT INTO citizen_account (citizen, phone_encrypted, phone_index, language,"
+            " created_at) VALUES ($1, $2, $3, 'zh-CN', now()) ON CONFLICT DO NOTHING",
             citizen_id,
-            DEMO_PHONE,
+            identity.encrypt_phone(DEMO_PHONE),
+            identity.phone_index(DEMO_PHONE),
         )

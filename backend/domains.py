@@ -7,6 +7,7 @@ from typing import Any
 from backend.benefits import jobs as benefits_jobs
 from backend.benefits import routes as benefits_routes
 from backend.benefits import tables as benefits_tables
+from backend.cases import jobs as cases_jobs
 from backend.cases import routes as cases_routes
 from backend.cases import tables as cases_tables
 from backend.checks import routes as checks_routes
@@ -40,6 +41,9 @@ from backend.platform.queue import register
 from backend.platform.routing import Routes, merge
 from backend.policy import routes as policy_routes
 from backend.policy import tables as policy_tables
+from backend.privacy import jobs as privacy_jobs
+from backend.privacy import routes as privacy_routes
+from backend.privacy import tables as privacy_tables
 from backend.records import routes as records_routes
 from backend.records import tables as records_tables
 from backend.repairs import jobs as repairs_jobs
@@ -78,6 +82,7 @@ ROUTES: Routes = merge(
         checks_routes.ROUTES,
         learning_routes.ROUTES,
         statistics_routes.ROUTES,
+        privacy_routes.ROUTES,
     ]
 )
 
@@ -101,6 +106,7 @@ TABLES: list[Any] = [
     *policy_tables.TABLES,
     *lists_tables.TABLES,
     *learning_tables.TABLES,
+    *privacy_tables.TABLES,
 ]
 
 _JOB_MODULES = [
@@ -116,6 +122,8 @@ _JOB_MODULES = [
     notifications_jobs,
     content_jobs,
     lists_jobs,
+    cases_jobs,
+    privacy_jobs,
 ]
 # Registered: a function enqueued by reference (platform.queue.enqueue) must be one the worker runs.
 JOBS: list[Any] = register(job for module in _JOB_MODULES for job in module.JOBS)

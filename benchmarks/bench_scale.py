@@ -182,8 +182,22 @@ def verdict(ok: bool) -> str:
 # --- generation ------------------------------------------------------------------------------
 
 CITIZEN_COLUMNS = ["id", "id_number_index", "id_number_encrypted", "name", "created_at"]
-REGISTRY_COLUMNS = ["id_number_index", "id_number_encrypted", "name", "phone", "updated_at"]
-ACCOUNT_COLUMNS = ["citizen", "phone", "language", "created_at", "last_sign_in_at"]
+REGISTRY_COLUMNS = [
+    "id_number_index",
+    "id_number_encrypted",
+    "name",
+    "phone_encrypted",
+    "phone_index",
+    "updated_at",
+]
+ACCOUNT_COLUMNS = [
+    "citizen",
+    "phone_encrypted",
+    "phone_index",
+    "language",
+    "created_at",
+    "last_sign_in_at",
+]
 DEVICE_COLUMNS = ["citizen", "token", "platform", "created_at", "last_seen_at"]
 RECORD_COLUMNS = [
     "id",
@@ -426,26 +440,29 @@ async def generate(plan: Plan, dsn: str, redis_url: str) -> Generated:
                 cards: list[tuple[Any, ...]] = []
                 history: list[tuple[Any, ...]] = []
                 t0 = time.perf_counter()
-                sealed: list[tuple[str, bytes]] = []
+                sealed: list[tuple[str, bytes, bytes, str]] = []
                 for n in range(start, stop):
                     number = id_number(n)
                     sealed.append(
                         (
                             keyed_index(id_ring.id_index, number),
                             seal(id_ring.id_encryption, number),
+                            # phones at rest as the service stores them (issue 18)
+                            seal(id_ring.id_encryption, phone(n), b"phone"),
+                            keyed_index(id_ring.phone_index, phone(n)),
                         )
                     )
                 out.crypto_seconds += time.perf_counter() - t0
                 for n in range(start, stop):
                     cid = n + 1
-                    index, blob = sealed[n - start]
+                    index, blob, phone_blob, phone_key = sealed[n - start]
                     name = person_name(n)
                     joined = now - dt.timedelta(days=rng.randint(1, 3 * 365))
                     citizens.append((cid, index, blob, name, joined))
-                    registry.append((index, blob, name, phone(n), joined))
+                    registry.append((index, blob, name, phone_blob, phone_key, joined))
                     if rng.random() < plan.account_share:
                         language = "en" if rng.random() < 0.1 else "zh-CN"
-                        accounts.append((cid, phone(n), language, joined, joined))
+                        accounts.append((cid, phone_blob, phone_key, language, joined, joined))
                         devices.append(
                             (cid, f"scale-{cid:09d}-{secrets.token_hex(12)}", "android", now, now)
                         )

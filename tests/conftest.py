@@ -40,7 +40,7 @@ from tests.fakes.proxy import TcpProxy
 from tests.fakes.redis_server import PrivateRedis, private_redis_server
 
 # Fixtures shared across test packages, from their own modules.
-pytest_plugins = ["tests.redis_trips"]
+pytest_plugins = ["tests.redis_trips", "tests.phone_leaks"]
 
 SESSION = secrets.token_hex(4)
 NAMESPACE = f"cctest-{SESSION}"

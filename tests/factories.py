@@ -11,7 +11,9 @@ import httpx
 from backend.identity import service as identity
 from backend.identity.id_number import make_id_number
 from backend.identity.sms import MemorySmsSender
+from backend.platform import runtime
 from backend.platform.database import connection
+from backend.platform.redis import namespaced
 
 _sequence = itertools.count(1)
 # Names registered in the population registry since the test's registrar was made: departments
@@ -80,6 +82,22 @@ async def citizen_tokens(
     assert response.status_code == 201, response.text
     tokens: dict[str, Any] = response.json()
     return tokens
+
+
+def otp_key(kind: str, phone: str) -> str:
+    """The Redis key of ``phone``'s code throttle (``resend`` or ``hourly``): named by the
+    phone's blind index, never the phone."""
+    namespace = runtime.current().settings.redis_namespace
+    return namespaced(namespace, "otp", kind, identity.phone_index(phone))
+
+
+async def account_of_phone(phone: str) -> Any:
+    """The ``citizen_account`` row of ``phone`` (found by its blind index), or None."""
+    async with connection() as conn:
+        return await conn.fetchrow(
+            "SELECT * FROM citizen_account WHERE phone_index = ANY($1::text[])",
+            identity.phone_indexes(phone),
+        )
 
 
 def bearer(tokens: dict[str, Any]) -> dict[str, str]:

@@ -61,12 +61,38 @@ def _benefit_texts(benefit: Benefit | BenefitStatus, language: Language) -> dict
     }
 
 
-def benefit_status(status: BenefitStatus, language: Language) -> api.BenefitStatus:
+def benefit_rule(benefit: Benefit | None) -> api.BenefitRule | None:
+    if benefit is None:
+        return None
+    return api.BenefitRule(
+        min_grade=benefit.min_grade,
+        clean_years=benefit.clean_years,
+        no_serious_record=benefit.no_serious_record,
+        no_bad_record=benefit.no_bad_record,
+        source=benefit.source,
+    )
+
+
+def measure_rule(measure: Measure | None) -> api.MeasureRule | None:
+    if measure is None:
+        return None
+    return api.MeasureRule(
+        trigger_record_types=measure.trigger_record_types,
+        trigger_any_serious=measure.trigger_any_serious,
+        trigger_serious_domains=measure.trigger_serious_domains,
+        source=measure.source,
+    )
+
+
+def benefit_status(
+    status: BenefitStatus, language: Language, catalog: BenefitCatalog | None = None
+) -> api.BenefitStatus:
     return api.BenefitStatus(
         **_benefit_texts(status, language),
         required_grade=present.grade(status.required_grade, language),
         eligible=status.eligible,
         unmet=tuple(unmet(u, language) for u in status.unmet),
+        rule=benefit_rule(catalog.benefit(status.code)) if catalog else None,
     )
 
 
@@ -101,18 +127,27 @@ def _measure_texts(measure: Measure | ActiveRestriction, language: Language) -> 
     }
 
 
-def restriction(measure: ActiveRestriction, language: Language) -> api.ActiveRestriction:
+def restriction(
+    measure: ActiveRestriction, language: Language, catalog: BenefitCatalog | None = None
+) -> api.ActiveRestriction:
+    defined = {m.code: m for m in catalog.measures} if catalog else {}
     return api.ActiveRestriction(
         **_measure_texts(measure, language),
         legal_basis=measure.legal_basis,
         ends_on=measure.ends_on,
         records=tuple(_restriction_record(r, language) for r in measure.records),
+        rule=measure_rule(defined.get(measure.code)),
     )
 
 
-def eligibility(found: Eligibility, language: Language) -> api.Eligibility:
+def eligibility(
+    found: Eligibility, language: Language, catalog: BenefitCatalog | None = None
+) -> api.Eligibility:
+    """``catalog``: the benefits version ``found`` was evaluated with, whose rules each benefit
+    and restriction names as what decided it."""
+
     def statuses(items: tuple[BenefitStatus, ...]) -> tuple[api.BenefitStatus, ...]:
-        return tuple(benefit_status(s, language) for s in items)
+        return tuple(benefit_status(s, language, catalog) for s in items)
 
     return api.Eligibility(
         as_of=found.as_of,
@@ -124,7 +159,7 @@ def eligibility(found: Eligibility, language: Language) -> api.Eligibility:
         available=statuses(found.available),
         one_grade_away=statuses(found.one_grade_away),
         later=statuses(found.later),
-        restrictions=tuple(restriction(r, language) for r in found.restrictions),
+        restrictions=tuple(restriction(r, language, catalog) for r in found.restrictions),
     )
 
 

@@ -213,6 +213,34 @@ OfferedByEn = Annotated[
 ]
 
 
+class BenefitRule(Output):
+    """The rule that decides a benefit (art. 24: an automated decision says what decided it):
+    the lowest grade and the conditions on top of it, from the benefits version in force
+    (``benefitsVersion``), and the documents it follows."""
+
+    min_grade: Annotated[
+        str,
+        msgspec.Meta(
+            description="The lowest grade that holds it (that band or above)", examples=["A"]
+        ),
+    ]
+    clean_years: Annotated[
+        bool,
+        msgspec.Meta(
+            description="It also needs three years with no bad record (连续三年无不良记录)",
+            examples=[False],
+        ),
+    ]
+    no_serious_record: Annotated[
+        bool,
+        msgspec.Meta(description="It also needs no serious bad record counting", examples=[False]),
+    ]
+    no_bad_record: Annotated[
+        bool, msgspec.Meta(description="It also needs no bad record counting", examples=[False])
+    ]
+    source: Source
+
+
 class BenefitStatus(Output):
     """One benefit (守信激励) and whether the citizen holds it today, with what is missing."""
 
@@ -234,6 +262,12 @@ class BenefitStatus(Output):
     unmet: Annotated[
         tuple[Unmet, ...], msgspec.Meta(description="The conditions that do not hold yet")
     ]
+    rule: Annotated[
+        BenefitRule | None,
+        msgspec.Meta(
+            description="The rule that decided it (null only for a benefit no longer defined)"
+        ),
+    ] = None
 
 
 class RestrictionRecord(Output):
@@ -314,6 +348,31 @@ AppliedByEn = Annotated[
 ]
 
 
+class MeasureRule(Output):
+    """The rule that put a measure in force (art. 24): the records that trigger it, from the
+    benefits version in force (``benefitsVersion``), and the documents it follows; the law it
+    rests on is ``legalBasis``."""
+
+    trigger_record_types: Annotated[
+        tuple[str, ...],
+        msgspec.Meta(
+            description="Codes of the record types that trigger it",
+            examples=[["JUDICIAL-DISHONEST-JUDGMENT-DEBTOR", "JUDICIAL-REFUSAL-TO-EXECUTE"]],
+        ),
+    ]
+    trigger_any_serious: Annotated[
+        bool,
+        msgspec.Meta(description="Any serious bad record triggers it too", examples=[False]),
+    ]
+    trigger_serious_domains: Annotated[
+        tuple[str, ...],
+        msgspec.Meta(
+            description="Codes of the domains whose serious records trigger it", examples=[[]]
+        ),
+    ]
+    source: Source
+
+
 class ActiveRestriction(Output):
     """A restriction measure (失信惩戒措施) in force on the citizen, with the records behind it."""
 
@@ -340,6 +399,12 @@ class ActiveRestriction(Output):
     records: Annotated[
         tuple[RestrictionRecord, ...], msgspec.Meta(description="The records that trigger it")
     ]
+    rule: Annotated[
+        MeasureRule | None,
+        msgspec.Meta(
+            description="The rule that put it in force (null only for a measure no longer defined)"
+        ),
+    ] = None
 
 
 class Eligibility(Output):

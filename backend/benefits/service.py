@@ -63,7 +63,7 @@ async def my_benefits(citizen_id: int) -> Eligibility:
     today = today_in_shanghai()
     catalog, rules = in_force(today)
     found = evaluate(await stored_assessment(citizen_id), catalog, rules, today)
-    return present.eligibility(found, current_language())
+    return present.eligibility(found, current_language(), catalog)
 
 
 class PlanTargetInvalid(InvalidInput):

@@ -40,11 +40,12 @@ from backend.cases.http import (
     OptionalWithdrawal,
     Overdue,
     StaffQueueStatus,
+    StatedPurpose,
     close_uploads,
     evidence_url,
 )
 from backend.cases.kinds import CaseKind
-from backend.cases.machine import Staff
+from backend.cases.machine import Staff, stated_purpose
 from backend.cases.operations import EVIDENCE_LOCATION, OptionalBodyOperation, created
 from backend.cases.schemas import DecisionReason, EvidenceOut
 from backend.cases.views import QueueFilter
@@ -311,8 +312,9 @@ class CaseEndpoints:
         """One case as a department or an officer reads it (``by``: the request type)."""
         endpoints = self
 
-        async def handler(self: Any, request: Any) -> Any:
-            return await endpoints.views.staff_case(endpoints.case_id(request), request.user)
+        async def handler(self: Any, request: Any, purpose: StatedPurpose = None) -> Any:
+            with stated_purpose(purpose):
+                return await endpoints.views.staff_case(endpoints.case_id(request), request.user)
 
         handler.__annotations__["request"] = by
         return get(self.one, **_texts(doc))(_named(handler, doc, self.case))

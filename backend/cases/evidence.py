@@ -7,7 +7,9 @@ file of a request is checked before any is stored, so a refused request stores n
 content goes to blob storage under its SHA-256 (the same file twice is stored once).
 
 Files are served back to the citizen, the department handling the case and officers; each
-download by a department or an officer is written to the citizen's query log.
+download by a department or an officer is written to the citizen's query log. A closed case's
+files are kept for the catalog's evidence retention, then their content is deleted
+(:mod:`backend.cases.jobs`) and a download answers 404 ``evidence-purged``.
 """
 
 from __future__ import annotations
@@ -305,6 +307,7 @@ def evidence_out(row: EvidenceRow) -> EvidenceOut:
         original_name=row.original_name,
         sha256=row.sha256,
         uploaded_at=row.uploaded_at,
+        purged_at=row.purged_at,
     )
 
 
@@ -332,6 +335,14 @@ async def _row(conn: Connection, evidence_id: int) -> EvidenceRow | None:
 
 
 async def _download(row: EvidenceRow) -> Download:
+    if row.purged_at is not None:  # past its retention: the content is gone for good
+        raise NotFound(
+            say(
+                f"证明材料文件（编号 {row.id}）已过保存期限，内容已删除",
+                f"evidence file {row.id} was deleted after its retention period",
+            ),
+            code="evidence-purged",
+        )
     storage = evidence_storage()
     if not await storage.exists(row.sha256):
         log.error("evidence %s: blob %s is missing from storage", row.id, row.sha256)

@@ -11,6 +11,7 @@ from urllib.parse import quote
 from litestar import Request
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
+from litestar.openapi.spec import Example
 from litestar.params import Body, BodyKwarg, QueryParameter
 from litestar.response import Stream
 
@@ -43,6 +44,18 @@ Overdue = Annotated[
 Escalated = Annotated[
     bool | None,
     QueryParameter(description="Only cases escalated to the credit office (true) or not (false)"),
+]
+# A query parameter, not a header: a purpose is written in Chinese, and header values are
+# Latin-1. Optional: the route's own purpose (the handling of the case) is always logged.
+StatedPurpose = Annotated[
+    str | None,
+    QueryParameter(
+        max_length=200,
+        description="Why you look, in your words (e.g. `复核证明材料`): added to the purpose the"
+        " citizen reads in their query log (查询日志), after the route's own (the handling of"
+        " this case), which is logged either way. At most 200 characters",
+        examples=[Example(value="复核证明材料")],
+    ),
 ]
 # 409 for a case in the wrong state (``case-closed``, ``invalid-transition``) or a rule it
 # breaks; declared on every handler that changes a case.

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -159,11 +161,40 @@ async def department_principal(conn: Connection, department_id: int) -> ClientPr
     )
 
 
+# The purpose a reader states for a look (the ``purpose`` query parameter of the staff case
+# views and evidence downloads), carried with the request like its id, so every kind's reader
+# logs it without each kind passing it along.
+_STATED_PURPOSE: ContextVar[str | None] = ContextVar("stated_purpose", default=None)
+
+
+@contextmanager
+def stated_purpose(text: str | None) -> Iterator[None]:
+    """Within the block, staff looks are logged with ``text`` added to the route's purpose."""
+    token = _STATED_PURPOSE.set(text.strip() if text and text.strip() else None)
+    try:
+        yield
+    finally:
+        _STATED_PURPOSE.reset(token)
+
+
+async def looker_name(conn: Connection, by: Staff) -> str:
+    """Who looked, as the citizen reads it: a department by its name, an officer as the credit
+    office and their display name (the seeds: who queried)."""
+    if isinstance(by, ClientPrincipal):
+        return by.name
+    name = await store.officer_display_name(conn, by.officer_id)
+    return f"{CREDIT_OFFICE}: {name}" if name else CREDIT_OFFICE
+
+
 async def log_staff_look(
     conn: Connection, citizen_id: int, by: Staff, *, seen: str, purpose: str, basis: str
 ) -> None:
-    """Every look by a department or an officer goes to the citizen's query log (查询日志)."""
-    organisation = by.name if isinstance(by, ClientPrincipal) else CREDIT_OFFICE
+    """Every look by a department or an officer goes to the citizen's query log (查询日志).
+    ``purpose`` is the route's own (the handling of the case); a purpose the reader stated is
+    added to it, never put in its place, so the citizen always sees which case it served."""
+    stated = _STATED_PURPOSE.get()
+    purpose = f"{purpose}: {stated}" if stated else purpose
+    organisation = await looker_name(conn, by)
     await write_query_log(
         conn, citizen_id, by.actor, organisation, seen=seen, purpose=purpose, basis=basis
     )

@@ -269,6 +269,15 @@ class EvidenceOut(Output):
         dt.datetime,
         msgspec.Meta(description="When it was uploaded (UTC)", examples=["2026-09-07T02:20:11Z"]),
     ]
+    purged_at: Annotated[
+        dt.datetime | None,
+        msgspec.Meta(
+            description="When its content was deleted, the case having closed longer ago than"
+            " the catalog's evidence retention (`[evidence] retention_years`, 5 by default);"
+            " the name, size and SHA-256 stay. Null while it can be downloaded",
+            examples=[None],
+        ),
+    ] = None
 
 
 _COUNT_EXAMPLES = {"handled": 42, "onTime": 40, "late": 3, "open": 5, "overdue": 1}

@@ -527,6 +527,7 @@ class EvidenceRow(msgspec.Struct, frozen=True, kw_only=True):
     size_bytes: int
     original_name: str
     uploaded_at: dt.datetime
+    purged_at: dt.datetime | None = None  # the content deleted after its retention
 
 
 # A report's files are stored under NO_CITIZEN (the distribution column takes no NULL) and read
@@ -590,6 +591,67 @@ async def evidence_of_case(conn: Connection, kind: CaseKind, case_id: int) -> li
 async def evidence_by_id(conn: Connection, evidence_id: int) -> EvidenceRow | None:
     row = await conn.fetchrow(f"SELECT {_EVIDENCE} FROM evidence_file WHERE id = $1", evidence_id)
     return row_as(EvidenceRow, row)
+
+
+async def officer_display_name(conn: Connection, officer_id: int) -> str | None:
+    name: str | None = await conn.fetchval(
+        "SELECT display_name FROM officer WHERE id = $1", officer_id
+    )
+    return name
+
+
+# --- evidence retention -------------------------------------------------------------------------
+
+
+async def cases_with_unpurged_evidence(conn: Connection, kind_name: str) -> list[int]:
+    """The cases of a kind that still hold evidence content (few: older ones are purged)."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT case_id FROM evidence_file WHERE case_kind = $1 AND purged_at IS NULL",
+        kind_name,
+    )
+    return [row["case_id"] for row in rows]
+
+
+async def closed_before(
+    conn: Connection, kind: CaseKind, case_ids: list[int], cutoff: dt.datetime
+) -> list[int]:
+    """Which of ``case_ids`` closed before ``cutoff``."""
+    rows = await conn.fetch(
+        f"SELECT id FROM {kind.table} WHERE id = ANY($1::bigint[]) AND closed_at < $2",
+        case_ids,
+        cutoff,
+    )
+    return [row["id"] for row in rows]
+
+
+class PurgedEvidence(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    sha256: str
+    size_bytes: int
+
+
+async def mark_evidence_purged(
+    conn: Connection, kind_name: str, case_ids: list[int]
+) -> list[PurgedEvidence]:
+    """Mark the cases' files purged (the rows stay, locked until the caller commits)."""
+    rows = await conn.fetch(
+        "UPDATE evidence_file SET purged_at = now() WHERE case_kind = $1"
+        " AND case_id = ANY($2::bigint[]) AND purged_at IS NULL RETURNING id, sha256, size_bytes",
+        kind_name,
+        case_ids,
+    )
+    return rows_as(PurgedEvidence, rows)
+
+
+async def digests_still_held(conn: Connection, digests: list[str]) -> set[str]:
+    """Which contents another file not purged still uses (a blob is stored once per content,
+    so the same file attached to a newer case keeps it)."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT sha256 FROM evidence_file"
+        " WHERE sha256 = ANY($1::varchar[]) AND purged_at IS NULL",
+        digests,
+    )
+    return {row["sha256"] for row in rows}
 
 
 # --- handling statistics (政务诚信) -------------------------------------------------------------

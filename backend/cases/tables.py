@@ -76,6 +76,9 @@ class EvidenceFile(Table, tablename="evidence_file", db=DB):
     size_bytes = Integer()
     original_name = Varchar(length=200)
     uploaded_at = Timestamptz()
+    # When the retention job deleted the content (the case closed more than the catalog's
+    # evidence retention before); the row stays as the record of what the decision relied on.
+    purged_at = Timestamptz(null=True, default=None)
 
 
 class CaseStep(Table, tablename="case_step", db=DB):

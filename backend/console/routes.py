@@ -15,6 +15,8 @@ from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 
+from backend.cases.http import StatedPurpose
+from backend.cases.machine import stated_purpose
 from backend.cases.views import QueueFilter
 from backend.console import session
 from backend.console.session import NotSignedIn, officer_guard
@@ -135,10 +137,17 @@ class PagesController(Controller):
 
     @get("/cases/{kind:str}/{case_id:int}")
     async def case(
-        self, request: OfficerRequest, kind: FromPath[str], case_id: FromPath[int]
+        self,
+        request: OfficerRequest,
+        kind: FromPath[str],
+        case_id: FromPath[int],
+        purpose: StatedPurpose = None,
     ) -> Template:
+        """The look goes to the citizen's query log with the officer's display name, the case's
+        handling as its purpose and, with ``?purpose=``, the officer's own words."""
         views, _ = _kind(kind)
-        found = await views.staff_case(case_id, request.user)
+        with stated_purpose(purpose):
+            found = await views.staff_case(case_id, request.user)
         return _page("case.html", request, kind=kind, case=found, case_id=case_id)
 
     @post("/cases/{kind:str}/{case_id:int}/{action:str}")

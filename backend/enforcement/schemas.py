@@ -124,6 +124,22 @@ class EnforcementOut(Output):
         bool,
         msgspec.Meta(description="The body answered late or not at all (督办)", examples=[False]),
     ]
+    legal_basis: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="The law or regulation the measure rests on (art. 24: what decided it,"
+            " with the measure's code and the record); null for a measure no longer defined",
+            examples=["《最高人民法院关于限制被执行人高消费及有关消费的若干规定》第三条"],
+        ),
+    ] = None
+    measure_kind: Annotated[
+        Literal["mandatory", "recommended"] | None,
+        msgspec.Meta(
+            description="`mandatory` (基础性惩戒措施) or `recommended`; null for a measure no"
+            " longer defined",
+            examples=["mandatory"],
+        ),
+    ] = None
 
 
 class MyMeasures(Output):

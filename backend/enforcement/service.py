@@ -402,6 +402,8 @@ def _enforcement_out(row: store.EnforcementRow) -> EnforcementOut:
         reason=row.feedback_reason,
         feedback_due_on=row.feedback_due_on,
         escalated=row.escalated_at is not None,
+        legal_basis=measure.legal_basis if measure else None,
+        measure_kind=measure.kind if measure else None,
     )
 
 

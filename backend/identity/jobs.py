@@ -17,10 +17,18 @@ log = logging.getLogger("backend.identity.jobs")
 
 
 async def purge_expired_credentials(ctx: dict[str, Any]) -> dict[str, int]:
-    """Delete one-time codes a day after expiry and refresh tokens a week after; idempotent."""
+    """Delete one-time codes ONE_TIME_CODE_RETENTION_DAYS after expiry (default 1) and refresh
+    tokens, rotated or not, REFRESH_TOKEN_RETENTION_DAYS after (default 7); idempotent."""
+    settings = runtime.current().settings
     async with connection() as conn:
-        purged = await store.delete_expired_credentials(conn)
-    return {"codes": purged.codes, "refreshTokens": purged.refresh_tokens}
+        purged = await store.delete_expired_credentials(
+            conn,
+            code_days=settings.one_time_code_retention_days,
+            token_days=settings.refresh_token_retention_days,
+        )
+    report = {"codes": purged.codes, "refreshTokens": purged.refresh_tokens}
+    log.info("retention: expired credentials deleted: %s", report)
+    return report
 
 
 async def create_partitions(ctx: dict[str, Any]) -> dict[str, list[str]]:

@@ -2,12 +2,13 @@
 ciphertexts or blind indexes were made with an old ID key is remade under the current keys.
 
 Each domain registers the columns it keeps under the ID keys (:func:`register`): identity the
-citizens and the population registry, reports the sealed reporter and subject, enforcement
-the webhook secrets. A row names its keys (:mod:`backend.platform.crypto`), so "not yet under
-the current keys" is a condition in SQL: the pass pages through those rows by primary key in
-short transactions, each batch locked ``FOR UPDATE SKIP LOCKED`` so the system keeps running
-and two passes at once share the work. Stopping loses nothing: the next pass finds what is
-left. Look-ups meanwhile match every key's index (``adopt_current_keys``, ``tokens_of``).
+citizens, the population registry and the phones (sealed under the ID encryption keys, indexed
+under the phone index keys, which rotate the same way), reports the sealed reporter and
+subject, enforcement the webhook secrets. A row names its keys (:mod:`backend.platform.crypto`),
+so "not yet under the current keys" is a condition in SQL: the pass pages through those rows by
+primary key in short transactions, each batch locked ``FOR UPDATE SKIP LOCKED`` so the system
+keeps running and two passes at once share the work. Stopping loses nothing: the next pass finds
+what is left. Look-ups meanwhile match every key's index (``adopt_current_keys``, ``tokens_of``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ from typing import Any
 
 import asyncpg
 
-from backend.identity.service import decrypt_id_number, encrypt_id_number, id_number_index
+from backend.identity.service import (
+    decrypt_id_number,
+    decrypt_phone,
+    encrypt_id_number,
+    encrypt_phone,
+    id_number_index,
+    phone_index,
+)
 from backend.platform import runtime
 from backend.platform.config import Keyrings
 from backend.platform.crypto import SEALED_MAGIC, index_prefix, sealed_prefix
@@ -41,6 +49,7 @@ class Rewrite:
     indexed: tuple[str, ...]  # blind indexes (ID index keys)
     read: tuple[str, ...]
     remake: Remake
+    phone_indexed: tuple[str, ...] = ()  # blind indexes of phones (phone index keys)
 
 
 _REWRITES: dict[str, Rewrite] = {}
@@ -68,14 +77,18 @@ def _stale(rewrite: Rewrite, keys: Keyrings, first: int) -> tuple[str, list[Any]
         else:  # current: the legacy key (no prefix); stale: a key id in front
             tests.append(f"substring({column} from 1 for {len(SEALED_MAGIC)}) = ${n}::bytea")
             params.append(SEALED_MAGIC)
-    indexed = index_prefix(keys.id_index.current_id)
-    for column in rewrite.indexed:
-        n = first + len(params)
-        if indexed:
-            tests.append(f"left({column}, {len(indexed)}) <> ${n}::text")
-            params.append(indexed)
-        else:
-            tests.append(f"strpos({column}, '$') > 0")
+    for ring, columns in (
+        (keys.id_index, rewrite.indexed),
+        (keys.phone_index, rewrite.phone_indexed),
+    ):
+        indexed = index_prefix(ring.current_id)
+        for column in columns:
+            n = first + len(params)
+            if indexed:
+                tests.append(f"left({column}, {len(indexed)}) <> ${n}::text")
+                params.append(indexed)
+            else:
+                tests.append(f"strpos({column}, '$') > 0")
     return "(" + " OR ".join(f"coalesce({t}, false)" for t in tests) + ")", params
 
 
@@ -124,8 +137,9 @@ async def _write_one_by_one(
             written += 1
         except asyncpg.UniqueViolationError:
             log.error(
-                "%s %s: its ID number is already on file under the current key (a duplicate"
-                " made during the rotation); left under the old key, to be merged by hand",
+                "%s %s: its ID number (or an account's phone) is already on file under the"
+                " current key (a duplicate made during the rotation); left under the old key,"
+                " to be merged by hand",
                 rewrite.table,
                 key,
             )
@@ -134,8 +148,9 @@ async def _write_one_by_one(
 
 async def _write(conn: Any, rewrite: Rewrite, remade: list[tuple[int, dict[str, Any]]]) -> None:
     """One UPDATE for the batch, from arrays (one round trip)."""
-    written = (*rewrite.sealed, *rewrite.indexed)
-    types = ["bytea[]"] * len(rewrite.sealed) + ["text[]"] * len(rewrite.indexed)
+    indexes = (*rewrite.indexed, *rewrite.phone_indexed)
+    written = (*rewrite.sealed, *indexes)
+    types = ["bytea[]"] * len(rewrite.sealed) + ["text[]"] * len(indexes)
     sets = ", ".join(f"{c} = u.c{i}" for i, c in enumerate(written))
     arrays = ", ".join(f"${i + 2}::{t}" for i, t in enumerate(types))
     names = ", ".join(f"c{i}" for i in range(len(written)))
@@ -186,14 +201,45 @@ def _remake_id_number(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-for _table in ("citizen", "population_registry"):
+def _remake_phone(row: Mapping[str, Any]) -> dict[str, Any]:
+    phone = decrypt_phone(bytes(row["phone_encrypted"]))
+    return {"phone_encrypted": encrypt_phone(phone), "phone_index": phone_index(phone)}
+
+
+def _remake_registry(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {**_remake_id_number(row), **_remake_phone(row)}
+
+
+register(
+    Rewrite(
+        table="citizen",
+        key="id",
+        sealed=("id_number_encrypted",),
+        indexed=("id_number_index",),
+        read=("id_number_encrypted",),
+        remake=_remake_id_number,
+    )
+)
+register(
+    Rewrite(
+        table="population_registry",
+        key="id",
+        sealed=("id_number_encrypted", "phone_encrypted"),
+        indexed=("id_number_index",),
+        phone_indexed=("phone_index",),
+        read=("id_number_encrypted", "phone_encrypted"),
+        remake=_remake_registry,
+    )
+)
+for _table in ("citizen_account", "one_time_code"):
     register(
         Rewrite(
             table=_table,
             key="id",
-            sealed=("id_number_encrypted",),
-            indexed=("id_number_index",),
-            read=("id_number_encrypted",),
-            remake=_remake_id_number,
+            sealed=("phone_encrypted",),
+            indexed=(),
+            phone_indexed=("phone_index",),
+            read=("phone_encrypted",),
+            remake=_remake_phone,
         )
     )

@@ -111,6 +111,39 @@ async def adopt_current_keys(id_numbers: Sequence[str], conn: Connection | None 
         await store.move_to_current_index(conn, table, old, current, sealed)
 
 
+# --- phone numbers ---------------------------------------------------------------------------
+# Sealed with the ID encryption keys, bound to their purpose by the associated data (a phone's
+# ciphertext never opens as an ID number, nor the reverse); found through a blind index under
+# keys of their own (``keyrings.phone_index``), so a phone's index and an ID number's cannot be
+# matched up. Look-ups while a rotation is under way match every key's index.
+
+PHONE_SEALED_FOR = b"phone"
+
+
+def phone_index(phone: str) -> str:
+    """The phone's blind index under the current key: what is written."""
+    return keyed_index(runtime.current().settings.keyrings.phone_index, phone)
+
+
+def phone_indexes(phone: str) -> list[str]:
+    """The phone's blind index under every configured key, the current first."""
+    return keyed_indexes(runtime.current().settings.keyrings.phone_index, phone)
+
+
+def encrypt_phone(phone: str) -> bytes:
+    return seal(runtime.current().settings.keyrings.id_encryption, phone, PHONE_SEALED_FOR)
+
+
+def decrypt_phone(blob: bytes) -> str:
+    return unseal(runtime.current().settings.keyrings.id_encryption, blob, PHONE_SEALED_FOR)
+
+
+def sealed_phone(phone: str) -> store.SealedPhone:
+    return store.SealedPhone(
+        encrypted=encrypt_phone(phone), index=phone_index(phone), indexes=phone_indexes(phone)
+    )
+
+
 def parse_id_number(value: str, field: str = "idNumber") -> str:
     try:
         return normalize_id_number(value)
@@ -130,11 +163,13 @@ def _code_hash(phone: str, code: str) -> str:
 
 
 def _throttle_keys(phone: str) -> tuple[str, str]:
-    """The phone's resend mark and its count of codes this hour, in Redis."""
+    """The phone's resend mark and its count of codes this hour, in Redis, named by its blind
+    index: Redis keeps no phone in plain text either."""
     namespace = runtime.current().settings.redis_namespace
+    index = phone_index(phone)
     return (
-        namespaced(namespace, "otp", "resend", phone),
-        namespaced(namespace, "otp", "hourly", phone),
+        namespaced(namespace, "otp", "resend", index),
+        namespaced(namespace, "otp", "hourly", index),
     )
 
 
@@ -193,7 +228,7 @@ async def _undo_unsent_code(phone: str, code_hash: str, failure: SmsUnavailable)
             await rt.redis.set(resend_key, b"1", ex=SMS_RETRY_AFTER_SECONDS)
             return
         async with transaction() as conn:
-            pending = await store.pending_code_for_update(conn, phone)
+            pending = await store.pending_code_for_update(conn, phone_indexes(phone))
             if pending is not None and constant_time_equal(pending.code_hash, code_hash):
                 # Marked used, never usable; the latest code still pending is the previous one.
                 await store.consume_code(conn, pending.id)
@@ -226,7 +261,7 @@ async def request_code(phone: str) -> CodeSent:
     # never be checked.
     async with connection() as conn:
         await store.insert_code(
-            conn, phone=phone, code_hash=code_hash, ttl_seconds=s.otp_ttl_seconds
+            conn, phone=sealed_phone(phone), code_hash=code_hash, ttl_seconds=s.otp_ttl_seconds
         )
     try:
         await rt.sms.send_code(phone, code)
@@ -258,7 +293,7 @@ async def _check_code(phone: str, code: str) -> tuple[_CodeCheck, int]:
     max_attempts = runtime.current().settings.otp_max_attempts
     outcome, left = _CodeCheck.MISSING, 0
     async with transaction() as conn:
-        pending = await store.pending_code_for_update(conn, phone)
+        pending = await store.pending_code_for_update(conn, phone_indexes(phone))
         if pending is not None and pending.attempts >= max_attempts:
             outcome = _CodeCheck.LOCKED
         elif pending is not None and constant_time_equal(
@@ -447,7 +482,9 @@ async def _verify_real_name(name: str, id_number: str, phone: str) -> str:
     """三要素核验: the name on file, or the one uniform refusal (the specific reason goes to the
     server log)."""
     await adopt_current_keys([id_number])
-    result = await runtime.current().verifier.verify(name, id_number_index(id_number), phone)
+    result = await runtime.current().verifier.verify(
+        name, id_number_index(id_number), phone_indexes(phone)
+    )
     if not result.ok:
         log.info(
             "real-name check failed for ID %s, phone %s: %s",
@@ -474,7 +511,7 @@ async def sign_up(data: SignUp) -> TokenPair:
     async with transaction() as conn:
         citizen_id = await find_or_create_citizen(id_number, name)
         # ON CONFLICT covers both a second account and two sign-ups racing for one.
-        account_id = await store.insert_account(conn, citizen_id, phone)
+        account_id = await store.insert_account(conn, citizen_id, sealed_phone(phone))
         if account_id is None:
             raise Conflict(
                 say(
@@ -499,7 +536,7 @@ async def sign_up(data: SignUp) -> TokenPair:
 async def sign_in(phone: str, code: str) -> TokenPair:
     await consume_code(phone, code)
     async with connection() as conn:
-        account = await store.account_by_phone(conn, phone)
+        account = await store.account_by_phone(conn, phone_indexes(phone))
     if account is None:
         raise NotFound(
             say("没有使用此手机号的账户，请先注册", "no account uses this phone; sign up first"),
@@ -516,7 +553,7 @@ async def profile(account_id: int) -> Profile:
     return Profile(
         name=stored.name,
         id_number_masked=mask_id_number(decrypt_id_number(stored.id_number_encrypted)),
-        phone_masked=mask_phone(stored.phone),
+        phone_masked=mask_phone(decrypt_phone(stored.phone_encrypted)),
         language=stored.language,
         member_since=stored.created_at,
         notices=await notices_status(stored.citizen),
@@ -849,7 +886,8 @@ async def upsert_registry(batch: RegistryBatch, client: ClientPrincipal) -> Regi
                 id_number_index=id_number_index(id_number),
                 id_number_encrypted=encrypt_id_number(id_number),
                 name=name,
-                phone=entry.phone,
+                phone_encrypted=encrypt_phone(entry.phone),
+                phone_index=phone_index(entry.phone),
             )
         )
         items.append(RegistryItemResult(index=i, status="upserted"))

@@ -6,8 +6,9 @@ time, could not be reached), so the service answers all of them the same way.
 
 ``LogSmsSender`` writes the code to the log and is for development alone (the settings refuse it
 in production); ``AliyunSmsSender`` and ``TencentSmsSender`` (``sms_aliyun``, ``sms_tencent``)
-call the providers' signed HTTP APIs. Nothing but ``LogSmsSender`` logs a code or a whole phone
-number: the others log the masked phone, the provider's request id and its error code.
+call the providers' signed HTTP APIs. Nothing logs a whole phone number (issue 18): every line
+has the masked phone, the provider's request id and its error code; nothing but
+``LogSmsSender`` logs a code.
 """
 
 from __future__ import annotations
@@ -59,10 +60,15 @@ class SmsSender(Protocol):
 
 
 class LogSmsSender:
-    """Development only: the demo reads the code from the log."""
+    """Development only: the demo reads the code from the log (the phone masked like every
+    other line: whoever asked for the code knows which phone it was)."""
 
     async def send_code(self, phone: str, code: str) -> None:
-        log.warning("SMS to %s: your citizen credit card code is %s (valid 5 minutes)", phone, code)
+        log.warning(
+            "SMS to %s: your citizen credit card code is %s (valid 5 minutes)",
+            mask_phone(phone),
+            code,
+        )
 
     async def aclose(self) -> None:
         return None

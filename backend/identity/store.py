@@ -24,6 +24,18 @@ async def _id_or_none(conn: Connection, statement: str, *args: object) -> int | 
     return found
 
 
+# --- phone numbers ----------------------------------------------------------------------------
+
+
+class SealedPhone(msgspec.Struct, frozen=True, kw_only=True):
+    """A phone as it is stored (never in plain text): sealed, its blind index under the current
+    key, and its index under every configured key (what look-ups match during a rotation)."""
+
+    encrypted: bytes
+    index: str
+    indexes: list[str]
+
+
 # --- one-time codes ---------------------------------------------------------------------------
 
 
@@ -35,24 +47,28 @@ class PendingCode(msgspec.Struct, frozen=True, kw_only=True):
     attempts: int
 
 
-async def insert_code(conn: Connection, *, phone: str, code_hash: str, ttl_seconds: int) -> None:
+async def insert_code(
+    conn: Connection, *, phone: SealedPhone, code_hash: str, ttl_seconds: int
+) -> None:
     await conn.execute(
-        "INSERT INTO one_time_code (phone, code_hash, created_at, expires_at, attempts)"
-        " VALUES ($1, $2, now(), now() + make_interval(secs => $3), 0)",
-        phone,
+        "INSERT INTO one_time_code (phone_encrypted, phone_index, code_hash, created_at,"
+        " expires_at, attempts) VALUES ($1, $2, $3, now(), now() + make_interval(secs => $4), 0)",
+        phone.encrypted,
+        phone.index,
         code_hash,
         ttl_seconds,
     )
 
 
-async def pending_code_for_update(conn: Connection, phone: str) -> PendingCode | None:
+async def pending_code_for_update(conn: Connection, phone_indexes: list[str]) -> PendingCode | None:
+    """The phone's newest live code, by its blind index under any configured key."""
     return await _first(
         conn,
         PendingCode,
-        "FROM one_time_code WHERE phone = $1"
+        "FROM one_time_code WHERE phone_index = ANY($1::text[])"
         " AND consumed_at IS NULL AND expires_at > now()"
         " ORDER BY created_at DESC LIMIT 1 FOR UPDATE",
-        phone,
+        phone_indexes,
     )
 
 
@@ -149,14 +165,19 @@ async def rename_citizen(conn: Connection, citizen_id: int, name: str) -> None:
     )
 
 
-async def insert_account(conn: Connection, citizen_id: int, phone: str) -> int | None:
-    """The new account's id, or None when the citizen or the phone already has one."""
+async def insert_account(conn: Connection, citizen_id: int, phone: SealedPhone) -> int | None:
+    """The new account's id, or None when the citizen or the phone already has one (the phone
+    under any configured index key: during a rotation the unique key sees only the current)."""
     return await _id_or_none(
         conn,
-        "INSERT INTO citizen_account (citizen, phone, language, created_at)"
-        " VALUES ($1, $2, 'zh-CN', now()) ON CONFLICT DO NOTHING RETURNING id",
+        "INSERT INTO citizen_account (citizen, phone_encrypted, phone_index, language,"
+        " created_at) SELECT $1, $2, $3, 'zh-CN', now() WHERE NOT EXISTS"
+        " (SELECT 1 FROM citizen_account WHERE phone_index = ANY($4::text[]))"
+        " ON CONFLICT DO NOTHING RETURNING id",
         citizen_id,
-        phone,
+        phone.encrypted,
+        phone.index,
+        phone.indexes,
     )
 
 
@@ -168,8 +189,11 @@ class Account(msgspec.Struct, frozen=True, kw_only=True):
     language: Language
 
 
-async def account_by_phone(conn: Connection, phone: str) -> Account | None:
-    return await _first(conn, Account, "FROM citizen_account WHERE phone = $1", phone)
+async def account_by_phone(conn: Connection, phone_indexes: list[str]) -> Account | None:
+    """The account of a phone, by its blind index under any configured key."""
+    return await _first(
+        conn, Account, "FROM citizen_account WHERE phone_index = ANY($1::text[])", phone_indexes
+    )
 
 
 async def citizen_of_account(conn: Connection, account_id: int) -> int | None:
@@ -185,7 +209,7 @@ async def record_sign_in(conn: Connection, account_id: int) -> None:
 class AccountProfile(msgspec.Struct, frozen=True, kw_only=True):
     """What the profile page shows, before masking."""
 
-    phone: str
+    phone_encrypted: bytes
     language: Language
     created_at: dt.datetime
     name: str
@@ -198,8 +222,8 @@ async def account_profile(conn: Connection, account_id: int) -> AccountProfile |
     return await fetch_one(
         conn,
         AccountProfile,
-        "SELECT a.phone, a.language, a.created_at, c.name, c.id_number_encrypted, a.citizen"
-        " FROM citizen_account a JOIN citizen c ON c.id = a.citizen WHERE a.id = $1",
+        "SELECT a.phone_encrypted, a.language, a.created_at, c.name, c.id_number_encrypted,"
+        " a.citizen FROM citizen_account a JOIN citizen c ON c.id = a.citizen WHERE a.id = $1",
         account_id,
     )
 
@@ -468,10 +492,11 @@ async def move_to_current_index(
 
 
 class RegistryPerson(msgspec.Struct, frozen=True, kw_only=True):
-    """The registry's name and phone for one ID number: what 三要素核验 compares."""
+    """The registry's name and phone (its blind index) for one ID number: what 三要素核验
+    compares."""
 
     name: str
-    phone: str
+    phone_index: str
 
 
 async def registry_person(conn: Connection, id_number_index: str) -> RegistryPerson | None:
@@ -486,20 +511,30 @@ class RegistryUpsert(msgspec.Struct, frozen=True, kw_only=True):
     id_number_index: str
     id_number_encrypted: bytes
     name: str
-    phone: str
+    phone_encrypted: bytes
+    phone_index: str
 
 
 async def upsert_registry_entries(
     conn: Connection, entries: list[RegistryUpsert], *, updated_by: int
 ) -> None:
     await conn.executemany(
-        "INSERT INTO population_registry (id_number_index, id_number_encrypted, name, phone,"
-        " updated_at, updated_by) VALUES ($1, $2, $3, $4, now(), $5)"
+        "INSERT INTO population_registry (id_number_index, id_number_encrypted, name,"
+        " phone_encrypted, phone_index, updated_at, updated_by)"
+        " VALUES ($1, $2, $3, $4, $5, now(), $6)"
         " ON CONFLICT (id_number_index) DO UPDATE SET name = EXCLUDED.name,"
-        " phone = EXCLUDED.phone, updated_at = now(), updated_by = EXCLUDED.updated_by,"
+        " phone_encrypted = EXCLUDED.phone_encrypted, phone_index = EXCLUDED.phone_index,"
+        " updated_at = now(), updated_by = EXCLUDED.updated_by,"
         " id_number_encrypted = EXCLUDED.id_number_encrypted",
         [
-            (entry.id_number_index, entry.id_number_encrypted, entry.name, entry.phone, updated_by)
+            (
+                entry.id_number_index,
+                entry.id_number_encrypted,
+                entry.name,
+                entry.phone_encrypted,
+                entry.phone_index,
+                updated_by,
+            )
             for entry in entries
         ],
     )
@@ -515,14 +550,19 @@ class PurgedCredentials(msgspec.Struct, frozen=True, kw_only=True):
     refresh_tokens: int
 
 
-async def delete_expired_credentials(conn: Connection) -> PurgedCredentials:
-    """One-time codes a day past expiry and refresh tokens a week past; each statement commits
-    on its own unless the caller opened a transaction."""
+async def delete_expired_credentials(
+    conn: Connection, *, code_days: int, token_days: int
+) -> PurgedCredentials:
+    """One-time codes ``code_days`` past expiry and refresh tokens (rotated or not)
+    ``token_days`` past; each statement commits on its own unless the caller opened a
+    transaction."""
     codes = await conn.execute(
-        "DELETE FROM one_time_code WHERE expires_at < now() - interval '1 day'"
+        "DELETE FROM one_time_code WHERE expires_at < now() - make_interval(days => $1)",
+        code_days,
     )
     tokens = await conn.execute(
-        "DELETE FROM refresh_token WHERE expires_at < now() - interval '7 days'"
+        "DELETE FROM refresh_token WHERE expires_at < now() - make_interval(days => $1)",
+        token_days,
     )
     # The command status reads ``DELETE <count>``.
     return PurgedCredentials(codes=affected(codes), refresh_tokens=affected(tokens))

@@ -1,4 +1,5 @@
-"""Identity tables. ID numbers are stored encrypted with a keyed hash (blind index) for lookup."""
+"""Identity tables. ID numbers and phone numbers are stored encrypted with a keyed hash (blind
+index) for look-up, never in plain text (migration 2026-12-04T04:00:00 converted the phones)."""
 
 from piccolo.columns import (
     Array,
@@ -39,7 +40,8 @@ class PopulationRegistryEntry(Table, tablename="population_registry", db=DB):
     id_number_index = Varchar(length=64, unique=True)
     id_number_encrypted = Bytea()
     name = Varchar(length=60)
-    phone = Varchar(length=20)
+    phone_encrypted = Bytea()
+    phone_index = Varchar(length=64)
     updated_at = Timestamptz()
     updated_by = Integer(null=True, default=None)
 
@@ -49,7 +51,8 @@ class CitizenAccount(Table, tablename="citizen_account", db=DB):
 
     id = BigSerial(primary_key=True)
     citizen = ForeignKey(references=Citizen, null=False, unique=True, on_delete=OnDelete.restrict)
-    phone = Varchar(length=20, unique=True)
+    phone_encrypted = Bytea()
+    phone_index = Varchar(length=64, unique=True)
     language = Varchar(length=10, default="zh-CN")
     created_at = Timestamptz()
     last_sign_in_at = Timestamptz(null=True, default=None)
@@ -57,7 +60,10 @@ class CitizenAccount(Table, tablename="citizen_account", db=DB):
 
 class OneTimeCode(Table, tablename="one_time_code", db=DB):
     id = BigSerial(primary_key=True)
-    phone = Varchar(length=20, index=True)
+    phone_encrypted = Bytea()
+    # Indexed with created_at (one_time_code_phone_index_created_idx): a code is looked up by
+    # the phone's blind index, newest first.
+    phone_index = Varchar(length=64)
     code_hash = Varchar(length=64)
     created_at = Timestamptz()
     expires_at = Timestamptz()

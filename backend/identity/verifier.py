@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from typing import Protocol
 
 import msgspec
@@ -56,19 +57,25 @@ class VerificationResult(msgspec.Struct, frozen=True):
 
 
 class IdentityVerifier(Protocol):
-    async def verify(self, name: str, id_number_index: str, phone: str) -> VerificationResult: ...
+    async def verify(
+        self, name: str, id_number_index: str, phone_indexes: Sequence[str]
+    ) -> VerificationResult: ...
 
 
 class RegistryIdentityVerifier:
-    """Checks the population registry that authorised departments keep up to date."""
+    """Checks the population registry that authorised departments keep up to date. The phone
+    is compared by its blind index (``phone_indexes``: under every configured key, the registry
+    row may still be under an old one), never decrypted."""
 
-    async def verify(self, name: str, id_number_index: str, phone: str) -> VerificationResult:
+    async def verify(
+        self, name: str, id_number_index: str, phone_indexes: Sequence[str]
+    ) -> VerificationResult:
         async with connection() as conn:
             on_file = await registry_person(conn, id_number_index)
         if on_file is None:
             return VerificationResult(False, "the ID number is not in the population registry")
         if not names_match(on_file.name, name):
             return VerificationResult(False, "the name does not match the registry")
-        if on_file.phone != phone:
+        if on_file.phone_index not in phone_indexes:
             return VerificationResult(False, "the phone is not the one registered to this ID")
         return VerificationResult(True, name=on_file.name)

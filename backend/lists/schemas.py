@@ -75,6 +75,21 @@ class ListEntryReason(Output):
         str | None,
         msgspec.Meta(description="The deciding department", examples=["市公安局交通警察支队"]),
     ]
+    rules_version: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="The version of the list rules whose rule `ruleCode` proposed the entry"
+            " (art. 24: what decided it)",
+            examples=["2026.1"],
+        ),
+    ] = None
+    rule_source: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="The documents those list rules follow; null for a version no longer known",
+            examples=["桂政发〔2018〕3号 三(三)5 (规范红黑名单产生和发布行为，建立健全退出机制)"],
+        ),
+    ] = None
 
 
 class ListEntryOut(Output):

@@ -18,7 +18,7 @@ from backend.identity.principals import OfficerPrincipal
 from backend.identity.service import decrypt_id_number
 from backend.lists import rules as list_rules
 from backend.lists import store
-from backend.lists.rules import ListRule
+from backend.lists.rules import ListRule, ListRules
 from backend.lists.schemas import (
     EntryStatus,
     ListEntryDetail,
@@ -61,10 +61,13 @@ CAUSES = {
 SYSTEM = ("system", "system")  # who takes the nightly steps: (actor kind, actor id)
 
 
+def _rules_of(facts: EntryFacts) -> ListRules | None:
+    """The list rules version that proposed the entry."""
+    return next((v for v in list_rules.every_version() if v.version == facts.rules_version), None)
+
+
 def _rule(facts: EntryFacts) -> ListRule | None:
-    version = next(
-        (v for v in list_rules.every_version() if v.version == facts.rules_version), None
-    )
+    version = _rules_of(facts)
     return version.get(facts.rule_code) if version else None
 
 
@@ -223,6 +226,8 @@ def _why(facts: EntryFacts) -> ListEntryReason:
         record_type=facts.record_type,
         decision_document_no=facts.record_document_no,
         department=facts.department_name,
+        rules_version=facts.rules_version,
+        rule_source=version.source if (version := _rules_of(facts)) else None,
     )
 
 

@@ -168,6 +168,43 @@ async def mark_all_read(conn: Connection, citizen_id: int) -> int:
     return affected(status)
 
 
+# Read inbox items past their retention, oldest first, one batch per statement (a short lock on
+# few rows, never the whole month); their finished push deliveries go with them. Unread items
+# stay until their month's partition is dropped (INBOX_RETENTION_MONTHS).
+_DELETE_READ = """
+WITH doomed AS (
+    SELECT citizen, id, created_at FROM notification
+    WHERE read_at IS NOT NULL AND created_at < $1 ORDER BY created_at LIMIT $2
+), gone AS (
+    DELETE FROM notification n USING doomed d
+    WHERE n.citizen = d.citizen AND n.id = d.id AND n.created_at = d.created_at
+    RETURNING n.citizen, n.id
+), deliveries AS (
+    DELETE FROM push_delivery p USING gone g
+    WHERE p.citizen = g.citizen AND p.notification = g.id
+        AND p.status NOT IN ('pending', 'sending')
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM gone) AS notifications,
+    (SELECT count(*) FROM deliveries) AS deliveries
+"""
+
+
+class DeletedInbox(msgspec.Struct, frozen=True, kw_only=True):
+    """What one batch of the read-inbox retention deleted."""
+
+    notifications: int
+    deliveries: int
+
+
+async def delete_read_notifications(
+    conn: Connection, *, arrived_before: dt.datetime, limit: int
+) -> DeletedInbox:
+    """Delete at most ``limit`` read inbox items that arrived before ``arrived_before`` and
+    their finished push deliveries; fewer than ``limit`` means none is left."""
+    return await _one_row(conn, DeletedInbox, _DELETE_READ, arrived_before, limit)
+
+
 # --- devices ------------------------------------------------------------------------------------
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -112,6 +114,23 @@ def check_sms_settings(settings: Settings) -> None:
         raise SettingsError("SMS_TIMEOUT_SECONDS must be more than 0")
 
 
+# Retention periods and their smallest values: a zero would delete what was just written.
+RETENTION_MINIMUMS: dict[str, int] = {
+    "one_time_code_retention_days": 1,
+    "refresh_token_retention_days": 1,
+    "read_inbox_retention_months": 1,
+    "retention_batch_size": 1,
+    "idempotency_key_retention_hours": 1,
+}
+
+
+def check_retention_settings(settings: Settings) -> None:
+    """Refuse, at start-up, a retention period below its minimum."""
+    for name, least in RETENTION_MINIMUMS.items():
+        if getattr(settings, name) < least:
+            raise SettingsError(f"{name.upper()} must be at least {least}")
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     env: Literal["development", "production", "test"] = "development"
     database_url: str | None = None
@@ -133,6 +152,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     id_encryption_old_keys: str = ""
     id_index_key_id: str = LEGACY_KEY_ID
     id_index_old_keys: str = ""
+    # Blind indexes of phone numbers (issue 18): a key of their own, so a phone's index and an
+    # ID number's cannot be matched up. Required in production (``load_settings`` refuses to
+    # start without it, after the checks of the other settings); elsewhere, when unset, each ID
+    # index key is derived into one with the same id (``derived_phone_ring``), so test and demo
+    # processes given only the ID keys agree on it. Phones are sealed with the ID encryption
+    # keys (``id_encryption``), with their own associated data.
+    phone_index_key: str = ""  # base64 of 32 bytes, HMAC-SHA256 blind index of phones
+    phone_index_key_id: str = LEGACY_KEY_ID
+    phone_index_old_keys: str = ""
     jwt_key_id: str = LEGACY_KEY_ID
     jwt_old_secrets: str = ""  # old secrets verify access tokens, never sign
     # Public keys (base64 of 32 bytes) of retired verification signing keys, still published so
@@ -223,6 +251,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     partitions_ahead_months: int = 3
     outbox_retention_months: int = 3
     inbox_retention_months: int = 24
+    # Retention enforced row by row by daily jobs (issue 18; PRIVACY.md lists every field and
+    # its period). Each job reports what it removed. One-time codes and rotated or expired
+    # refresh tokens are deleted this many days after they expire (kept that long only to
+    # answer a late retry and to investigate abuse); read inbox items this many months after
+    # they arrived (unread ones wait for INBOX_RETENTION_MONTHS' partition drop), in batches.
+    one_time_code_retention_days: int = 1
+    refresh_token_retention_days: int = 7
+    read_inbox_retention_months: int = 12
+    retention_batch_size: int = 1000
+    # A successful create's answer is replayed for an Idempotency-Key this long; Redis expires
+    # the key itself (its TTL is the enforcement: no job needed).
+    idempotency_key_retention_hours: int = 24
     # Outside production only: the date the whole system lives on (demos, acceptance tests).
     # A date (2027-03-01) or an offset in days (+30, -7); the time of day stays real.
     business_date: str = ""
@@ -236,6 +276,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
                 " always runs on the real date; unset BUSINESS_DATE"
             )
         check_sms_settings(self)
+        check_retention_settings(self)
 
     @property
     def business_date_shift(self) -> dt.date | int | None:
@@ -258,6 +299,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             (self.id_index_key, self.id_index_key_id, self.id_index_old_keys),
             (self.jwt_secret, self.jwt_key_id, self.jwt_old_secrets),
             self.verification_old_public_keys,
+            (self.phone_index_key, self.phone_index_key_id, self.phone_index_old_keys),
         )
 
     def key_bytes(
@@ -278,6 +320,7 @@ class Keyrings:
     id_index: Keyring  # HMAC-SHA256 blind indexes
     jwt: Keyring  # HS256 access tokens
     verification_old_public: tuple[bytes, ...]  # retired Ed25519 public keys, still published
+    phone_index: Keyring  # HMAC-SHA256 blind indexes of phone numbers
 
 
 @lru_cache(maxsize=8)
@@ -286,18 +329,40 @@ def _keyrings(
     index: tuple[str, str, str],
     jwt: tuple[str, str, str],
     verification_old: str,
+    phone: tuple[str, str, str],
 ) -> Keyrings:
     try:
+        id_index = _ring("ID_INDEX_KEY", *index)
         return Keyrings(
             id_encryption=_ring("ID_ENCRYPTION_KEY", *encryption),
-            id_index=_ring("ID_INDEX_KEY", *index),
+            id_index=id_index,
             jwt=_ring("JWT_SECRET", *jwt, decode=text_key),
             verification_old_public=parse_public_keys(
                 "VERIFICATION_OLD_PUBLIC_KEYS", verification_old
             ),
+            phone_index=(
+                _ring("PHONE_INDEX_KEY", *phone)
+                if phone[0].strip()
+                else derived_phone_ring(id_index)
+            ),
         )
     except KeyringError as exc:
         raise SettingsError(str(exc)) from None
+
+
+_PHONE_INDEX_LABEL = b"citizen-credit-card/phone-index/v1"
+
+
+def derived_phone_ring(id_index: Keyring) -> Keyring:
+    """Outside production without PHONE_INDEX_KEY: one phone key per ID index key, same id
+    (HMAC of a fixed label), so rotating the ID index keys rotates these too."""
+    return Keyring(
+        current_id=id_index.current_id,
+        keys={
+            kid: hmac.new(key, _PHONE_INDEX_LABEL, hashlib.sha256).digest()
+            for kid, key in id_index.keys.items()
+        },
+    )
 
 
 def _ring(
@@ -379,9 +444,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
                 generated = _add_secret(var_dir, generated, name)
             values[name.lower()] = generated[name]
     try:
-        return msgspec.convert(values, Settings, strict=False)
+        settings = msgspec.convert(values, Settings, strict=False)
     except msgspec.ValidationError as exc:
         raise SettingsError(f"invalid settings: {exc}") from exc
+    if settings.env == "production" and not settings.phone_index_key.strip():
+        # Like SECRET_NAMES, but never generated elsewhere: derived there (``derived_phone_ring``)
+        raise SettingsError("missing required secret(s) in production: PHONE_INDEX_KEY")
+    return settings
 
 
 @lru_cache(maxsize=1)

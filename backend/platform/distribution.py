@@ -31,6 +31,7 @@ PER_CITIZEN: Final[dict[str, str]] = {
     "credit_card": "the citizen's card snapshot: the hottest read",
     "credit_lock": "the citizen's switch for merchant checks",
     "credit_report": "a citizen's signed credit report",
+    "data_export": "a copy of a citizen's data they asked for (PIPL), with its files' keys",
     "evidence_file": "evidence of a citizen's case (citizen 0: a report's, which has no citizen)",
     "exchange_event": "a change of a citizen's record or list entry, sent to the province",
     "list_entry": "a citizen on the red or the serious-dishonesty list",
@@ -75,7 +76,8 @@ LOCAL: Final[dict[str, str]] = {
     "migration": "Piccolo's bookkeeping of applied migrations",
     "audit_log": "the append-only log of every actor's action, many kinds of subject (an"
     " officer's, a department's, a citizen's): written by the coordinator, read by the office",
-    "one_time_code": "sign-in codes keyed by phone, before any citizen is known; minutes long",
+    "one_time_code": "sign-in codes keyed by the phone's blind index, before any citizen is"
+    " known; minutes long",
     "refresh_token": "sessions of citizens' accounts and of officers, looked up by token hash",
     "population_registry": "the population registry (the name on file for an ID number), keyed"
     " by the id-number blind index like the global citizen look-up it is joined with at"
@@ -94,7 +96,8 @@ DISTRIBUTION_COLUMN: Final[dict[str, str]] = {
 GLOBAL_KEYS: Final[dict[tuple[str, tuple[str, ...]], str]] = {
     ("citizen", ("id_number_index",)): "one citizen per resident ID number: ingest and sign-up"
     " find or create the citizen by its blind index (ON CONFLICT (id_number_index))",
-    ("citizen_account", ("phone",)): "one account per phone: sign-in is by phone",
+    ("citizen_account", ("phone_index",)): "one account per phone: sign-in finds the account"
+    " by the phone's blind index",
     ("push_device", ("token",)): "an FCM token is one device: registering it again moves it to"
     " the new citizen (ON CONFLICT (token) in notifications/store.py)",
     ("record", ("department", "source_reference")): "a department's source reference names one"

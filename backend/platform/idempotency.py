@@ -1,13 +1,15 @@
 """``Idempotency-Key`` on the POSTs that create something: two taps make one thing.
 
 Follows the IETF draft (draft-ietf-httpapi-idempotency-key-header): the first request with a
-key runs and, when it succeeds (2xx), its response is kept for 24 hours; the same key from the
+key runs and, when it succeeds (2xx), its response is kept for IDEMPOTENCY_KEY_RETENTION_HOURS
+(default 24); the same key from the
 same principal on the same path answers that response again (``Idempotent-Replayed: true``) and
 creates nothing. The same key with a different JSON body answers 422; while the first request
 is still running, 409 with ``Retry-After``. A failed request (4xx/5xx) keeps nothing, so a
 corrected retry with the same key runs.
 
-Kept in Redis. While Redis is away the request runs without the guarantee (logged): a citizen
+Kept in Redis, where the key's TTL is the retention (issue 18, PRIVACY.md): Redis removes it,
+no job has to. While Redis is away the request runs without the guarantee (logged): a citizen
 can still act, at the risk of a duplicate that the write paths' own uniqueness rules bound.
 """
 
@@ -34,7 +36,6 @@ log = logging.getLogger("backend.idempotency")
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
-KEEP_SECONDS = 24 * 3600
 # Longer than any create takes; a crashed request frees its key after this.
 IN_FLIGHT_SECONDS = 60
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:\-]{8,128}$")
@@ -117,7 +118,8 @@ class IdempotencyMiddleware:
         finally:
             try:
                 if 200 <= outcome.status < 300:
-                    await redis.set(slot, msgspec.msgpack.encode(outcome), ex=KEEP_SECONDS)
+                    keep = scope["litestar_app"].state.settings.idempotency_key_retention_hours
+                    await redis.set(slot, msgspec.msgpack.encode(outcome), ex=keep * 3600)
                 else:
                     await redis.delete(slot)
             except _REDIS_DOWN:

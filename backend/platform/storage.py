@@ -2,7 +2,7 @@
 
 :class:`BlobStorage` is the interface; :class:`LocalDirectoryStorage` keeps each blob at
 ``<root>/<aa>/<bb>/<sha256>`` and is the built-in implementation. An S3-compatible store is a
-drop-in: the same three calls, keyed by the same digest. Writing the same content twice is a
+drop-in: the same four calls, keyed by the same digest. Writing the same content twice is a
 no-op, so a retried upload never duplicates a file.
 """
 
@@ -40,6 +40,10 @@ class BlobStorage(Protocol):
 
     def read(self, digest: str) -> AsyncIterator[bytes]:
         """The content in chunks; raises :class:`BlobMissing` on the first iteration."""
+        ...
+
+    async def delete(self, digest: str) -> bool:
+        """Remove the content (retention); False when there was none, so a rerun is safe."""
         ...
 
 
@@ -81,6 +85,14 @@ class LocalDirectoryStorage:
         finally:
             if await partial.exists():
                 await partial.unlink()
+
+    async def delete(self, digest: str) -> bool:
+        path = anyio.Path(self.path_of(digest))
+        try:
+            await path.unlink()
+        except FileNotFoundError:
+            return False
+        return True
 
     async def read(self, digest: str) -> AsyncIterator[bytes]:
         path = anyio.Path(self.path_of(digest))

@@ -72,6 +72,11 @@ DISPLAY_BOUNDS: Final[Mapping[Severity, tuple[int, int]]] = {
     "serious": (12, 36),
 }
 GOOD_DISPLAY_BOUNDS: Final[tuple[int, int]] = (1, 60)
+# Evidence of closed cases, in years after closing: 5 by default, longer than the longest
+# display period (serious: 3 years, good: 5), so a file outlives the record it is about (a
+# decision of the office); 1 to 30 guards against a slip of the pen.
+DEFAULT_EVIDENCE_RETENTION_YEARS: Final = 5
+EVIDENCE_RETENTION_BOUNDS: Final[tuple[int, int]] = (1, 30)
 
 _ALLOWED_VALUES: Final[Mapping[str, tuple[str, ...]]] = {
     "polarity": ("good", "bad"),
@@ -139,13 +144,16 @@ class RecordType(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class Catalog(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """One catalog version; ``domains`` and ``record_types`` keep the file's order."""
+    """One catalog version; ``domains`` and ``record_types`` keep the file's order.
+    ``evidence_retention_years``: how long the evidence files of a closed objection or repair
+    about a record are kept after the case closed (``[evidence] retention_years``)."""
 
     version: str
     effective_from: datetime.date
     source: str
     domains: dict[str, Domain]
     record_types: dict[str, RecordType]
+    evidence_retention_years: int = 5
 
     def get(self, code: str) -> RecordType | None:
         return self.record_types.get(code)
@@ -212,10 +220,16 @@ class _RawRecordType(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     occupational_groups: list[str] | None = None
 
 
+class _RawEvidence(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    retention_years: int = DEFAULT_EVIDENCE_RETENTION_YEARS
+
+
 class _RawFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     catalog: Header
     domain: list[Domain] = []
     record_type: list[_RawRecordType] = []
+    # Optional: versions stored before issue 18 have none and keep the default.
+    evidence: _RawEvidence = _RawEvidence()
 
 
 # --- loading ------------------------------------------------------------------------------------
@@ -441,7 +455,19 @@ def _build_catalog(
         source=parsed.catalog.source,
         domains=domains,
         record_types=record_types,
+        evidence_retention_years=_check_evidence(check, parsed.evidence),
     )
+
+
+def _check_evidence(check: Checker, evidence: _RawEvidence) -> int:
+    low, high = EVIDENCE_RETENTION_BOUNDS
+    if not low <= evidence.retention_years <= high:
+        raise check.fail(
+            "evidence",
+            "retention_years",
+            f"must be {low} to {high} years, got {evidence.retention_years}",
+        )
+    return evidence.retention_years
 
 
 def load_catalog_file(path: pathlib.Path) -> Catalog:

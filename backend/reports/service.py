@@ -18,7 +18,7 @@ from backend.cases.machine import not_found as case_not_found
 from backend.cases.machine import require_status as required
 from backend.identity.id_number import mask_id_number, mask_name
 from backend.identity.principals import ClientPrincipal, OfficerPrincipal
-from backend.identity.service import decrypt_id_number
+from backend.identity.service import decrypt_id_number, decrypt_phone
 from backend.identity.service import parse_id_number as parsed_id_number
 from backend.identity.uscc import normalize_uscc, uscc_problem
 from backend.platform import runtime
@@ -368,7 +368,7 @@ async def reporter(case_id: int, by: OfficerPrincipal, reason: str) -> Reporter:
             raise case_not_found(REPORT, case_id)
         citizen_id = unseal(row.reporter_sealed, row.reporter_token)
         person = await conn.fetchrow(
-            "SELECT c.name, c.id_number_encrypted, a.phone FROM citizen c"
+            "SELECT c.name, c.id_number_encrypted, a.phone_encrypted FROM citizen c"
             " LEFT JOIN citizen_account a ON a.citizen = c.id WHERE c.id = $1",
             citizen_id,
         )
@@ -382,5 +382,9 @@ async def reporter(case_id: int, by: OfficerPrincipal, reason: str) -> Reporter:
         citizen_id=citizen_id,
         name=person["name"],
         id_number=decrypt_id_number(person["id_number_encrypted"]),
-        phone=person["phone"],
+        phone=(
+            decrypt_phone(person["phone_encrypted"])
+            if person["phone_encrypted"] is not None
+            else None
+        ),
     )

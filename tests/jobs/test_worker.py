@@ -51,16 +51,17 @@ async def test_worker_purges_expired_credentials(
     conn = await asyncpg.connect(database_url)
     try:
         await conn.execute(
-            "INSERT INTO one_time_code (phone, code_hash, created_at, expires_at, attempts) VALUES"
-            " ('13900000001', 'x', now() - interval '3 days', now() - interval '2 days', 0),"
-            " ('13900000002', 'y', now(), now() + interval '5 minutes', 0)"
+            "INSERT INTO one_time_code (phone_encrypted, phone_index, code_hash, created_at,"
+            " expires_at, attempts) VALUES"
+            " ('\\x00', 'expired', 'x', now() - interval '3 days', now() - interval '2 days', 0),"
+            " ('\\x00', 'live', 'y', now(), now() + interval '5 minutes', 0)"
         )
         job = await runtime.current().arq.enqueue_job("purge_expired_credentials")
         assert job is not None
         result = await job.result(timeout=60, poll_delay=0.2)
         assert result == {"codes": 1, "refreshTokens": 0}
-        phones = await conn.fetch("SELECT phone FROM one_time_code")
-        assert [r["phone"] for r in phones] == ["13900000002"]
+        phones = await conn.fetch("SELECT phone_index FROM one_time_code")
+        assert [r["phone_index"] for r in phones] == ["live"]
         again = await runtime.current().arq.enqueue_job("purge_expired_credentials")
         assert again is not None
         assert await again.result(timeout=60, poll_delay=0.2) == {"codes": 0, "refreshTokens": 0}

@@ -155,6 +155,7 @@ def test_production_refuses_business_date(settings: Settings, tmp_path: Path) ->
         "ID_INDEX_KEY": settings.id_index_key,
         "OTP_HASH_KEY": settings.otp_hash_key,
         "VERIFICATION_SIGNING_KEY": settings.verification_signing_key,
+        "PHONE_INDEX_KEY": settings.id_index_key,  # any base64 of 32 bytes (required, issue 18)
     }
     sms = {
         "SMS_PROVIDER": "aliyun",

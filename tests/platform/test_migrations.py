@@ -51,6 +51,7 @@ EXPECTED = {
     "credit_lock",
     "outbox_dedupe",
     "notice_acceptance",
+    "data_export",
 }
 # The tables that only grow are partitioned by month: pg_tables lists the partitioned parents
 # (above) and their partitions (<table>_YYYY_MM, months that depend on today, and

@@ -27,6 +27,7 @@ REQUIRED_ENV = {
     "JWT_SECRET": "x" * 48,
     "ID_ENCRYPTION_KEY": "A" * 43 + "=",
     "ID_INDEX_KEY": "B" * 43 + "=",
+    "PHONE_INDEX_KEY": "E" * 43 + "=",
     "OTP_HASH_KEY": "C" * 43 + "=",
     "VERIFICATION_SIGNING_KEY": "D" * 43 + "=",
     "SMS_PROVIDER": "aliyun",

@@ -8,6 +8,7 @@ import pytest
 from litestar import Litestar
 from redis.asyncio import Redis
 
+from backend.identity import service as identity
 from backend.identity.sms import MemorySmsSender
 from backend.platform.config import Settings
 from tests import factories as f
@@ -15,7 +16,7 @@ from tests.api.identity.problems import assert_problem
 
 
 def _resend_key(settings: Settings, phone: str) -> str:
-    return f"{settings.redis_namespace}:otp:resend:{phone}"
+    return f.otp_key("resend", phone)
 
 
 def _other_code(code: str) -> str:
@@ -47,8 +48,9 @@ async def _expire_codes(settings: Settings, phone: str) -> None:
     conn = await asyncpg.connect(settings.database_url)
     try:
         await conn.execute(
-            "UPDATE one_time_code SET expires_at = now() - interval '1 second' WHERE phone = $1",
-            phone,
+            "UPDATE one_time_code SET expires_at = now() - interval '1 second'"
+            " WHERE phone_index = $1",
+            identity.phone_index(phone),
         )
     finally:
         await conn.close()
@@ -78,8 +80,8 @@ async def test_code_is_stored_hashed_not_in_clear(
     try:
         row = await conn.fetchrow(
             "SELECT code_hash, attempts, expires_at - created_at AS ttl FROM one_time_code"
-            " WHERE phone = $1",
-            "13900001002",
+            " WHERE phone_index = $1",
+            identity.phone_index("13900001002"),
         )
     finally:
         await conn.close()

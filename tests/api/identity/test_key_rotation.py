@@ -196,11 +196,8 @@ async def test_id_keys_rotate_without_losing_anyone(
     # the department's ingest by ID finds the person made under A (no second citizen)
     await _ingest(client, department, [f.record(people[2], "b-1")])
     assert await _citizens() == before
-    async with connection() as conn:
-        account = await conn.fetchval(
-            "SELECT citizen FROM citizen_account WHERE phone = '13970000002'"
-        )
-    assert account == before[late]
+    account = await f.account_of_phone("13970000002")
+    assert account is not None and account["citizen"] == before[late]
 
     # --- the rotation, in batches, with writes in between --------------------------------------
     citizen_rows = next(r for r in rotation.rewrites() if r.table == "citizen")

@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 from backend.content.live import bump_generations, live_content
 from backend.content.service import publish_version
 from backend.identity import notices
+from backend.identity import service as identity
 from backend.identity.id_number import make_id_number
 from backend.identity.notices import Document, NoticeError, load_notices
 from backend.identity.service import fourteenth_birthday
@@ -145,9 +146,9 @@ async def _acceptances(phone: str) -> list[tuple[str, str, str, str]]:
     async with connection() as conn:
         rows = await conn.fetch(
             "SELECT n.document, n.version, n.language, n.text_sha256 FROM notice_acceptance n"
-            " JOIN citizen_account a ON a.citizen = n.citizen WHERE a.phone = $1"
+            " JOIN citizen_account a ON a.citizen = n.citizen WHERE a.phone_index = $1"
             " ORDER BY n.version, n.id",
-            phone,
+            identity.phone_index(phone),
         )
     return [(r["document"], r["version"], r["language"], r["text_sha256"]) for r in rows]
 
@@ -236,7 +237,7 @@ async def test_a_new_version_is_asked_for_again(
     business_date(1)  # the new version takes effect
     assert await _notices_of(client, alice) == {"version": "2026.9", "toAccept": DOCUMENTS}
     # Signing in still works; the app reads toAccept and asks before the citizen goes on.
-    await redis.delete(f"{settings.redis_namespace}:otp:resend:13900007011")
+    await redis.delete(f.otp_key("resend", "13900007011"))
     assert (await client.post("/v1/auth/codes", json={"phone": "13900007011"})).status_code == 200
     signed_in = await client.post(
         "/v1/auth/sign-in", json={"phone": "13900007011", "code": sms.last("13900007011")}

@@ -291,10 +291,9 @@ async def test_registry_batch_rejects_a_bad_item_and_upserts_the_others(
     assert [item["index"] for item in body["items"]] == [0, 1, 2]
     assert body["items"][1]["field"] == "idNumber"
     assert body["items"][1]["reason"] == "校验码不正确（GB 11643）"
-    rows = await _fetch(
-        settings, "SELECT phone, updated_by FROM population_registry ORDER BY phone"
-    )
-    assert [r["phone"] for r in rows] == ["13900004006", "13900004008"]
+    rows = await _fetch(settings, "SELECT phone_encrypted, updated_by FROM population_registry")
+    phones = sorted(identity.decrypt_phone(r["phone_encrypted"]) for r in rows)
+    assert phones == ["13900004006", "13900004008"]
     assert all(r["updated_by"] is not None for r in rows)
 
 
@@ -323,8 +322,9 @@ async def test_registry_upsert_updates_an_existing_entry(
     number = f.id_number()
     await f.register_person(client, key, number, "刘洋", "13900004011")
     await f.register_person(client, key, number, "刘阳", "13900004012")
-    rows = await _fetch(settings, "SELECT name, phone FROM population_registry")
-    assert [(r["name"], r["phone"]) for r in rows] == [("刘阳", "13900004012")]
+    rows = await _fetch(settings, "SELECT name, phone_encrypted FROM population_registry")
+    found = [(r["name"], identity.decrypt_phone(r["phone_encrypted"])) for r in rows]
+    assert found == [("刘阳", "13900004012")]
 
 
 async def test_registry_upsert_is_audited(client: httpx.AsyncClient, settings: Settings) -> None:

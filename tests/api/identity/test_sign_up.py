@@ -10,6 +10,7 @@ import httpx
 import jwt
 from redis.asyncio import Redis
 
+from backend.identity import service as identity
 from backend.identity.id_number import check_digit
 from backend.identity.service import REAL_NAME_CHECK_FAILED
 from backend.identity.sms import MemorySmsSender
@@ -50,7 +51,7 @@ async def _fetch(settings: Settings, query: str, *args: Any) -> list[asyncpg.Rec
 
 
 async def _skip_resend(settings: Settings, redis: Redis, phone: str) -> None:
-    await redis.delete(f"{settings.redis_namespace}:otp:resend:{phone}")
+    await redis.delete(f.otp_key("resend", phone))
 
 
 async def test_sign_up_creates_the_account_and_returns_tokens(
@@ -74,8 +75,8 @@ async def test_sign_up_creates_the_account_and_returns_tokens(
     assert me.status_code == 200, me.text
     assert me.json()["name"] == "陈晨"
     assert me.json()["phoneMasked"] == "139****2001"
-    rows = await _fetch(settings, "SELECT phone, citizen FROM citizen_account")
-    assert [r["phone"] for r in rows] == [phone]
+    rows = await _fetch(settings, "SELECT phone_encrypted, citizen FROM citizen_account")
+    assert [identity.decrypt_phone(r["phone_encrypted"]) for r in rows] == [phone]
 
 
 async def test_sign_up_accepts_a_lower_case_x_and_links_the_same_citizen(
@@ -249,8 +250,8 @@ async def test_second_sign_up_for_the_same_person_with_a_new_phone_is_refused(
     await f.register_person(client, registrar, number, "陈晨", "13900002017")
     response = await _sign_up(client, sms, "13900002017", "陈晨", number)
     assert_problem(response, 409, "account-exists")
-    rows = await _fetch(settings, "SELECT phone FROM citizen_account")
-    assert [r["phone"] for r in rows] == ["13900002016"]
+    rows = await _fetch(settings, "SELECT phone_encrypted FROM citizen_account")
+    assert [identity.decrypt_phone(r["phone_encrypted"]) for r in rows] == ["13900002016"]
 
 
 async def test_second_sign_up_for_another_person_with_a_taken_phone_is_refused(

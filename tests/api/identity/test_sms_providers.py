@@ -19,6 +19,7 @@ import pytest
 from litestar import Litestar
 from redis.asyncio import Redis
 
+from backend.identity import service as identity
 from backend.identity.sms import LogSmsSender, MemorySmsSender, SmsSender
 from backend.identity.sms_aliyun import AliyunSmsSender, signature
 from backend.identity.sms_tencent import TencentSmsSender
@@ -89,11 +90,11 @@ async def _citizen(
 
 
 def _resend_key(phone: str) -> str:
-    return runtime.current().settings.redis_namespace + f":otp:resend:{phone}"
+    return f.otp_key("resend", phone)
 
 
 def _hourly_key(phone: str) -> str:
-    return runtime.current().settings.redis_namespace + f":otp:hourly:{phone}"
+    return f.otp_key("hourly", phone)
 
 
 async def _sign_in(client: httpx.AsyncClient, phone: str, code: str) -> httpx.Response:
@@ -102,9 +103,9 @@ async def _sign_in(client: httpx.AsyncClient, phone: str, code: str) -> httpx.Re
 
 async def _pending(db: asyncpg.Connection[Any], phone: str) -> list[tuple[str, int]]:
     rows = await db.fetch(
-        "SELECT code_hash, attempts FROM one_time_code WHERE phone = $1"
+        "SELECT code_hash, attempts FROM one_time_code WHERE phone_index = $1"
         " AND consumed_at IS NULL AND expires_at > now() ORDER BY created_at DESC",
-        phone,
+        identity.phone_index(phone),
     )
     return [(row["code_hash"], row["attempts"]) for row in rows]
 

@@ -195,7 +195,7 @@ async def test_sign_out_ends_only_that_session(
 ) -> None:
     phone = "13900003012"
     phone_one = await _citizen(client, sms, phone)
-    await redis.delete(f"{settings.redis_namespace}:otp:resend:{phone}")
+    await redis.delete(f.otp_key("resend", phone))
     await client.post("/v1/auth/codes", json={"phone": phone})
     sign_in = await client.post("/v1/auth/sign-in", json={"phone": phone, "code": sms.last(phone)})
     phone_two = sign_in.json()

@@ -228,7 +228,8 @@ async def test_nobody_but_the_reports_role_learns_who_reported(
         looks = await conn.fetchval("SELECT count(*) FROM query_log")
         outbox = await conn.fetch("SELECT citizen FROM outbox_event WHERE kind = 'report.changed'")
         reporter_id = await conn.fetchval(
-            "SELECT citizen FROM citizen_account WHERE phone = $1", p.reporter_phone
+            "SELECT citizen FROM citizen_account WHERE phone_index = $1",
+            identity.phone_index(p.reporter_phone),
         )
     report_audit = [a for a in audit if a["action"].startswith(("report.", "evidence."))]
     assert report_audit and all(a["actor_id"] != str(reporter_id) for a in report_audit)
