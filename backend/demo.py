@@ -17,7 +17,9 @@ from typing import Any
 
 from rich.progress import track
 
+from backend.identity import notices
 from backend.identity import service as identity
+from backend.identity import store as identity_store
 from backend.identity.id_number import make_id_number
 from backend.identity.principals import ClientPrincipal
 from backend.identity.schemas import RegistryBatch, RegistryEntryIn
@@ -202,4 +204,20 @@ async def _demo_account() -> None:
             citizen_id,
             identity.encrypt_phone(DEMO_PHONE),
             identity.phone_index(DEMO_PHONE),
+        )
+        # The demo citizen signed up through the app, so accepted the notices then in force:
+        # the walk-through in README starts from a card, not from the consent screen.
+        shown = notices.in_force(today_in_shanghai())
+        await identity_store.insert_notice_acceptances(
+            conn,
+            citizen_id,
+            [
+                identity_store.NoticeAcceptanceIn(
+                    document=document,
+                    version=shown.version,
+                    language="zh-CN",
+                    text_sha256=shown.sha256(document, "zh-CN"),
+                )
+                for document in notices.DOCUMENTS
+            ],
         )

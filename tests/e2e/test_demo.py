@@ -35,7 +35,9 @@ async def test_demo_loads_once_and_the_walkthrough_works(
     )
     assert signed_in.status_code == 200, signed_in.text
     headers = {"Authorization": f"Bearer {signed_in.json()['accessToken']}"}
-    assert (await client.get("/v1/me", headers=headers)).json()["name"] == "张三"
+    profile = (await client.get("/v1/me", headers=headers)).json()
+    assert profile["name"] == "张三"
+    assert profile["notices"]["toAccept"] == []  # the demo citizen accepted them at sign-up
     everything = (await client.get("/v1/me/records?status=all", headers=headers)).json()
     assert len(everything["items"]) == len(DEMO_CITIZEN_RECORDS)
     active = (await client.get("/v1/me/records", headers=headers)).json()["items"]
