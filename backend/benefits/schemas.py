@@ -213,31 +213,34 @@ OfferedByEn = Annotated[
 ]
 
 
+MinGrade = Annotated[
+    str,
+    msgspec.Meta(description="The lowest grade that holds it (that band or above)", examples=["A"]),
+]
+CleanYears = Annotated[
+    bool,
+    msgspec.Meta(
+        description="It also needs three years with no bad record (连续三年无不良记录)",
+        examples=[False],
+    ),
+]
+NoSeriousRecord = Annotated[
+    bool, msgspec.Meta(description="It also needs no serious bad record counting", examples=[False])
+]
+NoBadRecord = Annotated[
+    bool, msgspec.Meta(description="It also needs no bad record counting", examples=[False])
+]
+
+
 class BenefitRule(Output):
     """The rule that decides a benefit (art. 24: an automated decision says what decided it):
     the lowest grade and the conditions on top of it, from the benefits version in force
     (``benefitsVersion``), and the documents it follows."""
 
-    min_grade: Annotated[
-        str,
-        msgspec.Meta(
-            description="The lowest grade that holds it (that band or above)", examples=["A"]
-        ),
-    ]
-    clean_years: Annotated[
-        bool,
-        msgspec.Meta(
-            description="It also needs three years with no bad record (连续三年无不良记录)",
-            examples=[False],
-        ),
-    ]
-    no_serious_record: Annotated[
-        bool,
-        msgspec.Meta(description="It also needs no serious bad record counting", examples=[False]),
-    ]
-    no_bad_record: Annotated[
-        bool, msgspec.Meta(description="It also needs no bad record counting", examples=[False])
-    ]
+    min_grade: MinGrade
+    clean_years: CleanYears
+    no_serious_record: NoSeriousRecord
+    no_bad_record: NoBadRecord
     source: Source
 
 
@@ -618,26 +621,10 @@ class Benefit(Output):
     offered_by: OfferedBy
     offered_by_zh: OfferedByZh
     offered_by_en: OfferedByEn
-    min_grade: Annotated[
-        str,
-        msgspec.Meta(
-            description="The lowest grade that holds it (that band or above)", examples=["A"]
-        ),
-    ]
-    clean_years: Annotated[
-        bool,
-        msgspec.Meta(
-            description="It also needs three years with no bad record (连续三年无不良记录)",
-            examples=[False],
-        ),
-    ]
-    no_serious_record: Annotated[
-        bool,
-        msgspec.Meta(description="It also needs no serious bad record counting", examples=[False]),
-    ]
-    no_bad_record: Annotated[
-        bool, msgspec.Meta(description="It also needs no bad record counting", examples=[False])
-    ]
+    min_grade: MinGrade
+    clean_years: CleanYears
+    no_serious_record: NoSeriousRecord
+    no_bad_record: NoBadRecord
     source: Source
 
 
