@@ -44,6 +44,7 @@ from backend.policy import tables as policy_tables
 from backend.privacy import jobs as privacy_jobs
 from backend.privacy import routes as privacy_routes
 from backend.privacy import tables as privacy_tables
+from backend.records import jobs as records_jobs
 from backend.records import routes as records_routes
 from backend.records import tables as records_tables
 from backend.repairs import jobs as repairs_jobs
@@ -111,6 +112,7 @@ TABLES: list[Any] = [
 
 _JOB_MODULES = [
     identity_jobs,
+    records_jobs,
     scoring_jobs,
     objections_jobs,
     reports_jobs,

@@ -78,6 +78,9 @@ LOCAL: Final[dict[str, str]] = {
     " officer's, a department's, a citizen's): written by the coordinator, read by the office",
     "one_time_code": "sign-in codes keyed by the phone's blind index, before any citizen is"
     " known; minutes long",
+    "ingest_follow_up": "what an ingested batch still owes (its records' exchange events and"
+    " its citizens' change counters): one row per batch across many citizens, written with"
+    " the batch and deleted by the job that runs it; a few rows at any time",
     "refresh_token": "sessions of citizens' accounts and of officers, looked up by token hash",
     "population_registry": "the population registry (the name on file for an ID number), keyed"
     " by the id-number blind index like the global citizen look-up it is joined with at"

@@ -39,6 +39,7 @@ from backend.platform.requestid import current_request_id
 from backend.platform.rows import Connection
 from backend.records import integrity, store
 from backend.records.catalog import RecordType, catalog_set, display_until, repairable_from
+from backend.records.jobs import enqueue_follow_up
 from backend.records.notify import record_changed
 from backend.records.schemas import (
     BatchItemResult,
@@ -469,9 +470,10 @@ async def ingest_batch(raw_items: list[Any], client: ClientPrincipal) -> BatchRe
     A batch is a fixed handful of statements whatever its size (measured in
     tests/api/records/test_ingest_statements.py): one look-up of the stored references and
     the citizens, one insert of the new citizens, one statement that inserts the records and,
-    from what it inserted, their exchange events, the citizens' change counters and the audit
-    entries; a look-up of the reports when items name one, and the rare second looks when a
-    batch running alongside wrote the same citizens or references first."""
+    from what it inserted, the audit entries and the batch's follow-up row; a look-up of the
+    reports when items name one, and the rare second looks when a batch running alongside
+    wrote the same citizens or references first. The follow-up (the records' exchange events,
+    the citizens' change counters, then re-scoring) runs in the worker (``records.jobs``)."""
     _check_batch_size(len(raw_items))
     today = today_in_shanghai()
     parser = _BatchParser(client, today)
@@ -498,16 +500,16 @@ async def ingest_batch(raw_items: list[Any], client: ClientPrincipal) -> BatchRe
                 index=index, source_reference=accepted.item.source_reference, status="duplicate"
             )
     inserted: dict[str, int] = {}
+    follow_up: int | None = None
     existing: dict[str, int] = {}
     misnamed: dict[str, BatchItemResult] = {}
-    stored: list[_Accepted] = []
     if fresh:
         async with transaction() as conn:
             kept = await _named_citizens(conn, parser, fresh, existing, misnamed)
             kept = await _reports_checked(conn, client, kept, misnamed)
             if kept:
                 actor = client.actor
-                inserted = await store.insert_batch(
+                batch = await store.insert_batch(
                     conn,
                     _new_records(kept, today),
                     department=client.client_id,
@@ -517,8 +519,8 @@ async def ingest_batch(raw_items: list[Any], client: ClientPrincipal) -> BatchRe
                     actor_id=actor.id,
                     request_id=current_request_id(),
                 )
-                stored = [a for a in kept if a.item.source_reference in inserted]
-                if len(stored) < len(kept):
+                inserted, follow_up = batch.records, batch.follow_up
+                if len(inserted) < len(kept):
                     # A batch running alongside stored some of these references first.
                     lost = sorted({a.item.source_reference for a in kept} - inserted.keys())
                     existing.update(await store.record_ids(conn, client.client_id, lost))
@@ -536,9 +538,8 @@ async def ingest_batch(raw_items: list[Any], client: ClientPrincipal) -> BatchRe
         if result.status == "duplicate" and result.record_id is None:
             ref = result.source_reference or ""
             result.record_id = inserted.get(ref) or existing.get(ref)
-    # The counters (moved in the insert's statement) make re-scoring certain (job, else the
-    # minute sweep); re-scoring tells the citizen of each new record with the points it moved.
-    await enqueue_rescore({a.citizen for a in stored})
+    if follow_up is not None:
+        await enqueue_follow_up(follow_up)
     items = [results[i] for i in sorted(results)]
     return BatchResult(
         accepted=sum(1 for r in items if r.status == "accepted"),
@@ -546,6 +547,17 @@ async def ingest_batch(raw_items: list[Any], client: ClientPrincipal) -> BatchRe
         rejected=sum(1 for r in items if r.status == "rejected"),
         items=items,
     )
+
+
+# --- the follow-up of an ingested batch (its exchange events and change counters) -------------
+
+
+async def _follow_up_first(conn: Connection, record_id: int) -> None:
+    """Before a record changes: run its batch's follow-up if still pending, in the change's
+    transaction, so its 'record.added' event holds the record as inserted and comes before the
+    change's event. The batch's other citizens are re-scored by the minute sweep (their
+    counters moved)."""
+    await store.run_follow_ups(conn, await store.follow_ups_of_record(conn, record_id))
 
 
 async def _bump_change_counters(conn: Connection, citizen_ids: set[int]) -> None:
@@ -660,6 +672,7 @@ async def apply_correction(
     """Correct a locked record row inside the caller's transaction (old values to history).
     ``client`` is the owning department (its scopes bound the new type); ``actor`` who acts.
     Returns False for a correction that changes nothing (a retry)."""
+    await _follow_up_first(conn, record.id)
     if record.status == "revoked":
         raise Conflict(
             say("已撤销的记录不能更正", "a revoked record cannot be corrected"),
@@ -746,6 +759,7 @@ def _refuse_if_repaired(row: RecordRow, verb: str) -> None:
 
 async def apply_revocation(conn: Connection, record: RecordRow, reason: str, actor: Actor) -> bool:
     """Revoke a locked record row inside the caller's transaction; False if already revoked."""
+    await _follow_up_first(conn, record.id)
     if record.status == "revoked":
         return False
     _refuse_if_repaired(record, say("撤销", "revoked"))
@@ -762,6 +776,7 @@ async def apply_repair(
 ) -> None:
     """Mark a locked active record row repaired (信用修复) on ``on`` inside the caller's
     transaction: it stops showing, being shared and counting; the old values stay in history."""
+    await _follow_up_first(conn, record.id)
     await store.write_repair(conn, record.id, on)
     after = {**_snapshot(record), "status": "repaired"}
     await _write_history(conn, record, "repaired", reason, actor, after)

@@ -193,11 +193,14 @@ async def insert_citizens(
     return {index: id_ for index, id_ in rows}
 
 
-# One statement for a batch's records and everything that follows from the rows it inserted
-# (a reference the department used before inserts nothing, and so adds nothing else): the
-# exchange events (the payload never holds the ID number), each citizen's change counter once
-# (the citizens' ids sorted, as every batch asks for them), the audit entries of the batch and
-# of each report it links. The sub-statements of one WITH see the same snapshot, so everything
+# One statement for a batch's records and what must be written with them (a reference the
+# department used before inserts nothing, and so adds nothing else): the audit entries of the
+# batch and of each report it links, and one follow-up row naming the records inserted. The
+# follow-up (``follow_up`` below, run by a job after the request) writes each record's exchange
+# event and moves each citizen's change counter: nothing the department is answered with
+# depends on them, and they cost the database more than the records themselves (issue 17). The
+# row is written here, in the records' transaction, so they cannot be lost: it is the batch's
+# transactional outbox. The sub-statements of one WITH see the same snapshot, so everything
 # after the INSERT works from its RETURNING rows.
 _INSERT_BATCH = (
     "WITH ins AS ("
@@ -210,18 +213,11 @@ _INSERT_BATCH = (
     " $12::text[], $13::text[], $14::text[], $15::date[], $16::date[], $17::boolean[],"
     " $18::bigint[]) AS t"
     " ON CONFLICT (department, source_reference) DO NOTHING"
-    " RETURNING id, citizen, source_reference, record_type, occurred_on, decided_on, quantity,"
-    " decision_document_no, evidence_summary, report"
-    "), exchange AS ("
-    " INSERT INTO exchange_event (kind, subject, citizen, payload)"
-    " SELECT 'record.added', id, citizen, jsonb_build_object('department', $1::int,"
-    " 'sourceReference', source_reference, 'record_type', record_type, 'occurred_on',"
-    " occurred_on, 'decided_on', decided_on, 'quantity', quantity, 'decision_document_no',"
-    " decision_document_no, 'evidence_summary', evidence_summary, 'status', 'active')"
-    " FROM ins ORDER BY id"
-    "), counters AS ("
-    " UPDATE citizen SET change_counter = change_counter + 1"
-    " WHERE id = ANY(ARRAY(SELECT DISTINCT citizen FROM ins ORDER BY citizen))"
+    " RETURNING id, source_reference, report"
+    "), follow AS ("
+    " INSERT INTO ingest_follow_up (department, records, first_record, last_record, created_at)"
+    " SELECT $1, array_agg(id ORDER BY id), min(id), max(id), now() FROM ins"
+    " HAVING count(*) > 0 RETURNING id"
     "), audit AS ("
     " INSERT INTO audit_log (at, actor_kind, actor_id, action, object_type, object_id, after,"
     " request_id)"
@@ -231,8 +227,16 @@ _INSERT_BATCH = (
     " SELECT now(), $20, $21, 'record.ingest', 'record_batch', min(id)::text,"
     " jsonb_build_object('accepted', jsonb_agg(id ORDER BY id)), $22 FROM ins"
     " HAVING count(*) > 0"
-    ") SELECT source_reference, id FROM ins"
+    ") SELECT source_reference, id, (SELECT id FROM follow) FROM ins"
 )
+
+
+class InsertedBatch(msgspec.Struct, frozen=True):
+    """What a batch's insert stored: source reference → record id, and the id of the follow-up
+    row to run (None when nothing was inserted)."""
+
+    records: dict[str, int]
+    follow_up: int | None
 
 
 async def insert_batch(
@@ -245,10 +249,9 @@ async def insert_batch(
     actor_kind: str,
     actor_id: str,
     request_id: str | None,
-) -> dict[str, int]:
+) -> InsertedBatch:
     """Insert the batch's records, active, reported on the business day ``reported_on``, with
-    their exchange events, change counters and audit entries (see ``_INSERT_BATCH``); source
-    reference → id of those inserted."""
+    their audit entries and their follow-up row (see ``_INSERT_BATCH``)."""
     rows = await conn.fetch(
         _INSERT_BATCH,
         department,
@@ -259,7 +262,75 @@ async def insert_batch(
         actor_id,
         request_id,
     )
-    return {ref: id_ for ref, id_ in rows}
+    return InsertedBatch(
+        records={ref: id_ for ref, id_, _ in rows}, follow_up=rows[0][2] if rows else None
+    )
+
+
+# --- the follow-up of an ingested batch -----------------------------------------------------
+
+# Run follow-ups (their rows locked by the caller): delete them and, for the records they name,
+# write one 'record.added' exchange event each (the payload never holds the ID number) and move
+# each citizen's change counter once (ids sorted, as every writer takes them, so concurrent
+# follow-ups cannot deadlock). A follow-up already run (deleted by another transaction) writes
+# nothing: running one twice is harmless. Every later change of a record runs its pending
+# follow-up first (``follow_ups_of_record``), so the record is read here as it was inserted and
+# its event comes before the change's. Returns the citizens whose counters moved.
+_RUN_FOLLOW_UPS = (
+    "WITH done AS ("
+    " DELETE FROM ingest_follow_up WHERE id = ANY($1::bigint[]) RETURNING records"
+    "), added AS ("
+    " SELECT r.id, r.citizen, r.department, r.source_reference, r.record_type, r.occurred_on,"
+    " r.decided_on, r.quantity, r.decision_document_no, r.evidence_summary"
+    " FROM (SELECT unnest(records) AS id FROM done) AS d JOIN record r ON r.id = d.id"
+    "), exchange AS ("
+    " INSERT INTO exchange_event (kind, subject, citizen, payload)"
+    " SELECT 'record.added', id, citizen, jsonb_build_object('department', department,"
+    " 'sourceReference', source_reference, 'record_type', record_type, 'occurred_on',"
+    " occurred_on, 'decided_on', decided_on, 'quantity', quantity, 'decision_document_no',"
+    " decision_document_no, 'evidence_summary', evidence_summary, 'status', 'active')"
+    " FROM added ORDER BY id"
+    "), citizens AS ("
+    " SELECT DISTINCT citizen FROM added"
+    "), counters AS ("
+    " UPDATE citizen SET change_counter = change_counter + 1"
+    " WHERE id = ANY(ARRAY(SELECT citizen FROM citizens ORDER BY citizen))"
+    ") SELECT citizen FROM citizens ORDER BY citizen"
+)
+
+
+async def pending_follow_ups(
+    conn: Connection, *, limit: int, only: list[int] | None = None
+) -> list[int]:
+    """The oldest follow-ups (of ``only``, when given) not being run by another transaction,
+    locked until commit."""
+    rows = await conn.fetch(
+        "SELECT id FROM ingest_follow_up WHERE $2::bigint[] IS NULL OR id = ANY($2::bigint[])"
+        " ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+        limit,
+        only,
+    )
+    return [row[0] for row in rows]
+
+
+async def follow_ups_of_record(conn: Connection, record_id: int) -> list[int]:
+    """The follow-up still pending for this record, if any, locked until commit (waiting for a
+    job running it: after that job commits, it is gone). Pending follow-ups are few (a job runs
+    each within seconds), so the scan is short without an index."""
+    rows = await conn.fetch(
+        "SELECT id FROM ingest_follow_up WHERE first_record <= $1 AND last_record >= $1"
+        " AND $1 = ANY(records) FOR UPDATE",
+        record_id,
+    )
+    return [row[0] for row in rows]
+
+
+async def run_follow_ups(conn: Connection, ids: list[int]) -> list[int]:
+    """Run these (locked) follow-ups; the citizens whose change counters moved."""
+    if not ids:
+        return []
+    rows = await conn.fetch(_RUN_FOLLOW_UPS, ids)
+    return [row[0] for row in rows]
 
 
 async def bump_change_counters(conn: Connection, citizens: list[int]) -> None:

@@ -2,6 +2,7 @@
 
 from piccolo.columns import (
     JSONB,
+    Array,
     BigInt,
     BigSerial,
     Boolean,
@@ -66,4 +67,17 @@ class RecordHistory(Table, tablename="record_history", db=DB):
     at = Timestamptz()
 
 
-TABLES: list[type[Table]] = [Record, RecordHistory]
+class IngestFollowUp(Table, tablename="ingest_follow_up", db=DB):
+    """What an ingested batch still owes once its request has answered: the exchange events of
+    its records and its citizens' change counters (``records.jobs``). Written with the records,
+    deleted when run: a few rows at any time."""
+
+    id = BigSerial(primary_key=True)
+    department = Integer()
+    records = Array(base_column=BigInt())
+    first_record = BigInt()  # the least and greatest of ``records``: a record's row is found
+    last_record = BigInt()  # by range first, then by membership
+    created_at = Timestamptz()
+
+
+TABLES: list[type[Table]] = [Record, RecordHistory, IngestFollowUp]

@@ -42,19 +42,21 @@ def records(first: int, count: int, tag: str) -> list[dict[str, Any]]:
 
 
 async def wrong_cards() -> tuple[int, list[int]]:
-    """(citizens with records, those whose card is not what a fresh assessment gives now)."""
+    """(citizens with records, those whose card is not what a fresh assessment gives now). A
+    citizen whose batch's follow-up has not run yet (records.jobs) is wrong: no counter moved."""
     today = today_in_shanghai()
     async with connection() as conn:
         rows = await conn.fetch(
             "SELECT c.id, c.change_counter, c.scored_counter, k.points FROM citizen c"
-            " LEFT JOIN credit_card k ON k.citizen = c.id WHERE c.change_counter > 0"
+            " LEFT JOIN credit_card k ON k.citizen = c.id"
+            " WHERE EXISTS (SELECT 1 FROM record r WHERE r.citizen = c.id)"
         )
     wrong = []
     for row in rows:
         fresh = await service.assess_citizen(row["id"], today)
         assert fresh is not None
         counter, assessment = fresh
-        scored = row["scored_counter"] == row["change_counter"] == counter
+        scored = 0 < row["scored_counter"] == row["change_counter"] == counter
         if not scored or row["points"] != assessment.points:
             wrong.append(row["id"])
     return len(rows), wrong

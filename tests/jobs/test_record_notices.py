@@ -13,6 +13,7 @@ from backend.notifications.relay import relay_all
 from backend.platform import runtime
 from backend.platform.calendar import today_in_shanghai
 from backend.records.catalog import add_months
+from backend.records.jobs import follow_up_sweep
 from backend.scoring import service
 from backend.scoring.jobs import rescore_behind
 from tests import factories as f
@@ -155,6 +156,7 @@ async def test_a_notice_lost_with_the_queue_is_sent_by_the_sweep(
     key = await f.department("police", ["domain:traffic_safety"])
     number, headers = await f.signed_up(client, sms, "13921000004")
     [record_id] = await _post(client, key, f.record(number, "lost-1"))
+    assert await follow_up_sweep({}) == 1  # the counter moves; its re-scoring job is queued
     redis = runtime.current().redis
     namespace = runtime.current().settings.redis_namespace
     lost = [k async for k in redis.scan_iter(match=f"arq:*{namespace}*")]

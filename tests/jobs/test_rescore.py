@@ -15,6 +15,7 @@ from backend.identity.sms import MemorySmsSender
 from backend.platform import runtime
 from backend.platform.calendar import today_in_shanghai
 from backend.records.catalog import add_months
+from backend.records.jobs import follow_up_sweep
 from backend.scoring import jobs, service
 from backend.scoring.jobs import nightly_rescore, rescore_behind, rescore_citizen
 from backend.scoring.queue import change_job_id
@@ -143,6 +144,7 @@ async def test_a_record_arriving_during_a_run_still_reaches_the_card(
     key = await f.department()
     number, headers = await f.signed_up(client, sms, "13920000005")
     await client.post(BATCH, headers={"X-Api-Key": key}, json={"records": [f.record(number, "a")]})
+    assert await follow_up_sweep({}) == 1
     citizen_id = await db.fetchval("SELECT id FROM citizen")
     blocker = await asyncpg.connect(database_url)
     try:
@@ -208,6 +210,7 @@ async def test_the_sweep_rescores_citizens_whose_jobs_were_lost(
     key = await f.department()
     batch = {"records": [f.record(f.id_number(), f"lost-{i}") for i in range(3)]}
     await client.post(BATCH, headers={"X-Api-Key": key}, json=batch)
+    assert await follow_up_sweep({}) == 1  # the batch's counters move (records.jobs)
     await _forget_queued_jobs()
     assert await _behind(db) == 3
 
@@ -228,6 +231,7 @@ async def test_the_sweep_pages_through_its_limit_in_id_order(
     key = await f.department()
     batch = {"records": [f.record(f.id_number(), f"page-{i}") for i in range(5)]}
     await client.post(BATCH, headers={"X-Api-Key": key}, json=batch)
+    assert await follow_up_sweep({}) == 1
     await _forget_queued_jobs()
     ids = [row[0] for row in await db.fetch("SELECT id FROM citizen ORDER BY id")]
     assert await jobs.enqueue_behind(limit=3, page=2) == 3
@@ -250,6 +254,7 @@ async def test_a_change_during_a_run_leaves_the_citizen_behind(
     key = await f.department()
     number = f.id_number()
     await client.post(BATCH, headers={"X-Api-Key": key}, json={"records": [f.record(number, "a")]})
+    assert await follow_up_sweep({}) == 1
     citizen_id = await db.fetchval("SELECT id FROM citizen")
     blocker = await asyncpg.connect(database_url)
     try:
@@ -260,6 +265,7 @@ async def test_a_change_during_a_run_leaves_the_citizen_behind(
         await client.post(
             BATCH, headers={"X-Api-Key": key}, json={"records": [f.record(number, "b")]}
         )
+        assert await follow_up_sweep({}) == 1
         await blocker.execute("SELECT pg_advisory_unlock($1, $2)", RESCORE_LOCK, citizen_id)
         assert await asyncio.wait_for(run, 30) == service.Outcome.CHANGED
     finally:

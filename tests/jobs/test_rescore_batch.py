@@ -21,6 +21,7 @@ from backend.identity.sms import MemorySmsSender
 from backend.platform import runtime
 from backend.platform.calendar import today_in_shanghai
 from backend.platform.database import transaction
+from backend.records.jobs import follow_up_sweep
 from backend.scoring import batch, rescore_all, service
 from backend.scoring.bulk import progress_key
 from backend.scoring.jobs import nightly_rescore
@@ -221,6 +222,7 @@ async def test_a_record_arriving_mid_batch_is_not_lost(
     numbers = [f.id_number() for _ in range(3)]
     body = {"records": [f.record(n, f"a-{i}") for i, n in enumerate(numbers)]}
     await client.post(BATCH, headers={"X-Api-Key": key}, json=body)
+    assert await follow_up_sweep({}) == 1  # the batch's counters move (records.jobs)
     ids = [row[0] for row in await db.fetch("SELECT id FROM citizen ORDER BY id")]
     await batch.rescore_batch(ids, reason="records-changed")
     await _forget_queued_jobs()
@@ -233,6 +235,7 @@ async def test_a_record_arriving_mid_batch_is_not_lost(
         await _until_waiting_on_lock(db)
         more = {"records": [f.record(numbers[1], "b-1")]}
         assert (await client.post(BATCH, headers={"X-Api-Key": key}, json=more)).status_code == 200
+        assert await follow_up_sweep({}) == 1
         await _forget_queued_jobs()  # so only the batch's own follow-up can ask for the change
         await blocker.execute("SELECT pg_advisory_unlock($1, $2)", RESCORE_LOCK, middle)
         assert await asyncio.wait_for(run, 30) == {"unchanged": 3}

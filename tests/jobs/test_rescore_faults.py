@@ -17,6 +17,7 @@ from redis.asyncio import Redis
 
 from backend.platform import runtime
 from backend.platform.config import Settings
+from backend.records.jobs import run_follow_ups
 from tests import factories as f
 from tests.fakes.proxy import TcpProxy
 from tests.fakes.redis_server import PrivateRedis
@@ -115,6 +116,9 @@ async def test_postgres_away_under_rescore_many_is_retried_then_right(
         batch = {"records": records(0, 30, "pg")}
         posted = await client.post(BATCH, headers={"X-Api-Key": key}, json=batch)
         assert posted.status_code == 200, posted.text
+        # The batch's follow-up, in process too: it moves the counters and queues the fan-out
+        # (the worker's try of the same follow-up fails on PostgreSQL, then finds it done).
+        assert await run_follow_ups() == 1
         job = await _queued_job(redis, queue, "rescore_many")
 
         async def failed_once() -> bool:

@@ -52,6 +52,7 @@ EXPECTED = {
     "outbox_dedupe",
     "notice_acceptance",
     "data_export",
+    "ingest_follow_up",
 }
 # The tables that only grow are partitioned by month: pg_tables lists the partitioned parents
 # (above) and their partitions (<table>_YYYY_MM, months that depend on today, and

@@ -21,6 +21,7 @@ from backend.platform import runtime
 from backend.platform.audit import Actor
 from backend.platform.database import connection, transaction
 from backend.records import store as record_store
+from backend.records.jobs import run_follow_ups
 from backend.records.service import apply_revocation
 from tests import factories as f
 from tests.api.objections.helpers import citizen, days_ago, officer, repair_body
@@ -150,6 +151,7 @@ async def test_a_list_entry_published_and_removed_writes_entered_and_exited(
         "/v1/department/records:batch", headers={"X-Api-Key": key}, json={"records": [item]}
     )
     assert posted.json()["accepted"] == 1
+    assert await run_follow_ups() == 1  # the record's event (records.jobs)
     assert await lists.propose() == 1
     assert [e["kind"] for e in await _events(db)] == ["record.added"]  # a proposal is not news
     boss = await officer(client)

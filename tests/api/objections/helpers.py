@@ -15,6 +15,7 @@ from backend.identity.principals import ClientPrincipal, OfficerPrincipal
 from backend.identity.sms import MemorySmsSender
 from backend.platform.audit import Actor
 from backend.platform.calendar import today_in_shanghai
+from backend.records.jobs import run_follow_ups
 from tests import factories as f
 from tests.api.records.helpers import assert_problem
 
@@ -58,6 +59,7 @@ async def report(
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["accepted"] == len(items), body
+    await run_follow_ups()  # as the worker does: the events and counters (records.jobs)
     return [item["recordId"] for item in body["items"]]
 
 

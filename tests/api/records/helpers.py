@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from backend.platform.calendar import today_in_shanghai
+from backend.records.jobs import run_follow_ups
 
 BATCH = "/v1/department/records:batch"
 PROBLEM = "urn:citizen-credit:problem:"
@@ -31,13 +32,22 @@ def api_key(key: str) -> dict[str, str]:
 
 
 async def post_batch(
-    client: httpx.AsyncClient, key: str, records: list[dict[str, Any]], language: str = "zh-CN"
+    client: httpx.AsyncClient,
+    key: str,
+    records: list[dict[str, Any]],
+    language: str = "zh-CN",
+    *,
+    follow_up: bool = True,
 ) -> dict[str, Any]:
-    """Post a batch; per-item reasons come back in ``language`` (Accept-Language)."""
+    """Post a batch; per-item reasons come back in ``language`` (Accept-Language). Then, unless
+    ``follow_up`` is False, run the batch's follow-up as the worker would (records.jobs: its
+    exchange events and change counters)."""
     headers = {**api_key(key), "Accept-Language": language}
     response = await client.post(BATCH, headers=headers, json={"records": records})
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
+    if follow_up:
+        await run_follow_ups()
     return body
 
 

@@ -17,6 +17,7 @@ import pytest
 from backend.identity.service import id_number_index
 from backend.platform import database
 from backend.records import service
+from backend.records.jobs import run_follow_ups
 from tests import factories as f
 from tests.api.records.helpers import BATCH, api_key, days_ago, post_batch
 
@@ -107,6 +108,7 @@ async def test_a_mixed_batch_answers_each_item_as_the_rules_say(
         },
     )
     assert response.status_code == 200, response.text
+    await run_follow_ups()  # as the worker does: the events and counters (records.jobs)
     body = response.json()
     outcome = [
         (i["index"], i["sourceReference"], i["status"], i.get("field")) for i in body["items"]
