@@ -13,6 +13,8 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, JSONBody, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 
+from backend.cases.http import StatedPurpose
+from backend.cases.machine import stated_purpose
 from backend.identity.principals import CitizenPrincipal, OfficerPrincipal
 from backend.identity.security import citizen_guard, officer_role_guard
 from backend.lists import public, service
@@ -63,10 +65,14 @@ class OfficerListsController(Controller):
         return await service.entries(status, which, cursor, limit)
 
     @get("/{entry_id:int}", operation_id="getListEntry", summary="Get one list entry")
-    async def entry(self, entry_id: FromPath[int]) -> ListEntryDetail:
+    async def entry(
+        self, entry_id: FromPath[int], request: OfficerRequest, purpose: StatedPurpose = None
+    ) -> ListEntryDetail:
         """One entry with the person (masked ID number), why, and every step of its history.
-        Officers only."""
-        return await service.entry(entry_id)
+        Officers only. The look is written to the person's query log (查询日志) with your
+        display name and the purpose (managing the lists); ``purpose`` adds your own words."""
+        with stated_purpose(purpose):
+            return await service.entry(entry_id, request.user)
 
     @post(
         "/{entry_id:int}/approval",

@@ -13,6 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+import msgspec
+
+from backend.cases.machine import log_staff_look
 from backend.identity.id_number import mask_id_number
 from backend.identity.principals import OfficerPrincipal
 from backend.identity.service import decrypt_id_number
@@ -268,11 +271,36 @@ async def entries(
     return page_of([_out(r, day) for r in rows], limit, lambda e: (e.id,))
 
 
-async def entry(entry_id: int) -> ListEntryDetail:
-    async with connection() as conn:
-        facts = await _existing(conn, entry_id)
-        steps = await store.steps_of(conn, entry_id)
-    return ListEntryDetail(
+# What an officer's look at one entry tells the citizen in their query log (查询日志).
+ENTRY_SEEN = "名单认定信息（姓名、身份证号、记录） (the list entry: name, ID number, record)"
+ENTRY_PURPOSE = "红黑名单认定与管理 (managing the red and black lists)"
+
+
+async def entry(entry_id: int, by: OfficerPrincipal) -> ListEntryDetail:
+    """One entry and its history; the look goes to the person's query log with the officer's
+    display name (the seeds: who queried, when, what, why), in the same transaction."""
+    async with transaction() as conn:
+        detail = await _detail(conn, entry_id)
+        await log_staff_look(
+            conn,
+            detail.citizen,
+            by,
+            seen=ENTRY_SEEN,
+            purpose=ENTRY_PURPOSE,
+            basis=f"list entry {entry_id}",
+        )
+    return detail.answer
+
+
+class _Detail(msgspec.Struct, frozen=True):
+    citizen: int
+    answer: ListEntryDetail
+
+
+async def _detail(conn: Connection, entry_id: int) -> _Detail:
+    facts = await _existing(conn, entry_id)
+    steps = await store.steps_of(conn, entry_id)
+    answer = ListEntryDetail(
         entry=_out(facts, today_in_shanghai()),
         steps=[
             ListStepOut(
@@ -286,6 +314,7 @@ async def entry(entry_id: int) -> ListEntryDetail:
             for s in steps
         ],
     )
+    return _Detail(facts.citizen, answer)
 
 
 async def mine(citizen_id: int) -> list[MyListEntry]:
@@ -371,7 +400,9 @@ async def _decide(
         )
     if facts.list == "red" and action in ("approve", "remove"):
         await rescore_now(facts.citizen, "red-list")  # the card's mark, at once
-    return await entry(entry_id)
+    # The decision's answer: audited above as the decision, not a look of its own.
+    async with connection() as conn:
+        return (await _detail(conn, entry_id)).answer
 
 
 async def approve(entry_id: int, reason: str, by: OfficerPrincipal) -> ListEntryDetail:

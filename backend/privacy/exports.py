@@ -42,6 +42,53 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "dataExports": ("数据副本", "Data exports"),
 }
 
+# Where each table holding a citizen's data (PRIVACY.md's inventory, the per-citizen tables of
+# backend/platform/distribution.py) goes in the copy: a test holds every such table to one of
+# these two, and fills each section from a citizen who has data of every kind.
+SOURCES: dict[str, str] = {
+    "citizen": "profile",
+    "citizen_account": "account",
+    "push_device": "devices",
+    "notice_acceptance": "noticeAcceptances",
+    "consent": "consents",
+    "credit_lock": "creditLock",
+    "credit_card": "card",
+    "score_history": "scoreHistory",
+    "record": "records",
+    "record_history": "records",
+    "objection": "cases",
+    "repair_application": "cases",
+    "case_step": "cases",
+    "evidence_file": "evidence",
+    "list_entry": "lists",
+    "measure_enforcement": "measures",
+    "notification": "notifications",
+    "notification_preference": "notificationPreferences",
+    "query_log": "queryLog",
+    "report_authorisation": "reportAuthorisations",
+    "credit_report": "creditReports",
+    "verification": "verifications",
+    "benefit_redemption": "redemptions",
+    "quiz_attempt": "quizzes",
+    "data_export": "dataExports",
+}
+# The per-citizen tables the copy leaves out, and why: each repeats what a section holds, or is
+# the machinery of a delivery rather than data about the person.
+NOT_EXPORTED: dict[str, str] = {
+    "points_percentile": "the nightly ranking: the same percentile the card section shows",
+    "exchange_event": "the records sent to the provincial platform: the records section holds"
+    " the same facts and their history",
+    "list_entry_step": "the office's review steps of a list entry: the lists section holds each"
+    " entry, its rule, reason and dates",
+    "measure_event": "deliveries of a measure's trigger or lift to an enforcing body: the"
+    " measures section holds each measure and its state",
+    "outbox_event": "notifications waiting to be delivered: the notifications section holds"
+    " them once delivered",
+    "outbox_dedupe": "keys that keep a notification from being sent twice: no content",
+    "push_delivery": "each push of a notification to a device: the notification and the device"
+    " are in their sections",
+}
+
 # The kinds read by one statement each: a list of rows, or one row (None when there is none).
 _LISTS: dict[str, str] = {
     "devices": store.DEVICES,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import re
 from typing import Literal
 
 from backend.platform import runtime
@@ -20,6 +21,9 @@ _PURPOSE = b"backend.privacy.data-export-link.v1"
 def _key() -> bytes:
     secret = runtime.current().settings.keyrings.jwt.current
     return hmac.new(secret, _PURPOSE, hashlib.sha256).digest()
+
+
+_TOKEN = re.compile(r"[0-9]{1,12}\.[0-9a-f]{64}", re.ASCII)
 
 
 def _mac(citizen: int, export_id: int, kind: FileKind, expires: int) -> str:
@@ -35,11 +39,13 @@ def token(citizen: int, export_id: int, kind: FileKind, expires_at: dt.datetime)
 def valid_until(citizen: int, export_id: int, kind: FileKind, value: str) -> dt.datetime | None:
     """The link's expiry when ``value`` is a token this service made for exactly this file,
     else None (expired or not is the caller's question: an expired link answers 410)."""
-    expires_text, _, mac = value.partition(".")
-    if not expires_text.isdigit() or len(expires_text) > 12 or not mac:
+    # ASCII digits and hex only: str.isdigit() takes "²", which int() refuses, and
+    # compare_digest refuses non-ASCII str; either would be a 500 for a crafted link.
+    if _TOKEN.fullmatch(value) is None:
         return None
+    expires_text, _, mac = value.partition(".")
     expires = int(expires_text)
-    if not hmac.compare_digest(mac, _mac(citizen, export_id, kind, expires)):
+    if not hmac.compare_digest(mac.encode(), _mac(citizen, export_id, kind, expires).encode()):
         return None
     return dt.datetime.fromtimestamp(expires, dt.UTC)
 

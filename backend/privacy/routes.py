@@ -95,7 +95,9 @@ class MeDataExportsController(Controller):
         background (usually seconds): follow `Location`. One export at a time: while one is
         in progress, asking again answers that one. The files are deleted 7 days after they
         are ready. Citizens only."""
-        found, fresh = await service.request_export(request.user.citizen_id)
+        found, fresh = await service.request_export(
+            request.user.citizen_id, request.user.account_id
+        )
         if fresh:
             await jobs.enqueue_export(found.citizen, found.id)
         return Response(

@@ -20,6 +20,7 @@ from backend.platform.database import connection, transaction
 from backend.platform.errors import NotFound, ProblemError
 from backend.platform.language import say
 from backend.platform.redis import namespaced
+from backend.platform.rows import BIGINT_MAX, Connection
 from backend.platform.storage import BlobStorage, local_storage
 from backend.privacy import export_pdf, exports, links, store
 from backend.privacy.schemas import DataExportOut, Downloads
@@ -51,10 +52,14 @@ def _not_found(export_id: int) -> NotFound:
 # --- asking for a copy --------------------------------------------------------------------------
 
 
-async def request_export(citizen: int) -> tuple[store.Export, bool]:
-    """The new pending export (True), or the one already in progress (False): one at a time."""
+async def request_export(citizen: int, account_id: int) -> tuple[store.Export, bool]:
+    """The new pending export (True), or the one already in progress (False): one at a time.
+    The account is held (FOR SHARE) so a cancellation running alongside either finds this
+    export and deletes it, or goes first and this answers 404."""
     now = runtime.clock().now()
     async with transaction() as conn:
+        if not await store.account_held(conn, account_id, citizen):
+            raise NotFound(say("账户不存在", "account not found"))
         export_id = await store.open_export(conn, citizen, now)
         if export_id is not None:
             await write_audit(
@@ -68,7 +73,7 @@ async def request_export(citizen: int) -> tuple[store.Export, bool]:
         else:
             found = await store.pending_export(conn, citizen)
     if found is None:  # the one in progress finished between the two statements
-        return await request_export(citizen)
+        return await request_export(citizen, account_id)
     return found, export_id is not None
 
 
@@ -99,9 +104,16 @@ def shown(found: store.Export) -> DataExportOut:
     return _shown(found, runtime.clock().now())
 
 
+async def _export(conn: Connection, citizen: int, export_id: int) -> store.Export | None:
+    """The citizen's export; None for another's, an unknown id, or one no BIGINT can hold."""
+    if not 1 <= export_id <= BIGINT_MAX:
+        return None
+    return await store.export(conn, citizen, export_id)
+
+
 async def status(citizen: int, export_id: int) -> DataExportOut:
     async with connection() as conn:
-        found = await store.export(conn, citizen, export_id)
+        found = await _export(conn, citizen, export_id)
     if found is None:
         raise _not_found(export_id)
     return shown(found)
@@ -111,7 +123,7 @@ async def download(citizen: int, export_id: int, kind: links.FileKind, token: st
     """The file's content: 404 for an export not the citizen's or a link not made for
     this file, 410 for a link or an export past its time. Each download is audited."""
     async with connection() as conn:
-        found = await store.export(conn, citizen, export_id)
+        found = await _export(conn, citizen, export_id)
     until = links.valid_until(citizen, export_id, kind, token)
     if found is None or until is None:
         raise _not_found(export_id)
@@ -162,20 +174,29 @@ async def build(citizen: int, export_id: int) -> bool:
     content = exports.as_json(document)
     font = await asyncio.to_thread(static_font, runtime.current().settings.var_dir)
     pdf = await asyncio.to_thread(export_pdf.render, document, exports.SECTIONS, font)
-    made = store.Made(
-        json_sha256=await _put(content),
-        pdf_sha256=await _put(pdf),
-        json_bytes=len(content),
-        pdf_bytes=len(pdf),
-        ready_at=now,
-        expires_at=now + dt.timedelta(days=KEEP_DAYS),
-    )
-    async with transaction() as conn:
-        ready = await store.mark_ready(conn, citizen, export_id, made)
-        if ready:
-            await write_audit(conn, SYSTEM, "data-export.ready", "data_export", export_id)
+    written: list[str] = []
+    try:
+        written.append(await _put(content))
+        written.append(await _put(pdf))
+        made = store.Made(
+            json_sha256=written[0],
+            pdf_sha256=written[1],
+            json_bytes=len(content),
+            pdf_bytes=len(pdf),
+            ready_at=now,
+            expires_at=now + dt.timedelta(days=KEEP_DAYS),
+        )
+        async with transaction() as conn:
+            ready = await store.mark_ready(conn, citizen, export_id, made)
+            if ready:
+                await write_audit(conn, SYSTEM, "data-export.ready", "data_export", export_id)
+    except BaseException:
+        # No row points at files written by a build that failed (or timed out): nothing
+        # would ever delete them, a whole copy of someone's data. Deleting is safe to repeat.
+        await delete_files(written)
+        raise
     if not ready:
-        await delete_files([made.json_sha256, made.pdf_sha256])
+        await delete_files(written)
     return ready
 
 
@@ -196,7 +217,9 @@ async def expire_due(limit: int = 500) -> int:
             if not await store.mark_expired(conn, found.citizen, found.id):
                 continue
             await write_audit(conn, SYSTEM, "data-export.expire", "data_export", found.id)
-        await delete_files([k for k in (found.json_sha256, found.pdf_sha256) if k])
+            # Before the commit: should it fail, the export stays ready and the next run
+            # deletes again (safe to repeat); after it, a failure would leave the files for good.
+            await delete_files([k for k in (found.json_sha256, found.pdf_sha256) if k])
     return len(due)
 
 
@@ -259,7 +282,11 @@ async def cancel(principal: CitizenPrincipal) -> tuple[dt.datetime, dict[str, in
         )
         await _list_signed_out(sorted({*families, principal.session_id}))
         cancelled_at = runtime.clock().now().replace(microsecond=0)
-    await delete_files(files)
+    try:
+        await delete_files(files)
+    except OSError:
+        # The account is gone (committed); the files are found again by nothing, so say so.
+        log.exception("cancelled citizen %s: export files not deleted: %s", citizen, files)
     counts["idempotencyRecords"] = await _forget_idempotency(citizen)
     log.info("account %s of citizen %s cancelled", account.id, citizen)
     return cancelled_at, counts

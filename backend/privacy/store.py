@@ -309,6 +309,17 @@ class Account(msgspec.Struct, frozen=True):
     citizen: int
 
 
+async def account_held(conn: Connection, account_id: int, citizen: int) -> bool:
+    """Whether the citizen's account still exists, holding it (FOR SHARE) until commit against a
+    cancellation, which takes it FOR UPDATE."""
+    found = await conn.fetchval(
+        "SELECT 1 FROM citizen_account WHERE id = $1 AND citizen = $2 FOR SHARE",
+        account_id,
+        citizen,
+    )
+    return found is not None
+
+
 async def account_for_update(conn: Connection, account_id: int) -> Account | None:
     row = await conn.fetchrow(
         "SELECT id, citizen FROM citizen_account WHERE id = $1 FOR UPDATE", account_id

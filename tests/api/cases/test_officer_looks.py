@@ -10,7 +10,11 @@ from typing import Any
 import httpx
 
 from backend.identity.sms import MemorySmsSender
+from backend.lists import service as lists
+from backend.platform import runtime
+from tests import factories as f
 from tests.api.console.test_console import _signed_in
+from tests.api.lists.test_lists import BATCH, _serious_record
 from tests.api.objections.helpers import citizen, count, days_ago, file_objection, officer
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
@@ -96,3 +100,47 @@ async def test_an_officer_reading_a_case_in_the_console_is_in_the_query_log(
     assert [r["citizen"] for r in looks] == [await _citizen_id(db, case_a)]
     assert "张科员" in looks[0]["organisation"]
     assert looks[0]["purpose"].endswith(": 电话咨询")
+
+
+async def test_an_officer_reading_a_list_entry_is_in_the_persons_query_log(
+    client: httpx.AsyncClient, sms: MemorySmsSender, db: Any
+) -> None:
+    today = runtime.clock().today()
+    a_headers, key, a_record = await _serious_record(client, sms, "13953000011", today)
+    b_number, b_headers = await f.signed_up(client, sms, "13953000012")
+    day = today.isoformat()
+    b_item = f.record(b_number, "s-b", "TRAFFIC-DRUNK-DRIVING", occurredOn=day, decidedOn=day)
+    posted = await client.post(BATCH, headers={"X-Api-Key": key}, json={"records": [b_item]})
+    assert posted.status_code == 200, posted.text
+    assert await lists.propose() == 2
+    headers = await officer(client)
+    queue = await client.get("/v1/officer/lists/entries?status=proposed", headers=headers)
+    assert queue.status_code == 200, queue.text
+    assert await count(db, "SELECT count(*) FROM query_log") == 0  # a queue shows no one
+    entry_a, citizen_a = await db.fetchrow(
+        "SELECT id, citizen FROM list_entry WHERE record = $1", a_record
+    )
+    looked = await client.get(
+        f"/v1/officer/lists/entries/{entry_a}", params={"purpose": "审核公示"}, headers=headers
+    )
+    assert looked.status_code == 200, looked.text
+    [look] = await db.fetch(
+        "SELECT citizen, actor_kind, organisation, purpose, basis FROM query_log"
+    )
+    assert look["citizen"] == citizen_a
+    assert look["actor_kind"] == "officer" and DISPLAY_NAME in look["organisation"]
+    assert look["purpose"].endswith(": 审核公示") and look["basis"] == f"list entry {entry_a}"
+    # Deciding on the entry is audited as the decision, not logged as another look.
+    approved = await client.post(
+        f"/v1/officer/lists/entries/{entry_a}/approval",
+        headers=headers,
+        json={"reason": "予以公示"},
+    )
+    assert approved.status_code == 200, approved.text
+    assert await count(db, "SELECT count(*) FROM query_log") == 1
+    mine = (await client.get("/v1/me/queries", headers=a_headers)).json()["items"]
+    assert [e["basis"] for e in mine] == [f"list entry {entry_a}"]
+    assert (await client.get("/v1/me/queries", headers=b_headers)).json()["items"] == []
+    unknown = await client.get("/v1/officer/lists/entries/999", headers=headers)
+    assert unknown.status_code == 404
+    assert await count(db, "SELECT count(*) FROM query_log") == 1

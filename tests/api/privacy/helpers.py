@@ -34,6 +34,9 @@ class Person:
         return f.bearer(self.tokens)
 
 
+PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
+
+
 @dataclass
 class Parties:
     registrar: str
@@ -85,7 +88,13 @@ async def _post(client: httpx.AsyncClient, who: Person, path: str, body: Any) ->
 async def seed(client: httpx.AsyncClient, p: Parties, who: Person, token: str) -> None:
     """Every kind of data for ``who``; ``token`` makes their device token their own."""
     await _report(client, p, who)
-    await _post(
+    corrected = await client.post(
+        f"/v1/department/records/{who.records[1]}/correction",
+        headers={"X-Api-Key": p.department},
+        json={"reason": "决定书日期更正", "occurredOn": "2026-08-31"},
+    )
+    assert corrected.status_code == 200, corrected.text
+    objection = await _post(
         client,
         who,
         "/v1/me/objections",
@@ -95,6 +104,12 @@ async def seed(client: httpx.AsyncClient, p: Parties, who: Person, token: str) -
             "statement": f"{who.name}当天不在现场，车辆已于事发前出售。",
         },
     )
+    uploaded = await client.post(
+        f"/v1/me/objections/{objection['objection']['id']}/evidence",
+        headers=who.headers,
+        files=[("files", ("proof.pdf", PDF, "application/pdf"))],
+    )
+    assert uploaded.status_code in (200, 201), uploaded.text
     consent = await _post(
         client,
         who,
@@ -107,7 +122,15 @@ async def seed(client: httpx.AsyncClient, p: Parties, who: Person, token: str) -
         headers=p.library,
     )
     assert check.status_code == 200, check.text
-    await _post(client, who, "/v1/me/verification-codes", {"benefit": LIBRARY})
+    issued = await _post(client, who, "/v1/me/verification-codes", {"benefit": LIBRARY})
+    redeemed = await client.post(
+        "/v1/merchant/verifications:redeem", json={"code": issued["code"]}, headers=p.library
+    )
+    assert redeemed.status_code == 200, redeemed.text
+    await _post(client, who, "/v1/me/verification-codes", {"benefit": LIBRARY})  # a live one
+    quiz = (await client.get("/v1/public/learning/quizzes")).json()["items"][0]["code"]
+    questions = (await client.get(f"/v1/public/learning/quizzes/{quiz}")).json()["questions"]
+    await _post(client, who, f"/v1/me/quizzes/{quiz}/attempts", {"answers": [0] * len(questions)})
     await _post(client, who, "/v1/me/devices", {"token": token, "platform": "android"})
     await _post(
         client, who, "/v1/me/report-authorisations", {"institution": "city-bank", "purpose": "贷款"}
@@ -116,6 +139,8 @@ async def seed(client: httpx.AsyncClient, p: Parties, who: Person, token: str) -
         "/v1/me/notification-preferences", headers=who.headers, json={"pushOff": ["summary"]}
     )
     assert response.status_code == 200, response.text
+    locked = await client.post("/v1/me/lock", headers=who.headers)  # on, then off again
+    assert locked.status_code == 200, locked.text
     await relay_all()
 
 

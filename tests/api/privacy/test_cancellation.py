@@ -55,7 +55,8 @@ async def test_cancelling_removes_the_account_and_keeps_the_governments_data(
     assert {t: after_one[t] for t in KEPT} == {t: before_one[t] for t in KEPT}
     assert after_one["live_codes"] == 0 and after_one["open_authorisations"] == 0
     # the live code went; the merchant's past check stays (without its consent)
-    assert after_one["verification"] == before_one["verification"] - 1 == 1
+    # (two past checks: the consent check and the redeemed code)
+    assert after_one["verification"] == before_one["verification"] - 1 == 2
     assert after_two == before_two  # the second citizen is untouched
     assert [len([k async for k in redis.scan_iter(match=m)]) for m in kept] == [0, 1]
 
