@@ -96,7 +96,8 @@ def record_request(method: str, route: str, status: int, seconds: float) -> None
 # backoff are not due yet, FCM failures show in ccc_push_results_total). webhooks: events for
 # active bodies with a webhook (measure_event_pending_idx, one LIMIT 1 per body; feed readers'
 # unread events are theirs to fetch). provincial: events not yet acknowledged
-# (exchange_event_open_idx).
+# (exchange_event_open_idx). follow-up: ingested batches whose exchange events and change
+# counters the worker has not written yet (a few rows, by primary key).
 LAG_QUERY = """
 SELECT
   (SELECT extract(epoch FROM now() - created_at) FROM outbox_event
@@ -109,9 +110,11 @@ SELECT
     CROSS JOIN LATERAL (SELECT m.created_at FROM measure_event m
       WHERE m.client = w.client AND m.delivered_at IS NULL ORDER BY m.id LIMIT 1) e) AS webhooks,
   (SELECT extract(epoch FROM now() - created_at) FROM exchange_event
-    WHERE status IN ('pending', 'sent') ORDER BY id LIMIT 1) AS provincial
+    WHERE status IN ('pending', 'sent') ORDER BY id LIMIT 1) AS provincial,
+  (SELECT extract(epoch FROM now() - created_at) FROM ingest_follow_up
+    ORDER BY id LIMIT 1) AS follow_up
 """
-CONSUMERS = ("inbox", "push", "webhooks", "provincial")
+CONSUMERS = ("inbox", "push", "webhooks", "provincial", "follow_up")
 
 
 async def outbox_lag() -> dict[str, float]:

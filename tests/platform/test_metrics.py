@@ -126,7 +126,7 @@ async def test_the_outbox_lag_is_read_per_consumer_when_scraped(
     client: httpx.AsyncClient, db: Any
 ) -> None:
     text = (await client.get("/metrics")).text
-    for consumer in ("inbox", "push", "webhooks", "provincial"):
+    for consumer in ("inbox", "push", "webhooks", "provincial", "follow_up"):
         assert sample(text, "ccc_outbox_lag_seconds", consumer=consumer) == 0.0, consumer
     await db.execute(
         "INSERT INTO outbox_event (citizen, kind, payload, created_at)"
@@ -135,6 +135,13 @@ async def test_the_outbox_lag_is_read_per_consumer_when_scraped(
     text = (await client.get("/metrics")).text
     inbox = sample(text, "ccc_outbox_lag_seconds", consumer="inbox")
     assert inbox is not None and 300 <= inbox < 400
+    await db.execute(
+        "INSERT INTO ingest_follow_up (department, records, first_record, last_record,"
+        " created_at) VALUES (1, '{1}', 1, 1, now() - interval '2 minutes')"
+    )
+    text = (await client.get("/metrics")).text
+    follow_up = sample(text, "ccc_outbox_lag_seconds", consumer="follow_up")
+    assert follow_up is not None and 120 <= follow_up < 200
 
 
 async def test_job_runs_are_counted_by_name_and_outcome(app: object, settings: Settings) -> None:
@@ -172,7 +179,7 @@ async def test_the_worker_serves_its_metrics_with_the_outbox_lag(
     # The scrape runs in the server's thread and the lag query on this loop: keep it free.
     response = await asyncio.to_thread(httpx.get, url, timeout=10)
     assert response.status_code == 200
-    for consumer in ("inbox", "push", "webhooks", "provincial"):
+    for consumer in ("inbox", "push", "webhooks", "provincial", "follow_up"):
         assert sample(response.text, "ccc_outbox_lag_seconds", consumer=consumer) is not None
     assert "# TYPE ccc_jobs_total counter" in response.text
 
