@@ -31,6 +31,7 @@ from backend.identity.id_number import make_id_number
 from backend.identity.principals import ClientPrincipal
 from backend.identity.security import build_jwt_auth
 from backend.platform.config import load_settings
+from backend.records.jobs import run_follow_ups
 from backend.records.service import ingest_batch
 from backend.wiring import start_runtime, stop_runtime
 from benchmarks._report import Ratio, ratio
@@ -125,6 +126,7 @@ async def _run(dsn: str, redis_url: str, url: str, records: int, size: int) -> N
         started = time.perf_counter()
         for start in range(0, records, 1000):
             await ingest_batch(_items(start, min(1000, records - start)), principal)
+        await run_follow_ups()  # the records' events, as the worker writes them after a batch
         written = time.perf_counter()
         sent = await delivery.send_pending(endpoint=url, secret=SECRET, batch_size=size)
         finished = time.perf_counter()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
 from collections.abc import Iterator, Mapping
 from types import TracebackType
 from typing import Annotated, Any
@@ -20,7 +19,7 @@ from litestar.exceptions import HTTPException, ValidationException
 
 from backend.platform.language import current_language, say, use_language_of
 from backend.platform.problem_texts import plain_reason, title_for
-from backend.platform.requestid import current_request_id
+from backend.platform.requestid import current_request_id, new_request_id
 
 log = logging.getLogger("backend.errors")
 
@@ -187,7 +186,7 @@ def _problem_response(
     problem: Problem, headers: Mapping[str, str] | None = None
 ) -> Response[bytes]:
     # Unmatched routes never reach the request-id middleware: make one here.
-    problem.request_id = current_request_id() or uuid.uuid4().hex
+    problem.request_id = current_request_id() or new_request_id()
     return Response(
         content=msgspec.json.encode(problem),
         status_code=problem.status,
