@@ -38,7 +38,7 @@ LOCK_PYTHONS := 3.11 3.12 3.13
 LOCK_MACOS := 15.0
 
 .DEFAULT_GOAL := help
-.PHONY: help install npm-tools run test lint types lock-check pytest contract image compose-config bench bench-scale drill migrate demo rescore-all clean
+.PHONY: help install npm-tools run test lint types lock-check pytest contract image compose-config bench bench-tools bench-scale drill migrate demo rescore-all clean
 
 help: ## Show this list
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-15s\033[0m %s\n", $$1, $$2}'
@@ -99,8 +99,13 @@ image: ## Build the production image (Dockerfile; IMAGE=citizen-credit-card:late
 compose-config: ## Validate docker-compose.yml with the environment it needs (docker compose plugin)
 	docker compose config -q
 
-bench: install ## All benchmarks, then every ratio in one table (each against a same-run baseline)
+bench: install bench-tools ## All benchmarks, then every ratio in one table (each against a same-run baseline)
 	$(RUN) python benchmarks/run_all.py
+
+bench-tools: ## wrk from Debian for the card's load, where this user may install it (else an asyncio client)
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk >/dev/null 2>&1; } \
+	  || echo "wrk not installed: the card's load comes from an asyncio client in its own process"
 
 bench-scale: install ## A million citizens on one box (minutes; not part of make test)
 	$(RUN) python benchmarks/bench_scale.py

@@ -1,6 +1,10 @@
 """GET /v1/me/card against a running server: requests per second and p50/p99 latency at several
 concurrency levels, with /healthz measured in the same run as the framework's ceiling.
 
+The load comes from wrk when it is installed (Debian's ``wrk``: ``make bench`` installs it where
+it can), else from an asyncio client in this process; either way outside the server's process,
+and both endpoints of a pair from the same generator. The table says which.
+
     make bench-card     # or: .venv/bin/python benchmarks/bench_card.py --seconds 4
 """
 
@@ -8,7 +12,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
+import shutil
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -122,6 +129,41 @@ async def _load(
     return len(latencies) / elapsed, statistics.median(latencies) * 1000, p99 * 1000
 
 
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([0-9.]+)(us|ms|s)", text.strip()).groups()  # type: ignore[union-attr]
+    return float(value) * _UNITS[unit]
+
+
+def _load_wrk(
+    wrk: str, base: str, path: str, headers: dict[str, str], concurrency: int, seconds: float
+) -> tuple[float, float, float]:
+    """(requests/s, p50 ms, p99 ms) from wrk: one thread (a core for the server), keep-alive."""
+    command = [wrk, "-t1", f"-c{concurrency}", f"-d{max(1, round(seconds))}s", "--latency"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    out = subprocess.run(
+        [*command, base + path], capture_output=True, text=True, check=True, timeout=seconds + 60
+    ).stdout
+    if "Non-2xx or 3xx responses" in out:
+        raise SystemExit(f"{path}: wrk saw error responses\n{out}")
+    rps = float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
+    return rps, p50, p99
+
+
+def _measure(
+    base: str, path: str, headers: dict[str, str], concurrency: int, seconds: float
+) -> tuple[float, float, float]:
+    wrk = shutil.which("wrk")
+    if wrk is not None:
+        return _load_wrk(wrk, base, path, headers, concurrency, seconds)
+    return asyncio.run(_load(base, path, headers, concurrency, seconds))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=4.0)
@@ -132,10 +174,12 @@ def main() -> None:
         token = asyncio.run(_prepare_citizen(dsn, env["REDIS_URL"]))
         with api_server(env) as base:
             headers = {"Authorization": f"Bearer {token}"}
+            generator = "wrk" if shutil.which("wrk") else "asyncio client (no wrk installed)"
+            print(f"load generator: {generator}, in its own process")
             print(f"{'concurrency':>11} {'endpoint':>12} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
             for level in levels:
-                ceiling = asyncio.run(_load(base, "/healthz", {}, level, args.seconds))
-                card = asyncio.run(_load(base, "/v1/me/card", headers, level, args.seconds))
+                ceiling = _measure(base, "/healthz", {}, level, args.seconds)
+                card = _measure(base, "/v1/me/card", headers, level, args.seconds)
                 for name, (rps, p50, p99) in (("/healthz", ceiling), ("/v1/me/card", card)):
                     print(f"{level:>11} {name:>12} {rps:>8.0f} {p50:>8.2f} {p99:>8.2f}")
                 print(f"{'':>11} {'card/healthz':>12} {card[0] / ceiling[0]:>8.2f}")
