@@ -108,6 +108,24 @@ BenefitsVersion = Annotated[
     str,
     msgspec.Meta(description="Version of the benefits catalogue in force", examples=["2026.1"]),
 ]
+# A measure's trigger, declared once: the measure in the catalog and the rule behind one in
+# force say it alike.
+TriggerRecordTypes = Annotated[
+    tuple[str, ...],
+    msgspec.Meta(
+        description="Codes of the record types that trigger it",
+        examples=[["JUDICIAL-DISHONEST-JUDGMENT-DEBTOR", "JUDICIAL-REFUSAL-TO-EXECUTE"]],
+    ),
+]
+TriggerAnySerious = Annotated[
+    bool, msgspec.Meta(description="Any serious bad record triggers it too", examples=[False])
+]
+TriggerSeriousDomains = Annotated[
+    tuple[str, ...],
+    msgspec.Meta(
+        description="Codes of the domains whose serious records trigger it", examples=[[]]
+    ),
+]
 Source = Annotated[
     str,
     msgspec.Meta(
@@ -356,23 +374,9 @@ class MeasureRule(Output):
     benefits version in force (``benefitsVersion``), and the documents it follows; the law it
     rests on is ``legalBasis``."""
 
-    trigger_record_types: Annotated[
-        tuple[str, ...],
-        msgspec.Meta(
-            description="Codes of the record types that trigger it",
-            examples=[["JUDICIAL-DISHONEST-JUDGMENT-DEBTOR", "JUDICIAL-REFUSAL-TO-EXECUTE"]],
-        ),
-    ]
-    trigger_any_serious: Annotated[
-        bool,
-        msgspec.Meta(description="Any serious bad record triggers it too", examples=[False]),
-    ]
-    trigger_serious_domains: Annotated[
-        tuple[str, ...],
-        msgspec.Meta(
-            description="Codes of the domains whose serious records trigger it", examples=[[]]
-        ),
-    ]
+    trigger_record_types: TriggerRecordTypes
+    trigger_any_serious: TriggerAnySerious
+    trigger_serious_domains: TriggerSeriousDomains
     source: Source
 
 
@@ -643,23 +647,9 @@ class Measure(Output):
     applied_by_zh: AppliedByZh
     applied_by_en: AppliedByEn
     legal_basis: LegalBasis
-    trigger_record_types: Annotated[
-        tuple[str, ...],
-        msgspec.Meta(
-            description="Codes of the record types that trigger it",
-            examples=[["JUDICIAL-DISHONEST-JUDGMENT-DEBTOR", "JUDICIAL-REFUSAL-TO-EXECUTE"]],
-        ),
-    ]
-    trigger_any_serious: Annotated[
-        bool,
-        msgspec.Meta(description="Any serious bad record triggers it too", examples=[False]),
-    ]
-    trigger_serious_domains: Annotated[
-        tuple[str, ...],
-        msgspec.Meta(
-            description="Codes of the domains whose serious records trigger it", examples=[[]]
-        ),
-    ]
+    trigger_record_types: TriggerRecordTypes
+    trigger_any_serious: TriggerAnySerious
+    trigger_serious_domains: TriggerSeriousDomains
     source: Source
 
 
