@@ -56,6 +56,7 @@ from backend.platform.redis import create_redis, namespaced
 from backend.platform.requestid import RequestIdMiddleware
 from backend.platform.stores import FailOpenRedisStore
 from backend.platform.tracing import configure_tracing, traced
+from backend.scoring.hotpath import CardShortPath
 from backend.wiring import start_runtime, stop_runtime
 
 
@@ -127,7 +128,19 @@ def _api_key_router(path: str, kind: str, handlers: Any, guard: Any, limit: Any)
     )
 
 
-def _routers(settings: Settings, redis: Redis) -> list[Router]:
+def _citizen_limit(settings: Settings, redis: Redis) -> DefineMiddleware:
+    """The citizen router's gate; the card's short path (``CardShortPath``) passes its requests
+    through a gate made from the same definition."""
+    return _limit(
+        "citizen",
+        settings.citizen_rate_per_minute,
+        by_principal=True,
+        settings=settings,
+        redis=redis,
+    )
+
+
+def _routers(settings: Settings, redis: Redis, citizen_limit: DefineMiddleware) -> list[Router]:
     citizen_rate, client_rate = settings.citizen_rate_per_minute, settings.client_rate_per_minute
 
     def _rate_limit(bucket: str, per_minute: int, *, by_principal: bool) -> DefineMiddleware:
@@ -146,7 +159,7 @@ def _routers(settings: Settings, redis: Redis) -> list[Router]:
             route_handlers=list(ROUTES.citizen),
             guards=[citizen_guard],
             middleware=[
-                _rate_limit("citizen", citizen_rate, by_principal=True),
+                citizen_limit,
                 DefineMiddleware(IdempotencyMiddleware, owner_of=_principal_key),
                 ConditionalGetMiddleware,
             ],
@@ -261,6 +274,7 @@ def create_app(settings: Settings | None = None, *, sms: SmsSender | None = None
     configure_tracing(settings)
     jwt_auth = build_jwt_auth(settings)
     redis = create_redis(default_redis_url(settings))
+    citizen_limit = _citizen_limit(settings, redis)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -281,7 +295,7 @@ def create_app(settings: Settings | None = None, *, sms: SmsSender | None = None
             healthz,
             readyz,
             metrics_endpoint,
-            *_routers(settings, redis),
+            *_routers(settings, redis, citizen_limit),
             _console(settings),
         ],
         lifespan=[lifespan],
@@ -331,8 +345,11 @@ def create_app(settings: Settings | None = None, *, sms: SmsSender | None = None
         logging_config=None,
     )
     finish_served_document(app)
-    # Around the router too, so unmatched routes (404/405) get an id and an access line.
-    app.asgi_handler = traced(
-        RequestIdMiddleware(app.asgi_handler, record=record_request), settings
+    card = CardShortPath(
+        app.asgi_handler,
+        gate=GateMiddleware(app.asgi_handler, **citizen_limit.kwargs),
+        compression=app.compression_config,
     )
+    # Around the router too, so unmatched routes (404/405) get an id and an access line.
+    app.asgi_handler = traced(RequestIdMiddleware(card, record=record_request), settings)
     return app

@@ -153,10 +153,7 @@ class AccessTokenMiddleware(JWTAuthenticationMiddleware):
         self, encoded_token: str, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
         settings: Settings = connection.app.state.settings
-        verified = VERIFIED_TOKENS.get(encoded_token, time.time())
-        if verified is not None and settings.keyrings.jwt.get(verified.kid) != verified.secret:
-            VERIFIED_TOKENS.discard(encoded_token)  # its key was removed (or replaced)
-            verified = None
+        verified = _remembered(encoded_token, settings)
         if verified is None:
             verified = await self._verify(encoded_token, connection, settings)
         token, user = verified.token, verified.user
@@ -199,6 +196,30 @@ class AccessTokenMiddleware(JWTAuthenticationMiddleware):
         verified = _Verified(kid=kid, secret=secret, token=token, user=user)
         VERIFIED_TOKENS.put(encoded_token, verified, token.exp.timestamp())
         return verified
+
+
+def _remembered(encoded_token: str, settings: Settings) -> _Verified | None:
+    """The token as verified before, while it has not expired and its key stays configured."""
+    verified = VERIFIED_TOKENS.get(encoded_token, time.time())
+    if verified is not None and settings.keyrings.jwt.get(verified.kid) != verified.secret:
+        VERIFIED_TOKENS.discard(encoded_token)  # its key was removed (or replaced)
+        verified = None
+    return verified
+
+
+def remembered_citizen(authorization: str, settings: Settings) -> CitizenPrincipal | None:
+    """The citizen an ``Authorization: Bearer`` header names, when that very token was verified
+    before (``VERIFIED_TOKENS``) and is still good; None otherwise (the full check decides).
+    The session is not checked here: the caller's gate does that (``GateSessions``)."""
+    scheme, _, encoded = authorization.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    verified = _remembered(encoded.strip(), settings)
+    user = verified.user if verified is not None else None
+    if not isinstance(user, CitizenPrincipal) or not user.session_id:
+        return None
+    _bind_principal(user)
+    return user
 
 
 def _key_for(encoded_token: str, settings: Settings) -> tuple[str, bytes]:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Final, Protocol, cast
 
 from litestar.exceptions import TooManyRequestsException
@@ -47,6 +48,7 @@ SESSION_CHECKED_BY_GATE: Final = "ccc_session_checked_by_gate"
 # handler needs (read in the gate's round trip, see ``prefetched``).
 PREFETCH: Final = "ccc_prefetch"
 _PREFETCHED: Final = "ccc.prefetched"  # scope key: (key, value or None)
+_DECIDED: Final = "ccc.gate_outcome"  # scope key: an Outcome taken in front of the app
 
 # KEYS: the counter, then (when ARGV[3] is 1) the signed-out session's key and the list's
 # completeness marker, then (when ARGV[4] is 1) the key to read.
@@ -70,6 +72,30 @@ return {0, count, ttl, value}
 """
 SCRIPT_SHA: Final = hashlib.sha1(SCRIPT, usedforsecurity=False).hexdigest()
 COUNTED, REVOKED, INCOMPLETE = 0, 1, 2
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the gate decided for one request: ``state`` None when Redis was away (fail open),
+    else ``COUNTED`` (with the count, the window's seconds left and the prefetched ``read``
+    key's value, None when Redis has no such key) or ``REVOKED``."""
+
+    state: int | None
+    limit: int
+    count: int = 0
+    ttl: int = 0
+    read: str | None = None
+    value: bytes | None = None
+
+    @property
+    def within_limit(self) -> bool:
+        return self.count <= self.limit
+
+
+def hand_over(scope: Scope, outcome: Outcome) -> None:
+    """Leave the gate's decision in the scope for the gate the request meets next (one
+    round trip, one count: see ``GateMiddleware.__call__``)."""
+    cast("dict[str, Any]", scope)[_DECIDED] = outcome
 
 
 class SessionCheck(Protocol):
@@ -140,12 +166,37 @@ class GateMiddleware:
         if http["type"] != "http" or http["method"] == "OPTIONS":
             await self.app(scope, receive, send)
             return
-        opt = http["route_handler"].opt
+        # A short path in front of the application (``backend.scoring.hotpath``) may already
+        # have passed this request through this very gate: it is not counted twice.
+        outcome: Outcome | None = http.pop(_DECIDED, None)
+        if outcome is None:
+            opt = http["route_handler"].opt
+            prefetch: Callable[[Scope], str | None] | None = opt.get(PREFETCH)
+            outcome = await self.decide(
+                scope,
+                check_session=bool(opt.get(SESSION_CHECKED_BY_GATE)),
+                read=prefetch(scope) if prefetch is not None else None,
+            )
+        if outcome.state is None:
+            await self.app(scope, receive, send)
+            return
+        if outcome.state == REVOKED:
+            assert self.sessions is not None
+            raise self.sessions.refusal()
+        if outcome.read is not None and outcome.within_limit:
+            http[_PREFETCHED] = (outcome.read, outcome.value)
+        if not outcome.within_limit:
+            self._refused.inc()
+            headers = {k.decode(): v.decode() for k, v in self.headers(outcome)}
+            raise TooManyRequestsException(headers=headers)
+        await self.app(scope, receive, _with_headers(send, self.headers(outcome)))
+
+    async def decide(self, scope: Scope, *, check_session: bool, read: str | None) -> Outcome:
+        """The gate's round trip for a request whose caller is known (``scope["user"]``):
+        never raises; a signed-out session is ``REVOKED``, Redis away is ``state=None``."""
         session = None
-        if self.sessions is not None and opt.get(SESSION_CHECKED_BY_GATE):
+        if self.sessions is not None and check_session:
             session = self.sessions.session_keys(scope)
-        prefetch: Callable[[Scope], str | None] | None = opt.get(PREFETCH)
-        read = prefetch(scope) if prefetch is not None else None
         keys = [self.counter_key(self.identify(scope))]
         if session is not None:
             keys.extend(session)
@@ -158,33 +209,26 @@ class GateMiddleware:
             if state == INCOMPLETE:
                 assert self.sessions is not None
                 if await self.sessions.revoked_slow(redis, scope):
-                    raise self.sessions.refusal()
+                    return Outcome(state=REVOKED, limit=self.limit)
                 del keys[1:3]
                 args[2] = 0
                 state, count, ttl, value = await run_script(redis, keys, args)
         except _DOWN:
             log.warning("Redis unavailable: %s limit and session not checked", self.bucket)
-            state = None
-        if state is None:
-            await self.app(scope, receive, send)
-            return
+            return Outcome(state=None, limit=self.limit)
         if state == REVOKED:
-            assert self.sessions is not None
-            raise self.sessions.refusal()
-        if read is not None and count <= self.limit:
-            http[_PREFETCHED] = (read, value)
-        headers = self._headers(int(count), int(ttl))
-        if count > self.limit:
-            self._refused.inc()
-            raise TooManyRequestsException(headers={k.decode(): v.decode() for k, v in headers})
-        await self.app(scope, receive, _with_headers(send, headers))
+            return Outcome(state=REVOKED, limit=self.limit)
+        return Outcome(
+            state=COUNTED, limit=self.limit, count=int(count), ttl=int(ttl), read=read, value=value
+        )
 
-    def _headers(self, count: int, ttl: int) -> list[tuple[bytes, bytes]]:
+    def headers(self, outcome: Outcome) -> list[tuple[bytes, bytes]]:
+        """The ``RateLimit-*`` headers of a counted request."""
         return [
             (b"ratelimit-policy", self._policy),
             (b"ratelimit-limit", self._limit_header),
-            (b"ratelimit-remaining", b"%d" % max(self.limit - count, 0)),
-            (b"ratelimit-reset", b"%d" % max(ttl, 0)),
+            (b"ratelimit-remaining", b"%d" % max(self.limit - outcome.count, 0)),
+            (b"ratelimit-reset", b"%d" % max(outcome.ttl, 0)),
         ]
 
 
