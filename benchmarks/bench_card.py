@@ -23,6 +23,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import backend.domains  # noqa: F401  (registers the worker's jobs, as the app does: the records enqueue theirs)
 from backend.identity import service as identity
 from backend.identity.principals import ClientPrincipal
 from backend.identity.schemas import RegistryBatch, RegistryEntryIn, SignUp
