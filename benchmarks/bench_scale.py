@@ -48,9 +48,10 @@ finds are printed beside the planned ones.
 D-1 itself when rescore-all did not run); ``BENCH_WORKER_JOBS`` sets the burst worker's
 concurrent jobs (arq's default, 10).
 
-With ``--keep`` the generated database is kept untouched and every measurement runs on a copy
-of it (``CREATE DATABASE ... TEMPLATE``), dropped at the end; ``--skip-generate --database NAME``
-measures again on a fresh copy of a kept one. PostgreSQL and Redis: BENCH_DATABASE_URL (or
+With ``--keep`` the generated database is kept untouched (its keys under
+``var/bench-scale/<name>/``) and every measurement runs on a copy of it (``CREATE DATABASE
+... TEMPLATE``), dropped at the end; ``--skip-generate --database NAME`` measures again on a
+fresh copy of a kept one, under its kept keys. PostgreSQL and Redis: BENCH_DATABASE_URL (or
 TEST_DATABASE_URL) and TEST_REDIS_URL, else embedded servers. Redis keys live under the
 database's own namespace and are deleted at the end.
 """
@@ -1283,6 +1284,13 @@ def _table_sizes(dsn: str) -> str:
     return asyncio.run(fetch())
 
 
+def kept_keys(name: str) -> Path:
+    """Where a kept database's keys live (``VAR_DIR/secrets.json``: the ID numbers' encryption
+    and blind-index keys, the phones' too): a later ``--skip-generate`` must find its citizens
+    under the keys they were written with, not under a new run's."""
+    return REPO_ROOT / "var" / "bench-scale" / name
+
+
 def _generate_into(admin: str, redis_url: str, var: Path, name: str, plan: Plan) -> Generated:
     create_database(admin, name)
     dsn = database_url(admin, name)
@@ -1333,6 +1341,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.skip_generate and not args.database:
         parser.error("--skip-generate needs --database NAME")
+    if args.skip_generate and not (kept_keys(args.database) / "secrets.json").exists():
+        parser.error(f"no keys kept for {args.database} in {kept_keys(args.database)}")
     only = set(args.only.split(","))
     plan = Plan(
         citizens=args.citizens,
@@ -1358,7 +1368,8 @@ def main() -> int:
             if kept is None:
                 name = f"cc_scale_{token}"
                 made.append(name)
-                generated = _generate_into(admin, redis_url, var, name, plan)
+                keys = kept_keys(name) if args.keep else var
+                generated = _generate_into(admin, redis_url, keys, name, plan)
                 _describe("generated", generated, report)
                 if args.keep:
                     kept = name
@@ -1374,7 +1385,7 @@ def main() -> int:
             else:
                 work = name
             dsn = database_url(admin, work)
-            env = app_env(dsn, redis_url, var, work)
+            env = app_env(dsn, redis_url, var if kept is None else kept_keys(kept), work)
             citizens = fetch_int(dsn, "SELECT count(*) FROM citizen")
             report.note(_table_sizes(dsn))
             # The citizens built to cross a date: no other record has one on those days.

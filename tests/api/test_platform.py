@@ -149,6 +149,8 @@ async def test_postgres_or_redis_away_is_503_with_retry_after(
         await wait_for_api(base)
         async with httpx.AsyncClient(base_url=base, timeout=30) as http:
             assert (await http.get("/v1/me", headers=headers)).status_code == 200
+            card = await http.get("/v1/me/card", headers=headers)
+            assert card.status_code == 200, card.text
 
             pg_proxy.cut()
             _assert_unavailable(await http.get("/v1/me", headers=headers), "PostgreSQL")
@@ -166,12 +168,20 @@ async def test_postgres_or_redis_away_is_503_with_retry_after(
 
             await wait_until(back, seconds=10)
 
-            # Sign-out must reach Redis (it revokes the access tokens there): no failing open.
             private_redis.stop()
+            # The card's gate fails open (no limit, no session list) and the card comes from
+            # PostgreSQL: through the short path too (backend.scoring.hotpath), which has
+            # remembered the token.
+            again = await http.get("/v1/me/card", headers=headers)
+            assert again.status_code == 200, again.text
+            assert again.content == card.content and again.headers["etag"] == card.headers["etag"]
+            assert "ratelimit-limit" not in again.headers
+            # Sign-out must reach Redis (it revokes the access tokens there): no failing open.
             _assert_unavailable(await http.post("/v1/auth/sign-out", headers=headers), "Redis")
     finally:
         stop(api)
     log = (tmp_path / "api.log").read_text()
     assert "PostgreSQL unavailable on GET /v1/me" in log
     assert "Redis unavailable on POST /v1/auth/sign-out" in log
+    assert "Redis unavailable: citizen limit and session not checked" in log
     assert "unhandled error" not in log
