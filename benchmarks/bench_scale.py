@@ -1129,16 +1129,21 @@ def ingest_key(env: dict[str, str]) -> str:
 
 async def _post_batches(base: str, key: str, bodies: list[bytes], size: int) -> float:
     headers = {"X-Api-Key": key, "Content-Type": "application/json"}
+    took: list[float] = []
     async with httpx.AsyncClient(base_url=base, timeout=300) as http:
         started = time.perf_counter()
         for body in bodies:
+            sent = time.perf_counter()
             response = await http.post(
                 "/v1/department/records:batch", content=body, headers=headers
             )
+            took.append(time.perf_counter() - sent)
             assert response.status_code == 200, response.text[:500]
             accepted = msgspec.json.decode(response.content)["accepted"]
             assert accepted == size, response.text[:500]
-        return len(bodies) * size / (time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+    console.print("  batch seconds: " + " ".join(f"{t:.2f}" for t in took))
+    return len(bodies) * size / elapsed
 
 
 # --- 4 + 5 on one server ---------------------------------------------------------------------
@@ -1326,7 +1331,7 @@ def main() -> int:
     parser.add_argument("--card-users", type=int, default=1000)
     parser.add_argument("--card-seconds", type=float, default=10.0)
     parser.add_argument("--card-concurrency", type=int, default=16)
-    parser.add_argument("--ingest-batches", type=int, default=10)
+    parser.add_argument("--ingest-batches", type=int, default=30)
     parser.add_argument("--ingest-size", type=int, default=1000)
     parser.add_argument("--chunk", type=int, default=5000, help="citizens per COPY")
     parser.add_argument("--seed", type=int, default=2026)
