@@ -39,7 +39,7 @@ from backend.platform.caching import PRIVATE, matches
 from backend.platform.config import Settings
 from backend.platform.gate import COUNTED, GateMiddleware, Outcome, hand_over
 from backend.platform.language import negotiate
-from backend.scoring.service import card_body, card_cache_key
+from backend.scoring.service import CardBody, card_body, card_cache_key
 
 CARD_PATH: Final = "/v1/me/card"
 _READY: Final = "ccc.card_response"  # scope key: (start message, body) for the compressor
@@ -100,35 +100,41 @@ class CardShortPath:
         _SERVED.inc()
         http["path_template"] = CARD_PATH  # the access line's and the metrics' route
         card = await card_body(user.citizen_id, language, (True, outcome.value))
-        tail = self._tail(outcome, language.encode())
+        tail = self._tail(outcome, language)
+        await self._answer(scope, receive, send, card=card, headers=headers, tail=tail)
+
+    async def _answer(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        card: CardBody,
+        headers: _Headers,
+        tail: list[tuple[bytes, bytes]],
+    ) -> None:
+        """304 for a matching ``If-None-Match``, else the card, compressed where the client
+        takes it and the application would compress it."""
+        etag = (b"etag", card.etag.encode())
         if matches(headers.if_none_match, card.etag):
-            start = _start(304, [(b"etag", card.etag.encode()), *tail])
-            await send(start)
+            await send(_start(304, [etag, *tail]))
             await send({"type": "http.response.body", "body": b"", "more_body": False})
             return
-        start = _start(
-            200,
-            [
-                (b"etag", card.etag.encode()),
-                (b"content-type", b"application/json"),
-                (b"content-length", b"%d" % len(card.body)),
-                *tail,
-            ],
-        )
-        if self._compresses(headers.accept_encoding, card.body):
-            assert self.compressed is not None
-            http[_READY] = (start, card.body)
+        length = (b"content-length", b"%d" % len(card.body))
+        start = _start(200, [etag, (b"content-type", b"application/json"), length, *tail])
+        if self.compressed is not None and self._compresses(headers.accept_encoding, card.body):
+            cast("dict[str, Any]", scope)[_READY] = (start, card.body)
             await self.compressed(scope, receive, send)
             return
         await send(start)
         await send({"type": "http.response.body", "body": card.body, "more_body": False})
 
-    def _tail(self, outcome: Outcome, language: bytes) -> list[tuple[bytes, bytes]]:
+    def _tail(self, outcome: Outcome, language: str) -> list[tuple[bytes, bytes]]:
         """The headers after the card's own, in the order the application sends them."""
         return [
             (b"cache-control", PRIVATE),
             *self.gate.headers(outcome),
-            (b"content-language", language),
+            (b"content-language", language.encode()),
             (b"vary", b"Accept-Language"),
         ]
 
