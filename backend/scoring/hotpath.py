@@ -8,7 +8,7 @@ This path does the same work in one place, for the common request only:
 
 - the bearer token is one verified before (``remembered_citizen``: its expiry and its key are
   checked again, the session is not: the gate does that);
-- the citizen router's own gate (the same instance's settings: the same limit, counter key and
+- a gate built from the citizen router's own gate definition (the same limit, counter key and
   session check) makes its one Redis round trip, which also reads the card;
 - the request is within the limit, the session is not signed out and the card is in Redis.
 
@@ -139,7 +139,9 @@ class CardShortPath:
         ]
 
     def _compresses(self, accept_encoding: bytes, body: bytes) -> bool:
-        """Whether the application's compression would touch this answer."""
+        """Whether the application's compression might touch this answer: a cheap filter that
+        spares a compressor for a small card; Litestar's middleware still decides (encoding and
+        size) for what passes it."""
         if self.minimum_size is None or len(body) < self.minimum_size:
             return False
         return any(encoding in accept_encoding for encoding in _COMPRESSED_ENCODINGS)
